@@ -1,0 +1,251 @@
+"""The data map: where a subject's data lives, what it means and how it is erased.
+
+``load_datamap`` reads the TOML file (format: docs/datamap.md), checks every section with the
+marshmallow schemas of :mod:`connectors.datamap_schema` and the rules across sections, and
+returns frozen values. All problems are collected and raised together as one
+:class:`DataMapError`, each naming its key path. ``check_against_database`` compares a loaded
+map with a live database (what ``dsr datamap check`` prints).
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Collection, Mapping
+from typing import Any
+
+from connectors.datamap_check import Finding, check_against_database
+from connectors.datamap_model import (
+    ColumnMap,
+    DataMap,
+    DataMapError,
+    Hop,
+    IdentifierMap,
+    Normalisation,
+    RecipientMap,
+    SubjectMap,
+    TableMap,
+)
+from connectors.datamap_schema import (
+    ColumnSchema,
+    DataMapSchema,
+    IdentifierSchema,
+    SubjectSchema,
+    TableSchema,
+    load_section,
+)
+
+__all__ = [
+    "ColumnMap",
+    "DataMap",
+    "DataMapError",
+    "Finding",
+    "Hop",
+    "IdentifierMap",
+    "RecipientMap",
+    "SubjectMap",
+    "TableMap",
+    "check_against_database",
+    "load_datamap",
+    "parse_datamap",
+]
+
+_DEFAULT_NORMALISATION: dict[str, Normalisation] = {"email": "casefold", "customer_number": "strip"}
+
+
+def load_datamap(
+    path: str | os.PathLike[str], *, retention_rules: Collection[str] | None = None
+) -> DataMap:
+    """Read and validate the data map at ``path``.
+
+    When ``retention_rules`` (the register's rule names) is given, every retention name must be
+    one of them.
+    """
+    with open(path, encoding="utf-8") as handle:
+        text = handle.read()
+    return parse_datamap(text, retention_rules=retention_rules, source=os.fspath(path))
+
+
+def parse_datamap(
+    text: str, *, retention_rules: Collection[str] | None = None, source: str = "data map"
+) -> DataMap:
+    """Validate the data map given as TOML text; raises :class:`DataMapError`."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise DataMapError([f"(toml): {exc}"], source) from None
+    return _Builder(data, retention_rules).build(source)
+
+
+class _Builder:
+    """Loads every section, then checks the rules across sections, collecting all errors."""
+
+    def __init__(self, data: Mapping[str, Any], retention_rules: Collection[str] | None) -> None:
+        self.data = data
+        self.rules = retention_rules
+        self.errors: list[str] = []
+        tables = data.get("tables")
+        self.raw_tables: Mapping[str, Any] = tables if isinstance(tables, Mapping) else {}
+
+    def build(self, source: str) -> DataMap:
+        load_section(DataMapSchema(), self.data, "", self.errors)
+        subject = self._subject()
+        tables = self._tables()
+        identifiers = self._identifiers()
+        if subject is not None:
+            self._check_subject(subject, tables)
+            for table in tables.values():
+                if table.name != subject.table:
+                    self._check_link(table, subject.table)
+        self._check_identifiers(identifiers, tables)
+        for table in tables.values():
+            self._check_recipient(table, identifiers)
+        if self.errors or subject is None:
+            raise DataMapError(self.errors, source)
+        return DataMap(1, subject, tuple(identifiers.values()), tables)
+
+    def _subject(self) -> SubjectMap | None:
+        if "subject" not in self.data:
+            return None  # reported by the top-level schema
+        raw = load_section(SubjectSchema(), self.data["subject"], "subject", self.errors)
+        if raw is None:
+            return None
+        return SubjectMap(raw["table"], tuple(raw["key"]), raw["restriction_flag"])
+
+    def _identifiers(self) -> dict[int, IdentifierMap]:
+        found: dict[int, IdentifierMap] = {}
+        raw_list = self.data.get("identifiers", [])
+        if not isinstance(raw_list, list):
+            self.errors.append("identifiers: must be an array of tables ([[identifiers]])")
+            return found
+        for index, entry in enumerate(raw_list):
+            raw = load_section(IdentifierSchema(), entry, f"identifiers[{index}]", self.errors)
+            if raw is None:
+                continue
+            kind = raw["kind"]
+            normalise = raw["normalise"] or _DEFAULT_NORMALISATION.get(kind, "none")
+            found[index] = IdentifierMap(kind, raw["table"], raw["column"], raw["columns"], normalise)
+        return found
+
+    def _tables(self) -> dict[str, TableMap]:
+        tables: dict[str, TableMap] = {}
+        raw_tables = self.data.get("tables")
+        if raw_tables is None:
+            return tables  # reported by the top-level schema
+        if not isinstance(raw_tables, Mapping) or not raw_tables:
+            self.errors.append("tables: must be a table with one section per mapped table")
+            return tables
+        for name, entry in raw_tables.items():
+            where = f"tables.{name}"
+            raw = load_section(TableSchema(), entry, where, self.errors)
+            if raw is None:
+                continue
+            self._check_rule(raw["retention"], f"{where}.retention")
+            columns = []
+            for column_name, column_entry in raw["columns"].items():
+                column = self._column(where, column_name, column_entry, raw["category"])
+                if column is not None:
+                    columns.append(column)
+            if raw["document_date"] and raw["document_date"] not in raw["columns"]:
+                self.errors.append(
+                    f"{where}.document_date: {raw['document_date']!r} is not a column of this table's map"
+                )
+            tables[name] = TableMap(
+                name=name,
+                connector=raw["connector"],
+                key=tuple(raw["key"]),
+                label=raw["label"],
+                category=raw["category"],
+                columns=tuple(columns),
+                link=tuple(Hop(tuple(h["columns"]), h["table"], tuple(h["ref"])) for h in raw["link"]),
+                retention=raw["retention"],
+                document_date=raw["document_date"],
+                recipient=_recipient(raw["recipient"]),
+            )
+        return tables
+
+    def _column(
+        self, table_where: str, name: str, entry: Any, default_category: str
+    ) -> ColumnMap | None:
+        where = f"{table_where}.columns.{name}"
+        raw = load_section(ColumnSchema(), entry, where, self.errors)
+        if raw is None:
+            return None
+        self._check_rule(raw["retention"], f"{where}.retention")
+        category = raw["category"] or default_category
+        return ColumnMap(name, raw["label"], category, raw["erasure"], raw["retention"])
+
+    def _check_rule(self, rule: str | None, where: str) -> None:
+        if rule is not None and self.rules is not None and rule not in self.rules:
+            self.errors.append(f"{where}: unknown retention rule {rule!r} (not in the register)")
+
+    def _check_subject(self, subject: SubjectMap, tables: Mapping[str, TableMap]) -> None:
+        table = tables.get(subject.table)
+        if table is None:
+            if subject.table not in self.raw_tables:
+                self.errors.append(
+                    f"subject.table: {subject.table!r} is not a mapped table (add [tables.{subject.table}])"
+                )
+            return
+        if table.key != subject.key:
+            self.errors.append(f"tables.{table.name}.key: must equal subject.key {list(subject.key)}")
+        if table.link:
+            self.errors.append(f"tables.{table.name}.link: the subject table links to nothing")
+
+    def _check_link(self, table: TableMap, subject_table: str) -> None:
+        where = f"tables.{table.name}.link"
+        if not table.link:
+            if table.recipient is None:
+                self.errors.append(f"{where}: missing; rows must link to the subject table")
+            return
+        last = len(table.link) - 1
+        for index, hop in enumerate(table.link):
+            hop_where = f"{where}[{index}].table"
+            if hop.table != subject_table and hop.table not in self.raw_tables:
+                self.errors.append(f"{hop_where}: {hop.table!r} is not a mapped table")
+            elif index < last and hop.table == subject_table:
+                self.errors.append(f"{hop_where}: only the last hop may reach the subject table")
+            elif index == last and hop.table != subject_table:
+                self.errors.append(
+                    f"{hop_where}: the last hop must end at the subject table {subject_table!r}"
+                )
+
+    def _check_identifiers(
+        self, identifiers: Mapping[int, IdentifierMap], tables: Mapping[str, TableMap]
+    ) -> None:
+        seen: set[str] = set()
+        for index, ident in identifiers.items():
+            where = f"identifiers[{index}]"
+            if ident.kind in seen:
+                self.errors.append(f"{where}.kind: {ident.kind!r} is mapped twice")
+            seen.add(ident.kind)
+            if ident.table not in self.raw_tables:
+                self.errors.append(f"{where}.table: {ident.table!r} is not a mapped table")
+            elif ident.table in tables and not _reaches_subject(tables[ident.table], self.data):
+                self.errors.append(f"{where}.table: {ident.table!r} does not link to the subject")
+
+    def _check_recipient(self, table: TableMap, identifiers: Mapping[int, IdentifierMap]) -> None:
+        recipient = table.recipient
+        if recipient is None:
+            return
+        where = f"tables.{table.name}.recipient"
+        if not any(ident.kind == recipient.identifier for ident in identifiers.values()):
+            self.errors.append(
+                f"{where}.identifier: no identifier of kind {recipient.identifier!r} is mapped"
+            )
+        listed = self.raw_tables[table.name]["columns"]
+        for index, field in enumerate(recipient.fields):
+            if field not in listed:
+                self.errors.append(f"{where}.fields[{index}]: {field!r} is not a column of this table's map")
+
+
+def _recipient(raw: Mapping[str, Any] | None) -> RecipientMap | None:
+    if raw is None:
+        return None
+    return RecipientMap(raw["identifier"], raw["column"], tuple(raw["recipient_fields"]))
+
+
+def _reaches_subject(table: TableMap, data: Mapping[str, Any]) -> bool:
+    """True for the subject table and for tables with a link (whose hops are checked apart)."""
+    subject = data.get("subject")
+    return bool(table.link) or (isinstance(subject, Mapping) and subject.get("table") == table.name)

@@ -1,0 +1,161 @@
+"""Compare a data map with a live database: what ``dsr datamap check`` prints.
+
+Errors make the connector fail (a table, column or link path that does not exist); warnings are
+gaps an admin should close: columns the map does not list (never exported, never erased; those
+whose names look personal are called out), tables holding personal-looking columns that are not
+mapped at all, links whose target is not unique (rows would repeat), ``keep`` on personal data.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine, Inspector
+
+from connectors.datamap_model import DataMap, TableMap
+
+# Matched anywhere in a column name: specific enough not to misfire.
+_PERSONAL_PARTS = (
+    "email", "e_mail", "phone", "telefon", "mobile", "handy", "street", "strasse", "straße",
+    "address", "adresse", "iban", "birth", "geburt", "surname", "firstname", "lastname",
+    "vorname", "nachname", "passport", "ausweis", "postcode", "postal", "user_agent",
+)  # fmt: skip
+# Matched as a whole word of the name (split at '_', '-' and camelCase): short and ambiguous.
+_PERSONAL_WORDS = {
+    "ip", "tel", "fax", "mail", "name", "zip", "plz", "dob", "bic", "city", "ort", "login",
+    "addr", "gender", "geschlecht", "ssn", "tax", "steuer", "ua", "lat", "lon", "gps",
+}  # fmt: skip
+_WORD = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+")
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One result of the database check: ``level`` error or warning, at the map's ``where``."""
+
+    level: Literal["error", "warning"]
+    where: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.level}: {self.where}: {self.message}"
+
+
+def looks_personal(column: str) -> bool:
+    """True when a column's name suggests personal data (``phone``, ``last_ip``, ``eMail`` ...)."""
+    lowered = column.casefold()
+    if any(part in lowered for part in _PERSONAL_PARTS):
+        return True
+    return any(word.casefold() in _PERSONAL_WORDS for word in _WORD.findall(column))
+
+
+def check_against_database(
+    datamap: DataMap, engine: Engine, connector: str | None = None
+) -> list[Finding]:
+    """Report where the data map and the database disagree.
+
+    With ``connector`` only that connector's tables are checked (tables it does not own may live
+    elsewhere); tables in the database that the map lists nowhere are reported either way.
+    """
+    return list(_Check(datamap, sa.inspect(engine)).run(connector))
+
+
+class _Check:
+    def __init__(self, datamap: DataMap, inspector: Inspector) -> None:
+        self.map = datamap
+        self.inspector = inspector
+        self.existing = set(inspector.get_table_names())
+        self._columns: dict[str, list[str]] = {}
+
+    def columns(self, table: str) -> list[str]:
+        if table not in self._columns:
+            self._columns[table] = [c["name"] for c in self.inspector.get_columns(table)]
+        return self._columns[table]
+
+    def run(self, connector: str | None) -> Iterator[Finding]:
+        subject = self.map.subject
+        tables = self.map.tables_for(connector) if connector else tuple(self.map.tables.values())
+        if subject.table in self.existing and subject.restriction_flag:
+            yield from self.missing(subject.table, [subject.restriction_flag], "subject.restriction_flag")
+        for table in tables:
+            if table.name not in self.existing:
+                yield Finding("error", f"tables.{table.name}", f"table {table.name!r} does not exist in the database")
+                continue
+            yield from self.table(table)
+        names = {table.name for table in tables}
+        for index, ident in enumerate(self.map.identifiers):
+            if ident.table in names and ident.table in self.existing:
+                columns = [ident.column] if ident.column else list((ident.columns or {}).values())
+                yield from self.missing(ident.table, columns, f"identifiers[{index}]")
+        yield from self.unmapped_tables()
+
+    def table(self, table: TableMap) -> Iterator[Finding]:
+        where = f"tables.{table.name}"
+        yield from self.missing(table.name, table.key, f"{where}.key")
+        for column in table.columns:
+            yield from self.missing(table.name, [column.name], f"{where}.columns.{column.name}")
+        if table.recipient:
+            yield from self.missing(table.name, [table.recipient.column], f"{where}.recipient.column")
+        mapped = {column.name for column in table.columns}
+        for name in self.columns(table.name):
+            if name not in mapped:
+                yield self.unmapped(table.name, name)
+        link_columns = set(table.key).union(*(hop.columns for hop in table.link[:1]))
+        for column in table.columns:
+            if column.erasure == "keep" and column.name not in link_columns and looks_personal(column.name):
+                yield Finding(
+                    "warning", f"{where}.columns.{column.name}.erasure",
+                    f"'keep' on {column.name!r}, which looks personal: keep is for keys and non-personal columns",
+                )  # fmt: skip
+        yield from self.link(table)
+
+    def link(self, table: TableMap) -> Iterator[Finding]:
+        source = table.name
+        for index, hop in enumerate(table.link):
+            where = f"tables.{table.name}.link[{index}]"
+            yield from self.missing(source, hop.columns, f"{where}.columns")
+            if hop.table not in self.existing:
+                yield Finding("error", f"{where}.table", f"table {hop.table!r} does not exist in the database")
+                return
+            broken = list(self.missing(hop.table, hop.ref, f"{where}.ref"))
+            yield from broken
+            if not broken and not self.unique(hop.table, hop.ref):
+                yield Finding(
+                    "warning", f"{where}.ref",
+                    f"{list(hop.ref)} is neither the primary key nor unique in {hop.table!r}: rows may repeat",
+                )  # fmt: skip
+            source = hop.table
+
+    def missing(self, table: str, columns: Sequence[str], where: str) -> Iterator[Finding]:
+        known = self.columns(table)
+        for column in columns:
+            if column not in known:
+                yield Finding("error", where, f"column {column!r} does not exist in table {table!r}")
+
+    def unmapped(self, table: str, column: str) -> Finding:
+        where = f"tables.{table}.columns.{column}"
+        if looks_personal(column):
+            return Finding(
+                "warning", where,
+                f"column {column!r} looks personal but is not in the data map: it is neither exported nor erased",
+            )  # fmt: skip
+        return Finding("warning", where, f"column {column!r} is not in the data map: it is never exported")
+
+    def unique(self, table: str, columns: Sequence[str]) -> bool:
+        wanted = set(columns)
+        candidates = [self.inspector.get_pk_constraint(table).get("constrained_columns") or []]
+        candidates += [u["column_names"] for u in self.inspector.get_unique_constraints(table)]
+        candidates += [i["column_names"] for i in self.inspector.get_indexes(table) if i.get("unique")]
+        return any(found and set(found) <= wanted for found in candidates)
+
+    def unmapped_tables(self) -> Iterator[Finding]:
+        subject = self.map.subject.table
+        for name in sorted(self.existing - set(self.map.tables) - {subject}):
+            personal = [column for column in self.columns(name) if looks_personal(column)]
+            refers = any(fk["referred_table"] == subject for fk in self.inspector.get_foreign_keys(name))
+            if personal or refers:
+                why = f"personal-looking columns {personal}" if personal else f"a foreign key to {subject!r}"
+                yield Finding("warning", f"database.{name}", f"table {name!r} is not in the data map but has {why}")

@@ -1,0 +1,115 @@
+"""The data map's values: frozen dataclasses built by :mod:`connectors.datamap`."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass
+from typing import Literal
+
+from connectors.base import Label
+
+Erasure = Literal["keep", "delete", "null", "anonymise"]
+Normalisation = Literal["casefold", "strip", "none"]
+
+
+class DataMapError(ValueError):
+    """The data map is invalid; ``errors`` holds one ``key.path: message`` line per problem."""
+
+    def __init__(self, errors: Collection[str], source: str = "data map") -> None:
+        self.errors = tuple(errors)
+        lines = "\n".join(f"  {error}" for error in self.errors)
+        super().__init__(f"{source} is invalid ({len(self.errors)} problem(s)):\n{lines}")
+
+
+@dataclass(frozen=True)
+class Hop:
+    """One step of a link path: the current table's ``columns`` reference ``table``'s ``ref``."""
+
+    columns: tuple[str, ...]
+    table: str
+    ref: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ColumnMap:
+    """One mapped column: its labels, data category, erasure action and retention rule."""
+
+    name: str
+    label: Label
+    category: str
+    erasure: Erasure
+    retention: str | None = None
+
+
+@dataclass(frozen=True)
+class RecipientMap:
+    """Rows where the subject is only the recipient: matched by ``identifier`` in ``column``."""
+
+    identifier: str
+    column: str
+    fields: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class TableMap:
+    """One mapped table, its columns in map order and its link path to the subject table."""
+
+    name: str
+    connector: str
+    key: tuple[str, ...]
+    label: Label
+    category: str
+    columns: tuple[ColumnMap, ...]
+    link: tuple[Hop, ...] = ()
+    retention: str | None = None
+    document_date: str | None = None
+    recipient: RecipientMap | None = None
+
+    def column(self, name: str) -> ColumnMap:
+        """The mapped column called ``name`` (KeyError when it is not mapped)."""
+        for column in self.columns:
+            if column.name == name:
+                return column
+        raise KeyError(f"column {name!r} is not mapped in table {self.name!r}")
+
+
+@dataclass(frozen=True)
+class IdentifierMap:
+    """An identifier a subject can be found by, and where it is stored.
+
+    ``column`` holds e-mail and customer-number identifiers; ``columns`` maps the parts of a
+    ``name_address`` identifier (first_name, last_name, street, postcode, city) to columns.
+    """
+
+    kind: str
+    table: str
+    column: str | None = None
+    columns: Mapping[str, str] | None = None
+    normalise: Normalisation = "none"
+
+
+@dataclass(frozen=True)
+class SubjectMap:
+    """The subject table, its key and its optional Art. 18 restriction flag column."""
+
+    table: str
+    key: tuple[str, ...]
+    restriction_flag: str | None = None
+
+
+@dataclass(frozen=True)
+class DataMap:
+    """A validated data map."""
+
+    version: int
+    subject: SubjectMap
+    identifiers: tuple[IdentifierMap, ...]
+    tables: Mapping[str, TableMap]
+
+    def tables_for(self, connector: str) -> tuple[TableMap, ...]:
+        """The tables that belong to ``connector``, in map order."""
+        return tuple(table for table in self.tables.values() if table.connector == connector)
+
+    def identifier(self, kind: str) -> IdentifierMap | None:
+        """The identifier of ``kind``, or None when the map has none."""
+        return next((ident for ident in self.identifiers if ident.kind == kind), None)

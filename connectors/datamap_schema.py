@@ -1,0 +1,164 @@
+"""Marshmallow schemas for the sections of the data map (see docs/datamap.md).
+
+The schemas check each section's shape and values and return plain dicts; turning them into
+typed values and the checks across sections live in :mod:`connectors.datamap`. Tables and their
+columns are loaded one by one so that every error can name its exact key path.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+IDENTIFIER_KINDS = ("email", "customer_number", "name_address")
+NORMALISATIONS = ("casefold", "strip", "none")
+ERASURE_ACTIONS = ("keep", "delete", "null", "anonymise")
+NAME_ADDRESS_PARTS = ("first_name", "last_name", "street", "postcode", "city")
+
+def _names(**kwargs: Any) -> fields.List:
+    """A non-empty list of non-empty column names."""
+    return fields.List(
+        fields.String(validate=validate.Length(min=1)), validate=validate.Length(min=1), **kwargs
+    )
+
+
+def _name(**kwargs: Any) -> fields.String:
+    """A non-empty name."""
+    return fields.String(validate=validate.Length(min=1), **kwargs)
+
+
+class LabelSchema(Schema):
+    """``{ de = "...", en = "..." }``."""
+
+    de = _name(required=True)
+    en = _name(required=True)
+
+
+class HopSchema(Schema):
+    """One step of a link: this table's ``columns`` reference ``table``'s ``ref`` columns."""
+
+    columns = _names(required=True)
+    table = _name(required=True)
+    ref = _names(required=True)
+
+    @validates_schema
+    def _same_length(self, data: Mapping[str, Any], **kwargs: Any) -> None:
+        if len(data.get("columns", ())) != len(data.get("ref", ())):
+            raise ValidationError("must have as many columns as 'columns'", field_name="ref")
+
+
+class SubjectSchema(Schema):
+    """``[subject]``: the table with one row per data subject."""
+
+    table = _name(required=True)
+    key = _names(required=True)
+    restriction_flag = _name(load_default=None)
+
+
+class NameAddressColumnsSchema(Schema):
+    """The columns a ``name_address`` identifier is read from."""
+
+    first_name = _name(required=True)
+    last_name = _name(required=True)
+    street = _name(required=True)
+    postcode = _name(required=True)
+    city = _name(load_default=None)
+
+
+class IdentifierSchema(Schema):
+    """One ``[[identifiers]]`` entry."""
+
+    kind = fields.String(required=True, validate=validate.OneOf(IDENTIFIER_KINDS))
+    table = _name(required=True)
+    column = _name(load_default=None)
+    columns = fields.Nested(NameAddressColumnsSchema, load_default=None)
+    normalise = fields.String(load_default=None, validate=validate.OneOf(NORMALISATIONS))
+
+    @validates_schema
+    def _columns_fit_kind(self, data: Mapping[str, Any], **kwargs: Any) -> None:
+        if data.get("kind") == "name_address":
+            if data.get("columns") is None:
+                raise ValidationError("a name_address identifier needs 'columns'", "columns")
+            if data.get("column") is not None:
+                raise ValidationError("a name_address identifier takes 'columns'", "column")
+        elif "kind" in data:
+            if data.get("column") is None:
+                raise ValidationError(f"a {data['kind']} identifier needs 'column'", "column")
+            if data.get("columns") is not None:
+                raise ValidationError(f"a {data['kind']} identifier takes 'column'", "columns")
+
+
+class RecipientSchema(Schema):
+    """``[tables.<name>.recipient]``: rows where the subject only receives someone's order."""
+
+    identifier = fields.String(
+        required=True, validate=validate.OneOf(("email", "customer_number"))
+    )
+    column = _name(required=True)
+    recipient_fields = _names(required=True, data_key="fields")
+
+
+class ColumnSchema(Schema):
+    """``[tables.<name>.columns.<column>]``."""
+
+    label = fields.Nested(LabelSchema, required=True)
+    category = _name(load_default=None)
+    erasure = fields.String(required=True, validate=validate.OneOf(ERASURE_ACTIONS))
+    retention = _name(load_default=None)
+
+
+class TableSchema(Schema):
+    """``[tables.<name>]`` without its columns, which are loaded one by one."""
+
+    connector = _name(required=True)
+    key = _names(required=True)
+    label = fields.Nested(LabelSchema, required=True)
+    category = _name(required=True)
+    retention = _name(load_default=None)
+    link = fields.List(fields.Nested(HopSchema), load_default=list)
+    document_date = _name(load_default=None)
+    columns = fields.Dict(keys=fields.String(), required=True, validate=validate.Length(min=1))
+    recipient = fields.Nested(RecipientSchema, load_default=None)
+
+
+class DataMapSchema(Schema):
+    """The top level; its sections are loaded (and their types checked) by their own schemas."""
+
+    version = fields.Integer(required=True, strict=True, validate=validate.Equal(1))
+    subject = fields.Raw(required=True)
+    identifiers = fields.Raw(load_default=list)
+    tables = fields.Raw(required=True)
+
+
+def load_section(
+    schema: Schema, data: Any, where: str, errors: list[str]
+) -> dict[str, Any] | None:
+    """Load one section; on failure add its errors, each prefixed by its key path, to ``errors``."""
+    if not isinstance(data, Mapping):
+        errors.append(f"{where}: must be a table")
+        return None
+    try:
+        return schema.load(data)
+    except ValidationError as exc:
+        errors.extend(flatten_errors(exc.messages, where))
+        return None
+
+
+def flatten_errors(messages: Any, where: str) -> Iterator[str]:
+    """Marshmallow's nested error dict as ``key.path[0].name: message`` lines."""
+    if isinstance(messages, Mapping):
+        for key, sub in messages.items():
+            if key == "_schema":
+                path = where
+            elif isinstance(key, int):
+                path = f"{where}[{key}]"
+            else:
+                path = f"{where}.{key}" if where else str(key)
+            yield from flatten_errors(sub, path)
+    elif isinstance(messages, list):
+        for message in messages:
+            yield from flatten_errors(message, where)
+    else:
+        yield f"{where}: {messages}"

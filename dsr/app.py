@@ -1,0 +1,129 @@
+"""The application factory: everything is built here, nothing at import."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Flask, g, render_template, request
+from flask.typing import ResponseReturnValue
+from werkzeug.exceptions import HTTPException
+
+from dsr.config import Config, load_config
+from dsr.context import Services
+from dsr.extensions import csrf, limiter, login_manager
+from dsr.models import User
+from dsr.rendering import TEMPLATE_ROOT
+from dsr.web import i18n
+
+log = logging.getLogger(__name__)
+
+
+def create_app(config: Config | None = None, services: Services | None = None,
+               overrides: dict[str, Any] | None = None,
+               flask_config: dict[str, Any] | None = None) -> Flask:
+    """Build the web application from a configuration (loaded from TOML when not given).
+
+    ``flask_config`` sets Flask keys before the extensions are bound (tests use it).
+    """
+    config = config or (services.config if services else load_config(overrides=overrides))
+    services = services or Services(config)
+    app = Flask("dsr", template_folder=str(TEMPLATE_ROOT / "web"),
+                static_folder=str(TEMPLATE_ROOT / "web" / "static"), static_url_path="/static")
+    app.config.update(
+        SECRET_KEY=config.secret_key,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=config.base_url.startswith("https"),
+        MAX_CONTENT_LENGTH=20 * 1024 * 1024,
+        WTF_CSRF_TIME_LIMIT=None,
+        RATELIMIT_STORAGE_URI=config.tasks["redis_url"] or "memory://",
+    )
+    app.config.update(flask_config or {})
+    app.extensions["dsr"] = services
+
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    csrf.init_app(app)
+    limiter.init_app(app)
+
+    @login_manager.user_loader
+    def _load_user(user_id: str) -> User | None:
+        user = db_session().get(User, int(user_id)) if user_id.isdigit() else None
+        return user if user is not None and user.active else None
+
+    _register_blueprints(app)
+    _register_request_hooks(app)
+    _register_error_pages(app)
+    app.jinja_env.globals.update(t=i18n.t, fmt_date=i18n.fmt_date)
+    return app
+
+
+def db_session() -> Any:
+    """The service database session of this web request (committed at its end)."""
+    if "db_session" not in g:
+        from flask import current_app
+
+        g.db_session = current_app.extensions["dsr"].db.sessionmaker()
+    return g.db_session
+
+
+def _register_blueprints(app: Flask) -> None:
+    from dsr.web.admin import bp as admin_bp
+    from dsr.web.auth import bp as auth_bp
+    from dsr.web.public import bp as public_bp
+    from dsr.web.queue import bp as queue_bp
+
+    for blueprint in (public_bp, auth_bp, queue_bp, admin_bp):
+        app.register_blueprint(blueprint)
+
+
+def _register_request_hooks(app: Flask) -> None:
+    @app.before_request
+    def _language() -> None:
+        g.lang = i18n.pick_language()
+
+    @app.after_request
+    def _commit(response: Any) -> Any:
+        session = g.pop("db_session", None)
+        if session is not None:
+            try:
+                if response.status_code < 400:
+                    session.commit()
+                else:
+                    session.rollback()
+            finally:
+                session.close()
+        if request.args.get("lang") in i18n.LANGUAGES:
+            response.set_cookie("lang", request.args["lang"], max_age=365 * 86400,
+                                samesite="Lax")
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        return response
+
+    @app.teardown_request
+    def _close(_exc: BaseException | None) -> None:
+        session = g.pop("db_session", None)
+        if session is not None:
+            session.rollback()
+            session.close()
+
+
+def _register_error_pages(app: Flask) -> None:
+    @app.errorhandler(HTTPException)
+    def _http_error(exc: HTTPException) -> ResponseReturnValue:
+        if request.path.startswith("/api/"):
+            return {"error": exc.name, "message": exc.description}, exc.code or 500
+        return render_template("error.html", code=exc.code, name=exc.name,
+                               description=exc.description), exc.code or 500
+
+    @app.errorhandler(Exception)
+    def _unexpected(exc: Exception) -> ResponseReturnValue:
+        log.error("unhandled error on %s %s: %s", request.method, request.endpoint,
+                  type(exc).__name__, exc_info=exc)
+        if request.path.startswith("/api/"):
+            return {"error": "Internal Server Error",
+                    "message": "Something went wrong; nothing was lost. Try again."}, 500
+        return render_template("error.html", code=500, name="Internal Server Error",
+                               description=None), 500

@@ -1,0 +1,112 @@
+"""The audit chain: append events with the hash of the one before; verify the chain.
+
+Events carry no personal data: ids, states, codes and counts only. The head row is updated
+first in the appending transaction, which locks it on every database (a row lock on
+PostgreSQL/MariaDB, the write lock on SQLite), so two concurrent transitions cannot fork the
+chain; the unique ``seq`` guards it once more.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from dsr.models import AuditEvent, AuditHead, utcnow
+
+GENESIS = "0" * 64
+
+
+def canonical_json(value: Any) -> str:
+    """Sorted keys, no spaces, UTF-8: the same bytes for the same event on every machine."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def event_hash(prev_hash: str, body: dict[str, Any]) -> str:
+    return hashlib.sha256((prev_hash + canonical_json(body)).encode()).hexdigest()
+
+
+def _body(seq: int, request_id: int | None, actor: str, action: str, from_state: str | None,
+          to_state: str | None, details: dict[str, Any], created_at: datetime) -> dict[str, Any]:
+    return {"seq": seq, "request_id": request_id, "actor": actor, "action": action,
+            "from": from_state, "to": to_state, "details": details,
+            "at": created_at.isoformat(timespec="microseconds")}
+
+
+def ensure_head(session: Session) -> None:
+    """Create the head row if the chain is empty (idempotent)."""
+    if session.get(AuditHead, 1) is None:
+        session.add(AuditHead(id=1, seq=0, hash=GENESIS))
+        session.flush()
+
+
+def append_event(session: Session, *, actor: str, action: str, request_id: int | None = None,
+                 from_state: str | None = None, to_state: str | None = None,
+                 details: dict[str, Any] | None = None) -> AuditEvent:
+    """Append one event to the chain inside the caller's transaction (flushes, never commits)."""
+    ensure_head(session)
+    session.execute(update(AuditHead).where(AuditHead.id == 1).values(seq=AuditHead.seq + 1))
+    seq, prev = session.execute(
+        select(AuditHead.seq, AuditHead.hash).where(AuditHead.id == 1)
+        .execution_options(populate_existing=True)
+    ).one()
+    created_at = utcnow()
+    details = details or {}
+    digest = event_hash(prev, _body(seq, request_id, actor, action, from_state, to_state,
+                                    details, created_at))
+    event = AuditEvent(seq=seq, request_id=request_id, actor=actor, action=action,
+                       from_state=from_state, to_state=to_state, details=details,
+                       created_at=created_at, prev_hash=prev, hash=digest)
+    session.add(event)
+    session.execute(update(AuditHead).where(AuditHead.id == 1).values(hash=digest))
+    session.flush()
+    return event
+
+
+def head(session: Session) -> tuple[int, str]:
+    """The newest sequence number and hash (0 and the genesis hash for an empty chain)."""
+    row = session.execute(select(AuditHead.seq, AuditHead.hash).where(AuditHead.id == 1)).first()
+    return (row[0], row[1]) if row else (0, GENESIS)
+
+
+@dataclass(frozen=True)
+class VerifyResult:
+    ok: bool
+    events: int
+    head_hash: str
+    problems: list[str]
+
+
+def verify_chain(session: Session, published_head: str | None = None) -> VerifyResult:
+    """Recompute every hash; report edits, deletions, reorderings and a truncated tail.
+
+    A head hash published earlier must still be in the chain: if the tail was cut off
+    below it, the published hash is no longer found.
+    """
+    problems: list[str] = []
+    prev, expected_seq, count, seen_published = GENESIS, 1, 0, published_head in (None, GENESIS)
+    rows = session.execute(select(AuditEvent).order_by(AuditEvent.seq)).scalars()
+    for event in rows:
+        count += 1
+        if event.seq != expected_seq:
+            problems.append(f"event seq {event.seq}: expected seq {expected_seq} (missing events)")
+        if event.prev_hash != prev:
+            problems.append(f"event seq {event.seq}: previous hash does not match the chain")
+        body = _body(event.seq, event.request_id, event.actor, event.action, event.from_state,
+                     event.to_state, event.details, event.created_at)
+        if event_hash(event.prev_hash, body) != event.hash:
+            problems.append(f"event seq {event.seq}: contents do not match its hash (edited)")
+        if event.hash == published_head:
+            seen_published = True
+        prev, expected_seq = event.hash, event.seq + 1
+    head_seq, head_hash = head(session)
+    if (head_seq, head_hash) != (expected_seq - 1, prev):
+        problems.append(f"head row says seq {head_seq}, the chain ends at seq {expected_seq - 1}")
+    if not seen_published:
+        problems.append("the published head hash is not in the chain (events were removed)")
+    return VerifyResult(ok=not problems, events=count, head_hash=prev, problems=problems)

@@ -1,0 +1,56 @@
+"""``dsr demo``: the service database, a demo shop and demo logins, so one command shows it all."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+import click
+from sqlalchemy import select
+
+from dsr.cli import Context, main, migrate_or_fail, pass_ctx
+from dsr.models import User
+from dsr.services.users import create_user
+
+DEMO_USERS = (("koordinator", "coordinator"), ("servicedesk", "staff"), ("admin", "admin"))
+
+
+def _demo_password(path: Path) -> str:
+    """One generated password for the demo logins, kept (0600) so a second run prints it again."""
+    if path.exists():
+        return path.read_text().strip()
+    password = secrets.token_urlsafe(12)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(password)
+    return password
+
+
+@main.command()
+@click.option("--customers", default=3000, show_default=True, type=click.IntRange(10, 2_000_000))
+@click.option("--seed", default=2026, show_default=True, type=int)
+@pass_ctx
+def demo(ctx: Context, customers: int, seed: int) -> None:
+    """Create the service database, a demo shop and demo logins (running it again changes nothing)."""
+    from dsr.demo.generator import build_demo_shop
+
+    services = ctx.services
+    migrate_or_fail(services)
+    shop = next((c for c in services.config.connectors.values() if c["kind"] == "shop_sql"), None)
+    if shop is None:
+        raise click.ClickException("no shop_sql connector is configured")
+    with click.progressbar(length=customers, label="demo shop") as bar:
+        summary = build_demo_shop(shop["url"], customers=customers, seed=seed,
+                                  log_dir=services.config.shop_log_dir, progress=bar.update)
+    password = _demo_password(services.config.data_dir / "demo-password.txt")
+    with services.db.session() as session:
+        for username, role in DEMO_USERS:
+            if session.scalar(select(User.id).where(User.username == username)) is None:
+                create_user(session, username, password, role)
+    click.echo(f"\nDemo ready in {services.config.data_dir}")
+    click.echo(f"  shop: {summary.customers} customers; try {summary.sample_customer_email}")
+    click.echo("  sign in at http://127.0.0.1:5000/login")
+    for username, role in DEMO_USERS:
+        click.echo(f"    {role:12} {username} / {password}")
+    click.echo("  start the server with: dsr serve")

@@ -1,0 +1,70 @@
+"""The service container: everything a web request, a CLI command or a job needs, built once.
+
+Built by ``create_app`` and by the workers from the same :class:`Config`; nothing here does
+I/O at import.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Callable
+from functools import cached_property
+from typing import Any
+
+from connectors.base import build_connector
+from connectors.datamap import load_datamap
+from dsr.config import Config
+from dsr.crypto import Cipher
+from dsr.db import Database
+from dsr.services.documents import DocumentStore
+from dsr.services.mailer import Mailer, make_mailer
+from workflows.deadlines import Calendar
+
+
+class Services:
+    """Lazily built collaborators sharing one configuration."""
+
+    def __init__(self, config: Config, database: Database | None = None) -> None:
+        self.config = config
+        self.db = database or Database(config.database_url)
+        self.dispatch: Callable[[list[int]], None] = lambda ids: None
+
+    @cached_property
+    def cipher(self) -> Cipher:
+        return Cipher(self.config.encryption_keys, self.config.secret_key)
+
+    @cached_property
+    def documents(self) -> DocumentStore:
+        return DocumentStore(self.config.documents_dir, self.cipher)
+
+    @cached_property
+    def mailer(self) -> Mailer:
+        return make_mailer(self.config.mail, self.config.mail_out_dir)
+
+    @cached_property
+    def calendar(self) -> Calendar:
+        return Calendar(subdivision=self.config.holiday_subdivision)
+
+    @cached_property
+    def register(self) -> dict[str, Any]:
+        """The processing register (Art. 30 record) as loaded from its TOML file."""
+        return tomllib.loads(self.config.register_path.read_text(encoding="utf-8"))
+
+    @cached_property
+    def connectors(self) -> dict[str, Any]:
+        """Every configured connector, built once, by name."""
+        built: dict[str, Any] = {}
+        for name, settings in self.config.connectors.items():
+            options = dict(settings)
+            if options.get("datamap"):
+                options["datamap"] = load_datamap(options["datamap"],
+                                                  retention_names=set(self.register.get("retention", {})))
+            built[name] = build_connector(name, options)
+        return built
+
+    def close(self) -> None:
+        for connector in self.__dict__.get("connectors", {}).values():
+            dispose = getattr(connector, "dispose", None)
+            if dispose:
+                dispose()
+        self.db.dispose()

@@ -1,0 +1,29 @@
+"""Jinja for letters, e-mails and pages outside Flask: strict undefined, German and English."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from importlib.resources import files
+from pathlib import Path
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
+TEMPLATE_ROOT = Path(str(files("templates")))
+
+
+@lru_cache(maxsize=1)
+def template_env() -> Environment:
+    """The environment for mail and letter templates (``templates/mail/<lang>/...``)."""
+    env = Environment(loader=FileSystemLoader(str(TEMPLATE_ROOT)), undefined=StrictUndefined,
+                      autoescape=select_autoescape(["html"]), trim_blocks=True,
+                      lstrip_blocks=True, keep_trailing_newline=True)
+    env.filters["de_date"] = lambda d: d.strftime("%d.%m.%Y")
+    env.filters["en_date"] = lambda d: d.strftime("%d %B %Y")
+    return env
+
+
+def render_mail(name: str, language: str, **context: object) -> tuple[str, str]:
+    """Render ``templates/mail/<language>/<name>.txt``: the first line is the subject."""
+    text = template_env().get_template(f"mail/{language}/{name}.txt").render(**context)
+    subject, _, body = text.partition("\n")
+    return subject.removeprefix("Subject:").strip(), body.lstrip("\n")

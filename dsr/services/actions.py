@@ -1,0 +1,157 @@
+"""What a coordinator does to a request: verify, process, approve, release, reject, withdraw.
+
+Each action checks the state through ``workflows.transition`` (the only place a status is
+set), records its decisions, and adds the tasks that carry the work out; it flushes and the
+edge (web request, API call, CLI) commits.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from dsr.audit import append_event
+from dsr.models import Decision, Outcome, Request, Task, TaskStatus, utcnow
+from dsr.services import outbox
+from workflows.states import State, transition
+
+#: Request types that disclose data and so need the access phase.
+DISCLOSING = {"access", "portability"}
+NORMS = {
+    "access": "Art. 15 DSGVO / GDPR",
+    "portability": "Art. 20 DSGVO / GDPR",
+    "rectification": "Art. 16 DSGVO / GDPR",
+    "restriction": "Art. 18 DSGVO / GDPR",
+    "erasure": "Art. 17 DSGVO / GDPR",
+    "objection": "Art. 21 DSGVO / GDPR",
+    "consent_withdrawal": "Art. 7(3) DSGVO / GDPR",
+    "contest_decision": "Art. 22(3) DSGVO / GDPR",
+}
+#: Phases of a request's tasks (see outbox: a phase starts when the earlier ones are done).
+PHASE_DISCOVER, PHASE_COLLECT, PHASE_COMPILE, PHASE_EXECUTE, PHASE_FINALISE = 0, 1, 2, 3, 4
+
+
+class ActionError(ValueError):
+    """The action cannot be taken on this request now; the message says why."""
+
+
+@dataclass(frozen=True)
+class DecisionInput:
+    right: str
+    category: str
+    outcome: str
+    norm: str
+    reason: str = ""
+
+
+def verify(session: Session, request: Request, *, actor: str, method: str,
+           subject_keys: dict[str, list[list[object]]] | None = None) -> None:
+    """Record the identity check as passed (method e.g. ``manual``, ``email_code``)."""
+    if subject_keys is not None:
+        request.subject_keys = subject_keys
+    transition(session, request, State.VERIFIED, actor=actor, details={"method": method})
+
+
+def process(session: Session, request: Request, *, actor: str, connectors: list[str]) -> None:
+    """Start finding the subject's data in every system; the draft follows as tasks finish."""
+    transition(session, request, State.PROCESSING, actor=actor)
+    round_ = _round(session, request, "compile")
+    if DISCLOSING & set(request.types):
+        for name in connectors:
+            outbox.add_task(session, kind="collect", request_id=request.id, connector=name,
+                            phase=PHASE_COLLECT, round_=round_)
+    outbox.add_task(session, kind="compile", request_id=request.id, queue=outbox.QUEUE_REPORTS,
+                    phase=PHASE_COMPILE, round_=round_)
+
+
+def _round(session: Session, request: Request, kind: str) -> int:
+    """Processing again after review starts a new round of tasks (their keys differ)."""
+    return int(session.scalar(select(func.count(Task.id)).where(
+        Task.request_id == request.id, Task.kind == kind)) or 0)
+
+
+def approve(session: Session, request: Request, *, actor: str, user_id: int | None,
+            decisions: list[DecisionInput]) -> None:
+    """Record the decisions per right and category and start executing the approved plan."""
+    if not decisions:
+        raise ActionError("decisions: at least one decision is needed to approve")
+    for item in decisions:
+        if item.outcome not in Outcome.__members__.values():
+            raise ActionError(f"decisions: unknown outcome {item.outcome!r}")
+        if item.outcome != Outcome.GRANTED and not item.reason.strip():
+            raise ActionError("decisions: a partly granted or refused right needs a reason")
+    transition(session, request, State.EXECUTING, actor=actor,
+               details={"decisions": len(decisions)})
+    for item in decisions:
+        session.add(Decision(request_id=request.id, right=item.right, category=item.category,
+                             outcome=item.outcome, norm=item.norm, reason=item.reason,
+                             decided_by_id=user_id))
+    session.flush()
+    outbox.add_task(session, kind="finalise", request_id=request.id, queue=outbox.QUEUE_REPORTS,
+                    phase=PHASE_FINALISE, round_=_round(session, request, "finalise"))
+
+
+def release(session: Session, request: Request, *, actor: str) -> None:
+    """Release the answer; the request completes once every execute task is done as well."""
+    if request.status != State.EXECUTING:
+        raise ActionError(f"release: the request is {request.status}, not executing")
+    if request.released_at is None:
+        request.released_at = utcnow()
+        append_event(session, actor=actor, action="released", request_id=request.id)
+    complete_if_done(session, request, actor=actor)
+
+
+def complete_if_done(session: Session, request: Request, *, actor: str,
+                     running_task_id: int | None = None) -> bool:
+    """Move to completed when the answer is released and no task is unfinished.
+
+    A job calling this from inside its own task names it as ``running_task_id``: it is
+    finished as far as completion goes.
+    """
+    if request.status != State.EXECUTING or request.released_at is None:
+        return False
+    unfinished = session.scalar(select(Task.id).where(
+        Task.request_id == request.id, Task.status.not_in(outbox.FINISHED),
+        Task.id != (running_task_id or -1)).limit(1))
+    if unfinished is not None:
+        return False
+    transition(session, request, State.COMPLETED, actor=actor)
+    return True
+
+
+def reject(session: Session, request: Request, *, actor: str, user_id: int | None, norm: str,
+           reason: str) -> None:
+    """Refuse the whole request with its legal norm and reason (Art. 12(4) letter follows)."""
+    if not norm.strip() or not reason.strip():
+        raise ActionError("norm and reason are both needed to reject a request")
+    transition(session, request, State.REJECTED, actor=actor, reason=norm.strip())
+    for right in request.types:
+        session.add(Decision(request_id=request.id, right=right, category="*",
+                             outcome=Outcome.REFUSED.value, norm=norm.strip(),
+                             reason=reason.strip(), decided_by_id=user_id))
+    _cancel_open_tasks(session, request)
+    outbox.add_task(session, kind="notify_refusal", request_id=request.id,
+                    queue=outbox.QUEUE_MAIL)
+
+
+def withdraw(session: Session, request: Request, *, actor: str) -> None:
+    """The subject withdraws the request; open tasks are waived."""
+    transition(session, request, State.WITHDRAWN, actor=actor)
+    _cancel_open_tasks(session, request)
+
+
+def _cancel_open_tasks(session: Session, request: Request) -> None:
+    for task in session.scalars(select(Task).where(Task.request_id == request.id,
+                                                   Task.status == TaskStatus.PENDING.value)):
+        task.status = TaskStatus.WAIVED.value
+        task.last_error = "request closed"
+    session.flush()
+
+
+def default_decisions(request: Request, categories: list[str]) -> list[DecisionInput]:
+    """Grant every requested right for every category found (the coordinator may change them)."""
+    found = categories or ["*"]
+    return [DecisionInput(right=t, category=c, outcome=Outcome.GRANTED.value, norm=NORMS[t])
+            for t in request.types for c in (found if t in DISCLOSING else ["*"])]

@@ -1,0 +1,51 @@
+"""The document store: files encrypted on disk, their metadata in the service database."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import secrets
+from pathlib import Path
+
+from sqlalchemy.orm import Session
+
+from dsr.crypto import Cipher
+from dsr.models import Document, utcnow
+
+
+class DocumentStore:
+    """Writes and reads encrypted documents under one directory."""
+
+    def __init__(self, root: Path, cipher: Cipher) -> None:
+        self.root = root
+        self.cipher = cipher
+
+    def _path(self, key: str) -> Path:
+        return self.root / key[:2] / key
+
+    def put(self, session: Session, *, request_id: int | None, kind: str, filename: str,
+            content_type: str, data: bytes, created_by_id: int | None = None) -> Document:
+        """Encrypt and write ``data`` atomically, then record it; flushes."""
+        key = secrets.token_hex(16)
+        path = self._path(key)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp")
+        tmp.write_bytes(self.cipher.encrypt(data))
+        os.replace(tmp, path)
+        doc = Document(request_id=request_id, kind=kind, filename=filename,
+                       content_type=content_type, size=len(data),
+                       sha256=hashlib.sha256(data).hexdigest(), storage_key=key,
+                       created_by_id=created_by_id)
+        session.add(doc)
+        session.flush()
+        return doc
+
+    def read(self, doc: Document) -> bytes:
+        if doc.deleted_at is not None:
+            raise FileNotFoundError(f"document {doc.id} was deleted")
+        return self.cipher.decrypt(self._path(doc.storage_key).read_bytes())
+
+    def delete(self, doc: Document) -> None:
+        """Remove the file and mark the row deleted (the row stays as a record)."""
+        self._path(doc.storage_key).unlink(missing_ok=True)
+        doc.deleted_at = utcnow()

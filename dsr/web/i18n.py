@@ -1,0 +1,35 @@
+"""German and English for the pages: the language comes from ?lang=, a cookie, or the browser."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from babel.dates import format_date, format_datetime
+from flask import g, request
+
+from dsr.web.strings import STRINGS
+
+LANGUAGES = ("de", "en")
+
+
+def pick_language() -> str:
+    chosen = request.args.get("lang") or request.cookies.get("lang")
+    if chosen in LANGUAGES:
+        return chosen
+    return request.accept_languages.best_match(LANGUAGES) or "de"
+
+
+def t(key: str, **values: object) -> str:
+    """The text for ``key`` in the page's language (the key itself if missing, never a crash)."""
+    text = STRINGS.get(g.get("lang", "de"), {}).get(key) or STRINGS["en"].get(key) or key
+    return text.format(**values) if values else text
+
+
+def fmt_date(value: date | datetime | None) -> str:
+    if value is None:
+        return "—"
+    lang = g.get("lang", "de")
+    if isinstance(value, datetime):
+        return format_datetime(value, "dd.MM.yyyy HH:mm" if lang == "de" else "d MMM yyyy HH:mm",
+                               tzinfo="Europe/Berlin", locale=lang)
+    return format_date(value, "dd.MM.yyyy" if lang == "de" else "d MMM yyyy", locale=lang)

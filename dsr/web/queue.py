@@ -1,0 +1,132 @@
+"""The queue: open requests with their deadlines, one request's page, and the coordinator's
+actions. Handlers parse the form, call one service, and redirect; roles are checked here."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from marshmallow import ValidationError
+from sqlalchemy import select
+
+from dsr.app import db_session
+from dsr.models import AuditEvent, Document, Request, Task, TaskStatus, utcnow
+from dsr.schemas import RejectSchema, first_error
+from dsr.services import actions, outbox
+from dsr.services.reports import found_categories, latest_document
+from dsr.web.auth import actor, require_role
+from dsr.web.i18n import t
+from workflows.deadlines import days_left, receipt_date
+from workflows.states import OPEN_STATES, TRANSITIONS, State, TransitionError
+
+bp = Blueprint("queue", __name__, url_prefix="/queue")
+STAFF_AND_UP = ("staff", "coordinator")
+
+
+def _services() -> Any:
+    return current_app.extensions["dsr"]
+
+
+def _load(request_id: int) -> Request:
+    found = db_session().get(Request, request_id)
+    if found is None:
+        abort(404)
+    return found
+
+
+@bp.get("/")
+@require_role(*STAFF_AND_UP)
+def index() -> Any:
+    show = request.args.get("show", "open")
+    stmt = select(Request).order_by(Request.due_on, Request.id)
+    if show == "open":
+        stmt = stmt.where(Request.status.in_([s.value for s in OPEN_STATES]))
+    rows = list(db_session().scalars(stmt.limit(500)))
+    today = receipt_date(utcnow())
+    return render_template("queue.html", rows=rows, today=today, days_left=days_left, show=show)
+
+
+@bp.get("/requests/<int:request_id>")
+@require_role(*STAFF_AND_UP)
+def detail(request_id: int) -> Any:
+    req = _load(request_id)
+    session = db_session()
+    tasks = list(session.scalars(select(Task).where(Task.request_id == req.id).order_by(Task.id)))
+    events = list(session.scalars(select(AuditEvent).where(AuditEvent.request_id == req.id)
+                                  .order_by(AuditEvent.seq)))
+    docs = list(session.scalars(select(Document).where(Document.request_id == req.id,
+                                                       Document.deleted_at.is_(None))
+                                .order_by(Document.id)))
+    today = receipt_date(utcnow())
+    return render_template("request.html", req=req, tasks=tasks, events=events, docs=docs,
+                           days_left=days_left(req.deadline, today),
+                           can=TRANSITIONS[State(req.status)], State=State,
+                           is_coordinator=current_user.role == "coordinator")
+
+
+def _act(request_id: int, action: str) -> Any:
+    req = _load(request_id)
+    services = _services()
+    session = db_session()
+    form = request.form
+    try:
+        if action == "verify":
+            actions.verify(session, req, actor=actor(), method=form.get("method", "manual"))
+        elif action == "process":
+            actions.process(session, req, actor=actor(), connectors=list(services.config.connectors))
+        elif action == "approve":
+            found = found_categories(session, req.id)
+            actions.approve(session, req, actor=actor(), user_id=current_user.id,
+                            decisions=actions.default_decisions(req, found))
+        elif action == "release":
+            actions.release(session, req, actor=actor())
+        elif action == "reject":
+            data = RejectSchema().load({"norm": form.get("norm", ""),
+                                        "reason": form.get("reason", "")})
+            actions.reject(session, req, actor=actor(), user_id=current_user.id, **data)
+        elif action == "withdraw":
+            actions.withdraw(session, req, actor=actor())
+        else:
+            abort(404)
+    except ValidationError as exc:
+        field, message = first_error(exc.messages)
+        flash(f"{t('field_' + field)}: {message}", "error")
+        session.rollback()
+    except (TransitionError, actions.ActionError) as exc:
+        flash(str(exc), "error")
+        session.rollback()
+    else:
+        flash(t(f"done_{action}"), "ok")
+    return redirect(url_for("queue.detail", request_id=request_id))
+
+
+@bp.post("/requests/<int:request_id>/<any(verify, process, approve, release, reject, withdraw):action>")
+@require_role("coordinator")
+def act(request_id: int, action: str) -> Any:
+    return _act(request_id, action)
+
+
+@bp.post("/tasks/<int:task_id>/retry")
+@require_role("coordinator")
+def retry_task(task_id: int) -> Any:
+    task = db_session().get(Task, task_id)
+    if task is None or task.request_id is None:
+        abort(404)
+    if task.status == TaskStatus.FAILED.value:
+        outbox.retry(db_session(), task)
+        flash(t("done_retry"), "ok")
+    return redirect(url_for("queue.detail", request_id=task.request_id))
+
+
+@bp.get("/requests/<int:request_id>/report.<any(pdf, json):fmt>")
+@require_role("coordinator")
+def report(request_id: int, fmt: str) -> Any:
+    req = _load(request_id)
+    doc = latest_document(db_session(), req.id, "report_pdf" if fmt == "pdf" else "report_json")
+    if doc is None:
+        abort(404, description=t("report_not_ready"))
+    data = _services().documents.read(doc)
+    return Response(data, mimetype=doc.content_type, headers={
+        "Content-Disposition": f'attachment; filename="{doc.filename}"',
+        "Cache-Control": "no-store"})

@@ -1,0 +1,137 @@
+"""Running tasks: the one ``run_task`` used by every backend, and the embedded worker thread.
+
+The rq backend (production) enqueues ``run_task`` by task id after the commit; the embedded
+default runs the same function on a thread that polls the outbox. Either way a task is
+claimed atomically, every attempt is recorded, failures are retried with exponential back-off
+and a task whose worker died is picked up again once its lease runs out.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+import traceback
+from datetime import timedelta
+
+from dsr.context import Services
+from dsr.models import Task, TaskAttempt, TaskStatus, utcnow
+from dsr.services import outbox
+from workflows.jobs import JOBS
+
+log = logging.getLogger(__name__)
+
+
+def worker_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}"
+
+
+def run_task(services: Services, task_id: int, worker: str | None = None) -> str:
+    """Claim and run one task; returns its status afterwards. Safe to call twice."""
+    worker = worker or worker_name()
+    lease = timedelta(seconds=services.config.tasks["lease_seconds"])
+    with services.db.session() as session:
+        if not outbox.claim(session, task_id, worker, lease):
+            task = session.get(Task, task_id)
+            return task.status if task else "missing"
+        task = session.get(Task, task_id, populate_existing=True)
+        assert task is not None
+        attempt = TaskAttempt(task_id=task.id, number=task.attempts, worker=worker)
+        session.add(attempt)
+        session.flush()
+        attempt_id, kind = attempt.id, task.kind
+
+    error: str | None = None
+    session = services.db.sessionmaker()
+    try:
+        task = session.get(Task, task_id)
+        assert task is not None
+        result = JOBS[kind](services, session, task)
+    except Exception as exc:  # noqa: BLE001 - recorded on the task, never swallowed
+        session.rollback()
+        error = f"{type(exc).__name__}: {exc}"
+        log.warning("task %s (%s) failed: %s", task_id, kind, type(exc).__name__)
+        log.debug("task %s traceback:\n%s", task_id, traceback.format_exc())
+    else:
+        task.status = TaskStatus.DONE.value
+        task.result = result
+        task.finished_at = utcnow()
+        task.lease_until = None
+        task.last_error = None
+        attempt = session.get(TaskAttempt, attempt_id)
+        assert attempt is not None
+        attempt.outcome, attempt.finished_at = "ok", utcnow()
+        session.commit()
+    finally:
+        session.close()
+
+    if error is not None:
+        _record_failure(services, task_id, attempt_id, error)
+    with services.db.session() as session:
+        task = session.get(Task, task_id)
+        status = task.status if task else "missing"
+        if task is not None and task.request_id is not None:
+            services.dispatch(outbox.due_task_ids_for_request(session, task.request_id))
+    return status
+
+
+def _record_failure(services: Services, task_id: int, attempt_id: int, error: str) -> None:
+    with services.db.session() as session:
+        task = session.get(Task, task_id)
+        attempt = session.get(TaskAttempt, attempt_id)
+        assert task is not None and attempt is not None
+        attempt.outcome, attempt.finished_at, attempt.error = "error", utcnow(), error
+        task.last_error, task.lease_until, task.worker = error, None, None
+        if task.attempts >= task.max_attempts:
+            task.status = TaskStatus.FAILED.value
+            task.finished_at = utcnow()
+        else:
+            delay = services.config.tasks["backoff_seconds"] * (2 ** (task.attempts - 1))
+            task.status = TaskStatus.PENDING.value
+            task.run_after = utcnow() + timedelta(seconds=delay)
+
+
+def run_pending(services: Services, limit: int = 1000) -> int:
+    """Run every task that is due now, in order, until none is left; returns how many ran."""
+    ran = 0
+    while ran < limit:
+        with services.db.session() as session:
+            outbox.release_expired_leases(session)
+            ids = outbox.due_task_ids(session)
+        if not ids:
+            return ran
+        for task_id in ids:
+            run_task(services, task_id)
+            ran += 1
+    return ran
+
+
+class ThreadWorker:
+    """The embedded default's worker: one daemon thread polling the outbox."""
+
+    def __init__(self, services: Services, poll_seconds: float = 1.0) -> None:
+        self.services = services
+        self.poll_seconds = poll_seconds
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, name="dsr-worker", daemon=True)
+
+    def start(self) -> None:
+        self.services.dispatch = lambda ids: self._wake.set()
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._wake.set()
+        self._thread.join(timeout=10)
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            try:
+                run_pending(self.services)
+            except Exception:  # noqa: BLE001 - the loop must survive a broken database moment
+                log.exception("worker loop error; retrying")
+            self._wake.wait(self.poll_seconds)
+            self._wake.clear()
+

@@ -1,0 +1,145 @@
+"""Shared fixtures: a migrated service database per test (copied from one migrated template),
+one demo shop per session, services and an app built on them, and database servers when up."""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from dsr.config import Config, load_config
+from dsr.context import Services
+from dsr.db import make_engine
+from dsr.migrate import upgrade
+
+PG_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+MARIADB_ADMIN_URL = "mysql+pymysql://root@127.0.0.1:3306/test"
+TEST_CUSTOMERS = 120
+
+
+def port_open(port: int, host: str = "127.0.0.1") -> bool:
+    with socket.socket() as sock:
+        sock.settimeout(0.5)
+        return sock.connect_ex((host, port)) == 0
+
+
+def _server_database(admin_url: str, port: int, name: str) -> Iterator[str]:
+    if not port_open(port):
+        pytest.skip(f"database server on 127.0.0.1:{port} is not reachable")
+    db_name = f"dsr_test_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f"CREATE DATABASE {db_name}"))
+    except Exception as exc:  # noqa: BLE001 - no rights or no server: skip with the reason
+        admin.dispose()
+        pytest.skip(f"{name}: cannot create a test database ({type(exc).__name__})")
+    url = admin_url.rsplit("/", 1)[0] + f"/{db_name}"
+    try:
+        yield url
+    finally:
+        with admin.connect() as conn:
+            if name == "postgresql":
+                conn.execute(text(f"DROP DATABASE IF EXISTS {db_name} WITH (FORCE)"))
+            else:
+                conn.execute(text(f"DROP DATABASE IF EXISTS {db_name}"))
+        admin.dispose()
+
+
+@pytest.fixture
+def pg_url() -> Iterator[str]:
+    """A throw-away PostgreSQL database (skipped when the server does not answer)."""
+    yield from _server_database(PG_ADMIN_URL, 5432, "postgresql")
+
+
+@pytest.fixture
+def mariadb_url() -> Iterator[str]:
+    """A throw-away MariaDB database (skipped when the server does not answer)."""
+    yield from _server_database(MARIADB_ADMIN_URL, 3306, "mariadb")
+
+
+@pytest.fixture(scope="session")
+def migrated_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The service schema migrated once with Alembic; each test gets a copy."""
+    path = tmp_path_factory.mktemp("template") / "service.sqlite"
+    engine = make_engine(f"sqlite:///{path}")
+    upgrade(engine)
+    engine.dispose()
+    return path
+
+
+@pytest.fixture(scope="session")
+def demo_shop(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """A small demo shop (SQLite file and logs) built once per session; tests only read it."""
+    from dsr.demo.generator import build_demo_shop
+
+    root = tmp_path_factory.mktemp("shop")
+    url = f"sqlite:///{root / 'shop.sqlite'}"
+    summary = build_demo_shop(url, customers=TEST_CUSTOMERS, log_dir=root / "logs")
+    return {"url": url, "summary": summary, "log_dir": root / "logs"}
+
+
+def make_config(data_dir: Path, *, database_url: str | None = None, shop_url: str,
+                extra: dict[str, Any] | None = None) -> Config:
+    overrides: dict[str, Any] = {
+        "service": {"data_dir": str(data_dir), "secret_key": "test-secret-" + "x" * 20,
+                    **({"database_url": database_url} if database_url else {})},
+        "connectors": {"shop": {"kind": "shop_sql", "url": shop_url,
+                                "label": {"de": "Shop-Datenbank", "en": "Shop database"}}},
+        "tasks": {"backoff_seconds": 0},
+    }
+    for key, value in (extra or {}).items():
+        overrides.setdefault(key, {}).update(value)
+    return load_config(path=None, env={}, overrides=overrides)
+
+
+def _services(tmp_path: Path, template: Path, shop_url: str) -> Services:
+    shutil.copy(template, tmp_path / "service.sqlite")
+    built = Services(make_config(tmp_path, shop_url=shop_url))
+    from dsr.audit import ensure_head
+
+    with built.db.session() as session:
+        ensure_head(session)
+    return built
+
+
+@pytest.fixture
+def services(tmp_path: Path, migrated_template: Path) -> Iterator[Services]:
+    """Services on a fresh migrated SQLite service database; no shop behind them."""
+    built = _services(tmp_path, migrated_template, f"sqlite:///{tmp_path / 'no-shop.sqlite'}")
+    yield built
+    built.close()
+
+
+@pytest.fixture
+def demo_services(tmp_path: Path, migrated_template: Path,
+                  demo_shop: dict[str, Any]) -> Iterator[Services]:
+    """Services on a fresh service database and the session's demo shop."""
+    built = _services(tmp_path, migrated_template, demo_shop["url"])
+    yield built
+    built.close()
+
+
+@pytest.fixture
+def app(demo_services: Services) -> Any:
+    from dsr.app import create_app
+
+    return create_app(services=demo_services, flask_config={"TESTING": True,
+                                                       "RATELIMIT_ENABLED": False})
+
+
+@pytest.fixture
+def make_user(demo_services: Services) -> Any:
+    from dsr.services.users import create_user
+
+    def make(username: str, role: str, password: str = "correct horse battery") -> Any:
+        with demo_services.db.session() as session:
+            return create_user(session, username, password, role)
+
+    return make

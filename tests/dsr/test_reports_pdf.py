@@ -1,0 +1,293 @@
+"""Tests for the Art. 15 access report PDF renderer (dsr.reports.pdf)."""
+
+from __future__ import annotations
+
+import copy
+import io
+import re
+from importlib import resources
+from typing import Any
+
+import pytest
+from pypdf import PdfReader
+
+from dsr.reports import pdf, strings
+from dsr.reports.pdf import render_access_report
+
+REFERENCE = "DSR-2026-7K3QX"
+ORDER_COLUMNS = [
+    {"name": "id", "label": "Bestellnummer"},
+    {"name": "ordered_at", "label": "Bestelldatum"},
+    {"name": "total", "label": "Summe"},
+    {"name": "address", "label": "Lieferadresse"},
+]
+CONTACT_LABELS = [
+    "Kundennummer", "Anrede", "Vorname", "Nachname", "Straße", "PLZ",
+    "Ort", "Land", "Telefon", "E-Mail", "Geburtsdatum", "Newsletter",
+]
+
+
+def make_payload(language: str = "de", order_rows: int = 3) -> dict[str, Any]:
+    """A realistic report payload in the shape produced by the marshmallow schema."""
+    return {
+        "reference": REFERENCE,
+        "language": language,
+        "generated_at": "2026-11-27T15:04:00+01:00",
+        "controller": {
+            "name": "PSO Computer GmbH",
+            "address": ["Musterstraße 1", "90402 Nürnberg"],
+            "email": "datenschutz@pso.example.org",
+        },
+        "subject": {"name": "Jürgen Weiß", "email": "juergen.weiss@example.org"},
+        "request": {
+            "received_at": "2026-11-20T10:00:00+01:00",
+            "due": "2026-12-21",
+            "types": ["access"],
+        },
+        "decisions": [
+            {"right": "access", "category": "orders", "category_label": "Bestellungen",
+             "outcome": "granted", "norm": "Art. 15 DSGVO", "reason": "Vollständige Auskunft"},
+            {"right": "access", "category": "fraud", "category_label": "Betrugsprävention",
+             "outcome": "denied", "norm": "§ 29 Abs. 1 S. 2 BDSG",
+             "reason": "Geschäftsgeheimnisse der Scoring-Logik"},
+        ],
+        "sections": [
+            {"category": "orders", "label": "Bestellungen", "tables": [
+                {"system": "shop", "system_label": "Shop-Datenbank", "table": "orders",
+                 "label": "Bestellungen", "columns": ORDER_COLUMNS,
+                 "rows": [[f"1{i:05d}", f"2024-03-01 12:{i % 60:02d}", f"{i}.99 €",
+                           "Musterstraße 1, 90402 Nürnberg" if i % 2 else None]
+                          for i in range(order_rows)]},
+                {"system": "dhl", "system_label": "Versand-Export", "table": "shipments",
+                 "label": "Sendungen", "note": "Nur die Felder, die Sie als Empfänger betreffen",
+                 "columns": [{"name": "tracking", "label": "Sendungsnummer"},
+                             {"name": "comment", "label": "Hinweis <intern> & Co"}],
+                 "rows": [["00340434161094042557", "<b>&"], ["00340434161094042558", "a < b && c > d"]]},
+            ]},
+            {"category": "customer", "label": "Kundenkonto", "tables": [
+                {"system": "crm", "system_label": "CRM", "table": "contacts", "label": "Kontaktdaten",
+                 "columns": [{"name": f"c{i}", "label": x} for i, x in enumerate(CONTACT_LABELS)],
+                 "rows": [["K-1001", "Herr", "Jürgen", "Weiß", "Große Straße 7", "90403", "Fürth",
+                           "DE", None, "juergen.weiss@example.org", "1970-01-01", "ja"],
+                          ["K-1002", "Herr", "Jürgen", "Weiß", "Äußere Gasse 5", "90404", "Köln",
+                           "DE", "+49 911 123456", "jw@example.org", None, "nein"]]},
+            ]},
+            {"category": "tickets", "label": "Support-Anfragen", "tables": []},
+        ],
+        "register": {
+            "purposes": [{"label": "Vertragsabwicklung", "legal_basis": "Art. 6(1)(b) DSGVO",
+                          "categories": ["Bestellungen", "Kontaktdaten"]}],
+            "recipients": [
+                {"name": "DHL Paket GmbH", "kind": "controller", "role": "Zustellung", "when": "bei Versand"},
+                {"name": "Hetzner Online GmbH", "kind": "processor", "role": "Hosting"},
+            ],
+            "retention": [{"label": "Buchungsbelege", "period": "8 Jahre", "norm": "§147 AO"}],
+            "sources": ["Von Ihnen bei der Bestellung angegeben"],
+            "rights": ["Berichtigung (Art. 16 DSGVO)", "Löschung (Art. 17 DSGVO)"],
+            "complaint": {"name": "BayLDA", "address": "Promenade 18, 91522 Ansbach"},
+        },
+    }
+
+
+def page_texts(data: bytes) -> list[str]:
+    """Extract the text of every page."""
+    return [page.extract_text() for page in PdfReader(io.BytesIO(data)).pages]
+
+
+def squash(text: str) -> str:
+    """Remove all whitespace, so values wrapped over several lines still match."""
+    return re.sub(r"\s+", "", text)
+
+
+@pytest.fixture(scope="module")
+def german() -> list[str]:
+    return page_texts(render_access_report(make_payload("de")))
+
+
+@pytest.fixture(scope="module")
+def english() -> list[str]:
+    return page_texts(render_access_report(make_payload("en")))
+
+
+def test_returns_pdf_bytes() -> None:
+    data = render_access_report(make_payload())
+    assert isinstance(data, bytes)
+    assert data.startswith(b"%PDF-")
+    assert len(PdfReader(io.BytesIO(data)).pages) >= 2
+
+
+def test_every_row_value_appears(german: list[str]) -> None:
+    text = squash("\n".join(german))
+    for section in make_payload()["sections"]:
+        for table in section["tables"]:
+            for row in table["rows"]:
+                for value in row:
+                    if value is not None:
+                        assert squash(value) in text, value
+
+
+def test_umlauts_and_sharp_s_survive(german: list[str]) -> None:
+    text = "\n".join(german)
+    for word in ("Jürgen Weiß", "Musterstraße 1", "90402 Nürnberg", "Äußere Gasse 5", "Köln"):
+        assert word in text
+
+
+def test_german_cover(german: list[str]) -> None:
+    first = german[0]
+    assert "Auskunft nach Art. 15 DSGVO" in first
+    assert "PSO Computer GmbH" in first and "datenschutz@pso.example.org" in first
+    assert "juergen.weiss@example.org" in first
+    # received, due and generated dates in German notation
+    for date in ("20.11.2026", "21.12.2026", "27.11.2026"):
+        assert date in first
+
+
+def test_reference_and_page_numbers_on_every_page_german(german: list[str]) -> None:
+    total = len(german)
+    for number, text in enumerate(german, 1):
+        assert REFERENCE in text
+        assert f"Seite {number} von {total}" in text
+        assert "27.11.2026" in text
+    assert f"Seite 1 von {total}" in german[0]
+
+
+def test_english_report(english: list[str]) -> None:
+    total = len(english)
+    text = "\n".join(english)
+    assert f"Page 1 of {total}" in english[0]
+    for number, page in enumerate(english, 1):
+        assert REFERENCE in page and f"Page {number} of {total}" in page
+    assert "Access report under Art. 15 GDPR" in text
+    assert "27 Nov 2026" in text and "21 Dec 2026" in text
+    assert "No data stored" in text
+    assert "Granted" in text and "Refused" in text
+    assert "Seite" not in text and "Keine Daten gespeichert" not in text
+
+
+def test_markup_in_values_is_rendered_literally(german: list[str]) -> None:
+    text = "\n".join(german)
+    assert "<b>&" in text
+    assert "a < b && c > d" in text
+    assert "Hinweis <intern> & Co" in text
+
+
+def test_none_and_empty_sections(german: list[str]) -> None:
+    text = "\n".join(german)
+    assert "—" in text
+    assert "Keine Daten gespeichert" in text
+
+
+def test_no_sections_at_all() -> None:
+    payload = make_payload()
+    payload["sections"] = []
+    assert "Keine Daten gespeichert" in "\n".join(page_texts(render_access_report(payload)))
+
+
+def test_decisions_table(german: list[str]) -> None:
+    first = german[0]
+    assert "Entscheidungen zu Ihrem Antrag" in first
+    assert "Stattgegeben" in first and "Abgelehnt" in first
+    assert "§ 29 Abs. 1 S. 2 BDSG" in first
+    assert "Betrugsprävention" in first
+
+
+def test_without_decisions_there_is_no_decision_table() -> None:
+    payload = make_payload()
+    payload["decisions"] = []
+    text = "\n".join(page_texts(render_access_report(payload)))
+    assert "Entscheidungen zu Ihrem Antrag" not in text
+
+
+def test_wide_table_becomes_label_value_blocks(german: list[str]) -> None:
+    text = "\n".join(german)
+    assert "Datensatz 1 von 2" in text and "Datensatz 2 von 2" in text
+    for label in CONTACT_LABELS:
+        assert text.count(label) >= 2, label  # once per record
+
+
+def test_register_section(german: list[str]) -> None:
+    text = "\n".join(german)
+    assert "Informationen nach Art. 15 Abs. 1 DSGVO" in text
+    for expected in ("Vertragsabwicklung", "Art. 6(1)(b) DSGVO", "DHL Paket GmbH",
+                     "Eigenständig Verantwortlicher", "Auftragsverarbeiter", "§147 AO",
+                     "8 Jahre", "Löschung (Art. 17 DSGVO)", "BayLDA", "91522 Ansbach"):
+        assert expected in text, expected
+
+
+def test_register_is_optional() -> None:
+    payload = make_payload()
+    del payload["register"]
+    text = "\n".join(page_texts(render_access_report(payload)))
+    assert "Informationen nach Art. 15 Abs. 1 DSGVO" not in text
+
+
+def test_5000_row_table_repeats_its_header() -> None:
+    payload = make_payload(order_rows=5000)
+    pages = page_texts(render_access_report(payload))
+    assert len(pages) > 40
+    rows = payload["sections"][0]["tables"][0]["rows"]
+    text = "\n".join(pages)
+    assert rows[0][0] in text and rows[2500][0] in text and rows[-1][0] in text
+    # Pages 3 .. n-3 contain only the order table: each must start with its header row.
+    for page in pages[2:-3]:
+        for column in ORDER_COLUMNS:
+            assert column["label"] in page
+        assert REFERENCE in page
+
+
+def test_fonts_are_embedded() -> None:
+    reader = PdfReader(io.BytesIO(render_access_report(make_payload())))
+    names = {
+        str(font.get_object()["/BaseFont"])
+        for page in reader.pages
+        for font in page["/Resources"]["/Font"].values()
+    }
+    assert any("DejaVuSans" in name for name in names), names
+    assert not any("Helvetica" in name for name in names), names
+
+
+def test_fonts_are_registered_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    render_access_report(make_payload())
+    calls: list[object] = []
+    monkeypatch.setattr(pdf.pdfmetrics, "registerFont", lambda font: calls.append(font))
+    render_access_report(make_payload("en"))
+    assert calls == []
+
+
+def test_fonts_and_license_are_shipped_in_the_package() -> None:
+    fonts = resources.files("dsr") / "fonts"
+    for name in ("DejaVuSans.ttf", "DejaVuSans-Bold.ttf", "LICENSE-DejaVu.txt"):
+        assert (fonts / name).is_file(), name
+    assert "Bitstream" in (fonts / "LICENSE-DejaVu.txt").read_text(encoding="utf-8")
+
+
+def test_rendering_is_deterministic_and_does_not_mutate_the_payload() -> None:
+    payload = make_payload()
+    before = copy.deepcopy(payload)
+    assert render_access_report(payload) == render_access_report(payload)
+    assert payload == before
+
+
+def test_strings_have_the_same_keys_in_both_languages() -> None:
+    assert set(strings.TEXTS["de"]) == set(strings.TEXTS["en"])
+    assert set(strings.OUTCOMES["de"]) == set(strings.OUTCOMES["en"])
+    assert set(strings.RIGHTS["de"]) == set(strings.RIGHTS["en"])
+
+
+@pytest.mark.parametrize(
+    ("value", "language", "expected"),
+    [
+        ("2026-11-27T15:04:00+01:00", "de", "27.11.2026"),
+        ("2026-11-27", "en", "27 Nov 2026"),
+        ("2026-12-21", "de-DE", "21.12.2026"),
+        (None, "de", "—"),
+        ("demnächst", "de", "demnächst"),
+    ],
+)
+def test_format_date(value: str | None, language: str, expected: str) -> None:
+    assert strings.format_date(value, language) == expected
+
+
+def test_unknown_language_falls_back_to_german() -> None:
+    assert strings.normalise_language("fr") == "de"
+    assert strings.texts_for("EN")["page"] == "Page {page} of {total}"

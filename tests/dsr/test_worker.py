@@ -1,0 +1,118 @@
+"""The outbox and its runner: retries with back-off and recorded attempts, phases, and tasks
+whose worker died picked up again."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from dsr.context import Services
+from dsr.models import Task, TaskAttempt, utcnow
+from dsr.services import outbox
+from dsr.worker import run_pending, run_task
+from workflows.jobs import JOBS
+
+
+@pytest.fixture
+def flaky_job() -> Any:
+    calls = {"n": 0}
+
+    def flaky(services: Services, session: Any, task: Task) -> dict[str, Any]:
+        calls["n"] += 1
+        if calls["n"] <= 2:
+            raise ConnectionError("shop database went away")
+        return {"ok": True}
+
+    JOBS["test_flaky"] = flaky
+    yield calls
+    del JOBS["test_flaky"]
+
+
+def test_task_fails_twice_then_succeeds_with_attempts_recorded(services: Services, flaky_job: Any) -> None:
+    with services.db.session() as session:
+        task_id = outbox.add_task(session, kind="test_flaky", request_id=None).id
+    assert run_task(services, task_id) == "pending"
+    with services.db.session() as session:
+        task = session.get(Task, task_id)
+        assert task.last_error == "ConnectionError: shop database went away"
+        assert task.run_after > utcnow() - timedelta(seconds=1)
+    assert run_task(services, task_id) == "pending"
+    assert run_task(services, task_id) == "done"
+    with services.db.session() as session:
+        attempts = session.scalars(select(TaskAttempt).where(TaskAttempt.task_id == task_id)
+                                   .order_by(TaskAttempt.number)).all()
+        assert [(a.number, a.outcome) for a in attempts] == [(1, "error"), (2, "error"), (3, "ok")]
+        assert session.get(Task, task_id).result == {"ok": True}
+    assert run_task(services, task_id) == "done"  # a second run of a done task changes nothing
+    assert flaky_job["n"] == 3
+
+
+def test_backoff_grows_and_gives_up_after_max_attempts(services: Services) -> None:
+    services.config.tasks["backoff_seconds"] = 10
+    JOBS["test_broken"] = lambda s, session, task: 1 / 0
+    try:
+        with services.db.session() as session:
+            task = outbox.add_task(session, kind="test_broken", request_id=None, max_attempts=3)
+            task_id = task.id
+        delays = []
+        for _ in range(3):
+            with services.db.session() as session:
+                session.get(Task, task_id).run_after = utcnow()
+            before = utcnow()
+            status = run_task(services, task_id)
+            with services.db.session() as session:
+                delays.append((session.get(Task, task_id).run_after - before).total_seconds())
+        assert status == "failed"
+        assert 9 < delays[0] < 12 and 19 < delays[1] < 22  # 10 s, then 20 s
+    finally:
+        del JOBS["test_broken"]
+
+
+def test_a_task_whose_worker_died_is_picked_up_again(services: Services) -> None:
+    JOBS["test_ok"] = lambda s, session, task: {"ran": True}
+    try:
+        with services.db.session() as session:
+            task_id = outbox.add_task(session, kind="test_ok", request_id=None).id
+            assert outbox.claim(session, task_id, "dead-worker", timedelta(seconds=30))
+        # The worker died holding the lease: nothing runs it until the lease runs out.
+        assert run_pending(services) == 0
+        with services.db.session() as session:
+            session.get(Task, task_id).lease_until = utcnow() - timedelta(seconds=1)
+        assert run_pending(services) == 1
+        with services.db.session() as session:
+            assert session.get(Task, task_id).status == "done"
+    finally:
+        del JOBS["test_ok"]
+
+
+def test_adding_the_same_task_twice_is_a_no_op(services: Services) -> None:
+    with services.db.session() as session:
+        first = outbox.add_task(session, kind="x", request_id=None, connector="shop")
+        second = outbox.add_task(session, kind="x", request_id=None, connector="shop")
+        assert first.id == second.id
+
+
+def test_later_phase_waits_for_earlier_phase(services: Services) -> None:
+    from dsr.models import Channel
+    from dsr.services.intake import Submission, submit
+
+    order: list[str] = []
+    JOBS["test_a"] = lambda s, session, task: order.append("a")
+    JOBS["test_b"] = lambda s, session, task: order.append("b")
+    try:
+        with services.db.session() as session:
+            req = submit(session, Submission(types=["access"], name="A B", email="a@example.org",
+                                             channel=Channel.FORM.value, received_at=utcnow()),
+                         calendar=services.calendar, connectors=[])
+            session.get(Task, outbox.add_task(session, kind="test_b", request_id=req.id,
+                                              phase=2).id)
+            outbox.add_task(session, kind="test_a", request_id=req.id, phase=1)
+            for task in session.scalars(select(Task).where(Task.kind == "acknowledge")):
+                task.status = "waived"
+        run_pending(services)
+        assert order == ["a", "b"]
+    finally:
+        del JOBS["test_a"], JOBS["test_b"]
