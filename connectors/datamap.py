@@ -97,9 +97,9 @@ class _Builder:
             for table in tables.values():
                 if table.name != subject.table:
                     self._check_link(table, subject.table)
-        self._check_identifiers(identifiers, tables)
+        self._check_identifiers(identifiers, tables, subject.table if subject else None)
         for table in tables.values():
-            self._check_recipient(table, identifiers)
+            self._check_recipient(table)
         if self.errors or subject is None:
             raise DataMapError(self.errors, source)
         return DataMap(1, subject, tuple(identifiers.values()), tables)
@@ -124,7 +124,9 @@ class _Builder:
                 continue
             kind = raw["kind"]
             normalise = raw["normalise"] or _DEFAULT_NORMALISATION.get(kind, "none")
-            found[index] = IdentifierMap(kind, raw["table"], raw["column"], raw["columns"], normalise)
+            found[index] = IdentifierMap(
+                kind, raw["table"], raw["column"], raw["columns"], normalise
+            )
         return found
 
     def _tables(self) -> dict[str, TableMap]:
@@ -138,17 +140,20 @@ class _Builder:
         for name, entry in raw_tables.items():
             where = f"tables.{name}"
             raw = load_section(TableSchema(), entry, where, self.errors)
+            raw_columns = entry.get("columns") if isinstance(entry, Mapping) else None
+            columns = []
+            for column_name, column_entry in _mapping(raw_columns).items():
+                category = raw["category"] if raw else "-"  # the table's error is reported
+                column = self._column(where, column_name, column_entry, category)
+                if column is not None:
+                    columns.append(column)
             if raw is None:
                 continue
             self._check_rule(raw["retention"], f"{where}.retention")
-            columns = []
-            for column_name, column_entry in raw["columns"].items():
-                column = self._column(where, column_name, column_entry, raw["category"])
-                if column is not None:
-                    columns.append(column)
             if raw["document_date"] and raw["document_date"] not in raw["columns"]:
                 self.errors.append(
-                    f"{where}.document_date: {raw['document_date']!r} is not a column of this table's map"
+                    f"{where}.document_date: {raw['document_date']!r} "
+                    "is not a column of this table's map"
                 )
             tables[name] = TableMap(
                 name=name,
@@ -157,7 +162,9 @@ class _Builder:
                 label=raw["label"],
                 category=raw["category"],
                 columns=tuple(columns),
-                link=tuple(Hop(tuple(h["columns"]), h["table"], tuple(h["ref"])) for h in raw["link"]),
+                link=tuple(
+                    Hop(tuple(h["columns"]), h["table"], tuple(h["ref"])) for h in raw["link"]
+                ),
                 retention=raw["retention"],
                 document_date=raw["document_date"],
                 recipient=_recipient(raw["recipient"]),
@@ -184,11 +191,14 @@ class _Builder:
         if table is None:
             if subject.table not in self.raw_tables:
                 self.errors.append(
-                    f"subject.table: {subject.table!r} is not a mapped table (add [tables.{subject.table}])"
+                    f"subject.table: {subject.table!r} is not a mapped table "
+                    f"(add [tables.{subject.table}])"
                 )
             return
         if table.key != subject.key:
-            self.errors.append(f"tables.{table.name}.key: must equal subject.key {list(subject.key)}")
+            self.errors.append(
+                f"tables.{table.name}.key: must equal subject.key {list(subject.key)}"
+            )
         if table.link:
             self.errors.append(f"tables.{table.name}.link: the subject table links to nothing")
 
@@ -211,7 +221,10 @@ class _Builder:
                 )
 
     def _check_identifiers(
-        self, identifiers: Mapping[int, IdentifierMap], tables: Mapping[str, TableMap]
+        self,
+        identifiers: Mapping[int, IdentifierMap],
+        tables: Mapping[str, TableMap],
+        subject_table: str | None,
     ) -> None:
         seen: set[str] = set()
         for index, ident in identifiers.items():
@@ -221,31 +234,37 @@ class _Builder:
             seen.add(ident.kind)
             if ident.table not in self.raw_tables:
                 self.errors.append(f"{where}.table: {ident.table!r} is not a mapped table")
-            elif ident.table in tables and not _reaches_subject(tables[ident.table], self.data):
+            elif ident.table in tables and not (
+                tables[ident.table].link or ident.table == subject_table
+            ):
                 self.errors.append(f"{where}.table: {ident.table!r} does not link to the subject")
 
-    def _check_recipient(self, table: TableMap, identifiers: Mapping[int, IdentifierMap]) -> None:
+    def _check_recipient(self, table: TableMap) -> None:
         recipient = table.recipient
         if recipient is None:
             return
         where = f"tables.{table.name}.recipient"
-        if not any(ident.kind == recipient.identifier for ident in identifiers.values()):
+        raw = self.data.get("identifiers")
+        entries = raw if isinstance(raw, list) else []
+        # Raw kinds: an identifier that failed to load is reported once, not here again.
+        if recipient.identifier not in {_mapping(entry).get("kind") for entry in entries}:
             self.errors.append(
                 f"{where}.identifier: no identifier of kind {recipient.identifier!r} is mapped"
             )
         listed = self.raw_tables[table.name]["columns"]
         for index, field in enumerate(recipient.fields):
             if field not in listed:
-                self.errors.append(f"{where}.fields[{index}]: {field!r} is not a column of this table's map")
+                self.errors.append(
+                    f"{where}.fields[{index}]: {field!r} is not a column of this table's map"
+                )
+
+
+def _mapping(value: Any) -> Mapping[str, Any]:
+    """``value`` when it is a TOML table, else an empty one (its type error is reported apart)."""
+    return value if isinstance(value, Mapping) else {}
 
 
 def _recipient(raw: Mapping[str, Any] | None) -> RecipientMap | None:
     if raw is None:
         return None
     return RecipientMap(raw["identifier"], raw["column"], tuple(raw["recipient_fields"]))
-
-
-def _reaches_subject(table: TableMap, data: Mapping[str, Any]) -> bool:
-    """True for the subject table and for tables with a link (whose hops are checked apart)."""
-    subject = data.get("subject")
-    return bool(table.link) or (isinstance(subject, Mapping) and subject.get("table") == table.name)

@@ -26,8 +26,14 @@ _PERSONAL_PARTS = (
 )  # fmt: skip
 # Matched as a whole word of the name (split at '_', '-' and camelCase): short and ambiguous.
 _PERSONAL_WORDS = {
-    "ip", "tel", "fax", "mail", "name", "zip", "plz", "dob", "bic", "city", "ort", "login",
+    "ip", "tel", "fax", "mail", "zip", "plz", "dob", "bic", "city", "ort", "login",
     "addr", "gender", "geschlecht", "ssn", "tax", "steuer", "ua", "lat", "lon", "gps",
+}  # fmt: skip
+# "name" alone, or with a word that makes it a person's (not product_name, file_name).
+_PERSON_WORDS = {
+    "first", "last", "full", "given", "family", "sur", "middle", "maiden", "nick", "display",
+    "user", "customer", "contact", "recipient", "buyer", "sender", "holder", "account", "person",
+    "kunde", "empf", "empfaenger", "billing", "shipping", "delivery", "invoice",
 }  # fmt: skip
 _WORD = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+")
 
@@ -49,7 +55,10 @@ def looks_personal(column: str) -> bool:
     lowered = column.casefold()
     if any(part in lowered for part in _PERSONAL_PARTS):
         return True
-    return any(word.casefold() in _PERSONAL_WORDS for word in _WORD.findall(column))
+    words = {word.casefold() for word in _WORD.findall(column)}
+    if words & _PERSONAL_WORDS:
+        return True
+    return "name" in words and (words == {"name"} or bool(words & _PERSON_WORDS))
 
 
 def check_against_database(
@@ -79,16 +88,23 @@ class _Check:
         subject = self.map.subject
         tables = self.map.tables_for(connector) if connector else tuple(self.map.tables.values())
         if subject.table in self.existing and subject.restriction_flag:
-            yield from self.missing(subject.table, [subject.restriction_flag], "subject.restriction_flag")
+            yield from self.missing(
+                subject.table, [subject.restriction_flag], "subject.restriction_flag"
+            )
         for table in tables:
             if table.name not in self.existing:
-                yield Finding("error", f"tables.{table.name}", f"table {table.name!r} does not exist in the database")
+                yield Finding(
+                    "error",
+                    f"tables.{table.name}",
+                    f"table {table.name!r} does not exist in the database",
+                )
                 continue
             yield from self.table(table)
         names = {table.name for table in tables}
         for index, ident in enumerate(self.map.identifiers):
             if ident.table in names and ident.table in self.existing:
                 columns = [ident.column] if ident.column else list((ident.columns or {}).values())
+                columns = [name for name in columns if name]  # city is optional
                 yield from self.missing(ident.table, columns, f"identifiers[{index}]")
         yield from self.unmapped_tables()
 
@@ -98,17 +114,24 @@ class _Check:
         for column in table.columns:
             yield from self.missing(table.name, [column.name], f"{where}.columns.{column.name}")
         if table.recipient:
-            yield from self.missing(table.name, [table.recipient.column], f"{where}.recipient.column")
+            yield from self.missing(
+                table.name, [table.recipient.column], f"{where}.recipient.column"
+            )
         mapped = {column.name for column in table.columns}
         for name in self.columns(table.name):
             if name not in mapped:
                 yield self.unmapped(table.name, name)
         link_columns = set(table.key).union(*(hop.columns for hop in table.link[:1]))
         for column in table.columns:
-            if column.erasure == "keep" and column.name not in link_columns and looks_personal(column.name):
+            if (
+                column.erasure == "keep"
+                and column.name not in link_columns
+                and looks_personal(column.name)
+            ):
                 yield Finding(
                     "warning", f"{where}.columns.{column.name}.erasure",
-                    f"'keep' on {column.name!r}, which looks personal: keep is for keys and non-personal columns",
+                    f"'keep' on {column.name!r}, which looks personal: "
+                    "keep is for keys and non-personal columns",
                 )  # fmt: skip
         yield from self.link(table)
 
@@ -118,14 +141,17 @@ class _Check:
             where = f"tables.{table.name}.link[{index}]"
             yield from self.missing(source, hop.columns, f"{where}.columns")
             if hop.table not in self.existing:
-                yield Finding("error", f"{where}.table", f"table {hop.table!r} does not exist in the database")
+                yield Finding(
+                    "error", f"{where}.table", f"table {hop.table!r} does not exist in the database"
+                )
                 return
             broken = list(self.missing(hop.table, hop.ref, f"{where}.ref"))
             yield from broken
             if not broken and not self.unique(hop.table, hop.ref):
                 yield Finding(
                     "warning", f"{where}.ref",
-                    f"{list(hop.ref)} is neither the primary key nor unique in {hop.table!r}: rows may repeat",
+                    f"{list(hop.ref)} is neither the primary key nor unique in {hop.table!r}: "
+                    "rows may repeat",
                 )  # fmt: skip
             source = hop.table
 
@@ -133,29 +159,46 @@ class _Check:
         known = self.columns(table)
         for column in columns:
             if column not in known:
-                yield Finding("error", where, f"column {column!r} does not exist in table {table!r}")
+                yield Finding(
+                    "error", where, f"column {column!r} does not exist in table {table!r}"
+                )
 
     def unmapped(self, table: str, column: str) -> Finding:
         where = f"tables.{table}.columns.{column}"
         if looks_personal(column):
             return Finding(
                 "warning", where,
-                f"column {column!r} looks personal but is not in the data map: it is neither exported nor erased",
+                f"column {column!r} looks personal but is not in the data map: "
+                "it is neither exported nor erased",
             )  # fmt: skip
-        return Finding("warning", where, f"column {column!r} is not in the data map: it is never exported")
+        return Finding(
+            "warning", where, f"column {column!r} is not in the data map: it is never exported"
+        )
 
     def unique(self, table: str, columns: Sequence[str]) -> bool:
         wanted = set(columns)
         candidates = [self.inspector.get_pk_constraint(table).get("constrained_columns") or []]
         candidates += [u["column_names"] for u in self.inspector.get_unique_constraints(table)]
-        candidates += [i["column_names"] for i in self.inspector.get_indexes(table) if i.get("unique")]
+        candidates += [
+            i["column_names"] for i in self.inspector.get_indexes(table) if i.get("unique")
+        ]
         return any(found and set(found) <= wanted for found in candidates)
 
     def unmapped_tables(self) -> Iterator[Finding]:
         subject = self.map.subject.table
         for name in sorted(self.existing - set(self.map.tables) - {subject}):
             personal = [column for column in self.columns(name) if looks_personal(column)]
-            refers = any(fk["referred_table"] == subject for fk in self.inspector.get_foreign_keys(name))
+            refers = any(
+                fk["referred_table"] == subject for fk in self.inspector.get_foreign_keys(name)
+            )
             if personal or refers:
-                why = f"personal-looking columns {personal}" if personal else f"a foreign key to {subject!r}"
-                yield Finding("warning", f"database.{name}", f"table {name!r} is not in the data map but has {why}")
+                why = (
+                    f"personal-looking columns {personal}"
+                    if personal
+                    else f"a foreign key to {subject!r}"
+                )
+                yield Finding(
+                    "warning",
+                    f"database.{name}",
+                    f"table {name!r} is not in the data map but has {why}",
+                )

@@ -17,6 +17,7 @@ NORMALISATIONS = ("casefold", "strip", "none")
 ERASURE_ACTIONS = ("keep", "delete", "null", "anonymise")
 NAME_ADDRESS_PARTS = ("first_name", "last_name", "street", "postcode", "city")
 
+
 def _names(**kwargs: Any) -> fields.List:
     """A non-empty list of non-empty column names."""
     return fields.List(
@@ -93,9 +94,7 @@ class IdentifierSchema(Schema):
 class RecipientSchema(Schema):
     """``[tables.<name>.recipient]``: rows where the subject only receives someone's order."""
 
-    identifier = fields.String(
-        required=True, validate=validate.OneOf(("email", "customer_number"))
-    )
+    identifier = fields.String(required=True, validate=validate.OneOf(("email", "customer_number")))
     column = _name(required=True)
     recipient_fields = _names(required=True, data_key="fields")
 
@@ -132,9 +131,7 @@ class DataMapSchema(Schema):
     tables = fields.Raw(required=True)
 
 
-def load_section(
-    schema: Schema, data: Any, where: str, errors: list[str]
-) -> dict[str, Any] | None:
+def load_section(schema: Schema, data: Any, where: str, errors: list[str]) -> dict[str, Any] | None:
     """Load one section; on failure add its errors, each prefixed by its key path, to ``errors``."""
     if not isinstance(data, Mapping):
         errors.append(f"{where}: must be a table")

@@ -73,7 +73,7 @@ def street_key(street: str) -> str:
 
 
 def name_words(text: str) -> list[str]:
-    """The words of a name, folded: ``Müller-Lüdenscheidt, Jörg`` -> mueller, luedenscheidt, joerg."""
+    """The words of a name, folded: ``Müller-Lüdenscheidt, Jörg`` -> mueller luedenscheidt joerg."""
     return [word for word in _NOT_ALNUM.split(_fold(text)) if word]
 
 
@@ -90,7 +90,9 @@ def address_matches(claim: PostalAddress, street: object, postcode: object) -> b
     """True when postcode and street (in comparable form) of the claim equal those on file."""
     if not (claim.postcode and claim.street and street and postcode):
         return False
-    return str(postcode).strip() == claim.postcode and street_key(str(street)) == street_key(claim.street)
+    return str(postcode).strip() == claim.postcode and street_key(str(street)) == street_key(
+        claim.street
+    )
 
 
 def compare(found: bool, on_file: bool) -> Outcome:

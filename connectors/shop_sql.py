@@ -14,7 +14,7 @@ from typing import Any, ClassVar
 
 import sqlalchemy as sa
 from marshmallow import Schema, ValidationError, fields, validate
-from sqlalchemy.engine import URL, Connection
+from sqlalchemy.engine import URL
 
 from connectors.base import (
     AccessResult,
@@ -28,11 +28,18 @@ from connectors.base import (
     json_safe,
     register,
 )
-from connectors.datamap import DataMap, DataMapError, TableMap, load_datamap
+from connectors.datamap import DataMap, DataMapError, RecipientMap, TableMap, load_datamap
 from connectors.datamap_schema import flatten_errors
 from connectors.shop_sql_discover import IdentifierSearch
-from connectors.sql_paths import Reflector, column, key_in, linked, make_engine, matches_value
-from connectors.sql_paths import read_transaction as read_transaction
+from connectors.sql_paths import (
+    Reflector,
+    column,
+    key_in,
+    linked,
+    make_engine,
+    matches_value,
+    read_transaction,
+)
 
 
 class ShopSqlSettingsSchema(Schema):
@@ -42,6 +49,8 @@ class ShopSqlSettingsSchema(Schema):
     url = fields.String(required=True, validate=validate.Length(min=1))
     datamap = fields.String(required=True, validate=validate.Length(min=1))
     statement_timeout_ms = fields.Integer(load_default=5000, validate=validate.Range(min=1))
+    # The register's retention rule names, so the map cannot refer to a rule that is not there.
+    retention_rules = fields.List(fields.String(), load_default=None)
 
 
 @register("shop_sql")
@@ -83,7 +92,8 @@ class ShopSqlConnector:
             problems = "; ".join(flatten_errors(exc.messages, f"connectors.{name}"))
             raise ConnectorConfigError(problems) from None
         try:
-            datamap = load_datamap(os.path.expanduser(loaded["datamap"]))
+            datamap = load_datamap(os.path.expanduser(loaded["datamap"]),
+                                   retention_rules=loaded["retention_rules"])
         except (OSError, DataMapError) as exc:
             raise ConnectorConfigError(f"connectors.{name}.datamap: {exc}") from None
         return cls(name, loaded["url"], datamap, loaded["statement_timeout_ms"])
@@ -95,77 +105,87 @@ class ShopSqlConnector:
     def discover(self, identity: Identity) -> Discovery:
         """Find subjects by e-mail and customer number (matches) and by name and postal address
         (proposals only); one query per identifier table, in one read transaction."""
+        if not identity.claims():
+            return Discovery(self.name)
         search = IdentifierSearch(self.datamap, self.identifiers, self._reflector.tables())
         with read_transaction(self.engine) as connection:
             return search.run(connection, identity, self.name)
 
     def access(self, subject: Subject) -> AccessResult:
-        """Every mapped row of the subject: one query per table, plus one per recipient table."""
-        tables = self._reflector.tables()
-        records: list[TableRecords] = []
-        with read_transaction(self.engine) as connection:
-            for table in self.tables:
-                if table.link or table.name == self.datamap.subject.table:
-                    records.append(self._own_rows(connection, tables, table, subject.keys))
-                if table.recipient is not None:
-                    records.append(self._recipient_rows(connection, tables, table, subject))
-        return AccessResult(tuple(records))
-
-    def _own_rows(
-        self,
-        connection: Connection,
-        tables: Mapping[str, sa.Table],
-        table: TableMap,
-        keys: tuple[SubjectKey, ...],
-    ) -> TableRecords:
-        names = [mapped.name for mapped in table.columns]
-        rows: list[sa.Row[Any]] = []
-        if keys:
-            source = tables[table.name]
-            joined, key_columns = linked(source, table.link, tables, self.datamap.subject.key)
-            query = (
-                sa.select(*(column(source, name) for name in names))
-                .select_from(joined)
-                .where(key_in(key_columns, keys))
-                .order_by(*(column(source, name) for name in table.key))
+        """Every mapped row of the subject: one query per table, plus one per recipient table,
+        all in one read transaction (none at all when the subject has no keys or identifiers)."""
+        wanted = bool(subject.keys) or any(subject.identifiers.values())
+        tables = self._reflector.tables() if wanted else {}
+        reads: list[tuple[TableMap, tuple[str, ...], bool, sa.Select[Any] | None]] = []
+        for table in self.tables:
+            if table.link or table.name == self.datamap.subject.table:
+                names = tuple(mapped.name for mapped in table.columns)
+                reads.append((table, names, False, self._own_query(tables, table, subject.keys)))
+            if table.recipient is not None:
+                query = self._recipient_query(tables, table, table.recipient, subject)
+                reads.append((table, table.recipient.fields, True, query))
+        rows: list[list[sa.Row[Any]]] = [[] for _ in reads]
+        if any(query is not None for *_, query in reads):
+            with read_transaction(self.engine) as connection:
+                rows = [list(connection.execute(q)) if q is not None else [] for *_, q in reads]
+        return AccessResult(
+            tuple(
+                self._records(table, names, found, recipient_only=recipient_only)
+                for (table, names, recipient_only, _), found in zip(reads, rows, strict=True)
             )
-            rows = list(connection.execute(query))
-        return self._records(table, names, rows, recipient_only=False)
+        )
 
-    def _recipient_rows(
+    def _own_query(
+        self, tables: Mapping[str, sa.Table], table: TableMap, keys: tuple[SubjectKey, ...]
+    ) -> sa.Select[Any] | None:
+        """The table's rows that link to one of ``keys``, mapped columns only, in key order."""
+        if not keys:
+            return None
+        source = tables[table.name]
+        joined, key_columns = linked(source, table.link, tables, self.datamap.subject.key)
+        return (
+            sa.select(*(column(source, mapped.name) for mapped in table.columns))
+            .select_from(joined)
+            .where(key_in(key_columns, keys))
+            .order_by(*(column(source, name) for name in table.key))
+        )
+
+    def _recipient_query(
         self,
-        connection: Connection,
         tables: Mapping[str, sa.Table],
         table: TableMap,
+        recipient: RecipientMap,
         subject: Subject,
-    ) -> TableRecords:
-        recipient = table.recipient
-        assert recipient is not None
+    ) -> sa.Select[Any] | None:
+        """Rows of other people's orders sent to the subject: the recipient fields only."""
         ident = self.datamap.identifier(recipient.identifier)
         values = subject.identifiers.get(recipient.identifier, ())
-        rows: list[sa.Row[Any]] = []
-        if ident is not None and values:
-            source = tables[table.name]
-            condition = matches_value(column(source, recipient.column), ident.normalise, values)
-            joined: sa.FromClause = source
-            if table.link and subject.keys:
-                # Rows that are the subject's own are in the table's other records already.
-                joined, key_columns = linked(
-                    source, table.link, tables, self.datamap.subject.key, outer=True
-                )
-                unlinked = sa.or_(*(key_column.is_(None) for key_column in key_columns))
-                condition = condition & (unlinked | sa.not_(key_in(key_columns, subject.keys)))
-            query = (
-                sa.select(*(column(source, name) for name in recipient.fields))
-                .select_from(joined)
-                .where(condition)
-                .order_by(*(column(source, name) for name in table.key))
+        if ident is None or not values:
+            return None
+        source = tables[table.name]
+        condition = matches_value(column(source, recipient.column), ident.normalise, values)
+        joined: sa.FromClause = source
+        if table.link and subject.keys:
+            # The subject's own rows are in the table's other records already.
+            joined, key_columns = linked(
+                source, table.link, tables, self.datamap.subject.key, outer=True
             )
-            rows = list(connection.execute(query))
-        return self._records(table, list(recipient.fields), rows, recipient_only=True)
+            unlinked = sa.or_(*(key_column.is_(None) for key_column in key_columns))
+            condition = condition & (unlinked | sa.not_(key_in(key_columns, subject.keys)))
+        return (
+            sa.select(*(column(source, name) for name in recipient.fields))
+            .select_from(joined)
+            .where(condition)
+            .order_by(*(column(source, name) for name in table.key))
+        )
 
     def _records(
-        self, table: TableMap, names: list[str], rows: list[sa.Row[Any]], *, recipient_only: bool
+        self,
+        table: TableMap,
+        names: tuple[str, ...],
+        rows: list[sa.Row[Any]],
+        *,
+        recipient_only: bool,
     ) -> TableRecords:
         mapped = [table.column(name) for name in names]
         return TableRecords(

@@ -31,7 +31,9 @@ def make_engine(url: str | URL, statement_timeout_ms: int) -> Engine:
         # A libpq startup option: set once per connection, no extra round trip per transaction.
         options = url.query.get("options", "")
         options = " ".join(options) if isinstance(options, tuple) else options
-        connect_args["options"] = f"{options} -c statement_timeout={int(statement_timeout_ms)}".strip()
+        connect_args["options"] = (
+            f"{options} -c statement_timeout={int(statement_timeout_ms)}".strip()
+        )
     engine = sa.create_engine(url, connect_args=connect_args, pool_pre_ping=True)
     if backend in ("mysql", "mariadb"):
 
@@ -145,7 +147,9 @@ def linked(
     return joined, [column(current, name) for name in subject_key]
 
 
-def key_in(columns: Sequence[ColumnElement[Any]], keys: Iterable[SubjectKey]) -> ColumnElement[bool]:
+def key_in(
+    columns: Sequence[ColumnElement[Any]], keys: Iterable[SubjectKey]
+) -> ColumnElement[bool]:
     """``(key columns) IN (keys)``, plain for a one-column key, a row value for a composite one."""
     keys = list(keys)
     if len(columns) == 1:
@@ -153,7 +157,9 @@ def key_in(columns: Sequence[ColumnElement[Any]], keys: Iterable[SubjectKey]) ->
     return sa.tuple_(*columns).in_(keys)
 
 
-def matches_value(col: ColumnElement[Any], how: str, values: Iterable[object]) -> ColumnElement[bool]:
+def matches_value(
+    col: ColumnElement[Any], how: str, values: Iterable[object]
+) -> ColumnElement[bool]:
     """``col`` equals one of the claimed or on-file ``values`` under the map's normalisation.
 
     Text columns are normalised in SQL (``lower(trim(col))`` for casefold, ``trim(col)`` for

@@ -12,7 +12,6 @@ from functools import cached_property
 from typing import Any
 
 from connectors.base import build_connector
-from connectors.datamap import load_datamap
 from dsr.config import Config
 from dsr.crypto import Cipher
 from dsr.db import Database
@@ -55,16 +54,15 @@ class Services:
         """Every configured connector, built once, by name."""
         built: dict[str, Any] = {}
         for name, settings in self.config.connectors.items():
-            options = dict(settings)
+            options = {k: v for k, v in settings.items() if k not in ("name", "label")}
             if options.get("datamap"):
-                options["datamap"] = load_datamap(options["datamap"],
-                                                  retention_names=set(self.register.get("retention", {})))
+                options["retention_rules"] = sorted(self.register.get("retention", {}))
             built[name] = build_connector(name, options)
         return built
 
     def close(self) -> None:
         for connector in self.__dict__.get("connectors", {}).values():
-            dispose = getattr(connector, "dispose", None)
-            if dispose:
-                dispose()
+            close = getattr(connector, "close", None)
+            if close:
+                close()
         self.db.dispose()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+
 import click
 from sqlalchemy.exc import OperationalError
 

@@ -43,7 +43,7 @@ def datamap_check(ctx: Context) -> None:
         except DataMapError as exc:
             raise click.ClickException(f"{settings['datamap']}: {exc}") from None
         try:
-            findings = check_against_database(connector.datamap, connector.engine)
+            findings = check_against_database(connector.datamap, connector.engine, connector=name)
         except SQLAlchemyError as exc:
             raise click.ClickException(f"connector {name}: database not reachable "
                                        f"({type(exc).__name__})") from None

@@ -52,11 +52,14 @@ def _windows(ctx: Context, person: Person) -> list[tuple[datetime, datetime, str
         since = max(person.created_at, now - timedelta(days=SESSION_DAYS))
         wanted += [random_time(rng, since, now - timedelta(hours=1))
                    for _ in range(rng.randint(1, 10))]
-    windows = []
-    for start in sorted(wanted):
+    windows: list[tuple[datetime, datetime, str]] = []
+    for wanted_start in sorted(wanted):
+        # One person's sessions do not overlap, so each search belongs to one session.
+        start = max(wanted_start, windows[-1][1] + timedelta(minutes=1)) if windows else wanted_start
+        end = start + timedelta(minutes=rng.randint(2, 60), seconds=rng.randint(0, 59))
+        if end >= now:
+            break
         ip = person.ips[0] if rng.random() < 0.7 else rng.choice(person.ips)
-        end = min(start + timedelta(minutes=rng.randint(2, 60), seconds=rng.randint(0, 59)),
-                  now - timedelta(minutes=5))
         windows.append((start, end, ip))
     return windows
 

@@ -82,7 +82,7 @@ def _order_times(ctx: Context, person: Person) -> list[datetime]:
         # Spread evenly so the showcase has invoices both inside and outside retention.
         span = profile.first_order_years_ago * YEAR - timedelta(days=20)
         return [(now - profile.first_order_years_ago * YEAR + span * k / (count - 1)
-                 + timedelta(hours=rng.randint(0, 72))).replace(microsecond=0)
+                 + timedelta(seconds=rng.randint(0, 72 * 3600))).replace(microsecond=0)
                 for k in range(count)]
     earliest = max(person.created_at, now - 12 * YEAR + timedelta(days=5))
     return sorted(random_time(rng, earliest, now - timedelta(hours=1)) for _ in range(count))

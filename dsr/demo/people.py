@@ -107,10 +107,20 @@ class Cast:
     used_emails: set[str]
 
 
+# How likely people are to be busy with the shop at each hour (UTC; Germany is UTC+1/+2).
+HOUR_WEIGHTS = (2, 1, 1, 1, 2, 4, 6, 8, 8, 8, 9, 8, 8, 8, 8, 9, 10, 11, 10, 9, 7, 4, 3, 2)
+
+
 def random_time(rng: random.Random, start: datetime, end: datetime) -> datetime:
-    """A time drawn uniformly between *start* and *end*, to the second."""
+    """A time between *start* and *end*, to the second; over longer spans mostly by day."""
     span = max(0, int((end - start).total_seconds()))
-    return start + timedelta(seconds=rng.randint(0, span))
+    moment = start + timedelta(seconds=rng.randint(0, span))
+    if span > 86400:
+        for _ in range(3):
+            if rng.random() * 11 < HOUR_WEIGHTS[moment.hour]:
+                break
+            moment = start + timedelta(seconds=rng.randint(0, span))
+    return moment
 
 
 def weighted(rng: random.Random, options: tuple[tuple[str, int], ...]) -> str:
@@ -178,7 +188,7 @@ def _showcase_people(now: datetime, used: set[str], ipv4: list[str]) -> list[Per
                           "invoice", "paypal", "klarna", "paypal"), score=98.4,
                  gift_to=SHOWCASE.recipient, third_party_mail=SHOWCASE.third_party_name,
                  recent_sessions=3)),
-        ("Frau", None, "Renate", "Köhler", "renate.koehler@example.com", "0821 4710345",
+        ("Frau", None, "Renate", "Köhler", "renate.koehler@example.com", "089 99998345",
          date(1975, 9, 3), 6.5, Place("Maximilianstraße 17", "86150", "Augsburg", "DE"),
          Profile(orders=3, newsletter=False, recent_sessions=1)),
         ("Frau", None, "Sabine", "Brandl", "sabine.brandl@mail.example.net", "+49 30 23125077",
@@ -190,7 +200,7 @@ def _showcase_people(now: datetime, used: set[str], ipv4: list[str]) -> list[Per
         ("Frau", "Dr.", "Martina", "Sommer", "m.sommer@alpenblick-it.example.com",
          "089 99998640", None, 7.0, Place("Am Anger 3", "85354", "Freising", "DE"),
          Profile(orders=25)),
-        ("Herr", None, "Dieter", "Pöschl", "dieter.poeschl@example.com", "0911/90009-310",
+        ("Herr", None, "Dieter", "Pöschl", "dieter.poeschl@example.com", "089/99998-310",
          date(1961, 6, 30), 5.0, Place("Frauentorgraben 9", "90443", "Nürnberg", "DE"),
          Profile(orders=5, credit_check=True, collection=True, newsletter=False,
                  methods=("paypal", "prepayment", "invoice", "invoice", "invoice"), score=91.0)),

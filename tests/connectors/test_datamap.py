@@ -1,0 +1,340 @@
+"""Loading and validating the data map, and checking it against a database."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from connectors.datamap import (
+    DataMap,
+    DataMapError,
+    Finding,
+    Hop,
+    check_against_database,
+    load_datamap,
+    parse_datamap,
+)
+from connectors.datamap_check import looks_personal
+
+DOC = Path(__file__).resolve().parents[2] / "docs" / "datamap.md"
+
+VALID = """
+version = 1
+[subject]
+table = "customers"
+key = ["id"]
+
+[[identifiers]]
+kind = "email"
+table = "customers"
+column = "email"
+
+[[identifiers]]
+kind = "name_address"
+table = "customers"
+columns = { first_name = "first_name", last_name = "last_name", street = "street", postcode = "zip" }
+
+[tables.customers]
+connector = "shop"
+key = ["id"]
+label = { de = "Kunde", en = "Customer" }
+category = "account"
+[tables.customers.columns]
+id = { label = { de = "Nr.", en = "No." }, erasure = "keep" }
+email = { label = { de = "E-Mail", en = "E-mail" }, category = "contact", erasure = "anonymise" }
+first_name = { label = { de = "Vorname", en = "First name" }, erasure = "anonymise" }
+last_name = { label = { de = "Nachname", en = "Last name" }, erasure = "anonymise" }
+street = { label = { de = "Straße", en = "Street" }, erasure = "anonymise" }
+zip = { label = { de = "PLZ", en = "Postcode" }, erasure = "anonymise" }
+
+[tables.orders]
+connector = "shop"
+key = ["id"]
+label = { de = "Bestellungen", en = "Orders" }
+category = "orders"
+retention = "commercial_letter"
+document_date = "ordered_at"
+link = [ { columns = ["customer_id"], table = "customers", ref = ["id"] } ]
+[tables.orders.columns]
+id = { label = { de = "Nr.", en = "No." }, erasure = "keep" }
+customer_id = { label = { de = "Kunde", en = "Customer" }, erasure = "keep" }
+ordered_at = { label = { de = "Datum", en = "Date" }, erasure = "keep" }
+total = { label = { de = "Summe", en = "Total" }, erasure = "null", retention = "accounting_voucher" }
+
+[tables.deliveries]
+connector = "shop"
+key = ["order_id"]
+label = { de = "Lieferungen", en = "Deliveries" }
+category = "delivery"
+link = [
+  { columns = ["order_id"], table = "orders", ref = ["id"] },
+  { columns = ["customer_id"], table = "customers", ref = ["id"] },
+]
+recipient = { identifier = "email", column = "to_email", fields = ["to_name", "to_email"] }
+[tables.deliveries.columns]
+order_id = { label = { de = "Bestellung", en = "Order" }, erasure = "keep" }
+to_name = { label = { de = "Empfänger", en = "Recipient" }, erasure = "anonymise" }
+to_email = { label = { de = "E-Mail", en = "E-mail" }, erasure = "anonymise" }
+
+[tables.newsletter]
+connector = "mailer"
+key = ["id"]
+label = { de = "Newsletter", en = "Newsletter" }
+category = "marketing"
+link = [ { columns = ["customer_id"], table = "customers", ref = ["id"] } ]
+[tables.newsletter.columns]
+id = { label = { de = "Nr.", en = "No." }, erasure = "delete" }
+"""
+
+
+def problems(text: str, **kwargs: object) -> list[str]:
+    """The error lines of an invalid map."""
+    with pytest.raises(DataMapError) as raised:
+        parse_datamap(text, **kwargs)  # type: ignore[arg-type]
+    return list(raised.value.errors)
+
+
+def test_a_valid_map_loads_into_frozen_values() -> None:
+    datamap = parse_datamap(VALID, retention_rules={"commercial_letter", "accounting_voucher"})
+    assert isinstance(datamap, DataMap)
+    orders = datamap.tables["orders"]
+    assert [c.name for c in orders.columns] == ["id", "customer_id", "ordered_at", "total"]
+    assert orders.column("total").retention == "accounting_voucher"
+    assert orders.column("id").category == "orders"  # the table's category is the default
+    assert datamap.tables["customers"].column("email").category == "contact"
+    assert datamap.tables["deliveries"].link[0] == Hop(("order_id",), "orders", ("id",))
+    assert datamap.tables["deliveries"].recipient.fields == ("to_name", "to_email")  # type: ignore[union-attr]
+    assert [t.name for t in datamap.tables_for("shop")] == ["customers", "orders", "deliveries"]
+    assert datamap.identifier("email").normalise == "casefold"  # type: ignore[union-attr]
+    assert datamap.identifier("customer_number") is None
+    with pytest.raises(AttributeError):
+        datamap.subject.table = "x"  # type: ignore[misc]
+
+
+def test_hop_length_error_names_the_key_path() -> None:
+    broken = VALID.replace(
+        '{ columns = ["customer_id"], table = "customers", ref = ["id"] } ]\n[tables.orders.columns]',
+        '{ columns = ["customer_id"], table = "customers", ref = ["id", "x"] } ]\n[tables.orders.columns]',
+    )
+    assert problems(broken) == ["tables.orders.link[0].ref: must have as many columns as 'columns'"]
+
+
+def test_every_error_is_collected_with_its_path() -> None:
+    broken = (
+        VALID.replace('table = "orders", ref = ["id"] },', 'table = "order", ref = ["id"] },')
+        .replace(
+            'link = [ { columns = ["customer_id"], table = "customers", ref = ["id"] } ]\n[tables.newsletter',
+            'link = [ { columns = ["customer_id"], table = "orders", ref = ["id"] } ]\n[tables.newsletter',
+        )
+        .replace('erasure = "delete" }', 'erasure = "shred" }')
+        .replace('connector = "mailer"\n', "")
+        .replace('category = "marketing"', 'category = "marketing"\ncolums = {}')
+        .replace('fields = ["to_name", "to_email"]', 'fields = ["to_name", "to_mail"]')
+        .replace(
+            'kind = "name_address"\ntable = "customers"', 'kind = "name_address"\ntable = "people"'
+        )
+        .replace('ordered_at = { label = { de = "Datum", en = "Date" }, ', "ordered_at = { ")
+    )
+    found = problems(broken)
+    expected = [
+        "tables.orders.columns.ordered_at.label: Missing data for required field.",
+        "tables.newsletter.colums: Unknown field.",
+        "tables.newsletter.connector: Missing data for required field.",
+        "tables.newsletter.columns.id.erasure: Must be one of: keep, delete, null, anonymise.",
+        "tables.deliveries.link[0].table: 'order' is not a mapped table",
+        "tables.deliveries.recipient.fields[1]: 'to_mail' is not a column of this table's map",
+        "identifiers[1].table: 'people' is not a mapped table",
+    ]
+    assert sorted(found) == sorted(
+        expected
+    )  # the newsletter's link is not checked: it did not load
+    message = str(DataMapError(found))
+    assert "7 problem(s)" in message and "  tables.newsletter.colums: Unknown field." in message
+
+
+def test_link_rules() -> None:
+    last = VALID.replace(
+        '{ columns = ["customer_id"], table = "customers", ref = ["id"] },\n]',
+        '{ columns = ["customer_id"], table = "orders", ref = ["id"] },\n]',
+    )
+    assert problems(last) == [
+        "tables.deliveries.link[1].table: the last hop must end at the subject table 'customers'"
+    ]
+    none = VALID.replace(
+        'link = [ { columns = ["customer_id"], table = "customers", ref = ["id"] } ]\n[tables.newsletter',
+        "[tables.newsletter",
+    )
+    assert problems(none) == [
+        "tables.newsletter.link: missing; rows must link to the subject table"
+    ]
+    via = VALID.replace(
+        '{ columns = ["order_id"], table = "orders", ref = ["id"] },',
+        '{ columns = ["order_id"], table = "customers", ref = ["id"] },',
+    )
+    assert problems(via) == [
+        "tables.deliveries.link[0].table: only the last hop may reach the subject table"
+    ]
+
+
+def test_subject_identifier_and_recipient_rules() -> None:
+    unmapped = VALID.replace('[subject]\ntable = "customers"', '[subject]\ntable = "clients"')
+    assert "subject.table: 'clients' is not a mapped table (add [tables.clients])" in problems(
+        unmapped
+    )
+    twice = VALID.replace('kind = "name_address"', 'kind = "email"\ncolumn = "x"').replace(
+        'columns = { first_name = "first_name", last_name = "last_name", street = "street", postcode = "zip" }\n',
+        "",
+    )
+    assert problems(twice) == ["identifiers[1].kind: 'email' is mapped twice"]
+    wrong = VALID.replace(
+        'kind = "email"\ntable = "customers"\ncolumn = "email"',
+        'kind = "email"\ntable = "customers"\ncolumns = { first_name = "a", last_name = "b", street = "c", postcode = "d" }',
+    )
+    assert problems(wrong) == ["identifiers[0].column: a email identifier needs 'column'"]
+    no_ident = VALID.replace('identifier = "email"', 'identifier = "customer_number"')
+    assert problems(no_ident) == [
+        "tables.deliveries.recipient.identifier: no identifier of kind 'customer_number' is mapped"
+    ]
+    bad_date = VALID.replace('document_date = "ordered_at"', 'document_date = "created"')
+    assert problems(bad_date) == [
+        "tables.orders.document_date: 'created' is not a column of this table's map"
+    ]
+
+
+def test_retention_names_must_be_in_the_register_when_given() -> None:
+    assert problems(VALID, retention_rules={"commercial_letter"}) == [
+        "tables.orders.columns.total.retention: unknown retention rule 'accounting_voucher' (not in the register)"
+    ]
+    parse_datamap(VALID)  # without the register, names are not checked
+
+
+def test_top_level_and_toml_errors() -> None:
+    assert problems("version = 2\n") == [
+        "version: Must be equal to 1.",
+        "subject: Missing data for required field.",
+        "tables: Missing data for required field.",
+    ]
+    [syntax] = problems("version = = 1")
+    assert syntax.startswith("(toml): ")
+
+
+def test_load_from_a_file(tmp_path: Path) -> None:
+    path = tmp_path / "datamap.toml"
+    path.write_text(VALID, encoding="utf-8")
+    assert load_datamap(path).subject.key == ("id",)
+    path.write_text(VALID.replace('category = "orders"', ""), encoding="utf-8")
+    with pytest.raises(DataMapError, match=re.escape(f"{path} is invalid")):
+        load_datamap(path)
+
+
+def test_the_documented_example_is_valid() -> None:
+    [example] = re.findall(r"```toml\n(.*?)```", DOC.read_text(encoding="utf-8"), re.S)
+    datamap = parse_datamap(example)
+    assert datamap.tables["order_items"].link[-1].table == datamap.subject.table
+
+
+# --- the database check -----------------------------------------------------------------------
+
+
+@pytest.fixture
+def engine(tmp_path: Path) -> sa.Engine:
+    """A SQLite database that almost fits VALID."""
+    engine = sa.create_engine(f"sqlite:///{tmp_path / 'shop.db'}")
+    metadata = sa.MetaData()
+    sa.Table(
+        "customers",
+        metadata,
+        sa.Column("id", sa.Integer, primary_key=True),
+        *(
+            sa.Column(name, sa.String)
+            for name in ("email", "first_name", "last_name", "street", "zip", "phone")
+        ),
+    )
+    sa.Table(
+        "orders",
+        metadata,
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("customer_id", sa.Integer),
+        sa.Column("total", sa.Integer),
+        sa.Column("status", sa.String),
+    )
+    sa.Table(
+        "deliveries",
+        metadata,
+        sa.Column("order_id", sa.Integer, primary_key=True),
+        sa.Column("to_name", sa.String),
+        sa.Column("to_email", sa.String),
+    )
+    sa.Table(
+        "wishlists",
+        metadata,
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("customer_id", sa.Integer, sa.ForeignKey("customers.id")),
+    )
+    sa.Table(
+        "products",
+        metadata,
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("price", sa.Integer),
+    )
+    metadata.create_all(engine)
+    yield engine
+    engine.dispose()
+
+
+def test_check_against_database(engine: sa.Engine) -> None:
+    findings = check_against_database(parse_datamap(VALID), engine, connector="shop")
+    by_where = {f.where: f for f in findings}
+    assert by_where["tables.orders.columns.ordered_at"] == Finding(
+        "error",
+        "tables.orders.columns.ordered_at",
+        "column 'ordered_at' does not exist in table 'orders'",
+    )
+    phone = by_where["tables.customers.columns.phone"]
+    assert phone.level == "warning" and "looks personal" in phone.message
+    status = by_where["tables.orders.columns.status"]
+    assert status.level == "warning" and "looks personal" not in status.message
+    assert "foreign key to 'customers'" in by_where["database.wishlists"].message
+    assert "tables.newsletter" not in by_where  # another connector's table: not checked here
+    assert len(findings) == 4 and "database.products" not in by_where, findings
+    assert str(phone).startswith("warning: tables.customers.columns.phone: ")
+
+
+def test_check_reports_broken_paths_and_missing_tables(engine: sa.Engine) -> None:
+    broken = VALID.replace(
+        '{ columns = ["customer_id"], table = "customers", ref = ["id"] },\n]',
+        '{ columns = ["buyer_id"], table = "customers", ref = ["id"] },\n]',
+    )
+    findings = check_against_database(parse_datamap(broken), engine)
+    errors = {(f.where, f.message) for f in findings if f.level == "error"}
+    assert (
+        "tables.deliveries.link[1].columns",
+        "column 'buyer_id' does not exist in table 'orders'",
+    ) in errors
+    assert ("tables.newsletter", "table 'newsletter' does not exist in the database") in errors
+    not_unique = VALID.replace(
+        'ref = ["id"] } ]\n[tables.orders.columns]', 'ref = ["id"] } ]\n[tables.orders.columns]'
+    ).replace(
+        '{ columns = ["order_id"], table = "orders", ref = ["id"] },',
+        '{ columns = ["order_id"], table = "orders", ref = ["customer_id"] },',
+    )
+    [warning] = [
+        f
+        for f in check_against_database(parse_datamap(not_unique), engine, "shop")
+        if f.where == "tables.deliveries.link[0].ref"
+    ]
+    assert warning.level == "warning" and "rows may repeat" in warning.message
+
+
+@pytest.mark.parametrize(
+    ("column", "personal"),
+    [("phone", True), ("last_ip", True), ("eMail", True), ("Strasse", True), ("zip_code", True),
+     ("date_of_birth", True), ("iban", True), ("recipient", False), ("shipping_fee", False),
+     ("description", False), ("total_cents", False), ("status", False), ("name", True),
+     ("recipient_name", True), ("lastName", True), ("product_name", False)],
+)  # fmt: skip
+def test_looks_personal(column: str, personal: bool) -> None:
+    assert looks_personal(column) is personal

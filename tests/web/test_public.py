@@ -1,0 +1,90 @@
+"""The public form: both languages, validation that keeps what was typed, CSRF, and an
+answer that is produced before any shop lookup."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from sqlalchemy import select
+
+from dsr.models import IdentityClaim, Request, Task
+
+
+def _csrf(page: str) -> str:
+    match = re.search(r'name="csrf_token" value="([^"]+)"', page)
+    assert match
+    return match.group(1)
+
+
+def _submit(client: Any, **fields: Any) -> Any:
+    token = _csrf(client.get("/").get_data(as_text=True))
+    data = {"csrf_token": token, "types": ["access"], "name": "Erika Mustermann",
+            "email": "erika.mustermann@example.org", **fields}
+    return client.post("/", data=data)
+
+
+def test_form_in_german_and_english(app: Any) -> None:
+    client = app.test_client()
+    german = client.get("/?lang=de").get_data(as_text=True)
+    english = client.get("/?lang=en").get_data(as_text=True)
+    assert "Ihre Datenschutz-Anfrage" in german and "Löschung" in german
+    assert "Your privacy request" in english and "Erasure" in english
+
+
+def test_submit_creates_request_and_shows_reference(app: Any, demo_services: Any) -> None:
+    client = app.test_client()
+    response = _submit(client, customer_number="K-100001", message="Bitte Auskunft.")
+    assert response.status_code == 302
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    reference = re.search(r'id="reference">(DSR-[A-Z0-9]+)<', page).group(1)
+    with demo_services.db.session() as session:
+        req = session.scalars(select(Request).where(Request.reference == reference)).one()
+        assert req.status == "received" and req.types == ["access"] and req.channel == "form"
+        claims = {c.kind: c.value for c in session.scalars(select(IdentityClaim))}
+        assert claims["customer_number"] == "K-100001"
+        kinds = sorted(t.kind for t in session.scalars(select(Task)))
+        assert kinds == ["acknowledge", "discover"]
+
+
+def test_invalid_input_keeps_what_was_typed(app: Any, demo_services: Any) -> None:
+    client = app.test_client()
+    response = _submit(client, email="not-an-address", types=[], message="Mein Text")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "gültige E-Mail-Adresse" in page and "mindestens eine Art" in page
+    assert "Mein Text" in page and "Erika Mustermann" in page
+    with demo_services.db.session() as session:
+        assert session.scalar(select(Request.id)) is None
+
+
+def test_missing_csrf_token_is_refused_without_a_trace(app: Any) -> None:
+    response = app.test_client().post("/", data={"types": ["access"], "name": "X Y",
+                                                  "email": "x@example.org"})
+    assert response.status_code == 400
+    assert "Traceback" not in response.get_data(as_text=True)
+
+
+def test_answer_does_not_depend_on_being_a_customer(app: Any, demo_shop: Any) -> None:
+    """Known and unknown addresses get the same page; no shop query runs while answering."""
+    from sqlalchemy import event
+
+    statements: list[str] = []
+    services = app.extensions["dsr"]
+    shop_engine = services.connectors["shop"].engine
+
+    def record(*args: Any) -> None:
+        statements.append(args[2])
+
+    event.listen(shop_engine, "before_cursor_execute", record)
+    try:
+        pages = []
+        for email in (demo_shop["summary"].sample_customer_email, "nobody-here@example.net"):
+            client = app.test_client()
+            response = _submit(client, email=email)
+            page = client.get(response.headers["Location"]).get_data(as_text=True)
+            pages.append(re.sub(r"DSR-[A-Z0-9]+", "REF", page))
+    finally:
+        event.remove(shop_engine, "before_cursor_execute", record)
+    assert pages[0] == pages[1]
+    assert statements == []
