@@ -70,6 +70,8 @@ def main(ctx: click.Context, config_path: str | None, verbose: bool) -> None:
     """dsr: GDPR data-subject requests, end to end."""
     logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if not verbose:
+        logging.getLogger("alembic").setLevel(logging.WARNING)
     ctx.obj = Context(config_path)
 
 

@@ -7,7 +7,8 @@ from datetime import datetime, timedelta
 from dsr.demo import pools
 from dsr.demo.commerce import Purchase
 from dsr.demo.context import Batch, Context, Visit
-from dsr.demo.people import SHOWCASE, Person, random_time
+from dsr.demo.people import Person, random_time
+from dsr.demo.showcase import SHOWCASE
 
 SESSION_DAYS = 180
 """The shop keeps session records for half a year."""

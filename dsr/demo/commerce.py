@@ -8,15 +8,8 @@ from typing import NamedTuple
 
 from dsr.demo import pools
 from dsr.demo.context import Batch, Context, Row
-from dsr.demo.people import (
-    SHOWCASE_COUNT,
-    Person,
-    Place,
-    random_place,
-    random_time,
-    unique_email,
-    weighted,
-)
+from dsr.demo.people import Person, Place, random_place, random_time, unique_email, weighted
+from dsr.demo.showcase import SHOWCASE_COUNT
 
 YEAR = timedelta(days=365.25)
 ALNUM = "0123456789ABCDEFGHJKLMNPRSTUVWXYZ"

@@ -9,7 +9,7 @@ from typing import Any
 
 from faker import Faker
 
-from dsr.demo.people import Cast
+from dsr.demo.cast import Cast
 
 Row = dict[str, Any]
 

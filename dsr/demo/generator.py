@@ -19,9 +19,10 @@ from sqlalchemy.engine import Connection
 
 from dsr.demo import shop_schema as schema
 from dsr.demo.access_logs import BERLIN, write_access_logs
+from dsr.demo.cast import Cast
 from dsr.demo.context import LOG_DAYS, Visit
-from dsr.demo.people import SHOWCASE, Cast
 from dsr.demo.rows import DemoRows
+from dsr.demo.showcase import SHOWCASE
 
 ROWS_PER_INSERT = 1000
 CUSTOMERS_PER_BATCH = 500

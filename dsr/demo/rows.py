@@ -15,10 +15,11 @@ from datetime import datetime
 from faker import Faker
 
 from dsr.demo.activity import add_activity
+from dsr.demo.cast import Cast, plan_cast
 from dsr.demo.commerce import add_commerce
 from dsr.demo.context import Batch, Context, Row, Visit
 from dsr.demo.correspondence import add_service_emails
-from dsr.demo.people import Cast, Person, plan_cast
+from dsr.demo.people import Person
 
 
 class DemoRows:
