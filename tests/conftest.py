@@ -99,9 +99,42 @@ def make_config(data_dir: Path, *, database_url: str | None = None, shop_url: st
     return load_config(path=None, env={}, overrides=overrides)
 
 
-def _services(tmp_path: Path, template: Path, shop_url: str) -> Services:
-    shutil.copy(template, tmp_path / "service.sqlite")
-    built = Services(make_config(tmp_path, shop_url=shop_url))
+@pytest.fixture(scope="session")
+def pg_template() -> Iterator[str]:
+    """A PostgreSQL database migrated once; each test clones it (CREATE DATABASE ... TEMPLATE)."""
+    gen = _server_database(PG_ADMIN_URL, 5432, "postgresql")
+    url = next(gen)
+    engine = make_engine(url)
+    upgrade(engine)
+    engine.dispose()
+    yield url
+    next(gen, None)
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def service_db_url(request: pytest.FixtureRequest, tmp_path: Path,
+                   migrated_template: Path) -> Iterator[str]:
+    """The service database of one test: a copy of the migrated SQLite file, or a clone of the
+    migrated PostgreSQL template in a database of its own."""
+    if request.param == "sqlite":
+        shutil.copy(migrated_template, tmp_path / "service.sqlite")
+        yield f"sqlite:///{tmp_path / 'service.sqlite'}"
+        return
+    template = request.getfixturevalue("pg_template").rsplit("/", 1)[1]
+    name = f"dsr_t_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f"CREATE DATABASE {name} TEMPLATE {template}"))
+    try:
+        yield PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        admin.dispose()
+
+
+def _services(tmp_path: Path, database_url: str, shop_url: str) -> Services:
+    built = Services(make_config(tmp_path, database_url=database_url, shop_url=shop_url))
     from dsr.audit import ensure_head
 
     with built.db.session() as session:
@@ -110,18 +143,19 @@ def _services(tmp_path: Path, template: Path, shop_url: str) -> Services:
 
 
 @pytest.fixture
-def services(tmp_path: Path, migrated_template: Path) -> Iterator[Services]:
-    """Services on a fresh migrated SQLite service database; no shop behind them."""
-    built = _services(tmp_path, migrated_template, f"sqlite:///{tmp_path / 'no-shop.sqlite'}")
+def services(tmp_path: Path, service_db_url: str) -> Iterator[Services]:
+    """Services on a fresh migrated service database (SQLite, and PostgreSQL when it answers);
+    no shop behind them."""
+    built = _services(tmp_path, service_db_url, f"sqlite:///{tmp_path / 'no-shop.sqlite'}")
     yield built
     built.close()
 
 
 @pytest.fixture
-def demo_services(tmp_path: Path, migrated_template: Path,
+def demo_services(tmp_path: Path, service_db_url: str,
                   demo_shop: dict[str, Any]) -> Iterator[Services]:
     """Services on a fresh service database and the session's demo shop."""
-    built = _services(tmp_path, migrated_template, demo_shop["url"])
+    built = _services(tmp_path, service_db_url, demo_shop["url"])
     yield built
     built.close()
 

@@ -116,6 +116,11 @@ def _customer_events(rng: random.Random, visit: Visit) -> list[Event]:
     timed = [(visit.started_at, *steps[0])] + [(t, *s) for t, s in zip(times, steps[1:],
                                                                         strict=True)]
     timed += [(at, "GET", f"/suche?q={quote_plus(query)}", 200) for at, query in visit.searches]
+    for at, order_no in visit.orders:
+        timed += [(at - timedelta(seconds=95), "GET", "/warenkorb", 200),
+                  (at - timedelta(seconds=60), "GET", "/kasse", 200),
+                  (at, "POST", "/kasse/bestellen", 302),
+                  (at + timedelta(seconds=1), "GET", f"/kasse/danke?bestellung={order_no}", 200)]
     timed.sort(key=lambda item: item[0])
     events, referer = [], "-"
     for at, method, path, status in timed:

@@ -1,4 +1,4 @@
-"""Rows for what a customer does besides buying: sessions, searches, lists, reviews, consents."""
+"""Rows for what a customer does besides buying: consents, lists, reviews, contests, surveys."""
 
 from __future__ import annotations
 
@@ -6,12 +6,9 @@ from datetime import datetime, timedelta
 
 from dsr.demo import pools
 from dsr.demo.commerce import Purchase
-from dsr.demo.context import Batch, Context, Visit
+from dsr.demo.context import Batch, Context
 from dsr.demo.people import Person, random_time
 from dsr.demo.showcase import SHOWCASE
-
-SESSION_DAYS = 180
-"""The shop keeps session records for half a year."""
 
 PRODUCT_NAMES = {p[0]: p[1] for p in pools.PRODUCTS}
 REVIEW_TEXTS = {
@@ -29,65 +26,13 @@ QUESTIONS = (
 )
 
 
-def add_activity(ctx: Context, person: Person, purchases: list[Purchase], batch: Batch,
-                 customer: dict[str, object]) -> None:
-    """Add sessions and everything else a customer does on the site; set the last login."""
-    _sessions(ctx, person, batch, customer)
+def add_activity(ctx: Context, person: Person, purchases: list[Purchase], batch: Batch) -> None:
+    """Add consents, lists, reviews, sweepstakes entries and survey answers."""
     _newsletter_and_consents(ctx, person, batch)
     _lists(ctx, person, batch)
     _reviews(ctx, person, purchases, batch)
     _sweepstakes(ctx, person, batch)
     _questionnaire(ctx, person, batch)
-
-
-def _windows(ctx: Context, person: Person) -> list[tuple[datetime, datetime, str]]:
-    """When and from which address the customer was signed in."""
-    if person.nat_ip:
-        return [(start, end, person.nat_ip) for start, end in person.nat_windows]
-    rng, now = ctx.rng, ctx.now
-    wanted: list[datetime] = []
-    recent_from = max(person.created_at, ctx.log_since + timedelta(days=2))
-    wanted += [random_time(rng, recent_from, now - timedelta(hours=2))
-               for _ in range(person.profile.recent_sessions)]
-    if person.profile.recent_sessions or rng.random() < 0.55:
-        since = max(person.created_at, now - timedelta(days=SESSION_DAYS))
-        wanted += [random_time(rng, since, now - timedelta(hours=1))
-                   for _ in range(rng.randint(1, 10))]
-    windows: list[tuple[datetime, datetime, str]] = []
-    for wanted_start in sorted(wanted):
-        # One person's sessions do not overlap, so each search belongs to one session.
-        start = max(wanted_start, windows[-1][1] + timedelta(minutes=1)) if windows else wanted_start
-        end = start + timedelta(minutes=rng.randint(2, 60), seconds=rng.randint(0, 59))
-        if end >= now:
-            break
-        ip = person.ips[0] if rng.random() < 0.7 else rng.choice(person.ips)
-        windows.append((start, end, ip))
-    return windows
-
-
-def _sessions(ctx: Context, person: Person, batch: Batch, customer: dict[str, object]) -> None:
-    rng = ctx.rng
-    agents = rng.sample(pools.BROWSER_AGENTS, 2)
-    last: tuple[datetime, str] | None = None
-    for start, end, ip in _windows(ctx, person):
-        agent = agents[0] if rng.random() < 0.8 else agents[1]
-        batch.add("sessions", {"id": ctx.next_id("sessions"), "customer_id": person.id,
-                               "ip": ip, "started_at": start, "ended_at": end,
-                               "user_agent": agent})
-        searches = []
-        for _ in range(rng.choice((0, 0, 1, 1, 2))):
-            at, query = random_time(rng, start, end), rng.choice(pools.SEARCH_TERMS)
-            searches.append((at, query))
-            batch.add("search_history", {
-                "id": ctx.next_id("search_history"), "customer_id": person.id, "query": query,
-                "searched_at": at, "ip": ip, "result_count": rng.randint(0, 80)})
-        if end >= ctx.log_since:
-            ctx.visits.append(Visit(person.id, ip, start, end, agent, tuple(sorted(searches))))
-        last = (start, ip)
-    if last is None and rng.random() < 0.9:
-        before = max(person.created_at, ctx.now - timedelta(days=SESSION_DAYS))
-        last = (random_time(rng, person.created_at, before), person.ips[0])
-    customer["last_login_at"], customer["last_login_ip"] = last or (None, None)
 
 
 def _policy_version(at: datetime) -> str:

@@ -49,8 +49,8 @@ def _random_person(index: int, fake: Faker, rng: random.Random, now: datetime,
     roll = rng.random()
     salutation = None if roll < 0.05 else ("Frau" if female else "Herr")
     title = "Dr." if rng.random() < 0.03 else None
-    # Sign-ups spread over 13 years, more of them recent.
-    created = now - timedelta(days=int(13 * 365 * rng.random() ** 1.4) + 1,
+    # Sign-ups spread over 13 years, a few more of them recent.
+    created = now - timedelta(days=int(13 * 365 * rng.random() ** 1.15) + 1,
                               seconds=rng.randint(0, 86399))
     born = None if rng.random() < 0.35 else date(rng.randint(1940, 2005), rng.randint(1, 12),
                                                  rng.randint(1, 28))

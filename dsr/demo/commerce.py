@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import NamedTuple
 
 from dsr.demo import pools
 from dsr.demo.context import Batch, Context, Row
+from dsr.demo.credit import CreditState, credit_check, hand_to_collection
 from dsr.demo.people import Person, Place, random_place, random_time, unique_email, weighted
 from dsr.demo.showcase import SHOWCASE_COUNT
 
@@ -22,14 +22,6 @@ class Purchase(NamedTuple):
 
     order: Row
     skus: tuple[str, ...]
-
-
-@dataclass
-class CreditState:
-    """The last credit check of a customer and the payment options it allowed."""
-
-    checked_at: datetime
-    options: tuple[str, ...]
 
 
 def add_commerce(ctx: Context, person: Person, batch: Batch) -> list[Purchase]:
@@ -78,7 +70,9 @@ def _order_times(ctx: Context, person: Person) -> list[datetime]:
                  + timedelta(seconds=rng.randint(0, 72 * 3600))).replace(microsecond=0)
                 for k in range(count)]
     earliest = max(person.created_at, now - 12 * YEAR + timedelta(days=5))
-    return sorted(random_time(rng, earliest, now - timedelta(hours=1)) for _ in range(count))
+    # Customers drift away: most stop ordering some years after signing up.
+    latest = min(now - timedelta(hours=1), person.created_at + rng.uniform(1, 14) * YEAR)
+    return sorted(random_time(rng, earliest, max(earliest, latest)) for _ in range(count))
 
 
 def _orders(ctx: Context, person: Person, batch: Batch, deliveries: list[Place],
@@ -94,7 +88,7 @@ def _orders(ctx: Context, person: Person, batch: Batch, deliveries: list[Place],
             "invoice" if company and rng.random() < 0.8 else weighted(rng, pools.PAYMENT_WEIGHTS))
         order_id = ctx.next_id("orders")
         if method in pools.CREDIT_CHECKED_METHODS and company is None:
-            credit = _credit_check(ctx, person, batch, order_id, ordered_at, method, credit)
+            credit = credit_check(ctx, person, batch, order_id, ordered_at, method, credit)
             if method not in credit.options:
                 method = rng.choice(("paypal", "prepayment", "credit_card"))
         gift = profile.gift_to if number == len(times) - 2 else None
@@ -110,26 +104,8 @@ def _orders(ctx: Context, person: Person, batch: Batch, deliveries: list[Place],
         _transactions(ctx, person, batch, order)
         orders.append(Purchase(order, skus))
     if profile.collection or (rng.random() < 0.006 and person.index >= SHOWCASE_COUNT):
-        _collection(ctx, person, batch, on_account, forced=profile.collection)
+        hand_to_collection(ctx, person, batch, on_account, forced=profile.collection)
     return orders
-
-
-def _credit_check(ctx: Context, person: Person, batch: Batch, order_id: int,
-                  at: datetime, method: str, last: CreditState | None) -> CreditState:
-    """Ask the bureau unless a check from the last 90 days can be reused."""
-    if last is not None and at - last.checked_at < timedelta(days=90):
-        return last
-    rng = ctx.rng
-    centre = person.profile.score or 96.0
-    score = round(min(99.9, max(60.0, rng.gauss(centre, 1.0 if person.profile.score else 3.5))), 2)
-    decision, options = next((d, o) for floor, d, o in pools.CREDIT_BANDS if score >= floor)
-    batch.add("credit_checks", {
-        "id": ctx.next_id("credit_checks"), "customer_id": person.id, "order_id": order_id,
-        "bureau": pools.CREDIT_BUREAU, "bureau_reference": f"SA-{rng.randint(10**9, 10**10 - 1)}",
-        "checked_at": at - timedelta(seconds=rng.randint(5, 50)), "requested_payment": method,
-        "score": score, "decision": decision, "payment_options_offered": ",".join(options),
-    })
-    return CreditState(at, options)
 
 
 def _order_row(ctx: Context, person: Person, order_id: int, at: datetime, method: str,
@@ -267,30 +243,6 @@ def _transactions(ctx: Context, person: Person, batch: Batch, order: Row) -> Non
             "currency": "EUR", "status": status, "created_at": min(at, ctx.now),
             "payer_email": person.email if provider != "Stripe" else None,
         })
-
-
-def _collection(ctx: Context, person: Person, batch: Batch, invoices: list[Row],
-                forced: bool) -> None:
-    """Hand an unpaid invoice on account to the collection agency."""
-    rng, today = ctx.rng, ctx.now.date()
-    candidates = [i for i in invoices
-                  if i["due_on"] < today - timedelta(days=45) and i["status"] == "paid"]
-    if not candidates:
-        return
-    invoice = candidates[-1]
-    opened = datetime.combine(invoice["due_on"] + timedelta(days=rng.randint(30, 40)),
-                              datetime.min.time()) + timedelta(hours=9)
-    status = "open" if forced else rng.choice(("open", "settled", "settled", "written_off"))
-    closed = None if status == "open" else random_time(rng, opened, ctx.now - timedelta(days=1))
-    invoice["status"] = "paid" if status == "settled" else "overdue"
-    invoice["paid_on"] = closed.date() if status == "settled" and closed else None
-    batch.add("collection_cases", {
-        "id": ctx.next_id("collection_cases"), "customer_id": person.id,
-        "invoice_id": invoice["id"], "agency": pools.COLLECTION_AGENCY,
-        "agency_file_no": f"IK-{opened.year}-{rng.randint(10000, 99999)}", "opened_at": opened,
-        "closed_at": closed, "status": status,
-        "amount_cents": invoice["gross_cents"] + rng.choice((500, 1500, 3750)),
-    })
 
 
 def _payment_methods(ctx: Context, person: Person, batch: Batch, used: set[str]) -> None:

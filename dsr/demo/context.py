@@ -26,7 +26,8 @@ class Visit:
     started_at: datetime
     ended_at: datetime
     user_agent: str
-    searches: tuple[tuple[datetime, str], ...] = ()
+    searches: tuple[tuple[datetime, str], ...] = ()  # (time, search term)
+    orders: tuple[tuple[datetime, str], ...] = ()  # (time, order number)
 
 
 class Batch:

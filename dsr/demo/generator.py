@@ -22,6 +22,7 @@ from dsr.demo.access_logs import BERLIN, write_access_logs
 from dsr.demo.cast import Cast
 from dsr.demo.context import LOG_DAYS, Visit
 from dsr.demo.rows import DemoRows
+from dsr.demo.sessions import visits_for
 from dsr.demo.showcase import SHOWCASE
 
 ROWS_PER_INSERT = 1000
@@ -181,21 +182,15 @@ def _summary(cast: Cast, seed: int, today: date, counts: Mapping[str, int]) -> D
 
 
 def load_visits(engine: Engine, since: datetime) -> list[Visit]:
-    """Rebuild the log visits from the sessions and searches stored in the shop."""
-    sessions, searches = schema.sessions, schema.search_history
-    by_customer: dict[int, list[tuple[datetime, str, str]]] = {}
+    """Rebuild the log visits from the sessions, searches and orders stored in the shop."""
+    sessions, searches, orders = schema.sessions, schema.search_history, schema.orders
+    early = since - timedelta(days=1)
     with engine.connect() as conn:
-        for row in conn.execute(select(searches.c.customer_id, searches.c.searched_at,
-                                       searches.c.query, searches.c.ip)
-                                .where(searches.c.searched_at >= since - timedelta(days=1))):
-            by_customer.setdefault(row.customer_id, []).append(
-                (row.searched_at, row.query, row.ip))
-        rows = conn.execute(select(sessions).where(sessions.c.ended_at >= since)
-                            .order_by(sessions.c.id)).all()
-    visits = []
-    for row in rows:
-        found = tuple(sorted((at, query) for at, query, ip in by_customer.get(row.customer_id, ())
-                             if ip == row.ip and row.started_at <= at <= row.ended_at))
-        visits.append(Visit(row.customer_id, row.ip, row.started_at, row.ended_at,
-                            row.user_agent, found))
-    return visits
+        found = [r._mapping for r in conn.execute(
+            select(searches).where(searches.c.searched_at >= early))]
+        placed = [r._mapping for r in conn.execute(
+            select(orders.c.customer_id, orders.c.ordered_at, orders.c.order_no)
+            .where(orders.c.ordered_at >= early))]
+        rows = [r._mapping for r in conn.execute(
+            select(sessions).where(sessions.c.ended_at >= since).order_by(sessions.c.id))]
+    return visits_for(rows, found, placed, since)

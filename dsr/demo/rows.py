@@ -20,6 +20,7 @@ from dsr.demo.commerce import add_commerce
 from dsr.demo.context import Batch, Context, Row, Visit
 from dsr.demo.correspondence import add_service_emails
 from dsr.demo.people import Person
+from dsr.demo.sessions import add_sessions
 
 
 class DemoRows:
@@ -59,7 +60,8 @@ class DemoRows:
         customer = batch.add("customers", _customer_row(ctx.rng, person))
         purchases = add_commerce(ctx, person, batch)
         add_service_emails(ctx, person, purchases, batch)
-        add_activity(ctx, person, purchases, batch, customer)
+        add_sessions(ctx, person, purchases, batch, customer)
+        add_activity(ctx, person, purchases, batch)
 
 
 def _customer_row(rng: random.Random, person: Person) -> Row:

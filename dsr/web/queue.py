@@ -22,7 +22,7 @@ from sqlalchemy import select
 
 from dsr.app import db_session
 from dsr.models import AuditEvent, Document, Request, Task, TaskStatus, utcnow
-from dsr.schemas import RejectSchema, first_error
+from dsr.schemas import DecisionSchema, RejectSchema, first_error
 from dsr.services import actions, outbox
 from dsr.services.reports import found_categories, latest_document
 from dsr.web.auth import actor, require_role
@@ -69,7 +69,11 @@ def detail(request_id: int) -> Any:
                                                        Document.deleted_at.is_(None))
                                 .order_by(Document.id)))
     today = receipt_date(utcnow())
+    proposed = (actions.default_decisions(req, found_categories(session, req.id))
+                if req.status == State.REVIEW else [])
+    labels = _services().register.get("categories", {})
     return render_template("request.html", req=req, tasks=tasks, events=events, docs=docs,
+                           proposed=proposed, category_labels=labels,
                            days_left=days_left(req.deadline, today),
                            can=TRANSITIONS[State(req.status)], State=State,
                            is_coordinator=current_user.role == "coordinator")
@@ -86,9 +90,8 @@ def _act(request_id: int, action: str) -> Any:
         elif action == "process":
             actions.process(session, req, actor=actor(), connectors=list(services.config.connectors))
         elif action == "approve":
-            found = found_categories(session, req.id)
             actions.approve(session, req, actor=actor(), user_id=current_user.id,
-                            decisions=actions.default_decisions(req, found))
+                            decisions=_decisions_from_form(req))
         elif action == "release":
             actions.release(session, req, actor=actor())
         elif action == "reject":
@@ -109,6 +112,20 @@ def _act(request_id: int, action: str) -> Any:
     else:
         flash(t(f"done_{action}"), "ok")
     return redirect(url_for("queue.detail", request_id=request_id))
+
+
+def _decisions_from_form(req: Request) -> list[actions.DecisionInput]:
+    """One decision per row of the review form; the defaults when the form sends none."""
+    form = request.form
+    rows = list(zip(form.getlist("d_right"), form.getlist("d_category"),
+                    form.getlist("d_outcome"), form.getlist("d_norm"), form.getlist("d_reason"),
+                    strict=False))
+    if not rows:
+        return actions.default_decisions(req, found_categories(db_session(), req.id))
+    loaded = DecisionSchema(many=True).load(
+        [{"right": r, "category": c, "outcome": o, "norm": n, "reason": why}
+         for r, c, o, n, why in rows])
+    return [actions.DecisionInput(**item) for item in loaded]
 
 
 @bp.post("/requests/<int:request_id>/<any(verify, process, approve, release, reject, withdraw):action>")

@@ -230,6 +230,27 @@ def test_logs_are_rotated_gzipped_and_chronological(
     assert 1000 < total < 200 * CUSTOMERS
 
 
+def test_recent_orders_were_placed_in_a_logged_session(
+        shop: tuple[DemoShopSummary, Engine, Path]) -> None:
+    summary, engine, _ = shop
+    placed: dict[str, tuple[str, datetime]] = {}
+    for path in summary.log_files:
+        for line in _log_lines(path):
+            match = COMBINED.match(line)
+            assert match
+            if match["path"].startswith("/kasse/danke?bestellung="):
+                placed[match["path"].split("=", 1)[1]] = (match["ip"], _log_time(line))
+    oldest = _log_time(_log_lines(summary.log_files[-1])[0])
+    orders = _rows(engine, "SELECT o.order_no, o.ordered_at, s.ip FROM orders o JOIN sessions s "
+                           "ON s.customer_id = o.customer_id AND o.ordered_at BETWEEN "
+                           "s.started_at AND s.ended_at WHERE o.ordered_at > :t",
+                   t=oldest.isoformat(sep=" "))
+    assert orders and len(orders) == len(placed)
+    for order_no, ordered_at, ip in orders:
+        assert placed[order_no][0] == ip
+        assert 0 <= (placed[order_no][1] - _dt(ordered_at)).total_seconds() <= 2
+
+
 def test_credit_decisions_follow_the_registered_bands(
         shop: tuple[DemoShopSummary, Engine, Path]) -> None:
     _, engine, _ = shop

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from dsr.context import Services
 from dsr.models import AuditEvent, Channel, Request, utcnow
@@ -58,4 +58,4 @@ def test_completed_needs_a_released_answer_in_the_database(services: Services) -
         req = _request(services, session)
         req_id = req.id
     with pytest.raises(IntegrityError), services.db.engine.begin() as conn:
-        conn.exec_driver_sql("UPDATE requests SET status = 'completed' WHERE id = ?", (req_id,))
+        conn.execute(text("UPDATE requests SET status = 'completed' WHERE id = :i"), {"i": req_id})

@@ -1,0 +1,133 @@
+"""The queue: roles enforced on the server, decisions per right and category, clear errors."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from dsr.context import Services
+from dsr.models import Channel, Decision, Request, utcnow
+from dsr.services import actions
+from dsr.services.intake import Submission, submit
+from dsr.worker import run_pending
+from workflows.states import State
+
+PASSWORD = "correct horse battery"
+
+
+def _csrf(client: Any, path: str = "/login") -> str:
+    return re.search(r'name="csrf_token" value="([^"]+)"',
+                     client.get(path).get_data(as_text=True)).group(1)
+
+
+def _client(app: Any, make_user: Any, role: str) -> Any:
+    make_user(role, role)
+    client = app.test_client()
+    response = client.post("/login", data={"csrf_token": _csrf(client), "username": role,
+                                           "password": PASSWORD})
+    assert response.status_code == 302
+    return client
+
+
+def _request_in_review(services: Services, email: str) -> int:
+    with services.db.session() as session:
+        req = submit(session, Submission(types=["access"], name="Jürgen Weiß", email=email,
+                                         channel=Channel.FORM.value, received_at=utcnow()),
+                     calendar=services.calendar, connectors=["shop"])
+        request_id = req.id
+    run_pending(services)
+    with services.db.session() as session:
+        req = session.get(Request, request_id)
+        actions.verify(session, req, actor="user:0", method="manual")
+        actions.process(session, req, actor="user:0", connectors=["shop"])
+    run_pending(services)
+    return request_id
+
+
+@pytest.fixture
+def review_id(demo_services: Services, demo_shop: dict[str, Any]) -> int:
+    return _request_in_review(demo_services, demo_shop["summary"].sample_customer_email)
+
+
+def test_staff_sees_status_but_cannot_decide_or_read_reports(app: Any, make_user: Any,
+                                                             review_id: int) -> None:
+    staff = _client(app, make_user, "staff")
+    page = staff.get(f"/queue/requests/{review_id}")
+    assert page.status_code == 200
+    text = page.get_data(as_text=True)
+    assert "juergen" not in text.lower() and "decisions-form" not in text
+    token = _csrf(staff, f"/queue/requests/{review_id}")
+    for action in ("verify", "process", "approve", "release", "reject"):
+        assert staff.post(f"/queue/requests/{review_id}/{action}",
+                          data={"csrf_token": token}).status_code == 403
+    assert staff.get(f"/queue/requests/{review_id}/report.pdf").status_code == 403
+
+
+def test_admin_sees_no_request_contents(app: Any, make_user: Any, review_id: int) -> None:
+    admin = _client(app, make_user, "admin")
+    assert admin.get("/queue/").status_code == 403
+    assert admin.get(f"/queue/requests/{review_id}").status_code == 403
+    assert admin.get(f"/queue/requests/{review_id}/report.pdf").status_code == 403
+    assert admin.get("/admin/users").status_code == 200
+
+
+def test_signed_out_users_are_sent_to_the_login(app: Any, review_id: int) -> None:
+    response = app.test_client().get(f"/queue/requests/{review_id}")
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+def test_coordinator_decides_per_category_and_a_refusal_needs_a_reason(
+        app: Any, make_user: Any, review_id: int, demo_services: Services) -> None:
+    coordinator = _client(app, make_user, "coordinator")
+    page = coordinator.get(f"/queue/requests/{review_id}").get_data(as_text=True)
+    categories = re.findall(r'name="d_category" value="([^"]+)"', page)
+    assert "orders" in categories and "invoices" in categories
+    token = _csrf(coordinator, f"/queue/requests/{review_id}")
+    form = {"csrf_token": token, "d_right": ["access"] * len(categories), "d_category": categories,
+            "d_outcome": ["granted"] * len(categories),
+            "d_norm": ["Art. 15 DSGVO"] * len(categories), "d_reason": [""] * len(categories)}
+    form["d_outcome"][0] = "partly_granted"
+    response = coordinator.post(f"/queue/requests/{review_id}/approve", data=form,
+                                follow_redirects=True)
+    assert "needs a reason" in response.get_data(as_text=True)
+    with demo_services.db.session() as session:
+        assert session.get(Request, review_id).status == State.REVIEW
+    form["d_reason"][0] = "Art. 15 Abs. 4: Rechte Dritter"
+    coordinator.post(f"/queue/requests/{review_id}/approve", data=form)
+    with demo_services.db.session() as session:
+        assert session.get(Request, review_id).status == State.EXECUTING
+        decisions = session.scalars(select(Decision).where(Decision.request_id == review_id)).all()
+        assert len(decisions) == len(categories)
+        assert decisions[0].outcome == "partly_granted" and "Dritter" in decisions[0].reason
+
+
+def test_rejection_needs_norm_and_reason_and_writes_to_the_requester(
+        app: Any, make_user: Any, review_id: int, demo_services: Services) -> None:
+    coordinator = _client(app, make_user, "coordinator")
+    token = _csrf(coordinator, f"/queue/requests/{review_id}")
+    response = coordinator.post(f"/queue/requests/{review_id}/reject",
+                                data={"csrf_token": token, "norm": "", "reason": ""},
+                                follow_redirects=True)
+    assert response.status_code == 200
+    with demo_services.db.session() as session:
+        assert session.get(Request, review_id).status == State.REVIEW
+    coordinator.post(f"/queue/requests/{review_id}/reject", data={
+        "csrf_token": token, "norm": "Art. 12 Abs. 5 DSGVO", "reason": "offenkundig unbegründet"})
+    run_pending(demo_services)
+    with demo_services.db.session() as session:
+        assert session.get(Request, review_id).status == State.REJECTED
+    mails = [p.read_text() for p in demo_services.config.mail_out_dir.glob("*.eml")]
+    refusal = next(m for m in mails if "Entscheidung" in m)
+    assert "BayLDA" in refusal or "Landesamt" in refusal
+    assert "Art. 79" in refusal
+
+
+def test_unknown_request_and_bad_action_are_clean_errors(app: Any, make_user: Any) -> None:
+    coordinator = _client(app, make_user, "coordinator")
+    assert coordinator.get("/queue/requests/424242").status_code == 404
+    token = _csrf(coordinator, "/queue/")
+    assert coordinator.post("/queue/requests/424242/explode",
+                            data={"csrf_token": token}).status_code == 404
