@@ -70,12 +70,14 @@ def db_session() -> Any:
 
 def _register_blueprints(app: Flask) -> None:
     from dsr.web.admin import bp as admin_bp
+    from dsr.web.api import init_api
     from dsr.web.auth import bp as auth_bp
     from dsr.web.public import bp as public_bp
     from dsr.web.queue import bp as queue_bp
 
     for blueprint in (public_bp, auth_bp, queue_bp, admin_bp):
         app.register_blueprint(blueprint)
+    init_api(app)
 
 
 def _register_request_hooks(app: Flask) -> None:

@@ -35,6 +35,7 @@ class ServiceSchema(_Strict):
     encryption_keys = fields.List(fields.String(), load_default=list)
     timezone = fields.String(load_default="Europe/Berlin")
     holiday_subdivision = fields.String(load_default="BY")
+    accountability_years = fields.Integer(load_default=3, validate=validate.Range(min=1, max=10))
 
 
 class TasksSchema(_Strict):
@@ -42,7 +43,8 @@ class TasksSchema(_Strict):
     redis_url = fields.String(load_default="")
     max_attempts = fields.Integer(load_default=5, validate=validate.Range(min=1, max=50))
     backoff_seconds = fields.Float(load_default=2.0, validate=validate.Range(min=0))
-    lease_seconds = fields.Integer(load_default=300, validate=validate.Range(min=5))
+    lease_seconds = fields.Integer(load_default=300, validate=validate.Range(min=2))
+    job_modules = fields.List(fields.String(), load_default=list)
 
 
 class MailSchema(_Strict):
@@ -86,6 +88,7 @@ class Config:
     encryption_keys: list[str]
     timezone: str
     holiday_subdivision: str
+    accountability_years: int
     tasks: dict[str, Any]
     mail: dict[str, Any]
     register_path: Path
@@ -192,6 +195,7 @@ def load_config(path: str | os.PathLike[str] | None = None, env: dict[str, str] 
         encryption_keys=keys,
         timezone=service["timezone"],
         holiday_subdivision=service["holiday_subdivision"],
+        accountability_years=service["accountability_years"],
         tasks=tasks,
         mail=dict(data["mail"]),
         register_path=_resolve(base, data["register"], DEMO_DIR / "register.toml"),

@@ -6,6 +6,7 @@ I/O at import.
 
 from __future__ import annotations
 
+import importlib
 import tomllib
 from collections.abc import Callable
 from functools import cached_property
@@ -15,6 +16,7 @@ from connectors.base import build_connector
 from dsr.config import Config
 from dsr.crypto import Cipher
 from dsr.db import Database
+from dsr.services import outbox
 from dsr.services.documents import DocumentStore
 from dsr.services.mailer import Mailer, make_mailer
 from workflows.deadlines import Calendar
@@ -25,8 +27,16 @@ class Services:
 
     def __init__(self, config: Config, database: Database | None = None) -> None:
         self.config = config
+        for module in config.tasks["job_modules"]:  # extra job kinds (plugins)
+            importlib.import_module(module)
         self.db = database or Database(config.database_url)
+        #: Told the ids of tasks committed to the outbox (worker thread or rq); may be replaced.
         self.dispatch: Callable[[list[int]], None] = lambda ids: None
+        outbox.install_dispatch_hook(self.db.sessionmaker, lambda ids: self.dispatch(ids))
+        if config.tasks["backend"] == "rq":
+            from dsr.queueing import RqDispatcher, connect
+
+            self.dispatch = RqDispatcher(self, connect(config.tasks["redis_url"]))
 
     @cached_property
     def cipher(self) -> Cipher:

@@ -13,7 +13,7 @@ import os
 import socket
 import threading
 import traceback
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from dsr.context import Services
 from dsr.models import Task, TaskAttempt, TaskStatus, utcnow
@@ -127,11 +127,21 @@ class ThreadWorker:
         self._thread.join(timeout=10)
 
     def _loop(self) -> None:
+        from workflows.schedule import SCHEDULE
+
+        # The loop itself sweeps the outbox; the other periodic jobs run when they fall due.
+        entries = [e for e in SCHEDULE if e.name != "sweep_outbox"]
+        next_run = {e.name: e.next_after(datetime.now().astimezone()) for e in entries}
         while not self._stop.is_set():
             try:
                 run_pending(self.services)
-            except Exception:  # noqa: BLE001 - the loop must survive a broken database moment
-                log.exception("worker loop error; retrying")
+                now = datetime.now().astimezone()
+                for entry in entries:
+                    if next_run[entry.name] <= now:
+                        next_run[entry.name] = entry.next_after(now)
+                        entry.resolve()(self.services)
+            except Exception as exc:  # noqa: BLE001 - the loop must outlive a bad moment
+                log.error("worker loop error (%s); going on", type(exc).__name__)
             self._wake.wait(self.poll_seconds)
             self._wake.clear()
 

@@ -16,13 +16,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from connectors.base import AccessResult, Discovery, Identity, Subject
-from dsr.crypto import keyed_hash
 from dsr.models import Decision, OutgoingMail, Request, Task, utcnow
-from dsr.rendering import render_mail
-from dsr.services import actions, reports
+from dsr.services import actions, notices, reports
 from dsr.services.intake import status_code
-from dsr.services.mailer import build_message
-from workflows.deadlines import BERLIN
 from workflows.states import State, transition
 
 if TYPE_CHECKING:
@@ -48,24 +44,6 @@ def _request(session: Session, task: Task) -> Request:
     return request
 
 
-def _send(services: Services, session: Session, request: Request, template: str, to: str,
-          **context: Any) -> dict[str, Any]:
-    """Render and send one mail once per request and template; logs a keyed hash only."""
-    recipient_hash = keyed_hash(services.config.secret_key, "mail-recipient", to.casefold())
-    if session.scalar(select(OutgoingMail.id).where(OutgoingMail.request_id == request.id,
-                                                    OutgoingMail.template == template)):
-        return {"sent": False, "why": "already sent"}
-    subject, text = render_mail(template, request.language, req=request,
-                                received_local=request.received_at.astimezone(BERLIN), **context)
-    message = build_message(sender=services.config.mail["sender"], to=to, subject=subject,
-                            text=text, reference=request.reference)
-    session.add(OutgoingMail(request_id=request.id, template=template,
-                             recipient_hash=recipient_hash, message_id=message["Message-ID"]))
-    session.flush()
-    services.mailer.send(message)
-    return {"sent": True}
-
-
 @job("acknowledge")
 def acknowledge(services: Services, session: Session, task: Task) -> dict[str, Any]:
     """The acknowledgement with reference, deadline and status code; a few per address an hour."""
@@ -73,13 +51,13 @@ def acknowledge(services: Services, session: Session, task: Task) -> dict[str, A
     to = request.claim("email")
     if not to:
         return {"sent": False, "why": "no e-mail address given"}
-    recipient_hash = keyed_hash(services.config.secret_key, "mail-recipient", to.casefold())
     recent = session.scalar(select(func.count(OutgoingMail.id)).where(
-        OutgoingMail.recipient_hash == recipient_hash, OutgoingMail.template == "acknowledgement",
+        OutgoingMail.recipient_hash == notices.recipient_hash(services, to),
+        OutgoingMail.template == "acknowledgement",
         OutgoingMail.created_at > utcnow() - timedelta(hours=1)))
     if (recent or 0) >= services.config.mail["acknowledgements_per_hour"]:
         return {"sent": False, "why": "rate limited"}
-    return _send(services, session, request, "acknowledgement", to,
+    return notices.send_once(services, session, request, "acknowledgement", to,
                  code=status_code(services.config.secret_key, request.reference),
                  status_url=f"{services.config.base_url}/status")
 
@@ -192,5 +170,5 @@ def notify_refusal(services: Services, session: Session, task: Task) -> dict[str
     if not to:
         return {"sent": False, "why": "no e-mail address; a letter is needed"}
     decisions = list(session.scalars(select(Decision).where(Decision.request_id == request.id)))
-    return _send(services, session, request, "refusal", to, decisions=decisions,
+    return notices.send_once(services, session, request, "refusal", to, decisions=decisions,
                  authority=services.register.get("supervisory_authority", {}))

@@ -13,6 +13,7 @@ import random
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import cache
 from pathlib import Path
 from urllib.parse import quote_plus
 from zoneinfo import ZoneInfo
@@ -20,11 +21,16 @@ from zoneinfo import ZoneInfo
 from dsr.demo import pools
 from dsr.demo.context import LOG_DAYS, Visit
 
-BERLIN = ZoneInfo("Europe/Berlin")
 ROTATIONS = LOG_DAYS // 7  # six files of a week each
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 SCANNER_PATHS = ("/wp-login.php", "/.env", "/admin/config.php", "/phpmyadmin/index.php")
 Event = tuple[datetime, str]
+
+
+@cache
+def berlin() -> ZoneInfo:
+    """The shop's time zone (loaded on first use, not at import)."""
+    return ZoneInfo("Europe/Berlin")
 
 
 @dataclass(frozen=True)
@@ -60,10 +66,10 @@ def write_access_logs(log_dir: Path, visits: Iterable[Visit], now: datetime, see
         events += _bot_events(rng, since, now)
     events = sorted(e for e in events if since <= e[0] < now)
     buckets: list[list[str]] = [[] for _ in names]
-    live_start = datetime.combine(now.replace(tzinfo=UTC).astimezone(BERLIN).date()
-                                  - timedelta(days=6), datetime.min.time(), BERLIN)
+    live_start = datetime.combine(now.replace(tzinfo=UTC).astimezone(berlin()).date()
+                                  - timedelta(days=6), datetime.min.time(), berlin())
     for at, line in events:
-        local = at.replace(tzinfo=UTC).astimezone(BERLIN)
+        local = at.replace(tzinfo=UTC).astimezone(berlin())
         age = 0 if local >= live_start else 1 + (live_start - local) // timedelta(days=7)
         if age < len(buckets):
             buckets[age].append(line)
@@ -86,7 +92,7 @@ def _count_lines(path: Path) -> int:
 def format_line(ip: str, at: datetime, method: str, path: str, status: int, size: int,
                 referer: str, agent: str) -> str:
     """One line in nginx's combined format; *at* is UTC and is written in Berlin time."""
-    local = at.replace(tzinfo=UTC).astimezone(BERLIN)
+    local = at.replace(tzinfo=UTC).astimezone(berlin())
     stamp = (f"{local.day:02d}/{MONTHS[local.month - 1]}/{local.year}:"
              f"{local:%H:%M:%S} {local:%z}")
     return (f'{ip} - - [{stamp}] "{method} {path} HTTP/1.1" {status} {size} '

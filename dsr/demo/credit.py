@@ -23,7 +23,7 @@ class CreditState:
 
 
 def credit_check(ctx: Context, person: Person, batch: Batch, order_id: int,
-                  at: datetime, method: str, last: CreditState | None) -> CreditState:
+                 at: datetime, method: str, last: CreditState | None) -> CreditState:
     """Ask the bureau unless a check from the last 90 days can be reused."""
     if last is not None and at - last.checked_at < timedelta(days=90):
         return last
@@ -44,7 +44,7 @@ def credit_check(ctx: Context, person: Person, batch: Batch, order_id: int,
 
 
 def hand_to_collection(ctx: Context, person: Person, batch: Batch, invoices: list[Row],
-                forced: bool) -> None:
+                       forced: bool) -> None:
     """Hand an unpaid invoice on account to the collection agency."""
     rng, today = ctx.rng, ctx.now.date()
     candidates = [i for i in invoices

@@ -18,7 +18,7 @@ from sqlalchemy import Engine, create_engine, func, inspect, select, text
 from sqlalchemy.engine import Connection
 
 from dsr.demo import shop_schema as schema
-from dsr.demo.access_logs import BERLIN, write_access_logs
+from dsr.demo.access_logs import berlin, write_access_logs
 from dsr.demo.cast import Cast
 from dsr.demo.context import LOG_DAYS, Visit
 from dsr.demo.rows import DemoRows
@@ -79,7 +79,7 @@ class DemoShopSummary:
 
 def reference_time(today: date) -> datetime:
     """09:00 in Berlin on *today*, as naive UTC: the moment the generated history ends."""
-    local = datetime.combine(today, BUILD_HOUR, BERLIN)
+    local = datetime.combine(today, BUILD_HOUR, berlin())
     return local.astimezone(UTC).replace(tzinfo=None)
 
 
@@ -90,17 +90,18 @@ def build_demo_shop(url: str, customers: int = 3000, seed: int = 2026,
     """Create and fill the demo shop at *url*, deterministic for *seed* and *today*.
 
     If the database already holds a finished demo shop, nothing is written and its summary is
-    returned (with ``created=False``). *progress* is called with the number of customers
-    written so far after each batch. With *log_dir*, the rotated access logs are written there
-    unless ``access.log`` exists already.
+    returned (with ``created=False``). *progress* is called after each batch with the number
+    of customers it added (an increment, as click's ``ProgressBar.update`` takes it). With
+    *log_dir*, the rotated access logs are written there unless ``access.log`` exists already.
     """
     engine = create_engine(url)
     try:
         summary = _stored_summary(engine)
         visits: list[Visit] | None = None
         if summary is None:
-            rows = DemoRows(customers, seed, reference_time(today or date.today()))
-            summary = _write(engine, rows, seed, today or date.today(), progress)
+            today = today or date.today()
+            rows = DemoRows(customers, seed, reference_time(today))
+            summary = _write(engine, rows, seed, today, progress)
             visits = rows.visits
         if log_dir is not None:
             since = summary.now - timedelta(days=LOG_DAYS)
@@ -138,14 +139,14 @@ def _write(engine: Engine, rows: DemoRows, seed: int, today: date,
     schema.build_metadata.create_all(engine)
     counts: Counter[str] = Counter()
     with engine.begin() as conn:
-        for done, batch in rows.batches(CUSTOMERS_PER_BATCH):
+        for added, batch in rows.batches(CUSTOMERS_PER_BATCH):
             for table in schema.metadata.sorted_tables:
                 data = batch.rows.get(table.name, [])
                 for start in range(0, len(data), ROWS_PER_INSERT):
                     conn.execute(table.insert(), data[start:start + ROWS_PER_INSERT])
                 counts[table.name] += len(data)
             if progress is not None:
-                progress(done)
+                progress(added)
         summary = _summary(rows.cast, seed, today, counts)
         conn.execute(schema.demo_build.insert(), [{"key": "summary", "value": summary.to_json()}])
         if conn.dialect.name == "postgresql":

@@ -43,7 +43,7 @@ class DemoRows:
         return self._ctx.visits
 
     def batches(self, customers_per_batch: int = 500) -> Iterator[tuple[int, Batch]]:
-        """Yield ``(customers done, batch)``; companies come with the first batch."""
+        """Yield ``(customers in the batch, batch)``; companies come with the first batch."""
         people = self._ctx.cast.people
         for start in range(0, len(people), customers_per_batch):
             batch = Batch()
@@ -53,7 +53,7 @@ class DemoRows:
             chunk = people[start:start + customers_per_batch]
             for person in chunk:
                 self._add_person(person, batch)
-            yield start + len(chunk), batch
+            yield len(chunk), batch
 
     def _add_person(self, person: Person, batch: Batch) -> None:
         ctx = self._ctx

@@ -33,11 +33,6 @@ SHOWCASE_COUNT = 6
 """How many hand-shaped customers come first; a build needs at least this many customers."""
 
 
-SHOWCASE = Showcase()
-SHOWCASE_COUNT = 6
-"""How many hand-shaped customers come first; a build needs at least this many customers."""
-
-
 def showcase_people(now: datetime, used: set[str], ipv4: list[str]) -> list[Person]:
     """The showcase customers, taking their IPv4 addresses from *ipv4* and e-mails into *used*."""
     years = 365.25

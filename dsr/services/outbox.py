@@ -12,7 +12,7 @@ from datetime import timedelta
 from sqlalchemy import and_, exists, or_, select, update
 from sqlalchemy.orm import Session, aliased, sessionmaker
 
-from dsr.models import Task, TaskStatus, utcnow
+from dsr.models import Task, TaskAttempt, TaskStatus, utcnow
 
 QUEUE_CONNECTORS = "connectors"
 QUEUE_REPORTS = "reports"
@@ -77,14 +77,22 @@ def due_task_ids(session: Session, queues: Iterable[str] = QUEUES, limit: int = 
 
 
 def release_expired_leases(session: Session) -> int:
-    """Tasks whose worker died mid-run (lease expired) go back to pending; returns how many."""
+    """Tasks whose worker died mid-run (lease expired) go back to pending; their open attempt
+    is marked abandoned. Returns how many."""
+    stale = list(session.scalars(select(Task.id).where(
+        Task.status == TaskStatus.RUNNING.value,
+        or_(Task.lease_until.is_(None), Task.lease_until < utcnow()))))
+    if not stale:
+        return 0
+    session.execute(update(TaskAttempt).where(TaskAttempt.task_id.in_(stale),
+                                              TaskAttempt.outcome == "running")
+                    .values(outcome="abandoned", finished_at=utcnow(),
+                            error="worker stopped before finishing"))
     result = session.execute(
-        update(Task)
-        .where(Task.status == TaskStatus.RUNNING.value,
-               or_(Task.lease_until.is_(None), Task.lease_until < utcnow()))
+        update(Task).where(Task.id.in_(stale), Task.status == TaskStatus.RUNNING.value)
         .values(status=TaskStatus.PENDING.value, worker=None, lease_until=None,
                 last_error="worker stopped before finishing; picked up again")
-    )
+        .execution_options(synchronize_session=False))
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 

@@ -1,0 +1,80 @@
+"""``dsr worker`` and ``dsr scheduler``: rq workers on Redis and the one periodic-job scheduler."""
+
+from __future__ import annotations
+
+import os
+import socket
+
+import click
+from redis.exceptions import RedisError
+
+from dsr.cli import Context, main, pass_ctx
+from dsr.context import Services
+from dsr.services.outbox import QUEUES
+
+
+def _redis(services: Services):  # type: ignore[no-untyped-def]
+    from dsr.queueing import connect
+
+    url = services.config.tasks["redis_url"]
+    if services.config.tasks["backend"] != "rq" or not url:
+        raise click.ClickException("tasks.backend must be 'rq' with tasks.redis_url set "
+                                   "(the embedded default runs tasks inside `dsr serve`)")
+    connection = connect(url)
+    try:
+        connection.ping()
+    except RedisError as exc:
+        raise click.ClickException(f"Redis at {url} is not reachable ({type(exc).__name__})") from None
+    return connection
+
+
+def _require_migrated(services: Services) -> None:
+    from dsr.migrate import pending
+
+    if pending(services.db.engine):
+        raise click.ClickException("the service database is not up to date: run `dsr db upgrade`")
+
+
+@main.command()
+@click.option("--queues", default=",".join(QUEUES), show_default=True,
+              help="Comma-separated queues to work on, in priority order.")
+@click.option("--burst", is_flag=True, help="Stop when the queues are empty.")
+@pass_ctx
+def worker(ctx: Context, queues: str, burst: bool) -> None:
+    """Run an rq worker for the task outbox (start as many as you like, on any machine)."""
+    from rq import Queue, Worker
+
+    from dsr import queueing
+
+    services = ctx.services
+    connection = _redis(services)
+    _require_migrated(services)
+    queueing._process_services = services
+    queueing.install_fork_safety(services)
+    queueing.sweep_outbox(services)  # what was committed while no worker or Redis was up
+    names = [q.strip() for q in queues.split(",") if q.strip()]
+    unknown = sorted(set(names) - set(QUEUES))
+    if unknown:
+        raise click.ClickException(f"unknown queue(s): {', '.join(unknown)}; known: {', '.join(QUEUES)}")
+    rq_worker = Worker([Queue(n, connection=connection) for n in names], connection=connection,
+                       name=f"dsr-{socket.gethostname()}-{os.getpid()}")
+    rq_worker.work(with_scheduler=True, burst=burst)
+
+
+@main.command()
+@pass_ctx
+def scheduler(ctx: Context) -> None:
+    """Run the periodic jobs of workflows/schedule.py (run exactly one of these)."""
+    from rq.cron import CronScheduler
+
+    from dsr.queueing import run_periodic
+    from workflows.schedule import SCHEDULE
+
+    services = ctx.services
+    connection = _redis(services)
+    cron = CronScheduler(connection=connection, name=f"dsr-scheduler-{socket.gethostname()}")
+    for entry in SCHEDULE:
+        cron.register(run_periodic, queue_name=entry.queue, args=(entry.name,),
+                      interval=entry.every, cron=entry.cron, name=entry.name)
+    click.echo(f"scheduling {len(SCHEDULE)} periodic jobs")
+    cron.start()

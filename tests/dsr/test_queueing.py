@@ -1,0 +1,204 @@
+"""Production path: task rows run by real `dsr worker` processes (rq on Redis) against a
+PostgreSQL service database; a worker killed mid-task loses nothing and does nothing twice."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from dsr.config import load_config
+from dsr.context import Services
+from dsr.db import make_engine
+from dsr.migrate import upgrade
+from dsr.models import Task, TaskAttempt
+from dsr.services import outbox
+
+ROOT = Path(__file__).resolve().parents[2]
+pytestmark = pytest.mark.postgres
+
+
+@pytest.fixture
+def redis_url() -> str:
+    import redis
+
+    url = os.environ.get("DSR_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+    connection = redis.Redis.from_url(url, socket_timeout=2)
+    try:
+        connection.ping()
+    except redis.RedisError:
+        pytest.skip(f"no Redis answers at {url} (scripts/test.sh starts one)")
+    connection.flushdb()  # a test database of its own (db 15, or a throw-away server)
+    return url
+
+
+def write_config(tmp_path: Path, database_url: str, redis_url: str, shop_url: str) -> Path:
+    path = tmp_path / "config.toml"
+    path.write_text(f"""
+[service]
+data_dir = "{tmp_path / 'data'}"
+database_url = "{database_url}"
+secret_key = "worker-test-secret-0123456789abcdef"
+[tasks]
+backend = "rq"
+redis_url = "{redis_url}"
+lease_seconds = 4
+backoff_seconds = 1
+job_modules = ["tests.support.slow_jobs"]
+[connectors.shop]
+kind = "shop_sql"
+url = "{shop_url}"
+""")
+    return path
+
+
+class Workers:
+    """`dsr worker` processes, each the leader of its own process group."""
+
+    def __init__(self, config: Path, markers: Path) -> None:
+        self.config = config
+        self.env = {**os.environ, "PYTHONPATH": str(ROOT), "DSR_TEST_MARKERS": str(markers),
+                    "DSR_CONFIG": str(config)}
+        self.procs: list[subprocess.Popen[bytes]] = []
+
+    def start(self) -> subprocess.Popen[bytes]:
+        proc = subprocess.Popen([sys.executable, "-m", "dsr.cli", "worker"], cwd=ROOT,
+                                env=self.env, start_new_session=True,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self.procs.append(proc)
+        return proc
+
+    def stop_all(self) -> None:
+        for proc in self.procs:
+            if proc.poll() is None:
+                os.killpg(proc.pid, signal.SIGTERM)
+        for proc in self.procs:
+            try:
+                proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+
+
+@pytest.fixture
+def rq_setup(tmp_path: Path, pg_url: str, redis_url: str,
+             demo_shop: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    engine = make_engine(pg_url)
+    upgrade(engine)
+    engine.dispose()
+    config_path = write_config(tmp_path, pg_url, redis_url, demo_shop["url"])
+    markers = tmp_path / "markers"
+    markers.mkdir()
+    os.environ["DSR_TEST_MARKERS"] = str(markers)
+    services = Services(load_config(config_path, env={}))
+    workers = Workers(config_path, markers)
+    try:
+        yield {"services": services, "workers": workers, "markers": markers,
+               "config": config_path}
+    finally:
+        workers.stop_all()
+        services.close()
+
+
+def wait_until(predicate: Any, seconds: float, what: str) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(0.2)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def statuses(services: Services) -> dict[int, str]:
+    with services.db.session() as session:
+        return dict(session.execute(select(Task.id, Task.status)).all())
+
+
+def test_sigkilled_worker_loses_no_task_and_runs_none_twice(rq_setup: dict[str, Any]) -> None:
+    services, workers, markers = rq_setup["services"], rq_setup["workers"], rq_setup["markers"]
+    first, second = workers.start(), workers.start()
+    with services.db.session() as session:
+        ids = [outbox.add_task(session, kind="test_slow", request_id=None, connector=f"c{i}").id
+               for i in range(6)]
+    # Wait until the first worker's work horse (its child, in a session of its own) is inside a
+    # task, then kill both at once, as a machine losing power would.
+    def first_busy() -> list[Path]:
+        return [p for p in markers.glob("*.start.*")
+                if int(p.read_text().split()[1]) == first.pid]
+
+    wait_until(lambda: bool(first_busy()), 30, "the first worker to start a task")
+    marker = first_busy()[0]
+    killed_task = int(marker.name.split(".")[0])
+    os.kill(first.pid, signal.SIGKILL)
+    os.kill(int(marker.read_text().split()[0]), signal.SIGKILL)
+    first.wait(timeout=10)
+    # The killed task is held by its lease (4 s); the restarted worker sweeps the outbox.
+    time.sleep(4.5)
+    workers.start()
+    wait_until(lambda: all(s == "done" for s in statuses(services).values()), 60,
+               "every task to finish")
+    assert sorted(statuses(services)) == sorted(ids)
+    done = [p.name.split(".")[0] for p in markers.glob("*.done.*")]
+    assert sorted(map(int, done)) == sorted(ids)  # each task finished exactly once
+    with services.db.session() as session:
+        attempts = session.scalars(select(TaskAttempt).where(TaskAttempt.task_id == killed_task)
+                                   .order_by(TaskAttempt.number)).all()
+        assert [a.outcome for a in attempts] == ["abandoned", "ok"]
+    assert second.poll() is None
+
+
+def test_task_committed_while_redis_is_down_runs_when_it_returns(rq_setup: dict[str, Any]) -> None:
+    services, workers = rq_setup["services"], rq_setup["workers"]
+    from dsr.queueing import RqDispatcher, connect
+
+    dead = RqDispatcher(services, connect("redis://127.0.0.1:1/0"))  # nothing listens on port 1
+    services.dispatch = dead
+    with services.db.session() as session:
+        task_id = outbox.add_task(session, kind="test_slow", request_id=None).id
+    assert statuses(services)[task_id] == "pending"  # committed, not lost, not run
+    workers.start()  # a worker sweeps the outbox when it starts
+    wait_until(lambda: statuses(services)[task_id] == "done", 30, "the task to run")
+
+
+def test_access_path_with_two_workers(rq_setup: dict[str, Any], demo_shop: dict[str, Any]) -> None:
+    """The foundation's path, every task run by `dsr worker` processes through Redis."""
+    from dsr.models import Channel, Request, utcnow
+    from dsr.services import actions
+    from dsr.services.intake import Submission, submit
+
+    services, workers = rq_setup["services"], rq_setup["workers"]
+    workers.start()
+    workers.start()
+    email = demo_shop["summary"].sample_customer_email
+    with services.db.session() as session:
+        request_id = submit(session, Submission(types=["access"], name="Jürgen Weiß", email=email,
+                                                channel=Channel.FORM.value, received_at=utcnow()),
+                            calendar=services.calendar, connectors=["shop"]).id
+
+    def status() -> str:
+        with services.db.session() as session:
+            return session.get(Request, request_id).status
+
+    wait_until(lambda: status() == "awaiting_verification", 30, "matching")
+    with services.db.session() as session:
+        req = session.get(Request, request_id)
+        actions.verify(session, req, actor="user:1", method="manual")
+        actions.process(session, req, actor="user:1", connectors=["shop"])
+    wait_until(lambda: status() == "review", 60, "the draft")
+    with services.db.session() as session:
+        req = session.get(Request, request_id)
+        actions.approve(session, req, actor="user:1", user_id=None,
+                        decisions=actions.default_decisions(req, ["orders"]))
+    wait_until(lambda: all(s == "done" for s in statuses(services).values()), 60, "the answer")
+    with services.db.session() as session:
+        actions.release(session, session.get(Request, request_id), actor="user:1")
+    assert status() == "completed"
+    mails = list((rq_setup["config"].parent / "data" / "mail-out").glob("*.eml"))
+    assert len(mails) == 1

@@ -1,0 +1,58 @@
+"""Periodic jobs, declared as data: what runs, how often, on which queue.
+
+One scheduler runs them: rq's own ``CronScheduler`` under ``dsr scheduler`` in production (it
+ships with rq, so no second package and no second source of truth), the worker thread on the
+embedded default. Each entry names a function taking the services.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from croniter import croniter
+
+if TYPE_CHECKING:
+    from dsr.context import Services
+
+
+@dataclass(frozen=True)
+class Periodic:
+    """One periodic job: ``every`` seconds or a ``cron`` expression (server local time)."""
+
+    name: str
+    func: str
+    every: int | None = None
+    cron: str | None = None
+    queue: str = "connectors"
+
+    def resolve(self) -> Callable[[Services], Any]:
+        module, _, attr = self.func.rpartition(".")
+        return getattr(importlib.import_module(module), attr)  # type: ignore[no-any-return]
+
+    def next_after(self, moment: datetime) -> datetime:
+        if self.every is not None:
+            return moment.fromtimestamp(moment.timestamp() + self.every, tz=moment.tzinfo)
+        return croniter(self.cron, moment).get_next(datetime)  # type: ignore[no-any-return]
+
+
+SCHEDULE: tuple[Periodic, ...] = (
+    # Tasks committed while Redis was down, and tasks whose worker died, are run again.
+    Periodic("sweep_outbox", "dsr.queueing.sweep_outbox", every=30),
+    # Coordinators hear of requests due within three days, overdue, or waiting on the subject
+    # past the deadline (escalated, never left to lapse).
+    Periodic("deadline_reminders", "workflows.periodic.deadline_reminders", cron="0 7 * * *"),
+    # Working copies of the subject's data are deleted once a request is closed.
+    Periodic("expire_working_copies", "workflows.periodic.expire_working_copies",
+             cron="15 * * * *", queue="reports"),
+    # Closed requests past the accountability period are reduced to what accountability needs.
+    Periodic("reduce_closed_requests", "workflows.periodic.reduce_closed_requests",
+             cron="30 2 * * *"),
+    # The audit chain's head hash goes to the coordinators, outside the database.
+    Periodic("audit_digest", "workflows.periodic.audit_digest", cron="0 6 * * *", queue="mail"),
+)
+
+BY_NAME = {entry.name: entry for entry in SCHEDULE}
