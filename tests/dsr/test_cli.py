@@ -1,0 +1,98 @@
+"""The command line as an admin uses it: demo twice, users, the audit chain, one-line errors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from sqlalchemy import create_engine, text
+
+from dsr.cli import main
+
+
+@pytest.fixture
+def run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+    monkeypatch.chdir(tmp_path)
+    for name in ("DSR_CONFIG", "DSR_DATABASE_URL", "DSR_SHOP_DATABASE_URL", "DSR_DATA_DIR",
+                 "DSR_SECRET_KEY", "DSR_REDIS_URL"):
+        monkeypatch.delenv(name, raising=False)
+    runner = CliRunner()
+
+    def invoke(*args: str, input: str | None = None, env: dict[str, str] | None = None):  # type: ignore[no-untyped-def]
+        return runner.invoke(main, list(args), input=input, env=env, catch_exceptions=False)
+
+    return invoke
+
+
+def test_demo_twice_changes_nothing_and_prints_the_logins(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    first = run("demo", "--customers", "30")
+    assert first.exit_code == 0, first.output
+    assert "koordinator / " in first.output and "@example.org" in first.output
+    shop = create_engine(f"sqlite:///{tmp_path / 'dsr-data' / 'shop.sqlite'}")
+    with shop.connect() as conn:
+        before = conn.execute(text("SELECT count(*) FROM orders")).scalar_one()
+    second = run("demo", "--customers", "30")
+    assert second.exit_code == 0
+    with shop.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM orders")).scalar_one() == before
+    assert first.output.split("koordinator / ")[1].split()[0] == \
+        second.output.split("koordinator / ")[1].split()[0]
+    assert (tmp_path / "dsr-data" / "demo-password.txt").stat().st_mode & 0o777 == 0o600
+
+
+def test_users_create_and_list(run) -> None:  # type: ignore[no-untyped-def]
+    created = run("users", "create", "--username", "anna", "--role", "staff",
+                  input="a-long-password\na-long-password\n")
+    assert created.exit_code == 0, created.output
+    assert "anna\tstaff\tactive" in run("users", "list").output
+    again = run("users", "create", "--username", "anna", "--role", "staff",
+                env={"DSR_NEW_PASSWORD": "a-long-password"})
+    assert again.exit_code == 1 and "exists already" in again.output
+    short = run("users", "create", "--username", "bob", "--role", "admin",
+                env={"DSR_NEW_PASSWORD": "short"})
+    assert short.exit_code == 1 and "at least 10 characters" in short.output
+
+
+def test_audit_verify_finds_tampering_and_a_cut_tail(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    run("demo", "--customers", "20")
+    for name in ("u1", "u2", "u3"):
+        run("users", "create", "--username", name, "--role", "staff",
+            env={"DSR_NEW_PASSWORD": "a-long-password"})
+    from dsr.audit import append_event
+    from dsr.config import load_config
+    from dsr.context import Services
+
+    services = Services(load_config(env={}))
+    with services.db.session() as session:
+        for i in range(4):
+            append_event(session, actor="system", action="test", details={"i": i})
+    published = run("audit", "head").output.split()[1]
+    assert run("audit", "verify", "--head", published).exit_code == 0
+    engine = services.db.engine
+    with engine.begin() as conn:
+        conn.execute(text("DELETE FROM audit_events WHERE seq = 4"))
+        last = conn.execute(text("SELECT hash FROM audit_events WHERE seq = 3")).scalar_one()
+        conn.execute(text("UPDATE audit_head SET seq = 3, hash = :h"), {"h": last})
+    result = run("audit", "verify", "--head", published)
+    assert result.exit_code == 1 and "published head" in result.output
+    services.close()
+
+
+def test_config_mistakes_are_one_line_without_a_traceback(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    (tmp_path / "bad.toml").write_text("[tasks]\nmax_attempts = 'many'\n")
+    result = run("--config", "bad.toml", "db", "upgrade")
+    assert result.exit_code == 1
+    assert result.output.strip() == "Error: configuration key tasks.max_attempts: Not a valid integer."
+    unreachable = run("db", "upgrade",
+                      env={"DSR_DATABASE_URL": "postgresql+psycopg://dsr:secret@127.0.0.1:1/dsr"})
+    assert unreachable.exit_code == 1
+    assert "127.0.0.1:1/dsr is not reachable" in unreachable.output
+    assert "secret" not in unreachable.output and "Traceback" not in unreachable.output
+
+
+def test_datamap_check_reports_and_exits_zero_on_the_demo(run) -> None:  # type: ignore[no-untyped-def]
+    run("demo", "--customers", "20")
+    result = run("datamap", "check")
+    assert result.exit_code == 0, result.output
+    assert "error" not in result.output.split()
