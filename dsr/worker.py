@@ -16,8 +16,8 @@ import traceback
 from datetime import datetime, timedelta
 
 from dsr.context import Services
-from dsr.models import Task, TaskAttempt, TaskStatus, utcnow
-from dsr.services import outbox
+from dsr.models import Request, Task, TaskAttempt, TaskStatus, utcnow
+from dsr.services import actions, outbox
 from workflows.jobs import JOBS
 
 log = logging.getLogger(__name__)
@@ -71,8 +71,12 @@ def run_task(services: Services, task_id: int, worker: str | None = None) -> str
     with services.db.session() as session:
         task = session.get(Task, task_id)
         status = task.status if task else "missing"
-        if task is not None and task.request_id is not None:
-            services.dispatch(outbox.due_task_ids_for_request(session, task.request_id))
+        request = session.get(Request, task.request_id) if task and task.request_id else None
+        if request is not None and status == TaskStatus.DONE:
+            actions.complete_if_done(session, request, actor="system")
+    if request is not None:
+        with services.db.session() as session:
+            services.dispatch(outbox.due_task_ids_for_request(session, request.id))
     return status
 
 

@@ -155,11 +155,8 @@ def compile_draft(services: Services, session: Session, task: Task) -> dict[str,
 
 @job("finalise")
 def finalise(services: Services, session: Session, task: Task) -> dict[str, Any]:
-    """Render the approved answer with its decisions; completes if already released."""
-    request = _request(session, task)
-    result = _compile(services, session, request)
-    actions.complete_if_done(session, request, actor=SYSTEM, running_task_id=task.id)
-    return result
+    """Render the approved answer with its decisions (completion follows once released)."""
+    return _compile(services, session, _request(session, task))
 
 
 @job("notify_refusal")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from dsr.audit import append_event
@@ -100,21 +100,24 @@ def release(session: Session, request: Request, *, actor: str) -> None:
     if request.released_at is None:
         request.released_at = utcnow()
         append_event(session, actor=actor, action="released", request_id=request.id)
+        session.flush()
     complete_if_done(session, request, actor=actor)
 
 
-def complete_if_done(session: Session, request: Request, *, actor: str,
-                     running_task_id: int | None = None) -> bool:
+def complete_if_done(session: Session, request: Request, *, actor: str) -> bool:
     """Move to completed when the answer is released and no task is unfinished.
 
-    A job calling this from inside its own task names it as ``running_task_id``: it is
-    finished as far as completion goes.
+    Called by ``release`` and by the worker after each task of the request. Both first write
+    the request row, which locks it (row lock on PostgreSQL, the write lock on SQLite), then
+    read it again: whichever comes second sees what the other committed, so the last of the
+    two completes the request and neither can miss it.
     """
+    session.execute(update(Request).where(Request.id == request.id).values(updated_at=utcnow()))
+    session.refresh(request)
     if request.status != State.EXECUTING or request.released_at is None:
         return False
     unfinished = session.scalar(select(Task.id).where(
-        Task.request_id == request.id, Task.status.not_in(outbox.FINISHED),
-        Task.id != (running_task_id or -1)).limit(1))
+        Task.request_id == request.id, Task.status.not_in(outbox.FINISHED)).limit(1))
     if unfinished is not None:
         return False
     transition(session, request, State.COMPLETED, actor=actor)

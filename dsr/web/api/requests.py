@@ -21,7 +21,14 @@ from dsr.schemas import RejectSchema, SubmissionSchema
 from dsr.services import actions, intake
 from dsr.services.reports import found_categories, latest_document
 from dsr.web.api import URL_PREFIX, ApiBlueprint
-from dsr.web.api.auth import COORDINATORS, READERS, api_actor, api_user, is_coordinator, requires_token
+from dsr.web.api.auth import (
+    COORDINATORS,
+    READERS,
+    api_actor,
+    api_user,
+    is_coordinator,
+    requires_token,
+)
 from dsr.web.api.schemas import ApproveSchema, ReceiptSchema, RequestViewSchema, VerifySchema
 from workflows.deadlines import days_left, receipt_date
 
