@@ -172,9 +172,10 @@ def _records(labels: Sequence[str], rows: Sequence[Row], t: Mapping[str, str]) -
     return blocks
 
 
-def _data_table(spec: Mapping[str, Any], t: Mapping[str, str]) -> list[Flowable]:
+def _data_table(spec: Mapping[str, Any], t: Mapping[str, str], lang: str) -> list[Flowable]:
     """Heading, source line, note and content of one stored table."""
-    rows: Sequence[Row] = spec.get("rows") or []
+    rows: Sequence[Row] = [[strings.display_value(v, lang) for v in row]
+                           for row in spec.get("rows") or []]
     labels = [str(c.get("label") or c.get("name") or "") for c in spec.get("columns") or []]
     story = _heading(spec.get("label") or spec.get("table"), "h3", 45 * mm)
     source = f"{escape(t['source'])}: {_markup(spec.get('system_label') or spec.get('system'))}"
@@ -191,7 +192,8 @@ def _data_table(spec: Mapping[str, Any], t: Mapping[str, str]) -> list[Flowable]
     return story
 
 
-def _data_story(sections: Sequence[Mapping[str, Any]], t: Mapping[str, str]) -> list[Flowable]:
+def _data_story(sections: Sequence[Mapping[str, Any]], t: Mapping[str, str],
+                lang: str) -> list[Flowable]:
     """All stored data, one numbered heading per data category."""
     story = [Paragraph(escape(t["data"]), S["h1"])]
     if not sections:
@@ -202,7 +204,7 @@ def _data_story(sections: Sequence[Mapping[str, Any]], t: Mapping[str, str]) -> 
         if not section.get("tables"):
             story.append(Paragraph(escape(t["no_data"]), S["body"]))
         for spec in section.get("tables") or []:
-            story += _data_table(spec, t)
+            story += _data_table(spec, t, lang)
     return story
 
 
@@ -345,7 +347,7 @@ def render_access_report(payload: Mapping[str, Any]) -> bytes:
     reference = str(payload.get("reference") or "")
     controller = str((payload.get("controller") or {}).get("name") or "")
     story = [*_cover(payload, lang, t), *_summary(payload, lang, t), PageBreak()]
-    story += _data_story(payload.get("sections") or [], t)
+    story += _data_story(payload.get("sections") or [], t, lang)
     if payload.get("register"):
         story += [PageBreak(), *_register(payload["register"], lang, t)]
 

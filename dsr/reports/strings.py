@@ -7,6 +7,7 @@ the results are rendered as reportlab Paragraph markup.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from datetime import datetime
 
@@ -211,3 +212,24 @@ def format_date(value: object, language: str) -> str:
         return str(value)
     locale = "de_DE" if normalise_language(language) == "de" else "en_GB"
     return babel_format_date(parsed.date(), format="medium", locale=locale)
+
+
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_ISO_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?([+-]\d{2}:\d{2}|Z)?$")
+_BOOLEAN = {"de": ("ja", "nein"), "en": ("yes", "no")}
+
+
+def display_value(value: object, language: str) -> object:
+    """A stored value as a reader expects it: dates and times in the language's format,
+    booleans as words; anything else unchanged (the JSON export keeps the stored form)."""
+    lang = normalise_language(language)
+    if isinstance(value, bool):
+        return _BOOLEAN[lang][0 if value else 1]
+    if not isinstance(value, str):
+        return value
+    if _ISO_DATE.match(value):
+        return format_date(value, lang)
+    if _ISO_DATETIME.match(value):
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        return f"{format_date(value, lang)} {moment.strftime('%H:%M')}"
+    return value

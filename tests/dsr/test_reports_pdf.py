@@ -13,6 +13,7 @@ from pypdf import PdfReader
 
 from dsr.reports import pdf, strings
 from dsr.reports.pdf import render_access_report
+from dsr.reports.strings import display_value
 
 REFERENCE = "DSR-2026-7K3QX"
 ORDER_COLUMNS = [
@@ -123,7 +124,8 @@ def test_every_row_value_appears(german: list[str]) -> None:
             for row in table["rows"]:
                 for value in row:
                     if value is not None:
-                        assert squash(value) in text, value
+                        shown = display_value(value, "de")
+                        assert squash(shown) in text, value
 
 
 def test_umlauts_and_sharp_s_survive(german: list[str]) -> None:
@@ -291,3 +293,10 @@ def test_format_date(value: str | None, language: str, expected: str) -> None:
 def test_unknown_language_falls_back_to_german() -> None:
     assert strings.normalise_language("fr") == "de"
     assert strings.texts_for("EN")["page"] == "Page {page} of {total}"
+
+
+def test_stored_values_read_as_people_expect() -> None:
+    assert display_value("2019-09-13T10:18:49", "de") == "13.09.2019 10:18"
+    assert display_value("1968-04-12", "de") == "12.04.1968"
+    assert display_value(True, "de") == "ja" and display_value(False, "en") == "no"
+    assert display_value("K-100001", "en") == "K-100001" and display_value(1200, "de") == 1200
