@@ -116,7 +116,8 @@ def _register_error_pages(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException) -> ResponseReturnValue:
         if request.path.startswith("/api/"):
-            return {"error": exc.name, "message": exc.description}, exc.code or 500
+            headers = [(k, v) for k, v in exc.get_headers() if k.lower() != "content-type"]
+            return {"error": exc.name, "message": exc.description}, exc.code or 500, headers
         return render_template("error.html", code=exc.code, name=exc.name,
                                description=exc.description), exc.code or 500
 

@@ -109,19 +109,19 @@ class Config:
         return self.data_dir / "shop-logs"
 
 
-def _flatten_error(messages: Any, prefix: str = "") -> str:
+def flatten_error(messages: Any, prefix: str = "") -> str:
     """Turn marshmallow's nested error dict into 'key.path: message'."""
     if isinstance(messages, dict):
         key, value = next(iter(messages.items()))
         path = f"{prefix}.{key}" if prefix else str(key)
-        return _flatten_error(value, path)
+        return flatten_error(value, path)
     if isinstance(messages, list) and messages:
         first = messages[0]
         if isinstance(first, str):
             if first == "Unknown field.":
                 return f"{prefix}: unknown key"
             return f"{prefix}: {first}"
-        return _flatten_error(first, prefix)
+        return flatten_error(first, prefix)
     return f"{prefix}: {messages}"
 
 
@@ -159,7 +159,7 @@ def load_config(path: str | os.PathLike[str] | None = None, env: dict[str, str] 
     try:
         data = ConfigSchema().load(raw)
     except ValidationError as exc:
-        raise ConfigError(f"configuration key {_flatten_error(exc.messages)}") from None
+        raise ConfigError(f"configuration key {flatten_error(exc.messages)}") from None
 
     base = source.parent if source else Path.cwd()
     service = data["service"]

@@ -7,7 +7,6 @@ I/O at import.
 from __future__ import annotations
 
 import importlib
-import tomllib
 from collections.abc import Callable
 from functools import cached_property
 from typing import Any
@@ -16,6 +15,7 @@ from connectors.base import build_connector
 from dsr.config import Config
 from dsr.crypto import Cipher
 from dsr.db import Database
+from dsr.register import load_register
 from dsr.services import outbox
 from dsr.services.documents import DocumentStore
 from dsr.services.mailer import Mailer, make_mailer
@@ -56,8 +56,8 @@ class Services:
 
     @cached_property
     def register(self) -> dict[str, Any]:
-        """The processing register (Art. 30 record) as loaded from its TOML file."""
-        return tomllib.loads(self.config.register_path.read_text(encoding="utf-8"))
+        """The processing register (Art. 30 record), validated (raises RegisterError)."""
+        return load_register(self.config.register_path)
 
     @cached_property
     def connectors(self) -> dict[str, Any]:

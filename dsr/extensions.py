@@ -10,3 +10,6 @@ from flask_wtf.csrf import CSRFProtect
 login_manager = LoginManager()
 csrf = CSRFProtect()
 limiter = Limiter(key_func=get_remote_address, default_limits=[], headers_enabled=True)
+
+#: One budget for new requests per client, whether they come by the form or the API.
+submissions_limit = limiter.shared_limit("10/hour;30/day", scope="submissions", methods=["POST"])

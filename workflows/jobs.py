@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from connectors.base import AccessResult, Discovery, Identity, Subject
 from dsr.models import Decision, OutgoingMail, Request, Task, utcnow
-from dsr.services import actions, notices, reports
+from dsr.services import notices, reports
 from dsr.services.intake import status_code
 from workflows.states import State, transition
 

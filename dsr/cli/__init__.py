@@ -9,6 +9,7 @@ from sqlalchemy.exc import OperationalError
 
 from dsr.config import Config, ConfigError, load_config
 from dsr.context import Services
+from dsr.register import RegisterError
 
 log = logging.getLogger("dsr")
 
@@ -26,9 +27,11 @@ class Context:
     def services(self) -> Services:
         if self._services is None:
             try:
-                self._services = Services(load_config(self.config_path))
-            except ConfigError as exc:
+                services = Services(load_config(self.config_path))
+                services.register  # noqa: B018 - validate the register before any work
+            except (ConfigError, RegisterError) as exc:
                 raise click.ClickException(str(exc)) from None
+            self._services = services
         return self._services
 
 

@@ -30,6 +30,8 @@ NORMS = {
     "contest_decision": "Art. 22(3) DSGVO / GDPR",
 }
 #: Phases of a request's tasks (see outbox: a phase starts when the earlier ones are done).
+#: How an identity check can pass; the method goes into the audit chain, so no free text.
+VERIFY_METHODS = ("manual", "email_code", "signed_in", "id_document", "power_of_attorney")
 PHASE_DISCOVER, PHASE_COLLECT, PHASE_COMPILE, PHASE_EXECUTE, PHASE_FINALISE = 0, 1, 2, 3, 4
 
 
@@ -49,6 +51,8 @@ class DecisionInput:
 def verify(session: Session, request: Request, *, actor: str, method: str,
            subject_keys: dict[str, list[list[object]]] | None = None) -> None:
     """Record the identity check as passed (method e.g. ``manual``, ``email_code``)."""
+    if method not in VERIFY_METHODS:
+        raise ActionError(f"method: one of {', '.join(VERIFY_METHODS)}")
     if subject_keys is not None:
         request.subject_keys = subject_keys
     transition(session, request, State.VERIFIED, actor=actor, details={"method": method})

@@ -117,9 +117,54 @@ def build_payload(request: Request, collected: list[dict[str, Any]], register: d
                       for d in decisions],
         "sections": sorted(sections.values(), key=lambda s: list(categories).index(s["category"])
                            if s["category"] in categories else len(categories)),
-        "register": None,
+        "register": register_section(register, [s["category"] for s in sections.values()], lang),
     }
     return PayloadSchema().dump(payload)
+
+
+RIGHTS = {
+    "de": ["Auskunft (Art. 15 DSGVO)", "Berichtigung (Art. 16)", "Löschung (Art. 17)",
+           "Einschränkung der Verarbeitung (Art. 18)", "Datenübertragbarkeit (Art. 20)",
+           "Widerspruch, bei Direktwerbung jederzeit und ohne Begründung (Art. 21)",
+           "Widerruf einer Einwilligung mit Wirkung für die Zukunft (Art. 7 Abs. 3)",
+           "Überprüfung einer automatisierten Entscheidung durch einen Menschen (Art. 22 Abs. 3)"],
+    "en": ["Access (Art. 15 GDPR)", "Rectification (Art. 16)", "Erasure (Art. 17)",
+           "Restriction of processing (Art. 18)", "Data portability (Art. 20)",
+           "Objection, to direct marketing at any time and without reasons (Art. 21)",
+           "Withdrawal of consent for the future (Art. 7(3))",
+           "Review of an automated decision by a person (Art. 22(3))"],
+}
+
+
+def register_section(register: dict[str, Any], categories: list[str], lang: str) -> dict[str, Any]:
+    """Art. 15(1)(a)-(h) for the categories found: the purposes processing them, their legal
+    bases, recipients, retention rules and sources, the rights and the supervisory authority."""
+    found = set(categories)
+    labels = register.get("categories", {})
+    purposes = [p for p in register.get("purposes", []) if found & set(p["categories"])]
+    recipients = dict.fromkeys(r for p in purposes for r in p.get("recipients", []))
+    rules = dict.fromkeys(r for p in purposes for r in p.get("retention", []))
+    unit = {"de": ("Jahre", "Tage"), "en": ("years", "days")}[lang]
+
+    def period(rule: dict[str, Any]) -> str:
+        return f"{rule['years']} {unit[0]}" if "years" in rule else f"{rule['days']} {unit[1]}"
+
+    return {
+        "purposes": [{"label": p["label"][lang], "legal_basis": p["legal_basis"],
+                      "categories": [labels[c]["label"][lang] for c in p["categories"]
+                                     if c in found and c in labels]} for p in purposes],
+        "recipients": [{"name": register["recipients"][r]["name"],
+                        "kind": register["recipients"][r]["kind"],
+                        "role": register["recipients"][r]["role"][lang]}
+                       for r in recipients if r in register.get("recipients", {})],
+        "retention": [{"label": register["retention"][r]["label"][lang],
+                       "period": period(register["retention"][r]),
+                       "norm": register["retention"][r]["norm"]}
+                      for r in rules if r in register.get("retention", {})],
+        "sources": list(dict.fromkeys(p["source"][lang] for p in purposes)),
+        "rights": RIGHTS[lang],
+        "complaint": register.get("supervisory_authority", {}),
+    }
 
 
 def collected_data(session: Session, store: DocumentStore, request_id: int) -> list[dict[str, Any]]:

@@ -10,7 +10,7 @@ from marshmallow import ValidationError
 from sqlalchemy import select
 
 from dsr.app import db_session
-from dsr.extensions import limiter
+from dsr.extensions import limiter, submissions_limit
 from dsr.models import Channel, Request, RequestType, utcnow
 from dsr.schemas import SubmissionSchema
 from dsr.services import intake
@@ -29,7 +29,7 @@ def form() -> Any:
 
 
 @bp.post("/")
-@limiter.limit("10/hour;30/day", methods=["POST"])
+@submissions_limit
 def submit() -> Any:
     raw = {
         "types": request.form.getlist("types"),

@@ -88,3 +88,22 @@ def test_answer_does_not_depend_on_being_a_customer(app: Any, demo_shop: Any) ->
         event.remove(shop_engine, "before_cursor_execute", record)
     assert pages[0] == pages[1]
     assert statements == []
+
+
+def test_form_and_api_share_one_submission_budget_per_client(demo_services: Any) -> None:
+    """Ten new requests an hour per client across form and API; then a clear 429."""
+    from dsr.app import create_app
+
+    app = create_app(services=demo_services, flask_config={
+        "TESTING": True, "RATELIMIT_ENABLED": True, "RATELIMIT_STORAGE_URI": "memory://"})
+    client = app.test_client()
+    body = {"types": ["access"], "name": "Erika Mustermann", "email": "erika@example.org"}
+    for _ in range(5):
+        assert client.post("/api/v1/requests", json=body).status_code == 201
+    for _ in range(5):
+        assert _submit(client).status_code == 302
+    refused = _submit(client)
+    assert refused.status_code == 429
+    assert "Zu viele Anfragen" in refused.get_data(as_text=True)
+    api_refused = client.post("/api/v1/requests", json=body)
+    assert api_refused.status_code == 429 and api_refused.is_json

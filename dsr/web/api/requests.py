@@ -15,7 +15,7 @@ from werkzeug.exceptions import NotFound
 
 from dsr.app import db_session
 from dsr.context import Services
-from dsr.extensions import limiter
+from dsr.extensions import submissions_limit
 from dsr.models import Channel, Decision, Request, Task, utcnow
 from dsr.schemas import RejectSchema, SubmissionSchema
 from dsr.services import actions, intake
@@ -73,7 +73,7 @@ def represent(req: Request) -> dict[str, Any]:
 
 
 @blp.post("/requests")
-@limiter.limit("10/hour;30/day", methods=["POST"])
+@submissions_limit
 @blp.arguments(SubmissionSchema)
 @blp.response(201, ReceiptSchema)
 @blp.alt_response(429, response="TOO_MANY_REQUESTS")

@@ -12,11 +12,11 @@ from marshmallow import RAISE, Schema, ValidationError, fields, validate, valida
 from dsr.models import Outcome
 from dsr.models.request import STATUS_VALUES
 from dsr.schemas import DecisionSchema
+from dsr.services.actions import VERIFY_METHODS
 
 COORDINATORS_ONLY = "Coordinators only; absent for staff."
 #: How an identity was checked. A fixed list: the value goes into the audit chain, which
 #: must hold no free text about a person.
-VERIFY_METHODS = ("manual", "email_code", "signed_in", "id_document", "power_of_attorney")
 
 
 class ErrorSchema(Schema):
@@ -52,7 +52,8 @@ class ApproveDecisionSchema(DecisionSchema):
 
     @validates_schema
     def _reason_for_refusals(self, data: dict[str, Any], **_: object) -> None:
-        if data.get("outcome", Outcome.GRANTED) != Outcome.GRANTED and not data.get("reason", "").strip():
+        refused = data.get("outcome", Outcome.GRANTED) != Outcome.GRANTED
+        if refused and not data.get("reason", "").strip():
             raise ValidationError("a partly granted or refused right needs a reason", "reason")
 
 

@@ -1,0 +1,141 @@
+"""The processing register (Art. 30 record): loaded from TOML and validated with its schema.
+
+Purposes, legal bases, categories, recipients, retention rules, automated decisions and
+third-country transfers, each with a name the data map and the answers refer to. A mistake
+stops the start with one line naming the key (:class:`RegisterError`).
+"""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
+
+from dsr.config import flatten_error
+
+
+class RegisterError(ValueError):
+    """The register cannot be used; the message names the key at fault."""
+
+
+class _Strict(Schema):
+    class Meta:
+        unknown = RAISE
+
+
+class Label(_Strict):
+    de = fields.String(required=True, validate=validate.Length(min=1))
+    en = fields.String(required=True, validate=validate.Length(min=1))
+
+
+class Controller(_Strict):
+    name = fields.String(required=True)
+    address = fields.List(fields.String(), required=True)
+    email = fields.Email(required=True)
+
+
+class Authority(_Strict):
+    name = fields.String(required=True)
+    address = fields.String(required=True)
+
+
+class Category(_Strict):
+    label = fields.Nested(Label, required=True)
+
+
+class Retention(_Strict):
+    label = fields.Nested(Label, required=True)
+    years = fields.Integer(validate=validate.Range(min=0, max=30))
+    days = fields.Integer(validate=validate.Range(min=1, max=3650))
+    starts = fields.String(required=True,
+                           validate=validate.OneOf(["end_of_year", "creation", "event"]))
+    norm = fields.String(required=True)
+
+    @validates_schema
+    def _one_period(self, data: dict[str, Any], **_: Any) -> None:
+        if ("years" in data) == ("days" in data):
+            raise ValidationError("give exactly one of 'years' and 'days'", "years")
+
+
+class Recipient(_Strict):
+    name = fields.String(required=True)
+    kind = fields.String(required=True, validate=validate.OneOf(["processor", "controller"]))
+    role = fields.Nested(Label, required=True)
+    country = fields.String(required=True, validate=validate.Length(equal=2))
+
+
+class Purpose(_Strict):
+    name = fields.String(required=True)
+    label = fields.Nested(Label, required=True)
+    legal_basis = fields.String(required=True)
+    categories = fields.List(fields.String(), required=True)
+    recipients = fields.List(fields.String(), load_default=list)
+    retention = fields.List(fields.String(), load_default=list)
+    source = fields.Nested(Label, required=True)
+    deletion = fields.Nested(Label)
+
+
+class Band(_Strict):
+    min_score = fields.Float(required=True)
+    decision = fields.String(required=True)
+    options = fields.List(fields.String(), required=True)
+
+
+class AutomatedDecision(_Strict):
+    label = fields.Nested(Label, required=True)
+    bureau = fields.String(required=True)
+    logic = fields.Nested(Label, required=True)
+    consequences = fields.Nested(Label, required=True)
+    bands = fields.List(fields.Nested(Band), load_default=list)
+
+
+class Transfer(_Strict):
+    recipient = fields.String(required=True)
+    country = fields.String(required=True, validate=validate.Length(equal=2))
+    safeguard = fields.String(required=True)
+
+
+class RegisterSchema(_Strict):
+    version = fields.Integer(required=True, validate=validate.Equal(1))
+    controller = fields.Nested(Controller, required=True)
+    supervisory_authority = fields.Nested(Authority, required=True)
+    categories = fields.Dict(keys=fields.String(), values=fields.Nested(Category), required=True)
+    retention = fields.Dict(keys=fields.String(), values=fields.Nested(Retention), required=True)
+    recipients = fields.Dict(keys=fields.String(), values=fields.Nested(Recipient), required=True)
+    purposes = fields.List(fields.Nested(Purpose), required=True)
+    automated_decisions = fields.Dict(keys=fields.String(), values=fields.Nested(AutomatedDecision),
+                                      load_default=dict)
+    transfers = fields.List(fields.Nested(Transfer), load_default=list)
+
+    @validates_schema
+    def _names_exist(self, data: dict[str, Any], **_: Any) -> None:
+        for i, purpose in enumerate(data.get("purposes", [])):
+            for key, what in (("categories", "category"), ("recipients", "recipient"),
+                              ("retention", "retention rule")):
+                for name in purpose.get(key, []):
+                    if name not in data.get(key, {}):
+                        raise ValidationError(f"unknown {what} {name!r}", f"purposes[{i}].{key}")
+        for i, transfer in enumerate(data.get("transfers", [])):
+            if transfer["recipient"] not in data.get("recipients", {}):
+                raise ValidationError(f"unknown recipient {transfer['recipient']!r}",
+                                      f"transfers[{i}].recipient")
+        for name, decision in data.get("automated_decisions", {}).items():
+            if decision["bureau"] not in data.get("recipients", {}):
+                raise ValidationError(f"unknown recipient {decision['bureau']!r}",
+                                      f"automated_decisions.{name}.bureau")
+
+
+def load_register(path: Path) -> dict[str, Any]:
+    """Read and validate the register; raises :class:`RegisterError` naming the key."""
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise RegisterError(f"{path}: register file not found") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise RegisterError(f"{path}: not valid TOML ({exc})") from None
+    try:
+        return RegisterSchema().load(raw)  # type: ignore[no-any-return]
+    except ValidationError as exc:
+        raise RegisterError(f"{path.name}: {flatten_error(exc.messages)}") from None
