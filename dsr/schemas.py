@@ -51,3 +51,10 @@ def first_error(messages: dict[str, object]) -> tuple[str, str]:
         value = next(iter(value.values()))
     text = value[0] if isinstance(value, list) and value else str(value)
     return str(key), str(text)
+
+
+class ExtendSchema(Schema):
+    """An extension of the deadline by one or two months, with the reason the requester reads."""
+
+    months = fields.Integer(required=True, validate=validate.Range(min=1, max=2))
+    reason = fields.String(required=True, validate=validate.Length(min=10, max=2000))

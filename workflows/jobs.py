@@ -169,3 +169,13 @@ def notify_refusal(services: Services, session: Session, task: Task) -> dict[str
     decisions = list(session.scalars(select(Decision).where(Decision.request_id == request.id)))
     return notices.send_once(services, session, request, "refusal", to, decisions=decisions,
                  authority=services.register.get("supervisory_authority", {}))
+
+
+@job("notify_extension")
+def notify_extension(services: Services, session: Session, task: Task) -> dict[str, Any]:
+    """Tell the requester, within the first month, that and why the deadline is extended."""
+    request = _request(session, task)
+    to = request.claim("email")
+    if not to:
+        return {"sent": False, "why": "no e-mail address; a letter is needed"}
+    return notices.send_once(services, session, request, "extension", to)

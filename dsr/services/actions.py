@@ -15,7 +15,8 @@ from sqlalchemy.orm import Session
 from dsr.audit import append_event
 from dsr.models import Decision, Outcome, Request, Task, TaskStatus, utcnow
 from dsr.services import outbox
-from workflows.states import State, transition
+from workflows.deadlines import Calendar, DeadlineError, extended_due_date, receipt_date
+from workflows.states import OPEN_STATES, State, transition
 
 #: Request types that disclose data and so need the access phase.
 DISCLOSING = {"access", "portability"}
@@ -56,6 +57,26 @@ def verify(session: Session, request: Request, *, actor: str, method: str,
     if subject_keys is not None:
         request.subject_keys = subject_keys
     transition(session, request, State.VERIFIED, actor=actor, details={"method": method})
+
+
+def extend(session: Session, request: Request, *, actor: str, months: int, reason: str,
+           calendar: Calendar) -> None:
+    """Extend the deadline by one or two months (Art. 12(3)); the requester is told why."""
+    if request.extended_due_on is not None:
+        raise ActionError("the deadline has been extended already")
+    if State(request.status) not in OPEN_STATES:
+        raise ActionError(f"extend: the request is {request.status}")
+    try:
+        new_due = extended_due_date(request.received_at, months, reason,
+                                    today=receipt_date(utcnow()), calendar=calendar)
+    except DeadlineError as exc:
+        raise ActionError(str(exc)) from None
+    request.extended_due_on = new_due
+    request.extension_reason = reason.strip()
+    append_event(session, actor=actor, action="extended", request_id=request.id,
+                 details={"months": months, "due": new_due.isoformat()})
+    outbox.add_task(session, kind="notify_extension", request_id=request.id,
+                    queue=outbox.QUEUE_MAIL)
 
 
 def process(session: Session, request: Request, *, actor: str, connectors: list[str]) -> None:

@@ -22,7 +22,7 @@ from sqlalchemy import select
 
 from dsr.app import db_session
 from dsr.models import AuditEvent, Document, Request, Task, TaskStatus, utcnow
-from dsr.schemas import DecisionSchema, RejectSchema, first_error
+from dsr.schemas import DecisionSchema, ExtendSchema, RejectSchema, first_error
 from dsr.services import actions, outbox
 from dsr.services.reports import found_categories, latest_document
 from dsr.web.auth import actor, require_role
@@ -98,6 +98,10 @@ def _act(request_id: int, action: str) -> Any:
             data = RejectSchema().load({"norm": form.get("norm", ""),
                                         "reason": form.get("reason", "")})
             actions.reject(session, req, actor=actor(), user_id=current_user.id, **data)
+        elif action == "extend":
+            data = ExtendSchema().load({"months": form.get("months", ""),
+                                        "reason": form.get("reason", "")})
+            actions.extend(session, req, actor=actor(), calendar=services.calendar, **data)
         elif action == "withdraw":
             actions.withdraw(session, req, actor=actor())
         else:
@@ -128,7 +132,7 @@ def _decisions_from_form(req: Request) -> list[actions.DecisionInput]:
     return [actions.DecisionInput(**item) for item in loaded]
 
 
-@bp.post("/requests/<int:request_id>/<any(verify, process, approve, release, reject, withdraw):action>")
+@bp.post("/requests/<int:request_id>/<any(verify, process, approve, release, reject, extend, withdraw):action>")
 @require_role("coordinator")
 def act(request_id: int, action: str) -> Any:
     return _act(request_id, action)

@@ -131,3 +131,28 @@ def test_unknown_request_and_bad_action_are_clean_errors(app: Any, make_user: An
     token = _csrf(coordinator, "/queue/")
     assert coordinator.post("/queue/requests/424242/explode",
                             data={"csrf_token": token}).status_code == 404
+
+
+def test_extension_with_reason_moves_the_deadline_and_tells_the_requester(
+        app: Any, make_user: Any, review_id: int, demo_services: Services) -> None:
+    coordinator = _client(app, make_user, "coordinator")
+    token = _csrf(coordinator, f"/queue/requests/{review_id}")
+    short = coordinator.post(f"/queue/requests/{review_id}/extend",
+                             data={"csrf_token": token, "months": "2", "reason": "viel"},
+                             follow_redirects=True)
+    assert 'class="flash error">Begründung: Shorter than minimum length 10.' in \
+        short.get_data(as_text=True)
+    with demo_services.db.session() as session:
+        before = session.get(Request, review_id)
+        assert before.extended_due_on is None
+        due = before.due_on
+    coordinator.post(f"/queue/requests/{review_id}/extend", data={
+        "csrf_token": token, "months": "2",
+        "reason": "Die Daten liegen in mehreren Archivsystemen und müssen einzeln geprüft werden."})
+    run_pending(demo_services)
+    with demo_services.db.session() as session:
+        req = session.get(Request, review_id)
+        assert req.extended_due_on is not None and (req.extended_due_on - due).days >= 58
+    notice = [p.read_text() for p in demo_services.config.mail_out_dir.glob("*.eml")
+              if "Verl=C3=A4ngerung" in p.read_text() or "Verlängerung" in p.read_text()]
+    assert len(notice) == 1 and "Archivsystemen" in notice[0].replace("=\n", "")
