@@ -179,3 +179,7 @@ def notify_extension(services: Services, session: Session, task: Task) -> dict[s
     if not to:
         return {"sent": False, "why": "no e-mail address; a letter is needed"}
     return notices.send_once(services, session, request, "extension", to)
+
+
+# Job modules of the other areas register themselves on import (append one line per module).
+from workflows import jobs_answers, jobs_changes, jobs_mail, jobs_verification  # noqa: E402,F401

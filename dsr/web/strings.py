@@ -162,8 +162,11 @@ _PAIRS = {
     "error_text_generic": ("Es ist nichts verloren gegangen. Bitte versuchen Sie es erneut.", "Nothing was lost. Please try again."),
 }
 
+from dsr.web import strings_answers, strings_changes, strings_mail, strings_verification  # noqa: E402
+
 STRINGS: dict[str, dict[str, str]] = {"de": {}, "en": {}}
-for _key, (_de, _en) in _PAIRS.items():
+for _key, (_de, _en) in (_PAIRS | strings_answers.PAIRS | strings_changes.PAIRS | strings_mail.PAIRS
+                         | strings_verification.PAIRS).items():
     STRINGS["de"][_key], STRINGS["en"][_key] = _de, _en
 for _kind, (_de, _en, _help_de, _help_en) in _TYPES.items():
     STRINGS["de"][f"type_{_kind}"], STRINGS["en"][f"type_{_kind}"] = _de, _en

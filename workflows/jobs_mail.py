@@ -1,0 +1,3 @@
+"""Jobs of the mail work; registered with ``@job`` from ``workflows.jobs``."""
+
+from __future__ import annotations
