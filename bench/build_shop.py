@@ -17,11 +17,14 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
+from operator import itemgetter
 
 import click
 import psycopg
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import make_url
+from sqlalchemy.schema import AddConstraint, DropConstraint, ForeignKeyConstraint
 
 from bench.common import CUSTOMERS, SHOP_URL, create_database
 from dsr.demo import shop_schema as schema
@@ -97,11 +100,19 @@ def build_shop(url: str = SHOP_URL, customers: int = CUSTOMERS, seed: int = SEED
 
 def _load(conn: psycopg.Connection, customers: int, seed: int, today: date,
           report: BuildReport, progress: bool) -> None:
-    """Generate and COPY every batch, the sequences and the summary, in one transaction."""
+    """Generate and COPY every batch, the sequences and the summary, in one transaction.
+
+    The foreign keys are dropped for the load and added again afterwards, as pg_restore does:
+    one check per constraint instead of a trigger per row (a quarter of the build's time).
+    """
     started = time.perf_counter()
     rows = DemoRows(customers, seed, reference_time(today))
     report.seconds["plan_cast"] = time.perf_counter() - started
     tables = schema.metadata.sorted_tables
+    foreign_keys = [constraint for table in tables for constraint in table.constraints
+                    if isinstance(constraint, ForeignKeyConstraint)]
+    for constraint in foreign_keys:
+        conn.execute(_ddl(DropConstraint(constraint)))
     counts: Counter[str] = Counter()
     generate = copy = 0.0
     with click.progressbar(length=customers, label="shop (COPY)", file=sys.stderr,
@@ -123,6 +134,10 @@ def _load(conn: psycopg.Connection, customers: int, seed: int, today: date,
             copy += time.perf_counter() - tock
             bar.update(added)
     started = time.perf_counter()
+    for constraint in foreign_keys:
+        conn.execute(_ddl(AddConstraint(constraint)))
+    report.seconds["foreign_keys"] = time.perf_counter() - started
+    started = time.perf_counter()
     _advance_sequences(conn)
     summary = _summary(rows.cast, seed, today, counts)
     conn.execute("INSERT INTO demo_build (key, value) VALUES ('summary', %s)",
@@ -133,13 +148,18 @@ def _load(conn: psycopg.Connection, customers: int, seed: int, today: date,
     report.rows = sum(counts.values())
 
 
+def _ddl(statement: sa.schema.ExecutableDDLElement) -> str:
+    return str(statement.compile(dialect=postgresql.dialect()))
+
+
 def _copy(conn: psycopg.Connection, table: sa.Table, data: list[dict[str, object]]) -> None:
     """Stream one table's rows of a batch with COPY (text format, psycopg's C dumpers)."""
     names = [column.name for column in table.columns]
+    values = itemgetter(*names)
     with conn.cursor() as cursor, cursor.copy(
             f"COPY {table.name} ({', '.join(names)}) FROM STDIN") as copy:
         for row in data:
-            copy.write_row([row[name] for name in names])
+            copy.write_row(values(row))
 
 
 def _advance_sequences(conn: psycopg.Connection) -> None:
