@@ -100,7 +100,7 @@ def fetch(conn: psycopg.Connection, plan: list[BaselineQuery], customer_id: int,
     with conn.transaction(), conn.cursor() as cursor:
         found = []
         for query in plan:
-            cursor.execute(query.sql, params, prepare=False)
+            cursor.execute(query.sql, params)
             found.append((query, cursor.fetchall()))
     return found
 

@@ -155,7 +155,7 @@ def _ddl(statement: sa.schema.ExecutableDDLElement) -> str:
 def _copy(conn: psycopg.Connection, table: sa.Table, data: list[dict[str, object]]) -> None:
     """Stream one table's rows of a batch with COPY (text format, psycopg's C dumpers)."""
     names = [column.name for column in table.columns]
-    values = itemgetter(*names)
+    values = itemgetter(*names) if len(names) > 1 else lambda row: (row[names[0]],)
     with conn.cursor() as cursor, cursor.copy(
             f"COPY {table.name} ({', '.join(names)}) FROM STDIN") as copy:
         for row in data:

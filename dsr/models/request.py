@@ -59,6 +59,10 @@ class Request(Base):
     types: Mapped[list[Any]]
     channel: Mapped[str] = mapped_column(String(10))
     language: Mapped[str] = mapped_column(String(2), default="de")
+    #: Whether the channel proved the sender (a signed-in session, DKIM/SPF/DMARC passing mail
+    #: from the address on file); None when the channel says nothing. An input to the identity
+    #: policy, never a proof of identity by itself.
+    channel_authenticated: Mapped[bool | None]
     received_at: Mapped[datetime]
     due_on: Mapped[date]
     extended_due_on: Mapped[date | None]

@@ -42,6 +42,7 @@ class Submission:
     postal_address: str = ""
     message: str = ""
     extra_claims: dict[str, str] = field(default_factory=dict)
+    channel_authenticated: bool | None = None
 
 
 def new_reference() -> str:
@@ -72,6 +73,7 @@ def submit(session: Session, submission: Submission, *, calendar: Calendar,
     request = Request(reference=reference, types=types, channel=submission.channel,
                       language=submission.language if submission.language in ("de", "en") else "de",
                       received_at=submission.received_at,
+                      channel_authenticated=submission.channel_authenticated,
                       due_on=due_date(submission.received_at, calendar))
     values = {"name": submission.name, "email": submission.email.strip(),
               "customer_number": submission.customer_number,

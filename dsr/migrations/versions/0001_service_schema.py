@@ -32,6 +32,7 @@ def upgrade() -> None:
     sa.Column('types', sa.JSON(), nullable=False),
     sa.Column('channel', sa.String(length=10), nullable=False),
     sa.Column('language', sa.String(length=2), nullable=False),
+    sa.Column('channel_authenticated', sa.Boolean(), nullable=True),
     sa.Column('received_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('due_on', sa.Date(), nullable=False),
     sa.Column('extended_due_on', sa.Date(), nullable=True),
