@@ -12,10 +12,11 @@ alone (its lookup indexes are still ensured).
 
 from __future__ import annotations
 
+import json
 import sys
 import time
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import date
 from operator import itemgetter
 
@@ -28,11 +29,12 @@ from sqlalchemy.schema import AddConstraint, DropConstraint, ForeignKeyConstrain
 
 from bench.common import CUSTOMERS, SHOP_URL, create_database
 from dsr.demo import shop_schema as schema
-from dsr.demo.generator import DemoShopSummary, _stored_summary, _summary, reference_time
+from dsr.demo.generator import _stored_summary, _summary, reference_time
 from dsr.demo.rows import DemoRows
 
 CUSTOMERS_PER_BATCH = 2000
 SEED = 2026
+BUILD_RECORD = "bench_build"  # key of this module's own row in demo_build (the summary's is "summary")
 
 #: Indexes on the expressions the shop connector compares (connectors/sql_paths.matches_value:
 #: ``lower(trim(col))`` for e-mail, ``trim(col)`` for customer number and postcode), so that
@@ -95,7 +97,23 @@ def build_shop(url: str = SHOP_URL, customers: int = CUSTOMERS, seed: int = SEED
             conn.autocommit = True  # VACUUM runs outside a transaction
             conn.execute("VACUUM (ANALYZE)")
             report.seconds["vacuum_analyze"] = time.perf_counter() - started
+            conn.execute("INSERT INTO demo_build (key, value) VALUES (%s, %s)",
+                         (BUILD_RECORD, json.dumps(asdict(report))))
     return report
+
+
+def build_record(url: str) -> BuildReport | None:
+    """How the shop at ``url`` was built by this module (None if it was not)."""
+    engine = sa.create_engine(url)
+    try:
+        with engine.connect() as conn:
+            raw = conn.scalar(sa.select(schema.demo_build.c.value)
+                              .where(schema.demo_build.c.key == BUILD_RECORD))
+    except sa.exc.ProgrammingError:  # no demo_build table
+        return None
+    finally:
+        engine.dispose()
+    return BuildReport(**json.loads(raw)) if raw else None
 
 
 def _load(conn: psycopg.Connection, customers: int, seed: int, today: date,
@@ -175,15 +193,6 @@ def _lookup_indexes(conn: psycopg.Connection) -> None:
     conn.execute("SET maintenance_work_mem = '256MB'")
     for name, target in LOOKUP_INDEXES.items():
         conn.execute(f"CREATE INDEX IF NOT EXISTS {name} ON {target}")
-
-
-def stored_summary(url: str) -> DemoShopSummary | None:
-    """The finished build's summary at ``url`` (None when there is none)."""
-    engine = sa.create_engine(url)
-    try:
-        return _stored_summary(engine)
-    finally:
-        engine.dispose()
 
 
 @click.command()

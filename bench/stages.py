@@ -1,14 +1,17 @@
 """Where the time of an access request goes: timers around its stages, and cProfile's top list.
 
 :class:`StageTimer` wraps a few functions of the running process (jobs, the connector's read,
-the document store, the payload, the PDF renderer) with wall-clock timers while it is active;
-the wrappers add about a microsecond a call. Nothing outside this process is changed.
+the document store, the payload, the PDF renderer, the export) with wall-clock timers while it
+is active; the wrappers add about a microsecond a call. Nothing outside this process changes.
 """
 
 from __future__ import annotations
 
 import cProfile
+import functools
+import importlib
 import pstats
+import sys
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterator
@@ -16,26 +19,41 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from connectors.shop_sql import ShopSqlConnector
-from dsr.services import reports
-from dsr.services.documents import DocumentStore
-from workflows import jobs
-
 ROOT = f"{Path(__file__).resolve().parents[1]}/"
-#: (label, owner, attribute) of every timed function; owners are modules, classes or dicts.
-STAGES: tuple[tuple[str, Any, str], ...] = (
-    ("collect job", jobs.JOBS, "collect"),
-    ("compile job", jobs.JOBS, "compile"),
-    ("shop connector access (SQL)", ShopSqlConnector, "access"),
-    ("document store put (encrypt, write, insert)", DocumentStore, "put"),
-    ("read collected data (decrypt, parse)", reports, "collected_data"),
-    ("build payload (marshmallow)", reports, "build_payload"),
-    ("render PDF (reportlab)", reports, "render_access_report"),
+
+#: (label, module, attribute path) of every timed function, where it is defined. A function
+#: is patched there and in every loaded module that imported it by name; one that no longer
+#: exists is left out of the table.
+STAGES: tuple[tuple[str, str, str], ...] = (
+    ("collect job", "workflows.jobs", "JOBS.collect"),
+    ("compile job", "workflows.jobs", "JOBS.compile"),
+    ("shop connector access (SQL)", "connectors.shop_sql", "ShopSqlConnector.access"),
+    ("document store put (encrypt, write, insert)", "dsr.services.documents",
+     "DocumentStore.put"),
+    ("read collected data (decrypt, parse)", "dsr.services.reports", "collected_data"),
+    ("build payload (marshmallow)", "dsr.services.reports", "build_payload"),
+    ("render PDF (reportlab)", "dsr.reports.pdf", "render_access_report"),
+    ("build export ZIP (JSON, CSV)", "dsr.services.export", "build_export"),
 )
+JOB_STAGES = ("collect job", "compile job")
+
+
+def _owner(module: str, path: str) -> tuple[Any, str] | None:
+    """The object holding the attribute (a module, a class or the JOBS dict) and its name."""
+    try:
+        owner: Any = importlib.import_module(module)
+    except ImportError:
+        return None
+    *parents, name = path.split(".")
+    for parent in parents:
+        owner = owner.get(parent) if isinstance(owner, dict) else getattr(owner, parent, None)
+        if owner is None:
+            return None
+    return owner, name
 
 
 def _get(owner: Any, name: str) -> Any:
-    return owner[name] if isinstance(owner, dict) else getattr(owner, name)
+    return owner.get(name) if isinstance(owner, dict) else getattr(owner, name, None)
 
 
 def _set(owner: Any, name: str, value: Any) -> None:
@@ -45,6 +63,15 @@ def _set(owner: Any, name: str, value: Any) -> None:
         setattr(owner, name, value)
 
 
+def _holders(owner: Any, name: str, original: Any) -> list[tuple[Any, str]]:
+    """The owner, and every loaded module that imported ``original`` under ``name``."""
+    found = [(owner, name)]
+    for module in list(sys.modules.values()):
+        if module is not owner and vars(module).get(name) is original:
+            found.append((module, name))
+    return found
+
+
 class StageTimer:
     """Accumulates seconds per stage label while :meth:`timing` is active."""
 
@@ -52,6 +79,7 @@ class StageTimer:
         self.seconds: dict[str, float] = defaultdict(float)
 
     def _wrap(self, label: str, fn: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(fn)
         def timed(*args: Any, **kwargs: Any) -> Any:
             started = time.perf_counter()
             try:
@@ -65,20 +93,28 @@ class StageTimer:
     def timing(self) -> Iterator[dict[str, float]]:
         """Patch the stages, start from zero, restore the originals afterwards."""
         self.seconds = defaultdict(float)
-        originals = [(owner, name, _get(owner, name)) for _, owner, name in STAGES]
+        patched: list[tuple[Any, str, Any]] = []
         try:
-            for (label, owner, name), (_, _, original) in zip(STAGES, originals, strict=True):
-                _set(owner, name, self._wrap(label, original))
+            for label, module, path in STAGES:
+                located = _owner(module, path)
+                original = _get(*located) if located else None
+                if original is None:
+                    continue
+                self.seconds[label] += 0.0  # shown even when never called
+                wrapped = self._wrap(label, original)
+                for holder, name in _holders(*located, original):
+                    patched.append((holder, name, original))
+                    _set(holder, name, wrapped)
             yield self.seconds
         finally:
-            for owner, name, original in originals:
-                _set(owner, name, original)
+            for holder, name, original in reversed(patched):
+                _set(holder, name, original)
 
 
 def breakdown(seconds: dict[str, float], total: float) -> list[tuple[str, float]]:
     """The stage seconds in display order, plus the workflow's own share (total minus jobs)."""
-    rows = [(label, seconds.get(label, 0.0)) for label, _, _ in STAGES]
-    jobs_total = seconds.get("collect job", 0.0) + seconds.get("compile job", 0.0)
+    rows = [(label, seconds[label]) for label, _, _ in STAGES if label in seconds]
+    jobs_total = sum(seconds.get(label, 0.0) for label in JOB_STAGES)
     rows.append(("worker and workflow outside the jobs (claim, commit, audit, outbox)",
                  max(0.0, total - jobs_total)))
     return rows

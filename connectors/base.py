@@ -14,7 +14,10 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from decimal import Decimal
-from typing import Any, ClassVar, Literal, Protocol, TypeVar, runtime_checkable
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, Protocol, TypeVar, runtime_checkable
+
+if TYPE_CHECKING:
+    from connectors.changes import ChangeRequest, Plan, Receipt, StepLog
 
 ClaimKind = Literal["email", "customer_number", "name", "postal_address"]
 """The kinds of claim an :class:`Identity` can make; the rows of the coordinator's match table."""
@@ -221,15 +224,33 @@ class Connector(Protocol):
 class ChangingConnector(Connector, Protocol):
     """A connector that can also plan and execute changes (erasure, rectification, ...).
 
-    The plan and receipt types are narrowed when the plan/execute step lands.
+    ``plan`` touches nothing; ``execute`` runs the steps of an approved plan that ``log`` does
+    not list as done (one transaction per step, marked in ``log`` after its commit) and builds
+    the receipt from the plan and a check of the system afterwards. Running it again after a
+    crash changes nothing twice.
     """
 
-    def plan(self, subject: Subject, request: Any) -> Any:
+    def plan(self, subject: Subject, request: ChangeRequest) -> Plan:
         """Work out, without touching the system, exactly which rows and fields would change."""
         ...
 
-    def execute(self, plan: Any) -> Any:
+    def execute(self, plan: Plan, log: StepLog | None = None) -> Receipt:
         """Carry out an approved plan and return the receipt; idempotent."""
+        ...
+
+
+@runtime_checkable
+class DerivedConnector(Protocol):
+    """A connector that knows the subject only through another connector's subject.
+
+    The access logs know IP addresses and times, the recipients what was disclosed to whom:
+    ``derive_subject`` asks the ``subject_from`` connector (read-only) for what it needs.
+    """
+
+    subject_from: str
+
+    def derive_subject(self, source: Connector, subject: Subject) -> Subject:
+        """The subject as this system knows it, read from ``source`` without changing it."""
         ...
 
 

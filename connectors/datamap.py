@@ -21,6 +21,7 @@ from connectors.datamap_model import (
     DataMapError,
     Hop,
     IdentifierMap,
+    IpWindowMap,
     Normalisation,
     RecipientMap,
     SubjectMap,
@@ -30,6 +31,7 @@ from connectors.datamap_schema import (
     ColumnSchema,
     DataMapSchema,
     IdentifierSchema,
+    IpWindowSchema,
     SubjectSchema,
     TableSchema,
     load_section,
@@ -42,6 +44,7 @@ __all__ = [
     "Finding",
     "Hop",
     "IdentifierMap",
+    "IpWindowMap",
     "RecipientMap",
     "SubjectMap",
     "TableMap",
@@ -100,9 +103,34 @@ class _Builder:
         self._check_identifiers(identifiers, tables, subject.table if subject else None)
         for table in tables.values():
             self._check_recipient(table)
+        windows = self._ip_windows(tables)
         if self.errors or subject is None:
             raise DataMapError(self.errors, source)
-        return DataMap(1, subject, tuple(identifiers.values()), tables)
+        return DataMap(1, subject, tuple(identifiers.values()), tables, windows)
+
+    def _ip_windows(self, tables: Mapping[str, TableMap]) -> tuple[IpWindowMap, ...]:
+        raw_list = self.data.get("ip_windows", [])
+        if not isinstance(raw_list, list):
+            self.errors.append("ip_windows: must be an array of tables ([[ip_windows]])")
+            return ()
+        found = []
+        for index, entry in enumerate(raw_list):
+            where = f"ip_windows[{index}]"
+            raw = load_section(IpWindowSchema(), entry, where, self.errors)
+            if raw is None:
+                continue
+            table = tables.get(raw["table"])
+            if table is None:
+                self.errors.append(f"{where}.table: {raw['table']!r} is not a mapped table")
+                continue
+            listed = {column.name for column in table.columns}
+            for part in ("ip", "start", "end"):
+                if raw[part] is not None and raw[part] not in listed:
+                    self.errors.append(f"{where}.{part}: {raw[part]!r} is not a column of "
+                                       "this table's map")
+            found.append(IpWindowMap(raw["table"], raw["ip"], raw["start"], raw["end"],
+                                     raw["margin_minutes"]))
+        return tuple(found)
 
     def _subject(self) -> SubjectMap | None:
         if "subject" not in self.data:
@@ -180,7 +208,8 @@ class _Builder:
             return None
         self._check_rule(raw["retention"], f"{where}.retention")
         category = raw["category"] or default_category
-        return ColumnMap(name, raw["label"], category, raw["erasure"], raw["retention"])
+        return ColumnMap(name, raw["label"], category, raw["erasure"], raw["retention"],
+                         raw["discloses_to"])
 
     def _check_rule(self, rule: str | None, where: str) -> None:
         if rule is not None and self.rules is not None and rule not in self.rules:

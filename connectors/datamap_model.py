@@ -39,6 +39,7 @@ class ColumnMap:
     category: str
     erasure: Erasure
     retention: str | None = None
+    discloses_to: bool = False
 
 
 @dataclass(frozen=True)
@@ -98,6 +99,21 @@ class SubjectMap:
 
 
 @dataclass(frozen=True)
+class IpWindowMap:
+    """Where the subject's IP addresses and the times they used them are recorded.
+
+    Rows of ``table`` (which links to the subject) give ``ip`` from ``start`` to ``end`` (or to
+    ``start`` alone), widened by ``margin_minutes`` on both sides.
+    """
+
+    table: str
+    ip: str
+    start: str
+    end: str | None = None
+    margin_minutes: int = 0
+
+
+@dataclass(frozen=True)
 class DataMap:
     """A validated data map."""
 
@@ -105,6 +121,7 @@ class DataMap:
     subject: SubjectMap
     identifiers: tuple[IdentifierMap, ...]
     tables: Mapping[str, TableMap]
+    ip_windows: tuple[IpWindowMap, ...] = ()
 
     def tables_for(self, connector: str) -> tuple[TableMap, ...]:
         """The tables that belong to ``connector``, in map order."""

@@ -106,6 +106,8 @@ class ColumnSchema(Schema):
     category = _name(load_default=None)
     erasure = fields.String(required=True, validate=validate.OneOf(ERASURE_ACTIONS))
     retention = _name(load_default=None)
+    # The column names who the row's data went to (a carrier, a bureau): Art. 15 and Art. 19.
+    discloses_to = fields.Boolean(load_default=False)
 
 
 class TableSchema(Schema):
@@ -122,6 +124,16 @@ class TableSchema(Schema):
     recipient = fields.Nested(RecipientSchema, load_default=None)
 
 
+class IpWindowSchema(Schema):
+    """One ``[[ip_windows]]`` entry: a table recording when the subject used which address."""
+
+    table = _name(required=True)
+    ip = _name(required=True)
+    start = _name(required=True)
+    end = _name(load_default=None)
+    margin_minutes = fields.Integer(load_default=0, validate=validate.Range(min=0, max=1440))
+
+
 class DataMapSchema(Schema):
     """The top level; its sections are loaded (and their types checked) by their own schemas."""
 
@@ -129,6 +141,7 @@ class DataMapSchema(Schema):
     subject = fields.Raw(required=True)
     identifiers = fields.Raw(load_default=list)
     tables = fields.Raw(required=True)
+    ip_windows = fields.Raw(load_default=list)
 
 
 def load_section(schema: Schema, data: Any, where: str, errors: list[str]) -> dict[str, Any] | None:

@@ -28,9 +28,23 @@ from connectors.base import (
     json_safe,
     register,
 )
+from connectors.changes import (
+    ChangeRequest,
+    MemoryStepLog,
+    Plan,
+    PlannedChange,
+    Receipt,
+    StepLog,
+    retained_entries,
+    subject_from_json,
+    subject_json,
+)
 from connectors.datamap import DataMap, DataMapError, RecipientMap, TableMap, load_datamap
 from connectors.datamap_schema import flatten_errors
 from connectors.shop_sql_discover import IdentifierSearch
+from connectors.shop_sql_execute import SqlExecutor, remaining
+from connectors.shop_sql_facts import disclosures, ip_windows, postal_addresses
+from connectors.shop_sql_plan import SqlPlanner
 from connectors.sql_paths import (
     Reflector,
     column,
@@ -51,6 +65,11 @@ class ShopSqlSettingsSchema(Schema):
     statement_timeout_ms = fields.Integer(load_default=5000, validate=validate.Range(min=1))
     # The register's retention rule names, so the map cannot refer to a rule that is not there.
     retention_rules = fields.List(fields.String(), load_default=None)
+    # Credentials that may change rows (no DDL) for execute; empty: ``url``.
+    write_url = fields.String(load_default="")
+    # Another connector of the same database whose subject keys this one uses (its tables
+    # link to that connector's subject table).
+    subject_from = fields.String(load_default="")
 
 
 @register("shop_sql")
@@ -64,19 +83,23 @@ class ShopSqlConnector:
     kind: ClassVar[str]
 
     def __init__(
-        self, name: str, url: str | URL, datamap: DataMap, statement_timeout_ms: int = 5000
+        self, name: str, url: str | URL, datamap: DataMap, statement_timeout_ms: int = 5000,
+        *, write_url: str | URL | None = None, subject_from: str = "",
     ) -> None:
         self.name = name
         self.datamap = datamap
         self.tables = datamap.tables_for(name)
+        self.subject_from = subject_from
         if not self.tables:
             raise ConnectorConfigError(f"connector {name!r}: the data map assigns it no table")
         subject = datamap.subject.table
-        if subject not in {table.name for table in self.tables}:
+        if not subject_from and subject not in {table.name for table in self.tables}:
             raise ConnectorConfigError(
                 f"connector {name!r}: the subject table {subject!r} belongs to another connector"
             )
         self.engine = make_engine(url, statement_timeout_ms)
+        self.write_engine = (make_engine(write_url, statement_timeout_ms) if write_url
+                             else self.engine)
         own = {table.name for table in self.tables}
         self.identifiers = tuple(ident for ident in datamap.identifiers if ident.table in own)
         needed = [subject, *own]
@@ -96,11 +119,61 @@ class ShopSqlConnector:
                                    retention_rules=loaded["retention_rules"])
         except (OSError, DataMapError) as exc:
             raise ConnectorConfigError(f"connectors.{name}.datamap: {exc}") from None
-        return cls(name, loaded["url"], datamap, loaded["statement_timeout_ms"])
+        return cls(name, loaded["url"], datamap, loaded["statement_timeout_ms"],
+                   write_url=loaded["write_url"] or None, subject_from=loaded["subject_from"])
 
     def close(self) -> None:
-        """Close the engine's pooled connections."""
+        """Close the engines' pooled connections."""
         self.engine.dispose()
+        self.write_engine.dispose()
+
+    def derive_subject(self, source: Any, subject: Subject) -> Subject:
+        """The same subject as the ``subject_from`` connector has (one database, one key)."""
+        return subject
+
+    def plan(self, subject: Subject, request: ChangeRequest) -> Plan:
+        """Every change the request needs in the connector's tables; reads only."""
+        planner = SqlPlanner(self.datamap, self.tables, self._reflector.tables())
+        changes: list[PlannedChange] = []
+        if subject.keys or any(subject.identifiers.values()):
+            with read_transaction(self.engine) as connection:
+                changes = planner.plan(connection, subject, request)
+        return Plan(self.name, tuple(changes), subject_json(subject))
+
+    def execute(self, plan: Plan, log: StepLog | None = None) -> Receipt:
+        """Run the plan's open steps (one transaction each), then read the subject again:
+        the receipt lists what is left, which must be the blocked fields and nothing else."""
+        reflected = self._reflector.tables()
+        steps = SqlExecutor(self.write_engine, reflected, self.datamap).run(
+            plan, log or MemoryStepLog())
+        subject = subject_from_json(plan.subject)
+        left = remaining(plan, self.datamap, reflected, self.access(subject))
+        if any(change.reason == "erasure" for change in plan.changes):
+            emails = subject.identifiers.get("email", ())
+            numbers = subject.identifiers.get("customer_number", ())
+            again = self.discover(Identity(email=emails[0] if emails else None,
+                                           customer_number=numbers[0] if numbers else None))
+            left += [{"target": self.datamap.subject.table, "key": list(match.key),
+                      "field": "", "why": "still_discoverable"} for match in again.matches]
+        return Receipt(self.name, tuple(steps), retained_entries(plan), not left, tuple(left))
+
+    def disclosures(self, subject: Subject) -> list[dict[str, Any]]:
+        """Who received the subject's data according to the subject's rows (Art. 15, 19)."""
+        with read_transaction(self.engine) as connection:
+            return disclosures(connection, self.datamap, self._reflector.tables(),
+                               self.tables, subject)
+
+    def ip_windows(self, subject: Subject) -> list[tuple[str, str, str]]:
+        """The subject's IP addresses with the time windows of their use."""
+        with read_transaction(self.engine) as connection:
+            return ip_windows(connection, self.datamap, self._reflector.tables(),
+                              {t.name for t in self.tables}, subject)
+
+    def postal_addresses(self, subject: Subject) -> list[tuple[str, str]]:
+        """The subject's postal addresses as (street, postcode)."""
+        with read_transaction(self.engine) as connection:
+            return postal_addresses(connection, self.datamap, self._reflector.tables(),
+                                    {t.name for t in self.tables}, subject)
 
     def discover(self, identity: Identity) -> Discovery:
         """Find subjects by e-mail and customer number (matches) and by name and postal address

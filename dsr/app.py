@@ -70,12 +70,22 @@ def db_session() -> Any:
 
 def _register_blueprints(app: Flask) -> None:
     from dsr.web.admin import bp as admin_bp
+    from dsr.web.answers import bp as answers_bp
     from dsr.web.api import init_api
     from dsr.web.auth import bp as auth_bp
+    from dsr.web.changes import bp as changes_bp
+    from dsr.web.portal import bp as portal_bp
     from dsr.web.public import bp as public_bp
     from dsr.web.queue import bp as queue_bp
+    from dsr.web.register import bp as register_bp
+    from dsr.web.staff import bp as staff_bp
+    from dsr.web.verify import bp as verify_bp
 
-    for blueprint in (public_bp, auth_bp, queue_bp, admin_bp):
+    for blueprint in (public_bp, auth_bp, queue_bp, admin_bp,
+                      verify_bp,
+                      changes_bp,
+                      staff_bp,
+                      portal_bp, answers_bp, register_bp):
         app.register_blueprint(blueprint)
     init_api(app)
 

@@ -6,6 +6,8 @@ start with one line naming the key (:class:`ConfigError`), never a traceback.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import os
 import secrets
 import tomllib
@@ -13,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from marshmallow import RAISE, Schema, ValidationError, fields, validate
+from marshmallow import INCLUDE, RAISE, Schema, ValidationError, fields, validate
 
 DEMO_DIR = Path(__file__).parent / "demo"
 
@@ -33,8 +35,10 @@ class ServiceSchema(_Strict):
     database_url = fields.String(load_default="")
     base_url = fields.String(load_default="http://127.0.0.1:5000")
     encryption_keys = fields.List(fields.String(), load_default=list)
-    timezone = fields.String(load_default="Europe/Berlin")
-    holiday_subdivision = fields.String(load_default="BY")
+    # German states whose public holidays end a period on the next working day (Reg. 1182/71).
+    holiday_subdivision = fields.String(load_default="BY", validate=validate.OneOf(
+        ["BB", "BE", "BW", "BY", "HB", "HE", "HH", "MV", "NI", "NW", "RP", "SH", "SL", "SN",
+         "ST", "TH"]))
     accountability_years = fields.Integer(load_default=3, validate=validate.Range(min=1, max=10))
 
 
@@ -58,19 +62,97 @@ class MailSchema(_Strict):
     acknowledgements_per_hour = fields.Integer(load_default=3, validate=validate.Range(min=1))
 
 
-class ConnectorSchema(_Strict):
+class ConnectorSchema(Schema):
+    """``[connectors.<name>]``: ``kind`` and ``label`` are checked here; every other key by the
+    connector of that kind when it is built (its ``from_settings`` schema names the key)."""
+
+    class Meta:
+        unknown = INCLUDE
+
     kind = fields.String(required=True)
-    url = fields.String(load_default="")
-    datamap = fields.String(load_default="")
-    statement_timeout_ms = fields.Integer(load_default=5000, validate=validate.Range(min=0))
     label = fields.Dict(keys=fields.String(validate=validate.OneOf(["de", "en"])),
                         values=fields.String(), load_default=dict)
+
+
+_TYPES = ["access", "portability", "rectification", "restriction", "erasure", "objection",
+          "consent_withdrawal", "contest_decision"]
+
+
+class VerificationSchema(_Strict):
+    """Identity verification (``[verification]``): levels, codes, shop tokens, ID copies."""
+
+    levels = fields.Dict(keys=fields.String(validate=validate.OneOf(_TYPES)),
+                         values=fields.String(validate=validate.OneOf(["basic", "standard",
+                                                                       "elevated"])),
+                         load_default=dict)
+    authenticated_channel_suffices = fields.Boolean(load_default=True)
+    code_minutes = fields.Integer(load_default=2880, validate=validate.Range(min=5, max=20160))
+    code_attempts = fields.Integer(load_default=5, validate=validate.Range(min=1, max=20))
+    codes_per_request = fields.Integer(load_default=3, validate=validate.Range(min=1, max=10))
+    shop_token_secret = fields.String(load_default="")
+    shop_token_max_age_seconds = fields.Integer(load_default=900,
+                                                validate=validate.Range(min=30, max=86400))
+    id_copy_max_bytes = fields.Integer(load_default=10 * 1024 * 1024,
+                                       validate=validate.Range(min=10_000, max=50 * 1024 * 1024))
+    id_copy_max_pixels = fields.Integer(load_default=40_000_000,
+                                        validate=validate.Range(min=100_000, max=200_000_000))
+    id_copy_delete_after_days = fields.Integer(load_default=0, validate=validate.Range(min=0, max=90))
+    no_data_answer_days_before_deadline = fields.Integer(load_default=3,
+                                                         validate=validate.Range(min=0, max=25))
+
+
+class MailboxSchema(_Strict):
+    """One IMAP mailbox of ``[mail_ingest]`` (the privacy mailbox, the general one)."""
+
+    name = fields.String(required=True, validate=validate.Length(min=1, max=60))
+    host = fields.String(required=True)
+    port = fields.Integer(load_default=993, validate=validate.Range(min=1, max=65535))
+    tls = fields.Boolean(load_default=True)
+    user = fields.String(required=True)
+    password = fields.String(load_default="")
+    password_env = fields.String(load_default="")
+    folder = fields.String(load_default="INBOX")
+    processed_folder = fields.String(load_default="DSR-Processed")
+    fax = fields.Boolean(load_default=False)
+
+
+class MailFolderSchema(_Strict):
+    """A Maildir or a folder of .eml files of ``[mail_ingest]``."""
+
+    name = fields.String(required=True, validate=validate.Length(min=1, max=60))
+    path = fields.String(required=True)
+    processed_folder = fields.String(load_default="processed")
+    fax = fields.Boolean(load_default=False)
+
+
+class MailIngestSchema(_Strict):
+    """Incoming mail (``[mail_ingest]``): mailboxes, Maildirs, .eml folders."""
+
+    mailboxes = fields.List(fields.Nested(MailboxSchema), load_default=list)
+    maildirs = fields.List(fields.Nested(MailFolderSchema), load_default=list)
+    eml_folders = fields.List(fields.Nested(MailFolderSchema), load_default=list)
+    fax_senders = fields.List(fields.String(), load_default=list)
+    trusted_authserv_ids = fields.List(fields.String(), load_default=list)
+    batch_size = fields.Integer(load_default=50, validate=validate.Range(min=1, max=1000))
+
+
+class DeliverySchema(_Strict):
+    """How answers are handed out (``[delivery]``): the portal link and its one-time code."""
+
+    portal_days = fields.Integer(load_default=14, validate=validate.Range(min=1, max=90))
+    max_downloads = fields.Integer(load_default=5, validate=validate.Range(min=1, max=50))
+    code_attempts = fields.Integer(load_default=5, validate=validate.Range(min=1, max=20))
+    codes_per_delivery = fields.Integer(load_default=5, validate=validate.Range(min=1, max=20))
 
 
 class ConfigSchema(_Strict):
     service = fields.Nested(ServiceSchema, load_default=lambda: ServiceSchema().load({}))
     tasks = fields.Nested(TasksSchema, load_default=lambda: TasksSchema().load({}))
     mail = fields.Nested(MailSchema, load_default=lambda: MailSchema().load({}))
+    verification = fields.Nested(VerificationSchema,
+                                 load_default=lambda: VerificationSchema().load({}))
+    mail_ingest = fields.Nested(MailIngestSchema, load_default=lambda: MailIngestSchema().load({}))
+    delivery = fields.Nested(DeliverySchema, load_default=lambda: DeliverySchema().load({}))
     register = fields.String(load_default="")
     connectors = fields.Dict(
         keys=fields.String(), values=fields.Nested(ConnectorSchema), load_default=dict
@@ -86,7 +168,6 @@ class Config:
     database_url: str
     base_url: str
     encryption_keys: list[str]
-    timezone: str
     holiday_subdivision: str
     accountability_years: int
     tasks: dict[str, Any]
@@ -95,6 +176,9 @@ class Config:
     connectors: dict[str, dict[str, Any]]
     source: Path | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    verification: dict[str, Any] = field(default_factory=lambda: VerificationSchema().load({}))
+    mail_ingest: dict[str, Any] = field(default_factory=lambda: MailIngestSchema().load({}))
+    delivery: dict[str, Any] = field(default_factory=lambda: DeliverySchema().load({}))
 
     @property
     def mail_out_dir(self) -> Path:
@@ -176,15 +260,20 @@ def load_config(path: str | os.PathLike[str] | None = None, env: dict[str, str] 
 
     connectors = {name: dict(c) for name, c in data["connectors"].items()}
     if not connectors:
-        connectors = {"shop": {"kind": "shop_sql", "url": "", "datamap": "",
-                               "statement_timeout_ms": 5000,
-                               "label": {"de": "Shop-Datenbank", "en": "Shop database"}}}
+        connectors = demo_connectors()
     for name, conn in connectors.items():
-        if conn["kind"] == "shop_sql":
-            conn["url"] = env.get("DSR_SHOP_DATABASE_URL") or conn["url"] or (
+        if conn["kind"] in ("shop_sql", "newsletter"):  # the demo shop's database and map
+            conn["url"] = env.get("DSR_SHOP_DATABASE_URL") or conn.get("url") or (
                 f"sqlite:///{data_dir / 'shop.sqlite'}"
             )
-            conn["datamap"] = str(_resolve(base, conn["datamap"], DEMO_DIR / "datamap.toml"))
+            conn["datamap"] = str(_resolve(base, conn.get("datamap", ""),
+                                           DEMO_DIR / "datamap.toml"))
+        if conn["kind"] == "newsletter" and not conn.get("suppression_key"):
+            conn["suppression_key"] = env.get("DSR_SUPPRESSION_KEY") or derived_secret(
+                secret_key, "suppression")
+        if conn["kind"] == "access_logs":
+            conn["directory"] = str(_resolve(base, conn.get("directory", ""),
+                                             data_dir / "shop-logs"))
         conn["name"] = name
         conn["label"] = {"de": name, "en": name} | conn.get("label", {})
     return Config(
@@ -193,7 +282,6 @@ def load_config(path: str | os.PathLike[str] | None = None, env: dict[str, str] 
         database_url=database_url,
         base_url=service["base_url"].rstrip("/"),
         encryption_keys=keys,
-        timezone=service["timezone"],
         holiday_subdivision=service["holiday_subdivision"],
         accountability_years=service["accountability_years"],
         tasks=tasks,
@@ -201,7 +289,55 @@ def load_config(path: str | os.PathLike[str] | None = None, env: dict[str, str] 
         register_path=_resolve(base, data["register"], DEMO_DIR / "register.toml"),
         connectors=connectors,
         source=source,
+        verification={**data["verification"], "shop_token_secret": env.get(
+            "DSR_SHOP_TOKEN_SECRET") or data["verification"]["shop_token_secret"]},
+        mail_ingest=_mail_ingest(data["mail_ingest"], base, env),
+        delivery=dict(data["delivery"]),
     )
+
+
+def _mail_ingest(section: dict[str, Any], base: Path, env: dict[str, str]) -> dict[str, Any]:
+    """Folders resolved against the config file; IMAP passwords from ``password_env`` if set."""
+    out = dict(section)
+    out["mailboxes"] = [{**m, "password": env.get(m["password_env"], "") if m["password_env"]
+                         else m["password"]} for m in section["mailboxes"]]
+    for key in ("maildirs", "eml_folders"):
+        out[key] = [{**f, "path": str(_resolve(base, f["path"], base))} for f in section[key]]
+    names = [s["name"] for key in ("mailboxes", "maildirs", "eml_folders") for s in out[key]]
+    if len(names) != len(set(names)):
+        raise ConfigError("configuration key mail_ingest: every source needs its own name")
+    return out
+
+
+def derived_secret(secret_key: str, purpose: str) -> str:
+    """A key for ``purpose`` derived from the service secret (when none is configured)."""
+    return hmac.new(secret_key.encode(), f"dsr:{purpose}".encode(), hashlib.sha256).hexdigest()
+
+
+def demo_connectors() -> dict[str, dict[str, Any]]:
+    """The embedded default: the demo shop, its newsletter tables, its web server's logs and
+    its recipients (endpoints on example.org; mail goes to the mail-out folder)."""
+    endpoints = {key: {"email": f"datenschutz@{key.replace('_', '-')}.example.org",
+                       "values": values, "credit_bureau": key == "schufa"}
+                 for key, values in DEMO_RECIPIENT_VALUES.items()}
+    return {
+        "shop": {"kind": "shop_sql", "label": {"de": "Shop-Datenbank", "en": "Shop database"}},
+        "newsletter": {"kind": "newsletter", "subject_from": "shop",
+                       "label": {"de": "Newsletter und Einwilligungen",
+                                 "en": "Newsletter and consents"}},
+        "logs": {"kind": "access_logs", "subject_from": "shop",
+                 "label": {"de": "Server-Logdateien", "en": "Server log files"}},
+        "recipients": {"kind": "recipient_mail", "subject_from": "shop", "endpoints": endpoints,
+                       "label": {"de": "Empfänger (E-Mail)", "en": "Recipients (e-mail)"}},
+    }
+
+
+#: The demo shop's values naming each recipient of register.toml (carrier, bureau, ...).
+DEMO_RECIPIENT_VALUES = {
+    "dhl": ["DHL"], "dpd": ["DPD"], "hermes": ["Hermes"], "ups": ["UPS"],
+    "schufa": ["SCHUFA Holding AG"], "paypal": ["PayPal"], "klarna": ["Klarna"],
+    "stripe": ["Stripe"], "collection_agency": ["Isartal Inkasso GmbH"],
+}
 
 
 def _stored_secret(data_dir: Path) -> str:

@@ -15,7 +15,6 @@ from connectors.base import build_connector
 from dsr.config import Config
 from dsr.crypto import Cipher
 from dsr.db import Database
-from dsr.register import load_register
 from dsr.services import outbox
 from dsr.services.documents import DocumentStore
 from dsr.services.mailer import Mailer, make_mailer
@@ -54,10 +53,13 @@ class Services:
     def calendar(self) -> Calendar:
         return Calendar(subdivision=self.config.holiday_subdivision)
 
-    @cached_property
+    @property
     def register(self) -> dict[str, Any]:
-        """The processing register (Art. 30 record), validated (raises RegisterError)."""
-        return load_register(self.config.register_path)
+        """The processing register (Art. 30 record) in force: the newest version saved in the
+        queue, else the TOML file; validated (raises RegisterError)."""
+        from dsr.services.register_store import services_register
+
+        return services_register(self)
 
     @cached_property
     def connectors(self) -> dict[str, Any]:

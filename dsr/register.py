@@ -43,6 +43,8 @@ class Authority(_Strict):
 
 class Category(_Strict):
     label = fields.Nested(Label, required=True)
+    #: Data the subject provided (Art. 20): goes into the portability export.
+    provided = fields.Boolean(load_default=False)
 
 
 class Retention(_Strict):
@@ -59,11 +61,23 @@ class Retention(_Strict):
             raise ValidationError("give exactly one of 'years' and 'days'", "years")
 
 
+class Evidence(_Strict):
+    """Where a subject's records show that this recipient received their data (C-154/21):
+    rows of ``table`` whose ``column`` holds ``value`` (any value when not given), dated by
+    the ``date`` column."""
+
+    table = fields.String(required=True, validate=validate.Length(min=1))
+    column = fields.String(required=True, validate=validate.Length(min=1))
+    value = fields.String()
+    date = fields.String()
+
+
 class Recipient(_Strict):
     name = fields.String(required=True)
     kind = fields.String(required=True, validate=validate.OneOf(["processor", "controller"]))
     role = fields.Nested(Label, required=True)
     country = fields.String(required=True, validate=validate.Length(equal=2))
+    evidence = fields.List(fields.Nested(Evidence), load_default=list)
 
 
 class Purpose(_Strict):
@@ -81,6 +95,18 @@ class Band(_Strict):
     min_score = fields.Float(required=True)
     decision = fields.String(required=True)
     options = fields.List(fields.String(), required=True)
+    label = fields.Nested(Label)
+
+
+class DecisionEvidence(_Strict):
+    """The columns of the subject's records that hold each automated decision taken."""
+
+    table = fields.String(required=True)
+    date = fields.String(required=True)
+    score = fields.String(required=True)
+    result = fields.String(required=True)
+    options = fields.String(required=True)
+    requested = fields.String()
 
 
 class AutomatedDecision(_Strict):
@@ -89,6 +115,9 @@ class AutomatedDecision(_Strict):
     logic = fields.Nested(Label, required=True)
     consequences = fields.Nested(Label, required=True)
     bands = fields.List(fields.Nested(Band), load_default=list)
+    evidence = fields.Nested(DecisionEvidence)
+    option_labels = fields.Dict(keys=fields.String(), values=fields.Nested(Label),
+                                load_default=dict)
 
 
 class Transfer(_Strict):
@@ -125,17 +154,28 @@ class RegisterSchema(_Strict):
             if decision["bureau"] not in data.get("recipients", {}):
                 raise ValidationError(f"unknown recipient {decision['bureau']!r}",
                                       f"automated_decisions.{name}.bureau")
+            for option in {o for band in decision.get("bands", []) for o in band["options"]}:
+                if decision.get("option_labels") and option not in decision["option_labels"]:
+                    raise ValidationError(f"no label for payment option {option!r}",
+                                          f"automated_decisions.{name}.option_labels")
 
 
 def load_register(path: Path) -> dict[str, Any]:
     """Read and validate the register; raises :class:`RegisterError` naming the key."""
     try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise RegisterError(f"{path}: register file not found") from None
+    return parse_register(text, str(path), short=path.name)
+
+
+def parse_register(text: str, source: str = "register", short: str | None = None) -> dict[str, Any]:
+    """Validate a register given as TOML text (a file, an upload, the coordinator's edit)."""
+    try:
+        raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise RegisterError(f"{path}: not valid TOML ({exc})") from None
+        raise RegisterError(f"{source}: not valid TOML ({exc})") from None
     try:
         return RegisterSchema().load(raw)  # type: ignore[no-any-return]
     except ValidationError as exc:
-        raise RegisterError(f"{path.name}: {flatten_error(exc.messages)}") from None
+        raise RegisterError(f"{short or source}: {flatten_error(exc.messages)}") from None

@@ -91,7 +91,11 @@ def make_config(data_dir: Path, *, database_url: str | None = None, shop_url: st
         "service": {"data_dir": str(data_dir), "secret_key": "test-secret-" + "x" * 20,
                     **({"database_url": database_url} if database_url else {})},
         "connectors": {"shop": {"kind": "shop_sql", "url": shop_url,
-                                "label": {"de": "Shop-Datenbank", "en": "Shop database"}}},
+                                "label": {"de": "Shop-Datenbank", "en": "Shop database"}},
+                       # The demo map gives the newsletter tables to their own connector.
+                       "newsletter": {"kind": "newsletter", "url": shop_url,
+                                      "subject_from": "shop",
+                                      "label": {"de": "Newsletter", "en": "Newsletter"}}},
         "tasks": {"backoff_seconds": 0},
     }
     for key, value in (extra or {}).items():

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from connectors.base import AccessResult, Discovery, Identity, Subject
 from dsr.models import Decision, OutgoingMail, Request, Task, utcnow
-from dsr.services import notices, reports
+from dsr.services import notices, outbox, reports
 from dsr.services.intake import status_code
 from workflows.states import State, transition
 
@@ -94,6 +94,9 @@ def discover(services: Services, session: Session, task: Task) -> dict[str, Any]
     address only) and conflicts wait for the coordinator.
     """
     request = _request(session, task)
+    source = getattr(services.connectors[task.connector], "subject_from", "")
+    if source:  # it knows the subject only through ``source``'s match (access logs, ...)
+        return {"derived_from": source}
     identity = identity_of(request)
     found = services.connectors[task.connector].discover(identity)
     summary = match_summary(found, identity)
@@ -108,6 +111,9 @@ def discover(services: Services, session: Session, task: Task) -> dict[str, Any]
     request.subject_keys = subjects
     if request.status == State.RECEIVED:
         transition(session, request, State.AWAITING_VERIFICATION, actor=SYSTEM)
+    # Once every system is matched: the policy, and the code to the address on file only.
+    outbox.add_task(session, kind="verify_identity", request_id=request.id,
+                    queue=outbox.QUEUE_MAIL, phase=1)
     return {"subjects": summary["subjects"], "proposals": summary["proposals"],
             "conflict": summary["conflict"]}
 
@@ -124,8 +130,9 @@ def collect(services: Services, session: Session, task: Task) -> dict[str, Any]:
     """Read the subject's data from one system and store it encrypted for the draft answer."""
     request = _request(session, task)
     connector = services.connectors[task.connector]
-    subject = subject_for(request, task.connector)
-    result = connector.access(subject) if subject.keys else AccessResult(tables=())
+    subject = jobs_changes.subject_in(services, request, task.connector)
+    wanted = subject.keys or any(subject.identifiers.values())
+    result = connector.access(subject) if wanted else AccessResult(tables=())
     data = reports.serialise_access(
         task.connector, services.config.connectors[task.connector]["label"], result)
     services.documents.put(session, request_id=request.id, kind="access_data",
@@ -135,10 +142,7 @@ def collect(services: Services, session: Session, task: Task) -> dict[str, Any]:
 
 
 def _compile(services: Services, session: Session, request: Request) -> dict[str, Any]:
-    collected = reports.collected_data(session, services.documents, request.id)
-    decisions = list(session.scalars(select(Decision).where(Decision.request_id == request.id)))
-    payload = reports.build_payload(request, collected, services.register, decisions)
-    reports.store_report(session, services.documents, request, payload)
+    payload = reports.compile_answer(services, session, request)
     return {"categories": [s["category"] for s in payload["sections"]],
             "rows": sum(len(t["rows"]) for s in payload["sections"] for t in s["tables"])}
 

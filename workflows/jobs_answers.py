@@ -1,3 +1,34 @@
-"""Jobs of the answers work; registered with ``@job`` from ``workflows.jobs``."""
+"""Jobs of the answers work; registered with ``@job`` from ``workflows.jobs``: handing the
+released answer out, and the periodic expiry of portal links and sealed copies."""
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy.orm import Session
+
+from dsr.models import Request, Task
+from dsr.services import delivery
+from workflows.jobs import job
+
+if TYPE_CHECKING:
+    from dsr.context import Services
+
+
+@job("deliver")
+def deliver(services: Services, session: Session, task: Task) -> dict[str, Any]:
+    """Hand the released answer to the subject: portal link and one-time code to the address
+    on file (or plain e-mail where the subject expressly asked for it); sealed first."""
+    request = session.get(Request, task.request_id)
+    if request is None:
+        raise LookupError(f"task {task.id}: request {task.request_id} is gone")
+    return delivery.deliver(services, session, request)
+
+
+def expire_answers(services: Services) -> dict[str, int]:
+    """Periodic: delete the portal files of expired links, and sealed copies past the
+    accountability period (their hashes stay)."""
+    with services.db.session() as session:
+        links = delivery.expire(services, session)
+        sealed = delivery.reduce_sealed(services, session)
+    return {"links_expired": links, "sealed_reduced": sealed}

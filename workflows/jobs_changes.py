@@ -1,3 +1,127 @@
-"""Jobs of the changes work; registered with ``@job`` from ``workflows.jobs``."""
+"""Jobs of the changes work: ``plan`` (per connector, before review) and ``execute`` (per
+connector, after approval); registered with ``@job`` from ``workflows.jobs``.
+
+``plan`` stores the connector's plan in the service database and touches no system.
+``execute`` runs the stored plan's open steps — each committed step is recorded at once — and
+stores one receipt. A worker killed between a system's commit and the receipt's commit leaves
+the step recorded or checkable in the system: the re-run changes nothing twice and stores the
+one receipt.
+"""
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from connectors.base import ChangingConnector, Subject
+from connectors.changes import NOTIFIED_TYPES, Plan
+from dsr.models import ChangePlan, ChangeReceipt, Decision, RecipientNotice, Request, Task, utcnow
+from dsr.services import changes
+from workflows.deadlines import receipt_date
+from workflows.jobs import _request, job, subject_for
+
+if TYPE_CHECKING:
+    from dsr.context import Services
+
+
+def subject_in(services: Services, request: Request, name: str) -> Subject:
+    """The confirmed subject as connector ``name`` knows it (derived from its source's)."""
+    connector = services.connectors[name]
+    source = getattr(connector, "subject_from", "")
+    if source and source in services.connectors:
+        return connector.derive_subject(services.connectors[source],  # type: ignore[no-any-return]
+                                        subject_for(request, source))
+    return subject_for(request, name)
+
+
+def _round(task: Task) -> int:
+    return int(task.dedupe_key.rsplit(":", 1)[1])
+
+
+@job("plan")
+def plan_changes(services: Services, session: Session, task: Task) -> dict[str, Any]:
+    """Work out what one system will change for the request and store it; nothing is touched.
+
+    A connector that cannot change data plans nothing (and says so).
+    """
+    request = _request(session, task)
+    connector = services.connectors[task.connector]
+    if not isinstance(connector, ChangingConnector):
+        return {"planned": False, "why": "connector_cannot_change"}
+    round_ = _round(task)
+    stored = session.scalars(select(ChangePlan).where(
+        ChangePlan.request_id == request.id, ChangePlan.connector == task.connector,
+        ChangePlan.round == round_)).first()
+    if stored is None:
+        subject = subject_in(services, request, task.connector)
+        holder = getattr(connector, "subject_from", "") or task.connector
+        keys = [list(key) for key in subject_for(request, holder).keys]
+        wanted = changes.change_request(services, session, request, holder, keys,
+                                        receipt_date(utcnow()))
+        if not set(wanted.types) & set(NOTIFIED_TYPES) and getattr(connector, "notifies", False):
+            return {"planned": False, "why": "nothing_to_notify"}
+        plan = connector.plan(subject, wanted)
+        stored = changes.store_plan(session, request_id=request.id, connector=task.connector,
+                                    round_=round_, plan=plan)
+    return {"planned": True, "changes": sum(row["rows"] for row in stored.summary),
+            "targets": len({row["target"] for row in stored.summary})}
+
+
+def _refused(session: Session, request: Request) -> bool:
+    """True when the coordinator refused every change type of the request."""
+    decisions = list(session.scalars(select(Decision).where(Decision.request_id == request.id)))
+    wanted = [d for d in decisions if d.right in changes_types(request)]
+    return bool(wanted) and all(d.outcome == "refused" for d in wanted)
+
+
+def changes_types(request: Request) -> set[str]:
+    """The request's types that change data."""
+    from connectors.changes import CHANGE_TYPES
+
+    return set(request.types) & set(CHANGE_TYPES)
+
+
+@job("execute")
+def execute_changes(services: Services, session: Session, task: Task) -> dict[str, Any]:
+    """Carry out the approved plan of one system and store its receipt (once)."""
+    request = _request(session, task)
+    plan_row = changes.current_plan(session, request.id, task.connector)
+    if plan_row is None:
+        return {"executed": False, "why": "no_plan"}
+    receipt = session.scalars(select(ChangeReceipt).where(
+        ChangeReceipt.plan_id == plan_row.id)).first()
+    if receipt is None:
+        if _refused(session, request):
+            return {"executed": False, "why": "refused"}
+        connector = services.connectors[task.connector]
+        bind = getattr(connector, "use_mailer", None)
+        if bind is not None:
+            bind(services.mailer, services.config.mail["sender"])
+        plan = Plan.from_json(plan_row.body)
+        done = connector.execute(plan, changes.DbStepLog(services, plan_row.id))
+        receipt = changes.record_receipt(services, session, plan_row, plan, done)
+        _record_notices(session, request, task.connector, done.to_json())
+    body = receipt.body
+    return {"executed": True, "verified": receipt.verified, "steps": len(body["steps"]),
+            "retained": len(body["retained"]), "remaining": len(body["remaining"])}
+
+
+def _record_notices(session: Session, request: Request, connector: str,
+                    receipt: dict[str, Any]) -> None:
+    """A notice per recipient the receipt says was told, waiting for its confirmation."""
+    for step in receipt["steps"]:
+        notice = step.get("notice")
+        if not notice:
+            continue
+        exists = session.scalar(select(RecipientNotice.id).where(
+            RecipientNotice.request_id == request.id, RecipientNotice.connector == connector,
+            RecipientNotice.recipient == step["target"]))
+        if exists is None:
+            session.add(RecipientNotice(
+                request_id=request.id, connector=connector, recipient=step["target"],
+                channel=notice.get("channel", "email"), status="waiting",
+                message_id=notice.get("message_id"), external_id=notice.get("external_id"),
+                sent_at=utcnow()))
+    session.flush()

@@ -51,8 +51,22 @@ SCHEDULE: tuple[Periodic, ...] = (
     # Closed requests past the accountability period are reduced to what accountability needs.
     Periodic("reduce_closed_requests", "workflows.periodic.reduce_closed_requests",
              cron="30 2 * * *"),
+    # Requests waiting for identity with nothing found anywhere get the negative answer before
+    # their deadline; ID copies kept after the decision (if configured) are deleted.
+    Periodic("answer_unmatched", "workflows.jobs_verification.answer_unmatched", cron="30 7 * * *"),
+    Periodic("expire_id_copies", "workflows.jobs_verification.expire_id_copies", cron="45 * * * *"),
+    # Portal links past their expiry lose their files; sealed answers past the accountability
+    # period lose their copy (the hash stays).
+    Periodic("expire_answers", "workflows.jobs_answers.expire_answers", cron="45 * * * *",
+             queue="reports"),
+    # Blocked fields whose retention period ended (or whose legal hold was lifted) are erased.
+    Periodic("retention_run", "workflows.retention.run_retention", cron="45 3 * * *"),
     # The audit chain's head hash goes to the coordinators, outside the database.
     Periodic("audit_digest", "workflows.periodic.audit_digest", cron="0 6 * * *", queue="mail"),
+    # Incoming mail: every configured mailbox, Maildir and .eml folder ([mail_ingest]).
+    Periodic("fetch_mail", "workflows.jobs_mail.fetch_mail", every=120, queue="mail"),
+    # Received mail past the accountability period is reduced like closed requests.
+    Periodic("reduce_inbound", "workflows.jobs_mail.reduce_inbound", cron="40 2 * * *"),
 )
 
 BY_NAME = {entry.name: entry for entry in SCHEDULE}

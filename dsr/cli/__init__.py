@@ -5,8 +5,9 @@ from __future__ import annotations
 import logging
 
 import click
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import ArgumentError, OperationalError
 
+from connectors.base import ConnectorConfigError
 from dsr.config import Config, ConfigError, load_config
 from dsr.context import Services
 from dsr.register import RegisterError
@@ -27,10 +28,21 @@ class Context:
     def services(self) -> Services:
         if self._services is None:
             try:
-                services = Services(load_config(self.config_path))
-                services.register  # noqa: B018 - validate the register before any work
-            except (ConfigError, RegisterError) as exc:
+                config = load_config(self.config_path)
+            except ConfigError as exc:
                 raise click.ClickException(str(exc)) from None
+            try:
+                services = Services(config)
+            except ArgumentError:
+                raise click.ClickException(
+                    f"service.database_url: {_safe_url(config.database_url)} is not a database "
+                    "URL (e.g. postgresql+psycopg://user@host/dsr)") from None
+            try:
+                services.register  # noqa: B018 - validate the register and connectors first
+                services.connectors  # noqa: B018
+            except (RegisterError, ConnectorConfigError, ArgumentError) as exc:
+                raise click.ClickException(str(exc) if not isinstance(exc, ArgumentError)
+                                           else "a connector's url is not a database URL") from None
             self._services = services
         return self._services
 
@@ -79,7 +91,7 @@ def main(ctx: click.Context, config_path: str | None, verbose: bool) -> None:
 
 
 def _load_commands() -> None:
-    from dsr.cli import audit, data, demo, serve, users, worker  # noqa: F401 - registers commands
+    from dsr.cli import audit, data, demo, mail, retention, serve, users, worker  # noqa: F401 - registers commands
 
 
 _load_commands()

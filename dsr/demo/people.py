@@ -41,7 +41,7 @@ class Profile:
     recent_sessions: int = 0  # at least this many sessions inside the last 42 days
 
 
-@dataclass
+@dataclass(eq=False)  # identity, not field equality: list.remove on thousands stays linear
 class Person:
     """One customer, planned before rows are generated."""
 

@@ -8,13 +8,16 @@ edge (web request, API call, CLI) commits.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from connectors.changes import CHANGE_TYPES
 from dsr.audit import append_event
 from dsr.models import Decision, Outcome, Request, Task, TaskStatus, utcnow
 from dsr.services import outbox
+from dsr.services.changes import current_plans
 from workflows.deadlines import Calendar, DeadlineError, extended_due_date, receipt_date
 from workflows.states import OPEN_STATES, State, transition
 
@@ -50,13 +53,24 @@ class DecisionInput:
 
 
 def verify(session: Session, request: Request, *, actor: str, method: str,
-           subject_keys: dict[str, list[list[object]]] | None = None) -> None:
-    """Record the identity check as passed (method e.g. ``manual``, ``email_code``)."""
+           subject_keys: dict[str, list[list[object]]] | None = None,
+           settings: dict[str, Any] | None = None) -> None:
+    """Record the coordinator's decision that the identity check passed (method e.g.
+    ``manual``, ``id_document``). With the ``[verification]`` settings, the audit event also
+    records the level the policy asked for and whether a passed method met it, so a decision
+    that overrides the policy's flags is visible as such."""
     if method not in VERIFY_METHODS:
         raise ActionError(f"method: one of {', '.join(VERIFY_METHODS)}")
     if subject_keys is not None:
         request.subject_keys = subject_keys
-    transition(session, request, State.VERIFIED, actor=actor, details={"method": method})
+    details: dict[str, Any] = {"method": method}
+    if settings is not None:
+        from dsr.services.verification_steps import assessment
+
+        found = assessment(session, request, settings)
+        details.update(level=found.level.name.lower(), policy_met=found.automatic,
+                       flags=list(found.flags))
+    transition(session, request, State.VERIFIED, actor=actor, details=details)
 
 
 def extend(session: Session, request: Request, *, actor: str, months: int, reason: str,
@@ -87,6 +101,12 @@ def process(session: Session, request: Request, *, actor: str, connectors: list[
         for name in connectors:
             outbox.add_task(session, kind="collect", request_id=request.id, connector=name,
                             phase=PHASE_COLLECT, round_=round_)
+    if set(CHANGE_TYPES) & set(request.types):
+        # Plans are stored before any system is touched; a connector that cannot change
+        # data finishes its plan task at once with nothing planned.
+        for name in connectors:
+            outbox.add_task(session, kind="plan", request_id=request.id, connector=name,
+                            phase=PHASE_COLLECT, round_=round_)
     outbox.add_task(session, kind="compile", request_id=request.id, queue=outbox.QUEUE_REPORTS,
                     phase=PHASE_COMPILE, round_=round_)
 
@@ -114,6 +134,9 @@ def approve(session: Session, request: Request, *, actor: str, user_id: int | No
                              outcome=item.outcome, norm=item.norm, reason=item.reason,
                              decided_by_id=user_id))
     session.flush()
+    for plan in current_plans(session, request.id):
+        outbox.add_task(session, kind="execute", request_id=request.id, connector=plan.connector,
+                        phase=PHASE_EXECUTE, round_=plan.round)
     outbox.add_task(session, kind="finalise", request_id=request.id, queue=outbox.QUEUE_REPORTS,
                     phase=PHASE_FINALISE, round_=_round(session, request, "finalise"))
 
@@ -125,6 +148,9 @@ def release(session: Session, request: Request, *, actor: str) -> None:
     if request.released_at is None:
         request.released_at = utcnow()
         append_event(session, actor=actor, action="released", request_id=request.id)
+        if DISCLOSING & set(request.types):  # the answer goes out through delivery (portal)
+            outbox.add_task(session, kind="deliver", request_id=request.id,
+                            queue=outbox.QUEUE_MAIL, phase=PHASE_FINALISE + 1)
         session.flush()
     complete_if_done(session, request, actor=actor)
 

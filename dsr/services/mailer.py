@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import smtplib
+from datetime import datetime
 from email.message import EmailMessage
-from email.utils import make_msgid
+from email.utils import format_datetime, make_msgid
 from pathlib import Path
 from typing import Any, Protocol
+
+from workflows.deadlines import BERLIN
 
 
 class Mailer(Protocol):
@@ -53,6 +56,7 @@ def build_message(*, sender: str, to: str, subject: str, text: str, html: str | 
     message["To"] = to
     message["Subject"] = f"{subject} [{reference}]" if reference else subject
     message["Message-ID"] = make_msgid(domain=sender.rsplit("@", 1)[-1])
+    message["Date"] = format_datetime(datetime.now(BERLIN))
     message.set_content(text)
     if html:
         message.add_alternative(html, subtype="html")

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from dsr.crypto import keyed_hash
 from dsr.models import OutgoingMail, Request
-from dsr.rendering import render_mail
+from dsr.services import correspondence
 from dsr.services.mailer import build_message
 from workflows.deadlines import BERLIN
 
@@ -27,9 +27,13 @@ def send(services: Services, session: Session, *, template: str, language: str, 
     if request is not None:
         context.setdefault("req", request)
         context.setdefault("received_local", request.received_at.astimezone(BERLIN))
-    subject, text = render_mail(template, language, **context)
-    message = build_message(sender=services.config.mail["sender"], to=to, subject=subject,
-                            text=text, reference=request.reference if request else None)
+    rendered = correspondence.render(template, language, **context)
+    if request is not None:  # the coordinator's edit of this message, if any
+        rendered = correspondence.with_draft(session, request, template, rendered, language,
+                                             context)
+    message = build_message(sender=services.config.mail["sender"], to=to,
+                            subject=rendered.subject, text=rendered.text, html=rendered.html,
+                            reference=request.reference if request else None)
     session.add(OutgoingMail(request_id=request.id if request else None, template=template,
                              recipient_hash=recipient_hash(services, to),
                              message_id=message["Message-ID"]))

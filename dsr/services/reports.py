@@ -1,7 +1,8 @@
 """Reports: serialise what the connectors found, build the answer's payload, store the files.
 
 Serialise first, render second: the payload is dumped through :class:`PayloadSchema` before
-``render_access_report`` turns it into a PDF; storing is a separate step.
+``render_access_report`` turns it into a PDF and ``export.build_export`` into the ZIP of JSON,
+JSON Schema and CSV; storing is a separate step.
 """
 
 from __future__ import annotations
@@ -9,16 +10,30 @@ from __future__ import annotations
 import json
 from dataclasses import asdict
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from marshmallow import Schema, fields
-from sqlalchemy import select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from connectors.base import AccessResult
-from dsr.models import Decision, Document, Request, Task
+from dsr.models import (
+    ChangePlan,
+    Decision,
+    Document,
+    IdentityClaim,
+    Request,
+    RetainedRecord,
+    SuppressionEntry,
+    Task,
+)
 from dsr.reports.pdf import render_access_report
+from dsr.services import export, redaction, register_store
+from dsr.services.article15 import register_section
 from dsr.services.documents import DocumentStore
+
+if TYPE_CHECKING:
+    from dsr.context import Services
 
 
 def serialise_access(connector: str, system_label: dict[str, str], result: AccessResult) -> dict[str, Any]:
@@ -45,6 +60,7 @@ class TableSchema(Schema):
 class SectionSchema(Schema):
     category = fields.String()
     label = fields.String()
+    provided = fields.Boolean()
     tables = fields.List(fields.Nested(TableSchema))
 
 
@@ -69,6 +85,8 @@ class PayloadSchema(Schema):
     decisions = fields.List(fields.Nested(DecisionOutSchema))
     sections = fields.List(fields.Nested(SectionSchema))
     register = fields.Dict(allow_none=True)
+    own_records = fields.Dict()
+    redactions = fields.List(fields.Dict())
 
 
 RECIPIENT_NOTE = {
@@ -77,11 +95,9 @@ RECIPIENT_NOTE = {
 }
 
 
-def build_payload(request: Request, collected: list[dict[str, Any]], register: dict[str, Any],
-                  decisions: list[Decision], now: datetime | None = None) -> dict[str, Any]:
-    """Group every table found by data category, with the data map's and register's labels."""
-    lang = request.language
-    categories = register.get("categories", {})
+def _sections(collected: list[dict[str, Any]], categories: dict[str, Any],
+              lang: str) -> list[dict[str, Any]]:
+    """Every non-empty table found, grouped by data category in the register's order."""
     sections: dict[str, dict[str, Any]] = {}
     for found in collected:
         system_label = found["system_label"].get(lang, found["connector"])
@@ -89,10 +105,10 @@ def build_payload(request: Request, collected: list[dict[str, Any]], register: d
             if not table["rows"]:
                 continue
             category = table["category"]
+            known = categories.get(category, {})
             section = sections.setdefault(category, {
-                "category": category,
-                "label": categories.get(category, {}).get("label", {}).get(lang, category),
-                "tables": []})
+                "category": category, "label": known.get("label", {}).get(lang, category),
+                "provided": bool(known.get("provided")), "tables": []})
             section["tables"].append({
                 "system": found["connector"], "system_label": system_label,
                 "table": table["table"], "label": table["label"].get(lang, table["table"]),
@@ -100,8 +116,23 @@ def build_payload(request: Request, collected: list[dict[str, Any]], register: d
                             for c in table["columns"]],
                 "rows": table["rows"],
                 "note": RECIPIENT_NOTE[lang] if table.get("recipient_only") else None})
+    order = list(categories)
+    return sorted(sections.values(), key=lambda s: order.index(s["category"])
+                  if s["category"] in order else len(order))
+
+
+def build_payload(request: Request, collected: list[dict[str, Any]], register: dict[str, Any],
+                  decisions: list[Decision], now: datetime | None = None, *,
+                  register_version: str = "", own_records: dict[str, Any] | None = None,
+                  redactions: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    """The whole answer as data, dumped through :class:`PayloadSchema`."""
+    lang = request.language
+    categories = register.get("categories", {})
+    sections = _sections(collected, categories, lang)
+    own = own_records or {"requests": []}
+
     def label_of(category: str) -> str:
-        return categories.get(category, {}).get("label", {}).get(lang, category)
+        return str(categories.get(category, {}).get("label", {}).get(lang, category))
 
     payload = {
         "reference": request.reference,
@@ -115,56 +146,94 @@ def build_payload(request: Request, collected: list[dict[str, Any]], register: d
                        "category_label": label_of(d.category) if d.category != "*" else "—",
                        "outcome": d.outcome, "norm": d.norm, "reason": d.reason}
                       for d in decisions],
-        "sections": sorted(sections.values(), key=lambda s: list(categories).index(s["category"])
-                           if s["category"] in categories else len(categories)),
-        "register": register_section(register, [s["category"] for s in sections.values()], lang),
+        "sections": sections,
+        "register": register_section(
+            register, sections, collected, lang, version=register_version,
+            extra_categories={"dsr": len(own["requests"])} if own["requests"] else None),
+        "own_records": own,
+        "redactions": redactions or [],
     }
     return PayloadSchema().dump(payload)
 
 
-RIGHTS = {
-    "de": ["Auskunft (Art. 15 DSGVO)", "Berichtigung (Art. 16)", "Löschung (Art. 17)",
-           "Einschränkung der Verarbeitung (Art. 18)", "Datenübertragbarkeit (Art. 20)",
-           "Widerspruch, bei Direktwerbung jederzeit und ohne Begründung (Art. 21)",
-           "Widerruf einer Einwilligung mit Wirkung für die Zukunft (Art. 7 Abs. 3)",
-           "Überprüfung einer automatisierten Entscheidung durch einen Menschen (Art. 22 Abs. 3)"],
-    "en": ["Access (Art. 15 GDPR)", "Rectification (Art. 16)", "Erasure (Art. 17)",
-           "Restriction of processing (Art. 18)", "Data portability (Art. 20)",
-           "Objection, to direct marketing at any time and without reasons (Art. 21)",
-           "Withdrawal of consent for the future (Art. 7(3))",
-           "Review of an automated decision by a person (Art. 22(3))"],
+def own_records(session: Session, request: Request) -> dict[str, Any]:
+    """The service's own records about the subject: every request made under one of the
+    subject's e-mail addresses or customer numbers (on file or claimed), this one included."""
+    identifiers: dict[str, set[str]] = {"email": set(), "customer_number": set()}
+    for claim in request.claims:
+        if claim.kind in identifiers:
+            identifiers[claim.kind].add(claim.value.strip().casefold())
+    for stored in (request.subject_keys or {}).values():
+        for kind, values in (stored.get("identifiers") or {}).items():
+            if kind in identifiers:
+                identifiers[kind].update(str(v).strip().casefold() for v in values)
+    conditions = [(IdentityClaim.kind == kind) & func.lower(IdentityClaim.value).in_(values)
+                  for kind, values in identifiers.items() if values]
+    ids = {request.id}
+    if conditions:
+        ids |= set(session.scalars(select(IdentityClaim.request_id).where(or_(*conditions))))
+    rows = session.scalars(select(Request).where(Request.id.in_(ids)).order_by(Request.received_at))
+    return {"requests": [{
+        "reference": r.reference, "received_at": r.received_at.isoformat(),
+        "types": list(r.types), "status": r.status,
+        "closed_at": r.updated_at.isoformat()
+        if r.status in ("completed", "rejected", "withdrawn", "merged") else None,
+    } for r in rows], "tables": _kept_records(session, ids, request.language)}
+
+
+OWN_TABLES = {
+    "suppression": ({"de": "Sperrvermerke (keine Werbung, Art. 21 Abs. 3 DSGVO)",
+                     "en": "Suppression entries (no advertising, Art. 21(3) GDPR)"},
+                    [("kind", "Gespeichert als", "Kept as"), ("channel", "Kanal", "Channel"),
+                     ("hash", "Prüfwert (HMAC, gekürzt)", "Keyed hash (HMAC, shortened)"),
+                     ("created_at", "Seit", "Since")]),
+    "blocked": ({"de": "Gesperrte Daten (Aufbewahrungspflicht oder Rechtsanspruch)",
+                 "en": "Blocked data (retention duty or legal claim)"},
+                [("target", "Tabelle", "Table"), ("fields", "Felder", "Fields"),
+                 ("norm", "Rechtsgrundlage", "Legal basis"),
+                 ("retained_until", "Gesperrt bis", "Blocked until")]),
 }
 
 
-def register_section(register: dict[str, Any], categories: list[str], lang: str) -> dict[str, Any]:
-    """Art. 15(1)(a)-(h) for the categories found: the purposes processing them, their legal
-    bases, recipients, retention rules and sources, the rights and the supervisory authority."""
-    found = set(categories)
-    labels = register.get("categories", {})
-    purposes = [p for p in register.get("purposes", []) if found & set(p["categories"])]
-    recipients = dict.fromkeys(r for p in purposes for r in p.get("recipients", []))
-    rules = dict.fromkeys(r for p in purposes for r in p.get("retention", []))
-    unit = {"de": ("Jahre", "Tage"), "en": ("years", "days")}[lang]
-
-    def period(rule: dict[str, Any]) -> str:
-        return f"{rule['years']} {unit[0]}" if "years" in rule else f"{rule['days']} {unit[1]}"
-
-    return {
-        "purposes": [{"label": p["label"][lang], "legal_basis": p["legal_basis"],
-                      "categories": [labels[c]["label"][lang] for c in p["categories"]
-                                     if c in found and c in labels]} for p in purposes],
-        "recipients": [{"name": register["recipients"][r]["name"],
-                        "kind": register["recipients"][r]["kind"],
-                        "role": register["recipients"][r]["role"][lang]}
-                       for r in recipients if r in register.get("recipients", {})],
-        "retention": [{"label": register["retention"][r]["label"][lang],
-                       "period": period(register["retention"][r]),
-                       "norm": register["retention"][r]["norm"]}
-                      for r in rules if r in register.get("retention", {})],
-        "sources": list(dict.fromkeys(p["source"][lang] for p in purposes)),
-        "rights": RIGHTS[lang],
-        "complaint": register.get("supervisory_authority", {}),
+def _kept_records(session: Session, request_ids: set[int], lang: str) -> list[dict[str, Any]]:
+    """What the service itself keeps about the subject besides the requests: suppression
+    entries and blocked (retained) fields recorded by earlier requests."""
+    suppressed = session.scalars(select(SuppressionEntry).where(
+        SuppressionEntry.request_id.in_(request_ids)).order_by(SuppressionEntry.id)).all()
+    blocked = session.scalars(select(RetainedRecord).join(
+        ChangePlan, ChangePlan.id == RetainedRecord.plan_id).where(
+        ChangePlan.request_id.in_(request_ids), RetainedRecord.erased_at.is_(None))
+        .order_by(RetainedRecord.id)).all()
+    rows = {
+        "suppression": [[e.kind, e.channel, f"{e.hash[:12]}…", e.created_at.isoformat()]
+                        for e in suppressed],
+        "blocked": [[r.target, ", ".join(sorted(r.then)), r.norm,
+                     r.retained_until.isoformat() if r.retained_until else None]
+                    for r in blocked],
     }
+    tables = []
+    for name, (label, columns) in OWN_TABLES.items():
+        if rows[name]:
+            tables.append({"system": "dsr", "table": name,
+                           "system_label": "Anfragen-Dienst" if lang == "de" else "Request service",
+                           "label": label[lang], "rows": rows[name],
+                           "columns": [{"name": c, "label": de if lang == "de" else en}
+                                       for c, de, en in columns]})
+    return tables
+
+
+def compile_answer(services: Services, session: Session, request: Request) -> dict[str, Any]:
+    """Build the answer from everything collected (redactions applied, the register version in
+    force quoted) and store PDF, JSON and the export ZIP; flushes. Returns the payload."""
+    collected = collected_data(session, services.documents, request.id)
+    collected, legend = redaction.apply(session, services.cipher, request, collected)
+    decisions = list(session.scalars(select(Decision).where(Decision.request_id == request.id)))
+    register = register_store.in_force(session, services.config.register_path)
+    payload = build_payload(request, collected, register.data, decisions,
+                            register_version=register.label,
+                            own_records=own_records(session, request), redactions=legend)
+    store_report(session, services.documents, request, payload)
+    return payload
 
 
 def collected_data(session: Session, store: DocumentStore, request_id: int) -> list[dict[str, Any]]:
@@ -177,20 +246,31 @@ def collected_data(session: Session, store: DocumentStore, request_id: int) -> l
     return [json.loads(store.read(doc)) for doc in newest.values()]
 
 
+def report_stem(request: Request) -> str:
+    """The file name stem of the answer's files, in the request's language."""
+    return f"{request.reference}-{'auskunft' if request.language == 'de' else 'access-report'}"
+
+
 def store_report(session: Session, store: DocumentStore, request: Request,
                  payload: dict[str, Any]) -> tuple[Document, Document]:
-    """Render the PDF from the payload and store it with the JSON; flushes."""
+    """Render the PDF from the payload and store it with the JSON and the export ZIP;
+    flushes. A portability-only request's ZIP holds only the data the subject provided."""
     pdf = render_access_report(payload)
-    stem = f"{request.reference}-{'auskunft' if request.language == 'de' else 'access-report'}"
+    stem = report_stem(request)
     pdf_doc = store.put(session, request_id=request.id, kind="report_pdf", filename=f"{stem}.pdf",
                         content_type="application/pdf", data=pdf)
     json_doc = store.put(session, request_id=request.id, kind="report_json",
                          filename=f"{stem}.json", content_type="application/json",
                          data=json.dumps(payload, ensure_ascii=False, indent=2).encode())
+    provided_only = "access" not in request.types
+    store.put(session, request_id=request.id, kind="report_zip", filename=f"{stem}.zip",
+              content_type="application/zip",
+              data=export.build_export(payload, provided_only=provided_only))
     return pdf_doc, json_doc
 
 
 def latest_document(session: Session, request_id: int, kind: str) -> Document | None:
+    """The newest stored (not deleted) document of ``kind`` for the request."""
     return session.scalars(select(Document).where(Document.request_id == request_id,
                                                   Document.kind == kind,
                                                   Document.deleted_at.is_(None))

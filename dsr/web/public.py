@@ -14,7 +14,7 @@ from dsr.extensions import limiter, submissions_limit
 from dsr.models import Channel, Request, RequestType, utcnow
 from dsr.schemas import SubmissionSchema
 from dsr.services import intake
-from workflows.deadlines import days_left, receipt_date
+from dsr.web.verify import grant
 
 bp = Blueprint("public", __name__)
 
@@ -75,6 +75,5 @@ def status() -> Any:
     expected = intake.status_code(_services().config.secret_key, reference)
     if found is None or not hmac.compare_digest(code, expected):
         return render_template("status_lookup.html", error="status_not_found"), 404
-    today = receipt_date(utcnow())
-    return render_template("status.html", req=found,
-                           days_left=days_left(found.deadline, today))
+    grant(found.reference)  # the status page, with code entry, ID upload and withdrawal
+    return redirect(url_for("verify.view"))

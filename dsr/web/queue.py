@@ -21,10 +21,11 @@ from marshmallow import ValidationError
 from sqlalchemy import select
 
 from dsr.app import db_session
-from dsr.models import AuditEvent, Document, Request, Task, TaskStatus, utcnow
+from dsr.models import AuditEvent, Document, Request, Task, TaskStatus, User, utcnow
 from dsr.schemas import DecisionSchema, ExtendSchema, RejectSchema, first_error
 from dsr.services import actions, outbox
 from dsr.services.reports import found_categories, latest_document
+from dsr.services.triage import reminded_request_ids
 from dsr.web.auth import actor, require_role
 from dsr.web.i18n import t
 from workflows.deadlines import days_left, receipt_date
@@ -53,8 +54,11 @@ def index() -> Any:
     if show == "open":
         stmt = stmt.where(Request.status.in_([s.value for s in OPEN_STATES]))
     rows = list(db_session().scalars(stmt.limit(500)))
+    reminded = reminded_request_ids(db_session(), [r.id for r in rows])
+    rows.sort(key=lambda r: r.id not in reminded)  # a requester's reminder raises the request
     today = receipt_date(utcnow())
-    return render_template("queue.html", rows=rows, today=today, days_left=days_left, show=show)
+    return render_template("queue.html", rows=rows, today=today, days_left=days_left, show=show,
+                           reminded=reminded)
 
 
 @bp.get("/requests/<int:request_id>")
@@ -72,8 +76,12 @@ def detail(request_id: int) -> Any:
     proposed = (actions.default_decisions(req, found_categories(session, req.id))
                 if req.status == State.REVIEW else [])
     labels = _services().register.get("categories", {})
+    user_ids = {int(e.actor.split(":")[1]) for e in events
+                if e.actor.startswith("user:") and e.actor.split(":")[1].isdigit()}
+    actor_names = {f"user:{u.id}": u.username for u in session.scalars(
+        select(User).where(User.id.in_(user_ids)))} if user_ids else {}
     return render_template("request.html", req=req, tasks=tasks, events=events, docs=docs,
-                           proposed=proposed, category_labels=labels,
+                           proposed=proposed, category_labels=labels, actor_names=actor_names,
                            days_left=days_left(req.deadline, today),
                            can=TRANSITIONS[State(req.status)], State=State,
                            is_coordinator=current_user.role == "coordinator")
@@ -86,7 +94,8 @@ def _act(request_id: int, action: str) -> Any:
     form = request.form
     try:
         if action == "verify":
-            actions.verify(session, req, actor=actor(), method=form.get("method", "manual"))
+            actions.verify(session, req, actor=actor(), method=form.get("method", "manual"),
+                           settings=services.config.verification)
         elif action == "process":
             actions.process(session, req, actor=actor(), connectors=list(services.config.connectors))
         elif action == "approve":

@@ -2,4 +2,36 @@
 
 from __future__ import annotations
 
-PAIRS: dict[str, tuple[str, str]] = {}
+PAIRS: dict[str, tuple[str, str]] = {
+    "ch_plan": ("Geplante Änderungen", "Planned changes"),
+    "ch_plan_hint": ("Vor der Freigabe wird nichts geändert. Gesperrte Felder bleiben bis zum genannten Datum erhalten und werden dann gelöscht.",
+                     "Nothing changes before approval. Blocked fields are kept until the date shown and erased then."),
+    "ch_what": ("Bereich", "Data"), "ch_action": ("Maßnahme", "Action"), "ch_rows": ("Zeilen", "Rows"),
+    "ch_fields": ("Felder", "Fields"), "ch_until": ("Gesperrt bis", "Blocked until"),
+    "ch_why": ("Grund und Norm", "Reason and norm"), "ch_whole_row": ("ganzer Datensatz", "whole record"),
+    "ch_until_lifted": ("bis zur Aufhebung", "until lifted"),
+    "ch_action_delete": ("löschen", "delete"), "ch_action_null": ("leeren", "clear"),
+    "ch_action_anonymise": ("anonymisieren", "anonymise"), "ch_action_block": ("sperren", "block"),
+    "ch_action_set": ("ändern", "change"), "ch_action_flag": ("kennzeichnen", "flag"),
+    "ch_action_notify": ("benachrichtigen (Art. 19)", "notify (Art. 19)"),
+    "ch_action_suppress": ("Sperrvermerk (Hash)", "suppression entry (hash)"),
+    "ch_status_planned": ("geplant", "planned"), "ch_status_executed": ("ausgeführt", "executed"),
+    "ch_status_superseded": ("ersetzt", "superseded"),
+    "ch_verified": ("nachgeprüft: nichts außer den gesperrten Feldern übrig", "checked: nothing left but the blocked fields"),
+    "ch_not_verified": ("Nachprüfung fand Reste – bitte ansehen", "check found leftovers – please look"),
+    "ch_notices": ("Mitteilungen an Empfänger", "Notices to recipients"),
+    "ch_recipient": ("Empfänger", "Recipient"), "ch_channel": ("Weg", "Channel"),
+    "ch_notice_waiting": ("wartet auf Bestätigung", "waiting for confirmation"),
+    "ch_notice_confirmed": ("bestätigt", "confirmed"),
+    "ch_confirm": ("Bestätigung erfassen", "Record confirmation"),
+    "ch_confirmed": ("Bestätigung erfasst.", "Confirmation recorded."),
+    "ch_corrections": ("Berichtigungen", "Corrections"),
+    "ch_corrections_hint": ("Eine Zeile je Feld: tabelle.spalte = neuer Wert (vor der Planung)", "One line per field: table.column = new value (before planning)"),
+    "ch_corrections_save": ("Berichtigungen speichern", "Save corrections"),
+    "ch_corrections_saved": ("Berichtigungen gespeichert; sie gelten für die nächste Planung.", "Corrections saved; the next plan uses them."),
+    "task_plan": ("Änderungen planen", "Plan changes"), "task_execute": ("Änderungen ausführen", "Carry out changes"),
+    "event_recipient_confirmed": ("Empfänger hat bestätigt", "Recipient confirmed"),
+    "event_corrections_recorded": ("Berichtigungen erfasst", "Corrections recorded"),
+    "event_legal_hold_added": ("Löschsperre (Legal Hold) gesetzt", "Legal hold added"),
+    "event_legal_hold_lifted": ("Löschsperre aufgehoben", "Legal hold lifted"),
+}

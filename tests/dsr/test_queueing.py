@@ -3,6 +3,7 @@ PostgreSQL service database; a worker killed mid-task loses nothing and does not
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -36,8 +37,21 @@ def redis_url() -> str:
         connection.ping()
     except redis.RedisError:
         pytest.skip(f"no Redis answers at {url} (scripts/test.sh starts one)")
+    _stop_stray_workers(connection)
     connection.flushdb()  # a test database of its own (db 15, or a throw-away server)
     return url
+
+
+def _stop_stray_workers(connection: Any) -> None:
+    """A worker left over from an interrupted run would take this run's jobs: stop it."""
+    import socket
+
+    from rq import Worker
+
+    for stray in Worker.all(connection=connection):
+        if stray.hostname == socket.gethostname() and stray.pid:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(stray.pid, signal.SIGKILL)
 
 
 def write_config(tmp_path: Path, database_url: str, redis_url: str, shop_url: str) -> Path:
@@ -82,9 +96,10 @@ class Workers:
                 os.killpg(proc.pid, signal.SIGTERM)
         for proc in self.procs:
             try:
-                proc.wait(timeout=15)
+                proc.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait(timeout=10)
 
 
 @pytest.fixture
@@ -199,6 +214,16 @@ def test_access_path_with_two_workers(rq_setup: dict[str, Any], demo_shop: dict[
     wait_until(lambda: all(s == "done" for s in statuses(services).values()), 60, "the answer")
     with services.db.session() as session:
         actions.release(session, session.get(Request, request_id), actor="user:1")
-    assert status() == "completed"
-    mails = list((rq_setup["config"].parent / "data" / "mail-out").glob("*.eml"))
-    assert len(mails) == 1
+    # Release hands the answer to delivery (portal link and code); completion follows it.
+    wait_until(lambda: status() == "completed", 60, "the delivery")
+    from email import message_from_bytes
+    from email.header import decode_header, make_header
+
+    mails = sorted((rq_setup["config"].parent / "data" / "mail-out").glob("*.eml"))
+    subjects = [str(make_header(decode_header(message_from_bytes(p.read_bytes())["Subject"])))
+                for p in mails]
+    # Each mail once: acknowledgement, portal link, one-time portal code (the identity code
+    # goes out only if the coordinator has not verified first: a race this test leaves open).
+    assert len(subjects) == len(set(subjects)), subjects
+    for wanted in ("eingegangen", "Antwort liegt bereit", "Zugangscode"):
+        assert sum(wanted in s for s in subjects) == 1, subjects

@@ -90,6 +90,7 @@ def walk_access_request(services: Services, email: str, name: str) -> tuple[byte
     run_pending(services)
     page = coordinator.get(detail).get_data(as_text=True)
     assert _post(coordinator, f"{detail}/release", page=page).status_code == 302
+    run_pending(services)  # the answer goes to the portal (link + code); then it completes
     with services.db.session() as session:
         assert session.get(Request, request_id).status == "completed"
     response = coordinator.get(f"{detail}/report.pdf")
@@ -113,7 +114,8 @@ def test_access_request_end_to_end_on_sqlite(demo_services: Services, demo_shop:
     pdf, reference = walk_access_request(demo_services, email, "Jürgen Weiß")
     assert_report_lists(pdf, reference, shop_facts(demo_shop["url"], email))
     mails = list(Path(demo_services.config.mail_out_dir).glob("*.eml"))
-    assert len(mails) == 1 and reference in mails[0].read_text()
+    assert all(reference in m.read_text() for m in mails)
+    assert sum("/portal/" in m.read_text() for m in mails) == 1  # the answer's portal link
     stored = list(demo_services.config.documents_dir.rglob("*"))
     assert all(b"%PDF" not in p.read_bytes() for p in stored if p.is_file())  # encrypted at rest
 

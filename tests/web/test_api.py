@@ -122,8 +122,9 @@ def test_the_whole_path_with_a_coordinator_token(app: Any, demo_services: Servic
     run_pending(demo_services)
 
     released = client.post(f"{API}/requests/{request_id}/release", headers=auth)
-    assert released.status_code == 200 and released.get_json()["status"] == "completed"
+    assert released.status_code == 200 and released.get_json()["status"] == "executing"
     assert released.get_json()["released_at"] is not None
+    run_pending(demo_services)  # the answer goes to the portal; then the request completes
     assert status_of(demo_services, request_id) == "completed"
 
     pdf = client.get(f"{API}/requests/{request_id}/report.pdf", headers=auth)

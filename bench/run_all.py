@@ -1,0 +1,166 @@
+"""Run every benchmark and write ``bench/RESULTS.md``.
+
+    python -m bench.run_all                # build the shop if needed, measure, write the file
+    python -m bench.run_all --rebuild      # drop the shop first, so the build is timed too
+
+Benchmarks print figures; none asserts a timing.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import click
+from sqlalchemy.engine import make_url
+
+from bench import access_request, memory
+from bench.build_shop import BuildReport, build_record, build_shop
+from bench.common import (
+    COMPETITOR,
+    CUSTOMERS,
+    DATA_DIR,
+    REDIS_URL,
+    SERVICE_URL,
+    SHOP_URL,
+    create_database,
+)
+from bench.machine import describe, load_average
+from bench.memory import memory_markdown
+from bench.report_access import access_markdown
+
+RESULTS = Path(__file__).with_name("RESULTS.md")
+REPRODUCE = """\
+```sh
+# from the repository root, with PostgreSQL on 127.0.0.1:5432 (user postgres) and Redis on :6379
+python -m bench.run_all --rebuild        # all of it; writes bench/RESULTS.md
+# or step by step:
+python -m bench.build_shop --customers {customers} --url {shop}
+python -m bench.access_request --shop-url {shop} --subjects {subjects} --repeats {repeats}
+python -m bench.memory --shop-url {shop}
+```
+"""
+
+
+def wait_for_idle(seconds: int, threshold: float = 0.5) -> bool:
+    """Wait up to ``seconds`` for the 1-minute load average to fall below ``threshold``."""
+    deadline = time.monotonic() + seconds
+    while float(load_average().split()[0]) >= threshold:
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(5)
+    return True
+
+
+def _ms(seconds: float) -> str:
+    return f"{seconds * 1000:,.0f} ms"
+
+
+def headline(access: dict[str, Any], mem: dict[str, Any]) -> str:
+    """One table: ours, the baseline and the competitor side by side, with the ratios."""
+    ours, base = access["ours"]["median"], access["baseline"]["median"]
+    counts = access["counts"]
+    statements = counts["service"]["statements"] + counts["shop"]["statements"]
+    web_idle = mem["web"]["pages"]["rss"]
+    worker_idle = mem["worker"]["answered"]["rss"]
+    return "\n".join([
+        "| figure | dsr | baseline | competitor | dsr / baseline | dsr / competitor |",
+        "| --- | ---: | ---: | ---: | ---: | ---: |",
+        f"| access request, verified → review (median) | {_ms(ours)} | {_ms(base)} | "
+        f"{_ms(COMPETITOR['access_s'])} | {ours / base:.1f}× | "
+        f"{ours / COMPETITOR['access_s']:.2f}× |",
+        f"| transactions per request (service + shop) | {access['transactions']:g} | 1 | "
+        f"~{COMPETITOR['transactions']} | | {access['ratio_competitor_transactions']:.2f}× |",
+        f"| SQL statements per request (service {counts['service']['statements']:g} + shop "
+        f"{counts['shop']['statements']:g}) | {statements:g} | {access['baseline_statements']} "
+        f"| | {statements / access['baseline_statements']:.1f}× | |",
+        f"| idle memory, `dsr serve` | {web_idle:.0f} MB | | {COMPETITOR['idle_mb']} MB | | "
+        f"{web_idle / COMPETITOR['idle_mb']:.2f}× |",
+        f"| idle memory, `dsr worker` | {worker_idle:.0f} MB | | | | "
+        f"{worker_idle / COMPETITOR['idle_mb']:.2f}× |",
+        f"| erasure request | not measured | | {_ms(COMPETITOR['erasure_s'])} | | |",
+    ]) + "\n"
+
+
+def build_section(report: BuildReport | None, fresh: bool) -> str:
+    if report is None:
+        return "The shop was not built by `bench.build_shop`; no build time is known.\n"
+    phases = ", ".join(f"{name} {seconds:.1f} s" for name, seconds in report.seconds.items())
+    when = "in this run" if fresh else "in an earlier run (kept; `--rebuild` times it again)"
+    return (f"{report.customers:,} customers, {report.rows:,} rows, built {when} in "
+            f"**{report.total_seconds:.0f} s** ({phases}).\n")
+
+
+def markdown(access: dict[str, Any], mem: dict[str, Any], build: BuildReport | None,
+             fresh: bool, machine: dict[str, str], load: tuple[str, str], started: datetime,
+             settings: dict[str, Any]) -> str:
+    """The whole results file."""
+    lines = [
+        "# Benchmark results",
+        "",
+        f"Run {started:%Y-%m-%d %H:%M} UTC by `python -m bench.run_all`; written by the script, "
+        "do not edit by hand (see `bench/README.md` for what is measured and why).",
+        "",
+        headline(access, mem),
+        "Competitor figures are the published ones from the issue's brief, not measured here "
+        "(different machine); the baseline was measured in the same run, on the same subjects.",
+        "",
+        "## Machine",
+        "",
+        "| | |",
+        "| --- | --- |",
+        *(f"| {key} | {value} |" for key, value in machine.items()),
+        f"| load average at start / end | {load[0]} / {load[1]} |",
+        "",
+        "## Shop",
+        "",
+        build_section(build, fresh),
+        access_markdown(access),
+        memory_markdown(mem),
+        "## Reproduce",
+        "",
+        REPRODUCE.format(**settings),
+    ]
+    return "\n".join(lines)
+
+
+@click.command()
+@click.option("--customers", default=CUSTOMERS, show_default=True, type=click.IntRange(10))
+@click.option("--subjects", default=5, show_default=True, type=click.IntRange(1, 50))
+@click.option("--rebuild", is_flag=True, help="Drop the shop database first (times the build).")
+@click.option("--shop-url", default=SHOP_URL, show_default=True)
+@click.option("--service-url", default=SERVICE_URL, show_default=True)
+@click.option("--repeats", default=3, show_default=True, type=click.IntRange(1, 20),
+              help="Requests per subject; the fastest counts (dsr and baseline alike).")
+@click.option("--wait-idle", default=600, show_default=True, type=click.IntRange(0),
+              help="Seconds to wait for the machine to go quiet (1-minute load < 0.5) before "
+                   "measuring; 0 measures at once.")
+@click.option("--output", default=str(RESULTS), show_default=True, type=click.Path())
+def main(customers: int, subjects: int, rebuild: bool, shop_url: str, service_url: str,
+         repeats: int, wait_idle: int, output: str) -> None:
+    """Build the shop, measure the access request and the memory, write the results file."""
+    if not wait_for_idle(wait_idle):
+        click.echo(f"the machine did not go quiet within {wait_idle} s; measuring anyway")
+    started, load_start = datetime.now(UTC), load_average()
+    if rebuild:
+        create_database(shop_url, fresh=True)
+    click.echo(f"shop: {make_url(shop_url).database} ({customers} customers)")
+    built = build_shop(shop_url, customers)
+    click.echo("access request ...")
+    access = access_request.run(shop_url, service_url, DATA_DIR, subjects, repeats=repeats)
+    click.echo(access_markdown(access))
+    click.echo("memory ...")
+    mem = memory.run(shop_url, service_url, DATA_DIR, REDIS_URL)
+    click.echo(memory_markdown(mem))
+    settings = {"customers": customers, "shop": shop_url, "subjects": subjects,
+                "repeats": repeats}
+    text = markdown(access, mem, build_record(shop_url), built.created, describe(shop_url),
+                    (load_start, load_average()), started, settings)
+    Path(output).write_text(text, encoding="utf-8")
+    click.echo(f"wrote {output}")
+
+
+if __name__ == "__main__":
+    main()

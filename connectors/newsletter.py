@@ -1,0 +1,159 @@
+"""The newsletter connector: subscriptions and marketing consents, their evidence, and the
+suppression list's keyed hashes.
+
+The tables (subscriptions with the double-opt-in record, consents) are mapped in the data map
+like the shop's and belong to this connector; they link to the shop's subject table, so the
+subject is the shop's (``subject_from``). Objection (Art. 21(2), (3)) and consent withdrawal
+(Art. 7(3)) end every subscription and marketing consent at once — the newsletter under
+§7(2) Nr. 2 UWG, mail to existing customers under §7(3) UWG and postal advertising are
+separate channels, each suppressed — and add an HMAC (secret key from config) of each
+normalised e-mail and postal address to the suppression list, so that an import of that
+address is refused. The double-opt-in proof is never deleted with them: an erasure blocks it
+for the limitation period (the map's ``consent_proof`` rule).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from collections.abc import Mapping
+from typing import Any, ClassVar
+
+import sqlalchemy as sa
+from marshmallow import ValidationError, fields, validate
+
+from connectors.base import ConnectorConfigError, Subject, json_safe, register
+from connectors.changes import ChangeRequest, Plan, PlannedChange
+from connectors.datamap_schema import flatten_errors
+from connectors.matching import normalise, street_key
+from connectors.shop_sql import ShopSqlConnector, ShopSqlSettingsSchema
+from connectors.shop_sql_execute import NOW
+from connectors.sql_paths import column, key_in, linked, read_transaction
+
+CHANNELS = ("newsletter", "existing_customer_email", "postal")
+"""Advertising channels kept apart: §7(2) Nr. 2 UWG, §7(3) UWG, post."""
+NORMS = {"objection": "Art. 21 Abs. 2, 3 DSGVO / GDPR",
+         "consent_withdrawal": "Art. 7 Abs. 3 DSGVO / GDPR",
+         "erasure": "Art. 17 Abs. 1 DSGVO / GDPR"}
+
+
+class NewsletterSettingsSchema(ShopSqlSettingsSchema):
+    """``[connectors.<name>]`` of kind ``newsletter`` (the shop_sql keys, plus these)."""
+
+    kind = fields.String(required=True, validate=validate.Equal("newsletter"))
+    suppression_key = fields.String(required=True, validate=validate.Length(min=16))
+    subscriptions = fields.String(load_default="newsletter_subscriptions")
+    subscription_email = fields.String(load_default="email")
+    subscription_end = fields.String(load_default="unsubscribed_at")
+    consents = fields.String(load_default="consents")
+    consent_kind = fields.String(load_default="kind")
+    consent_end = fields.String(load_default="withdrawn_at")
+    # Consent kinds an objection to advertising ends (a withdrawal ends every kind).
+    advertising_consents = fields.List(fields.String(), load_default=lambda: [
+        "newsletter", "postal_advertising"])
+
+
+@register("newsletter")
+class NewsletterConnector(ShopSqlConnector):
+    """Subscriptions and consents in an SQL database, with the suppression list's hashes."""
+
+    kind: ClassVar[str]
+    notifies = False
+
+    @classmethod
+    def from_settings(cls, name: str, settings: Mapping[str, Any]) -> NewsletterConnector:
+        """Build from the TOML section; the shop_sql keys plus the table and column names."""
+        try:
+            loaded = NewsletterSettingsSchema().load(settings)
+        except ValidationError as exc:
+            raise ConnectorConfigError("; ".join(
+                flatten_errors(exc.messages, f"connectors.{name}"))) from None
+        shop = dict(loaded, kind="shop_sql")
+        for key in ("suppression_key", "subscriptions", "subscription_email", "subscription_end",
+                    "consents", "consent_kind", "consent_end", "advertising_consents"):
+            shop.pop(key)
+        built = super().from_settings(name, shop)
+        assert isinstance(built, NewsletterConnector)
+        built.options = loaded
+        for table in (loaded["subscriptions"], loaded["consents"]):
+            if table not in {t.name for t in built.tables}:
+                raise ConnectorConfigError(
+                    f"connectors.{name}: the data map does not assign {table!r} to it")
+        return built
+
+    options: dict[str, Any]
+
+    def derive_subject(self, source: Any, subject: Subject) -> Subject:
+        """The shop's subject, with its postal addresses for the suppression list."""
+        addresses = source.postal_addresses(subject) if subject.keys else []
+        return Subject(subject.keys, {**subject.identifiers,
+                                      "postal_address": tuple(f"{s}\n{p}" for s, p in addresses)})
+
+    def suppression_hashes(self, email: str | None = None, street: str | None = None,
+                           postcode: str | None = None) -> list[tuple[str, str]]:
+        """``(kind, HMAC)`` of the normalised e-mail and postal address given."""
+        key = self.options["suppression_key"].encode()
+        found = []
+        if email and email.strip():
+            found.append(("email", normalise(email, "casefold")))
+        if street and postcode and street.strip() and postcode.strip():
+            found.append(("postal", f"{street_key(street)}|{postcode.strip()}"))
+        return [(kind, hmac.new(key, text.encode(), hashlib.sha256).hexdigest())
+                for kind, text in found]
+
+    def plan(self, subject: Subject, request: ChangeRequest) -> Plan:
+        """End subscriptions and consents now, suppress the addresses, block the proof."""
+        base = super().plan(subject, request)
+        stops: list[PlannedChange] = []
+        suppress: list[PlannedChange] = []
+        why = next((t for t in ("objection", "consent_withdrawal", "erasure")
+                    if request.wants(t)), None)
+        if why and subject.keys:
+            stops, emails = self._stops(subject, why, request.wants("erasure"))
+            if request.wants("objection", "consent_withdrawal"):
+                suppress = self._suppressions(subject, emails, why, request)
+        return Plan(self.name, (*stops, *base.changes, *suppress), base.subject)
+
+    def _stops(self, subject: Subject, why: str,
+               everything: bool) -> tuple[list[PlannedChange], set[str]]:
+        """``set`` the end of each running subscription and consent to the moment of execution."""
+        o = self.options
+        tables = self._reflector.tables()
+        consent_kinds = None if why != "objection" else o["advertising_consents"]
+        if everything or why == "consent_withdrawal":
+            consent_kinds = None
+        changes, emails = [], set()
+        with read_transaction(self.engine) as connection:
+            for name, end, extra in ((o["subscriptions"], o["subscription_end"], None),
+                                     (o["consents"], o["consent_end"], consent_kinds)):
+                table = self.datamap.tables[name]
+                source = tables[name]
+                joined, keys = linked(source, table.link, tables, self.datamap.subject.key)
+                where = [key_in(keys, subject.keys), column(source, end).is_(None)]
+                if extra is not None:
+                    where.append(column(source, o["consent_kind"]).in_(extra))
+                selected = [column(source, k) for k in table.key]
+                if name == o["subscriptions"]:
+                    selected.append(column(source, o["subscription_email"]))
+                for row in connection.execute(sa.select(*selected).select_from(joined)
+                                              .where(*where)):
+                    key = tuple(json_safe(v) for v in row[:len(table.key)])
+                    if name == o["subscriptions"] and row[-1]:
+                        emails.add(str(row[-1]))
+                    changes.append(PlannedChange(name, key, (end,), "set", why, NORMS[why],
+                                                 value=NOW))
+        return changes, emails
+
+    def _suppressions(self, subject: Subject, emails: set[str], why: str,
+                      request: ChangeRequest) -> list[PlannedChange]:
+        emails |= set(subject.identifiers.get("email", ()))
+        hashes: set[tuple[str, str]] = set()
+        for email in emails:
+            hashes.update(self.suppression_hashes(email=email))
+        for address in subject.identifiers.get("postal_address", ()):
+            street, _, postcode = address.partition("\n")
+            hashes.update(self.suppression_hashes(street=street, postcode=postcode))
+        channels = CHANNELS if why == "objection" else ("newsletter",)
+        return [PlannedChange(channel, (), (), "suppress", why, NORMS[why],
+                              value={"hash": digest, "kind": kind})
+                for channel in channels for kind, digest in sorted(hashes)]

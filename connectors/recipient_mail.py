@@ -1,0 +1,187 @@
+"""Recipients told by e-mail: every Art. 19 notice after a rectification, restriction or
+erasure goes to each recipient that actually received the subject's data.
+
+Which recipients did is read from the subject's rows in the ``subject_from`` connector (the
+data map's ``discloses_to`` columns: carrier, credit bureau, payment provider, collection
+agency); each configured endpoint lists the values that mean it. The plan names every
+recipient to be told; execute sends one message each (the request reference in the subject, a
+Message-ID fixed per request and recipient, so a repeat after a crash is recognisable as the
+same notice) and records each as a finished step. The service tracks each notice as waiting
+until it is confirmed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from email.message import EmailMessage
+from typing import Any, ClassVar, Protocol
+
+from marshmallow import Schema, ValidationError, fields, validate
+
+from connectors.base import (
+    AccessResult,
+    ConnectorConfigError,
+    Discovery,
+    Identity,
+    Subject,
+    register,
+)
+from connectors.changes import (
+    NOTIFIED_TYPES,
+    ChangeRequest,
+    MemoryStepLog,
+    Plan,
+    PlannedChange,
+    Receipt,
+    StepLog,
+    subject_json,
+)
+from connectors.datamap_schema import flatten_errors
+
+ART19_NORM = "Art. 19 DSGVO / GDPR"
+TYPE_WORDS = {
+    "rectification": ("Berichtigung (Art. 16 DSGVO)", "rectification (Art. 16 GDPR)"),
+    "restriction": ("Einschränkung der Verarbeitung (Art. 18 DSGVO)",
+                    "restriction of processing (Art. 18 GDPR)"),
+    "erasure": ("Löschung (Art. 17 DSGVO)", "erasure (Art. 17 GDPR)"),
+}
+
+
+class Sender(Protocol):
+    """Hands one message to the outside world (the service's mailer)."""
+
+    def send(self, message: EmailMessage) -> None: ...
+
+
+class EndpointSchema(Schema):
+    """``[connectors.<name>.endpoints.<recipient>]``: keyed by the register's recipient."""
+
+    email = fields.Email(required=True)
+    values = fields.List(fields.String(validate=validate.Length(min=1)), load_default=list)
+    # A credit bureau is asked to correct or settle its entries, not only told.
+    credit_bureau = fields.Boolean(load_default=False)
+
+
+class RecipientMailSettingsSchema(Schema):
+    """``[connectors.<name>]`` of kind ``recipient_mail``."""
+
+    kind = fields.String(required=True, validate=validate.Equal("recipient_mail"))
+    subject_from = fields.String(required=True, validate=validate.Length(min=1))
+    endpoints = fields.Dict(keys=fields.String(), values=fields.Nested(EndpointSchema),
+                            required=True)
+
+
+@register("recipient_mail")
+class RecipientMailConnector:
+    """Tells recipients of the subject's data by e-mail (Art. 19)."""
+
+    kind: ClassVar[str]
+    notifies = True
+
+    def __init__(self, name: str, subject_from: str, endpoints: Mapping[str, Any]) -> None:
+        self.name = name
+        self.subject_from = subject_from
+        self.endpoints = dict(endpoints)
+        self.mailer: Sender | None = None
+        self.sender = ""
+
+    @classmethod
+    def from_settings(cls, name: str, settings: Mapping[str, Any]) -> RecipientMailConnector:
+        """Build from the TOML section: ``subject_from`` and one endpoint per recipient."""
+        try:
+            loaded = RecipientMailSettingsSchema().load(settings)
+        except ValidationError as exc:
+            problems = flatten_errors(exc.messages, f"connectors.{name}")
+            raise ConnectorConfigError("; ".join(p.replace(".value.", ".")
+                                                 for p in problems)) from None
+        return cls(name, loaded["subject_from"], loaded["endpoints"])
+
+    def use_mailer(self, mailer: Sender, sender: str) -> None:
+        """Send through ``mailer`` from ``sender`` (the service's mail settings)."""
+        self.mailer, self.sender = mailer, sender
+
+    def derive_subject(self, source: Any, subject: Subject) -> Subject:
+        """The subject with the recipients named in its rows (``disclosed_to``)."""
+        found = source.disclosures(subject) if subject.keys else []
+        values = tuple(sorted({str(item["value"]) for item in found}))
+        return Subject(subject.keys, {**subject.identifiers, "disclosed_to": values})
+
+    def discover(self, identity: Identity) -> Discovery:
+        """Recipients are not searched: the subject comes from ``subject_from``."""
+        return Discovery(self.name)
+
+    def access(self, subject: Subject) -> AccessResult:
+        """Recipients' own data is theirs to disclose (they answer as controllers)."""
+        return AccessResult(tables=())
+
+    def recipients_of(self, subject: Subject) -> list[str]:
+        """The configured recipients whose values occur in the subject's rows."""
+        disclosed = set(subject.identifiers.get("disclosed_to", ()))
+        return [key for key, endpoint in self.endpoints.items()
+                if disclosed & set(endpoint["values"])]
+
+    def plan(self, subject: Subject, request: ChangeRequest) -> Plan:
+        """One notice per recipient that received the subject's data, for Art. 19 types."""
+        types = [t for t in request.types if t in NOTIFIED_TYPES]
+        changes = []
+        if types:
+            disclosed = set(subject.identifiers.get("disclosed_to", ()))
+            for key in self.recipients_of(subject):
+                endpoint = self.endpoints[key]
+                changes.append(PlannedChange(
+                    key, (), (), "notify", "+".join(types), ART19_NORM, value={
+                        "to": endpoint["email"], "types": types, "reference": request.reference,
+                        "name": request.recipient_names.get(key, key),
+                        "disclosed": sorted(disclosed & set(endpoint["values"])),
+                        "credit_bureau": endpoint["credit_bureau"]}))
+        return Plan(self.name, tuple(changes), subject_json(subject))
+
+    def execute(self, plan: Plan, log: StepLog | None = None) -> Receipt:
+        """Send each notice not sent yet; a sent notice is a finished step."""
+        if self.mailer is None:
+            raise ConnectorConfigError(f"connector {self.name!r}: no mailer to send with")
+        log = log or MemoryStepLog()
+        steps = []
+        for index, (target, changes) in enumerate(plan.steps()):
+            value = dict(changes[0].value or {})  # type: ignore[arg-type]
+            message_id = (f"<{value['reference']}.{target}.art19@"
+                          f"{self.sender.rsplit('@', 1)[-1]}>")
+            before = log.is_done(index)
+            if not before:
+                self.mailer.send(self._message(plan, value, message_id))
+                log.mark_done(index, 1)
+            steps.append({"target": target, "actions": ["notify"], "changes": 1,
+                          "touched": 0 if before else 1, "done_before": before,
+                          "notice": {"channel": "email", "message_id": message_id}})
+        return Receipt(self.name, tuple(steps))
+
+    def _message(self, plan: Plan, value: Mapping[str, Any], message_id: str) -> EmailMessage:
+        ids = plan.subject.get("identifiers", {})
+        who = ", ".join([*ids.get("email", []), *ids.get("customer_number", [])])
+        de = ", ".join(TYPE_WORDS[t][0] for t in value["types"])
+        en = ", ".join(TYPE_WORDS[t][1] for t in value["types"])
+        bureau_de = ("\nBitte berichtigen bzw. erledigen Sie die von uns gemeldeten Einträge "
+                     "entsprechend.\n" if value["credit_bureau"] else "")
+        bureau_en = ("\nPlease correct or settle the entries we reported accordingly.\n"
+                     if value["credit_bureau"] else "")
+        text = (
+            f"Sehr geehrte Damen und Herren,\n\n"
+            f"wir haben auf Antrag der betroffenen Person ({who}) folgende Maßnahme "
+            f"durchgeführt: {de}. Sie haben personenbezogene Daten dieser Person von uns "
+            f"erhalten ({', '.join(value['disclosed'])}). Nach Art. 19 DSGVO teilen wir Ihnen "
+            f"dies mit und bitten Sie, die Maßnahme in Ihren Systemen ebenfalls umzusetzen und "
+            f"uns dies unter Angabe der Referenz {value['reference']} zu bestätigen.\n"
+            f"{bureau_de}\n"
+            f"---\n\nDear Sir or Madam,\n\n"
+            f"at the request of the data subject ({who}) we carried out the following: {en}. "
+            f"You received personal data of this person from us. Under Art. 19 GDPR we "
+            f"inform you and ask you to do the same in your systems and to confirm it, quoting "
+            f"{value['reference']}.\n{bureau_en}")
+        message = EmailMessage()
+        message["From"] = self.sender
+        message["To"] = value["to"]
+        message["Subject"] = (f"Mitteilung nach Art. 19 DSGVO / Notice under Art. 19 GDPR "
+                              f"[{value['reference']}]")
+        message["Message-ID"] = message_id
+        message.set_content(text)
+        return message

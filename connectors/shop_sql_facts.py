@@ -1,0 +1,97 @@
+"""Facts about a subject that other connectors derive their subject from, read from the shop.
+
+Who received the subject's data (columns marked ``discloses_to``: carrier, bureau, payment
+provider), from which IP address the subject used the shop and when (``[[ip_windows]]``), and
+the subject's postal addresses (for the suppression list). Each is one query per table.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from connectors.base import Subject, json_safe
+from connectors.datamap_model import DataMap, TableMap
+from connectors.sql_paths import column, key_in, linked
+
+
+def _joined(datamap: DataMap, reflected: Mapping[str, sa.Table], table: TableMap,
+            subject: Subject) -> tuple[sa.FromClause, sa.ColumnElement[bool]]:
+    source = reflected[table.name]
+    if table.link:
+        joined, keys = linked(source, table.link, reflected, datamap.subject.key)
+    else:
+        joined, keys = source, [column(source, name) for name in datamap.subject.key]
+    return joined, key_in(keys, subject.keys)
+
+
+def disclosures(connection: Connection, datamap: DataMap, reflected: Mapping[str, sa.Table],
+                tables: tuple[TableMap, ...], subject: Subject) -> list[dict[str, Any]]:
+    """Each recipient named in the subject's rows: table, column, value, first and last date."""
+    found: list[dict[str, Any]] = []
+    if not subject.keys:
+        return found
+    for table in tables:
+        for mapped in (c for c in table.columns if c.discloses_to):
+            joined, where = _joined(datamap, reflected, table, subject)
+            source = reflected[table.name]
+            value = column(source, mapped.name)
+            dated = [column(source, table.document_date)] if table.document_date else []
+            query = (sa.select(value, *(sa.func.min(d) for d in dated),
+                               *(sa.func.max(d) for d in dated))
+                     .select_from(joined).where(where, value.is_not(None)).group_by(value)
+                     .order_by(value))
+            for row in connection.execute(query):
+                found.append({"table": table.name, "column": mapped.name,
+                              "value": json_safe(row[0]),
+                              "first": json_safe(row[1]) if dated else None,
+                              "last": json_safe(row[2]) if dated else None})
+    return found
+
+
+def ip_windows(connection: Connection, datamap: DataMap, reflected: Mapping[str, sa.Table],
+               owned: set[str], subject: Subject) -> list[tuple[str, str, str]]:
+    """``(ip, start, end)`` per recorded use (ISO times, as stored, widened by the margin)."""
+    windows: set[tuple[str, str, str]] = set()
+    if not subject.keys:
+        return []
+    for entry in datamap.ip_windows:
+        if entry.table not in owned:
+            continue
+        table = datamap.tables[entry.table]
+        joined, where = _joined(datamap, reflected, table, subject)
+        source = reflected[table.name]
+        ip, start = column(source, entry.ip), column(source, entry.start)
+        end = column(source, entry.end) if entry.end else start
+        margin = timedelta(minutes=entry.margin_minutes)
+        query = sa.select(ip, start, end).select_from(joined).where(where, ip.is_not(None))
+        for address, begin, finish in connection.execute(query):
+            if begin is None:
+                continue
+            begin, finish = _moment(begin) - margin, _moment(finish or begin) + margin
+            windows.add((str(address), begin.isoformat(), finish.isoformat()))
+    return sorted(windows)
+
+
+def postal_addresses(connection: Connection, datamap: DataMap,
+                     reflected: Mapping[str, sa.Table], owned: set[str],
+                     subject: Subject) -> list[tuple[str, str]]:
+    """``(street, postcode)`` of each address of the subject (the name_address identifier)."""
+    ident = datamap.identifier("name_address")
+    if ident is None or ident.columns is None or ident.table not in owned or not subject.keys:
+        return []
+    table = datamap.tables[ident.table]
+    joined, where = _joined(datamap, reflected, table, subject)
+    source = reflected[table.name]
+    street, postcode = column(source, ident.columns["street"]), column(
+        source, ident.columns["postcode"])
+    query = sa.select(street, postcode).select_from(joined).where(where).distinct()
+    return sorted({(str(s), str(p)) for s, p in connection.execute(query) if s and p})
+
+
+def _moment(value: Any) -> datetime:
+    return value if isinstance(value, datetime) else datetime.fromisoformat(str(value))

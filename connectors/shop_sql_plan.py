@@ -1,0 +1,224 @@
+"""Planning changes in a data-map-driven SQL database, field by field, without touching it.
+
+For an erasure every mapped column of the subject's rows gets its map action — unless a
+retention rule (the column's, else the table's) still runs for the row's document date, or a
+legal hold is active: then the field is *blocked* with its ``retained_until``. A table with
+``delete`` columns loses the whole row once none of its fields is blocked. Rows where the
+subject is only the recipient of someone else's order lose the recipient fields only.
+Restriction sets the map's flag column; rectification sets the named fields, except in a
+document under retention, where the correction is recorded beside it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import date, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from connectors.base import JsonValue, Subject, SubjectKey, json_safe
+from connectors.changes import ChangeRequest, PlannedChange, RetentionRule
+from connectors.datamap_model import ColumnMap, DataMap, TableMap
+from connectors.sql_paths import column, key_in, linked, matches_value
+
+ERASURE_NORM = "Art. 17 Abs. 1 DSGVO / GDPR"
+RESTRICTION_NORM = "Art. 18 DSGVO / GDPR"
+RECTIFICATION_NORM = "Art. 16 DSGVO / GDPR"
+DOCUMENT_NORM = "§146 Abs. 4 AO, §239 Abs. 3 HGB"
+KEY_CHUNK = 500
+"""Keys per ``IN`` list: one statement per chunk keeps every back end's parameter limit."""
+
+
+def chunks(items: Sequence[Any], size: int = KEY_CHUNK) -> Iterable[Sequence[Any]]:
+    """``items`` in slices of at most ``size``."""
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
+
+
+def as_date(value: Any) -> date | None:
+    """A document date column's value as a date (datetime, date or ISO text)."""
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value)[:10])
+
+
+class SqlPlanner:
+    """Computes the planned changes for one connector's tables in one read transaction."""
+
+    def __init__(self, datamap: DataMap, tables: Sequence[TableMap],
+                 reflected: Mapping[str, sa.Table]) -> None:
+        self.datamap = datamap
+        self.tables = tables
+        self.reflected = reflected
+
+    def plan(self, connection: Connection, subject: Subject,
+             request: ChangeRequest) -> list[PlannedChange]:
+        """Every change for the subject, in the order the steps must run (children first)."""
+        changes: list[PlannedChange] = []
+        for table in self._ordered():
+            if request.wants("erasure"):
+                changes += self._erase_own(connection, table, subject, request)
+                changes += self._erase_received(connection, table, subject, request)
+            if request.wants("rectification"):
+                changes += self._rectify(connection, table, subject, request)
+            if request.wants("restriction") or request.lift_restriction:
+                changes += self._restrict(table, subject, request)
+        return changes
+
+    def _ordered(self) -> list[TableMap]:
+        """Map tables with dependent tables before the tables they reference."""
+        names = [t.name for t in sa.sql.util.sort_tables(list(self.reflected.values()))]
+        order = {name: index for index, name in enumerate(reversed(names))}
+        return sorted(self.tables, key=lambda table: order.get(table.name, len(order)))
+
+    def _own_rows(self, connection: Connection, table: TableMap,
+                  keys: tuple[SubjectKey, ...]) -> list[tuple[tuple[Any, ...], date | None]]:
+        """Key values and document date of the table's rows that link to the subject."""
+        source = self.reflected[table.name]
+        if table.link:
+            joined, key_columns = linked(source, table.link, self.reflected,
+                                         self.datamap.subject.key)
+        elif table.name == self.datamap.subject.table:
+            joined, key_columns = source, [column(source, n) for n in self.datamap.subject.key]
+        else:
+            return []
+        return self._rows(connection, table, sa.select().select_from(joined)
+                          .where(key_in(key_columns, keys)))
+
+    def _rows(self, connection: Connection, table: TableMap,
+              query: sa.Select[Any]) -> list[tuple[tuple[Any, ...], date | None]]:
+        source = self.reflected[table.name]
+        selected = [column(source, name) for name in table.key]
+        if table.document_date:
+            selected.append(column(source, table.document_date))
+        query = query.add_columns(*selected).order_by(*selected[:len(table.key)])
+        width = len(table.key)
+        return [(tuple(json_safe(v) for v in row[:width]),
+                 as_date(row[width]) if table.document_date else None)
+                for row in connection.execute(query)]
+
+    def _erase_own(self, connection: Connection, table: TableMap, subject: Subject,
+                   request: ChangeRequest) -> list[PlannedChange]:
+        if not subject.keys:
+            return []
+        erasable = [c for c in table.columns if c.erasure != "keep"]
+        if not erasable:
+            return []
+        deletes_row = any(c.erasure == "delete" for c in erasable)
+        nullable = {c.name: self.reflected[table.name].c[c.name].nullable for c in erasable}
+        changes = []
+        for key, document in self._own_rows(connection, table, subject.keys):
+            changes += _row_changes(table, key, document, erasable, request,
+                                    deletes_row=deletes_row, nullable=nullable)
+        return changes
+
+    def _erase_received(self, connection: Connection, table: TableMap, subject: Subject,
+                        request: ChangeRequest) -> list[PlannedChange]:
+        """Recipient fields of other people's rows that were sent to the subject."""
+        recipient = table.recipient
+        ident = self.datamap.identifier(recipient.identifier) if recipient else None
+        values = subject.identifiers.get(recipient.identifier, ()) if recipient else ()
+        if recipient is None or ident is None or not values:
+            return []
+        source = self.reflected[table.name]
+        condition = matches_value(column(source, recipient.column), ident.normalise, values)
+        joined: sa.FromClause = source
+        if table.link and subject.keys:
+            joined, key_columns = linked(source, table.link, self.reflected,
+                                         self.datamap.subject.key, outer=True)
+            unlinked = sa.or_(*(c.is_(None) for c in key_columns))
+            condition = condition & (unlinked | sa.not_(key_in(key_columns, subject.keys)))
+        fields = [table.column(name) for name in recipient.fields]
+        erasable = [c for c in fields if c.erasure != "keep"]
+        changes = []
+        for key, document in self._rows(connection, table,
+                                        sa.select().select_from(joined).where(condition)):
+            changes += _row_changes(table, key, document, erasable, request, deletes_row=False,
+                                    nullable=dict.fromkeys((c.name for c in erasable), True),
+                                    reason="erasure_as_recipient")
+        return changes
+
+    def _rectify(self, connection: Connection, table: TableMap, subject: Subject,
+                 request: ChangeRequest) -> list[PlannedChange]:
+        wanted = {name.split(".", 1)[1]: value for name, value in request.corrections.items()
+                  if name.split(".", 1)[0] == table.name}
+        listed = {c.name for c in table.columns}
+        if not wanted or not subject.keys:
+            return []
+        changes = []
+        for key, document in self._own_rows(connection, table, subject.keys):
+            for name, value in sorted(wanted.items()):
+                if name not in listed:
+                    continue
+                mapped = table.column(name)
+                rule = request.rules.get(mapped.retention or table.retention or "")
+                if rule is not None and document is not None:
+                    changes.append(PlannedChange(
+                        table.name, key, (name,), "block", "rectification_recorded_beside",
+                        DOCUMENT_NORM, rule.until(document), value))
+                else:
+                    changes.append(PlannedChange(table.name, key, (name,), "set",
+                                                 "rectification", RECTIFICATION_NORM,
+                                                 value=value))
+        return changes
+
+    def _restrict(self, table: TableMap, subject: Subject,
+                  request: ChangeRequest) -> list[PlannedChange]:
+        flag = self.datamap.subject.restriction_flag
+        if table.name != self.datamap.subject.table or not flag:
+            return []
+        value = not request.lift_restriction
+        reason = "restriction" if value else "restriction_lifted"
+        return [PlannedChange(table.name, tuple(json_safe(v) for v in key), (flag,), "flag",
+                              reason, RESTRICTION_NORM, value=value) for key in subject.keys]
+
+
+def _row_changes(table: TableMap, key: tuple[JsonValue, ...], document: date | None,
+                 erasable: Sequence[ColumnMap], request: ChangeRequest, *, deletes_row: bool,
+                 nullable: Mapping[str, bool], reason: str = "erasure") -> list[PlannedChange]:
+    """The changes of one row: blocked fields by date, then the row or the other fields."""
+    blocked: dict[tuple[date | None, str, str], list[str]] = {}
+    free: list[ColumnMap] = []
+    for mapped in erasable:
+        hold = request.holds[0] if request.holds else None
+        rule = request.rules.get(mapped.retention or table.retention or "")
+        if hold is not None:
+            blocked.setdefault((None, f"hold:{hold.id}:{hold.kind}", hold.norm), []).append(
+                mapped.name)
+        elif rule is not None and _until(rule, document, request.today) >= request.today:
+            until = _until(rule, document, request.today)
+            blocked.setdefault((until, rule.name, rule.norm), []).append(mapped.name)
+        else:
+            free.append(mapped)
+    if deletes_row and not blocked:
+        return [PlannedChange(table.name, key, (), "delete", reason, ERASURE_NORM)]
+    then = {c.name: c.erasure for c in erasable}
+    changes = [PlannedChange(table.name, key, tuple(fields), "block", why, norm, until,
+                             {name: then[name] for name in fields})
+               for (until, why, norm), fields in blocked.items()]
+    nulls = [c.name for c in free if c.erasure == "null"
+             or (c.erasure == "delete" and nullable.get(c.name, False))]
+    kept = [c.name for c in free if c.erasure == "delete" and not nullable.get(c.name, False)]
+    anonymised = [c.name for c in free if c.erasure == "anonymise"]
+    if kept:  # NOT NULL parts of a row that must stay: blocked with the row's latest date
+        latest = max((u for u, _, _ in blocked if u is not None), default=None)
+        changes.append(PlannedChange(table.name, key, tuple(kept), "block", "row_retained",
+                                     ERASURE_NORM, latest, dict.fromkeys(kept, "delete")))
+    if nulls:
+        changes.append(PlannedChange(table.name, key, tuple(nulls), "null", reason,
+                                     ERASURE_NORM))
+    if anonymised:
+        changes.append(PlannedChange(table.name, key, tuple(anonymised), "anonymise", reason,
+                                     ERASURE_NORM))
+    return changes
+
+
+def _until(rule: RetentionRule, document: date | None, today: date) -> date:
+    """The end of the rule's period; a row without a document date starts it today."""
+    return rule.until(document or today)

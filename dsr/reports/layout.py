@@ -1,0 +1,180 @@
+"""The report's look: fonts, paragraph and table styles, and the building blocks (cells,
+headings, page-wide tables whose header repeats after a page break)."""
+
+from __future__ import annotations
+
+import io
+import threading
+from collections.abc import Mapping, Sequence
+from importlib import resources
+from typing import Any
+from xml.sax.saxutils import escape
+
+from reportlab.lib.colors import HexColor, white
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.pdfmetrics import stringWidth
+from reportlab.pdfbase.ttfonts import TTFont
+from reportlab.platypus.flowables import CondPageBreak, Flowable
+from reportlab.platypus.paragraph import Paragraph
+from reportlab.platypus.tables import Table, TableStyle
+
+Row = Sequence[Any]
+FONT, FONT_BOLD = "DejaVuSans", "DejaVuSans-Bold"
+PAGE_WIDTH, PAGE_HEIGHT = A4
+MARGIN_X, MARGIN_TOP, MARGIN_BOTTOM = 20 * mm, 22 * mm, 20 * mm
+FRAME_WIDTH = PAGE_WIDTH - 2 * MARGIN_X
+CELL_SIZE, CELL_PAD = 8.5, 4.0
+EMPTY = "—"
+INK, MUTED, RULE = HexColor("#1f2933"), HexColor("#616e7c"), HexColor("#9aa5b1")
+HEAD_BG, ZEBRA = HexColor("#334e68"), HexColor("#eef2f6")
+
+_font_lock = threading.Lock()
+
+
+def register_fonts() -> None:
+    """Register the shipped DejaVu Sans fonts with reportlab (once per process)."""
+    with _font_lock:
+        if FONT_BOLD in pdfmetrics.getRegisteredFontNames():
+            return
+        font_dir = resources.files("dsr") / "fonts"
+        for name, filename in ((FONT, "DejaVuSans.ttf"), (FONT_BOLD, "DejaVuSans-Bold.ttf")):
+            data = (font_dir / filename).read_bytes()
+            pdfmetrics.registerFont(TTFont(name, io.BytesIO(data)))
+        pdfmetrics.registerFontFamily(
+            FONT, normal=FONT, bold=FONT_BOLD, italic=FONT, boldItalic=FONT_BOLD
+        )
+
+
+def _style(name: str, size: float, bold: bool = False, **kw: Any) -> ParagraphStyle:
+    """A paragraph style in the report font."""
+    kw.setdefault("textColor", INK)
+    kw.setdefault("leading", size * 1.25)
+    return ParagraphStyle(name, fontName=FONT_BOLD if bold else FONT, fontSize=size, **kw)
+
+
+S: Mapping[str, ParagraphStyle] = {
+    "title": _style("title", 18, True, spaceAfter=10),
+    "h1": _style("h1", 14, True, spaceBefore=6, spaceAfter=8),
+    "h2": _style("h2", 11, True, spaceBefore=12, spaceAfter=4),
+    "h3": _style("h3", 9.5, True, spaceBefore=8, spaceAfter=1),
+    "body": _style("body", 9.5, spaceBefore=4, spaceAfter=6, leading=13),
+    "letter": _style("letter", 10, spaceAfter=8, leading=14),
+    "address": _style("address", 10, leading=13),
+    "meta": _style("meta", 8, textColor=MUTED, spaceAfter=3),
+    "bullet": _style("bullet", 9.5, leftIndent=12, bulletIndent=2, bulletFontName=FONT,
+                     spaceAfter=2, leading=13),
+    "toc": _style("toc", 10, leading=17),
+    "cell": _style("cell", CELL_SIZE),
+    "label": _style("label", CELL_SIZE, True),
+    "th": _style("th", CELL_SIZE, True, textColor=white),
+}
+_BASE = [
+    ("VALIGN", (0, 0), (-1, -1), "TOP"), ("BOX", (0, 0), (-1, -1), 0.4, RULE),
+    ("LEFTPADDING", (0, 0), (-1, -1), CELL_PAD), ("RIGHTPADDING", (0, 0), (-1, -1), CELL_PAD),
+    ("TOPPADDING", (0, 0), (-1, -1), 2.5), ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
+    ("FONTNAME", (0, 0), (-1, -1), FONT), ("FONTSIZE", (0, 0), (-1, -1), CELL_SIZE),
+    ("LEADING", (0, 0), (-1, -1), CELL_SIZE * 1.25), ("TEXTCOLOR", (0, 0), (-1, -1), INK),
+]
+_ZEBRA_BODY = ("ROWBACKGROUNDS", (0, 1), (-1, -1), [white, ZEBRA])
+GRID_STYLE = TableStyle([*_BASE, ("BACKGROUND", (0, 0), (-1, 0), HEAD_BG), _ZEBRA_BODY])
+RECORD_STYLE = TableStyle(
+    [*_BASE, ("SPAN", (0, 0), (-1, 0)), ("BACKGROUND", (0, 0), (-1, 0), MUTED), _ZEBRA_BODY]
+)
+KEY_VALUE_STYLE = TableStyle([*_BASE, ("ROWBACKGROUNDS", (0, 0), (-1, -1), [ZEBRA, white])])
+
+
+def markup(value: Any) -> str:
+    """Escape a value for Paragraph markup, keeping line breaks; ``None`` becomes a dash."""
+    if value is None or value == "":
+        return EMPTY
+    return escape(str(value)).replace("\r\n", "\n").replace("\n", "<br/>")
+
+
+def lines(*values: Any) -> str:
+    """Escaped non-empty values joined by line breaks."""
+    return "<br/>".join(markup(v) for v in values if v) or EMPTY
+
+
+def cell(value: Any, style: str = "cell") -> Paragraph:
+    """A word-wrapped, escaped table cell."""
+    return Paragraph(markup(value), S[style])
+
+
+def para(text: str, style: str = "body") -> Paragraph:
+    """A paragraph of plain text (escaped here)."""
+    return Paragraph(markup(text), S[style])
+
+
+def bullets(items: Sequence[Any]) -> list[Flowable]:
+    """One bullet paragraph per item."""
+    return [Paragraph(markup(i), S["bullet"], bulletText="•") for i in items]
+
+
+def heading(text: Any, style: str, room: float = 35 * mm) -> list[Flowable]:
+    """A heading that moves to the next page unless ``room`` is left below it."""
+    return [CondPageBreak(room), Paragraph(markup(text), S[style])]
+
+
+def _text_width(text: str, font: str) -> tuple[float, float]:
+    """Natural one-line width and longest-word width of ``text`` at cell size."""
+    natural = max((stringWidth(line, font, CELL_SIZE) for line in text.splitlines()), default=0.0)
+    longest = max((stringWidth(word, font, CELL_SIZE) for word in text.split()), default=0.0)
+    return natural, longest
+
+
+def column_widths(header: Sequence[str], rows: Sequence[Row]) -> list[float]:
+    """Auto layout like HTML tables: fit the page width, wrap the longest columns first."""
+    sample, pad = rows[:: max(1, len(rows) // 200)], 2 * CELL_PAD + 1
+    mins, nats = [], []
+    for i, label in enumerate(header):
+        nat, low = _text_width(label, FONT_BOLD)
+        for row in sample:
+            if i < len(row) and row[i] is not None:
+                n, w = _text_width(str(row[i]), FONT)
+                nat, low = max(nat, n), max(low, w)
+        mins.append(min(low, FRAME_WIDTH * 0.3) + pad)
+        nats.append(min(nat, FRAME_WIDTH) + pad)
+    if sum(nats) <= FRAME_WIDTH:  # everything fits on one line: stretch to the page width
+        return [n * FRAME_WIDTH / sum(nats) for n in nats]
+    # Columns narrower than a fair share keep their natural width; the others share the rest.
+    widths, left, wrap = list(nats), FRAME_WIDTH, sorted(range(len(nats)), key=nats.__getitem__)
+    while wrap and nats[wrap[0]] <= left / len(wrap):
+        left -= nats[wrap.pop(0)]
+    low, flex = sum(mins[i] for i in wrap), sum(nats[i] - mins[i] for i in wrap)
+    for i in wrap:
+        extra = 0.0 if low >= left or not flex else (left - low) * (nats[i] - mins[i]) / flex
+        widths[i] = mins[i] * min(1.0, left / low) + extra
+    return widths
+
+
+def _fitting_cell(value: Any, room: float) -> Any:
+    """A plain string when the value fits its column on one line (fast to lay out, which
+    matters for 5,000-row tables), else a word-wrapped Paragraph."""
+    text = EMPTY if value is None or value == "" else str(value)
+    if "\n" not in text and "\r" not in text and stringWidth(text, FONT, CELL_SIZE) <= room:
+        return text
+    return cell(value)
+
+
+def grid(header: Sequence[str], rows: Sequence[Row]) -> Table:
+    """A zebra-striped, page-wide table whose header row repeats after page breaks."""
+    n = len(header)
+    widths = column_widths(header, rows)
+    rooms = [w - 2 * CELL_PAD - 0.5 for w in widths]
+    data: list[list[Any]] = [[cell(h, "th") for h in header]]
+    data += [[_fitting_cell(v, rooms[i]) for i, v in enumerate((list(row) + [None] * n)[:n])]
+             for row in rows]
+    table = Table(data, colWidths=widths, repeatRows=1)
+    table.setStyle(GRID_STYLE)
+    return table
+
+
+def key_values(pairs: Sequence[tuple[str, str]], split: float = 0.3) -> Table:
+    """A two-column table of bold labels and (already marked-up) values."""
+    rows = [[Paragraph(escape(k), S["label"]), Paragraph(v, S["cell"])] for k, v in pairs]
+    table = Table(rows, colWidths=[FRAME_WIDTH * split, FRAME_WIDTH * (1 - split)])
+    table.setStyle(KEY_VALUE_STYLE)
+    return table

@@ -1,0 +1,101 @@
+"""The changes part of a request's page: the stored plans per system (what will be deleted,
+anonymised, blocked until when and why), their receipts, the notices to recipients with their
+confirmation, and the coordinator's corrections for a rectification."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, abort, current_app, flash, g, redirect, request, url_for
+from sqlalchemy import select
+
+from dsr.app import db_session
+from dsr.models import ChangeReceipt, RecipientNotice, Request
+from dsr.services import changes
+from dsr.web.auth import actor, require_role
+from dsr.web.i18n import t
+
+bp = Blueprint("changes", __name__, url_prefix="/queue")
+
+
+def _services() -> Any:
+    return current_app.extensions["dsr"]
+
+
+def _target_label(connector: Any, target: str, lang: str) -> str:
+    datamap = getattr(connector, "datamap", None)
+    if datamap is not None and target in datamap.tables:
+        return str(datamap.tables[target].label.get(lang, target))
+    return target
+
+
+def _field_labels(connector: Any, target: str, names: list[str], lang: str) -> list[str]:
+    datamap = getattr(connector, "datamap", None)
+    if datamap is None or target not in datamap.tables:
+        return names
+    table = datamap.tables[target]
+    listed = {c.name: c.label.get(lang, c.name) for c in table.columns}
+    return [str(listed.get(name, name)) for name in names]
+
+
+@bp.app_context_processor
+def _review_helpers() -> dict[str, Any]:
+    return {"change_review": change_review}
+
+
+def change_review(request_id: int) -> dict[str, Any]:
+    """The plans (newest per system), their receipts and the recipients' notices of a request."""
+    session = db_session()
+    services = _services()
+    lang = g.get("lang", "de")
+    plans = []
+    for plan in changes.current_plans(session, request_id):
+        connector = services.connectors.get(plan.connector)
+        receipt = session.scalars(select(ChangeReceipt).where(
+            ChangeReceipt.plan_id == plan.id)).first()
+        label = services.config.connectors.get(plan.connector, {}).get("label", {})
+        plans.append({
+            "connector": plan.connector, "label": label.get(lang, plan.connector),
+            "status": plan.status,
+            "rows": [{**row, "target_label": _target_label(connector, row["target"], lang),
+                      "field_labels": _field_labels(connector, row["target"], row["fields"], lang)}
+                     for row in plan.summary],
+            "receipt": receipt})
+    notices = list(session.scalars(select(RecipientNotice).where(
+        RecipientNotice.request_id == request_id).order_by(RecipientNotice.id)))
+    req = session.get(Request, request_id)
+    return {"plans": plans, "notices": notices,
+            "corrections": changes.corrections_of(req) if req is not None else {},
+            "recipients": services.register.get("recipients", {})}
+
+
+@bp.post("/notices/<int:notice_id>/confirm")
+@require_role("staff", "coordinator")
+def confirm(notice_id: int) -> Any:
+    notice = db_session().get(RecipientNotice, notice_id)
+    if notice is None:
+        abort(404)
+    changes.confirm_notice(db_session(), notice, actor=actor())
+    flash(t("ch_confirmed"), "ok")
+    return redirect(url_for("queue.detail", request_id=notice.request_id))
+
+
+@bp.post("/requests/<int:request_id>/corrections")
+@require_role("coordinator")
+def corrections(request_id: int) -> Any:
+    req = db_session().get(Request, request_id)
+    if req is None:
+        abort(404)
+    known = {f"{table.name}.{column.name}" for connector in _services().connectors.values()
+             for table in getattr(connector, "tables", ()) for column in table.columns
+             if column.erasure != "keep"}
+    try:
+        found = changes.parse_corrections(request.form.get("corrections", ""), known)
+        changes.record_corrections(db_session(), req, found, actor=actor())
+    except changes.ChangeInputError as exc:
+        db_session().rollback()
+        flash(f"{t('ch_corrections')}: {exc}", "error")
+    else:
+        flash(t("ch_corrections_saved"), "ok")
+    return redirect(url_for("queue.detail", request_id=request_id))
+

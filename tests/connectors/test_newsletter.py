@@ -1,0 +1,103 @@
+"""The newsletter connector: objection and withdrawal end each channel at once, the suppression
+list gets keyed hashes of the normalised addresses, the double-opt-in proof stays."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+
+from connectors.base import ConnectorConfigError, Identity, Subject, build_connector
+from connectors.changes import ChangeRequest
+from connectors.newsletter import NewsletterConnector
+from connectors.shop_sql import ShopSqlConnector
+from dsr.config import DEMO_DIR
+from tests.support.shops import demo_rules
+
+MAP = str(DEMO_DIR / "datamap.toml")
+KEY = "k" * 32
+
+
+@pytest.fixture
+def shop_url(tmp_path: Path, demo_shop: dict[str, Any]) -> str:
+    shutil.copy(demo_shop["url"].removeprefix("sqlite:///"), tmp_path / "shop.sqlite")
+    return f"sqlite:///{tmp_path / 'shop.sqlite'}"
+
+
+@pytest.fixture
+def pair(shop_url: str) -> Iterator[tuple[ShopSqlConnector, NewsletterConnector]]:
+    shop = build_connector("shop", {"kind": "shop_sql", "url": shop_url, "datamap": MAP})
+    newsletter = build_connector("newsletter", {"kind": "newsletter", "url": shop_url,
+                                                "datamap": MAP, "subject_from": "shop",
+                                                "suppression_key": KEY})
+    assert isinstance(shop, ShopSqlConnector) and isinstance(newsletter, NewsletterConnector)
+    yield shop, newsletter
+    shop.close()
+    newsletter.close()
+
+
+def subject(pair: tuple[ShopSqlConnector, NewsletterConnector], email: str) -> Subject:
+    shop, newsletter = pair
+    found = shop.discover(Identity(email=email))
+    return newsletter.derive_subject(shop, Subject.from_matches(found.matches))
+
+
+def running(url: str, table: str, end: str, customer: int) -> list[tuple[Any, ...]]:
+    engine = sa.create_engine(url)
+    with engine.connect() as connection:
+        found = list(connection.execute(sa.text(
+            f"SELECT id FROM {table} WHERE customer_id = :c AND {end} IS NULL"), {"c": customer}))
+    engine.dispose()
+    return found
+
+
+def test_hashes_are_keyed_and_normalised(pair: Any) -> None:
+    _, newsletter = pair
+    assert newsletter.suppression_hashes(email=" Max@Example.ORG ") == \
+        newsletter.suppression_hashes(email="max@example.org")
+    assert newsletter.suppression_hashes(street="Hauptstraße 5", postcode="80331") == \
+        newsletter.suppression_hashes(street="Hauptstr. 5", postcode=" 80331")
+    [(kind, digest)] = newsletter.suppression_hashes(email="max@example.org")
+    assert kind == "email" and len(digest) == 64 and "max" not in digest
+    other = NewsletterConnector.from_settings("newsletter", {
+        "kind": "newsletter", "url": "sqlite://", "datamap": MAP, "subject_from": "shop",
+        "suppression_key": "z" * 32})
+    assert other.suppression_hashes(email="max@example.org")[0][1] != digest
+
+
+def test_objection_stops_every_channel_and_keeps_the_proof(pair: Any, shop_url: str) -> None:
+    _, newsletter = pair
+    who = subject(pair, "juergen.weiss@example.org")
+    (customer,) = who.keys[0]
+    assert running(shop_url, "newsletter_subscriptions", "unsubscribed_at", customer)
+    plan = newsletter.plan(who, ChangeRequest("DSR-N", ("objection",), date.today(),
+                                              demo_rules()))
+    suppress = [c for c in plan.changes if c.action == "suppress"]
+    assert {c.target for c in suppress} == {"newsletter", "existing_customer_email", "postal"}
+    assert {c.value["kind"] for c in suppress} == {"email", "postal"}
+    assert not [c for c in plan.changes if c.action in ("delete", "null", "block")]
+    receipt = newsletter.execute(plan)
+    assert receipt.verified
+    assert not running(shop_url, "newsletter_subscriptions", "unsubscribed_at", customer)
+    engine = sa.create_engine(shop_url)
+    with engine.connect() as connection:
+        proof = connection.execute(sa.text(
+            "SELECT email, confirmed_at, confirm_ip FROM newsletter_subscriptions "
+            "WHERE customer_id = :c"), {"c": customer}).all()
+        kinds = connection.execute(sa.text(
+            "SELECT kind FROM consents WHERE customer_id = :c AND withdrawn_at IS NULL"),
+            {"c": customer}).scalars().all()
+    engine.dispose()
+    assert proof and all(row[0] and row[1] for row in proof)  # the double opt-in, kept
+    assert "newsletter" not in kinds and "postal_advertising" not in kinds
+
+
+def test_a_suppression_key_is_required() -> None:
+    with pytest.raises(ConnectorConfigError, match="suppression_key"):
+        build_connector("newsletter", {"kind": "newsletter", "url": "sqlite://",
+                                       "datamap": MAP, "subject_from": "shop"})

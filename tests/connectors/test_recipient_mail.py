@@ -1,0 +1,73 @@
+"""Recipient e-mail: one Art. 19 notice per recipient that actually received the subject's
+data, the reference in the subject, sent once even when the step runs again."""
+
+from __future__ import annotations
+
+from datetime import date
+from email.message import EmailMessage
+
+import pytest
+
+from connectors.base import ConnectorConfigError, Subject, build_connector
+from connectors.changes import ChangeRequest, MemoryStepLog
+from connectors.recipient_mail import RecipientMailConnector
+
+ENDPOINTS = {"dhl": {"email": "datenschutz@dhl.example.org", "values": ["DHL"]},
+             "ups": {"email": "datenschutz@ups.example.org", "values": ["UPS"]},
+             "schufa": {"email": "datenschutz@schufa.example.org",
+                        "values": ["SCHUFA Holding AG"], "credit_bureau": True}}
+
+
+class Outbox:
+    def __init__(self) -> None:
+        self.sent: list[EmailMessage] = []
+
+    def send(self, message: EmailMessage) -> None:
+        self.sent.append(message)
+
+
+def connector() -> RecipientMailConnector:
+    built = build_connector("recipients", {"kind": "recipient_mail", "subject_from": "shop",
+                                           "endpoints": ENDPOINTS})
+    assert isinstance(built, RecipientMailConnector)
+    return built
+
+
+WHO = Subject(((1,),), {"email": ("a@example.org",), "customer_number": ("K-1",),
+                        "disclosed_to": ("DHL", "SCHUFA Holding AG", "PayPal")})
+
+
+def test_only_actual_recipients_are_told_and_only_for_art_19_types() -> None:
+    recipients = connector()
+    plan = recipients.plan(WHO, ChangeRequest("DSR-R1", ("erasure", "objection"), date.today(),
+                                              recipient_names={"dhl": "DHL Paket GmbH"}))
+    assert [(c.target, c.action, c.reason) for c in plan.changes] == [
+        ("dhl", "notify", "erasure"), ("schufa", "notify", "erasure")]
+    assert not recipients.plan(WHO, ChangeRequest("DSR-R2", ("objection",), date.today())).changes
+
+
+def test_each_notice_goes_once_with_the_reference() -> None:
+    recipients, outbox = connector(), Outbox()
+    recipients.use_mailer(outbox, "datenschutz@pso.example.org")
+    plan = recipients.plan(WHO, ChangeRequest("DSR-R3", ("rectification",), date.today()))
+    log = MemoryStepLog()
+    receipt = recipients.execute(plan, log)
+    assert [str(m["To"]) for m in outbox.sent] == ["datenschutz@dhl.example.org",
+                                                   "datenschutz@schufa.example.org"]
+    assert all("[DSR-R3]" in str(m["Subject"]) for m in outbox.sent)
+    assert "berichtigen bzw. erledigen" in outbox.sent[1].get_content()
+    assert "a@example.org" in outbox.sent[0].get_content()
+    again = recipients.execute(plan, log)
+    assert len(outbox.sent) == 2 and all(s["done_before"] for s in again.steps)
+    assert [s["notice"]["message_id"] for s in receipt.steps] == [
+        "<DSR-R3.dhl.art19@pso.example.org>", "<DSR-R3.schufa.art19@pso.example.org>"]
+
+
+def test_without_a_mailer_nothing_is_sent_and_the_error_is_clear() -> None:
+    recipients = connector()
+    plan = recipients.plan(WHO, ChangeRequest("DSR-R4", ("erasure",), date.today()))
+    with pytest.raises(ConnectorConfigError, match="no mailer"):
+        recipients.execute(plan)
+    with pytest.raises(ConnectorConfigError, match="endpoints.dhl.email"):
+        build_connector("r", {"kind": "recipient_mail", "subject_from": "shop",
+                              "endpoints": {"dhl": {"email": "nope"}}})

@@ -1,0 +1,225 @@
+"""The shop connector plans and executes changes on the demo shop, on SQLite, PostgreSQL and
+MariaDB: field-level retention with blocked-until dates, legal holds, the recipient's fields in
+someone else's order, restriction, rectification; set-based statements, one transaction per
+step; a re-run and a crash between a step's commit and its record change nothing twice."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+
+from connectors.base import ChangingConnector, Identity, Subject, build_connector
+from connectors.changes import ChangeRequest, LegalHold, MemoryStepLog, Plan
+from connectors.shop_sql import ShopSqlConnector
+from dsr.config import DEMO_DIR
+from tests.support.shops import BACKENDS, demo_rules, find_everywhere, fresh_shop
+
+SAMPLE = "juergen.weiss@example.org"
+
+
+@pytest.fixture(params=BACKENDS)
+def shop(request: pytest.FixtureRequest, tmp_path: Path,
+         demo_shop: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    yield from fresh_shop(request, request.param, tmp_path, demo_shop)
+
+
+@pytest.fixture
+def connector(shop: dict[str, Any]) -> Iterator[ShopSqlConnector]:
+    built = build_connector("shop", {"kind": "shop_sql", "url": shop["url"],
+                                     "datamap": str(DEMO_DIR / "datamap.toml")})
+    assert isinstance(built, ShopSqlConnector)
+    yield built
+    built.close()
+
+
+def subject_of(connector: ShopSqlConnector, email: str) -> Subject:
+    found = connector.discover(Identity(email=email))
+    assert len(found.matches) == 1
+    return Subject.from_matches(found.matches)
+
+
+def wants(*types: str, **extra: Any) -> ChangeRequest:
+    return ChangeRequest("DSR-TEST", types, date.today(), demo_rules(), **extra)
+
+
+def rows(url: str, sql: str, **params: Any) -> list[tuple[Any, ...]]:
+    engine = sa.create_engine(url)
+    with engine.connect() as connection:
+        found = [tuple(row) for row in connection.execute(sa.text(sql), params)]
+    engine.dispose()
+    return found
+
+
+class FailAfterCommit(MemoryStepLog):
+    """Dies right after the shop committed step ``at``, before the step is recorded."""
+
+    def __init__(self, at: int) -> None:
+        super().__init__()
+        self.at = at
+
+    def mark_done(self, index: int, touched: int) -> None:
+        if index == self.at:
+            raise RuntimeError("worker killed between the shop's commit and the record")
+        super().mark_done(index, touched)
+
+
+def test_shop_connector_is_a_changing_connector(connector: ShopSqlConnector) -> None:
+    assert isinstance(connector, ChangingConnector)
+
+
+def test_erasure_keeps_exactly_the_retained_invoice_fields(
+        connector: ShopSqlConnector, shop: dict[str, Any]) -> None:
+    subject = subject_of(connector, SAMPLE)
+    today = date.today()
+    plan = connector.plan(subject, wants("erasure"))
+    (cid,) = subject.keys[0]
+    invoices = rows(shop["url"], "SELECT i.id, i.issued_on FROM invoices i JOIN orders o "
+                    "ON o.id = i.order_id WHERE o.customer_id = :c", c=cid)
+    by_id = {row[0]: date.fromisoformat(str(row[1])[:10]) for row in invoices}
+    blocked = {c.key[0]: c for c in plan.changes if c.target == "invoices" and c.action == "block"}
+    inside = {i for i, issued in by_id.items() if date(issued.year + 8, 12, 31) >= today}
+    assert inside and set(by_id) - inside, "the showcase customer has invoices on both sides"
+    assert set(blocked) == inside
+    for invoice_id, change in blocked.items():
+        assert change.retained_until == date(by_id[invoice_id].year + 8, 12, 31)
+        assert "billing_name" in change.fields and "sent_to_email" not in change.fields
+        assert "§147" in change.norm
+    nulled = {c.key[0] for c in plan.changes if c.target == "invoices" and c.action == "null"
+              and "billing_name" in c.fields}
+    assert nulled == set(by_id) - inside  # outside the period: erased now
+
+    receipt = connector.execute(plan)
+    assert receipt.verified and not receipt.remaining
+    assert {r["key"][0] for r in receipt.retained if r["target"] == "invoices"} == inside
+    # A fresh look finds nothing of him but the blocked fields.
+    allowed = {(c.target, tuple(c.key), f) for c in plan.changes if c.action == "block"
+               for f in c.fields}
+    own_tables = {t.name for t in connector.tables}
+    hits = [hit for hit in find_everywhere(shop["url"], [SAMPLE, "089 99998112", "Jürgen Weiß"])
+            if hit[0] in own_tables]
+    assert hits, "the retained invoice fields still name him"
+    assert all(hit in allowed for hit in hits), [h for h in hits if h not in allowed]
+    assert not connector.discover(Identity(email=SAMPLE, customer_number="K-100001")).found
+    assert rows(shop["url"], "SELECT count(*) FROM sessions WHERE customer_id = :c", c=cid) == [(0,)]
+
+
+def test_a_rerun_and_a_crash_after_a_commit_change_nothing_twice(
+        connector: ShopSqlConnector, shop: dict[str, Any]) -> None:
+    plan = connector.plan(subject_of(connector, SAMPLE), wants("erasure"))
+    steps = plan.steps()
+    crash_at = next(i for i, (target, _) in enumerate(steps) if target == "customers")
+    log = FailAfterCommit(crash_at)
+    with pytest.raises(RuntimeError):
+        connector.execute(plan, log)
+    assert crash_at not in log.done and all(i in log.done for i in range(crash_at))
+    log.at = -1
+    receipt = connector.execute(plan, log)  # the re-run after the crash
+    assert receipt.verified
+    by_target = {step["target"]: step for step in receipt.steps}
+    assert by_target["customers"]["touched"] == 0 and not by_target["customers"]["done_before"]
+    assert all(step["done_before"] for step in receipt.steps[:crash_at])
+    again = connector.execute(plan)  # a second run from scratch: nothing left to change
+    assert again.verified and all(step["touched"] == 0 for step in again.steps)
+
+
+def test_erasure_is_set_based_one_transaction_per_step(shop: dict[str, Any]) -> None:
+    # Changes go through their own engine (write credentials); reads through the other.
+    connector = build_connector("shop", {"kind": "shop_sql", "url": shop["url"],
+                                         "write_url": shop["url"],
+                                         "datamap": str(DEMO_DIR / "datamap.toml")})
+    assert isinstance(connector, ShopSqlConnector)
+    assert connector.write_engine is not connector.engine
+    plan = connector.plan(subject_of(connector, SAMPLE), wants("erasure"))
+    seen: list[str] = []
+    commits: list[int] = []
+
+    def statement(conn: Any, cursor: Any, sql: str, *args: Any) -> None:
+        seen.append(sql.split(None, 1)[0].upper())
+
+    sa.event.listen(connector.write_engine, "before_cursor_execute", statement)
+    sa.event.listen(connector.write_engine, "commit", lambda conn: commits.append(1))
+    executor_steps = [s for s in plan.steps()
+                      if any(c.action in ("delete", "null", "anonymise") for c in s[1])]
+    connector.execute(plan)
+    writes = [s for s in seen if s in ("UPDATE", "DELETE")]
+    # One commit per step that changes something, never one per row.
+    assert len(commits) == len(executor_steps)
+    rows_changed = sum(1 for c in plan.changes if c.action in ("delete", "null", "anonymise"))
+    assert len(writes) < rows_changed / 2
+    assert len(writes) <= 2 * len(executor_steps)
+    print(f"erasure of the showcase customer: {len(plan.changes)} planned changes, "
+          f"{len(executor_steps)} steps, {len(writes)} UPDATE/DELETE statements, "
+          f"{len(commits)} commits")
+    connector.close()
+
+
+def test_a_legal_hold_suspends_erasure(connector: ShopSqlConnector, shop: dict[str, Any]) -> None:
+    email = shop["summary"].collection_customer_email
+    plan = connector.plan(subject_of(connector, email), wants(
+        "erasure", holds=(LegalHold(7, "collection"),)))
+    assert plan.changes and {c.action for c in plan.changes} == {"block"}
+    assert all(c.retained_until is None and c.reason == "hold:7:collection"
+               for c in plan.changes)
+    receipt = connector.execute(plan)
+    assert receipt.verified and all(step["touched"] == 0 for step in receipt.steps)
+    assert connector.discover(Identity(email=email)).found
+
+
+def test_the_recipient_of_an_order_loses_only_her_fields(
+        connector: ShopSqlConnector, shop: dict[str, Any]) -> None:
+    email = shop["summary"].recipient_customer_email
+    plan = connector.plan(subject_of(connector, email), wants("erasure"))
+    received = [c for c in plan.changes if c.reason == "erasure_as_recipient"]
+    assert received and {c.target for c in received} == {"orders"}
+    recipient_fields = {"recipient_name", "recipient_company", "recipient_street",
+                        "recipient_postcode", "recipient_city", "recipient_country",
+                        "recipient_email", "recipient_phone"}
+    assert all(set(c.fields) <= recipient_fields for c in received)
+    (order_id,) = received[0].key
+    before = rows(shop["url"], "SELECT customer_id, order_no, total_cents, customer_note "
+                  "FROM orders WHERE id = :o", o=order_id)
+    connector.execute(plan)
+    after = rows(shop["url"], "SELECT customer_id, order_no, total_cents, customer_note, "
+                 "recipient_email FROM orders WHERE id = :o", o=order_id)
+    assert after[0][:4] == before[0] and after[0][4] is None
+
+
+def test_restriction_sets_the_flag_and_lifting_clears_it(
+        connector: ShopSqlConnector, shop: dict[str, Any]) -> None:
+    subject = subject_of(connector, SAMPLE)
+    plan = connector.plan(subject, wants("restriction"))
+    assert [(c.action, c.fields, c.value) for c in plan.changes] == [
+        ("flag", ("processing_restricted",), True)]
+    assert connector.execute(plan).verified
+    flag = "SELECT processing_restricted FROM customers WHERE email = :e"
+    assert bool(rows(shop["url"], flag, e=SAMPLE)[0][0]) is True
+    lift = connector.plan(subject, wants(lift_restriction=True))
+    assert connector.execute(lift).verified
+    assert bool(rows(shop["url"], flag, e=SAMPLE)[0][0]) is False
+
+
+def test_rectification_changes_fields_but_never_an_issued_invoice(
+        connector: ShopSqlConnector, shop: dict[str, Any]) -> None:
+    subject = subject_of(connector, SAMPLE)
+    plan = connector.plan(subject, wants("rectification", corrections={
+        "customers.last_name": "Weiss", "invoices.billing_name": "Jürgen Weiss"}))
+    sets = [c for c in plan.changes if c.action == "set"]
+    beside = [c for c in plan.changes if c.reason == "rectification_recorded_beside"]
+    assert [(c.target, c.fields, c.value) for c in sets] == [
+        ("customers", ("last_name",), "Weiss")]
+    assert beside and all(c.action == "block" and c.value == "Jürgen Weiss" for c in beside)
+    before = rows(shop["url"], "SELECT id, billing_name FROM invoices ORDER BY id")
+    assert connector.execute(plan).verified
+    assert rows(shop["url"], "SELECT last_name FROM customers WHERE email = :e",
+                e=SAMPLE) == [("Weiss",)]
+    assert rows(shop["url"], "SELECT id, billing_name FROM invoices ORDER BY id") == before
+
+
+def test_plans_round_trip_through_json(connector: ShopSqlConnector) -> None:
+    plan = connector.plan(subject_of(connector, SAMPLE), wants("erasure"))
+    assert Plan.from_json(plan.to_json()) == plan

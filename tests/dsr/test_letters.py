@@ -1,0 +1,71 @@
+"""The DIN 5008 letter renderer: geometry of form B, German and English, long letters, and
+addresses that would not fit the window refused with a clear message."""
+
+from __future__ import annotations
+
+import io
+from datetime import date
+
+import pytest
+from pypdf import PdfReader
+
+from dsr.letters import Letter, LetterError, render_letter
+from dsr.letters import din5008 as d
+from dsr.letters.compose import address_lines, render_template_letter, sender_from_register
+
+MM = 72 / 25.4
+
+
+def _letter(**changes: object) -> Letter:
+    base = dict(sender_name="PSO Computer GmbH", sender_lines=("Musterring 12", "80999 München"),
+                recipient=("Renate Köhler", "Am Anger 3", "80331 München"),
+                letter_date=date(2026, 3, 3), subject="Ihre Anfrage", body=("Guten Tag,", "Text."),
+                reference="DSR-ABCDEFG", return_line="PSO Computer GmbH · Musterring 12 · 80999 München")
+    base.update(changes)
+    return Letter(**base)  # type: ignore[arg-type]
+
+
+def test_form_b_geometry_is_the_standards() -> None:
+    assert pytest.approx((20, 45, 85, 45)) == \
+        (d.FIELD_LEFT / MM, d.FIELD_TOP / MM, d.FIELD_W / MM, d.FIELD_H / MM)
+    assert pytest.approx(62.7) == d.ADDRESS_LINE / MM  # 17.7 mm notes zone, 27.3 mm address zone
+    assert pytest.approx((125, 50)) == (d.INFO_LEFT / MM, d.INFO_TOP / MM)
+    assert [m / MM for m in d.FOLD_MARKS] == pytest.approx([105, 210])
+    assert pytest.approx(148.5) == d.HOLE_MARK / MM
+
+
+def test_german_and_english_labels_and_umlauts() -> None:
+    german = PdfReader(io.BytesIO(render_letter(_letter()))).pages[0].extract_text()
+    assert "Unser Zeichen" in german and "03.03.2026" in german and "Köhler" in german
+    english = PdfReader(io.BytesIO(render_letter(_letter(language="en")))).pages[0].extract_text()
+    assert "Our reference" in english and "3 March 2026" in english
+
+
+def test_a_long_letter_continues_with_page_numbers() -> None:
+    pdf = render_letter(_letter(body=["Ein langer Absatz. " * 60] * 8,
+                                attachments=("Kopie Ihres Schreibens",)))
+    reader = PdfReader(io.BytesIO(pdf))
+    assert len(reader.pages) >= 2
+    later = reader.pages[1].extract_text()
+    assert "Seite 2" in later and "DSR-ABCDEFG" in later
+    assert "Anlagen" in reader.pages[-1].extract_text()
+
+
+def test_addresses_that_do_not_fit_the_window_are_refused() -> None:
+    with pytest.raises(LetterError, match="1 to 6"):
+        render_letter(_letter(recipient=[f"Zeile {i}" for i in range(7)]))
+    with pytest.raises(LetterError, match="wider than the window"):
+        render_letter(_letter(recipient=["Ein sehr, sehr, sehr langer Name einer Firma mit Zusatz GmbH & Co. KG"]))
+
+
+def test_compose_helpers() -> None:
+    assert address_lines("Jürgen Weiß", "Lindenstraße 14, 80331 München") == \
+        ["Jürgen Weiß", "Lindenstraße 14", "80331 München"]
+    sender = sender_from_register({"controller": {"name": "PSO Computer GmbH", "email": "d@pso.example.org",
+                                                  "address": ["Datenschutz", "Musterring 12", "80999 München"]}})
+    assert sender["return_line"] == "PSO Computer GmbH · Musterring 12 · 80999 München"
+    subject, paragraphs = render_template_letter(
+        "acknowledgement", "en", req=type("R", (), {"reference": "DSR-X", "deadline": date(2026, 4, 2)})(),
+        name="Mary Smith", received_local=date(2026, 3, 2), channel_label="by letter",
+        code="ABCD2345", status_url="https://example.org/status")
+    assert subject.startswith("Your privacy request") and "DSR-X" in " ".join(paragraphs)

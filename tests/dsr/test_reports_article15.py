@@ -1,0 +1,145 @@
+"""The issue's test 1: Jürgen Weiß (K-100001) asks for access; the PDF's text layer holds every
+record, the actual recipients the register names for his data (which carrier, bureau and
+payment provider, when), the retention periods of his categories, the credit check's score
+and date, and each section of Art. 15(1)(a)-(h) - in German and in English."""
+
+from __future__ import annotations
+
+import io
+import re
+from typing import Any
+
+import pytest
+from pypdf import PdfReader
+from sqlalchemy import create_engine, text
+
+from dsr.context import Services
+from dsr.models import Channel, Request, utcnow
+from dsr.reports.strings import display_value, format_date
+from dsr.services import actions, reports
+from dsr.services.article15 import number
+from dsr.services.intake import Submission, submit
+from dsr.worker import run_pending
+
+EMAIL = "juergen.weiss@example.org"
+HEADINGS = {
+    "de": ["a) Verarbeitungszwecke", "b) Kategorien personenbezogener Daten",
+           "c) Empfänger Ihrer Daten", "d) Speicherdauer", "e) Ihre Rechte auf Berichtigung",
+           "f) Beschwerderecht und Rechtsbehelf", "g) Herkunft der Daten",
+           "h) Automatisierte Entscheidung", "Art. 15 Abs. 2", "Kopie Ihrer Daten", "Inhalt",
+           "Unsere Aufzeichnungen über Ihre Anfragen"],
+    "en": ["(a) Purposes and legal bases", "(b) Categories of personal data",
+           "(c) Recipients of your data", "(d) Retention", "(e) Your rights to rectification",
+           "(f) Right to lodge a complaint and judicial remedy", "(g) Where the data came from",
+           "(h) Automated decision", "Art. 15(2)", "Copy of your data", "Contents",
+           "Our records of your requests"],
+}
+
+
+def squash(value: str) -> str:
+    return re.sub(r"\s+", "", value)
+
+
+def access_report(services: Services, language: str) -> tuple[bytes, Request, list[Any]]:
+    """Submit, verify, process: the draft PDF, the request and what was collected."""
+    with services.db.session() as session:
+        req = submit(session, Submission(types=["access"], name="Jürgen Weiß", email=EMAIL,
+                                         channel=Channel.FORM.value, received_at=utcnow(),
+                                         language=language),
+                     calendar=services.calendar, connectors=list(services.config.connectors))
+        request_id = req.id
+    run_pending(services)
+    with services.db.session() as session:
+        req = session.get(Request, request_id)
+        actions.verify(session, req, actor="user:0", method="manual")
+        actions.process(session, req, actor="user:0", connectors=list(services.config.connectors))
+    run_pending(services)
+    with services.db.session() as session:
+        req = session.get(Request, request_id)
+        collected = reports.collected_data(session, services.documents, request_id)
+        pdf = services.documents.read(reports.latest_document(session, request_id, "report_pdf"))
+        return pdf, req, collected
+
+
+def shop_rows(url: str, sql: str) -> list[Any]:
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        rows = list(conn.execute(text(sql), {"e": EMAIL}))
+    engine.dispose()
+    return rows
+
+
+@pytest.mark.parametrize("language", ["de", "en"])
+def test_juergens_report_holds_everything_article_15_asks(
+        demo_services: Services, demo_shop: dict[str, Any], language: str) -> None:
+    pdf, req, collected = access_report(demo_services, language)
+    pages = [page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages]
+    content = "\n".join(pages)
+    flat = squash(content)
+    register = demo_services.register
+
+    # Reference and "page N of M" on every page.
+    word = "Seite" if language == "de" else "Page"
+    for number_, page in enumerate(pages, 1):
+        assert req.reference in page and f"{word} {number_} " in page
+
+    # (a) to (h), Art. 15(2), the contents and the service's own records.
+    for heading in HEADINGS[language]:
+        assert heading in content, heading
+
+    # Every record of every table the shop holds about him.
+    tables = [t for found in collected for t in found["tables"] if t["rows"]]
+    expected = {"orders", "invoices", "reviews", "credit_checks", "shipments",
+                "payment_transactions", "service_emails", "sessions"}
+    # The consent history, wherever the data map puts it (the shop or a newsletter system).
+    if any(t["table"] == "consents" for found in collected for t in found["tables"]):
+        expected |= {"newsletter_subscriptions", "consents"}
+    assert expected <= {t["table"] for t in tables}
+    for table in tables:
+        for row in table["rows"]:
+            for value in row:
+                if value not in (None, ""):
+                    shown = str(display_value(value, language))
+                    assert squash(shown) in flat, (table["table"], value)
+
+    # The actual recipients: the carriers, bureau and payment providers of his records, with
+    # the dates of the first disclosure; carriers he never used are not named.
+    url = demo_shop["url"]
+    carriers = shop_rows(url, "SELECT s.carrier, MIN(s.shipped_at) FROM shipments s JOIN orders o "
+                              "ON o.id = s.order_id JOIN customers c ON c.id = o.customer_id "
+                              "WHERE c.email = :e GROUP BY s.carrier")
+    providers = shop_rows(url, "SELECT p.provider, MIN(p.created_at) FROM payment_transactions p "
+                               "JOIN orders o ON o.id = p.order_id JOIN customers c "
+                               "ON c.id = o.customer_id WHERE c.email = :e GROUP BY p.provider")
+    names = {r["evidence"][0]["value"]: r["name"] for r in register["recipients"].values()
+             if r["evidence"] and r["evidence"][0].get("value")}
+    assert carriers and providers
+    for value, first in [*carriers, *providers]:
+        assert squash(names[value]) in flat, value
+        assert squash(format_date(str(first), language)) in flat, (value, first)
+    used = {value for value, _ in carriers}
+    for unused in {"DHL", "DPD", "Hermes", "UPS"} - used:
+        assert squash(names[unused]) not in flat
+    assert "SCHUFA Holding AG" in content
+
+    # The retention periods of the rules his categories' purposes name.
+    for rule in ("accounting_voucher", "business_letter", "consent_proof"):
+        retention = register["retention"][rule]
+        assert squash(retention["label"][language]) in flat, rule
+        unit = ("Jahre" if language == "de" else "years") if "years" in retention else None
+        assert f"{retention['years']} {unit}" in content
+
+    # The credit check: each score and date, the procedure, what followed, the right to contest.
+    checks = shop_rows(url, "SELECT k.score, k.checked_at FROM credit_checks k JOIN customers c "
+                            "ON c.id = k.customer_id WHERE c.email = :e")
+    assert checks
+    for score, checked_at in checks:
+        assert number(score, language) in content
+        assert format_date(str(checked_at), language) in content
+    decision = register["automated_decisions"]["credit_check"]
+    assert squash(decision["logic"][language][:80]) in flat
+    assert ("Rechnung, Ratenkauf" if language == "de" else "Invoice, Instalments") in content
+    assert "Art. 22" in content
+    # Sources not collected from him, the complaint and the judicial remedy.
+    assert "BayLDA" in content and "Art. 79" in content and "§44 BDSG" in content
+    assert register["supervisory_authority"]["address"] in content

@@ -1,0 +1,86 @@
+"""The coordinator's answer step on the review page: redact the neighbour in Jürgen's service
+e-mail, preview and edit the answer message (the edit is audited and is what goes out),
+record an express request for plain e-mail."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from sqlalchemy import select
+
+from dsr.context import Services
+from dsr.models import AuditEvent, Request
+from dsr.services import actions, reports
+from dsr.worker import run_pending
+from tests.dsr.test_delivery import JUERGEN, body, mails_to
+from tests.web.test_queue import _client, _csrf, _request_in_review
+
+
+def test_redact_edit_the_message_and_send_it(app: Any, make_user: Any,
+                                             demo_services: Services) -> None:
+    request_id = _request_in_review(demo_services, JUERGEN[1])
+    coordinator = _client(app, make_user, "coordinator")
+    detail = coordinator.get(f"/queue/requests/{request_id}").get_data(as_text=True)
+    assert f"/queue/requests/{request_id}/answer" in detail
+    step = f"/queue/requests/{request_id}/answer"
+    page = coordinator.get(step).get_data(as_text=True)
+    assert "Elke Brunner" in page and "[LINK]" in page
+    token = _csrf(coordinator, step)
+    rows = re.findall(r'id="corr-service_emails-(\d+)"', page)
+    key = next(k for k in rows if "Elke Brunner" in page.split(f'id="corr-service_emails-{k}"')[1]
+               .split('id="corr-')[0])
+    response = coordinator.post(f"/queue/requests/{request_id}/redactions", data={
+        "csrf_token": token, "system": "shop", "table": "service_emails", "key": key,
+        "column": "body", "term": "Elke Brunner", "reason": "third_party"})
+    assert response.status_code == 302
+    page = coordinator.get(step).get_data(as_text=True)
+    assert "Elke Brunner" not in page and "████ [1]" in page
+
+    subject = "Ihre Auskunft ist da"
+    no_link = coordinator.post(f"/queue/requests/{request_id}/message", data={
+        "csrf_token": token, "subject": subject, "body": "Guten Tag, hier ist Ihre Antwort."},
+        follow_redirects=True)
+    assert "[LINK]" in no_link.get_data(as_text=True)  # the error names the marker to keep
+    edited = ("Guten Tag Herr Weiß,\n\nIhre Auskunft liegt bereit: [LINK]\nbis [EXPIRES].\n\n"
+              "Mit freundlichen Grüßen\nIhre Datenschutzkoordination")
+    assert coordinator.post(f"/queue/requests/{request_id}/message", data={
+        "csrf_token": token, "subject": subject, "body": edited}).status_code == 302
+    with demo_services.db.session() as session:
+        event = session.scalars(select(AuditEvent).where(
+            AuditEvent.action == "message_edited")).one()
+        assert set(event.details) == {"template", "sha256"}
+        req = session.get(Request, request_id)
+        actions.approve(session, req, actor="user:1", user_id=None,
+                        decisions=actions.default_decisions(
+                            req, reports.found_categories(session, request_id)))
+    run_pending(demo_services)
+    with demo_services.db.session() as session:
+        actions.release(session, session.get(Request, request_id), actor="user:1")
+    run_pending(demo_services)
+    sent = next(m for m in mails_to(demo_services, JUERGEN[1]) if subject in m["Subject"])
+    text = body(sent)
+    assert "Guten Tag Herr Weiß" in text and "[LINK]" not in text and "/portal/" in text
+    assert "[EXPIRES]" not in text and re.search(r"bis \d\d\.\d\d\.\d{4}", text)
+    assert sent.get_body(preferencelist=("html",)) is not None
+
+
+def test_record_an_express_request_for_plain_email(app: Any, make_user: Any,
+                                                   demo_services: Services) -> None:
+    request_id = _request_in_review(demo_services, JUERGEN[1])
+    coordinator = _client(app, make_user, "coordinator")
+    step = f"/queue/requests/{request_id}/answer"
+    token = _csrf(coordinator, step)
+    empty = coordinator.post(f"/queue/requests/{request_id}/email-delivery",
+                             data={"csrf_token": token, "note": ""}, follow_redirects=True)
+    assert "note" in empty.get_data(as_text=True)
+    coordinator.post(f"/queue/requests/{request_id}/email-delivery",
+                     data={"csrf_token": token, "note": "Anruf am 03.02., bitte per E-Mail"})
+    assert "Anruf am 03.02." in coordinator.get(step).get_data(as_text=True)
+
+
+def test_staff_cannot_open_the_answer_step(app: Any, make_user: Any,
+                                           demo_services: Services) -> None:
+    request_id = _request_in_review(demo_services, JUERGEN[1])
+    staff = _client(app, make_user, "staff")
+    assert staff.get(f"/queue/requests/{request_id}/answer").status_code == 403

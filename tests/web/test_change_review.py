@@ -1,0 +1,108 @@
+"""The request page shows the stored plan before approval; staff record recipients'
+confirmations; a coordinator enters a rectification's corrections (the shop is not touched)."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from sqlalchemy import select
+
+from dsr.context import Services
+from dsr.models import AuditEvent, Channel, RecipientNotice, Request, utcnow
+from dsr.services import actions
+from dsr.services.intake import Submission, submit
+from dsr.worker import run_pending
+
+PASSWORD = "correct horse battery"
+
+
+def _csrf(client: Any, path: str) -> str:
+    return re.search(r'name="csrf_token" value="([^"]+)"',
+                     client.get(path).get_data(as_text=True)).group(1)
+
+
+def _client(app: Any, make_user: Any, role: str) -> Any:
+    make_user(role, role)
+    client = app.test_client()
+    client.post("/login", data={"csrf_token": _csrf(client, "/login"), "username": role,
+                                "password": PASSWORD})
+    return client
+
+
+def _request(services: Services, types: list[str], email: str) -> int:
+    with services.db.session() as session:
+        req = submit(session, Submission(types=types, name="Jürgen Weiß", email=email,
+                                         channel=Channel.FORM.value, received_at=utcnow()),
+                     calendar=services.calendar, connectors=list(services.config.connectors))
+        request_id = req.id
+    run_pending(services)
+    with services.db.session() as session:
+        actions.verify(session, session.get(Request, request_id), actor="user:0",
+                       method="manual")
+    return request_id
+
+
+def test_review_shows_what_will_be_deleted_and_blocked_until_when(
+        app: Any, make_user: Any, demo_services: Services, demo_shop: dict[str, Any]) -> None:
+    request_id = _request(demo_services, ["erasure"], demo_shop["summary"].sample_customer_email)
+    with demo_services.db.session() as session:
+        actions.process(session, session.get(Request, request_id), actor="user:0",
+                        connectors=list(demo_services.config.connectors))
+    run_pending(demo_services)
+    coordinator = _client(app, make_user, "coordinator")
+    page = coordinator.get(f"/queue/requests/{request_id}").get_data(as_text=True)
+    assert 'id="plan-shop"' in page and 'id="plan-newsletter"' in page
+    plan = page[page.index('id="plan-shop"'):page.index('id="plan-newsletter"')]
+    assert "Rechnungen" in plan and "sperren" in plan and "-12-31" in plan and "§147" in plan
+    assert "Rechnungsempfänger" in plan  # field labels from the data map
+    assert "löschen" in plan and "anonymisieren" in plan
+    assert "juergen" not in plan.lower()  # counts and field names, no values
+    staff = _client(app, make_user, "staff")
+    assert 'id="plan-shop"' not in staff.get(f"/queue/requests/{request_id}").get_data(
+        as_text=True)
+
+
+def test_staff_record_a_recipients_confirmation(
+        app: Any, make_user: Any, demo_services: Services, demo_shop: dict[str, Any]) -> None:
+    request_id = _request(demo_services, ["erasure"], demo_shop["summary"].sample_customer_email)
+    with demo_services.db.session() as session:
+        session.add(RecipientNotice(request_id=request_id, connector="recipients",
+                                    recipient="schufa", channel="email", status="waiting"))
+    staff = _client(app, make_user, "staff")
+    page = staff.get(f"/queue/requests/{request_id}").get_data(as_text=True)
+    assert "SCHUFA Holding AG" in page and "wartet auf Bestätigung" in page
+    with demo_services.db.session() as session:
+        notice_id = session.scalar(select(RecipientNotice.id))
+    staff.post(f"/queue/notices/{notice_id}/confirm",
+               data={"csrf_token": _csrf(staff, f"/queue/requests/{request_id}")})
+    with demo_services.db.session() as session:
+        notice = session.get(RecipientNotice, notice_id)
+        assert notice.status == "confirmed" and notice.confirmed_by
+        event = session.scalars(select(AuditEvent).where(
+            AuditEvent.action == "recipient_confirmed")).one()
+        assert event.details == {"recipient": "schufa"}
+
+
+def test_coordinator_enters_corrections_and_bad_lines_are_refused(
+        app: Any, make_user: Any, demo_services: Services, demo_shop: dict[str, Any]) -> None:
+    request_id = _request(demo_services, ["rectification"],
+                          demo_shop["summary"].sample_customer_email)
+    coordinator = _client(app, make_user, "coordinator")
+    path = f"/queue/requests/{request_id}"
+    assert 'id="corrections-form"' in coordinator.get(path).get_data(as_text=True)
+    bad = coordinator.post(f"{path}/corrections", follow_redirects=True, data={
+        "csrf_token": _csrf(coordinator, path), "corrections": "customers.shoe_size = 44"})
+    assert "is not a field of the data map" in bad.get_data(as_text=True)
+    coordinator.post(f"{path}/corrections", data={
+        "csrf_token": _csrf(coordinator, path),
+        "corrections": "customers.last_name = Weiss\n\ninvoices.billing_name = Jürgen Weiss"})
+    with demo_services.db.session() as session:
+        req = session.get(Request, request_id)
+        assert json.loads(req.claim("corrections")) == {
+            "customers.last_name": "Weiss", "invoices.billing_name": "Jürgen Weiss"}
+        event = session.scalars(select(AuditEvent).where(
+            AuditEvent.action == "corrections_recorded")).one()
+        assert "Weiss" not in json.dumps(event.details)
+    assert "customers.last_name = Weiss" in coordinator.get(path).get_data(as_text=True)
