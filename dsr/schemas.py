@@ -23,6 +23,8 @@ class SubmissionSchema(Schema):
     postal_address = fields.String(load_default="", validate=validate.Length(max=500))
     message = fields.String(load_default="", validate=validate.Length(max=10000))
     language = fields.String(load_default="de", validate=validate.OneOf(["de", "en"]))
+    #: A signed token from the shop for a signed-in customer (verified by signature only).
+    shop_token = fields.String(load_default="", validate=validate.Length(max=500))
 
     @validates("name")
     def _printable(self, value: str, **_: object) -> None:

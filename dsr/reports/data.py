@@ -15,7 +15,18 @@ from reportlab.platypus.paragraph import Paragraph
 from reportlab.platypus.tables import Table
 
 from dsr.reports import strings
-from dsr.reports.layout import FRAME_WIDTH, RECORD_STYLE, Row, S, cell, grid, heading, markup
+from dsr.reports.layout import (
+    CELL_PAD,
+    FRAME_WIDTH,
+    RECORD_STYLE,
+    Row,
+    S,
+    cell,
+    fitting_cell,
+    grid,
+    heading,
+    markup,
+)
 
 WIDE_TABLE_COLUMNS = 7  # more columns than this: records or column groups
 RECORD_BLOCK_ROWS = 25  # wide tables up to this many rows: one block per record
@@ -27,12 +38,15 @@ HeadingMaker = Callable[[str, str, int], list[Flowable]]
 def _records(labels: Sequence[str], rows: Sequence[Row], t: Mapping[str, str]) -> list[Flowable]:
     """Each row of a wide table as its own two-column label/value block."""
     blocks: list[Flowable] = []
+    widths = [FRAME_WIDTH * 0.32, FRAME_WIDTH * 0.68]
+    label_room, value_room = (w - 2 * CELL_PAD - 0.5 for w in widths)
     for index, row in enumerate(rows, 1):
         title = t["record"].format(index=index, count=len(rows))
         data: list[list[Any]] = [[cell(title, "th"), ""]]
-        data += [[cell(label, "label"), cell(row[i] if i < len(row) else None)]
+        data += [[fitting_cell(label, label_room, "label"),
+                  fitting_cell(row[i] if i < len(row) else None, value_room)]
                  for i, label in enumerate(labels)]
-        table = Table(data, colWidths=[FRAME_WIDTH * 0.32, FRAME_WIDTH * 0.68], repeatRows=1)
+        table = Table(data, colWidths=widths, repeatRows=1)
         table.setStyle(RECORD_STYLE)
         if len(labels) <= KEEP_RECORD_FIELDS:
             table.setStyle([("NOSPLIT", (0, 0), (-1, -1))])

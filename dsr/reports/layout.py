@@ -81,7 +81,8 @@ _BASE = [
 _ZEBRA_BODY = ("ROWBACKGROUNDS", (0, 1), (-1, -1), [white, ZEBRA])
 GRID_STYLE = TableStyle([*_BASE, ("BACKGROUND", (0, 0), (-1, 0), HEAD_BG), _ZEBRA_BODY])
 RECORD_STYLE = TableStyle(
-    [*_BASE, ("SPAN", (0, 0), (-1, 0)), ("BACKGROUND", (0, 0), (-1, 0), MUTED), _ZEBRA_BODY]
+    [*_BASE, ("SPAN", (0, 0), (-1, 0)), ("BACKGROUND", (0, 0), (-1, 0), MUTED), _ZEBRA_BODY,
+     ("FONTNAME", (0, 1), (0, -1), FONT_BOLD)]
 )
 KEY_VALUE_STYLE = TableStyle([*_BASE, ("ROWBACKGROUNDS", (0, 0), (-1, -1), [ZEBRA, white])])
 
@@ -150,13 +151,15 @@ def column_widths(header: Sequence[str], rows: Sequence[Row]) -> list[float]:
     return widths
 
 
-def _fitting_cell(value: Any, room: float) -> Any:
+def fitting_cell(value: Any, room: float, style: str = "cell") -> Any:
     """A plain string when the value fits its column on one line (fast to lay out, which
-    matters for 5,000-row tables), else a word-wrapped Paragraph."""
+    matters for 5,000-row tables and for the many small record blocks of a typical answer),
+    else a word-wrapped Paragraph. The table's style must set the matching font."""
     text = EMPTY if value is None or value == "" else str(value)
-    if "\n" not in text and "\r" not in text and stringWidth(text, FONT, CELL_SIZE) <= room:
+    font = FONT_BOLD if style == "label" else FONT
+    if "\n" not in text and "\r" not in text and stringWidth(text, font, CELL_SIZE) <= room:
         return text
-    return cell(value)
+    return cell(value, style)
 
 
 def grid(header: Sequence[str], rows: Sequence[Row]) -> Table:
@@ -165,7 +168,7 @@ def grid(header: Sequence[str], rows: Sequence[Row]) -> Table:
     widths = column_widths(header, rows)
     rooms = [w - 2 * CELL_PAD - 0.5 for w in widths]
     data: list[list[Any]] = [[cell(h, "th") for h in header]]
-    data += [[_fitting_cell(v, rooms[i]) for i, v in enumerate((list(row) + [None] * n)[:n])]
+    data += [[fitting_cell(v, rooms[i]) for i, v in enumerate((list(row) + [None] * n)[:n])]
              for row in rows]
     table = Table(data, colWidths=widths, repeatRows=1)
     table.setStyle(GRID_STYLE)

@@ -14,6 +14,7 @@ from dsr.extensions import limiter, submissions_limit
 from dsr.models import Channel, Request, RequestType, utcnow
 from dsr.schemas import SubmissionSchema
 from dsr.services import intake
+from dsr.services.verification_steps import accept_shop_token
 from dsr.web.verify import grant
 
 bp = Blueprint("public", __name__)
@@ -25,7 +26,8 @@ def _services() -> Any:
 
 @bp.get("/")
 def form() -> Any:
-    return render_template("form.html", types=list(RequestType), values={}, errors={})
+    values = {"shop_token": request.args.get("shop_token", "")[:500]}
+    return render_template("form.html", types=list(RequestType), values=values, errors={})
 
 
 @bp.post("/")
@@ -39,6 +41,7 @@ def submit() -> Any:
         "postal_address": request.form.get("postal_address", ""),
         "message": request.form.get("message", ""),
         "language": g.lang,
+        "shop_token": request.form.get("shop_token", ""),
     }
     try:
         data = SubmissionSchema().load(raw)
@@ -47,11 +50,13 @@ def submit() -> Any:
         return render_template("form.html", types=list(RequestType), values=raw,
                                errors=errors), 422
     services = _services()
+    token = data.pop("shop_token")
     created = intake.submit(
         db_session(),
         intake.Submission(channel=Channel.FORM.value, received_at=utcnow(), **data),
         calendar=services.calendar, connectors=list(services.config.connectors),
     )
+    _accept_shop_token(created, token)
     session["submitted"] = created.reference
     return redirect(url_for("public.submitted"))
 
@@ -77,3 +82,11 @@ def status() -> Any:
         return render_template("status_lookup.html", error="status_not_found"), 404
     grant(found.reference)  # the status page, with code entry, ID upload and withdrawal
     return redirect(url_for("verify.view"))
+
+
+def _accept_shop_token(req: Request, token: str) -> None:
+    """A shop token handed in with the request is checked by its signature alone (no lookup)."""
+    if token:
+        services = _services()
+        accept_shop_token(db_session(), req, token, secret=services.config.secret_key,
+                          settings=services.config.verification)

@@ -20,6 +20,7 @@ from dsr.models import Channel, Decision, Request, Task, utcnow
 from dsr.schemas import RejectSchema, SubmissionSchema
 from dsr.services import actions, intake
 from dsr.services.reports import found_categories, latest_document
+from dsr.services.verification_steps import accept_shop_token
 from dsr.web.api import URL_PREFIX, ApiBlueprint
 from dsr.web.api.auth import (
     COORDINATORS,
@@ -85,9 +86,14 @@ def submit(data: dict[str, Any]) -> Request:
     looked up before it goes out.
     """
     services = _services()
-    return intake.submit(
+    token = data.pop("shop_token", "")
+    created = intake.submit(
         db_session(), intake.Submission(channel=Channel.API.value, received_at=utcnow(), **data),
         calendar=services.calendar, connectors=list(services.config.connectors))
+    if token:  # checked by its signature alone: no lookup before the answer
+        accept_shop_token(db_session(), created, token, secret=services.config.secret_key,
+                          settings=services.config.verification)
+    return created
 
 
 @blp.get("/requests/<int:request_id>")
