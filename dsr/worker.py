@@ -43,6 +43,7 @@ def run_task(services: Services, task_id: int, worker: str | None = None) -> str
         attempt_id, kind = attempt.id, task.kind
 
     error: str | None = None
+    next_ids: list[int] = []
     session = services.db.sessionmaker()
     try:
         task = session.get(Task, task_id)
@@ -62,25 +63,26 @@ def run_task(services: Services, task_id: int, worker: str | None = None) -> str
         attempt = session.get(TaskAttempt, attempt_id)
         assert attempt is not None
         attempt.outcome, attempt.finished_at = "ok", utcnow()
+        session.flush()
+        # In the same transaction: complete the request if this was its last task (the check
+        # locks the request row first, see actions.complete_if_done), and find the tasks of
+        # the next phase that this one unblocked.
+        request = session.get(Request, task.request_id) if task.request_id else None
+        if request is not None:
+            actions.complete_if_done(session, request, actor="system")
+            next_ids = outbox.due_task_ids_for_request(session, request.id)
         session.commit()
     finally:
         session.close()
 
     if error is not None:
-        _record_failure(services, task_id, attempt_id, error)
-    with services.db.session() as session:
-        task = session.get(Task, task_id)
-        status = task.status if task else "missing"
-        request = session.get(Request, task.request_id) if task and task.request_id else None
-        if request is not None and status == TaskStatus.DONE:
-            actions.complete_if_done(session, request, actor="system")
-    if request is not None:
-        with services.db.session() as session:
-            services.dispatch(outbox.due_task_ids_for_request(session, request.id))
-    return status
+        return _record_failure(services, task_id, attempt_id, error)
+    services.dispatch(next_ids)
+    return TaskStatus.DONE.value
 
 
-def _record_failure(services: Services, task_id: int, attempt_id: int, error: str) -> None:
+def _record_failure(services: Services, task_id: int, attempt_id: int, error: str) -> str:
+    """Record a failed attempt: retry later with back-off, or give up; returns the status."""
     with services.db.session() as session:
         task = session.get(Task, task_id)
         attempt = session.get(TaskAttempt, attempt_id)
@@ -94,6 +96,7 @@ def _record_failure(services: Services, task_id: int, attempt_id: int, error: st
             delay = services.config.tasks["backoff_seconds"] * (2 ** (task.attempts - 1))
             task.status = TaskStatus.PENDING.value
             task.run_after = utcnow() + timedelta(seconds=delay)
+        return task.status
 
 
 def run_pending(services: Services, limit: int = 1000) -> int:
