@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+import re
+
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates
 
 from dsr.models import RequestType
 
 TYPE_VALUES = [t.value for t in RequestType]
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+POLICY_CLAIMS = ("new_email", "deliver_to", "acting_as")
+
+
+def policy_claims(data: dict[str, object]) -> dict[str, str]:
+    """Take the identity-policy claims out of a loaded submission (those that were given)."""
+    return {k: str(v).strip() for k in POLICY_CLAIMS if (v := data.pop(k, "")) and str(v).strip()}
 
 
 class SubmissionSchema(Schema):
@@ -25,6 +34,18 @@ class SubmissionSchema(Schema):
     language = fields.String(load_default="de", validate=validate.OneOf(["de", "en"]))
     #: A signed token from the shop for a signed-in customer (verified by signature only).
     shop_token = fields.String(load_default="", validate=validate.Length(max=500))
+    #: Claims the identity policy weighs: a changed address (confirmed through the old one
+    #: first), an answer to another address (flagged, never followed automatically), and a
+    #: representative acting for the subject (power of attorney checked by a coordinator).
+    new_email = fields.String(load_default="", validate=validate.Length(max=254))
+    deliver_to = fields.String(load_default="", validate=validate.Length(max=500))
+    acting_as = fields.String(load_default="", validate=validate.OneOf(
+        ["", "lawyer", "relative", "heir", "other"]))
+
+    @validates("new_email")
+    def _new_email(self, value: str, **_: object) -> None:
+        if value and not _EMAIL.match(value):
+            raise ValidationError("Not a valid email address.")
 
     @validates("name")
     def _printable(self, value: str, **_: object) -> None:

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from dsr.app import db_session
 from dsr.extensions import limiter, submissions_limit
 from dsr.models import Channel, Request, RequestType, utcnow
-from dsr.schemas import SubmissionSchema
+from dsr.schemas import POLICY_CLAIMS, SubmissionSchema, policy_claims
 from dsr.services import intake
 from dsr.services.verification_steps import accept_shop_token
 from dsr.web.verify import grant
@@ -42,6 +42,7 @@ def submit() -> Any:
         "message": request.form.get("message", ""),
         "language": g.lang,
         "shop_token": request.form.get("shop_token", ""),
+        **{k: request.form.get(k, "") for k in POLICY_CLAIMS},
     }
     try:
         data = SubmissionSchema().load(raw)
@@ -51,9 +52,11 @@ def submit() -> Any:
                                errors=errors), 422
     services = _services()
     token = data.pop("shop_token")
+    extra = policy_claims(data)
     created = intake.submit(
         db_session(),
-        intake.Submission(channel=Channel.FORM.value, received_at=utcnow(), **data),
+        intake.Submission(channel=Channel.FORM.value, received_at=utcnow(), extra_claims=extra,
+                          **data),
         calendar=services.calendar, connectors=list(services.config.connectors),
     )
     _accept_shop_token(created, token)

@@ -108,3 +108,18 @@ def test_form_and_api_share_one_submission_budget_per_client(demo_services: Any)
     assert "Zu viele Anfragen" in refused.get_data(as_text=True)
     api_refused = client.post("/api/v1/requests", json=body)
     assert api_refused.status_code == 429 and api_refused.is_json
+
+
+def test_policy_claims_from_the_form_and_api_reach_the_request(app: Any, demo_services: Any) -> None:
+    """A representative, a changed address and another delivery address are recorded as
+    claims for the identity policy; an invalid new address is refused with the field named."""
+    client = app.test_client()
+    assert _submit(client, acting_as="lawyer", new_email="neu@example.org",
+                   deliver_to="Kanzlei Muster, Postfach 1, 80333 München").status_code == 302
+    bad = client.post("/api/v1/requests", json={"types": ["access"], "name": "A B",
+                                                "email": "a@example.org", "new_email": "kaputt"})
+    assert bad.status_code == 422 and "new_email" in bad.get_data(as_text=True)
+    with demo_services.db.session() as session:
+        claims = {c.kind: c.value for c in session.scalars(select(IdentityClaim))}
+    assert claims["acting_as"] == "lawyer" and claims["new_email"] == "neu@example.org"
+    assert claims["deliver_to"].startswith("Kanzlei Muster")

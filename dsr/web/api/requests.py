@@ -17,7 +17,7 @@ from dsr.app import db_session
 from dsr.context import Services
 from dsr.extensions import submissions_limit
 from dsr.models import Channel, Decision, Request, Task, utcnow
-from dsr.schemas import RejectSchema, SubmissionSchema
+from dsr.schemas import RejectSchema, SubmissionSchema, policy_claims
 from dsr.services import actions, intake
 from dsr.services.reports import found_categories, latest_document
 from dsr.services.verification_steps import accept_shop_token
@@ -87,8 +87,10 @@ def submit(data: dict[str, Any]) -> Request:
     """
     services = _services()
     token = data.pop("shop_token", "")
+    extra = policy_claims(data)
     created = intake.submit(
-        db_session(), intake.Submission(channel=Channel.API.value, received_at=utcnow(), **data),
+        db_session(), intake.Submission(channel=Channel.API.value, received_at=utcnow(),
+                                        extra_claims=extra, **data),
         calendar=services.calendar, connectors=list(services.config.connectors))
     if token:  # checked by its signature alone: no lookup before the answer
         accept_shop_token(db_session(), created, token, secret=services.config.secret_key,
