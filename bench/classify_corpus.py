@@ -1,4 +1,4 @@
-"""Benchmark: `dsr mail classify` on the request letters in /work/shared/corpus/letters/.
+"""Benchmark: `dsr mail classify` on the request letters in ../shared/corpus/letters/.
 
 Each letter is turned into what a mailbox would receive: the generator markup stripped (see
 ``strip_markup``), wrapped as an .eml (From, To, Date; no subject, so nothing but the letter's
@@ -30,7 +30,8 @@ from email.message import EmailMessage
 from email.utils import format_datetime
 from pathlib import Path
 
-CORPUS = Path("/work/shared/corpus/letters")
+# The shared folder lies beside the repository (as in CI); --corpus names another place.
+CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "letters"
 TUNED_SOURCE = "datenanfragen-data"
 LABELS = ["access", "portability", "rectification", "erasure", "restriction", "objection",
           "consent_withdrawal", "contest_decision", "other"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import statistics
+import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -15,7 +16,7 @@ from dsr.config import Config, load_config
 SHOP_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/dsr_bench_shop"
 SERVICE_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/dsr_bench_service"
 REDIS_URL = "redis://127.0.0.1:6379/14"
-DATA_DIR = Path("/tmp/dsr-bench")
+DATA_DIR = Path(tempfile.gettempdir()) / "dsr-bench"
 SECRET = "bench-secret-" + "x" * 32
 ADMIN_DATABASE = "test"  # any database the server has; CREATE/DROP DATABASE run from there
 CUSTOMERS = 100_000
