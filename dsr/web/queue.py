@@ -27,7 +27,7 @@ from dsr.services import actions, outbox
 from dsr.services.reports import found_categories, latest_document
 from dsr.services.triage import reminded_request_ids
 from dsr.web.auth import actor, require_role
-from dsr.web.i18n import t
+from dsr.web.i18n import error_text, t
 from workflows.deadlines import days_left, receipt_date
 from workflows.states import OPEN_STATES, TRANSITIONS, State, TransitionError
 
@@ -117,7 +117,7 @@ def _act(request_id: int, action: str) -> Any:
             abort(404)
     except ValidationError as exc:
         field, message = first_error(exc.messages)
-        flash(f"{t('field_' + field)}: {message}", "error")
+        flash(f"{t('field_' + field)}: {error_text(message)}", "error")
         session.rollback()
     except (TransitionError, actions.ActionError) as exc:
         flash(str(exc), "error")

@@ -140,7 +140,7 @@ def test_extension_with_reason_moves_the_deadline_and_tells_the_requester(
     short = coordinator.post(f"/queue/requests/{review_id}/extend",
                              data={"csrf_token": token, "months": "2", "reason": "viel"},
                              follow_redirects=True)
-    assert 'class="flash error">Begründung: Length must be between 10 and 2000.' in \
+    assert 'class="flash error">Begründung: Bitte 10 bis 2000 Zeichen.' in \
         short.get_data(as_text=True)
     with demo_services.db.session() as session:
         before = session.get(Request, review_id)
