@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from connectors.base import AccessResult, Discovery, Identity, Subject
 from dsr.models import Decision, OutgoingMail, Request, Task, utcnow
-from dsr.services import notices, outbox, reports
+from dsr.services import notices, outbox, postal, reports
 from dsr.services.intake import status_code
 from workflows.states import State, transition
 
@@ -167,12 +167,15 @@ def finalise(services: Services, session: Session, task: Task) -> dict[str, Any]
 def notify_refusal(services: Services, session: Session, task: Task) -> dict[str, Any]:
     """Tell the requester that and why the request is refused, with their remedies."""
     request = _request(session, task)
-    to = request.claim("email")
-    if not to:
-        return {"sent": False, "why": "no e-mail address; a letter is needed"}
     decisions = list(session.scalars(select(Decision).where(Decision.request_id == request.id)))
+    authority = services.register.get("supervisory_authority", {})
+    to = request.claim("email")
+    if postal.is_postal(request) or not to:
+        doc = postal.store_letter(services, session, request, "refusal", decisions=decisions,
+                                  authority=authority)
+        return {"letter": doc.id}
     return notices.send_once(services, session, request, "refusal", to, decisions=decisions,
-                 authority=services.register.get("supervisory_authority", {}))
+                             authority=authority)
 
 
 @job("notify_extension")
@@ -180,8 +183,8 @@ def notify_extension(services: Services, session: Session, task: Task) -> dict[s
     """Tell the requester, within the first month, that and why the deadline is extended."""
     request = _request(session, task)
     to = request.claim("email")
-    if not to:
-        return {"sent": False, "why": "no e-mail address; a letter is needed"}
+    if postal.is_postal(request) or not to:
+        return {"letter": postal.store_letter(services, session, request, "extension").id}
     return notices.send_once(services, session, request, "extension", to)
 
 

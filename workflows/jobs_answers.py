@@ -1,5 +1,6 @@
 """Jobs of the answers work; registered with ``@job`` from ``workflows.jobs``: handing the
-released answer out, and the periodic expiry of portal links and sealed copies."""
+released answer out (portal, e-mail on request, or a letter), confirming carried-out changes,
+and the periodic expiry of portal links and sealed copies."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy.orm import Session
 
 from dsr.models import Request, Task
-from dsr.services import delivery
+from dsr.services import confirmations, delivery, postal
 from workflows.jobs import job
 
 if TYPE_CHECKING:
@@ -18,11 +19,25 @@ if TYPE_CHECKING:
 @job("deliver")
 def deliver(services: Services, session: Session, task: Task) -> dict[str, Any]:
     """Hand the released answer to the subject: portal link and one-time code to the address
-    on file (or plain e-mail where the subject expressly asked for it); sealed first."""
+    on file (or plain e-mail where the subject expressly asked for it); sealed first. A postal
+    request gets a DIN 5008 letter with the report enclosed, for staff to print (never fax)."""
     request = session.get(Request, task.request_id)
     if request is None:
         raise LookupError(f"task {task.id}: request {task.request_id} is gone")
+    if postal.is_postal(request):
+        return postal.deliver_letter(services, session, request)
     return delivery.deliver(services, session, request)
+
+
+@job("confirm_changes")
+def confirm_changes(services: Services, session: Session, task: Task) -> dict[str, Any]:
+    """After every execute task has finished: confirm each change type carried out (what was
+    done, kept and why and until when, recipients told) by e-mail to the address on file, or
+    as a letter for a postal request."""
+    request = session.get(Request, task.request_id)
+    if request is None:
+        raise LookupError(f"task {task.id}: request {task.request_id} is gone")
+    return confirmations.send_confirmations(services, session, request)
 
 
 def expire_answers(services: Services) -> dict[str, int]:

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from dsr.audit import append_event
 from dsr.models import Document, Request, Task, VerificationStep, utcnow
-from dsr.services import id_copies, no_data, notices
+from dsr.services import id_copies, no_data, notices, postal
 from dsr.services import verification_codes as codes
 from dsr.services import verification_steps as steps
 from workflows.deadlines import days_left, receipt_date
@@ -75,12 +75,17 @@ def verify_identity(services: Services, session: Session, task: Task) -> dict[st
 
 @job("send_no_data")
 def send_no_data(services: Services, session: Session, task: Task) -> dict[str, Any]:
-    """The negative answer to the address searched, listing identifiers and systems checked."""
+    """The negative answer to the address searched, listing identifiers and systems checked:
+    a DIN 5008 letter for a postal request (or one that gives no e-mail address)."""
     request = _request(session, task)
     to = request.claim("email")
-    if not to:
-        return {"sent": False, "why": "no e-mail address; a letter is needed"}
     labels = {name: c["label"] for name, c in services.config.connectors.items()}
+    if (postal.is_postal(request) or not to) and request.claim("postal_address"):
+        letter = postal.store_letter(services, session, request, "no_data_found",
+                                     **no_data.checked(request, labels))
+        return {"sent": True, "method": "letter", "letter": letter.id}
+    if not to:
+        return {"sent": False, "why": "no e-mail or postal address"}
     return notices.send_once(services, session, request, "no_data_found", to,
                              **no_data.checked(request, labels))
 

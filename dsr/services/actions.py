@@ -151,6 +151,9 @@ def release(session: Session, request: Request, *, actor: str) -> None:
         if DISCLOSING & set(request.types):  # the answer goes out through delivery (portal)
             outbox.add_task(session, kind="deliver", request_id=request.id,
                             queue=outbox.QUEUE_MAIL, phase=PHASE_FINALISE + 1)
+        if set(CHANGE_TYPES) & set(request.types):  # confirmations once executed
+            outbox.add_task(session, kind="confirm_changes", request_id=request.id,
+                            queue=outbox.QUEUE_MAIL, phase=PHASE_FINALISE + 1)
         session.flush()
     complete_if_done(session, request, actor=actor)
 

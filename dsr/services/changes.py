@@ -24,6 +24,7 @@ from connectors.changes import (
     Receipt,
     RetentionRule,
 )
+from connectors.shop_sql_execute import NOW
 from dsr.audit import append_event
 from dsr.crypto import keyed_hash
 from dsr.models import (
@@ -46,6 +47,8 @@ if TYPE_CHECKING:
 CORRECTIONS_CLAIM = "corrections"
 """The claim kind holding a rectification's new values as JSON: {"table.column": "value"}."""
 ERASING_ACTIONS = ("delete", "null", "anonymise")
+"""Journaled with their row keys; so is the end of a subscription or consent (``set`` to NOW,
+no data), so that a replay after a restore ends it again."""
 
 
 def retention_rules(register: Mapping[str, Any]) -> dict[str, RetentionRule]:
@@ -158,7 +161,7 @@ def record_receipt(services: Services, session: Session, plan_row: ChangePlan, p
     keys = plan.subject.get("keys", [])
     digest = subject_hash(services.config.secret_key, plan.system, keys)
     for change in plan.changes:
-        if change.action in ERASING_ACTIONS:
+        if change.action in ERASING_ACTIONS or (change.action == "set" and change.value == NOW):
             session.add(ErasureJournalEntry(
                 plan_id=plan_row.id, connector=plan.system, target=change.target,
                 row_key=list(change.key), fields=list(change.fields), action=change.action,

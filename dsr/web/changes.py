@@ -1,9 +1,11 @@
 """The changes part of a request's page: the stored plans per system (what will be deleted,
 anonymised, blocked until when and why), their receipts, the notices to recipients with their
-confirmation, and the coordinator's corrections for a rectification."""
+confirmation, the coordinator's corrections for a rectification, and lifting a restriction
+(the Art. 18(3) notice first, then the lift)."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from flask import Blueprint, abort, current_app, flash, g, redirect, request, url_for
@@ -14,6 +16,7 @@ from dsr.models import ChangeReceipt, RecipientNotice, Request
 from dsr.services import changes
 from dsr.web.auth import actor, require_role
 from dsr.web.i18n import t
+from workflows import restriction_lift
 
 bp = Blueprint("changes", __name__, url_prefix="/queue")
 
@@ -64,9 +67,13 @@ def change_review(request_id: int) -> dict[str, Any]:
     notices = list(session.scalars(select(RecipientNotice).where(
         RecipientNotice.request_id == request_id).order_by(RecipientNotice.id)))
     req = session.get(Request, request_id)
+    restricted = bool(req is not None and restriction_lift.restricted_in(session, req))
     return {"plans": plans, "notices": notices,
             "corrections": changes.corrections_of(req) if req is not None else {},
-            "recipients": services.register.get("recipients", {})}
+            "recipients": services.register.get("recipients", {}),
+            "restricted": restricted,
+            "lift_notice_sent": restricted and req is not None
+            and restriction_lift.lift_notice_sent(session, req)}
 
 
 @bp.post("/notices/<int:notice_id>/confirm")
@@ -99,3 +106,39 @@ def corrections(request_id: int) -> Any:
         flash(t("ch_corrections_saved"), "ok")
     return redirect(url_for("queue.detail", request_id=request_id))
 
+
+
+@bp.post("/requests/<int:request_id>/restriction/notice")
+@require_role("coordinator")
+def lift_notice(request_id: int) -> Any:
+    """Send the Art. 18(3) notice that the restriction will be lifted on the given day."""
+    req = db_session().get(Request, request_id)
+    if req is None:
+        abort(404)
+    try:
+        lift_on = date.fromisoformat(request.form.get("lift_on", "").strip())
+    except ValueError:
+        flash(f"{t('ch_lift_notice')}: {t('ch_lift_bad_date')}", "error")
+        return redirect(url_for("queue.detail", request_id=request_id))
+    try:
+        restriction_lift.send_lift_notice(_services(), db_session(), req, lift_on=lift_on,
+                                          reason=request.form.get("reason", ""), actor=actor())
+    except changes.ChangeInputError as exc:
+        db_session().rollback()
+        flash(f"{t('ch_lift_notice')}: {exc}", "error")
+    else:
+        flash(t("ch_lift_notice_sent"), "ok")
+    return redirect(url_for("queue.detail", request_id=request_id))
+
+
+@bp.post("/requests/<int:request_id>/restriction/lift")
+@require_role("coordinator")
+def lift(request_id: int) -> Any:
+    """Lift the restriction in every system that set it (refused before the notice)."""
+    try:
+        restriction_lift.lift_restriction(_services(), request_id, actor=actor())
+    except changes.ChangeInputError as exc:
+        flash(f"{t('ch_lift')}: {exc}", "error")
+    else:
+        flash(t("ch_lifted"), "ok")
+    return redirect(url_for("queue.detail", request_id=request_id))

@@ -84,7 +84,8 @@ def detail(request_id: int) -> Any:
                            proposed=proposed, category_labels=labels, actor_names=actor_names,
                            days_left=days_left(req.deadline, today),
                            can=TRANSITIONS[State(req.status)], State=State,
-                           is_coordinator=current_user.role == "coordinator")
+                           is_coordinator=current_user.role == "coordinator",
+                           letters=[d for d in docs if d.kind == "letter"])
 
 
 def _act(request_id: int, action: str) -> Any:

@@ -30,7 +30,7 @@ from dsr.letters import LetterError, render_letter
 from dsr.letters.compose import request_letter
 from dsr.models import InboundMessage, Request, RequestType, TriageEntry, utcnow
 from dsr.schemas import first_error
-from dsr.services import keying, triage
+from dsr.services import keying, postal, triage
 from dsr.services.intake import status_code
 from dsr.web.auth import actor, require_role
 from dsr.web.i18n import t
@@ -117,6 +117,20 @@ def letter(request_id: int) -> Any:
     return Response(pdf, mimetype="application/pdf", headers={
         "Content-Disposition": f'inline; filename="{req.reference}-eingang.pdf"',
         "Cache-Control": "no-store"})
+
+
+@bp.get("/requests/<int:request_id>/letters/<int:document_id>.pdf")
+@require_role(*STAFF_AND_UP)
+def stored_letter(request_id: int, document_id: int) -> Any:
+    """A stored answer letter of a postal request, for staff to print and post."""
+    doc = next((d for d in postal.letters(db_session(), request_id) if d.id == document_id), None)
+    if doc is None:
+        abort(404)
+    data = _services().documents.read(doc)
+    append_event(db_session(), actor=actor(), action="letter_printed", request_id=request_id,
+                 details={"document": doc.id})
+    return Response(data, mimetype="application/pdf", headers={
+        "Content-Disposition": f'inline; filename="{doc.filename}"', "Cache-Control": "no-store"})
 
 
 @bp.get("/triage")

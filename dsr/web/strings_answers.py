@@ -3,6 +3,13 @@
 from __future__ import annotations
 
 PAIRS: dict[str, tuple[str, str]] = {
+    # letters to postal requesters (print and post)
+    "letters_title": ("Briefe zum Drucken", "Letters to print"),
+    "print_letter": ("Brief drucken", "Print letter"),
+    "event_letter_stored": ("Brief erstellt", "Letter created"),
+    "event_letter_printed": ("Brief gedruckt", "Letter printed"),
+    "task_deliver": ("Antwort zustellen", "Deliver answer"),
+    "task_confirm_changes": ("Bestätigungen senden", "Send confirmations"),
     # the public answer portal
     "portal_title": ("Ihre Antwort abholen", "Collect your answer"),
     "portal_code_intro": ("Bitte geben Sie den Zugangscode ein, den wir Ihnen in einer eigenen "

@@ -106,3 +106,56 @@ def test_coordinator_enters_corrections_and_bad_lines_are_refused(
             AuditEvent.action == "corrections_recorded")).one()
         assert "Weiss" not in json.dumps(event.details)
     assert "customers.last_name = Weiss" in coordinator.get(path).get_data(as_text=True)
+
+
+def test_a_coordinator_lifts_a_restriction_only_after_the_notice(
+        app: Any, make_user: Any, demo_services: Services, demo_shop: dict[str, Any]) -> None:
+    from datetime import date
+
+    from connectors.base import Identity, Subject
+    from connectors.changes import ChangeRequest
+    from dsr.models import ChangePlan, OutgoingMail
+    from dsr.services import changes
+
+    address = demo_shop["summary"].sample_customer_email
+    request_id = _request(demo_services, ["restriction"], address)
+    shop = demo_services.connectors["shop"]
+    subject = Subject.from_matches(shop.discover(Identity(email=address)).matches)
+    restricted = shop.plan(subject, ChangeRequest("DSR-T", ("restriction",), date.today()))
+    with demo_services.db.session() as session:  # as if executed (the shared shop stays as is)
+        row = changes.store_plan(session, request_id=request_id, connector="shop", round_=1,
+                                 plan=restricted)
+        row.status = "executed"
+    coordinator = _client(app, make_user, "coordinator")
+    path = f"/queue/requests/{request_id}"
+    page = coordinator.get(path).get_data(as_text=True)
+    assert 'id="restriction-lift"' in page and "/restriction/lift" not in page
+    refused = coordinator.post(f"{path}/restriction/lift", data={"csrf_token": _csrf(
+        coordinator, path)}, follow_redirects=True).get_data(as_text=True)
+    assert "Einschränkung aufheben: the Art. 18(3) notice has not gone out" in refused
+    bad = coordinator.post(f"{path}/restriction/notice", data={
+        "csrf_token": _csrf(coordinator, path), "lift_on": "morgen", "reason": "geklärt"},
+        follow_redirects=True).get_data(as_text=True)
+    assert "JJJJ-MM-TT" in bad
+    with demo_services.db.session() as session:
+        assert session.scalar(select(OutgoingMail.id).where(
+            OutgoingMail.template == "restriction_lift_notice")) is None
+        assert len(session.scalars(select(ChangePlan).where(
+            ChangePlan.request_id == request_id)).all()) == 1
+    coordinator.post(f"{path}/restriction/notice", data={
+        "csrf_token": _csrf(coordinator, path), "lift_on": "2026-12-24",
+        "reason": "Die Richtigkeit ist geklärt."})
+    page = coordinator.get(path).get_data(as_text=True)
+    assert "/restriction/lift" in page
+    done = coordinator.post(f"{path}/restriction/lift", data={"csrf_token": _csrf(
+        coordinator, path)}, follow_redirects=True).get_data(as_text=True)
+    assert "Einschränkung aufgehoben." in done
+    with demo_services.db.session() as session:
+        plans = session.scalars(select(ChangePlan).where(
+            ChangePlan.request_id == request_id).order_by(ChangePlan.id)).all()
+        assert [p.status for p in plans] == ["executed", "executed"]
+        assert plans[1].body["changes"][0]["value"] is False
+        actions_done = session.scalars(select(AuditEvent.action).where(
+            AuditEvent.request_id == request_id)).all()
+        assert "restriction_lift_notice_sent" in actions_done
+        assert "restriction_lifted" in actions_done

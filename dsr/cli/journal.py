@@ -1,0 +1,31 @@
+"""``dsr journal replay``: after a restore of a shop from backup, erase again what was erased."""
+
+from __future__ import annotations
+
+import click
+
+from connectors.base import ConnectorError
+from dsr.cli import Context, main, migrate_or_fail, pass_ctx
+
+
+@main.group()
+def journal() -> None:
+    """The erasure journal (keyed hashes and row keys, no data)."""
+
+
+@journal.command("replay")
+@pass_ctx
+def journal_replay(ctx: Context) -> None:
+    """Re-apply every journaled erasure and the suppression list to the restored systems.
+
+    Safe to run more than once: rows that already match are not touched.
+    """
+    from workflows.replay import replay
+
+    migrate_or_fail(ctx.services)
+    try:
+        done = replay(ctx.services, actor="cli")
+    except ConnectorError as exc:
+        raise click.ClickException(f"cannot replay: {exc}") from None
+    click.echo(f"replayed: {done['changes']} change(s) in {done['plans']} plan(s), "
+               f"{done['touched']} row(s) changed")

@@ -1,0 +1,100 @@
+"""Lifting a restriction (Art. 18(3) GDPR) on the demo shop: refused, with nothing changed,
+while the notice has not gone out; after the notice (captured by a real SMTP server) the lift
+is planned, stored, executed in the shop and audited — once, however often it is asked for."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from dsr.context import Services
+from dsr.models import AuditEvent, ChangePlan, ChangeReceipt, OutgoingMail, Request
+from tests.workflows import test_jobs_changes as base
+from tests.workflows.test_jobs_changes import (
+    NAME,
+    Sink,
+    approve_and_release,
+    in_review,
+    rows,
+)
+from workflows.restriction_lift import LiftRefused, lift_restriction, send_lift_notice
+from workflows.states import State
+
+FLAG = "SELECT processing_restricted FROM customers WHERE email = :e"
+
+services = base.services  # the fixture, shared
+shop = base.shop  # the fixture, shared
+smtp = base.smtp  # the fixture, shared
+
+
+def actions_of(services: Services, request_id: int) -> list[str]:
+    with services.db.session() as session:
+        return list(session.scalars(select(AuditEvent.action).where(
+            AuditEvent.request_id == request_id).order_by(AuditEvent.seq)))
+
+
+def test_the_lift_is_refused_before_the_notice_and_works_after(
+        services: Services, shop: dict[str, Any], smtp: tuple[Sink, int]) -> None:
+    address = shop["summary"].sample_customer_email
+    request_id = in_review(services, address, NAME, ["restriction"])
+    approve_and_release(services, request_id)
+    with services.db.session() as session:
+        assert session.get(Request, request_id).status == State.COMPLETED
+    assert bool(rows(shop["url"], FLAG, e=address)[0][0]) is True
+    plans_before = len(rows_of(services, ChangePlan))
+
+    with pytest.raises(LiftRefused, match="notice"):
+        lift_restriction(services, request_id, actor="user:1")
+    assert bool(rows(shop["url"], FLAG, e=address)[0][0]) is True
+    assert len(rows_of(services, ChangePlan)) == plans_before
+    with services.db.session() as session, pytest.raises(LiftRefused, match="reason"):
+        send_lift_notice(services, session, session.get(Request, request_id),
+                         lift_on=date.today(), reason=" ", actor="user:1")
+
+    lift_on = date.today() + timedelta(days=14)
+    with services.db.session() as session:
+        req = session.get(Request, request_id)
+        reference = req.reference
+        assert send_lift_notice(services, session, req, lift_on=lift_on,
+                                reason="Die Richtigkeit ist geklärt.", actor="user:1")["sent"]
+    with services.db.session() as session:  # a second send does not send again
+        assert not send_lift_notice(services, session, session.get(Request, request_id),
+                                    lift_on=lift_on, reason="again", actor="user:1")["sent"]
+        [logged] = session.scalars(select(OutgoingMail).where(
+            OutgoingMail.template == "restriction_lift_notice")).all()
+    [notice] = [m for m in smtp[0].messages if m["Message-ID"] == logged.message_id]
+    assert reference in str(notice["Subject"]) and notice["To"] == address
+    assert "Art. 18" in notice.get_body(("plain",)).get_content()
+
+    assert lift_restriction(services, request_id, actor="user:1") == {"lifted": ["shop"]}
+    assert bool(rows(shop["url"], FLAG, e=address)[0][0]) is False
+    assert lift_restriction(services, request_id, actor="user:1") == {"lifted": []}
+    with services.db.session() as session:
+        lifts = [p for p in session.scalars(select(ChangePlan).where(
+            ChangePlan.request_id == request_id))
+                 if any(c["action"] == "flag" and c["value"] is False
+                        for c in p.body["changes"])]
+        assert len(lifts) == 1 and lifts[0].status == "executed"
+        receipts = session.scalars(select(ChangeReceipt).where(
+            ChangeReceipt.plan_id == lifts[0].id)).all()
+        assert len(receipts) == 1 and receipts[0].verified
+    audited = actions_of(services, request_id)
+    assert audited.index("restriction_lift_notice_sent") < audited.index(
+        "restriction_lift_planned") < audited.index("restriction_lifted")
+    assert audited.count("restriction_lifted") == 1
+
+
+def test_no_notice_for_a_request_that_restricted_nothing(
+        services: Services, shop: dict[str, Any]) -> None:
+    request_id = in_review(services, shop["summary"].sample_customer_email, NAME, ["access"])
+    with services.db.session() as session, pytest.raises(LiftRefused, match="no restriction"):
+        send_lift_notice(services, session, session.get(Request, request_id),
+                         lift_on=date.today(), reason="geklärt", actor="user:1")
+
+
+def rows_of(services: Services, model: Any) -> list[Any]:
+    with services.db.session() as session:
+        return list(session.scalars(select(model.id)))

@@ -1,0 +1,139 @@
+"""Lifting a restriction of processing (Art. 18(3) GDPR): the notice first, then the lift.
+
+A coordinator first sends the requester the restriction-lift notice (``send_lift_notice``);
+it is logged as outgoing mail and audited. Only once it has gone out does ``lift_restriction``
+plan the lift in every system that restricted the subject (the plan is stored before the
+system is touched), execute it step by step and store the receipt — audited as well. Before
+the notice, the lift is refused and nothing changes. Both functions manage their own
+transactions (like the retention run): a system's commit cannot be rolled back with ours.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from connectors.base import ChangingConnector
+from connectors.changes import Plan, subject_from_json
+from dsr.audit import append_event
+from dsr.models import ChangePlan, ChangeReceipt, OutgoingMail, PlanStatus, Request, utcnow
+from dsr.services import changes, notices
+from dsr.services.changes import ChangeInputError
+from workflows.deadlines import receipt_date
+
+if TYPE_CHECKING:
+    from dsr.context import Services
+
+LIFT_NOTICE = "restriction_lift_notice"
+
+
+class LiftRefused(ChangeInputError):
+    """The restriction cannot be lifted (yet); the message says why."""
+
+
+def lift_notice_sent(session: Session, request: Request) -> bool:
+    """True when the Art. 18(3) notice for ``request`` has gone out."""
+    return session.scalar(select(OutgoingMail.id).where(
+        OutgoingMail.request_id == request.id, OutgoingMail.template == LIFT_NOTICE)
+        .limit(1)) is not None
+
+
+def _flag_plans(session: Session, request: Request, value: bool) -> list[ChangePlan]:
+    """The request's plans that set the restriction flag to ``value``, oldest first."""
+    rows = session.scalars(select(ChangePlan).where(
+        ChangePlan.request_id == request.id, ChangePlan.purpose == "request",
+        ChangePlan.status != PlanStatus.SUPERSEDED.value).order_by(ChangePlan.id))
+    return [row for row in rows if any(c.action == "flag" and c.value is value
+                                       for c in Plan.from_json(row.body).changes)]
+
+
+def restricted_in(session: Session, request: Request) -> list[ChangePlan]:
+    """The request's executed plans that set a restriction flag (one per system)."""
+    return [row for row in _flag_plans(session, request, True)
+            if row.status == PlanStatus.EXECUTED.value]
+
+
+def send_lift_notice(services: Services, session: Session, request: Request, *,
+                     lift_on: date, reason: str, actor: str) -> dict[str, Any]:
+    """Send the requester the notice that the restriction will be lifted on ``lift_on``;
+    logged and audited (the reason's text is not put into the audit). Flushes."""
+    if not reason.strip():
+        raise LiftRefused("give the reason for lifting the restriction")
+    if not restricted_in(session, request):
+        raise LiftRefused("no restriction of this request has been carried out")
+    to = request.claim("email")
+    if not to:
+        raise LiftRefused("the request has no e-mail address; send the notice by letter")
+    sent = notices.send_once(services, session, request, LIFT_NOTICE, to, lift_on=lift_on,
+                             reason=reason.strip(),
+                             authority=services.register.get("supervisory_authority", {}))
+    if sent["sent"]:
+        append_event(session, actor=actor, action="restriction_lift_notice_sent",
+                     request_id=request.id, details={"lift_on": lift_on.isoformat()})
+    session.flush()
+    return sent
+
+
+def lift_restriction(services: Services, request_id: int, *, actor: str,
+                     today: date | None = None) -> dict[str, Any]:
+    """Lift the request's restriction in every system that set it, once the notice is out.
+
+    Refused (``LiftRefused``, nothing changed) while the notice has not gone out. The lift plan
+    is stored and committed before a system is touched; a second call changes nothing again.
+    """
+    today = today or receipt_date(utcnow())
+    with services.db.session() as session:
+        request = session.get(Request, request_id)
+        if request is None:
+            raise LiftRefused(f"no request {request_id}")
+        if not lift_notice_sent(session, request):
+            raise LiftRefused("the Art. 18(3) notice has not gone out yet: send it first")
+        work = [_stored_lift(services, session, request, row, today)
+                for row in restricted_in(session, request)]
+        if not work:
+            raise LiftRefused("no restriction of this request has been carried out")
+    lifted = []
+    for name, plan_id in work:
+        with services.db.session() as session:
+            row = session.get(ChangePlan, plan_id)
+            assert row is not None
+            if session.scalar(select(ChangeReceipt.id).where(ChangeReceipt.plan_id == plan_id)):
+                continue
+            plan = Plan.from_json(row.body)
+        receipt = services.connectors[name].execute(plan, changes.DbStepLog(services, plan_id))
+        with services.db.session() as session:
+            row = session.get(ChangePlan, plan_id)
+            assert row is not None
+            changes.record_receipt(services, session, row, plan, receipt)
+            append_event(session, actor=actor, action="restriction_lifted",
+                         request_id=request_id,
+                         details={"connector": name, "verified": receipt.verified})
+        lifted.append(name)
+    return {"lifted": lifted}
+
+
+def _stored_lift(services: Services, session: Session, request: Request, restricted: ChangePlan,
+                 today: date) -> tuple[str, int]:
+    """The stored lift plan for one system (planned and stored now unless it exists)."""
+    name = restricted.connector
+    for existing in _flag_plans(session, request, False):
+        if existing.connector == name:
+            return name, existing.id
+    connector = services.connectors[name]
+    assert isinstance(connector, ChangingConnector)
+    subject = Plan.from_json(restricted.body).subject
+    keys = [list(key) for key in subject.get("keys", [])]
+    wanted = replace(changes.change_request(services, session, request, name, keys, today),
+                     types=(), corrections={}, lift_restriction=True)
+    plan = connector.plan(subject_from_json(subject), wanted)
+    round_ = (session.scalar(select(func.max(ChangePlan.round)).where(
+        ChangePlan.request_id == request.id, ChangePlan.connector == name)) or 0) + 1
+    row = changes.store_plan(session, request_id=request.id, connector=name, round_=round_,
+                             plan=plan)
+    append_event(session, actor="system", action="restriction_lift_planned",
+                 request_id=request.id, details={"connector": name, "plan": row.id})
+    return name, row.id
