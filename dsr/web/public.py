@@ -11,10 +11,10 @@ from sqlalchemy import select
 
 from dsr.app import db_session
 from dsr.extensions import limiter, submissions_limit
-from dsr.models import Channel, Request, RequestType, utcnow
-from dsr.schemas import POLICY_CLAIMS, SubmissionSchema, policy_claims
+from dsr.models import Channel, Request, RequestType
+from dsr.schemas import POLICY_CLAIMS, SubmissionSchema
 from dsr.services import intake
-from dsr.services.verification_steps import accept_shop_token
+from dsr.web.submission import submit_public
 from dsr.web.verify import grant
 
 bp = Blueprint("public", __name__)
@@ -50,16 +50,7 @@ def submit() -> Any:
         errors = {k: v[0] if isinstance(v, list) else str(v) for k, v in exc.messages.items()}
         return render_template("form.html", types=list(RequestType), values=raw,
                                errors=errors), 422
-    services = _services()
-    token = data.pop("shop_token")
-    extra = policy_claims(data)
-    created = intake.submit(
-        db_session(),
-        intake.Submission(channel=Channel.FORM.value, received_at=utcnow(), extra_claims=extra,
-                          **data),
-        calendar=services.calendar, connectors=list(services.config.connectors),
-    )
-    _accept_shop_token(created, token)
+    created = submit_public(data, Channel.FORM.value)
     session["submitted"] = created.reference
     return redirect(url_for("public.submitted"))
 
@@ -86,10 +77,3 @@ def status() -> Any:
     grant(found.reference)  # the status page, with code entry, ID upload and withdrawal
     return redirect(url_for("verify.view"))
 
-
-def _accept_shop_token(req: Request, token: str) -> None:
-    """A shop token handed in with the request is checked by its signature alone (no lookup)."""
-    if token:
-        services = _services()
-        accept_shop_token(db_session(), req, token, secret=services.config.secret_key,
-                          settings=services.config.verification)

@@ -17,10 +17,9 @@ from dsr.app import db_session
 from dsr.context import Services
 from dsr.extensions import submissions_limit
 from dsr.models import Channel, Decision, Request, Task, utcnow
-from dsr.schemas import RejectSchema, SubmissionSchema, policy_claims
-from dsr.services import actions, intake
+from dsr.schemas import RejectSchema, SubmissionSchema
+from dsr.services import actions
 from dsr.services.reports import found_categories, latest_document
-from dsr.services.verification_steps import accept_shop_token
 from dsr.web.api import URL_PREFIX, ApiBlueprint
 from dsr.web.api.auth import (
     COORDINATORS,
@@ -31,6 +30,7 @@ from dsr.web.api.auth import (
     requires_token,
 )
 from dsr.web.api.schemas import ApproveSchema, ReceiptSchema, RequestViewSchema, VerifySchema
+from dsr.web.submission import submit_public
 from workflows.deadlines import days_left, receipt_date
 
 blp = ApiBlueprint("api", __name__, url_prefix=URL_PREFIX,
@@ -85,17 +85,7 @@ def submit(data: dict[str, Any]) -> Request:
     The answer is the same whether or not the address belongs to a customer: nothing is
     looked up before it goes out.
     """
-    services = _services()
-    token = data.pop("shop_token", "")
-    extra = policy_claims(data)
-    created = intake.submit(
-        db_session(), intake.Submission(channel=Channel.API.value, received_at=utcnow(),
-                                        extra_claims=extra, **data),
-        calendar=services.calendar, connectors=list(services.config.connectors))
-    if token:  # checked by its signature alone: no lookup before the answer
-        accept_shop_token(db_session(), created, token, secret=services.config.secret_key,
-                          settings=services.config.verification)
-    return created
+    return submit_public(data, Channel.API.value)
 
 
 @blp.get("/requests/<int:request_id>")
