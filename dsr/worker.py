@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 from dsr.context import Services
 from dsr.models import Request, Task, TaskAttempt, TaskStatus, utcnow
 from dsr.services import actions, outbox
-from workflows.jobs import JOBS
+from workflows.jobs import JOBS, NotReady
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +49,10 @@ def run_task(services: Services, task_id: int, worker: str | None = None) -> str
         task = session.get(Task, task_id)
         assert task is not None
         result = JOBS[kind](services, session, task)
+    except NotReady as waiting:
+        session.rollback()
+        session.close()
+        return _record_waiting(services, task_id, attempt_id, waiting)
     except Exception as exc:  # noqa: BLE001 - recorded on the task, never swallowed
         session.rollback()
         error = f"{type(exc).__name__}: {exc}"
@@ -79,6 +83,22 @@ def run_task(services: Services, task_id: int, worker: str | None = None) -> str
         return _record_failure(services, task_id, attempt_id, error)
     services.dispatch(next_ids)
     return TaskStatus.DONE.value
+
+
+def _record_waiting(services: Services, task_id: int, attempt_id: int, waiting: NotReady) -> str:
+    """The outside system is not done yet: back to pending, due again after the wait; the
+    attempt is given back. Returns ``waiting`` (not a task status: the task row says pending)."""
+    with services.db.session() as session:
+        task = session.get(Task, task_id)
+        attempt = session.get(TaskAttempt, attempt_id)
+        assert task is not None and attempt is not None
+        attempt.outcome, attempt.finished_at, attempt.error = "waiting", utcnow(), waiting.why
+        task.status, task.lease_until, task.worker = TaskStatus.PENDING.value, None, None
+        task.attempts = max(0, task.attempts - 1)
+        task.last_error = None
+        task.result = {"waiting": waiting.why}
+        task.run_after = utcnow() + timedelta(seconds=max(1, waiting.seconds))
+    return "waiting"
 
 
 def _record_failure(services: Services, task_id: int, attempt_id: int, error: str) -> str:

@@ -29,6 +29,17 @@ JOBS: dict[str, Job] = {}
 SYSTEM = "system"
 
 
+class NotReady(Exception):  # noqa: N818 - a state, not an error
+    """Raised by a job whose outside system has not finished yet (a processor still working on
+    an OpenGDPR request): the task goes back to pending and runs again after ``seconds``,
+    without using up an attempt. ``why`` is shown in the queue (no personal data)."""
+
+    def __init__(self, why: str, seconds: int) -> None:
+        super().__init__(why)
+        self.why = why
+        self.seconds = seconds
+
+
 def job(kind: str) -> Callable[[Job], Job]:
     def register(fn: Job) -> Job:
         JOBS[kind] = fn

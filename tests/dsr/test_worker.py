@@ -116,3 +116,40 @@ def test_later_phase_waits_for_earlier_phase(services: Services) -> None:
         assert order == ["a", "b"]
     finally:
         del JOBS["test_a"], JOBS["test_b"]
+
+
+def test_a_job_waiting_on_an_outside_system_is_deferred_without_using_an_attempt(
+        services: Services) -> None:
+    from workflows.jobs import NotReady
+
+    state = {"ready": False}
+
+    def waits(services: Services, session: Any, task: Task) -> dict[str, Any]:
+        if not state["ready"]:
+            raise NotReady("processor still working", 600)
+        return {"ok": True}
+
+    JOBS["test_waits"] = waits
+    try:
+        with services.db.session() as session:
+            task_id = outbox.add_task(session, kind="test_waits", request_id=None,
+                                      max_attempts=1).id
+        for _ in range(3):  # more waits than attempts: waiting is not failing
+            with services.db.session() as session:
+                session.get(Task, task_id).run_after = utcnow()
+            assert run_task(services, task_id) == "waiting"
+        with services.db.session() as session:
+            task = session.get(Task, task_id)
+            assert (task.status, task.attempts, task.last_error) == ("pending", 0, None)
+            assert task.result == {"waiting": "processor still working"}
+            assert task.run_after > utcnow() + timedelta(seconds=590)
+            outcomes = [a.outcome for a in session.scalars(
+                select(TaskAttempt).where(TaskAttempt.task_id == task_id))]
+            assert outcomes == ["waiting"] * 3
+        assert run_pending(services) == 0  # not due yet
+        state["ready"] = True
+        with services.db.session() as session:
+            session.get(Task, task_id).run_after = utcnow()
+        assert run_task(services, task_id) == "done"
+    finally:
+        del JOBS["test_waits"]
