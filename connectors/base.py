@@ -42,6 +42,15 @@ class ConnectorError(Exception):
     """A connector could not do what was asked of it."""
 
 
+class NotYetAvailable(ConnectorError):
+    """The system took the question but has no answer yet (a processor working on an OpenGDPR
+    request): ask again after ``retry_after`` seconds. The message names no personal data."""
+
+    def __init__(self, message: str, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
 class ConnectorConfigError(ConnectorError):
     """A connector's settings or the data map it relies on are wrong; an admin must fix them."""
 
@@ -251,6 +260,17 @@ class DerivedConnector(Protocol):
 
     def derive_subject(self, source: Connector, subject: Subject) -> Subject:
         """The subject as this system knows it, read from ``source`` without changing it."""
+        ...
+
+
+@runtime_checkable
+class RequestAccessConnector(Protocol):
+    """A connector that answers access per request, asynchronously (a processor's API): the
+    request's reference names the question it asks, so asking again is asking the same one.
+    Raises :class:`NotYetAvailable` until the answer is there."""
+
+    def access_for(self, subject: Subject, reference: str, types: tuple[str, ...]) -> AccessResult:
+        """The subject's records once the system has answered request ``reference``."""
         ...
 
 

@@ -1,165 +1,211 @@
-"""A client of a processor's OpenGDPR API: access, portability and erasure requests, status
-polling, and signed status callbacks.
+"""Processors that offer the OpenGDPR API: access, portability and erasure are asked of them
+through it, and each answer is tracked until the processor reports it completed.
 
-As the OpenGDPR specification (v0.1) describes it: ``GET <base>/discovery`` names the request
-types the processor supports and the URL of its ``processor_certificate`` (PEM, X.509);
-``POST <base>/opengdpr_requests`` submits a request (``subject_request_id``,
-``subject_request_type`` ``access`` | ``portability`` | ``erasure``, ``submitted_time``,
-``subject_identities``, ``api_version``, ``status_callback_urls``); ``GET
-<base>/opengdpr_requests/<id>`` returns its ``request_status`` (``pending``, ``in_progress``,
-``completed``, ``cancelled``). A status callback is a POST whose body the processor signs
-with its certificate's RSA key (PKCS#1 v1.5, SHA-256), base64-encoded in the
-``X-OpenGDPR-Signature`` header: it is accepted only when that signature verifies against the
-published certificate, and the certificate is within its validity period.
+The subject comes from ``subject_from`` (the shop): the processor is asked about the e-mail
+addresses (and, if configured, the customer numbers) the shop holds for the subject. Each
+question has a fixed id, ``<reference>-<type>``, so asking again after a crash is asking the
+same question: the processor is looked up first and a request is submitted only once.
+
+- access / portability: ``access_for`` submits the request and raises
+  :class:`~connectors.base.NotYetAvailable` until the processor reports it completed; then the
+  records at its ``results_url`` (a JSON object of lists of records, one list per table, or one
+  list) are the processor's part of the answer.
+- erasure: ``plan`` names one erasure request to the processor; ``execute`` submits it and the
+  receipt names its id, so the service tracks it as waiting until a signed status callback (or a
+  status poll) reports it completed.
+
+Rectification and restriction are not part of OpenGDPR: their Art. 19 notices go by e-mail
+(an endpoint of a ``recipient_mail`` connector).
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
-import urllib.error
-import urllib.parse
-import urllib.request
-from collections.abc import Mapping, Sequence
-from datetime import UTC, datetime
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, ClassVar
 
-from cryptography import x509
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric import padding, rsa
+from marshmallow import Schema, ValidationError, fields, validate
 
-from connectors.base import ConnectorError
+from connectors.base import (
+    AccessResult,
+    ConnectorConfigError,
+    ConnectorError,
+    Discovery,
+    Identity,
+    NotYetAvailable,
+    RecordColumn,
+    Subject,
+    TableRecords,
+    json_safe,
+    register,
+)
+from connectors.changes import (
+    ChangeRequest,
+    MemoryStepLog,
+    Plan,
+    PlannedChange,
+    Receipt,
+    StepLog,
+    subject_json,
+)
+from connectors.datamap_schema import flatten_errors
+from connectors.opengdpr import (  # noqa: F401 - the client is part of this kind's surface
+    CallbackRejected,
+    OpenGdprClient,
+    verify_callback,
+)
 
-API_VERSION = "0.1"
-REQUEST_TYPES = ("access", "portability", "erasure")
-STATUSES = ("pending", "in_progress", "completed", "cancelled")
-SIGNATURE_HEADER = "X-OpenGDPR-Signature"
+ERASURE_NORM = "Art. 17 Abs. 1, Art. 28 Abs. 3 lit. e DSGVO / GDPR"
+IDENTITY_TYPES = {"email": "email", "customer_number": "controller_customer_id"}
+"""Which identifiers of the subject go to the processor, under which OpenGDPR identity type."""
 
 
-class CallbackRejected(ConnectorError):
-    """A status callback whose signature or content cannot be trusted; the message says why."""
+class RecipientApiSettingsSchema(Schema):
+    """``[connectors.<name>]`` of kind ``recipient_api``."""
+
+    kind = fields.String(required=True, validate=validate.Equal("recipient_api"))
+    subject_from = fields.String(required=True, validate=validate.Length(min=1))
+    recipient = fields.String(required=True, validate=validate.Length(min=1))
+    base_url = fields.Url(required=True, require_tld=False, schemes={"http", "https"})
+    token = fields.String(load_default=None)
+    identities = fields.List(fields.String(validate=validate.OneOf(list(IDENTITY_TYPES))),
+                             load_default=lambda: ["email"], validate=validate.Length(min=1))
+    category = fields.String(load_default="processor")
+    poll_seconds = fields.Integer(load_default=900, validate=validate.Range(min=5, max=86400))
+    timeout_seconds = fields.Float(load_default=20.0, validate=validate.Range(min=0.1, max=120))
 
 
-class OpenGdprClient:
-    """Talks to one processor's OpenGDPR endpoint (``base_url``), with an optional bearer token."""
+def request_id(reference: str, request_type: str) -> str:
+    """The fixed id of one question to the processor."""
+    return f"{reference}-{request_type}"
 
-    def __init__(self, base_url: str, token: str | None = None, timeout: float = 20.0) -> None:
-        self.base_url = base_url.rstrip("/")
-        self.token = token
-        self.timeout = timeout
-        self._discovery: dict[str, Any] | None = None
 
-    def _call(self, method: str, path: str, body: Mapping[str, Any] | None = None) -> Any:
-        url = path if path.startswith(("http://", "https://")) else f"{self.base_url}/{path}"
-        headers = {"Accept": "application/json"}
-        data = None
-        if body is not None:
-            data = json.dumps(body).encode()
-            headers["Content-Type"] = "application/json"
-        if self.token:
-            headers["Authorization"] = f"Bearer {self.token}"
-        call = urllib.request.Request(url, data=data, headers=headers, method=method)
+@register("recipient_api")
+class RecipientApiConnector:
+    """One processor, asked through its OpenGDPR API."""
+
+    kind: ClassVar[str]
+    notifies = False
+
+    def __init__(self, name: str, subject_from: str, recipient: str, client: OpenGdprClient, *,
+                 identities: tuple[str, ...] = ("email",), category: str = "processor",
+                 poll_seconds: int = 900) -> None:
+        self.name = name
+        self.subject_from = subject_from
+        self.recipient = recipient
+        self.client = client
+        self.identities = identities
+        self.category = category
+        self.poll_seconds = poll_seconds
+        self.callback_url = ""
+
+    @classmethod
+    def from_settings(cls, name: str, settings: Mapping[str, Any]) -> RecipientApiConnector:
+        """Build from the TOML section (``base_url``, ``recipient``, ``subject_from`` ...)."""
         try:
-            with urllib.request.urlopen(call, timeout=self.timeout) as response:  # noqa: S310
-                raw = response.read()
-        except urllib.error.HTTPError as exc:
-            raise ConnectorError(f"OpenGDPR {method} {path}: HTTP {exc.code}") from None
-        except (urllib.error.URLError, TimeoutError, OSError) as exc:
-            raise ConnectorError(f"OpenGDPR {method} {path}: not reachable ({exc})") from None
-        if path.endswith(".pem") or raw.lstrip().startswith(b"-----BEGIN"):
-            return raw
-        try:
-            return json.loads(raw)
-        except ValueError:
-            raise ConnectorError(f"OpenGDPR {method} {path}: the answer is not JSON") from None
+            loaded = RecipientApiSettingsSchema().load(settings)
+        except ValidationError as exc:
+            raise ConnectorConfigError("; ".join(
+                flatten_errors(exc.messages, f"connectors.{name}"))) from None
+        client = OpenGdprClient(loaded["base_url"], loaded["token"], loaded["timeout_seconds"])
+        return cls(name, loaded["subject_from"], loaded["recipient"], client,
+                   identities=tuple(loaded["identities"]), category=loaded["category"],
+                   poll_seconds=loaded["poll_seconds"])
 
-    def discovery(self) -> dict[str, Any]:
-        """The processor's discovery document (cached)."""
-        if self._discovery is None:
-            found = self._call("GET", "discovery")
-            if not isinstance(found, dict):
-                raise ConnectorError("OpenGDPR discovery: not an object")
-            self._discovery = found
-        return self._discovery
+    def use_callback(self, url: str) -> None:
+        """Where the processor posts its signed status callbacks (the service's endpoint)."""
+        self.callback_url = url
 
-    def submit(self, request_type: str, identities: Sequence[tuple[str, str]], *,
-               subject_request_id: str, callback_urls: Sequence[str] = (),
-               submitted: datetime | None = None) -> dict[str, Any]:
-        """Submit an access, portability or erasure request for the given
-        ``(identity_type, value)`` pairs; returns the processor's acknowledgement."""
-        if request_type not in REQUEST_TYPES:
-            raise ValueError(f"request type must be one of {', '.join(REQUEST_TYPES)}")
-        supported = self.discovery().get("supported_subject_request_types", REQUEST_TYPES)
-        if request_type not in supported:
-            raise ConnectorError(f"the processor does not support {request_type} requests")
-        moment = (submitted or datetime.now(UTC)).astimezone(UTC)
-        body = {"subject_request_id": subject_request_id,
-                "subject_request_type": request_type,
-                "submitted_time": moment.strftime("%Y-%m-%dT%H:%M:%SZ"),
-                "subject_identities": [{"identity_type": kind, "identity_value": value,
-                                        "identity_format": "raw"} for kind, value in identities],
-                "api_version": API_VERSION,
-                "status_callback_urls": list(callback_urls)}
-        answer = self._call("POST", "opengdpr_requests", body)
-        if not isinstance(answer, dict) or answer.get("subject_request_id") != subject_request_id:
-            raise ConnectorError("OpenGDPR submit: the answer does not name the request")
-        return answer
+    def derive_subject(self, source: Any, subject: Subject) -> Subject:
+        """The shop's subject: its identifiers are what the processor is asked about."""
+        return subject
 
-    def status(self, subject_request_id: str) -> str:
-        """The request's current status as the processor reports it."""
-        quoted = urllib.parse.quote(subject_request_id, safe="")
-        answer = self._call("GET", f"opengdpr_requests/{quoted}")
-        status = answer.get("request_status") if isinstance(answer, dict) else None
-        if status not in STATUSES:
-            raise ConnectorError(f"OpenGDPR status: unknown status {status!r}")
-        return str(status)
+    def discover(self, identity: Identity) -> Discovery:
+        """The processor is not searched: the subject is the shop's."""
+        return Discovery(self.name)
 
-    def certificate(self) -> x509.Certificate:
-        """The processor's published certificate (from the discovery's ``processor_certificate``)."""
-        url = self.discovery().get("processor_certificate")
-        if not url:
-            raise ConnectorError("OpenGDPR discovery names no processor_certificate")
-        raw = self._call("GET", str(url))
-        try:
-            return x509.load_pem_x509_certificate(raw if isinstance(raw, bytes) else bytes(raw))
-        except (ValueError, TypeError):
-            raise ConnectorError("the processor_certificate is not a PEM certificate") from None
+    def _identities(self, identifiers: Mapping[str, Any]) -> list[tuple[str, str]]:
+        return [(IDENTITY_TYPES[kind], str(value)) for kind in self.identities
+                for value in identifiers.get(kind, ())]
 
-    def accept_callback(self, body: bytes, headers: Mapping[str, str],
-                        now: datetime | None = None) -> dict[str, Any]:
-        """The callback's content, once its signature verifies against the processor's
-        certificate; raises :class:`CallbackRejected` otherwise."""
-        return verify_callback(body, headers, self.certificate(), now)
+    def _ask(self, request_type: str, reference: str,
+             identifiers: Mapping[str, Any]) -> tuple[str, dict[str, Any] | None]:
+        """Submit the question unless the processor knows it already; returns its id and the
+        processor's status answer (None right after submitting)."""
+        wanted = request_id(reference, request_type)
+        found = self.client.find(wanted)
+        if found is None:
+            self.client.submit(request_type, self._identities(identifiers),
+                               subject_request_id=wanted,
+                               callback_urls=[self.callback_url] if self.callback_url else [])
+        return wanted, found
 
+    def access(self, subject: Subject) -> AccessResult:
+        """Without a request to name the question, the processor is not asked."""
+        raise ConnectorError(f"{self.name}: access is asked per request (access_for)")
 
-def verify_callback(body: bytes, headers: Mapping[str, str], certificate: x509.Certificate,
-                    now: datetime | None = None) -> dict[str, Any]:
-    """Check a status callback's RSA signature (``X-OpenGDPR-Signature``) over the raw body
-    and return the parsed content; raises :class:`CallbackRejected`."""
-    found = {k.lower(): v for k, v in headers.items()}.get(SIGNATURE_HEADER.lower())
-    if not found:
-        raise CallbackRejected("the callback carries no signature")
-    try:
-        signature = base64.b64decode(found, validate=True)
-    except (binascii.Error, ValueError):
-        raise CallbackRejected("the callback's signature is not base64") from None
-    moment = now or datetime.now(UTC)
-    if not certificate.not_valid_before_utc <= moment <= certificate.not_valid_after_utc:
-        raise CallbackRejected("the processor's certificate is not valid now")
-    key = certificate.public_key()
-    if not isinstance(key, rsa.RSAPublicKey):
-        raise CallbackRejected("the processor's certificate has no RSA key")
-    try:
-        key.verify(signature, body, padding.PKCS1v15(), hashes.SHA256())
-    except InvalidSignature:
-        raise CallbackRejected("the callback's signature does not verify") from None
-    try:
-        content = json.loads(body)
-    except ValueError:
-        raise CallbackRejected("the callback is not JSON") from None
-    if not isinstance(content, dict) or content.get("request_status") not in STATUSES \
-            or not content.get("subject_request_id"):
-        raise CallbackRejected("the callback names no request or no known status")
-    return content
+    def access_for(self, subject: Subject, reference: str, types: tuple[str, ...]) -> AccessResult:
+        """The processor's records of the subject, once it has answered request ``reference``."""
+        if not self._identities(subject.identifiers):
+            return AccessResult(tables=())
+        kind = "portability" if "portability" in types and "access" not in types else "access"
+        wanted, found = self._ask(kind, reference, subject.identifiers)
+        status = found["request_status"] if found else "pending"
+        if status == "cancelled":
+            raise ConnectorError(f"{self.name}: the processor cancelled request {wanted}")
+        if status != "completed":
+            raise NotYetAvailable(f"{self.name}: {kind} request {wanted} is {status} "
+                                  f"at the processor", self.poll_seconds)
+        url = (found or {}).get("results_url")
+        return AccessResult(self._tables(self.client.results(str(url))) if url else ())
+
+    def _tables(self, results: Any) -> tuple[TableRecords, ...]:
+        """Records as the processor returns them: ``{table: [record, ...]}`` or ``[record]``."""
+        if isinstance(results, list):
+            results = {"records": results}
+        if not isinstance(results, dict) or not all(
+                isinstance(rows, list) and all(isinstance(r, dict) for r in rows)
+                for rows in results.values()):
+            raise ConnectorError(f"{self.name}: the processor's results are not lists of records")
+        tables = []
+        for table, rows in results.items():
+            names = sorted({str(key) for row in rows for key in row})
+            columns = tuple(RecordColumn(n, {"de": n, "en": n}, self.category) for n in names)
+            tables.append(TableRecords(
+                self.name, str(table), {"de": str(table), "en": str(table)}, self.category,
+                columns, tuple(tuple(json_safe(row.get(n)) for n in names) for row in rows)))
+        return tuple(tables)
+
+    def plan(self, subject: Subject, request: ChangeRequest) -> Plan:
+        """For an erasure of a subject the shop knows: one erasure request to the processor."""
+        changes = []
+        if request.wants("erasure") and subject.keys and self._identities(subject.identifiers):
+            changes.append(PlannedChange(
+                self.recipient, (), (), "notify", "erasure", ERASURE_NORM, value={
+                    "channel": "opengdpr", "reference": request.reference,
+                    "name": request.recipient_names.get(self.recipient, self.recipient)}))
+        return Plan(self.name, tuple(changes), subject_json(subject))
+
+    def execute(self, plan: Plan, log: StepLog | None = None) -> Receipt:
+        """Submit the erasure request (once, even when run again); the receipt names its id."""
+        log = log or MemoryStepLog()
+        steps = []
+        identifiers = plan.subject.get("identifiers", {})
+        for index, (target, changes) in enumerate(plan.steps()):
+            value = dict(changes[0].value or {})  # type: ignore[arg-type]
+            before = log.is_done(index)
+            wanted = request_id(str(value["reference"]), "erasure")
+            if not before:
+                self._ask("erasure", str(value["reference"]), identifiers)
+                log.mark_done(index, 1)
+            steps.append({"target": target, "actions": ["notify"], "changes": 1,
+                          "touched": 0 if before else 1, "done_before": before,
+                          "notice": {"channel": "opengdpr", "external_id": wanted}})
+        return Receipt(self.name, tuple(steps))
+
+    def status(self, external_id: str) -> str:
+        """The processor's status of one question (for polling)."""
+        return self.client.status(external_id)
+
+    def accept_callback(self, body: bytes, headers: Mapping[str, str]) -> dict[str, Any]:
+        """A status callback's content once its signature verifies (raises CallbackRejected)."""
+        return self.client.accept_callback(body, headers)

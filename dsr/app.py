@@ -73,6 +73,7 @@ def _register_blueprints(app: Flask) -> None:
     from dsr.web.answers import bp as answers_bp
     from dsr.web.api import init_api
     from dsr.web.auth import bp as auth_bp
+    from dsr.web.callbacks import bp as callbacks_bp
     from dsr.web.changes import bp as changes_bp
     from dsr.web.portal import bp as portal_bp
     from dsr.web.public import bp as public_bp
@@ -85,7 +86,7 @@ def _register_blueprints(app: Flask) -> None:
                       verify_bp,
                       changes_bp,
                       staff_bp,
-                      portal_bp, answers_bp, register_bp):
+                      portal_bp, answers_bp, register_bp, callbacks_bp):
         app.register_blueprint(blueprint)
     init_api(app)
 
@@ -125,7 +126,7 @@ def _register_request_hooks(app: Flask) -> None:
 def _register_error_pages(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException) -> ResponseReturnValue:
-        if request.path.startswith("/api/"):
+        if request.path.startswith(("/api/", "/callbacks/")):
             headers = [(k, v) for k, v in exc.get_headers() if k.lower() != "content-type"]
             return {"error": exc.name, "message": exc.description}, exc.code or 500, headers
         return render_template("error.html", code=exc.code, name=exc.name,
@@ -135,7 +136,7 @@ def _register_error_pages(app: Flask) -> None:
     def _unexpected(exc: Exception) -> ResponseReturnValue:
         log.error("unhandled error on %s %s: %s", request.method, request.endpoint,
                   type(exc).__name__, exc_info=exc)
-        if request.path.startswith("/api/"):
+        if request.path.startswith(("/api/", "/callbacks/")):
             return {"error": "Internal Server Error",
                     "message": "Something went wrong; nothing was lost. Try again."}, 500
         return render_template("error.html", code=500, name="Internal Server Error",

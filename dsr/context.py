@@ -70,6 +70,9 @@ class Services:
             if options.get("datamap"):
                 options["retention_rules"] = sorted(self.register.get("retention", {}))
             built[name] = build_connector(name, options)
+            bind = getattr(built[name], "use_callback", None)
+            if bind is not None:  # processors post their status callbacks here
+                bind(f"{self.config.base_url.rstrip('/')}/callbacks/opengdpr/{name}")
         return built
 
     def close(self) -> None:

@@ -15,7 +15,14 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from connectors.base import AccessResult, Discovery, Identity, Subject
+from connectors.base import (
+    AccessResult,
+    Discovery,
+    Identity,
+    NotYetAvailable,
+    RequestAccessConnector,
+    Subject,
+)
 from dsr.models import Decision, OutgoingMail, Request, Task, utcnow
 from dsr.services import notices, outbox, postal, reports
 from dsr.services.intake import status_code
@@ -143,7 +150,15 @@ def collect(services: Services, session: Session, task: Task) -> dict[str, Any]:
     connector = services.connectors[task.connector]
     subject = jobs_changes.subject_in(services, request, task.connector)
     wanted = subject.keys or any(subject.identifiers.values())
-    result = connector.access(subject) if wanted else AccessResult(tables=())
+    try:
+        if not wanted:
+            result = AccessResult(tables=())
+        elif isinstance(connector, RequestAccessConnector):
+            result = connector.access_for(subject, request.reference, tuple(request.types))
+        else:
+            result = connector.access(subject)
+    except NotYetAvailable as exc:
+        raise NotReady(str(exc), exc.retry_after) from None
     data = reports.serialise_access(
         task.connector, services.config.connectors[task.connector]["label"], result)
     services.documents.put(session, request_id=request.id, kind="access_data",

@@ -15,10 +15,10 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from connectors.base import ChangingConnector, Subject
+from connectors.base import ChangingConnector, ConnectorError, Subject
 from connectors.changes import NOTIFIED_TYPES, Plan
 from dsr.models import ChangePlan, ChangeReceipt, Decision, RecipientNotice, Request, Task, utcnow
-from dsr.services import changes
+from dsr.services import changes, opengdpr
 from workflows.deadlines import receipt_date
 from workflows.jobs import _request, job, subject_for
 
@@ -125,3 +125,24 @@ def _record_notices(session: Session, request: Request, connector: str,
                 message_id=notice.get("message_id"), external_id=notice.get("external_id"),
                 sent_at=utcnow()))
     session.flush()
+
+
+def poll_processors(services: Services) -> int:
+    """Ask every processor for the status of its erasure questions still waiting (for
+    processors that send no callbacks, or whose callback was lost); returns how many were
+    asked. A processor that cannot be reached is asked again next time."""
+    asked = 0
+    with services.db.session() as session:
+        waiting = list(session.scalars(select(RecipientNotice).where(
+            RecipientNotice.channel == "opengdpr", RecipientNotice.status == "waiting")))
+        for notice in waiting:
+            connector = services.connectors.get(notice.connector)
+            if connector is None or not notice.external_id or not hasattr(connector, "status"):
+                continue
+            try:
+                status = connector.status(notice.external_id)
+            except ConnectorError:
+                continue
+            opengdpr.apply_status(session, notice, status, notice.connector)
+            asked += 1
+    return asked

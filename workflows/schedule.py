@@ -63,6 +63,8 @@ SCHEDULE: tuple[Periodic, ...] = (
     Periodic("retention_run", "workflows.retention.run_retention", cron="45 3 * * *"),
     # The audit chain's head hash goes to the coordinators, outside the database.
     Periodic("audit_digest", "workflows.periodic.audit_digest", cron="0 6 * * *", queue="mail"),
+    # Processors that answer through OpenGDPR: erasure requests still waiting are asked again.
+    Periodic("poll_processors", "workflows.jobs_changes.poll_processors", every=900),
     # Incoming mail: every configured mailbox, Maildir and .eml folder ([mail_ingest]).
     Periodic("fetch_mail", "workflows.jobs_mail.fetch_mail", every=120, queue="mail"),
     # Received mail past the accountability period is reduced like closed requests.

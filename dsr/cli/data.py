@@ -32,9 +32,13 @@ def datamap_check(ctx: Context) -> None:
     from sqlalchemy.exc import SQLAlchemyError
 
     from connectors.datamap import DataMapError, check_against_database
+    from dsr.services.recipient_check import recipient_findings
 
     services = ctx.services
     errors = 0
+    for where, message in recipient_findings(services.config.connectors, services.register):
+        errors += 1
+        click.echo(f"error   {where}: {message}")
     for name, settings in services.config.connectors.items():
         if not settings.get("datamap"):
             continue

@@ -123,6 +123,8 @@ class LegalHold(Base):
     subject_key: Mapped[list[Any]]
     kind: Mapped[str] = mapped_column(String(20))
     reason: Mapped[str] = mapped_column(Text, default="")
+    #: The case's file number (claim, collection, audit), if any: what the hold is about.
+    reference: Mapped[str | None] = mapped_column(String(120))
     created_by: Mapped[str] = mapped_column(String(120))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     lifted_at: Mapped[datetime | None]
@@ -165,6 +167,8 @@ class RecipientNotice(Base):
     status: Mapped[str] = mapped_column(String(10), default="waiting")
     message_id: Mapped[str | None] = mapped_column(String(250))
     external_id: Mapped[str | None] = mapped_column(String(250))
+    #: The processor's last reported status of an OpenGDPR request (pending, in_progress, ...).
+    external_status: Mapped[str | None] = mapped_column(String(20))
     sent_at: Mapped[datetime | None]
     confirmed_at: Mapped[datetime | None]
     confirmed_by: Mapped[str | None] = mapped_column(String(120))

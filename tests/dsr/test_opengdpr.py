@@ -35,6 +35,6 @@ def test_a_completed_callback_confirms_its_notice(services: Services) -> None:
         actions = list(session.scalars(select(AuditEvent.action).where(
             AuditEvent.request_id == req.id).order_by(AuditEvent.seq)))
         assert actions[-2:] == ["recipient_status", "recipient_confirmed"]
-        with pytest.raises(ChangeInputError, match="no notice"):
+        with pytest.raises(ChangeInputError, match="no question"):
             record_callback(session, {"subject_request_id": "DSR-nope",
                                       "request_status": "completed"}, connector="processors")

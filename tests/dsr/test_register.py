@@ -38,3 +38,20 @@ def test_mistakes_name_the_key(tmp_path: Path, mutate, message: str) -> None:  #
     with pytest.raises(RegisterError) as info:
         load_register(path)
     assert message in str(info.value) and "\n" not in str(info.value)
+
+
+def test_recipient_endpoints_must_name_the_registers_recipients() -> None:
+    from dsr.services.recipient_check import recipient_findings
+
+    register = {"recipients": {"dhl": {"kind": "controller"}, "hosting": {"kind": "processor"}}}
+    connectors = {
+        "shop": {"kind": "shop_sql"},
+        "recipients": {"kind": "recipient_mail", "subject_from": "shop",
+                       "endpoints": {"dhl": {}, "gls": {}}},
+        "fulfilment": {"kind": "recipient_api", "subject_from": "shop", "recipient": "hosting"},
+        "bureau": {"kind": "recipient_api", "subject_from": "crm", "recipient": "dhl"}}
+    assert recipient_findings(connectors, register) == [
+        ("connectors.recipients.gls", "'gls' is not a recipient of the register"),
+        ("connectors.bureau.subject_from", "'crm' is not a configured connector"),
+        ("connectors.bureau.recipient",
+         "'dhl' is a separate controller in the register; OpenGDPR is for processors")]
