@@ -145,6 +145,13 @@ class DeliverySchema(_Strict):
     codes_per_delivery = fields.Integer(load_default=5, validate=validate.Range(min=1, max=20))
 
 
+class WorkflowSchema(_Strict):
+    """How requests move (``[workflow]``): the Art. 18(3) notice period before a lift."""
+
+    restriction_lift_notice_days = fields.Integer(load_default=14,
+                                                  validate=validate.Range(min=0, max=365))
+
+
 class ConfigSchema(_Strict):
     service = fields.Nested(ServiceSchema, load_default=lambda: ServiceSchema().load({}))
     tasks = fields.Nested(TasksSchema, load_default=lambda: TasksSchema().load({}))
@@ -153,6 +160,7 @@ class ConfigSchema(_Strict):
                                  load_default=lambda: VerificationSchema().load({}))
     mail_ingest = fields.Nested(MailIngestSchema, load_default=lambda: MailIngestSchema().load({}))
     delivery = fields.Nested(DeliverySchema, load_default=lambda: DeliverySchema().load({}))
+    workflow = fields.Nested(WorkflowSchema, load_default=lambda: WorkflowSchema().load({}))
     register = fields.String(load_default="")
     connectors = fields.Dict(
         keys=fields.String(), values=fields.Nested(ConnectorSchema), load_default=dict
@@ -179,6 +187,7 @@ class Config:
     verification: dict[str, Any] = field(default_factory=lambda: VerificationSchema().load({}))
     mail_ingest: dict[str, Any] = field(default_factory=lambda: MailIngestSchema().load({}))
     delivery: dict[str, Any] = field(default_factory=lambda: DeliverySchema().load({}))
+    workflow: dict[str, Any] = field(default_factory=lambda: WorkflowSchema().load({}))
 
     @property
     def mail_out_dir(self) -> Path:
@@ -293,6 +302,7 @@ def load_config(path: str | os.PathLike[str] | None = None, env: dict[str, str] 
             "DSR_SHOP_TOKEN_SECRET") or data["verification"]["shop_token_secret"]},
         mail_ingest=_mail_ingest(data["mail_ingest"], base, env),
         delivery=dict(data["delivery"]),
+        workflow=dict(data["workflow"]),
     )
 
 

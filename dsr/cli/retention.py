@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import click
-from sqlalchemy import select
 
-from dsr.audit import append_event
 from dsr.cli import Context, main, migrate_or_fail, pass_ctx
-from dsr.models import HoldKind, LegalHold, utcnow
+from dsr.models import HoldKind
+from dsr.services import holds
 
 
 @main.group()
@@ -39,19 +38,21 @@ def _key(values: tuple[str, ...]) -> list[object]:
               help="The subject's key value(s) in that connector (repeat for a composite key).")
 @click.option("--kind", type=click.Choice([k.value for k in HoldKind]), required=True)
 @click.option("--reason", required=True, help="Why (a file number, not personal data).")
+@click.option("--reference", default="", help="The case's file number, if any.")
 @pass_ctx
-def hold(ctx: Context, connector: str, key: tuple[str, ...], kind: str, reason: str) -> None:
+def hold(ctx: Context, connector: str, key: tuple[str, ...], kind: str, reason: str,
+         reference: str) -> None:
     """Suspend erasure for one subject (open claim, collection, tax audit) until lifted."""
     if connector not in ctx.services.config.connectors:
         raise click.ClickException(f"--connector: no connector {connector!r} is configured")
     migrate_or_fail(ctx.services)
     with ctx.services.db.session() as session:
-        row = LegalHold(connector=connector, subject_key=_key(key), kind=kind,
-                        reason=reason.strip(), created_by="cli")
-        session.add(row)
-        session.flush()
-        append_event(session, actor="cli", action="legal_hold_added",
-                     details={"hold": row.id, "kind": kind})
+        try:
+            row = holds.place_hold(session, connectors=ctx.services.config.connectors,
+                                   connector=connector, subject_key=_key(key), kind=kind,
+                                   reason=reason, reference=reference, actor="cli")
+        except holds.HoldError as exc:
+            raise click.ClickException(f"--{exc}") from None
         click.echo(f"hold {row.id} added")
 
 
@@ -62,10 +63,8 @@ def lift(ctx: Context, hold_id: int) -> None:
     """Lift a legal hold; the next retention run erases what it kept."""
     migrate_or_fail(ctx.services)
     with ctx.services.db.session() as session:
-        row = session.scalars(select(LegalHold).where(LegalHold.id == hold_id)).first()
-        if row is None or row.lifted_at is not None:
-            raise click.ClickException(f"no active hold {hold_id}")
-        row.lifted_at, row.lifted_by = utcnow(), "cli"
-        append_event(session, actor="cli", action="legal_hold_lifted", details={"hold": row.id})
+        try:
+            holds.lift_hold(session, hold_id, actor="cli")
+        except holds.HoldError as exc:
+            raise click.ClickException(str(exc)) from None
         click.echo(f"hold {hold_id} lifted")
-

@@ -70,6 +70,8 @@ class Request(Base):
     subject_keys: Mapped[dict[str, Any] | None]
     match_table: Mapped[dict[str, Any] | None]
     released_at: Mapped[datetime | None]
+    #: The day from which a restriction may be lifted, as the Art. 18(3) notice named it.
+    restriction_lift_on: Mapped[date | None]
     merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("requests.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

@@ -116,12 +116,13 @@ class _Marker:
 
 #: Values known only at sending time, shown as markers in the preview; an edited text keeps
 #: the markers and they are filled in when it is sent.
-MARKERS = {"answer": {"link": "[LINK]", "expires": "[EXPIRES]"}}
+MARKERS = {"answer": {"link": "[LINK]", "expires": "[EXPIRES]"},
+           "restriction_lift_notice": {"lift_on": "[LIFT_ON]"}}
 
 
 def preview_context(template: str) -> dict[str, Any]:
     """Stand-ins for the values a preview cannot know yet (the portal link, its expiry)."""
-    return {key: _Marker(mark) if key == "expires" else mark
+    return {key: _Marker(mark) if key in ("expires", "lift_on") else mark
             for key, mark in MARKERS.get(template, {}).items()}
 
 

@@ -12,11 +12,12 @@ from flask import Blueprint, abort, current_app, flash, g, redirect, request, ur
 from sqlalchemy import select
 
 from dsr.app import db_session
-from dsr.models import ChangeReceipt, RecipientNotice, Request
+from dsr.models import ChangeReceipt, RecipientNotice, Request, utcnow
 from dsr.services import changes
 from dsr.web.auth import actor, require_role
 from dsr.web.i18n import t
 from workflows import restriction_lift
+from workflows.deadlines import receipt_date
 
 bp = Blueprint("changes", __name__, url_prefix="/queue")
 
@@ -68,12 +69,17 @@ def change_review(request_id: int) -> dict[str, Any]:
         RecipientNotice.request_id == request_id).order_by(RecipientNotice.id)))
     req = session.get(Request, request_id)
     restricted = bool(req is not None and restriction_lift.restricted_in(session, req))
+    notice_sent = restricted and req is not None and restriction_lift.lift_notice_sent(session, req)
+    today = receipt_date(utcnow())
+    lift_on = restriction_lift.lift_date(session, req) if notice_sent and req else None
     return {"plans": plans, "notices": notices,
             "corrections": changes.corrections_of(req) if req is not None else {},
             "recipients": services.register.get("recipients", {}),
             "restricted": restricted,
-            "lift_notice_sent": restricted and req is not None
-            and restriction_lift.lift_notice_sent(session, req)}
+            "lift_notice_sent": notice_sent, "lift_on": lift_on,
+            "lift_waits": lift_on is not None and today < lift_on,
+            "earliest_lift": restriction_lift.earliest_lift(
+                today, services.config.workflow["restriction_lift_notice_days"])}
 
 
 @bp.post("/notices/<int:notice_id>/confirm")
@@ -111,12 +117,14 @@ def corrections(request_id: int) -> Any:
 @bp.post("/requests/<int:request_id>/restriction/notice")
 @require_role("coordinator")
 def lift_notice(request_id: int) -> Any:
-    """Send the Art. 18(3) notice that the restriction will be lifted on the given day."""
+    """Send the Art. 18(3) notice that the restriction will be lifted from the given day
+    (empty: the first day the notice period allows)."""
     req = db_session().get(Request, request_id)
     if req is None:
         abort(404)
+    raw = request.form.get("lift_on", "").strip()
     try:
-        lift_on = date.fromisoformat(request.form.get("lift_on", "").strip())
+        lift_on = date.fromisoformat(raw) if raw else None
     except ValueError:
         flash(f"{t('ch_lift_notice')}: {t('ch_lift_bad_date')}", "error")
         return redirect(url_for("queue.detail", request_id=request_id))

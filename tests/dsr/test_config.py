@@ -15,6 +15,7 @@ def test_example_config_loads_and_documents_every_section(tmp_path: Path) -> Non
     config = load_config(ROOT / "config.example.toml", env={"DSR_DATA_DIR": str(tmp_path)})
     assert config.tasks["backend"] == "thread"
     assert config.connectors["shop"]["kind"] == "shop_sql"
+    assert config.workflow["restriction_lift_notice_days"] == 14
     assert config.database_url == f"sqlite:///{tmp_path / 'service.sqlite'}"
 
 
@@ -47,6 +48,8 @@ def test_environment_overrides_secrets_and_urls(tmp_path: Path) -> None:
     ("[mail]\nsender = 'not an address'\n", "mail.sender: Not a valid email address."),
     ("[connectors.shop]\nurl = 'sqlite://'\n", "connectors.shop.value.kind"),
     ("colour = 'blue'\n", "colour: unknown key"),
+    ("[workflow]\nrestriction_lift_notice_days = -1\n",
+     "workflow.restriction_lift_notice_days: Must be greater than or equal to 0"),
 ])
 def test_mistakes_name_the_key(tmp_path: Path, toml: str, message: str) -> None:
     path = tmp_path / "config.toml"

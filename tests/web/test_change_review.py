@@ -110,12 +110,13 @@ def test_coordinator_enters_corrections_and_bad_lines_are_refused(
 
 def test_a_coordinator_lifts_a_restriction_only_after_the_notice(
         app: Any, make_user: Any, demo_services: Services, demo_shop: dict[str, Any]) -> None:
-    from datetime import date
+    from datetime import date, timedelta
 
     from connectors.base import Identity, Subject
     from connectors.changes import ChangeRequest
     from dsr.models import ChangePlan, OutgoingMail
     from dsr.services import changes
+    from workflows.deadlines import receipt_date
 
     address = demo_shop["summary"].sample_customer_email
     request_id = _request(demo_services, ["restriction"], address)
@@ -142,11 +143,27 @@ def test_a_coordinator_lifts_a_restriction_only_after_the_notice(
             OutgoingMail.template == "restriction_lift_notice")) is None
         assert len(session.scalars(select(ChangePlan).where(
             ChangePlan.request_id == request_id)).all()) == 1
+    today = receipt_date(utcnow())
+    earliest = today + timedelta(days=14)  # the default notice period
+    early = coordinator.post(f"{path}/restriction/notice", data={
+        "csrf_token": _csrf(coordinator, path), "lift_on": today.isoformat(),
+        "reason": "geklärt"}, follow_redirects=True).get_data(as_text=True)
+    assert f"the notice period ends on {earliest.isoformat()}" in early
     coordinator.post(f"{path}/restriction/notice", data={
-        "csrf_token": _csrf(coordinator, path), "lift_on": "2026-12-24",
+        "csrf_token": _csrf(coordinator, path), "lift_on": "",
         "reason": "Die Richtigkeit ist geklärt."})
     page = coordinator.get(path).get_data(as_text=True)
     assert "/restriction/lift" in page
+    shown = page[page.index('id="lift-on"'):]
+    assert earliest.strftime("%d.%m.%Y") in shown[:300] and "abgelehnt" in shown[:300]
+    refused = coordinator.post(f"{path}/restriction/lift", data={"csrf_token": _csrf(
+        coordinator, path)}, follow_redirects=True).get_data(as_text=True)
+    assert (f"Einschränkung aufheben: the Art. 18(3) notice names {earliest.isoformat()}"
+            in refused)
+    with demo_services.db.session() as session:
+        assert len(session.scalars(select(ChangePlan).where(
+            ChangePlan.request_id == request_id)).all()) == 1
+        session.get(Request, request_id).restriction_lift_on = today  # the day has come
     done = coordinator.post(f"{path}/restriction/lift", data={"csrf_token": _csrf(
         coordinator, path)}, follow_redirects=True).get_data(as_text=True)
     assert "Einschränkung aufgehoben." in done

@@ -1,6 +1,7 @@
 """Lifting a restriction (Art. 18(3) GDPR) on the demo shop: refused, with nothing changed,
-while the notice has not gone out; after the notice (captured by a real SMTP server) the lift
-is planned, stored, executed in the shop and audited — once, however often it is asked for."""
+while the notice has not gone out and before the day it names (the notice period, "today"
+injected); from that day on (the notice captured by a real SMTP server) the lift is planned,
+stored, executed in the shop and audited — once, however often it is asked for."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from sqlalchemy import select
 
 from dsr.context import Services
 from dsr.models import AuditEvent, ChangePlan, ChangeReceipt, OutgoingMail, Request
+from dsr.services.correspondence import DraftError, save_draft
 from tests.workflows import test_jobs_changes as base
 from tests.workflows.test_jobs_changes import (
     NAME,
@@ -20,7 +22,12 @@ from tests.workflows.test_jobs_changes import (
     in_review,
     rows,
 )
-from workflows.restriction_lift import LiftRefused, lift_restriction, send_lift_notice
+from workflows.restriction_lift import (
+    LiftRefused,
+    earliest_lift,
+    lift_restriction,
+    send_lift_notice,
+)
 from workflows.states import State
 
 FLAG = "SELECT processing_restricted FROM customers WHERE email = :e"
@@ -52,26 +59,44 @@ def test_the_lift_is_refused_before_the_notice_and_works_after(
     assert len(rows_of(services, ChangePlan)) == plans_before
     with services.db.session() as session, pytest.raises(LiftRefused, match="reason"):
         send_lift_notice(services, session, session.get(Request, request_id),
-                         lift_on=date.today(), reason=" ", actor="user:1")
+                         reason=" ", actor="user:1")
 
-    lift_on = date.today() + timedelta(days=14)
+    sent_on = date(2026, 3, 2)  # "today" when the notice goes out
+    lift_on = sent_on + timedelta(days=14)  # the default notice period
+    with services.db.session() as session, pytest.raises(LiftRefused, match="2026-03-16"):
+        send_lift_notice(services, session, session.get(Request, request_id), today=sent_on,
+                         lift_on=lift_on - timedelta(days=1), reason="zu früh", actor="user:1")
+    with services.db.session() as session:
+        assert session.scalar(select(OutgoingMail.id).where(
+            OutgoingMail.template == "restriction_lift_notice")) is None
     with services.db.session() as session:
         req = session.get(Request, request_id)
         reference = req.reference
-        assert send_lift_notice(services, session, req, lift_on=lift_on,
-                                reason="Die Richtigkeit ist geklärt.", actor="user:1")["sent"]
+        sent = send_lift_notice(services, session, req, today=sent_on,
+                                reason="Die Richtigkeit ist geklärt.", actor="user:1")
+        assert sent["sent"] and sent["lift_on"] == lift_on
     with services.db.session() as session:  # a second send does not send again
-        assert not send_lift_notice(services, session, session.get(Request, request_id),
-                                    lift_on=lift_on, reason="again", actor="user:1")["sent"]
+        again = send_lift_notice(services, session, session.get(Request, request_id),
+                                 today=sent_on + timedelta(days=3), reason="again",
+                                 actor="user:1")
+        assert not again["sent"] and again["lift_on"] == lift_on
+        assert session.get(Request, request_id).restriction_lift_on == lift_on
         [logged] = session.scalars(select(OutgoingMail).where(
             OutgoingMail.template == "restriction_lift_notice")).all()
     [notice] = [m for m in smtp[0].messages if m["Message-ID"] == logged.message_id]
     assert reference in str(notice["Subject"]) and notice["To"] == address
-    assert "Art. 18" in notice.get_body(("plain",)).get_content()
+    text = notice.get_body(("plain",)).get_content()
+    assert "Art. 18" in text and "ab dem 16.03.2026 aufheben" in text
 
-    assert lift_restriction(services, request_id, actor="user:1") == {"lifted": ["shop"]}
+    with pytest.raises(LiftRefused, match="names 2026-03-16 .* not before that day"):
+        lift_restriction(services, request_id, actor="user:1", today=lift_on - timedelta(days=1))
+    assert bool(rows(shop["url"], FLAG, e=address)[0][0]) is True
+    assert len(rows_of(services, ChangePlan)) == plans_before
+    assert lift_restriction(services, request_id, actor="user:1",
+                            today=lift_on) == {"lifted": ["shop"]}
     assert bool(rows(shop["url"], FLAG, e=address)[0][0]) is False
-    assert lift_restriction(services, request_id, actor="user:1") == {"lifted": []}
+    assert lift_restriction(services, request_id, actor="user:1",
+                            today=lift_on) == {"lifted": []}
     with services.db.session() as session:
         lifts = [p for p in session.scalars(select(ChangePlan).where(
             ChangePlan.request_id == request_id))
@@ -98,3 +123,12 @@ def test_no_notice_for_a_request_that_restricted_nothing(
 def rows_of(services: Services, model: Any) -> list[Any]:
     with services.db.session() as session:
         return list(session.scalars(select(model.id)))
+
+
+def test_the_notice_period_sets_the_earliest_day_and_an_edit_keeps_the_day() -> None:
+    assert earliest_lift(date(2026, 12, 24), 14) == date(2027, 1, 7)
+    assert earliest_lift(date(2026, 12, 24), 0) == date(2026, 12, 24)  # 0: the same day
+    with pytest.raises(DraftError, match=r"\[LIFT_ON\]"):
+        save_draft(None, Request(id=1), "restriction_lift_notice",  # type: ignore[arg-type]
+                   subject="Aufhebung", body="Wir heben die Einschränkung bald auf.",
+                   actor="user:1", user_id=None)
