@@ -89,6 +89,9 @@ class ChangeRequest:
     lift_restriction: bool = False
     #: The register's recipients: name by key (``dhl`` -> "DHL Paket GmbH").
     recipient_names: Mapping[str, str] = field(default_factory=dict)
+    #: The values that name each recipient in the shop's rows, from the register's evidence
+    #: (``dhl`` -> ("DHL",)): who actually received the subject's data.
+    recipient_values: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
     def wants(self, *types: str) -> bool:
         """True when the request asks for any of ``types``."""

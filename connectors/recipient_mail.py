@@ -3,7 +3,9 @@ erasure goes to each recipient that actually received the subject's data.
 
 Which recipients did is read from the subject's rows in the ``subject_from`` connector (the
 data map's ``discloses_to`` columns: carrier, credit bureau, payment provider, collection
-agency); each configured endpoint lists the values that mean it. The plan names every
+agency); the values that name each recipient there come from the register's evidence of that
+recipient (the same evidence the Art. 15 answer lists), so the endpoints config holds only
+addresses. The plan names every
 recipient to be told; execute sends one message each (the request reference in the subject, a
 Message-ID fixed per request and recipient, so a repeat after a crash is recognisable as the
 same notice) and records each as a finished step. The service tracks each notice as waiting
@@ -57,6 +59,7 @@ class EndpointSchema(Schema):
     """``[connectors.<name>.endpoints.<recipient>]``: keyed by the register's recipient."""
 
     email = fields.Email(required=True)
+    # Normally taken from the register's evidence of this recipient; set only to override.
     values = fields.List(fields.String(validate=validate.Length(min=1)), load_default=list)
     # A credit bureau is asked to correct or settle its entries, not only told.
     credit_bureau = fields.Boolean(load_default=False)
@@ -114,11 +117,15 @@ class RecipientMailConnector:
         """Recipients' own data is theirs to disclose (they answer as controllers)."""
         return AccessResult(tables=())
 
-    def recipients_of(self, subject: Subject) -> list[str]:
+    def values_of(self, key: str, request: ChangeRequest) -> set[str]:
+        """The values naming recipient ``key`` in the shop's rows: the register's evidence,
+        unless the endpoint lists its own."""
+        return set(self.endpoints[key]["values"] or request.recipient_values.get(key, ()))
+
+    def recipients_of(self, subject: Subject, request: ChangeRequest) -> list[str]:
         """The configured recipients whose values occur in the subject's rows."""
         disclosed = set(subject.identifiers.get("disclosed_to", ()))
-        return [key for key, endpoint in self.endpoints.items()
-                if disclosed & set(endpoint["values"])]
+        return [key for key in self.endpoints if disclosed & self.values_of(key, request)]
 
     def plan(self, subject: Subject, request: ChangeRequest) -> Plan:
         """One notice per recipient that received the subject's data, for Art. 19 types."""
@@ -126,13 +133,13 @@ class RecipientMailConnector:
         changes = []
         if types:
             disclosed = set(subject.identifiers.get("disclosed_to", ()))
-            for key in self.recipients_of(subject):
+            for key in self.recipients_of(subject, request):
                 endpoint = self.endpoints[key]
                 changes.append(PlannedChange(
                     key, (), (), "notify", "+".join(types), ART19_NORM, value={
                         "to": endpoint["email"], "types": types, "reference": request.reference,
                         "name": request.recipient_names.get(key, key),
-                        "disclosed": sorted(disclosed & set(endpoint["values"])),
+                        "disclosed": sorted(disclosed & self.values_of(key, request)),
                         "credit_bureau": endpoint["credit_bureau"]}))
         return Plan(self.name, tuple(changes), subject_json(subject))
 

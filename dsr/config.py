@@ -328,8 +328,7 @@ def demo_connectors() -> dict[str, dict[str, Any]]:
     """The embedded default: the demo shop, its newsletter tables, its web server's logs and
     its recipients (endpoints on example.org; mail goes to the mail-out folder)."""
     endpoints = {key: {"email": f"datenschutz@{key.replace('_', '-')}.example.org",
-                       "values": values, "credit_bureau": key == "schufa"}
-                 for key, values in DEMO_RECIPIENT_VALUES.items()}
+                       "credit_bureau": key == "schufa"} for key in DEMO_RECIPIENTS}
     return {
         "shop": {"kind": "shop_sql", "label": {"de": "Shop-Datenbank", "en": "Shop database"}},
         "newsletter": {"kind": "newsletter", "subject_from": "shop",
@@ -342,12 +341,10 @@ def demo_connectors() -> dict[str, dict[str, Any]]:
     }
 
 
-#: The demo shop's values naming each recipient of register.toml (carrier, bureau, ...).
-DEMO_RECIPIENT_VALUES = {
-    "dhl": ["DHL"], "dpd": ["DPD"], "hermes": ["Hermes"], "ups": ["UPS"],
-    "schufa": ["SCHUFA Holding AG"], "paypal": ["PayPal"], "klarna": ["Klarna"],
-    "stripe": ["Stripe"], "collection_agency": ["Isartal Inkasso GmbH"],
-}
+#: The recipients of the demo register told by e-mail (carriers, bureau, payment providers,
+#: collection agency); which rows name them comes from the register's evidence.
+DEMO_RECIPIENTS = ("dhl", "dpd", "hermes", "ups", "schufa", "paypal", "klarna", "stripe",
+                   "collection_agency")
 
 
 def _stored_secret(data_dir: Path) -> str:

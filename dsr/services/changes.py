@@ -85,7 +85,14 @@ def change_request(services: Services, session: Session, request: Request, conne
                          holds=active_holds(session, connector, keys),
                          corrections=corrections_of(request),
                          recipient_names={key: str(raw.get("name", key)) for key, raw in
-                                          services.register.get("recipients", {}).items()})
+                                          services.register.get("recipients", {}).items()},
+                         recipient_values=recipient_values(services.register))
+
+
+def recipient_values(register: Mapping[str, Any]) -> dict[str, tuple[str, ...]]:
+    """Per recipient of the register, the values its evidence names in the shop's rows."""
+    return {key: tuple(str(item["value"]) for item in raw.get("evidence", ()) if "value" in item)
+            for key, raw in register.get("recipients", {}).items()}
 
 
 def current_plan(session: Session, request_id: int, connector: str) -> ChangePlan | None:

@@ -71,3 +71,16 @@ def test_without_a_mailer_nothing_is_sent_and_the_error_is_clear() -> None:
     with pytest.raises(ConnectorConfigError, match="endpoints.dhl.email"):
         build_connector("r", {"kind": "recipient_mail", "subject_from": "shop",
                               "endpoints": {"dhl": {"email": "nope"}}})
+
+
+def test_without_values_of_its_own_an_endpoint_is_named_by_the_registers_evidence() -> None:
+    recipients = build_connector("recipients", {"kind": "recipient_mail", "subject_from": "shop",
+                                                "endpoints": {
+                                                    "dhl": {"email": "dsb@dhl.example.org"},
+                                                    "hermes": {"email": "dsb@hermes.example.org"}}})
+    wanted = ChangeRequest("DSR-R9", ("erasure",), date.today(),
+                           recipient_values={"dhl": ("DHL",), "hermes": ("Hermes",)})
+    plan = recipients.plan(WHO, wanted)
+    assert [(c.target, c.value["disclosed"]) for c in plan.changes] == [("dhl", ["DHL"])]
+    # Without evidence in the register and without values, nobody is named.
+    assert not recipients.plan(WHO, ChangeRequest("DSR-R9", ("erasure",), date.today())).changes

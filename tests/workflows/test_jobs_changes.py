@@ -20,7 +20,7 @@ from sqlalchemy import func, select
 
 from connectors.access_logs import Windows
 from connectors.base import Identity
-from dsr.config import DEMO_RECIPIENT_VALUES
+from dsr.config import DEMO_RECIPIENTS
 from dsr.context import Services
 from dsr.models import (
     ChangePlan,
@@ -84,8 +84,7 @@ def services(tmp_path: Path, service_db_url: str, shop: dict[str, Any],
     from tests.conftest import make_config
 
     endpoints = {key: {"email": f"datenschutz@{key.replace('_', '-')}.example.org",
-                       "values": values, "credit_bureau": key == "schufa"}
-                 for key, values in DEMO_RECIPIENT_VALUES.items()}
+                       "credit_bureau": key == "schufa"} for key in DEMO_RECIPIENTS}
     config = make_config(tmp_path, database_url=service_db_url, shop_url=shop["url"], extra={
         "connectors": {
             "logs": {"kind": "access_logs", "subject_from": "shop",
@@ -219,7 +218,8 @@ def test_erasure_and_objection_leave_exactly_what_must_stay(
     # Art. 19: one e-mail to each recipient of his data, tracked until confirmed.
     art19 = [m for m in smtp[0].messages if "Art. 19" in str(m["Subject"])]
     disclosed = {d["value"] for d in stored_disclosures(stored)}
-    expected = {key for key, values in DEMO_RECIPIENT_VALUES.items() if set(values) & disclosed}
+    values = changes.recipient_values(services.register)  # the register's evidence
+    expected = {key for key in DEMO_RECIPIENTS if set(values[key]) & disclosed}
     assert {"schufa", "paypal"} <= expected
     assert sorted(str(m["To"]) for m in art19) == sorted(
         f"datenschutz@{k.replace('_', '-')}.example.org" for k in expected)
