@@ -14,7 +14,7 @@ until it is confirmed.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from email.message import EmailMessage
 from typing import Any, ClassVar, Protocol
 
@@ -55,6 +55,23 @@ class Sender(Protocol):
     def send(self, message: EmailMessage) -> None: ...
 
 
+Composer = Callable[..., tuple[str, str]]
+"""Renders a mail template: ``compose(template, language, **context) -> (subject, text)``
+(the service's templates ``art19_notice`` and ``bureau_correction``)."""
+
+IDENTIFIER_WORDS = {"email": ("E-Mail-Adresse", "E-mail address"),
+                    "customer_number": ("Kundennummer", "Customer number"),
+                    "name": ("Name", "Name")}
+BUREAU_ASKS = {
+    "erasure": ("Bitte löschen bzw. erledigen Sie die von uns gemeldeten Einträge zu dieser "
+                "Person.", "Please erase or settle the entries we reported about this person."),
+    "rectification": ("Bitte berichtigen Sie die von uns gemeldeten Angaben wie oben genannt.",
+                      "Please correct the data we reported as listed above."),
+    "restriction": ("Bitte schränken Sie die Verarbeitung der von uns gemeldeten Einträge ein.",
+                    "Please restrict the processing of the entries we reported."),
+}
+
+
 class EndpointSchema(Schema):
     """``[connectors.<name>.endpoints.<recipient>]``: keyed by the register's recipient."""
 
@@ -63,6 +80,8 @@ class EndpointSchema(Schema):
     values = fields.List(fields.String(validate=validate.Length(min=1)), load_default=list)
     # A credit bureau is asked to correct or settle its entries, not only told.
     credit_bureau = fields.Boolean(load_default=False)
+    # The language the recipient is written to in.
+    language = fields.String(load_default="de", validate=validate.OneOf(["de", "en"]))
 
 
 class RecipientMailSettingsSchema(Schema):
@@ -87,6 +106,7 @@ class RecipientMailConnector:
         self.endpoints = dict(endpoints)
         self.mailer: Sender | None = None
         self.sender = ""
+        self.compose: Composer | None = None
 
     @classmethod
     def from_settings(cls, name: str, settings: Mapping[str, Any]) -> RecipientMailConnector:
@@ -99,9 +119,10 @@ class RecipientMailConnector:
                                                  for p in problems)) from None
         return cls(name, loaded["subject_from"], loaded["endpoints"])
 
-    def use_mailer(self, mailer: Sender, sender: str) -> None:
-        """Send through ``mailer`` from ``sender`` (the service's mail settings)."""
-        self.mailer, self.sender = mailer, sender
+    def use_mailer(self, mailer: Sender, sender: str, compose: Composer | None = None) -> None:
+        """Send through ``mailer`` from ``sender`` (the service's mail settings), the text
+        rendered by ``compose`` from the service's templates (a plain bilingual text without)."""
+        self.mailer, self.sender, self.compose = mailer, sender, compose
 
     def derive_subject(self, source: Any, subject: Subject) -> Subject:
         """The subject with the recipients named in its rows (``disclosed_to``)."""
@@ -140,7 +161,10 @@ class RecipientMailConnector:
                         "to": endpoint["email"], "types": types, "reference": request.reference,
                         "name": request.recipient_names.get(key, key),
                         "disclosed": sorted(disclosed & self.values_of(key, request)),
-                        "credit_bureau": endpoint["credit_bureau"]}))
+                        "credit_bureau": endpoint["credit_bureau"],
+                        "language": endpoint["language"],
+                        "corrections": dict(request.corrections)
+                        if "rectification" in types else {}}))
         return Plan(self.name, tuple(changes), subject_json(subject))
 
     def execute(self, plan: Plan, log: StepLog | None = None) -> Receipt:
@@ -163,6 +187,36 @@ class RecipientMailConnector:
         return Receipt(self.name, tuple(steps))
 
     def _message(self, plan: Plan, value: Mapping[str, Any], message_id: str) -> EmailMessage:
+        if self.compose is not None:
+            subject, text = self._composed(plan, value)
+            message = EmailMessage()
+            message["From"], message["To"], message["Subject"] = self.sender, value["to"], subject
+            message["Message-ID"] = message_id
+            message.set_content(text)
+            return message
+        return self._plain(plan, value, message_id)
+
+    def _composed(self, plan: Plan, value: Mapping[str, Any]) -> tuple[str, str]:
+        """The notice from the service's templates, in the recipient's language: a credit
+        bureau gets the correction / settlement request, every other recipient the Art. 19
+        notice."""
+        assert self.compose is not None
+        language = str(value.get("language", "de"))
+        index = 0 if language == "de" else 1
+        ids = plan.subject.get("identifiers", {})
+        details = [f"{IDENTIFIER_WORDS[kind][index]}: {item}"
+                   for kind in IDENTIFIER_WORDS for item in ids.get(kind, [])]
+        details += [f"{name.rsplit('.', 1)[-1]}: {new}"
+                    for name, new in sorted(dict(value.get("corrections") or {}).items())]
+        action = value["types"][0]
+        if value["credit_bureau"]:
+            return self.compose("bureau_correction", language, reference=value["reference"],
+                                bureau_reference="",
+                                details=details, correction=BUREAU_ASKS[action][index])
+        return self.compose("art19_notice", language, reference=value["reference"],
+                            recipient=value["name"], action=action, details=details)
+
+    def _plain(self, plan: Plan, value: Mapping[str, Any], message_id: str) -> EmailMessage:
         ids = plan.subject.get("identifiers", {})
         who = ", ".join([*ids.get("email", []), *ids.get("customer_number", [])])
         de = ", ".join(TYPE_WORDS[t][0] for t in value["types"])

@@ -98,7 +98,7 @@ def execute_changes(services: Services, session: Session, task: Task) -> dict[st
         connector = services.connectors[task.connector]
         bind = getattr(connector, "use_mailer", None)
         if bind is not None:
-            bind(services.mailer, services.config.mail["sender"])
+            bind(services.mailer, services.config.mail["sender"], compose=_composer(services))
         plan = Plan.from_json(plan_row.body)
         done = connector.execute(plan, changes.DbStepLog(services, plan_row.id))
         receipt = changes.record_receipt(services, session, plan_row, plan, done)
@@ -106,6 +106,20 @@ def execute_changes(services: Services, session: Session, task: Task) -> dict[st
     body = receipt.body
     return {"executed": True, "verified": receipt.verified, "steps": len(body["steps"]),
             "retained": len(body["retained"]), "remaining": len(body["remaining"])}
+
+
+def _composer(services: Services) -> Any:
+    """Renders the recipients' notices from the service's mail templates, signed by the
+    register's controller."""
+    from dsr.services.correspondence import render
+
+    controller = services.register.get("controller", {})
+
+    def compose(template: str, language: str, **context: Any) -> tuple[str, str]:
+        rendered = render(template, language, controller=controller, **context)
+        return rendered.subject, rendered.text
+
+    return compose
 
 
 def _record_notices(session: Session, request: Request, connector: str,

@@ -84,3 +84,33 @@ def test_without_values_of_its_own_an_endpoint_is_named_by_the_registers_evidenc
     assert [(c.target, c.value["disclosed"]) for c in plan.changes] == [("dhl", ["DHL"])]
     # Without evidence in the register and without values, nobody is named.
     assert not recipients.plan(WHO, ChangeRequest("DSR-R9", ("erasure",), date.today())).changes
+
+
+def test_with_the_services_templates_each_recipient_is_written_to_in_its_language() -> None:
+    from dsr.services.correspondence import render
+
+    def compose(template: str, language: str, **context: object) -> tuple[str, str]:
+        done = render(template, language, controller={"name": "PSO Computer GmbH",
+                                                      "email": "dsb@pso.example.org"}, **context)
+        return done.subject, done.text
+
+    recipients = build_connector("recipients", {"kind": "recipient_mail", "subject_from": "shop",
+                                                "endpoints": {**ENDPOINTS, "ups": {
+                                                    **ENDPOINTS["ups"], "language": "en"}}})
+    outbox = Outbox()
+    recipients.use_mailer(outbox, "datenschutz@pso.example.org", compose=compose)
+    who = Subject(((1,),), {"email": ("a@example.org",), "disclosed_to": ("UPS", "DHL",
+                                                                          "SCHUFA Holding AG")})
+    plan = recipients.plan(who, ChangeRequest("DSR-R4", ("rectification",), date.today(),
+                                              corrections={"customers.street": "Neuweg 5"}))
+    recipients.execute(plan, MemoryStepLog())
+    sent = {str(m["To"]).split("@")[1].split(".")[0]: m for m in outbox.sent}
+    assert str(sent["dhl"]["Subject"]) == ("Mitteilung nach Art. 19 DSGVO – Berichtigung "
+                                           "(Vorgang DSR-R4)")
+    assert "street: Neuweg 5" in sent["dhl"].get_content()
+    assert str(sent["ups"]["Subject"]).startswith("Notice under Art. 19 GDPR – rectification")
+    assert "E-mail address: a@example.org" in sent["ups"].get_content()
+    assert "Bitte berichtigen Sie" in sent["schufa"].get_content()
+    assert str(sent["schufa"]["Subject"]) == "Berichtigung eines Datensatzes (Vorgang DSR-R4)"
+    assert {str(m["Message-ID"]) for m in outbox.sent} == {
+        f"<DSR-R4.{k}.art19@pso.example.org>" for k in ("dhl", "ups", "schufa")}

@@ -35,7 +35,7 @@ from dsr.models import (
     Task,
     utcnow,
 )
-from dsr.services import actions, changes
+from dsr.services import actions, changes, holds
 from dsr.services.intake import Submission, submit
 from dsr.worker import run_pending
 from tests.support.shops import BACKENDS, find_everywhere, fresh_shop
@@ -170,8 +170,7 @@ def test_erasure_and_objection_leave_exactly_what_must_stay(
         plans = {p.connector: p for p in session.scalars(select(ChangePlan))}
     assert set(plans) == {"shop", "newsletter", "logs", "recipients"}
     assert services.connectors["shop"].discover(Identity(email=address)).found
-    assert not smtp[0].messages or all("Art. 19" not in str(m["Subject"])
-                                       for m in smtp[0].messages)
+    assert not [m for m in smtp[0].messages if str(m["To"]) != address]
 
     approve_and_release(services, request_id)
     with services.db.session() as session:
@@ -216,7 +215,7 @@ def test_erasure_and_objection_leave_exactly_what_must_stay(
                if line.split(" ", 1)[0].endswith((".0", "::"))) >= before_lines
 
     # Art. 19: one e-mail to each recipient of his data, tracked until confirmed.
-    art19 = [m for m in smtp[0].messages if "Art. 19" in str(m["Subject"])]
+    art19 = [m for m in smtp[0].messages if str(m["To"]).startswith("datenschutz@")]
     disclosed = {d["value"] for d in stored_disclosures(stored)}
     values = changes.recipient_values(services.register)  # the register's evidence
     expected = {key for key in DEMO_RECIPIENTS if set(values[key]) & disclosed}
@@ -226,6 +225,17 @@ def test_erasure_and_objection_leave_exactly_what_must_stay(
     with services.db.session() as session:
         reference = session.get(Request, request_id).reference
     assert all(reference in str(m["Subject"]) for m in art19)
+    # The credit bureau is asked to erase or settle its entries; the others get the Art. 19
+    # notice; both name him by his identifiers and are signed by the controller.
+    by_to = {str(m["To"]).split("@")[1].split(".")[0]: m for m in art19}
+    bureau = by_to.pop("schufa")
+    assert str(bureau["Subject"]).startswith("Berichtigung eines Datensatzes")
+    assert "löschen bzw. erledigen" in bureau.get_content()
+    for message in [bureau, *by_to.values()]:
+        assert f"E-Mail-Adresse: {address}" in message.get_content()
+        assert "PSO Computer GmbH" in message.get_content()
+    assert all(str(m["Subject"]).startswith("Mitteilung nach Art. 19 DSGVO – Löschung")
+               for m in by_to.values())
     assert {n.recipient for n in notices} == expected
     assert {n.status for n in notices} == {"waiting"}
 
@@ -346,6 +356,14 @@ def test_the_retention_run_erases_what_has_come_due_and_holds_suspend_erasure(
     assert soonest is not None and on_hold and all(r.retained_until is None for r in on_hold)
     assert run_retention(services, soonest) == {"plans": 0, "records": 0}  # the last day: kept
 
+    with services.db.session() as session:  # a claim that came up after the erasure
+        key = session.get(Request, first).subject_keys["shop"]["keys"][0]
+        late = holds.place_hold(session, connectors=services.config.connectors,
+                                connector="shop", subject_key=key, kind="open_claim",
+                                reason="Rückforderung", actor="user:1").id
+    assert run_retention(services, soonest + timedelta(days=1)) == {"plans": 0, "records": 0}
+    with services.db.session() as session:
+        holds.lift_hold(session, late, actor="user:1")
     done = run_retention(services, soonest + timedelta(days=1))
     due = [r for r in records if r.retained_until == soonest]
     assert done["records"] >= len(due) > 0
@@ -358,7 +376,7 @@ def test_the_retention_run_erases_what_has_come_due_and_holds_suspend_erasure(
     with services.db.session() as session:
         assert session.scalar(select(func.count()).select_from(ErasureJournalEntry).join(
             ChangePlan).where(ChangePlan.purpose == "retention")) > 0
-        hold = session.scalars(select(LegalHold)).one()
+        hold = session.scalars(select(LegalHold).where(LegalHold.reason == "IK-2026-1")).one()
         hold.lifted_at = utcnow()
     assert services.connectors["shop"].discover(
         Identity(email=summary.collection_customer_email)).found  # held: nothing erased yet
