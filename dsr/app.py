@@ -88,6 +88,9 @@ def _register_blueprints(app: Flask) -> None:
                       staff_bp,
                       portal_bp, answers_bp, register_bp, callbacks_bp):
         app.register_blueprint(blueprint)
+    from dsr.web.holds import bp as holds_bp
+
+    app.register_blueprint(holds_bp)
     init_api(app)
 
 

@@ -2,7 +2,9 @@
 
 A blocked record is due the day after its ``retained_until``; a record blocked by a legal hold
 is due once the hold is lifted — then the subject's erasure is planned afresh, so fields still
-under a retention rule are blocked again with their dates. A log file's lines left in the live
+under a retention rule are blocked again with their dates. A hold placed after the erasure
+(an open claim that came up later) keeps the subject's blocked records past their date until
+it is lifted. A log file's lines left in the live
 file are planned afresh too, and erased once that file has been rotated. Each run stores its
 plans and receipts like a request's (purpose ``retention``) and writes the erasure journal.
 """
@@ -63,9 +65,11 @@ def run_retention(services: Services, today: date | None = None) -> dict[str, in
 
 def _due(session: Session, services: Services, today: date) -> tuple[
         dict[str, list[RetainedRecord]], dict[int, list[RetainedRecord]]]:
-    """Due records: by connector (their map actions apply) and by plan (planned afresh)."""
+    """Due records: by connector (their map actions apply) and by plan (planned afresh).
+    A record whose subject came under a legal hold after it was blocked waits for the lift."""
     lifted = {h.id for h in session.scalars(select(LegalHold).where(
         LegalHold.lifted_at.is_not(None)))}
+    held: dict[int, bool] = {}
     direct: dict[str, list[RetainedRecord]] = defaultdict(list)
     afresh: dict[int, list[RetainedRecord]] = defaultdict(list)
     for record in session.scalars(select(RetainedRecord).where(
@@ -76,11 +80,26 @@ def _due(session: Session, services: Services, today: date) -> tuple[
             if record.hold_id in lifted:
                 afresh[record.plan_id].append(record)
         elif record.retained_until is not None and record.retained_until < today:
+            if _held(session, services, record, held):
+                continue
             if getattr(services.connectors[record.connector], "datamap", None) is None:
                 afresh[record.plan_id].append(record)
             else:
                 direct[record.connector].append(record)
     return direct, afresh
+
+
+def _held(session: Session, services: Services, record: RetainedRecord,
+          cache: dict[int, bool]) -> bool:
+    """True when the subject of the record's plan is under an active legal hold now."""
+    if record.plan_id not in cache:
+        plan = session.get(ChangePlan, record.plan_id)
+        keys = [list(key) for key in (plan.body.get("subject", {}).get("keys", [])
+                                      if plan is not None else [])]
+        holder = getattr(services.connectors[record.connector], "subject_from", "") \
+            or record.connector
+        cache[record.plan_id] = bool(keys) and bool(changes.active_holds(session, holder, keys))
+    return cache[record.plan_id]
 
 
 def _expiry_plan(connector: str, records: list[RetainedRecord]) -> Plan:

@@ -192,3 +192,8 @@ for _state, (_de, _en) in _STATUS.items():
     STRINGS["de"][f"status_{_state}"], STRINGS["en"][f"status_{_state}"] = _de, _en
 for _state, (_de, _en) in _PUBLIC_STATUS.items():
     STRINGS["de"][f"public_status_{_state}"], STRINGS["en"][f"public_status_{_state}"] = _de, _en
+
+from dsr.web import strings_holds  # noqa: E402
+
+for _key, (_de, _en) in strings_holds.PAIRS.items():
+    STRINGS["de"][_key], STRINGS["en"][_key] = _de, _en

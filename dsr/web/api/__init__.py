@@ -80,6 +80,10 @@ def init_api(app: Flask) -> DsrApi:
     # Bearer tokens, not cookies: a cross-site page cannot forge the header.
     csrf.exempt(blp)
     api.register_blueprint(blp)
+    from dsr.web.api.holds import blp as holds_blp
+
+    csrf.exempt(holds_blp)
+    api.register_blueprint(holds_blp)
     return api
 
 

@@ -1,0 +1,68 @@
+"""Legal holds in a real headless Chromium against a real `dsr serve`: a coordinator places a
+hold on an erasure request in review, sees that the plan must be made again, finds the hold in
+the list of holds and lifts it after the confirmation. Screenshots in test-artifacts/."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.browser.test_access_in_chromium import (  # noqa: F401
+    browser,
+    server,
+    shot,
+    wait_for_status,
+)
+
+pytestmark = pytest.mark.browser
+
+
+def test_place_and_lift_a_hold(server: dict[str, Any], browser: Any) -> None:  # noqa: F811
+    page = browser.new_page(locale="de-DE")
+    page.goto(server["url"] + "/?lang=de")
+    page.check("input[value=erasure]")
+    page.fill("#name", "Jürgen Weiß")
+    page.fill("#email", server["email"])
+    page.click("button[type=submit]")
+    reference = page.locator("#reference").inner_text()
+
+    page.goto(server["url"] + "/login")
+    page.fill("#username", "koordinator")
+    page.fill("#password", server["password"])
+    page.click("button[type=submit]")
+    page.wait_for_url("**/queue/")
+    page.click(f"text={reference}")
+    detail = page.url
+    wait_for_status(page, detail, "Identitätsprüfung")
+    page.click("#action-verify")
+    page.click("#action-process")
+    wait_for_status(page, detail, "Prüfung")
+
+    page.select_option("#hold-kind", "collection")
+    page.fill("#hold-reason", "Forderung an Inkasso übergeben")
+    page.fill("#hold-reference", "IK-2026-0815")
+    page.click("#hold-place")
+    assert "Sperre gesetzt." in page.content()
+    assert page.locator("#hold-replan").is_visible()  # the plan predates the hold
+    row = page.locator("#holds-table tbody tr").first
+    assert "Inkasso" in row.inner_text() and "aktiv" in row.inner_text()
+    page.locator("#holds-section").scroll_into_view_if_needed()
+    shot(page, "holds-01-request-with-hold")
+
+    page.goto(server["url"] + "/queue/")
+    page.click("#nav-holds")
+    page.wait_for_url("**/queue/holds")
+    assert reference in page.locator("#holds-list").inner_text()
+    shot(page, "holds-02-list")
+
+    page.goto(detail)
+    page.locator("#holds-table summary").first.click()  # the confirmation opens
+    page.locator("#holds-table button.danger").first.click()
+    assert "Sperre aufgehoben." in page.content()
+    assert "aufgehoben" in page.locator("#holds-table tbody tr").first.inner_text()
+    page.click("#hold-replan-button")  # planned again with the hold lifted
+    wait_for_status(page, detail, "Prüfung")
+    assert page.locator("#hold-replan").count() == 0
+    shot(page, "holds-03-lifted-and-planned-again")
+    page.close()
