@@ -26,6 +26,7 @@ from connectors.datamap_model import (
     RecipientMap,
     SubjectMap,
     TableMap,
+    rectification_columns,
 )
 from connectors.datamap_schema import (
     ColumnSchema,
@@ -51,6 +52,7 @@ __all__ = [
     "check_against_database",
     "load_datamap",
     "parse_datamap",
+    "rectification_columns",
 ]
 
 _DEFAULT_NORMALISATION: dict[str, Normalisation] = {"email": "casefold", "customer_number": "strip"}
@@ -103,6 +105,7 @@ class _Builder:
         self._check_identifiers(identifiers, tables, subject.table if subject else None)
         for table in tables.values():
             self._check_recipient(table)
+            self._check_rectify_as(table, subject.table if subject else None)
         windows = self._ip_windows(tables)
         if self.errors or subject is None:
             raise DataMapError(self.errors, source)
@@ -209,7 +212,7 @@ class _Builder:
         self._check_rule(raw["retention"], f"{where}.retention")
         category = raw["category"] or default_category
         return ColumnMap(name, raw["label"], category, raw["erasure"], raw["retention"],
-                         raw["discloses_to"])
+                         raw["discloses_to"], raw["rectify_as"])
 
     def _check_rule(self, rule: str | None, where: str) -> None:
         if rule is not None and self.rules is not None and rule not in self.rules:
@@ -286,6 +289,19 @@ class _Builder:
                 self.errors.append(
                     f"{where}.fields[{index}]: {field!r} is not a column of this table's map"
                 )
+
+    def _check_rectify_as(self, table: TableMap, subject_table: str | None) -> None:
+        """A column a customer may correct is the subject's own and one a plan may change."""
+        for column in table.columns:
+            if column.rectify_as is None:
+                continue
+            where = f"tables.{table.name}.columns.{column.name}.rectify_as"
+            if column.erasure == "keep":
+                self.errors.append(f"{where}: a column with erasure = \"keep\" is never changed "
+                                   "(key or non-personal column)")
+            elif not (table.link or table.name == subject_table):
+                self.errors.append(f"{where}: the table's rows do not link to the subject, "
+                                   "so its rows are not the subject's own")
 
 
 def _mapping(value: Any) -> Mapping[str, Any]:

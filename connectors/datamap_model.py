@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Literal
 
@@ -40,6 +40,7 @@ class ColumnMap:
     erasure: Erasure
     retention: str | None = None
     discloses_to: bool = False
+    rectify_as: str | None = None
 
 
 @dataclass(frozen=True)
@@ -130,3 +131,14 @@ class DataMap:
     def identifier(self, kind: str) -> IdentifierMap | None:
         """The identifier of ``kind``, or None when the map has none."""
         return next((ident for ident in self.identifiers if ident.kind == kind), None)
+
+
+def rectification_columns(tables: Iterable[TableMap]) -> dict[str, tuple[str, ...]]:
+    """The form's rectifiable fields that ``tables`` hold: field -> ``table.column`` names, in
+    map order (a field may be held by several columns, e.g. a name in two tables)."""
+    found: dict[str, list[str]] = {}
+    for table in tables:
+        for column in table.columns:
+            if column.rectify_as:
+                found.setdefault(column.rectify_as, []).append(f"{table.name}.{column.name}")
+    return {name: tuple(columns) for name, columns in found.items()}

@@ -16,6 +16,10 @@ IDENTIFIER_KINDS = ("email", "customer_number", "name_address")
 NORMALISATIONS = ("casefold", "strip", "none")
 ERASURE_ACTIONS = ("keep", "delete", "null", "anonymise")
 NAME_ADDRESS_PARTS = ("first_name", "last_name", "street", "postcode", "city")
+RECTIFIABLE_FIELDS = ("first_name", "last_name", "street", "postcode", "city", "country", "phone",
+                      "email", "birth_date")
+"""The fields a customer can correct on the public form (Art. 16); a column names the one it
+holds with ``rectify_as``."""
 
 
 def _names(**kwargs: Any) -> fields.List:
@@ -108,6 +112,9 @@ class ColumnSchema(Schema):
     retention = _name(load_default=None)
     # The column names who the row's data went to (a carrier, a bureau): Art. 15 and Art. 19.
     discloses_to = fields.Boolean(load_default=False)
+    # The form's field a customer corrects this column with (Art. 16): the coordinator's
+    # corrections are pre-filled from it. Several columns may name the same field.
+    rectify_as = fields.String(load_default=None, validate=validate.OneOf(RECTIFIABLE_FIELDS))
 
 
 class TableSchema(Schema):

@@ -21,7 +21,7 @@ from sqlalchemy.engine import Engine
 from connectors.base import AccessResult, JsonValue
 from connectors.changes import Plan, PlannedChange, StepLog
 from connectors.datamap_model import DataMap
-from connectors.shop_sql_plan import chunks
+from connectors.shop_sql_plan import chunks, typed_value
 from connectors.sql_paths import column, key_in
 
 NOW = {"$now": True}
@@ -121,7 +121,8 @@ class SqlExecutor:
                     targets = {c.name: moment for c in cols}
                     differs = sa.or_(*(c.is_(None) for c in cols))
                 else:
-                    targets = {c.name: sa.literal(value, c.type) for c in cols}
+                    targets = {c.name: sa.literal(typed_value(value, c.type), c.type)
+                               for c in cols}
                     differs = sa.or_(*(c.is_distinct_from(targets[c.name]) for c in cols))
                 statements.append(sa.update(table).where(where, differs).values(targets))
         return statements

@@ -18,7 +18,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from connectors.base import JsonValue, Subject, SubjectKey, json_safe
+from connectors.base import ConnectorError, JsonValue, Subject, SubjectKey, json_safe
 from connectors.changes import ChangeRequest, PlannedChange, RetentionRule
 from connectors.datamap_model import ColumnMap, DataMap, TableMap
 from connectors.sql_paths import column, key_in, linked, matches_value
@@ -46,6 +46,20 @@ def as_date(value: Any) -> date | None:
     if isinstance(value, date):
         return value
     return date.fromisoformat(str(value)[:10])
+
+
+def typed_value(value: Any, column_type: sa.types.TypeEngine[Any]) -> Any:
+    """A planned value (JSON: dates as ISO text) as the column's type takes it; raises
+    ValueError when it does not fit (not a date, longer than the column)."""
+    if isinstance(value, str) and isinstance(column_type, sa.DateTime):
+        return datetime.fromisoformat(value)
+    if isinstance(value, str) and isinstance(column_type, sa.Date):
+        return date.fromisoformat(value)
+    length = getattr(column_type, "length", None)
+    if isinstance(value, str) and isinstance(column_type, sa.String) and length \
+            and len(value) > length:
+        raise ValueError(f"longer than the column's {length} characters")
+    return value
 
 
 class SqlPlanner:
@@ -151,6 +165,7 @@ class SqlPlanner:
         listed = {c.name for c in table.columns}
         if not wanted or not subject.keys:
             return []
+        self._check_fits(table, {n: v for n, v in wanted.items() if n in listed})
         changes = []
         for key, document in self._own_rows(connection, table, subject.keys):
             for name, value in sorted(wanted.items()):
@@ -167,6 +182,21 @@ class SqlPlanner:
                                                  "rectification", RECTIFICATION_NORM,
                                                  value=value))
         return changes
+
+    def _check_fits(self, table: TableMap, wanted: Mapping[str, str]) -> None:
+        """Refuse a correction its column cannot take, before anything is planned (the
+        message names the field, never the value)."""
+        for name, value in wanted.items():
+            reflected = self.reflected[table.name].c.get(name)
+            if reflected is None:
+                continue
+            try:
+                typed_value(value, reflected.type)
+            except ValueError as exc:
+                why = ("not a date (YYYY-MM-DD)"
+                       if isinstance(reflected.type, sa.Date | sa.DateTime) else str(exc))
+                raise ConnectorError(
+                    f"rectification of {table.name}.{name}: the new value is {why}") from None
 
     def _restrict(self, table: TableMap, subject: Subject,
                   request: ChangeRequest) -> list[PlannedChange]:

@@ -75,6 +75,7 @@ def _register_blueprints(app: Flask) -> None:
     from dsr.web.auth import bp as auth_bp
     from dsr.web.callbacks import bp as callbacks_bp
     from dsr.web.changes import bp as changes_bp
+    from dsr.web.notices import bp as notices_bp
     from dsr.web.portal import bp as portal_bp
     from dsr.web.public import bp as public_bp
     from dsr.web.queue import bp as queue_bp
@@ -86,7 +87,8 @@ def _register_blueprints(app: Flask) -> None:
                       verify_bp,
                       changes_bp,
                       staff_bp,
-                      portal_bp, answers_bp, register_bp, callbacks_bp):
+                      portal_bp, answers_bp, register_bp, callbacks_bp,
+                      notices_bp):
         app.register_blueprint(blueprint)
     from dsr.web.holds import bp as holds_bp
 

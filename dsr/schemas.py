@@ -3,8 +3,19 @@
 from __future__ import annotations
 
 import re
+from datetime import date
+from typing import Any
 
-from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates
+from marshmallow import (
+    EXCLUDE,
+    Schema,
+    ValidationError,
+    fields,
+    pre_load,
+    validate,
+    validates,
+    validates_schema,
+)
 
 from dsr.models import RequestType
 
@@ -16,6 +27,61 @@ POLICY_CLAIMS = ("new_email", "deliver_to", "acting_as")
 def policy_claims(data: dict[str, object]) -> dict[str, str]:
     """Take the identity-policy claims out of a loaded submission (those that were given)."""
     return {k: str(v).strip() for k in POLICY_CLAIMS if (v := data.pop(k, "")) and str(v).strip()}
+
+
+EMAIL_CONFLICT = "Differs from new_email: give one new e-mail address."
+_PHONE = re.compile(r"^[0-9 +()/.-]{5,32}$")
+_POSTCODE = re.compile(r"^[0-9A-Za-z -]{2,10}$")
+_DOTTED_DATE = re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4})$")
+
+
+def _printable(value: str) -> None:
+    if any(ord(ch) < 32 for ch in value):
+        raise ValidationError("contains control characters")
+
+
+class BirthDate(fields.String):
+    """A date of birth as DD.MM.YYYY or YYYY-MM-DD, loaded as ISO text (what a date column
+    takes); a day in the future or before 1900 is refused."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
+        text = super()._deserialize(value, attr, data, **kwargs).strip()
+        dotted = _DOTTED_DATE.match(text)
+        try:
+            day = (date(int(dotted[3]), int(dotted[2]), int(dotted[1])) if dotted
+                   else date.fromisoformat(text))
+        except ValueError:
+            raise ValidationError("Not a valid date (DD.MM.YYYY or YYYY-MM-DD).") from None
+        if not date(1900, 1, 1) <= day <= date.today():
+            raise ValidationError("Not a plausible date of birth.")
+        return day.isoformat()
+
+
+class CorrectionValuesSchema(Schema):
+    """The corrected values a customer gives with a request for rectification, by the form's
+    field names (the data map's ``rectify_as``); a field left empty is not changed."""
+
+    first_name = fields.String(validate=[validate.Length(min=1, max=100), _printable])
+    last_name = fields.String(validate=[validate.Length(min=1, max=100), _printable])
+    street = fields.String(validate=[validate.Length(min=1, max=120), _printable])
+    postcode = fields.String(validate=validate.Regexp(_POSTCODE, error="Not a valid postcode."))
+    city = fields.String(validate=[validate.Length(min=1, max=80), _printable])
+    country = fields.String(validate=validate.Regexp(
+        r"^[A-Z]{2}$", error="Not a country code (two letters, ISO 3166, e.g. DE)."))
+    phone = fields.String(validate=validate.Regexp(_PHONE, error="Not a valid phone number."))
+    email = fields.Email(validate=validate.Length(max=254))
+    birth_date = BirthDate()
+
+    @pre_load
+    def _drop_empty(self, data: Any, **_: object) -> Any:
+        """Strip text; an empty field means "no change", not an empty value."""
+        if not isinstance(data, dict):
+            return data
+        cleaned = {k: v.strip() if isinstance(v, str) else v for k, v in data.items()}
+        if isinstance(cleaned.get("country"), str):
+            cleaned["country"] = cleaned["country"].upper()
+        return {k: v for k, v in cleaned.items() if v != ""}
+
 
 
 class SubmissionSchema(Schema):
@@ -41,6 +107,21 @@ class SubmissionSchema(Schema):
     deliver_to = fields.String(load_default="", validate=validate.Length(max=500))
     acting_as = fields.String(load_default="", validate=validate.OneOf(
         ["", "lawyer", "relative", "heir", "other"]))
+    #: Rectification (Art. 16): the corrected values by field, and what is wrong. Only with
+    #: "rectification" among the types; the fields offered are those the data map names.
+    corrections = fields.Nested(CorrectionValuesSchema, load_default=dict)
+    correction_note = fields.String(load_default="", validate=validate.Length(max=2000))
+
+    @validates_schema
+    def _corrections_need_rectification(self, data: dict[str, Any], **_: object) -> None:
+        corrections = data.get("corrections") or {}
+        if (corrections or data.get("correction_note", "").strip()) \
+                and "rectification" not in (data.get("types") or []):
+            raise ValidationError("Corrections are only taken with a request for rectification "
+                                  "(add \"rectification\" to types).", "corrections")
+        new_email, corrected = data.get("new_email", ""), corrections.get("email", "")
+        if new_email and corrected and new_email.strip().casefold() != corrected.casefold():
+            raise ValidationError({"email": [EMAIL_CONFLICT]}, "corrections")
 
     @validates("new_email")
     def _new_email(self, value: str, **_: object) -> None:
@@ -48,9 +129,8 @@ class SubmissionSchema(Schema):
             raise ValidationError("Not a valid email address.")
 
     @validates("name")
-    def _printable(self, value: str, **_: object) -> None:
-        if any(ord(ch) < 32 for ch in value):
-            raise ValidationError("contains control characters")
+    def _printable_name(self, value: str, **_: object) -> None:
+        _printable(value)
 
 
 class DecisionSchema(Schema):

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import delete, select
 
 from dsr.audit import append_event, head
-from dsr.models import AuditEvent, Document, IdentityClaim, Request, Role, User, utcnow
+from dsr.models import AuditEvent, ChangePlan, Document, IdentityClaim, Request, Role, User, utcnow
 from dsr.services import notices
 from workflows.deadlines import days_left, receipt_date
 from workflows.states import OPEN_STATES, TERMINAL_STATES, WAITING_ON_SUBJECT
@@ -65,7 +65,9 @@ def expire_working_copies(services: Services) -> dict[str, int]:
 
 def reduce_closed_requests(services: Services) -> dict[str, int]:
     """Closed requests past the accountability period keep reference, dates, decisions and the
-    audit trail; their claims, match results and stored documents are deleted."""
+    audit trail; their claims (a rectification's requested and recorded values among them),
+    match results and stored documents are deleted, and their plans lose the values a
+    rectification set (the journal keeps them sealed for a replay)."""
     cutoff = utcnow() - timedelta(days=365 * services.config.accountability_years)
     reduced = 0
     with services.db.session() as session:
@@ -75,10 +77,14 @@ def reduce_closed_requests(services: Services) -> dict[str, int]:
         for req in rows:
             docs = session.scalars(select(Document).where(Document.request_id == req.id,
                                                           Document.deleted_at.is_(None))).all()
-            if not docs and not req.claims and req.match_table is None:
+            plans = _plans_with_values(session, req.id)
+            if not docs and not req.claims and req.match_table is None and not plans:
                 continue
             for doc in docs:
                 services.documents.delete(doc)
+            for plan in plans:
+                plan.body = {**plan.body, "changes": [
+                    {**c, "value": None} if _holds_value(c) else c for c in plan.body["changes"]]}
             session.execute(delete(IdentityClaim).where(IdentityClaim.request_id == req.id))
             req.match_table = None
             req.subject_keys = None
@@ -87,6 +93,18 @@ def reduce_closed_requests(services: Services) -> dict[str, int]:
                          details={"documents": len(docs)})
             reduced += 1
     return {"reduced": reduced}
+
+
+def _holds_value(change: dict[str, Any]) -> bool:
+    """A planned change carrying a rectification's new value (set, or recorded beside)."""
+    return str(change.get("reason", "")).startswith("rectification") \
+        and change.get("value") is not None
+
+
+def _plans_with_values(session: Any, request_id: int) -> list[ChangePlan]:
+    return [plan for plan in session.scalars(select(ChangePlan).where(
+        ChangePlan.request_id == request_id))
+        if any(_holds_value(c) for c in (plan.body or {}).get("changes", []))]
 
 
 def audit_digest(services: Services) -> dict[str, Any]:

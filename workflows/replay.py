@@ -2,10 +2,12 @@
 
 A shop restored from a backup taken before an erasure holds the erased data again. The journal
 knows, per executed plan, which rows were deleted, which fields nulled or anonymised and which
-subscriptions and consents ended (keys and field names, no data); the replay runs those changes again, plan by plan in their original
-order, as plans of purpose ``replay`` (stored before the shop is touched, one transaction per
-step). Every statement only touches rows that still differ, so a replay on a shop that needs
-none changes nothing. The suppression list (keyed hashes) ends every running newsletter
+subscriptions and consents ended (keys and field names, no data), and which fields a
+rectification set to which value (the value sealed with the service's keys); the replay runs
+those changes again, plan by plan in their original order, as plans of purpose ``replay``
+(stored before the shop is touched, without the rectified values, one transaction per step).
+Every statement only touches rows that still differ, so a replay on a shop that needs none
+changes nothing. The suppression list (keyed hashes) ends every running newsletter
 subscription of a suppressed address the backup brought back. Only database connectors (those
 with a data map) are replayed: log files and recipients are not restored with the shop.
 """
@@ -13,6 +15,7 @@ with a data map) are replayed: log files and recipients are not restored with th
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
@@ -30,6 +33,8 @@ if TYPE_CHECKING:
     from dsr.context import Services
 
 REPLAY_NORM = "Art. 17 DSGVO / GDPR (Wiederherstellung aus Sicherung: Löschung wiederholt)"
+RECTIFICATION_REPLAY_NORM = ("Art. 16 DSGVO / GDPR (Wiederherstellung aus Sicherung: "
+                             "Berichtigung wiederholt)")
 SUPPRESSION_NORM = "Art. 21 Abs. 3 DSGVO / GDPR (Sperrliste nach Wiederherstellung)"
 
 
@@ -41,11 +46,26 @@ def journal_plans(services: Services) -> list[Plan]:
                 ErasureJournalEntry.plan_id, ErasureJournalEntry.id)):
             if getattr(services.connectors.get(entry.connector), "datamap", None) is not None:
                 grouped[entry.plan_id].append(entry)
-        return [Plan(entries[0].connector, tuple(
-            PlannedChange(e.target, tuple(e.row_key), tuple(e.fields), e.action,  # type: ignore[arg-type]
-                          "replay", REPLAY_NORM, value=NOW if e.action == "set" else None)
-            for e in entries), {"keys": [], "identifiers": {}})
-            for _, entries in sorted(grouped.items())]
+        return [Plan(entries[0].connector, tuple(_change(services, e) for e in entries),
+                     {"keys": [], "identifiers": {}})
+                for _, entries in sorted(grouped.items())]
+
+
+def _change(services: Services, entry: ErasureJournalEntry) -> PlannedChange:
+    """The journal entry as a change to run again; a rectification's value unsealed."""
+    if entry.sealed_value is not None:
+        return PlannedChange(entry.target, tuple(entry.row_key), tuple(entry.fields), "set",
+                             "replay_rectification", RECTIFICATION_REPLAY_NORM,
+                             value=changes.unseal(services.cipher, entry.sealed_value))
+    return PlannedChange(entry.target, tuple(entry.row_key), tuple(entry.fields),
+                         entry.action, "replay", REPLAY_NORM,  # type: ignore[arg-type]
+                         value=NOW if entry.action == "set" else None)
+
+
+def without_values(plan: Plan) -> Plan:
+    """The plan as stored: a rectification's value stays sealed in the journal only."""
+    return Plan(plan.system, tuple(replace(c, value=None) if c.reason == "replay_rectification"
+                                   else c for c in plan.changes), plan.subject)
 
 
 def suppression_plans(services: Services) -> list[Plan]:
@@ -75,12 +95,15 @@ def suppression_plans(services: Services) -> list[Plan]:
 
 
 def replay(services: Services, *, actor: str = "cli") -> dict[str, int]:
-    """Re-apply every journaled erasure and the suppression list; returns counts (no data)."""
+    """Re-apply every journaled erasure and rectification and the suppression list; returns
+    counts (no data). Raises DecryptionError when a sealed value's key is no longer
+    configured (before anything is touched)."""
     done = {"plans": 0, "changes": 0, "touched": 0}
     for plan in [*journal_plans(services), *suppression_plans(services)]:
         with services.db.session() as session:
             plan_id = changes.store_plan(session, request_id=None, connector=plan.system,
-                                         round_=0, plan=plan, purpose="replay").id
+                                         round_=0, plan=without_values(plan),
+                                         purpose="replay").id
         receipt = services.connectors[plan.system].execute(
             plan, changes.DbStepLog(services, plan_id))
         with services.db.session() as session:

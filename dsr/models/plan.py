@@ -4,7 +4,8 @@ legal holds, the suppression list and the Art. 19 notices to recipients.
 A plan is stored before any system is touched; executing it records each finished step, and
 the receipt (one per plan, enforced by a unique key) is built from the plan afterwards. None of
 these tables holds a personal value except what a plan must carry out (rectified values) —
-the journal and the suppression list hold row keys and keyed hashes only.
+the journal and the suppression list hold row keys and keyed hashes only, and the journal a
+rectification's new value encrypted.
 """
 
 from __future__ import annotations
@@ -67,7 +68,8 @@ class ChangeReceipt(Base):
 
 
 class ErasureJournalEntry(Base):
-    """One erasure carried out (row keys and fields, no data): replayed after a restore."""
+    """One erasure carried out (row keys and fields, no data), or one rectified field with
+    its new value sealed (encrypted): replayed after a restore."""
 
     __tablename__ = "erasure_journal"
 
@@ -79,6 +81,9 @@ class ErasureJournalEntry(Base):
     row_key: Mapped[list[Any]]
     fields: Mapped[list[Any]]
     action: Mapped[str] = mapped_column(String(12))
+    #: A rectification's new value (``set``): its JSON encrypted with the service's keys
+    #: (Fernet), never in clear; NULL for everything else.
+    sealed_value: Mapped[str | None] = mapped_column(Text)
     #: Keyed hash of connector and subject key, to find one subject's entries without data.
     subject_hash: Mapped[str] = mapped_column(String(64), index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

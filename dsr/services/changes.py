@@ -21,12 +21,13 @@ from connectors.changes import (
     ChangeRequest,
     LegalHold,
     Plan,
+    PlannedChange,
     Receipt,
     RetentionRule,
 )
 from connectors.shop_sql_execute import NOW
 from dsr.audit import append_event
-from dsr.crypto import keyed_hash
+from dsr.crypto import Cipher, keyed_hash
 from dsr.models import (
     ChangePlan,
     ChangeReceipt,
@@ -49,6 +50,9 @@ CORRECTIONS_CLAIM = "corrections"
 ERASING_ACTIONS = ("delete", "null", "anonymise")
 """Journaled with their row keys; so is the end of a subscription or consent (``set`` to NOW,
 no data), so that a replay after a restore ends it again."""
+RECTIFICATION_REASON = "rectification"
+"""The reason of a planned ``set`` that writes a rectification's new value: journaled with the
+value sealed (encrypted), so that a replay after a restore writes it again."""
 
 
 def retention_rules(register: Mapping[str, Any]) -> dict[str, RetentionRule]:
@@ -167,12 +171,19 @@ def record_receipt(services: Services, session: Session, plan_row: ChangePlan, p
         return stored
     keys = plan.subject.get("keys", [])
     digest = subject_hash(services.config.secret_key, plan.system, keys)
+    _forget_rectified(session, plan.system,
+                      [c for c in plan.changes if c.action in ERASING_ACTIONS])
     for change in plan.changes:
         if change.action in ERASING_ACTIONS or (change.action == "set" and change.value == NOW):
             session.add(ErasureJournalEntry(
                 plan_id=plan_row.id, connector=plan.system, target=change.target,
                 row_key=list(change.key), fields=list(change.fields), action=change.action,
                 subject_hash=digest))
+        elif change.action == "set" and change.reason == RECTIFICATION_REASON:
+            session.add(ErasureJournalEntry(
+                plan_id=plan_row.id, connector=plan.system, target=change.target,
+                row_key=list(change.key), fields=list(change.fields), action=change.action,
+                subject_hash=digest, sealed_value=seal(services.cipher, change.value)))
         elif change.action == "block" and isinstance(change.value, dict) \
                 and not change.reason.startswith("rectification"):
             hold = int(change.reason.split(":")[1]) if change.reason.startswith("hold:") else None
@@ -189,6 +200,37 @@ def record_receipt(services: Services, session: Session, plan_row: ChangePlan, p
     plan_row.executed_at = utcnow()
     session.flush()
     return row
+
+
+def seal(cipher: Cipher, value: Any) -> str:
+    """A journaled value, encrypted with the service's keys (Fernet token as text)."""
+    return cipher.encrypt(json.dumps(value, ensure_ascii=False).encode()).decode("ascii")
+
+
+def unseal(cipher: Cipher, sealed: str) -> Any:
+    """The value :func:`seal` encrypted (raises DecryptionError without its key)."""
+    return json.loads(cipher.decrypt(sealed.encode("ascii")))
+
+
+def _forget_rectified(session: Session, connector: str, erased: list[PlannedChange]) -> None:
+    """Drop the sealed values of earlier rectifications that these erasures overwrite: a
+    replay erases them again anyway, and an erased subject's corrected name should not
+    outlive the erasure, even encrypted, in the journal."""
+    if not erased:
+        return
+    fields: dict[tuple[str, str], set[str] | None] = {}
+    for change in erased:
+        where = (change.target, json.dumps(list(change.key), default=str))
+        known = fields.get(where, set())
+        fields[where] = None if change.action == "delete" or known is None \
+            else known | set(change.fields)
+    for entry in session.scalars(select(ErasureJournalEntry).where(
+            ErasureJournalEntry.connector == connector,
+            ErasureJournalEntry.target.in_({target for target, _ in fields}),
+            ErasureJournalEntry.sealed_value.is_not(None))):
+        where = (entry.target, json.dumps(list(entry.row_key), default=str))
+        if where in fields and (fields[where] is None or set(entry.fields) & fields[where]):
+            session.delete(entry)
 
 
 def add_suppression(session: Session, digest: str, kind: str, channel: str,

@@ -131,3 +131,32 @@ def make_due(session: Session, task: Task) -> None:
     task.run_after = utcnow()
     session.flush()
     session.info.setdefault(_NEW, []).append(task.id)
+
+
+WAIVABLE = ("discover", "collect", "plan", "execute")
+"""Task kinds a coordinator may waive: one system's part of a request (a processor that never
+answers, a system gone), never the request's own steps (compile, finalise, notices)."""
+
+
+class WaiveRefused(ValueError):
+    """The task cannot be waived; the message says why."""
+
+
+def waive(session: Session, task: Task, reason: str) -> list[int]:
+    """Waive an unfinished task of one system with the coordinator's reason (kept on the task);
+    the request goes on without it. Returns the tasks this made claimable (dispatched after
+    the commit). Flushes; the caller audits."""
+    if task.kind not in WAIVABLE:
+        raise WaiveRefused(f"a {task.kind} task cannot be waived")
+    if task.status not in (TaskStatus.PENDING.value, TaskStatus.FAILED.value):
+        raise WaiveRefused(f"a {task.status} task cannot be waived")
+    if not reason.strip():
+        raise WaiveRefused("a reason is needed to waive a task")
+    task.status = TaskStatus.WAIVED.value
+    task.result = {"waived": reason.strip()[:500]}
+    task.finished_at = utcnow()
+    task.lease_until = None
+    session.flush()
+    ready = due_task_ids_for_request(session, task.request_id) if task.request_id else []
+    session.info.setdefault(_NEW, []).extend(ready)
+    return ready

@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from dsr.app import db_session
 from dsr.models import ChangeReceipt, RecipientNotice, Request, utcnow
-from dsr.services import changes
+from dsr.services import changes, rectification
 from dsr.web.auth import actor, require_role
 from dsr.web.i18n import t
 from workflows import restriction_lift
@@ -74,12 +74,31 @@ def change_review(request_id: int) -> dict[str, Any]:
     lift_on = restriction_lift.lift_date(session, req) if notice_sent and req else None
     return {"plans": plans, "notices": notices,
             "corrections": changes.corrections_of(req) if req is not None else {},
+            **_requested(req, lang),
             "recipients": services.register.get("recipients", {}),
             "restricted": restricted,
             "lift_notice_sent": notice_sent, "lift_on": lift_on,
             "lift_waits": lift_on is not None and today < lift_on,
             "earliest_lift": restriction_lift.earliest_lift(
                 today, services.config.workflow["restriction_lift_notice_days"])}
+
+
+def _requested(req: Request | None, lang: str) -> dict[str, Any]:
+    """The corrections the requester asked for, with the columns the data map names for each,
+    and the ``table.column = value`` lines proposed from them (saved lines win)."""
+    requested = rectification.requested_of(req) if req is not None else None
+    if not requested:
+        return {"requested": [], "requested_note": "", "prefill": {}}
+    columns = rectification.field_columns(_services().connectors)
+    labels = {f"{table.name}.{column.name}": f"{table.label.get(lang, table.name)}: "
+              f"{column.label.get(lang, column.name)}"
+              for connector in _services().connectors.values()
+              for table in getattr(connector, "tables", ()) for column in table.columns}
+    return {"requested": [{"field": name, "value": value,
+                           "columns": [(c, labels.get(c, c)) for c in columns.get(name, ())]}
+                          for name, value in rectification.in_form_order(requested.fields)],
+            "requested_note": requested.note,
+            "prefill": rectification.prefill(requested, columns)}
 
 
 @bp.post("/notices/<int:notice_id>/confirm")
@@ -90,6 +109,8 @@ def confirm(notice_id: int) -> Any:
         abort(404)
     changes.confirm_notice(db_session(), notice, actor=actor())
     flash(t("ch_confirmed"), "ok")
+    if request.form.get("back") == "notices":
+        return redirect(url_for("notices.index"))
     return redirect(url_for("queue.detail", request_id=notice.request_id))
 
 

@@ -5,16 +5,18 @@ from __future__ import annotations
 import hmac
 from typing import Any
 
+from babel import Locale
 from flask import Blueprint, current_app, g, redirect, render_template, request, session, url_for
 from marshmallow import ValidationError
 from sqlalchemy import select
 
+from connectors.datamap_schema import RECTIFIABLE_FIELDS
 from dsr.app import db_session
 from dsr.extensions import limiter, submissions_limit
 from dsr.models import Channel, Request, RequestType
-from dsr.schemas import POLICY_CLAIMS, SubmissionSchema
-from dsr.services import intake
-from dsr.web.submission import submit_public
+from dsr.schemas import EMAIL_CONFLICT, POLICY_CLAIMS, SubmissionSchema
+from dsr.services import intake, rectification
+from dsr.web.submission import rectifiable_fields, submit_public
 from dsr.web.verify import grant
 
 bp = Blueprint("public", __name__)
@@ -24,10 +26,27 @@ def _services() -> Any:
     return current_app.extensions["dsr"]
 
 
+#: The form's inputs for corrected values are named ``correct_<field>``.
+CORRECT_PREFIX = "correct_"
+#: Countries offered for a corrected address (EU, EEA, Switzerland, United Kingdom).
+COUNTRIES = ("AT", "BE", "BG", "CH", "CY", "CZ", "DE", "DK", "EE", "ES", "FI", "FR", "GB", "GR",
+             "HR", "HU", "IE", "IS", "IT", "LI", "LT", "LU", "LV", "MT", "NL", "NO", "PL", "PT",
+             "RO", "SE", "SI", "SK")
+
+
+def _form_page(values: dict[str, Any], errors: dict[str, Any]) -> str:
+    names = Locale.parse(g.get("lang", "de")).territories
+    return render_template(
+        "form.html", types=list(RequestType), values=values, errors=errors,
+        rectifiable=list(rectifiable_fields()),
+        countries=sorted(((code, names.get(code, code)) for code in COUNTRIES),
+                         key=lambda pair: pair[1]))
+
+
 @bp.get("/")
 def form() -> Any:
     values = {"shop_token": request.args.get("shop_token", "")[:500]}
-    return render_template("form.html", types=list(RequestType), values=values, errors={})
+    return _form_page(values, {})
 
 
 @bp.post("/")
@@ -43,16 +62,40 @@ def submit() -> Any:
         "language": g.lang,
         "shop_token": request.form.get("shop_token", ""),
         **{k: request.form.get(k, "") for k in POLICY_CLAIMS},
+        "corrections": {k.removeprefix(CORRECT_PREFIX): v for k, v in request.form.items()
+                        if k.startswith(CORRECT_PREFIX) and v.strip()},
+        "correction_note": request.form.get("correction_note", ""),
     }
     try:
         data = SubmissionSchema().load(raw)
+        unknown = rectification.unavailable(data["corrections"], rectifiable_fields())
+        if unknown:
+            raise ValidationError({"corrections": {name: ["unknown"] for name in unknown}})
     except ValidationError as exc:
-        errors = {k: v[0] if isinstance(v, list) else str(v) for k, v in exc.messages.items()}
-        return render_template("form.html", types=list(RequestType), values=raw,
-                               errors=errors), 422
+        return _form_page(raw, _form_errors(exc.messages)), 422
     created = submit_public(data, Channel.FORM.value)
     session["submitted"] = created.reference
     return redirect(url_for("public.submitted"))
+
+
+def _form_errors(messages: dict[str, Any]) -> dict[str, Any]:
+    """Field -> first message; for the corrections, ``correct`` maps each field to the text
+    key of its message, and ``corrections`` says rectification was not ticked."""
+    errors: dict[str, Any] = {k: v[0] if isinstance(v, list) else str(v)
+                              for k, v in messages.items() if k != "corrections"}
+    found = messages.get("corrections")
+    if isinstance(found, list):
+        errors["corrections"] = "error_corrections_without_rectification"
+    elif isinstance(found, dict):
+        errors["correct"] = {name: _correction_error(name, text) for name, text in found.items()}
+    return errors
+
+
+def _correction_error(name: str, messages: Any) -> str:
+    first = messages[0] if isinstance(messages, list) and messages else str(messages)
+    if name not in RECTIFIABLE_FIELDS or first in ("Unknown field.", "unknown"):
+        return "error_correct_unknown"
+    return "error_correct_email_conflict" if first == EMAIL_CONFLICT else f"error_correct_{name}"
 
 
 @bp.get("/submitted")

@@ -21,6 +21,7 @@ from marshmallow import ValidationError
 from sqlalchemy import select
 
 from dsr.app import db_session
+from dsr.audit import append_event
 from dsr.models import AuditEvent, Document, Request, Task, TaskStatus, User, utcnow
 from dsr.schemas import DecisionSchema, ExtendSchema, RejectSchema, first_error
 from dsr.services import actions, outbox
@@ -85,6 +86,7 @@ def detail(request_id: int) -> Any:
                            days_left=days_left(req.deadline, today),
                            can=TRANSITIONS[State(req.status)], State=State,
                            is_coordinator=current_user.role == "coordinator",
+                           waivable=outbox.WAIVABLE,
                            letters=[d for d in docs if d.kind == "letter"])
 
 
@@ -157,6 +159,26 @@ def retry_task(task_id: int) -> Any:
     if task.status == TaskStatus.FAILED.value:
         outbox.retry(db_session(), task)
         flash(t("done_retry"), "ok")
+    return redirect(url_for("queue.detail", request_id=task.request_id))
+
+
+@bp.post("/tasks/<int:task_id>/waive")
+@require_role("coordinator")
+def waive_task(task_id: int) -> Any:
+    task = db_session().get(Task, task_id)
+    if task is None or task.request_id is None:
+        abort(404)
+    try:
+        outbox.waive(db_session(), task, request.form.get("reason", ""))
+    except outbox.WaiveRefused:
+        flash(t("waive_refused"), "error")
+        return redirect(url_for("queue.detail", request_id=task.request_id))
+    append_event(db_session(), actor=actor(), action="task_waived", request_id=task.request_id,
+                 details={"task": task.id, "kind": task.kind, "connector": task.connector})
+    req = db_session().get(Request, task.request_id)
+    if req is not None:
+        actions.complete_if_done(db_session(), req, actor=actor())
+    flash(t("done_waive"), "ok")
     return redirect(url_for("queue.detail", request_id=task.request_id))
 
 

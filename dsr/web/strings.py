@@ -197,3 +197,8 @@ from dsr.web import strings_holds  # noqa: E402
 
 for _key, (_de, _en) in strings_holds.PAIRS.items():
     STRINGS["de"][_key], STRINGS["en"][_key] = _de, _en
+
+from dsr.web import strings_notices  # noqa: E402
+
+for _key, (_de, _en) in strings_notices.PAIRS.items():
+    STRINGS["de"][_key], STRINGS["en"][_key] = _de, _en

@@ -10,4 +10,13 @@ PAIRS: dict[str, tuple[str, str]] = {
     "nt_sent": ("Gesendet", "Sent"),
     "nt_days": ("Tage offen", "Days waiting"),
     "nt_none": ("Keine offenen Bestätigungen.", "No confirmations outstanding."),
+    # Tasks waiting on an outside system, and waiving one system's task with a reason.
+    "task_waiting_outside": ("wartet auf das externe System, nächste Nachfrage",
+                             "waiting for the outside system, next check"),
+    "waive": ("Entfallen lassen", "Waive"),
+    "waive_reason": ("Begründung (Pflicht)", "Reason (required)"),
+    "done_waive": ("Aufgabe entfällt; der Vorgang geht ohne sie weiter.",
+                   "Task waived; the request goes on without it."),
+    "waive_refused": ("Diese Aufgabe kann nicht entfallen (nur offene oder fehlgeschlagene Aufgaben eines Systems, mit Begründung).",
+                      "This task cannot be waived (only open or failed tasks of one system, with a reason)."),
 }

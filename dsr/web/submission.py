@@ -10,15 +10,24 @@ from flask import current_app
 from dsr.app import db_session
 from dsr.models import Request, utcnow
 from dsr.schemas import policy_claims
-from dsr.services import intake
+from dsr.services import intake, rectification
 from dsr.services.verification_steps import accept_shop_token
 
 
+def rectifiable_fields() -> dict[str, tuple[str, ...]]:
+    """The fields a customer may correct here -> the data map's ``table.column`` names."""
+    return rectification.field_columns(current_app.extensions["dsr"].connectors)
+
+
 def submit_public(data: dict[str, Any], channel: str) -> Request:
-    """Create the request from a loaded ``SubmissionSchema`` body; flushes, the edge commits."""
+    """Create the request from a loaded ``SubmissionSchema`` body; flushes, the edge commits.
+    Raises :class:`intake.IntakeError` for a correction of a field no system holds."""
     services = current_app.extensions["dsr"]
     token = data.pop("shop_token", "")
+    requested = rectification.RequestedCorrections(data.pop("corrections", None) or {},
+                                                   data.pop("correction_note", "").strip())
     extra = policy_claims(data)
+    extra.update(rectification.claims_for(requested, rectifiable_fields(), data["types"]))
     created = intake.submit(
         db_session(), intake.Submission(channel=channel, received_at=utcnow(),
                                         extra_claims=extra, **data),

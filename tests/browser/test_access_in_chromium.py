@@ -154,3 +154,45 @@ def test_english_form_and_errors_without_a_trace(server: dict[str, Any], browser
     page.goto(server["url"] + "/does-not-exist")
     assert "Not found" in page.content() or "Nicht gefunden" in page.content()
     page.close()
+
+
+def test_rectification_fields_on_the_form_and_the_coordinators_pre_fill(
+        server: dict[str, Any], browser: Any) -> None:
+    context = browser.new_context(locale="de-DE", viewport={"width": 900, "height": 900})
+    page = context.new_page()
+    page.goto(server["url"] + "/?lang=de")
+    assert not page.locator("#rectification-fields").is_visible()  # until it is ticked
+    page.check("input[value=rectification]")
+    assert page.locator("#rectification-fields").is_visible()
+    page.fill("#name", "Jürgen Weiß")
+    page.fill("#email", server["email"])
+    page.fill("#correct_last_name", "Weiss-Neumann")
+    page.fill("#correct_street", "Leopoldstraße 200")
+    page.fill("#correct_postcode", "80804")
+    page.fill("#correct_city", "München")
+    page.select_option("#correct_country", "DE")
+    page.fill("#correct_birth_date", "31.02.1985")
+    page.fill("#correction_note", "Seit der Heirat heiße ich Weiss-Neumann; ich bin umgezogen.")
+    shot(page, "01b-form-rectification-de")
+    page.click("button[type=submit]")
+    assert "Bitte als TT.MM.JJJJ angeben" in page.content()
+    assert page.locator("#correct_street").input_value() == "Leopoldstraße 200"
+    shot(page, "01c-form-rectification-error-de")
+    page.fill("#correct_birth_date", "04.07.1985")
+    page.click("button[type=submit]")
+    reference = page.locator("#reference").inner_text()
+
+    page.goto(server["url"] + "/login")
+    page.fill("#username", "koordinator")
+    page.fill("#password", server["password"])
+    page.click("button[type=submit]")
+    page.wait_for_url("**/queue/")
+    page.click(f"text={reference}")
+    wait_for_status(page, page.url, "Identitätsprüfung")  # matched: the worker thread is done
+    box = page.locator("#corrections-form textarea").input_value()
+    assert "customers.last_name = Weiss-Neumann" in box
+    assert "addresses.street = Leopoldstraße 200" in box
+    assert "customers.birth_date = 1985-07-04" in box
+    page.locator("#requested-corrections").scroll_into_view_if_needed()
+    shot(page, "04b-request-rectification-prefill")
+    context.close()

@@ -338,3 +338,49 @@ def test_check_reports_broken_paths_and_missing_tables(engine: sa.Engine) -> Non
 )  # fmt: skip
 def test_looks_personal(column: str, personal: bool) -> None:
     assert looks_personal(column) is personal
+
+
+def test_rectify_as_maps_the_forms_fields_to_changeable_columns_of_the_subject() -> None:
+    from connectors.datamap import rectification_columns
+
+    def rectify(text: str, line: str, field: str) -> str:
+        assert line in text
+        return text.replace(line, line.removesuffix(" }") + f', rectify_as = "{field}" }}', 1)
+
+    first = 'first_name = { label = { de = "Vorname", en = "First name" }, erasure = "anonymise" }'
+    street = 'street = { label = { de = "Straße", en = "Street" }, erasure = "anonymise" }'
+    to_name = 'to_name = { label = { de = "Empfänger", en = "Recipient" }, erasure = "anonymise" }'
+    mapped = rectify(rectify(rectify(VALID, first, "first_name"), street, "street"), to_name,
+                     "first_name")
+    datamap = parse_datamap(mapped)
+    assert datamap.tables["customers"].column("street").rectify_as == "street"
+    assert rectification_columns(datamap.tables_for("shop")) == {
+        "first_name": ("customers.first_name", "deliveries.to_name"),
+        "street": ("customers.street",)}
+    assert rectification_columns(datamap.tables_for("mailer")) == {}
+
+    kept = 'id = { label = { de = "Nr.", en = "No." }, erasure = "keep" }'
+    assert problems(rectify(VALID, kept, "email")) == [
+        'tables.customers.columns.id.rectify_as: a column with erasure = "keep" is never '
+        "changed (key or non-personal column)"]
+    assert problems(rectify(VALID, street, "shoe_size")) == [
+        "tables.customers.columns.street.rectify_as: Must be one of: first_name, last_name, "
+        "street, postcode, city, country, phone, email, birth_date."]
+    unlinked = VALID.replace(
+        'link = [\n  { columns = ["order_id"], table = "orders", ref = ["id"] },\n'
+        '  { columns = ["customer_id"], table = "customers", ref = ["id"] },\n]\n', "")
+    assert unlinked != VALID and parse_datamap(unlinked)
+    assert problems(rectify(unlinked, to_name, "first_name")) == [
+        "tables.deliveries.columns.to_name.rectify_as: the table's rows do not link to the "
+        "subject, so its rows are not the subject's own"]
+
+
+def test_the_demo_map_offers_every_form_field_from_the_account_and_address_book() -> None:
+    from connectors.datamap import rectification_columns
+    from connectors.datamap_schema import RECTIFIABLE_FIELDS
+    from dsr.config import DEMO_DIR
+
+    columns = rectification_columns(load_datamap(DEMO_DIR / "datamap.toml").tables.values())
+    assert set(columns) == set(RECTIFIABLE_FIELDS)
+    assert columns["last_name"] == ("customers.last_name",)
+    assert columns["street"] == ("addresses.street",)

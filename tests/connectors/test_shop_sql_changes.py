@@ -5,6 +5,7 @@ step; a re-run and a crash between a step's commit and its record change nothing
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -218,6 +219,23 @@ def test_rectification_changes_fields_but_never_an_issued_invoice(
     assert rows(shop["url"], "SELECT last_name FROM customers WHERE email = :e",
                 e=SAMPLE) == [("Weiss",)]
     assert rows(shop["url"], "SELECT id, billing_name FROM invoices ORDER BY id") == before
+
+
+def test_a_correction_its_column_cannot_take_is_refused_before_planning(
+        connector: ShopSqlConnector, shop: dict[str, Any]) -> None:
+    from connectors.base import ConnectorError
+
+    subject = subject_of(connector, SAMPLE)
+    for wrong, why in (({"customers.birth_date": "4.7.85"}, "not a date (YYYY-MM-DD)"),
+                       ({"addresses.postcode": "80804-12345"}, "longer than the column's 10")):
+        with pytest.raises(ConnectorError, match=re.escape(why)) as raised:
+            connector.plan(subject, wants("rectification", corrections=wrong))
+        assert list(wrong.values())[0] not in str(raised.value)  # the field, never the value
+    plan = connector.plan(subject, wants("rectification", corrections={
+        "customers.birth_date": "1985-07-04"}))
+    assert connector.execute(plan).verified  # an ISO date goes into a DATE column everywhere
+    assert [str(v) for (v,) in rows(shop["url"], "SELECT birth_date FROM customers "
+                                    "WHERE email = :e", e=SAMPLE)] == ["1985-07-04"]
 
 
 def test_plans_round_trip_through_json(connector: ShopSqlConnector) -> None:

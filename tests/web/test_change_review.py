@@ -108,6 +108,47 @@ def test_coordinator_enters_corrections_and_bad_lines_are_refused(
     assert "customers.last_name = Weiss" in coordinator.get(path).get_data(as_text=True)
 
 
+def test_the_requesters_corrections_pre_fill_the_coordinators_lines_through_the_data_map(
+        app: Any, make_user: Any, demo_services: Services, demo_shop: dict[str, Any]) -> None:
+    from html import unescape
+
+    from dsr.services import rectification
+
+    requested = rectification.RequestedCorrections(
+        {"last_name": "Weiss-Neumann", "street": "Leopoldstraße 200", "birth_date": "1985-07-04"},
+        "Seit der Heirat: Weiss-Neumann; die Straße stimmt nicht.")
+    columns = rectification.field_columns(demo_services.connectors)
+    with demo_services.db.session() as session:
+        req = submit(session, Submission(
+            types=["rectification"], name="Jürgen Weiß", channel=Channel.FORM.value,
+            email=demo_shop["summary"].sample_customer_email, received_at=utcnow(),
+            extra_claims=rectification.claims_for(requested, columns, ["rectification"])),
+            calendar=demo_services.calendar, connectors=list(demo_services.config.connectors))
+        request_id = req.id
+    coordinator = _client(app, make_user, "coordinator")
+    path = f"/queue/requests/{request_id}"
+    page = unescape(coordinator.get(path).get_data(as_text=True))
+    shown = page[page.index('id="requested-corrections"'):page.index('id="corrections-form"')]
+    assert "Leopoldstraße 200" in shown and "addresses.street" in shown and "Adressbuch" in shown
+    assert "customers.birth_date" in shown and "Seit der Heirat" in shown
+    box = re.search(r'<textarea name="corrections"[^>]*>(.*?)</textarea>', page, re.S).group(1)
+    assert box.splitlines() == ["customers.last_name = Weiss-Neumann",
+                                "addresses.street = Leopoldstraße 200",
+                                "customers.birth_date = 1985-07-04"]
+    assert 'id="corrections-prefilled"' in page
+    with demo_services.db.session() as session:  # nothing applies until the coordinator saves
+        assert session.get(Request, request_id).claim("corrections") is None
+    coordinator.post(f"{path}/corrections", data={"csrf_token": _csrf(coordinator, path),
+                                                  "corrections": box.replace("200", "20")})
+    with demo_services.db.session() as session:
+        assert json.loads(session.get(Request, request_id).claim("corrections")) == {
+            "customers.last_name": "Weiss-Neumann", "addresses.street": "Leopoldstraße 20",
+            "customers.birth_date": "1985-07-04"}
+    page = unescape(coordinator.get(path).get_data(as_text=True))
+    assert "addresses.street = Leopoldstraße 20\n" in page  # the saved lines win
+    assert 'id="corrections-prefilled"' not in page
+
+
 def test_a_coordinator_lifts_a_restriction_only_after_the_notice(
         app: Any, make_user: Any, demo_services: Services, demo_shop: dict[str, Any]) -> None:
     from datetime import date, timedelta

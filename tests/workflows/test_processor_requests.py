@@ -195,3 +195,52 @@ def test_erasure_is_submitted_once_and_tracked_until_completed(
             RecipientNotice.request_id == request_id)).one()
         assert (notice.status, notice.confirmed_by) == ("confirmed", "opengdpr:fulfilment")
     assert poll_processors(services) == 0  # nothing waits any more
+
+
+def test_a_coordinator_waives_a_processor_that_does_not_answer(
+        services: Services, processor: Processor) -> None:
+    import re
+
+    from dsr.app import create_app
+    from dsr.services.users import create_user
+
+    request_id = submitted(services, ["access"])
+    waiting = task_of(services, request_id, "collect")
+    with services.db.session() as session:
+        create_user(session, "coordinator", "correct horse battery", "coordinator")
+        create_user(session, "staff", "correct horse battery", "staff")
+    app = create_app(services=services, flask_config={"TESTING": True,
+                                                      "RATELIMIT_ENABLED": False})
+
+    def login(name: str) -> Any:
+        client = app.test_client()
+        page = client.get("/login").get_data(as_text=True)
+        token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+        client.post("/login", data={"csrf_token": token, "username": name,
+                                    "password": "correct horse battery"})
+        return client
+
+    def csrf(client: Any) -> str:
+        page = client.get(f"/queue/requests/{request_id}").get_data(as_text=True)
+        return re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+
+    coordinator, staff = login("coordinator"), login("staff")
+    page = coordinator.get(f"/queue/requests/{request_id}").get_data(as_text=True)
+    assert "wartet auf das externe System" in page and "Entfallen lassen" in page
+    path = f"/queue/tasks/{waiting.id}/waive"
+    assert staff.post(path, data={"csrf_token": csrf(staff), "reason": "x"}).status_code == 403
+    refused = coordinator.post(path, data={"csrf_token": csrf(coordinator), "reason": " "},
+                               follow_redirects=True).get_data(as_text=True)
+    assert "kann nicht entfallen" in refused
+    assert task_of(services, request_id, "collect").status == "pending"
+    coordinator.post(path, data={"csrf_token": csrf(coordinator),
+                                 "reason": "Dienstleister antwortet seit 3 Wochen nicht"})
+    task = task_of(services, request_id, "collect")
+    assert task.status == "waived"
+    assert task.result == {"waived": "Dienstleister antwortet seit 3 Wochen nicht"}
+    run_pending(services)
+    with services.db.session() as session:
+        assert session.get(Request, request_id).status == State.REVIEW
+        event = session.scalars(select(AuditEvent).where(
+            AuditEvent.action == "task_waived")).one()
+        assert event.details == {"task": waiting.id, "kind": "collect", "connector": "fulfilment"}

@@ -1,6 +1,9 @@
 """Replaying the erasure journal and the suppression list on a shop restored from a backup
 taken before the erasure (a copy of the SQLite file): the replay leaves the same shop as the
-original erasure did, and a second replay changes nothing."""
+original erasure did, and a second replay changes nothing. A rectification asked for on the
+form, checked and recorded by the coordinator and carried out, is set again by the replay
+after a restore (SQLite, PostgreSQL, MariaDB shops) from its sealed journal entries, also
+after the request was reduced, which leaves its values in clear nowhere."""
 
 from __future__ import annotations
 
@@ -14,7 +17,7 @@ import pytest
 import sqlalchemy as sa
 
 from dsr.context import Services
-from tests.support.shops import fresh_shop
+from tests.support.shops import BACKENDS, fresh_shop
 from tests.workflows import test_jobs_changes as base
 from tests.workflows.test_jobs_changes import (
     NAME,
@@ -30,7 +33,8 @@ smtp = base.smtp  # the fixture, shared
 @pytest.fixture
 def shop(request: pytest.FixtureRequest, tmp_path: Path,
          demo_shop: dict[str, Any]) -> Iterator[dict[str, Any]]:
-    yield from fresh_shop(request, "sqlite", tmp_path, demo_shop)
+    """A SQLite shop (restored by copying its file), or the backend a test names."""
+    yield from fresh_shop(request, getattr(request, "param", "sqlite"), tmp_path, demo_shop)
 
 
 def dump(url: str, since: datetime | None = None) -> dict[str, list[tuple[Any, ...]]]:
@@ -109,3 +113,131 @@ def count(url: str, sql: str, **params: Any) -> int:
         found = int(connection.execute(sa.text(sql), params).scalar_one())
     engine.dispose()
     return found
+
+
+CORRECTED = {"last_name": "Weiss-Neumann", "street": "Leopoldstraße 200",
+             "birth_date": "1985-07-04"}
+RECTIFIED = (("customers", ("last_name", "birth_date")), ("addresses", ("street",)))
+
+
+def rectified_in_the_shop(services: Services, email_address: str) -> int:
+    """A rectification asked for with corrected values, verified, the coordinator's lines
+    recorded from the pre-fill, planned, approved and carried out; the request's id."""
+    from dsr.models import Channel, Request, utcnow
+    from dsr.services import actions, changes, rectification
+    from dsr.services.intake import Submission, submit
+    from dsr.worker import run_pending
+
+    requested = rectification.RequestedCorrections(CORRECTED, "Seit der Heirat Weiss-Neumann")
+    columns = rectification.field_columns(services.connectors)
+    with services.db.session() as session:
+        request_id = submit(session, Submission(
+            types=["rectification"], name=NAME, email=email_address, channel=Channel.FORM.value,
+            received_at=utcnow(),
+            extra_claims=rectification.claims_for(requested, columns, ["rectification"])),
+            calendar=services.calendar, connectors=list(services.config.connectors)).id
+    run_pending(services)
+    with services.db.session() as session:
+        req = session.get(Request, request_id)
+        actions.verify(session, req, actor="user:1", method="manual")
+        changes.record_corrections(session, req, rectification.prefill(requested, columns),
+                                   actor="user:1")
+        actions.process(session, req, actor="user:1",
+                        connectors=list(services.config.connectors))
+    run_pending(services)
+    approve_and_release(services, request_id)
+    return request_id
+
+
+def rows_of(url: str, customer: int) -> dict[str, list[dict[str, Any]]]:
+    """The customer's rows of the rectified tables, every column, by primary key."""
+    engine = sa.create_engine(url)
+    tables = sa.MetaData()
+    tables.reflect(engine, only=[name for name, _ in RECTIFIED])
+    found = {}
+    with engine.connect() as connection:
+        for name, _ in RECTIFIED:
+            table = tables.tables[name]
+            owner = table.c.id if name == "customers" else table.c.customer_id
+            found[name] = [dict(row._mapping) for row in connection.execute(
+                sa.select(table).where(owner == customer).order_by(table.c.id))]
+    engine.dispose()
+    return found
+
+
+def restore(url: str, saved: dict[str, list[dict[str, Any]]]) -> None:
+    """Write the backup's rows back, every column (the restore of these tables)."""
+    engine = sa.create_engine(url)
+    tables = sa.MetaData()
+    tables.reflect(engine, only=list(saved))
+    with engine.begin() as connection:
+        for name, rows in saved.items():
+            table = tables.tables[name]
+            for row in rows:
+                connection.execute(sa.update(table).where(table.c.id == row["id"]).values(row))
+    engine.dispose()
+
+
+def clear_text(services: Services, *needles: str) -> set[str]:
+    """The service database's tables that hold one of ``needles`` in clear."""
+    from dsr.models import Base
+
+    found = set()
+    with services.db.engine.connect() as connection:
+        for table in Base.metadata.sorted_tables:
+            text = repr([tuple(row) for row in connection.execute(sa.select(table))])
+            text += text.encode().decode("unicode_escape", "ignore")  # JSON's \u escapes
+            if any(needle in text for needle in needles):
+                found.add(table.name)
+    return found
+
+
+@pytest.mark.parametrize("shop", BACKENDS, indirect=True)
+def test_a_rectification_is_carried_out_and_set_again_after_a_restore(
+        services: Services, shop: dict[str, Any]) -> None:
+    from datetime import date, timedelta
+
+    from connectors.base import Identity
+    from dsr.models import ChangeReceipt, ErasureJournalEntry, Request, utcnow
+    from workflows.periodic import reduce_closed_requests
+
+    address = shop["summary"].sample_customer_email
+    [match] = services.connectors["shop"].discover(Identity(email=address)).matches
+    customer = match.key[0]
+    backup = rows_of(shop["url"], customer)
+    assert backup["customers"][0]["last_name"] != CORRECTED["last_name"]
+    request_id = rectified_in_the_shop(services, address)
+
+    done = rows_of(shop["url"], customer)
+    [account] = done["customers"]
+    assert account["last_name"] == "Weiss-Neumann"
+    assert account["birth_date"] == date(1985, 7, 4)
+    assert done["addresses"] and all(a["street"] == "Leopoldstraße 200" for a in done["addresses"])
+    assert account["first_name"] == backup["customers"][0]["first_name"]  # nothing else
+    with services.db.session() as session:
+        assert session.get(Request, request_id).status == "completed"
+        assert all(r.verified for r in session.scalars(sa.select(ChangeReceipt)))
+        sealed = list(session.scalars(sa.select(ErasureJournalEntry).where(
+            ErasureJournalEntry.sealed_value.is_not(None))))
+    assert sorted((e.target, tuple(e.fields)) for e in sealed) == sorted(
+        [("customers", ("birth_date",)), ("customers", ("last_name",))]
+        + [("addresses", ("street",))] * len(done["addresses"]))
+    assert not any("Weiss" in e.sealed_value or "1985" in e.sealed_value for e in sealed)
+
+    # Past the accountability period the request keeps no value in clear; the journal keeps
+    # them sealed for a replay.
+    needles = ("Weiss-Neumann", "Leopoldstraße 200", "Seit der Heirat")
+    assert {"identity_claims", "change_plans"} <= clear_text(services, *needles)
+    with services.db.session() as session:
+        session.execute(sa.update(Request).where(Request.id == request_id).values(
+            updated_at=utcnow() - timedelta(days=365 * 10)))
+    assert reduce_closed_requests(services) == {"reduced": 1}
+    assert clear_text(services, *needles) == set()
+
+    restore(shop["url"], backup)
+    assert rows_of(shop["url"], customer) == backup
+    first = replay(services)
+    assert first["touched"] == 2 + len(done["addresses"])
+    assert rows_of(shop["url"], customer) == done
+    assert replay(services)["touched"] == 0
+    assert clear_text(services, *needles) == set()  # the replay's plans hold no values either

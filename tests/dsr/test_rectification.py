@@ -1,0 +1,69 @@
+"""The requested corrections: which fields the connected systems hold (from the data map), the
+claims a submission becomes, and the coordinator's lines proposed from them."""
+
+from __future__ import annotations
+
+import json
+from types import SimpleNamespace
+
+import pytest
+
+from connectors.datamap import load_datamap
+from dsr.config import DEMO_DIR
+from dsr.models import IdentityClaim, Request
+from dsr.services.intake import IntakeError
+from dsr.services.rectification import (
+    RequestedCorrections,
+    claims_for,
+    field_columns,
+    prefill,
+    requested_of,
+)
+
+COLUMNS = {"first_name": ("customers.first_name", "addresses.first_name"),
+           "street": ("addresses.street",), "email": ("customers.email",)}
+
+
+def test_field_columns_come_from_each_connectors_own_tables() -> None:
+    datamap = load_datamap(DEMO_DIR / "datamap.toml")
+    connectors = {
+        "shop": SimpleNamespace(datamap=datamap, tables=datamap.tables_for("shop")),
+        "newsletter": SimpleNamespace(datamap=datamap, tables=datamap.tables_for("newsletter")),
+        "logs": SimpleNamespace(directory="/var/log")}
+    found = field_columns(connectors)
+    assert list(found) == ["first_name", "last_name", "street", "postcode", "city", "country",
+                           "phone", "email", "birth_date"]
+    assert found["email"] == ("customers.email",)  # not the newsletter's address
+
+
+def test_claims_of_a_submission() -> None:
+    requested = RequestedCorrections({"first_name": "Jürgen", "street": "Hauptstr. 1",
+                                      "email": "neu@example.org"}, "Tippfehler")
+    claims = claims_for(requested, COLUMNS, ["access", "rectification"])
+    assert json.loads(claims["requested_corrections"]) == {
+        "fields": {"email": "neu@example.org", "first_name": "Jürgen", "street": "Hauptstr. 1"},
+        "note": "Tippfehler"}
+    assert claims["new_email"] == "neu@example.org"
+    assert claims["new_postal_address"] == "Hauptstr. 1"
+    assert claims_for(RequestedCorrections(), COLUMNS, ["access"]) == {}
+    assert "new_email" not in claims_for(RequestedCorrections(note="x"), COLUMNS,
+                                         ["rectification"])
+    with pytest.raises(IntakeError, match="without a request for rectification"):
+        claims_for(RequestedCorrections(note="x"), COLUMNS, ["access"])
+    with pytest.raises(IntakeError, match="corrections.phone: the shop holds no such field"):
+        claims_for(RequestedCorrections({"phone": "089 1"}), COLUMNS, ["rectification"])
+
+
+def test_prefill_names_every_column_of_a_field_and_skips_what_no_system_holds() -> None:
+    requested = RequestedCorrections({"street": "Hauptstr. 1", "first_name": "Jürgen",
+                                      "phone": "089 1"})
+    assert list(prefill(requested, COLUMNS).items()) == [
+        ("customers.first_name", "Jürgen"), ("addresses.first_name", "Jürgen"),
+        ("addresses.street", "Hauptstr. 1")]
+
+
+@pytest.mark.parametrize("stored", ["not json", "[1, 2]", '{"fields": "x", "note": 5}'])
+def test_an_unreadable_claim_reads_as_no_fields(stored: str) -> None:
+    request = Request(claims=[IdentityClaim(kind="requested_corrections", value=stored)])
+    assert not requested_of(request).fields
+    assert requested_of(Request(claims=[])) == RequestedCorrections()
