@@ -62,6 +62,19 @@ def typed_value(value: Any, column_type: sa.types.TypeEngine[Any]) -> Any:
     return value
 
 
+def _outside(corrections: list[PlannedChange],
+             erased: list[PlannedChange]) -> list[PlannedChange]:
+    """The corrections that touch nothing the same request erases (erasure + rectification:
+    a corrected value written back into an erased field would survive the erasure)."""
+    if not erased:
+        return corrections
+    rows = {c.key for c in erased if c.action == "delete"}
+    fields = {(c.key, name) for c in erased if c.action in ("null", "anonymise")
+              for name in c.fields}
+    return [c for c in corrections if c.key not in rows
+            and not any((c.key, name) in fields for name in c.fields)]
+
+
 class SqlPlanner:
     """Computes the planned changes for one connector's tables in one read transaction."""
 
@@ -76,11 +89,13 @@ class SqlPlanner:
         """Every change for the subject, in the order the steps must run (children first)."""
         changes: list[PlannedChange] = []
         for table in self._ordered():
+            erased: list[PlannedChange] = []
             if request.wants("erasure"):
-                changes += self._erase_own(connection, table, subject, request)
-                changes += self._erase_received(connection, table, subject, request)
+                erased = (self._erase_own(connection, table, subject, request)
+                          + self._erase_received(connection, table, subject, request))
+                changes += erased
             if request.wants("rectification"):
-                changes += self._rectify(connection, table, subject, request)
+                changes += _outside(self._rectify(connection, table, subject, request), erased)
             if request.wants("restriction") or request.lift_restriction:
                 changes += self._restrict(table, subject, request)
         return changes

@@ -221,6 +221,17 @@ def test_rectification_changes_fields_but_never_an_issued_invoice(
     assert rows(shop["url"], "SELECT id, billing_name FROM invoices ORDER BY id") == before
 
 
+def test_with_erasure_in_the_same_request_no_correction_is_written_into_erased_data(
+        connector: ShopSqlConnector, shop: dict[str, Any]) -> None:
+    subject = subject_of(connector, SAMPLE)
+    plan = connector.plan(subject, wants("erasure", "rectification", corrections={
+        "customers.last_name": "Korrekturname", "customers.phone": "089 7777777",
+        "addresses.street": "Korrekturweg 99"}))
+    assert not [c for c in plan.changes if c.action == "set" and c.reason == "rectification"]
+    assert connector.execute(plan).verified
+    assert not find_everywhere(shop["url"], ["Korrekturname", "089 7777777", "Korrekturweg 99"])
+
+
 def test_a_correction_its_column_cannot_take_is_refused_before_planning(
         connector: ShopSqlConnector, shop: dict[str, Any]) -> None:
     from connectors.base import ConnectorError
