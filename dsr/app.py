@@ -93,6 +93,9 @@ def _register_blueprints(app: Flask) -> None:
     from dsr.web.holds import bp as holds_bp
 
     app.register_blueprint(holds_bp)
+    from dsr.web.contest import bp as contest_bp
+
+    app.register_blueprint(contest_bp)
     init_api(app)
 
 

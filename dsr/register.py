@@ -107,6 +107,10 @@ class DecisionEvidence(_Strict):
     result = fields.String(required=True)
     options = fields.String(required=True)
     requested = fields.String()
+    #: The row's key, the bureau asked and its reference (the human review names them).
+    key = fields.String()
+    bureau = fields.String()
+    bureau_reference = fields.String()
 
 
 class AutomatedDecision(_Strict):

@@ -24,7 +24,7 @@ from connectors.base import (
     Subject,
 )
 from dsr.models import Decision, OutgoingMail, Request, Task, utcnow
-from dsr.services import notices, outbox, postal, reports
+from dsr.services import contest, notices, outbox, postal, reports
 from dsr.services.intake import status_code
 from workflows.states import State, transition
 
@@ -148,6 +148,8 @@ def collect(services: Services, session: Session, task: Task) -> dict[str, Any]:
     """Read the subject's data from one system and store it encrypted for the draft answer."""
     request = _request(session, task)
     connector = services.connectors[task.connector]
+    if not contest.collects_from(services, request, task.connector):
+        return {"tables": 0, "rows": 0, "why": "not_needed"}  # a contest reads one table's system
     subject = jobs_changes.subject_in(services, request, task.connector)
     wanted = subject.keys or any(subject.identifiers.values())
     try:
@@ -215,4 +217,4 @@ def notify_extension(services: Services, session: Session, task: Task) -> dict[s
 
 
 # Job modules of the other areas register themselves on import (append one line per module).
-from workflows import jobs_answers, jobs_changes, jobs_mail, jobs_verification  # noqa: E402,F401
+from workflows import jobs_answers, jobs_changes, jobs_contest, jobs_mail, jobs_verification  # noqa: E402,F401

@@ -10,6 +10,7 @@ from dsr.models.answers import (
 )
 from dsr.models.audit import AuditEvent, AuditHead
 from dsr.models.base import Base, utcnow
+from dsr.models.contest import DecisionReview
 from dsr.models.document import Document
 from dsr.models.inbound import ClassificationCorrection, InboundMessage, TriageEntry
 from dsr.models.mail import OutgoingMail
@@ -45,4 +46,5 @@ __all__ = [
     "Delivery", "DownloadEvent", "MessageDraft", "Redaction", "RegisterVersion", "SealedAnswer",
     "ChangePlan", "ChangeReceipt", "ErasureJournalEntry", "HoldKind", "LegalHold", "PlanStatus",
     "RecipientNotice", "RetainedRecord", "SuppressionEntry",
+    "DecisionReview",
 ]

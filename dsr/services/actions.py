@@ -97,7 +97,7 @@ def process(session: Session, request: Request, *, actor: str, connectors: list[
     """Start finding the subject's data in every system; the draft follows as tasks finish."""
     transition(session, request, State.PROCESSING, actor=actor)
     round_ = _round(session, request, "compile")
-    if DISCLOSING & set(request.types):
+    if DISCLOSING & set(request.types) or "contest_decision" in request.types:
         for name in connectors:
             outbox.add_task(session, kind="collect", request_id=request.id, connector=name,
                             phase=PHASE_COLLECT, round_=round_)
@@ -127,6 +127,11 @@ def approve(session: Session, request: Request, *, actor: str, user_id: int | No
             raise ActionError(f"decisions: unknown outcome {item.outcome!r}")
         if item.outcome != Outcome.GRANTED and not item.reason.strip():
             raise ActionError("decisions: a partly granted or refused right needs a reason")
+    from dsr.services import contest  # the human review's outcome first (Art. 22(3))
+
+    if contest.needs_review(session, request,
+                            {d.right for d in decisions if d.outcome == Outcome.REFUSED}):
+        raise ActionError(contest.REVIEW_MISSING)
     transition(session, request, State.EXECUTING, actor=actor,
                details={"decisions": len(decisions)})
     for item in decisions:
@@ -153,6 +158,9 @@ def release(session: Session, request: Request, *, actor: str) -> None:
                             queue=outbox.QUEUE_MAIL, phase=PHASE_FINALISE + 1)
         if set(CHANGE_TYPES) & set(request.types):  # confirmations once executed
             outbox.add_task(session, kind="confirm_changes", request_id=request.id,
+                            queue=outbox.QUEUE_MAIL, phase=PHASE_FINALISE + 1)
+        if "contest_decision" in request.types:  # the review's outcome in writing
+            outbox.add_task(session, kind="notify_contest", request_id=request.id,
                             queue=outbox.QUEUE_MAIL, phase=PHASE_FINALISE + 1)
         session.flush()
     complete_if_done(session, request, actor=actor)
