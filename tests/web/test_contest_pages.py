@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from dsr.context import Services
-from dsr.models import DecisionReview, Request
+from dsr.models import DecisionReview, Request, Task
 from dsr.services import actions
 from dsr.worker import run_pending
 from tests.web.test_change_review import _client, _csrf
@@ -55,6 +55,10 @@ def test_submit_to_review_to_outcome_to_release(app: Any, make_user: Any,
     _post(coordinator, path, "verify")
     _post(coordinator, path, "process")
     run_pending(demo_services)  # collect (the shop only) and compile
+    with demo_services.db.session() as session:
+        collected = {t.connector: t.result for t in session.scalars(select(Task).where(
+            Task.request_id == request_id, Task.kind == "collect"))}
+    assert collected["shop"]["rows"] > 0 and collected["newsletter"]["why"] == "not_needed"
 
     page = coordinator.get(path).get_data(as_text=True)
     assert 'id="status">Prüfung<' in page and 'id="contest-section"' in page
