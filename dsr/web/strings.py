@@ -179,11 +179,17 @@ _PAIRS = {
     "error_text_413": ("Die Datei ist größer als erlaubt (20 MB).", "The file is larger than allowed (20 MB)."),
 }
 
-from dsr.web import strings_answers, strings_changes, strings_mail, strings_verification  # noqa: E402
+from dsr.web import (  # noqa: E402
+    strings_answers,
+    strings_changes,
+    strings_mail,
+    strings_rectification,
+    strings_verification,
+)
 
 STRINGS: dict[str, dict[str, str]] = {"de": {}, "en": {}}
 for _key, (_de, _en) in (_PAIRS | strings_answers.PAIRS | strings_changes.PAIRS | strings_mail.PAIRS
-                         | strings_verification.PAIRS).items():
+                         | strings_verification.PAIRS | strings_rectification.PAIRS).items():
     STRINGS["de"][_key], STRINGS["en"][_key] = _de, _en
 for _kind, (_de, _en, _help_de, _help_en) in _TYPES.items():
     STRINGS["de"][f"type_{_kind}"], STRINGS["en"][f"type_{_kind}"] = _de, _en
