@@ -45,16 +45,31 @@ def ensure_head(session: Session) -> None:
         session.flush()
 
 
-def append_event(session: Session, *, actor: str, action: str, request_id: int | None = None,
-                 from_state: str | None = None, to_state: str | None = None,
-                 details: dict[str, Any] | None = None) -> AuditEvent:
-    """Append one event to the chain inside the caller's transaction (flushes, never commits)."""
+def _next_seq(session: Session) -> tuple[int, str]:
+    """Bump the head's sequence number (which locks the head row) and return the new number
+    with the hash of the event before: one statement where the database returns updated rows
+    (PostgreSQL, SQLite), an update and a read where it does not (MariaDB)."""
+    bump = update(AuditHead).where(AuditHead.id == 1).values(seq=AuditHead.seq + 1)
+    if session.get_bind().dialect.update_returning:
+        row = session.execute(bump.returning(AuditHead.seq, AuditHead.hash)).first()
+        if row is None:  # an empty chain: create the head, then bump it
+            ensure_head(session)
+            row = session.execute(bump.returning(AuditHead.seq, AuditHead.hash)).one()
+        return row[0], row[1]
     ensure_head(session)
-    session.execute(update(AuditHead).where(AuditHead.id == 1).values(seq=AuditHead.seq + 1))
+    session.execute(bump)
     seq, prev = session.execute(
         select(AuditHead.seq, AuditHead.hash).where(AuditHead.id == 1)
         .execution_options(populate_existing=True)
     ).one()
+    return seq, prev
+
+
+def append_event(session: Session, *, actor: str, action: str, request_id: int | None = None,
+                 from_state: str | None = None, to_state: str | None = None,
+                 details: dict[str, Any] | None = None) -> AuditEvent:
+    """Append one event to the chain inside the caller's transaction (flushes, never commits)."""
+    seq, prev = _next_seq(session)
     created_at = utcnow()
     details = details or {}
     digest = event_hash(prev, _body(seq, request_id, actor, action, from_state, to_state,

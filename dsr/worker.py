@@ -13,12 +13,18 @@ import os
 import socket
 import threading
 import traceback
+from collections import deque
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+
+from sqlalchemy import update
 
 from dsr.context import Services
 from dsr.models import Request, Task, TaskAttempt, TaskStatus, utcnow
 from dsr.services import actions, outbox
-from workflows.jobs import JOBS, NotReady
+
+if TYPE_CHECKING:
+    from workflows.jobs import NotReady
 
 log = logging.getLogger(__name__)
 
@@ -29,18 +35,30 @@ def worker_name() -> str:
 
 def run_task(services: Services, task_id: int, worker: str | None = None) -> str:
     """Claim and run one task; returns its status afterwards. Safe to call twice."""
+    status, next_ids = _run_task(services, task_id, worker)
+    services.dispatch(next_ids)
+    return status
+
+
+def _run_task(services: Services, task_id: int, worker: str | None) -> tuple[str, list[int]]:
+    """:func:`run_task` without the dispatch: the status, and the ids of the request's tasks
+    that became due because this one finished (to hand to the dispatcher)."""
+    # The jobs and what they use (reportlab, pypdf, the letters, ...) load with the first task,
+    # not when ``dsr serve`` starts: an idle web process stays small.
+    from workflows.jobs import JOBS, NotReady
+
     worker = worker or worker_name()
     lease = timedelta(seconds=services.config.tasks["lease_seconds"])
     with services.db.session() as session:
-        if not outbox.claim(session, task_id, worker, lease):
+        claimed = outbox.claim_task(session, task_id, worker, lease)
+        if claimed is None:
             task = session.get(Task, task_id)
-            return task.status if task else "missing"
-        task = session.get(Task, task_id, populate_existing=True)
-        assert task is not None
-        attempt = TaskAttempt(task_id=task.id, number=task.attempts, worker=worker)
+            return (task.status if task else "missing"), []
+        kind, number = claimed
+        attempt = TaskAttempt(task_id=task_id, number=number, worker=worker)
         session.add(attempt)
         session.flush()
-        attempt_id, kind = attempt.id, task.kind
+        attempt_id = attempt.id
 
     error: str | None = None
     next_ids: list[int] = []
@@ -52,7 +70,7 @@ def run_task(services: Services, task_id: int, worker: str | None = None) -> str
     except NotReady as waiting:
         session.rollback()
         session.close()
-        return _record_waiting(services, task_id, attempt_id, waiting)
+        return _record_waiting(services, task_id, attempt_id, waiting), []
     except Exception as exc:  # noqa: BLE001 - recorded on the task, never swallowed
         session.rollback()
         error = f"{type(exc).__name__}: {exc}"
@@ -64,9 +82,9 @@ def run_task(services: Services, task_id: int, worker: str | None = None) -> str
         task.finished_at = utcnow()
         task.lease_until = None
         task.last_error = None
-        attempt = session.get(TaskAttempt, attempt_id)
-        assert attempt is not None
-        attempt.outcome, attempt.finished_at = "ok", utcnow()
+        session.execute(update(TaskAttempt).where(TaskAttempt.id == attempt_id)
+                        .values(outcome="ok", finished_at=utcnow())
+                        .execution_options(synchronize_session=False))
         session.flush()
         # In the same transaction: complete the request if this was its last task (the check
         # locks the request row first, see actions.complete_if_done), and find the tasks of
@@ -80,9 +98,8 @@ def run_task(services: Services, task_id: int, worker: str | None = None) -> str
         session.close()
 
     if error is not None:
-        return _record_failure(services, task_id, attempt_id, error)
-    services.dispatch(next_ids)
-    return TaskStatus.DONE.value
+        return _record_failure(services, task_id, attempt_id, error), []
+    return TaskStatus.DONE.value, next_ids
 
 
 def _record_waiting(services: Services, task_id: int, attempt_id: int, waiting: NotReady) -> str:
@@ -120,7 +137,11 @@ def _record_failure(services: Services, task_id: int, attempt_id: int, error: st
 
 
 def run_pending(services: Services, limit: int = 1000) -> int:
-    """Run every task that is due now, in order, until none is left; returns how many ran."""
+    """Run every task that is due now, in order, until none is left; returns how many ran.
+
+    The tasks a finished task made due (the next phase) run right after it, as the next look
+    at the outbox would have found them; that look comes once nothing more is chained.
+    """
     ran = 0
     while ran < limit:
         with services.db.session() as session:
@@ -128,9 +149,14 @@ def run_pending(services: Services, limit: int = 1000) -> int:
             ids = outbox.due_task_ids(session)
         if not ids:
             return ran
-        for task_id in ids:
-            run_task(services, task_id)
+        queued, seen = deque(ids), set(ids)
+        while queued and ran < limit:
+            _, next_ids = _run_task(services, queued.popleft(), None)
+            services.dispatch(next_ids)
             ran += 1
+            fresh = [task_id for task_id in next_ids if task_id not in seen]
+            queued.extend(fresh)
+            seen.update(fresh)
     return ran
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from datetime import timedelta
 
-from sqlalchemy import and_, exists, or_, select, update
+from sqlalchemy import Integer, and_, bindparam, exists, or_, select, update
 from sqlalchemy.orm import Session, aliased, sessionmaker
 
 from dsr.models import Task, TaskAttempt, TaskStatus, utcnow
@@ -69,19 +69,48 @@ def claimable(now_expr: object | None = None):  # type: ignore[no-untyped-def]
                 ~blocked)
 
 
+class _Statements:
+    """The outbox's statements, built once (per process) with bound parameters: building the
+    ``claimable`` condition costs more than the database needs to run it, and every task runs
+    several of them. Each execution passes ``now`` and its own values."""
+
+    def __init__(self) -> None:
+        due = claimable(bindparam("now"))
+        self.due = (select(Task.id).where(due, Task.queue.in_(bindparam("queues", expanding=True)))
+                    .order_by(Task.phase, Task.id).limit(bindparam("limit", type_=Integer)))
+        self.due_for_request = (select(Task.id).where(due, Task.request_id == bindparam("request"))
+                                .order_by(Task.id))
+        self.claim = (
+            update(Task).where(Task.id == bindparam("task"), due)
+            .values(status=TaskStatus.RUNNING.value, worker=bindparam("claimed_by"),
+                    lease_until=bindparam("lease"), attempts=Task.attempts + 1)
+            .execution_options(synchronize_session=False))
+        self.claim_returning = self.claim.returning(Task.kind, Task.attempts)
+        self.stale = select(Task.id).where(
+            Task.status == TaskStatus.RUNNING.value,
+            or_(Task.lease_until.is_(None), Task.lease_until < bindparam("now")))
+
+
+_statements: _Statements | None = None
+
+
+def _built() -> _Statements:
+    global _statements
+    if _statements is None:
+        _statements = _Statements()
+    return _statements
+
+
 def due_task_ids(session: Session, queues: Iterable[str] = QUEUES, limit: int = 50) -> list[int]:
     """Ids of tasks that may run now, oldest first."""
-    stmt = (select(Task.id).where(claimable(), Task.queue.in_(list(queues)))
-            .order_by(Task.phase, Task.id).limit(limit))
-    return list(session.scalars(stmt))
+    return list(session.scalars(_built().due, {"now": utcnow(), "queues": list(queues),
+                                               "limit": limit}))
 
 
 def release_expired_leases(session: Session) -> int:
     """Tasks whose worker died mid-run (lease expired) go back to pending; their open attempt
     is marked abandoned. Returns how many."""
-    stale = list(session.scalars(select(Task.id).where(
-        Task.status == TaskStatus.RUNNING.value,
-        or_(Task.lease_until.is_(None), Task.lease_until < utcnow()))))
+    stale = list(session.scalars(_built().stale, {"now": utcnow()}))
     if not stale:
         return 0
     session.execute(update(TaskAttempt).where(TaskAttempt.task_id.in_(stale),
@@ -96,21 +125,36 @@ def release_expired_leases(session: Session) -> int:
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
+def _claim_params(task_id: int, worker: str, lease: timedelta) -> dict[str, object]:
+    now = utcnow()
+    return {"task": task_id, "now": now, "claimed_by": worker, "lease": now + lease}
+
+
 def claim(session: Session, task_id: int, worker: str, lease: timedelta) -> bool:
     """Atomically move one claimable task to running; False if another worker was first."""
-    result = session.execute(
-        update(Task).where(Task.id == task_id, claimable())
-        .values(status=TaskStatus.RUNNING.value, worker=worker, lease_until=utcnow() + lease,
-                attempts=Task.attempts + 1)
-        .execution_options(synchronize_session=False)
-    )
+    result = session.execute(_built().claim, _claim_params(task_id, worker, lease))
     return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+def claim_task(session: Session, task_id: int, worker: str,
+               lease: timedelta) -> tuple[str, int] | None:
+    """:func:`claim`, returning the claimed task's kind and attempt number (None if another
+    worker was first): one statement where the database returns updated rows (PostgreSQL,
+    SQLite), a claim and a read where it does not (MariaDB)."""
+    params = _claim_params(task_id, worker, lease)
+    if session.get_bind().dialect.update_returning:
+        row = session.execute(_built().claim_returning, params).first()
+        return (row[0], row[1]) if row is not None else None
+    if not session.execute(_built().claim, params).rowcount:  # type: ignore[attr-defined]
+        return None
+    row = session.execute(select(Task.kind, Task.attempts).where(Task.id == task_id)).one()
+    return row[0], row[1]
 
 
 def due_task_ids_for_request(session: Session, request_id: int) -> list[int]:
     """The tasks of one request that have become claimable (after one of them finished)."""
-    stmt = select(Task.id).where(claimable(), Task.request_id == request_id).order_by(Task.id)
-    return list(session.scalars(stmt))
+    return list(session.scalars(_built().due_for_request,
+                                {"now": utcnow(), "request": request_id}))
 
 
 def retry(session: Session, task: Task) -> None:
