@@ -17,11 +17,11 @@ from reportlab.platypus.tables import Table
 from dsr.reports import strings
 from dsr.reports.layout import (
     CELL_PAD,
+    FIT_SLACK,
     FRAME_WIDTH,
     RECORD_STYLE,
     Row,
     S,
-    cell,
     fitting_cell,
     grid,
     heading,
@@ -39,10 +39,11 @@ def _records(labels: Sequence[str], rows: Sequence[Row], t: Mapping[str, str]) -
     """Each row of a wide table as its own two-column label/value block."""
     blocks: list[Flowable] = []
     widths = [FRAME_WIDTH * 0.32, FRAME_WIDTH * 0.68]
-    label_room, value_room = (w - 2 * CELL_PAD - 0.5 for w in widths)
+    label_room, value_room = (w - 2 * CELL_PAD - FIT_SLACK for w in widths)
+    title_room = FRAME_WIDTH - 2 * CELL_PAD - FIT_SLACK  # the title spans both columns
     for index, row in enumerate(rows, 1):
         title = t["record"].format(index=index, count=len(rows))
-        data: list[list[Any]] = [[cell(title, "th"), ""]]
+        data: list[list[Any]] = [[fitting_cell(title, title_room, "th"), ""]]
         data += [[fitting_cell(label, label_room, "label"),
                   fitting_cell(row[i] if i < len(row) else None, value_room)]
                  for i, label in enumerate(labels)]

@@ -79,10 +79,12 @@ _BASE = [
     ("LEADING", (0, 0), (-1, -1), CELL_SIZE * 1.25), ("TEXTCOLOR", (0, 0), (-1, -1), INK),
 ]
 _ZEBRA_BODY = ("ROWBACKGROUNDS", (0, 1), (-1, -1), [white, ZEBRA])
-GRID_STYLE = TableStyle([*_BASE, ("BACKGROUND", (0, 0), (-1, 0), HEAD_BG), _ZEBRA_BODY])
+_HEAD_TEXT = [("FONTNAME", (0, 0), (-1, 0), FONT_BOLD), ("TEXTCOLOR", (0, 0), (-1, 0), white)]
+GRID_STYLE = TableStyle([*_BASE, ("BACKGROUND", (0, 0), (-1, 0), HEAD_BG), *_HEAD_TEXT,
+                         _ZEBRA_BODY])
 RECORD_STYLE = TableStyle(
-    [*_BASE, ("SPAN", (0, 0), (-1, 0)), ("BACKGROUND", (0, 0), (-1, 0), MUTED), _ZEBRA_BODY,
-     ("FONTNAME", (0, 1), (0, -1), FONT_BOLD)]
+    [*_BASE, ("SPAN", (0, 0), (-1, 0)), ("BACKGROUND", (0, 0), (-1, 0), MUTED), *_HEAD_TEXT,
+     _ZEBRA_BODY, ("FONTNAME", (0, 1), (0, -1), FONT_BOLD)]
 )
 KEY_VALUE_STYLE = TableStyle([*_BASE, ("ROWBACKGROUNDS", (0, 0), (-1, -1), [ZEBRA, white])])
 
@@ -151,23 +153,61 @@ def column_widths(header: Sequence[str], rows: Sequence[Row]) -> list[float]:
     return widths
 
 
+FIT_SLACK = 0.5
+"""Points a one-line cell keeps free of its column's inner width (callers pass the room less
+this); wrapped text uses the whole inner width, as a Paragraph does."""
+_PLAIN_SPACE = frozenset(" \t\n\r")
+
+
+def _wrapped(text: str, font: str, width: float) -> list[str] | None:
+    """``text`` broken into the lines a Paragraph of ``width`` points shows (greedy at white
+    space, which collapses, a line's spaces shrinking by up to 5 %; line breaks kept); None when
+    a Paragraph must lay it out: a word wider than the column, an empty line, a soft hyphen or
+    unusual white space."""
+    if "\xad" in text or any(c.isspace() and c not in _PLAIN_SPACE for c in text):
+        return None
+    space = stringWidth(" ", font, CELL_SIZE)
+    shrink = 0.05 * space  # ParagraphStyle.spaceShrinkage
+    lines: list[str] = []
+    for source in text.replace("\r\n", "\n").replace("\r", "\n").split("\n"):
+        words = source.split()
+        if not words:
+            return None
+        line: list[str] = []
+        used = -space
+        for word in words:
+            word_width = stringWidth(word, font, CELL_SIZE)
+            if word_width > width:
+                return None
+            if line and used + space + word_width > width + shrink * len(line):
+                lines.append(" ".join(line))
+                line, used = [], -space
+            line.append(word)
+            used += space + word_width
+        lines.append(" ".join(line))
+    return lines
+
+
 def fitting_cell(value: Any, room: float, style: str = "cell") -> Any:
-    """A plain string when the value fits its column on one line (fast to lay out, which
-    matters for 5,000-row tables and for the many small record blocks of a typical answer),
-    else a word-wrapped Paragraph. The table's style must set the matching font."""
+    """Plain text when every word fits the column (``room``: its inner width less
+    :data:`FIT_SLACK`), broken into the lines a Paragraph would show; else a word-wrapped
+    Paragraph. Plain text is fast to lay out and draw, which matters for 5,000-row tables and
+    for the many small record blocks of a typical answer. The table's style must set the
+    matching font (bold for ``label`` and ``th``, white for ``th``)."""
     text = EMPTY if value is None or value == "" else str(value)
-    font = FONT_BOLD if style == "label" else FONT
+    font = FONT_BOLD if style in ("label", "th") else FONT
     if "\n" not in text and "\r" not in text and stringWidth(text, font, CELL_SIZE) <= room:
         return text
-    return cell(value, style)
+    lines = _wrapped(text, font, room + FIT_SLACK)
+    return "\n".join(lines) if lines is not None else cell(value, style)
 
 
 def grid(header: Sequence[str], rows: Sequence[Row]) -> Table:
     """A zebra-striped, page-wide table whose header row repeats after page breaks."""
     n = len(header)
     widths = column_widths(header, rows)
-    rooms = [w - 2 * CELL_PAD - 0.5 for w in widths]
-    data: list[list[Any]] = [[cell(h, "th") for h in header]]
+    rooms = [w - 2 * CELL_PAD - FIT_SLACK for w in widths]
+    data: list[list[Any]] = [[fitting_cell(h, rooms[i], "th") for i, h in enumerate(header)]]
     data += [[fitting_cell(v, rooms[i]) for i, v in enumerate((list(row) + [None] * n)[:n])]
              for row in rows]
     table = Table(data, colWidths=widths, repeatRows=1)
