@@ -9,7 +9,7 @@ more query for rows of other people's orders that the subject only receives. All
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, ClassVar
 
 import sqlalchemy as sa
@@ -72,6 +72,12 @@ class ShopSqlSettingsSchema(Schema):
     subject_from = fields.String(load_default="")
 
 
+SUBJECT_KEYS = "subject_keys"
+"""The bound parameter holding the subject's keys in a prepared read."""
+_Read = tuple[TableMap, tuple[str, ...], bool, "sa.Select[Any] | None", dict[str, Any]]
+"""One statement of an access: table, column names, recipient rows only, query, parameters."""
+
+
 @register("shop_sql")
 class ShopSqlConnector:
     """Reads the shop's SQL database (PostgreSQL, MariaDB, SQLite) through its own engine.
@@ -105,6 +111,7 @@ class ShopSqlConnector:
         needed = [subject, *own]
         needed += [hop.table for table in self.tables for hop in table.link]
         self._reflector = Reflector(self.engine, needed)
+        self._own_reads: dict[str, sa.Select[Any]] = {}  # see _own_query
 
     @classmethod
     def from_settings(cls, name: str, settings: Mapping[str, Any]) -> ShopSqlConnector:
@@ -147,14 +154,25 @@ class ShopSqlConnector:
         steps = SqlExecutor(self.write_engine, reflected, self.datamap).run(
             plan, log or MemoryStepLog())
         subject = subject_from_json(plan.subject)
-        left = remaining(plan, self.datamap, reflected, self.access(subject))
-        if any(change.reason == "erasure" for change in plan.changes):
-            emails = subject.identifiers.get("email", ())
-            numbers = subject.identifiers.get("customer_number", ())
-            again = self.discover(Identity(email=emails[0] if emails else None,
-                                           customer_number=numbers[0] if numbers else None))
-            left += [{"target": self.datamap.subject.table, "key": list(match.key),
-                      "field": "", "why": "still_discoverable"} for match in again.matches]
+        erased = any(change.reason == "erasure" for change in plan.changes)
+        emails = subject.identifiers.get("email", ())
+        numbers = subject.identifiers.get("customer_number", ())
+        identity = Identity(email=emails[0] if emails else None,
+                            customer_number=numbers[0] if numbers else None)
+        # The proof, in one read transaction: the subject's rows again, and (for an erasure)
+        # whether the subject can still be found.
+        reads = self._reads(subject)
+        search = IdentifierSearch(self.datamap, self.identifiers, self._reflector.tables())
+        found, again = self._result(reads, [[] for _ in reads]), Discovery(self.name)
+        searching = erased and bool(identity.claims())
+        if searching or any(query is not None for _, _, _, query, _ in reads):
+            with read_transaction(self.engine) as connection:
+                found = self._result(reads, self._fetch(connection, reads))
+                if searching:
+                    again = search.run(connection, identity, self.name)
+        left = remaining(plan, self.datamap, reflected, found)
+        left += [{"target": self.datamap.subject.table, "key": list(match.key),
+                  "field": "", "why": "still_discoverable"} for match in again.matches]
         return Receipt(self.name, tuple(steps), retained_entries(plan), not left, tuple(left))
 
     def disclosures(self, subject: Subject) -> list[dict[str, Any]]:
@@ -187,39 +205,70 @@ class ShopSqlConnector:
     def access(self, subject: Subject) -> AccessResult:
         """Every mapped row of the subject: one query per table, plus one per recipient table,
         all in one read transaction (none at all when the subject has no keys or identifiers)."""
+        reads = self._reads(subject)
+        if not any(query is not None for _, _, _, query, _ in reads):
+            return self._result(reads, [[] for _ in reads])
+        with read_transaction(self.engine) as connection:
+            return self._result(reads, self._fetch(connection, reads))
+
+    def _reads(self, subject: Subject) -> list[_Read]:
+        """The statements of :meth:`access` (None where a table has nothing to look for)."""
         wanted = bool(subject.keys) or any(subject.identifiers.values())
         tables = self._reflector.tables() if wanted else {}
-        reads: list[tuple[TableMap, tuple[str, ...], bool, sa.Select[Any] | None]] = []
+        reads: list[_Read] = []
         for table in self.tables:
             if table.link or table.name == self.datamap.subject.table:
                 names = tuple(mapped.name for mapped in table.columns)
-                reads.append((table, names, False, self._own_query(tables, table, subject.keys)))
+                query, params = self._own_query(tables, table, subject.keys)
+                reads.append((table, names, False, query, params))
             if table.recipient is not None:
                 query = self._recipient_query(tables, table, table.recipient, subject)
-                reads.append((table, table.recipient.fields, True, query))
-        rows: list[list[sa.Row[Any]]] = [[] for _ in reads]
-        if any(query is not None for *_, query in reads):
-            with read_transaction(self.engine) as connection:
-                rows = [list(connection.execute(q)) if q is not None else [] for *_, q in reads]
+                reads.append((table, table.recipient.fields, True, query, {}))
+        return reads
+
+    @staticmethod
+    def _fetch(connection: sa.Connection, reads: list[_Read]) -> list[list[sa.Row[Any]]]:
+        return [list(connection.execute(query, params)) if query is not None else []
+                for _, _, _, query, params in reads]
+
+    def _result(self, reads: list[_Read], rows: list[list[sa.Row[Any]]]) -> AccessResult:
         return AccessResult(
             tuple(
                 self._records(table, names, found, recipient_only=recipient_only)
-                for (table, names, recipient_only, _), found in zip(reads, rows, strict=True)
+                for (table, names, recipient_only, _, _), found in zip(reads, rows, strict=True)
             )
         )
 
     def _own_query(
         self, tables: Mapping[str, sa.Table], table: TableMap, keys: tuple[SubjectKey, ...]
-    ) -> sa.Select[Any] | None:
-        """The table's rows that link to one of ``keys``, mapped columns only, in key order."""
+    ) -> tuple[sa.Select[Any] | None, dict[str, Any]]:
+        """The table's rows that link to one of ``keys``, mapped columns only, in key order,
+        and the statement's parameters.
+
+        With a one-column subject key the statement is built once per table, its keys a bound
+        parameter (building the joins costs more than running the query).
+        """
         if not keys:
-            return None
+            return None, {}
+        if len(self.datamap.subject.key) != 1:
+            return self._own_select(
+                tables, table, lambda key_columns: key_in(key_columns, keys)), {}
+        built = self._own_reads.get(table.name)
+        if built is None:
+            built = self._own_select(tables, table, lambda key_columns: key_columns[0].in_(
+                sa.bindparam(SUBJECT_KEYS, expanding=True)))
+            self._own_reads[table.name] = built
+        return built, {SUBJECT_KEYS: [key[0] for key in keys]}
+
+    def _own_select(self, tables: Mapping[str, sa.Table], table: TableMap,
+                    where: Callable[[list[sa.ColumnElement[Any]]], sa.ColumnElement[bool]],
+                    ) -> sa.Select[Any]:
         source = tables[table.name]
         joined, key_columns = linked(source, table.link, tables, self.datamap.subject.key)
         return (
             sa.select(*(column(source, mapped.name) for mapped in table.columns))
             .select_from(joined)
-            .where(key_in(key_columns, keys))
+            .where(where(key_columns))
             .order_by(*(column(source, name) for name in table.key))
         )
 
