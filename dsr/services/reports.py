@@ -27,7 +27,6 @@ from dsr.models import (
     SuppressionEntry,
     Task,
 )
-from dsr.reports.pdf import render_access_report
 from dsr.services import export, redaction, register_store
 from dsr.services.article15 import register_section
 from dsr.services.documents import DocumentStore
@@ -255,6 +254,10 @@ def store_report(session: Session, store: DocumentStore, request: Request,
                  payload: dict[str, Any]) -> tuple[Document, Document]:
     """Render the PDF from the payload and store it with the JSON and the export ZIP;
     flushes. A portability-only request's ZIP holds only the data the subject provided."""
+    # reportlab loads with the first answer, not with every process that imports this module
+    # (the web app does, for downloads): an idle ``dsr serve`` stays smaller.
+    from dsr.reports.pdf import render_access_report
+
     pdf = render_access_report(payload)
     stem = report_stem(request)
     pdf_doc = store.put(session, request_id=request.id, kind="report_pdf", filename=f"{stem}.pdf",
