@@ -71,11 +71,12 @@ class Measurement:
     baseline: baseline.BaselineRun | None = None
 
 
-def prepare_services(shop_url: str, service_url: str, data_dir: Path) -> Services:
+def prepare_services(shop_url: str, service_url: str, data_dir: Path,
+                     connectors: tuple[str, ...] = tuple(CONNECTORS)) -> Services:
     """A fresh, migrated service database and an empty data directory, and services on them."""
     create_database(service_url, fresh=True)
     shutil.rmtree(data_dir, ignore_errors=True)
-    services = Services(bench_config(shop_url, service_url, data_dir))
+    services = Services(bench_config(shop_url, service_url, data_dir, connectors=connectors))
     upgrade(services.db.engine)
     with services.db.session() as session:
         ensure_head(session)

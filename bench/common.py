@@ -69,13 +69,27 @@ def create_database(url: str | URL, *, fresh: bool = False) -> bool:
     return not exists
 
 
+#: The connectors of the shop database: the shop, and its newsletter and consent tables
+#: (objection ends subscriptions and consents there and adds the suppression entries).
+SHOP_CONNECTORS = ("shop",)
+SHOP_AND_NEWSLETTER = ("shop", "newsletter")
+
+
 def bench_config(shop_url: str, service_url: str, data_dir: Path, *,
-                 backend: str = "thread", redis_url: str = "") -> Config:
-    """The service configured for the bench databases (as ``tests/conftest.make_config`` does)."""
+                 backend: str = "thread", redis_url: str = "",
+                 connectors: tuple[str, ...] = SHOP_CONNECTORS) -> Config:
+    """The service configured for the bench databases (as ``tests/conftest.make_config`` does);
+    ``connectors`` names which of the shop database's connectors are configured."""
+    known: dict[str, dict[str, Any]] = {
+        "shop": {"kind": "shop_sql", "url": shop_url,
+                 "label": {"de": "Shop-Datenbank", "en": "Shop database"}},
+        "newsletter": {"kind": "newsletter", "url": shop_url, "subject_from": "shop",
+                       "label": {"de": "Newsletter und Einwilligungen",
+                                 "en": "Newsletter and consents"}},
+    }
     overrides: dict[str, Any] = {
         "service": {"data_dir": str(data_dir), "secret_key": SECRET, "database_url": service_url},
-        "connectors": {"shop": {"kind": "shop_sql", "url": shop_url,
-                                "label": {"de": "Shop-Datenbank", "en": "Shop database"}}},
+        "connectors": {name: known[name] for name in connectors},
         "tasks": {"backoff_seconds": 0, "backend": backend, "redis_url": redis_url},
     }
     return load_config(path=None, env={}, overrides=overrides)

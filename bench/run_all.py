@@ -16,7 +16,7 @@ from typing import Any
 import click
 from sqlalchemy.engine import make_url
 
-from bench import access_request, memory
+from bench import access_request, erasure_request, memory
 from bench.build_shop import BuildReport, build_record, build_shop
 from bench.common import (
     COMPETITOR,
@@ -30,6 +30,7 @@ from bench.common import (
 from bench.machine import describe, load_average
 from bench.memory import memory_markdown
 from bench.report_access import access_markdown
+from bench.report_erasure import erasure_markdown
 
 RESULTS = Path(__file__).with_name("RESULTS.md")
 REPRODUCE = """\
@@ -39,6 +40,7 @@ python -m bench.run_all --rebuild        # all of it; writes bench/RESULTS.md
 # or step by step:
 python -m bench.build_shop --customers {customers} --url {shop}
 python -m bench.access_request --shop-url {shop} --subjects {subjects} --repeats {repeats}
+python -m bench.erasure_request --shop-url {shop} --subjects {erasures}   # erases customers for good
 python -m bench.memory --shop-url {shop}
 ```
 """
@@ -58,9 +60,12 @@ def _ms(seconds: float) -> str:
     return f"{seconds * 1000:,.0f} ms"
 
 
-def headline(access: dict[str, Any], mem: dict[str, Any]) -> str:
+def headline(access: dict[str, Any], erasure: dict[str, Any], mem: dict[str, Any]) -> str:
     """One table: ours, the baseline and the competitor side by side, with the ratios."""
     ours, base = access["ours"]["median"], access["baseline"]["median"]
+    e_ours, e_base = erasure["ours"]["median"], erasure["baseline"]["median"]
+    e_counts = erasure["counts"]
+    e_statements = e_counts["service"]["statements"] + e_counts["shop"]["statements"]
     counts = access["counts"]
     statements = counts["service"]["statements"] + counts["shop"]["statements"]
     web_idle = mem["web"]["pages"]["rss"]
@@ -71,16 +76,25 @@ def headline(access: dict[str, Any], mem: dict[str, Any]) -> str:
         f"| access request, verified → review (median) | {_ms(ours)} | {_ms(base)} | "
         f"{_ms(COMPETITOR['access_s'])} | {ours / base:.1f}× | "
         f"{ours / COMPETITOR['access_s']:.2f}× |",
-        f"| transactions per request (service + shop) | {access['transactions']:g} | 1 | "
+        f"| erasure + objection, verified → completed (median) | {_ms(e_ours)} | {_ms(e_base)} | "
+        f"{_ms(COMPETITOR['erasure_s'])} | {e_ours / e_base:.1f}× | "
+        f"{e_ours / COMPETITOR['erasure_s']:.2f}× |",
+        f"| transactions per access request (service + shop) | {access['transactions']:g} | 1 | "
         f"~{COMPETITOR['transactions']} | | {access['ratio_competitor_transactions']:.2f}× |",
-        f"| SQL statements per request (service {counts['service']['statements']:g} + shop "
+        f"| transactions per erasure (service {e_counts['service']['begins']:g} + shop "
+        f"{e_counts['shop']['begins']:g}) | {erasure['transactions']:g} | 1 | "
+        f"~{COMPETITOR['transactions']} | | {erasure['ratio_competitor_transactions']:.2f}× |",
+        f"| SQL statements per access request (service {counts['service']['statements']:g} + shop "
         f"{counts['shop']['statements']:g}) | {statements:g} | {access['baseline_statements']} "
         f"| | {statements / access['baseline_statements']:.1f}× | |",
+        f"| SQL statements per erasure (service {e_counts['service']['statements']:g} + shop "
+        f"{e_counts['shop']['statements']:g}) | {e_statements:g} | "
+        f"{erasure['baseline_statements']:g} | | "
+        f"{e_statements / erasure['baseline_statements']:.1f}× | |",
         f"| idle memory, `dsr serve` | {web_idle:.0f} MB | | {COMPETITOR['idle_mb']} MB | | "
         f"{web_idle / COMPETITOR['idle_mb']:.2f}× |",
         f"| idle memory, `dsr worker` | {worker_idle:.0f} MB | | | | "
         f"{worker_idle / COMPETITOR['idle_mb']:.2f}× |",
-        f"| erasure request | not measured | | {_ms(COMPETITOR['erasure_s'])} | | |",
     ]) + "\n"
 
 
@@ -93,7 +107,8 @@ def build_section(report: BuildReport | None, fresh: bool) -> str:
             f"**{report.total_seconds:.0f} s** ({phases}).\n")
 
 
-def markdown(access: dict[str, Any], mem: dict[str, Any], build: BuildReport | None,
+def markdown(access: dict[str, Any], erasure: dict[str, Any], mem: dict[str, Any],
+             build: BuildReport | None,
              fresh: bool, machine: dict[str, str], load: tuple[str, str], started: datetime,
              settings: dict[str, Any]) -> str:
     """The whole results file."""
@@ -103,7 +118,7 @@ def markdown(access: dict[str, Any], mem: dict[str, Any], build: BuildReport | N
         f"Run {started:%Y-%m-%d %H:%M} UTC by `python -m bench.run_all`; written by the script, "
         "do not edit by hand (see `bench/README.md` for what is measured and why).",
         "",
-        headline(access, mem),
+        headline(access, erasure, mem),
         "Competitor figures are the published ones from the issue's brief, not measured here "
         "(different machine); the baseline was measured in the same run, on the same subjects.",
         "",
@@ -118,6 +133,7 @@ def markdown(access: dict[str, Any], mem: dict[str, Any], build: BuildReport | N
         "",
         build_section(build, fresh),
         access_markdown(access),
+        erasure_markdown(erasure),
         memory_markdown(mem),
         "## Reproduce",
         "",
@@ -132,15 +148,18 @@ def markdown(access: dict[str, Any], mem: dict[str, Any], build: BuildReport | N
 @click.option("--rebuild", is_flag=True, help="Drop the shop database first (times the build).")
 @click.option("--shop-url", default=SHOP_URL, show_default=True)
 @click.option("--service-url", default=SERVICE_URL, show_default=True)
+@click.option("--erasures", default=15, show_default=True, type=click.IntRange(1, 200),
+              help="Customers erased (each once, for good) for the erasure median.")
 @click.option("--repeats", default=3, show_default=True, type=click.IntRange(1, 20),
               help="Requests per subject; the fastest counts (dsr and baseline alike).")
 @click.option("--wait-idle", default=600, show_default=True, type=click.IntRange(0),
               help="Seconds to wait for the machine to go quiet (1-minute load < 0.5) before "
                    "measuring; 0 measures at once.")
 @click.option("--output", default=str(RESULTS), show_default=True, type=click.Path())
-def main(customers: int, subjects: int, rebuild: bool, shop_url: str, service_url: str,
-         repeats: int, wait_idle: int, output: str) -> None:
-    """Build the shop, measure the access request and the memory, write the results file."""
+def main(customers: int, subjects: int, erasures: int, rebuild: bool, shop_url: str,
+         service_url: str, repeats: int, wait_idle: int, output: str) -> None:
+    """Build the shop, measure the access request, the erasure and the memory, write the
+    results file."""
     if not wait_for_idle(wait_idle):
         click.echo(f"the machine did not go quiet within {wait_idle} s; measuring anyway")
     started, load_start = datetime.now(UTC), load_average()
@@ -151,12 +170,15 @@ def main(customers: int, subjects: int, rebuild: bool, shop_url: str, service_ur
     click.echo("access request ...")
     access = access_request.run(shop_url, service_url, DATA_DIR, subjects, repeats=repeats)
     click.echo(access_markdown(access))
+    click.echo("erasure request ...")
+    erasure = erasure_request.run(shop_url, service_url, DATA_DIR, erasures)
+    click.echo(erasure_markdown(erasure))
     click.echo("memory ...")
     mem = memory.run(shop_url, service_url, DATA_DIR, REDIS_URL)
     click.echo(memory_markdown(mem))
     settings = {"customers": customers, "shop": shop_url, "subjects": subjects,
-                "repeats": repeats}
-    text = markdown(access, mem, build_record(shop_url), built.created, describe(shop_url),
+                "repeats": repeats, "erasures": erasures}
+    text = markdown(access, erasure, mem, build_record(shop_url), built.created, describe(shop_url),
                     (load_start, load_average()), started, settings)
     Path(output).write_text(text, encoding="utf-8")
     click.echo(f"wrote {output}")

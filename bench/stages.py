@@ -75,8 +75,9 @@ def _holders(owner: Any, name: str, original: Any) -> list[tuple[Any, str]]:
 class StageTimer:
     """Accumulates seconds per stage label while :meth:`timing` is active."""
 
-    def __init__(self) -> None:
+    def __init__(self, stages: tuple[tuple[str, str, str], ...] = STAGES) -> None:
         self.seconds: dict[str, float] = defaultdict(float)
+        self.stages = stages
 
     def _wrap(self, label: str, fn: Callable[..., Any]) -> Callable[..., Any]:
         @functools.wraps(fn)
@@ -95,7 +96,7 @@ class StageTimer:
         self.seconds = defaultdict(float)
         patched: list[tuple[Any, str, Any]] = []
         try:
-            for label, module, path in STAGES:
+            for label, module, path in self.stages:
                 located = _owner(module, path)
                 original = _get(*located) if located else None
                 if original is None:
@@ -111,10 +112,12 @@ class StageTimer:
                 _set(holder, name, original)
 
 
-def breakdown(seconds: dict[str, float], total: float) -> list[tuple[str, float]]:
+def breakdown(seconds: dict[str, float], total: float,
+              stages: tuple[tuple[str, str, str], ...] = STAGES,
+              jobs: tuple[str, ...] = JOB_STAGES) -> list[tuple[str, float]]:
     """The stage seconds in display order, plus the workflow's own share (total minus jobs)."""
-    rows = [(label, seconds[label]) for label, _, _ in STAGES if label in seconds]
-    jobs_total = sum(seconds.get(label, 0.0) for label in JOB_STAGES)
+    rows = [(label, seconds[label]) for label, _, _ in stages if label in seconds]
+    jobs_total = sum(seconds.get(label, 0.0) for label in jobs)
     rows.append(("worker and workflow outside the jobs (claim, commit, audit, outbox)",
                  max(0.0, total - jobs_total)))
     return rows
