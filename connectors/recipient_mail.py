@@ -175,8 +175,7 @@ class RecipientMailConnector:
         steps = []
         for index, (target, changes) in enumerate(plan.steps()):
             value = dict(changes[0].value or {})  # type: ignore[arg-type]
-            message_id = (f"<{value['reference']}.{target}.art19@"
-                          f"{self.sender.rsplit('@', 1)[-1]}>")
+            message_id = self._message_id(str(value["reference"]), target)
             before = log.is_done(index)
             if not before:
                 self.mailer.send(self._message(plan, value, message_id))
@@ -185,6 +184,28 @@ class RecipientMailConnector:
                           "touched": 0 if before else 1, "done_before": before,
                           "notice": {"channel": "email", "message_id": message_id}})
         return Receipt(self.name, tuple(steps))
+
+    def _message_id(self, reference: str, target: str, suffix: str = "") -> str:
+        """Fixed per request, recipient (and reminder): a repeat is recognisable as such."""
+        return f"<{reference}.{target}.art19{suffix}@{self.sender.rsplit('@', 1)[-1]}>"
+
+    def remind(self, plan: Plan, target: str) -> str:
+        """Send the notice to ``target`` again, marked as a reminder and threaded to the
+        first one; returns the reminder's Message-ID."""
+        if self.mailer is None:
+            raise ConnectorConfigError(f"connector {self.name!r}: no mailer to send with")
+        change = next(c for c in plan.changes if c.target == target and c.action == "notify")
+        value = dict(change.value or {})  # type: ignore[arg-type]
+        first = self._message_id(str(value["reference"]), target)
+        message_id = self._message_id(str(value["reference"]), target, "-reminder")
+        message = self._message(plan, value, message_id)
+        subject = str(message["Subject"])
+        del message["Subject"]
+        word = "Erinnerung" if value.get("language", "de") == "de" else "Reminder"
+        message["Subject"] = f"{word}: {subject}"
+        message["In-Reply-To"] = message["References"] = first
+        self.mailer.send(message)
+        return message_id
 
     def _message(self, plan: Plan, value: Mapping[str, Any], message_id: str) -> EmailMessage:
         if self.compose is not None:

@@ -150,6 +150,10 @@ class WorkflowSchema(_Strict):
 
     restriction_lift_notice_days = fields.Integer(load_default=14,
                                                   validate=validate.Range(min=0, max=365))
+    # A recipient that has not confirmed an e-mailed notice after this many days is reminded
+    # once (0: never).
+    recipient_reminder_days = fields.Integer(load_default=14,
+                                             validate=validate.Range(min=0, max=365))
 
 
 class ConfigSchema(_Strict):

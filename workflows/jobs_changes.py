@@ -10,6 +10,7 @@ one receipt.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
@@ -17,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from connectors.base import ChangingConnector, ConnectorError, Subject
 from connectors.changes import NOTIFIED_TYPES, Plan
+from dsr.audit import append_event
 from dsr.models import ChangePlan, ChangeReceipt, Decision, RecipientNotice, Request, Task, utcnow
 from dsr.services import changes, opengdpr
 from workflows.deadlines import receipt_date
@@ -96,9 +98,7 @@ def execute_changes(services: Services, session: Session, task: Task) -> dict[st
         if _refused(session, request):
             return {"executed": False, "why": "refused"}
         connector = services.connectors[task.connector]
-        bind = getattr(connector, "use_mailer", None)
-        if bind is not None:
-            bind(services.mailer, services.config.mail["sender"], compose=_composer(services))
+        _bind_mailer(services, connector)
         plan = Plan.from_json(plan_row.body)
         done = connector.execute(plan, changes.DbStepLog(services, plan_row.id))
         receipt = changes.record_receipt(services, session, plan_row, plan, done)
@@ -106,6 +106,13 @@ def execute_changes(services: Services, session: Session, task: Task) -> dict[st
     body = receipt.body
     return {"executed": True, "verified": receipt.verified, "steps": len(body["steps"]),
             "retained": len(body["retained"]), "remaining": len(body["remaining"])}
+
+
+def _bind_mailer(services: Services, connector: Any) -> None:
+    """Give a connector that sends mail the service's mailer, sender and templates."""
+    bind = getattr(connector, "use_mailer", None)
+    if bind is not None:
+        bind(services.mailer, services.config.mail["sender"], compose=_composer(services))
 
 
 def _composer(services: Services) -> Any:
@@ -160,3 +167,36 @@ def poll_processors(services: Services) -> int:
             opengdpr.apply_status(session, notice, status, notice.connector)
             asked += 1
     return asked
+
+
+def remind_recipients(services: Services) -> int:
+    """Remind once each recipient that has not confirmed an e-mailed notice within
+    ``[workflow] recipient_reminder_days``; returns how many were reminded. Each reminder is
+    recorded (and audited) right after it was handed to the mail server."""
+    days = services.config.workflow["recipient_reminder_days"]
+    if not days:
+        return 0
+    cutoff = utcnow() - timedelta(days=days)
+    with services.db.session() as session:
+        due = [(n.id, n.request_id, n.connector, n.recipient) for n in session.scalars(
+            select(RecipientNotice).where(
+                RecipientNotice.status == "waiting", RecipientNotice.channel == "email",
+                RecipientNotice.reminded_at.is_(None), RecipientNotice.sent_at < cutoff))]
+    reminded = 0
+    for notice_id, request_id, name, recipient in due:
+        connector = services.connectors.get(name)
+        if connector is None or not hasattr(connector, "remind"):
+            continue
+        with services.db.session() as session:
+            plan_row = changes.current_plan(session, request_id, name)
+            if plan_row is None:
+                continue
+            _bind_mailer(services, connector)
+            connector.remind(Plan.from_json(plan_row.body), recipient)
+            notice = session.get(RecipientNotice, notice_id)
+            assert notice is not None
+            notice.reminded_at = utcnow()
+            append_event(session, actor="system", action="recipient_reminded",
+                         request_id=request_id, details={"recipient": recipient})
+        reminded += 1
+    return reminded

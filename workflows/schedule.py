@@ -65,6 +65,10 @@ SCHEDULE: tuple[Periodic, ...] = (
     Periodic("audit_digest", "workflows.periodic.audit_digest", cron="0 6 * * *", queue="mail"),
     # Processors that answer through OpenGDPR: erasure requests still waiting are asked again.
     Periodic("poll_processors", "workflows.jobs_changes.poll_processors", every=900),
+    # Recipients that have not confirmed an Art. 19 e-mail after [workflow] recipient_reminder_days
+    # are reminded once.
+    Periodic("remind_recipients", "workflows.jobs_changes.remind_recipients", cron="15 8 * * *",
+             queue="mail"),
     # Incoming mail: every configured mailbox, Maildir and .eml folder ([mail_ingest]).
     Periodic("fetch_mail", "workflows.jobs_mail.fetch_mail", every=120, queue="mail"),
     # Received mail past the accountability period is reduced like closed requests.

@@ -174,6 +174,8 @@ class RecipientNotice(Base):
     external_id: Mapped[str | None] = mapped_column(String(250))
     #: The processor's last reported status of an OpenGDPR request (pending, in_progress, ...).
     external_status: Mapped[str | None] = mapped_column(String(20))
+    #: When the recipient was reminded of an unconfirmed e-mail notice (once).
+    reminded_at: Mapped[datetime | None]
     sent_at: Mapped[datetime | None]
     confirmed_at: Mapped[datetime | None]
     confirmed_by: Mapped[str | None] = mapped_column(String(120))

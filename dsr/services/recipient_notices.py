@@ -25,6 +25,7 @@ class WaitingNotice:
     sent_at: datetime | None
     days_waiting: int
     external_status: str | None
+    reminded_at: datetime | None
 
 
 def waiting_notices(session: Session, today: date) -> list[WaitingNotice]:
@@ -39,5 +40,5 @@ def waiting_notices(session: Session, today: date) -> list[WaitingNotice]:
         sent = notice.sent_at.astimezone(BERLIN).date() if notice.sent_at else today
         found.append(WaitingNotice(notice.id, notice.request_id, reference, notice.recipient,
                                    notice.channel, notice.sent_at, (today - sent).days,
-                                   notice.external_status))
+                                   notice.external_status, notice.reminded_at))
     return found
