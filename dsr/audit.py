@@ -50,7 +50,7 @@ def _next_seq(session: Session) -> tuple[int, str]:
     with the hash of the event before: one statement where the database returns updated rows
     (PostgreSQL, SQLite), an update and a read where it does not (MariaDB)."""
     bump = update(AuditHead).where(AuditHead.id == 1).values(seq=AuditHead.seq + 1)
-    if session.get_bind().dialect.update_returning:
+    if session.connection().dialect.update_returning:
         row = session.execute(bump.returning(AuditHead.seq, AuditHead.hash)).first()
         if row is None:  # an empty chain: create the head, then bump it
             ensure_head(session)

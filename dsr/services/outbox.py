@@ -142,7 +142,7 @@ def claim_task(session: Session, task_id: int, worker: str,
     worker was first): one statement where the database returns updated rows (PostgreSQL,
     SQLite), a claim and a read where it does not (MariaDB)."""
     params = _claim_params(task_id, worker, lease)
-    if session.get_bind().dialect.update_returning:
+    if session.connection().dialect.update_returning:
         row = session.execute(_built().claim_returning, params).first()
         return (row[0], row[1]) if row is not None else None
     if not session.execute(_built().claim, params).rowcount:  # type: ignore[attr-defined]
