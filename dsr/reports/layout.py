@@ -4,6 +4,7 @@ headings, page-wide tables whose header repeats after a page break)."""
 from __future__ import annotations
 
 import io
+import re
 import threading
 from collections.abc import Mapping, Sequence
 from importlib import resources
@@ -156,7 +157,7 @@ def column_widths(header: Sequence[str], rows: Sequence[Row]) -> list[float]:
 FIT_SLACK = 0.5
 """Points a one-line cell keeps free of its column's inner width (callers pass the room less
 this); wrapped text uses the whole inner width, as a Paragraph does."""
-_PLAIN_SPACE = frozenset(" \t\n\r")
+_UNUSUAL = re.compile(r"[\xad]|[^\S \t\n\r]")  # a soft hyphen, or other white space
 
 
 def _wrapped(text: str, font: str, width: float) -> list[str] | None:
@@ -164,7 +165,7 @@ def _wrapped(text: str, font: str, width: float) -> list[str] | None:
     space, which collapses, a line's spaces shrinking by up to 5 %; line breaks kept); None when
     a Paragraph must lay it out: a word wider than the column, an empty line, a soft hyphen or
     unusual white space."""
-    if "\xad" in text or any(c.isspace() and c not in _PLAIN_SPACE for c in text):
+    if _UNUSUAL.search(text):
         return None
     space = stringWidth(" ", font, CELL_SIZE)
     shrink = 0.05 * space  # ParagraphStyle.spaceShrinkage

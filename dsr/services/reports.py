@@ -16,7 +16,7 @@ from marshmallow import Schema, fields
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from connectors.base import AccessResult
+from connectors.base import AccessResult, TableRecords
 from dsr.models import (
     ChangePlan,
     Decision,
@@ -38,7 +38,20 @@ if TYPE_CHECKING:
 def serialise_access(connector: str, system_label: dict[str, str], result: AccessResult) -> dict[str, Any]:
     """What one connector found, as JSON-safe data (stored encrypted as ``access_data``)."""
     return {"connector": connector, "system_label": system_label,
-            "tables": [asdict(records) for records in result.tables]}
+            "tables": [_table_data(records) for records in result.tables]}
+
+
+def _table_data(records: TableRecords) -> dict[str, Any]:
+    """``dataclasses.asdict`` of the records, built directly (asdict deep-copies every value
+    of every row, which costs more than the rest of the job for a long customer history)."""
+    if type(records) is not TableRecords:  # a connector's own kind of records: every field
+        return asdict(records)
+    return {"system": records.system, "table": records.table, "label": dict(records.label),
+            "category": records.category,
+            "columns": [{"name": c.name, "label": dict(c.label), "category": c.category}
+                        for c in records.columns],
+            "rows": [list(row) for row in records.rows],
+            "recipient_only": records.recipient_only}
 
 
 class ColumnSchema(Schema):
