@@ -20,6 +20,7 @@ from connectors.base import ChangingConnector, ConnectorError, Subject
 from connectors.changes import NOTIFIED_TYPES, Plan
 from dsr.audit import append_event
 from dsr.models import ChangePlan, ChangeReceipt, Decision, RecipientNotice, Request, Task, utcnow
+from dsr.models import LegalHold as LegalHoldRow
 from dsr.services import changes, opengdpr
 from workflows.deadlines import receipt_date
 from workflows.jobs import _request, job, subject_for
@@ -100,12 +101,35 @@ def execute_changes(services: Services, session: Session, task: Task) -> dict[st
         connector = services.connectors[task.connector]
         _bind_mailer(services, connector)
         plan = Plan.from_json(plan_row.body)
+        _refuse_if_held_since(services, session, request, task.connector, plan_row, plan)
         done = connector.execute(plan, changes.DbStepLog(services, plan_row.id))
         receipt = changes.record_receipt(services, session, plan_row, plan, done)
         _record_notices(session, request, task.connector, done.to_json())
     body = receipt.body
     return {"executed": True, "verified": receipt.verified, "steps": len(body["steps"]),
             "retained": len(body["retained"]), "remaining": len(body["remaining"])}
+
+
+class HeldSincePlanning(RuntimeError):
+    """A legal hold was placed on the subject after the plan was made: nothing is changed."""
+
+
+def _refuse_if_held_since(services: Services, session: Session, request: Request, name: str,
+                          plan_row: ChangePlan, plan: Plan) -> None:
+    """Refuse to erase anything when a hold on the subject is newer than the plan (placed
+    after approval, or approved despite the warning): the task fails visibly and the
+    coordinator makes the plan again."""
+    if not any(c.action in changes.ERASING_ACTIONS for c in plan.changes):
+        return
+    holder = getattr(services.connectors[name], "subject_from", "") or name
+    keys = [list(key) for key in subject_for(request, holder).keys]
+    newer = [row.id for row in session.scalars(select(LegalHoldRow).where(
+        LegalHoldRow.connector == holder, LegalHoldRow.lifted_at.is_(None),
+        LegalHoldRow.created_at > plan_row.created_at)) if list(row.subject_key) in keys]
+    if newer:
+        raise HeldSincePlanning(
+            f"legal hold {', '.join(map(str, newer))} was placed after this plan was made; "
+            f"nothing was changed: make the plan again")
 
 
 def _bind_mailer(services: Services, connector: Any) -> None:

@@ -43,6 +43,11 @@ class ActionError(ValueError):
     """The action cannot be taken on this request now; the message says why."""
 
 
+HOLD_CHANGED = ("Eine rechtliche Sperre des Betroffenen wurde nach der Planung gesetzt oder "
+                "aufgehoben: bitte den Plan neu erstellen, dann freigeben. / A legal hold of the "
+                "subject was placed or lifted after planning: make the plan again, then approve.")
+
+
 @dataclass(frozen=True)
 class DecisionInput:
     right: str
@@ -127,7 +132,10 @@ def approve(session: Session, request: Request, *, actor: str, user_id: int | No
             raise ActionError(f"decisions: unknown outcome {item.outcome!r}")
         if item.outcome != Outcome.GRANTED and not item.reason.strip():
             raise ActionError("decisions: a partly granted or refused right needs a reason")
-    from dsr.services import contest  # the human review's outcome first (Art. 22(3))
+    from dsr.services import contest, holds  # the human review's outcome first (Art. 22(3))
+
+    if holds.needs_replan(session, request):
+        raise ActionError(HOLD_CHANGED)
 
     if contest.needs_review(session, request,
                             {d.right for d in decisions if d.outcome == Outcome.REFUSED}):
