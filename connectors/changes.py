@@ -92,6 +92,9 @@ class ChangeRequest:
     #: The values that name each recipient in the shop's rows, from the register's evidence
     #: (``dhl`` -> ("DHL",)): who actually received the subject's data.
     recipient_values: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    #: For each corrected ``table.column``: its labels and the form field it is
+    #: (``{"de": "Nachname", "en": "Last name", "field": "last_name"}``), from the data map.
+    correction_labels: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
 
     def wants(self, *types: str) -> bool:
         """True when the request asks for any of ``types``."""

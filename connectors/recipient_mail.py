@@ -93,6 +93,23 @@ class RecipientMailSettingsSchema(Schema):
                             required=True)
 
 
+ORDER_FIELDS = ("first_name", "last_name", "street", "postcode", "city", "country")
+"""Corrected fields whose new value a recipient is told: the name and postal address every
+recipient of an order had. Other corrected fields are named, not given (data minimisation:
+a carrier never had the date of birth); a recipient that holds them may ask."""
+
+
+def _told(request: ChangeRequest) -> list[dict[str, str]]:
+    """The corrections as recipients are told them: labels, and the value of order fields."""
+    told = []
+    for name, value in sorted(request.corrections.items()):
+        labels = request.correction_labels.get(name, {})
+        column = name.rsplit(".", 1)[-1]
+        told.append({"de": labels.get("de", column), "en": labels.get("en", column),
+                     "value": value if labels.get("field") in ORDER_FIELDS else ""})
+    return told
+
+
 @register("recipient_mail")
 class RecipientMailConnector:
     """Tells recipients of the subject's data by e-mail (Art. 19)."""
@@ -163,8 +180,8 @@ class RecipientMailConnector:
                         "disclosed": sorted(disclosed & self.values_of(key, request)),
                         "credit_bureau": endpoint["credit_bureau"],
                         "language": endpoint["language"],
-                        "corrections": dict(request.corrections)
-                        if "rectification" in types else {}}))
+                        "corrections": _told(request)
+                        if "rectification" in types else []}))
         return Plan(self.name, tuple(changes), subject_json(subject))
 
     def execute(self, plan: Plan, log: StepLog | None = None) -> Receipt:
@@ -227,12 +244,14 @@ class RecipientMailConnector:
         ids = plan.subject.get("identifiers", {})
         details = [f"{IDENTIFIER_WORDS[kind][index]}: {item}"
                    for kind in IDENTIFIER_WORDS for item in ids.get(kind, [])]
-        details += [f"{name.rsplit('.', 1)[-1]}: {new}"
-                    for name, new in sorted(dict(value.get("corrections") or {}).items())]
+        withheld = ("berichtigt (neuer Wert auf Anfrage, falls Sie ihn von uns erhalten haben)",
+                    "corrected (new value on request, if you received it from us)")[index]
+        details += [f"{item[language]}: {item['value'] or withheld}"
+                    for item in value.get("corrections") or []]
         action = value["types"][0]
         if value["credit_bureau"]:
             return self.compose("bureau_correction", language, reference=value["reference"],
-                                bureau_reference="",
+                                bureau_reference="", action=action,
                                 details=details, correction=BUREAU_ASKS[action][index])
         return self.compose("art19_notice", language, reference=value["reference"],
                             recipient=value["name"], action=action, details=details)

@@ -90,7 +90,24 @@ def change_request(services: Services, session: Session, request: Request, conne
                          corrections=corrections_of(request),
                          recipient_names={key: str(raw.get("name", key)) for key, raw in
                                           services.register.get("recipients", {}).items()},
-                         recipient_values=recipient_values(services.register))
+                         recipient_values=recipient_values(services.register),
+                         correction_labels=correction_labels(services.connectors,
+                                                             corrections_of(request)))
+
+
+def correction_labels(connectors: Mapping[str, Any],
+                      corrections: Mapping[str, str]) -> dict[str, dict[str, str]]:
+    """Labels (and the form field) of each corrected ``table.column``, from the data maps."""
+    found: dict[str, dict[str, str]] = {}
+    for connector in connectors.values():
+        for table in getattr(connector, "tables", None) or ():
+            for column in table.columns:
+                name = f"{table.name}.{column.name}"
+                if name in corrections:
+                    found[name] = {"de": str(column.label.get("de", column.name)),
+                                   "en": str(column.label.get("en", column.name)),
+                                   "field": column.rectify_as or ""}
+    return found
 
 
 def recipient_values(register: Mapping[str, Any]) -> dict[str, tuple[str, ...]]:

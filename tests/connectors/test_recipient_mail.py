@@ -101,16 +101,26 @@ def test_with_the_services_templates_each_recipient_is_written_to_in_its_languag
     recipients.use_mailer(outbox, "datenschutz@pso.example.org", compose=compose)
     who = Subject(((1,),), {"email": ("a@example.org",), "disclosed_to": ("UPS", "DHL",
                                                                           "SCHUFA Holding AG")})
-    plan = recipients.plan(who, ChangeRequest("DSR-R4", ("rectification",), date.today(),
-                                              corrections={"customers.street": "Neuweg 5"}))
+    plan = recipients.plan(who, ChangeRequest(
+        "DSR-R4", ("rectification",), date.today(),
+        corrections={"customers.street": "Neuweg 5", "customers.birth_date": "1970-02-03"},
+        correction_labels={
+            "customers.street": {"de": "Straße", "en": "Street", "field": "street"},
+            "customers.birth_date": {"de": "Geburtsdatum", "en": "Date of birth",
+                                     "field": "birth_date"}}))
     recipients.execute(plan, MemoryStepLog())
     sent = {str(m["To"]).split("@")[1].split(".")[0]: m for m in outbox.sent}
     assert str(sent["dhl"]["Subject"]) == ("Mitteilung nach Art. 19 DSGVO – Berichtigung "
                                            "(Vorgang DSR-R4)")
-    assert "street: Neuweg 5" in sent["dhl"].get_content()
+    assert "Straße: Neuweg 5" in sent["dhl"].get_content()
+    # A carrier is told that the date of birth was corrected, not the date itself.
+    assert "1970-02-03" not in sent["dhl"].get_content()
+    assert "Geburtsdatum: berichtigt (neuer Wert auf Anfrage" in sent["dhl"].get_content()
+    assert "Street: Neuweg 5" in sent["ups"].get_content()
     assert str(sent["ups"]["Subject"]).startswith("Notice under Art. 19 GDPR – rectification")
     assert "E-mail address: a@example.org" in sent["ups"].get_content()
     assert "Bitte berichtigen Sie" in sent["schufa"].get_content()
     assert str(sent["schufa"]["Subject"]) == "Berichtigung eines Datensatzes (Vorgang DSR-R4)"
+    assert "1970-02-03" not in sent["schufa"].get_content()
     assert {str(m["Message-ID"]) for m in outbox.sent} == {
         f"<DSR-R4.{k}.art19@pso.example.org>" for k in ("dhl", "ups", "schufa")}

@@ -229,7 +229,8 @@ def test_erasure_and_objection_leave_exactly_what_must_stay(
     # notice; both name him by his identifiers and are signed by the controller.
     by_to = {str(m["To"]).split("@")[1].split(".")[0]: m for m in art19}
     bureau = by_to.pop("schufa")
-    assert str(bureau["Subject"]).startswith("Berichtigung eines Datensatzes")
+    assert str(bureau["Subject"]).startswith("Löschung bzw. Erledigung Ihrer Einträge")
+    assert "berichtig" not in bureau.get_content()
     assert "löschen bzw. erledigen" in bureau.get_content()
     for message in [bureau, *by_to.values()]:
         assert f"E-Mail-Adresse: {address}" in message.get_content()
