@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import secrets
 from pathlib import Path
+from typing import Any
 
 import click
 from sqlalchemy import select
@@ -49,8 +50,26 @@ def demo(ctx: Context, customers: int, seed: int) -> None:
             if session.scalar(select(User.id).where(User.username == username)) is None:
                 create_user(session, username, password, role)
     click.echo(f"\nDemo ready in {services.config.data_dir}")
-    click.echo(f"  shop: {summary.customers} customers; try {summary.sample_customer_email}")
+    click.echo(f"  shop: {summary.customers} customers (reserved example domains); customers to try:")
+    for address, what in _showcases(summary):
+        click.echo(f"    {address:40} {what}")
     click.echo("  sign in at http://127.0.0.1:5000/login")
     for username, role in DEMO_USERS:
         click.echo(f"    {role:12} {username} / {password}")
-    click.echo("  start the server with: dsr serve")
+    click.echo(f"  outgoing e-mail lands in {services.config.mail_out_dir}")
+    click.echo("  the web server: `dsr serve` (the README's first command starts it next)")
+
+
+def _showcases(summary: object) -> list[tuple[str, str]]:
+    """The demo's showcase customers and what each one shows."""
+    s: Any = summary
+    return [
+        (s.sample_customer_email, "access (12 years of invoices, recipients, a credit check, "
+                                  f"an e-mail naming {s.sample_third_party_name}: redact it), "
+                                  "erasure + objection, rectification, contest"),
+        (s.recipient_customer_email, "received a gift order: access shows only that delivery"),
+        (s.collection_customer_email, "open debt collection: place a legal hold, then erase"),
+        (s.b2b_contact_email, f"contact person of {s.b2b_company_name} (B2B)"),
+        (s.shared_ip_customer_emails[0], f"shares the IP {s.shared_ip} with "
+                                         f"{s.shared_ip_customer_emails[1]} at other times"),
+    ]
