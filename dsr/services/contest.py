@@ -48,7 +48,11 @@ MAX_REASONS = 5000
 
 
 class ReviewError(ValueError):
-    """The review cannot be recorded; the message says why (German / English)."""
+    """The review cannot be recorded; the message says why (``de``, ``en``; both as str)."""
+
+    def __init__(self, de: str, en: str | None = None) -> None:
+        super().__init__(f"{de} / {en}" if en else de)
+        self.de, self.en = de, en or de
 
 
 def _label(value: dict[str, str] | None, lang: str, default: str = "") -> str:
@@ -159,37 +163,39 @@ def record_review(services: Services, session: Session, request: Request, *, che
     the outcome message is dropped, since it no longer says what was decided.
     """
     if CONTEST not in request.types:
-        raise ReviewError("Diese Anfrage ficht keine Entscheidung an / "
-                          "this request contests no decision")
+        raise ReviewError("Diese Anfrage ficht keine Entscheidung an.",
+                          "This request contests no decision.")
     if request.status not in EDITABLE_STATES:
-        raise ReviewError("Das Ergebnis kann nur in der Prüfung vor der Freigabe erfasst werden "
-                          "/ the outcome can only be recorded in review, before approval")
+        raise ReviewError("Das Ergebnis kann nur in der Prüfung vor der Freigabe erfasst werden.",
+                          "The outcome can only be recorded in review, before approval.")
     reasons = reasons.replace("\r\n", "\n").strip()
     if not reasons or len(reasons) > MAX_REASONS:
-        raise ReviewError(f"Begründung: 1 bis {MAX_REASONS} Zeichen / "
-                          f"reasons: 1 to {MAX_REASONS} characters")
+        raise ReviewError(f"Begründung: 1 bis {MAX_REASONS} Zeichen.",
+                          f"Reasons: 1 to {MAX_REASONS} characters.")
     if outcome not in REVIEW_OUTCOMES:
-        raise ReviewError("Ergebnis: bestätigt oder geändert / outcome: upheld or changed")
+        raise ReviewError("Ergebnis: bestätigt oder geändert.", "Outcome: upheld or changed.")
     if reviewer_role not in REVIEWER_ROLES:
-        raise ReviewError("Rolle: eine der angebotenen / role: one of those offered")
+        raise ReviewError("Rolle: bitte eine der angebotenen wählen.",
+                          "Role: choose one of those offered.")
     taken = {c["key"]: (d, c) for d in contested(services, session, request, "de")
              for c in d["checks"]}
     if check_key not in taken:
-        raise ReviewError("Entscheidung: eine der gesammelten wählen / "
-                          "decision: choose one of those gathered")
+        raise ReviewError("Entscheidung: bitte eine der gesammelten wählen.",
+                          "Decision: choose one of those gathered.")
     decision, check = taken[check_key]
     chosen = list(dict.fromkeys(o.strip() for o in options if o.strip()))
     if outcome == "changed":
         unknown = [o for o in chosen if o not in decision["option_labels"]]
         if unknown:
-            raise ReviewError(f"Unbekannte Zahlungsart / unknown payment option: "
-                              f"{', '.join(unknown)}")
+            raise ReviewError(f"Unbekannte Zahlungsart: {', '.join(unknown)}.",
+                              f"Unknown payment option: {', '.join(unknown)}.")
         if not chosen:
-            raise ReviewError("Bei „geändert“ die jetzt angebotenen Zahlungsarten wählen / "
-                              "for 'changed' choose the payment options now offered")
+            raise ReviewError("Bei „geändert“ bitte die jetzt angebotenen Zahlungsarten wählen.",
+                              "For “changed”, choose the payment options now offered.")
         if set(chosen) == set(check["option_codes"]):
-            raise ReviewError("Das sind die bisher angebotenen Zahlungsarten – dann „bestätigt“ "
-                              "/ these are the options offered before: choose 'upheld'")
+            raise ReviewError("Das sind die bisher angebotenen Zahlungsarten – dann bitte „bestätigt“ "
+                              "wählen.",
+                              "These are the options offered before: choose “upheld”.")
         order = list(decision["option_labels"])
         chosen.sort(key=order.index)
     else:

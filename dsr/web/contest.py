@@ -17,6 +17,8 @@ from dsr.schemas import first_error
 from dsr.services import contest, correspondence
 from dsr.web.auth import actor, require_role
 from dsr.web.i18n import error_text, t
+from dsr.web.queue import render_detail
+from dsr.web.service_errors import service_error
 
 bp = Blueprint("contest", __name__, url_prefix="/queue/requests")
 SHOWN_STATES = ("processing", "review", "executing", "completed")
@@ -85,7 +87,7 @@ def record(request_id: int) -> Any:
     except ValidationError as exc:
         field, message = first_error(exc.messages)
         flash(f"{t('ct_field_' + field)}: {error_text(message)}", "error")
-        return _back(request_id)
+        return _again(req, field)
     try:
         contest.record_review(_services(), session, req, check_key=data["check"],
                               outcome=data["outcome"], reasons=data["reasons"],
@@ -93,10 +95,19 @@ def record(request_id: int) -> Any:
                               actor=actor(), user_id=current_user.id)
     except contest.ReviewError as exc:
         session.rollback()
-        flash(f"{t('ct_title')}: {exc}", "error")
-    else:
-        flash(t("ct_recorded"), "ok")
+        flash(f"{t('ct_title')}: {service_error(exc)}", "error")
+        return _again(req, None)
+    flash(t("ct_recorded"), "ok")
     return _back(request_id)
+
+
+def _again(req: Request, field: str | None) -> Any:
+    """The page again with the review form as the coordinator filled it in (status 422)."""
+    form = request.form
+    return render_detail(req, contest_form={
+        "check": form.get("check", ""), "outcome": form.get("outcome", ""),
+        "reasons": form.get("reasons", ""), "options": form.getlist("options"),
+        "reviewer_role": form.get("reviewer_role", ""), "error": field}, status=422)
 
 
 @bp.post("/<int:request_id>/contest-message")

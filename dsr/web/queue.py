@@ -29,6 +29,7 @@ from dsr.services.reports import found_categories, latest_document
 from dsr.services.triage import reminded_request_ids
 from dsr.web.auth import actor, require_role
 from dsr.web.i18n import error_text, t
+from dsr.web.service_errors import service_error
 from workflows.deadlines import days_left, receipt_date
 from workflows.states import OPEN_STATES, TRANSITIONS, State, TransitionError
 
@@ -65,7 +66,14 @@ def index() -> Any:
 @bp.get("/requests/<int:request_id>")
 @require_role(*STAFF_AND_UP)
 def detail(request_id: int) -> Any:
-    req = _load(request_id)
+    return render_detail(_load(request_id))
+
+
+def render_detail(req: Request, *, decisions: list[dict[str, str]] | None = None,
+                  decisions_error: int | None = None, contest_form: dict[str, Any] | None = None,
+                  status: int = 200) -> Any:
+    """The request's page; after a refused form, with what the coordinator chose and typed
+    (``decisions`` for the approval, ``contest_form`` for the human review) and status 422."""
     session = db_session()
     tasks = list(session.scalars(select(Task).where(Task.request_id == req.id).order_by(Task.id)))
     events = list(session.scalars(select(AuditEvent).where(AuditEvent.request_id == req.id)
@@ -74,8 +82,9 @@ def detail(request_id: int) -> Any:
                                                        Document.deleted_at.is_(None))
                                 .order_by(Document.id)))
     today = receipt_date(utcnow())
-    proposed = (actions.default_decisions(req, found_categories(session, req.id))
-                if req.status == State.REVIEW else [])
+    proposed: list[Any] = decisions if decisions is not None else (
+        actions.default_decisions(req, found_categories(session, req.id))
+        if req.status == State.REVIEW else [])
     labels = _services().register.get("categories", {})
     user_ids = {int(e.actor.split(":")[1]) for e in events
                 if e.actor.startswith("user:") and e.actor.split(":")[1].isdigit()}
@@ -87,7 +96,9 @@ def detail(request_id: int) -> Any:
                            can=TRANSITIONS[State(req.status)], State=State,
                            is_coordinator=current_user.role == "coordinator",
                            waivable=outbox.WAIVABLE,
-                           letters=[d for d in docs if d.kind == "letter"])
+                           letters=[d for d in docs if d.kind == "letter"],
+                           decisions_error=decisions_error,
+                           contest_form=contest_form), status
 
 
 def _act(request_id: int, action: str) -> Any:
@@ -120,14 +131,38 @@ def _act(request_id: int, action: str) -> Any:
             abort(404)
     except ValidationError as exc:
         field, message = first_error(exc.messages)
+        row = None
+        if action == "approve" and field.isdigit():  # one decision row of many
+            row = int(field)
+            field, message = first_error(exc.messages[row])  # type: ignore[arg-type]
         flash(f"{t('field_' + field)}: {error_text(message)}", "error")
         session.rollback()
+        if action == "approve":
+            return _decisions_again(req, row)
     except (TransitionError, actions.ActionError) as exc:
-        flash(str(exc), "error")
+        flash(service_error(exc), "error")
         session.rollback()
+        if action == "approve" and isinstance(exc, actions.ActionError):
+            return _decisions_again(req, None)
     else:
         flash(t(f"done_{action}"), "ok")
     return redirect(url_for("queue.detail", request_id=request_id))
+
+
+def _decisions_again(req: Request, row: int | None) -> Any:
+    """The page again with the decisions as the coordinator set them; the first row that
+    needs a reason (or the row the schema refused) is marked."""
+    posted = [{"right": r, "category": c, "outcome": o, "norm": n, "reason": why}
+              for r, c, o, n, why in zip(
+                  request.form.getlist("d_right"), request.form.getlist("d_category"),
+                  request.form.getlist("d_outcome"), request.form.getlist("d_norm"),
+                  request.form.getlist("d_reason"), strict=False)]
+    if not posted:
+        return redirect(url_for("queue.detail", request_id=req.id))
+    if row is None:
+        row = next((i for i, d in enumerate(posted)
+                    if d["outcome"] != "granted" and not d["reason"].strip()), None)
+    return render_detail(req, decisions=posted, decisions_error=row, status=422)
 
 
 def _decisions_from_form(req: Request) -> list[actions.DecisionInput]:

@@ -184,8 +184,8 @@ def test_upheld_keeps_the_options_the_decision_offered(services: Services) -> No
     ({"options": []}, "Zahlungsarten"),
     ({"options": ["paypal", "credit_card", "klarna", "prepayment"]}, "upheld"),
     ({"outcome": "maybe"}, "upheld or changed"),
-    ({"reviewer_role": "intern"}, "role"),
-    ({"check_key": "credit_check:999"}, "decision"),
+    ({"reviewer_role": "intern"}, "Role"),
+    ({"check_key": "credit_check:999"}, "Decision"),
 ])
 def test_bad_input_is_refused_and_stores_nothing(services: Services, overrides: dict[str, Any],
                                                  message: str) -> None:

@@ -78,7 +78,7 @@ def test_submit_to_review_to_outcome_to_release(app: Any, make_user: Any,
     for bad, message in [
         ({"reasons": ""}, "Begründung: Bitte 1 bis 5000 Zeichen."),
         ({"reasons": "   "}, "Begründung: 1 bis 5000 Zeichen"),
-        ({"options": ["invoice", "bitcoin"]}, "Unbekannte Zahlungsart / unknown payment option: bitcoin"),
+        ({"options": ["invoice", "bitcoin"]}, "Unbekannte Zahlungsart: bitcoin."),
         ({"options": []}, "die jetzt angebotenen Zahlungsarten wählen"),
         ({"outcome": "vielleicht"}, "Ergebnis: Bitte einen dieser Werte"),
         ({"reviewer_role": "praktikant"}, "Rolle der prüfenden Person: Bitte einen dieser Werte"),

@@ -92,7 +92,7 @@ def test_coordinator_decides_per_category_and_a_refusal_needs_a_reason(
     form["d_outcome"][0] = "partly_granted"
     response = coordinator.post(f"/queue/requests/{review_id}/approve", data=form,
                                 follow_redirects=True)
-    assert "needs a reason" in response.get_data(as_text=True)
+    assert "braucht eine Begründung" in response.get_data(as_text=True)
     with demo_services.db.session() as session:
         assert session.get(Request, review_id).status == State.REVIEW
     form["d_reason"][0] = "Art. 15 Abs. 4: Rechte Dritter"
