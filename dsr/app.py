@@ -76,6 +76,7 @@ def _register_blueprints(app: Flask) -> None:
     from dsr.web.callbacks import bp as callbacks_bp
     from dsr.web.changes import bp as changes_bp
     from dsr.web.notices import bp as notices_bp
+    from dsr.web.statistics import bp as statistics_bp
     from dsr.web.portal import bp as portal_bp
     from dsr.web.public import bp as public_bp
     from dsr.web.queue import bp as queue_bp
@@ -88,7 +89,7 @@ def _register_blueprints(app: Flask) -> None:
                       changes_bp,
                       staff_bp,
                       portal_bp, answers_bp, register_bp, callbacks_bp,
-                      notices_bp):
+                      notices_bp, statistics_bp):
         app.register_blueprint(blueprint)
     from dsr.web.holds import bp as holds_bp
 
