@@ -115,6 +115,10 @@ class AccessLogConnector:
 
     kind: ClassVar[str]
     notifies = False
+    #: What confirmations call the logs and the field a plan changes (no data map here).
+    label: ClassVar[dict[str, str]] = LABEL
+    field_labels: ClassVar[dict[str, dict[str, str]]] = {
+        "ip": {"de": "IP-Adresse gekürzt", "en": "IP address truncated"}}
 
     def __init__(self, name: str, subject_from: str, directory: str | Path, *,
                  live: str = "access.log", pattern: str = "access.log*",

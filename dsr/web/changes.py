@@ -47,6 +47,19 @@ def _review_helpers() -> dict[str, Any]:
     return {"change_review": change_review}
 
 
+def checked(summary: list[dict[str, Any]]) -> list[str]:
+    """What the check after a plan's execution looked at, as string keys: for an erasure that
+    nothing is left beyond the blocked fields, for a rectification that the corrected fields
+    hold the new values (a plan may do both); else that it was carried out as planned."""
+    found = []
+    if any(str(r["reason"]).startswith("erasure") or r["action"] == "delete" for r in summary):
+        found.append("erased")
+    if any(r["action"] == "set" and str(r["reason"]).startswith("rectification")
+           for r in summary):
+        found.append("corrected")
+    return found or ["done"]
+
+
 def change_review(request_id: int) -> dict[str, Any]:
     """The plans (newest per system), their receipts and the recipients' notices of a request."""
     session = db_session()
@@ -64,7 +77,7 @@ def change_review(request_id: int) -> dict[str, Any]:
             "rows": [{**row, "target_label": _target_label(connector, row["target"], lang),
                       "field_labels": _field_labels(connector, row["target"], row["fields"], lang)}
                      for row in plan.summary],
-            "receipt": receipt})
+            "receipt": receipt, "checked": checked(plan.summary)})
     notices = list(session.scalars(select(RecipientNotice).where(
         RecipientNotice.request_id == request_id).order_by(RecipientNotice.id)))
     req = session.get(Request, request_id)
