@@ -24,7 +24,7 @@ from connectors.base import (
     Subject,
 )
 from dsr.models import Decision, OutgoingMail, Request, Task, utcnow
-from dsr.services import contest, notices, outbox, postal, reports
+from dsr.services import contest, notices, outbox, postal, redaction, reports
 from dsr.services.intake import status_code
 from workflows.states import State, transition
 
@@ -170,6 +170,8 @@ def collect(services: Services, session: Session, task: Task) -> dict[str, Any]:
 
 
 def _compile(services: Services, session: Session, request: Request) -> dict[str, Any]:
+    # A redaction recorded while the answer is being built waits, then builds it again itself.
+    redaction.lock_request(session, request)
     payload = reports.compile_answer(services, session, request)
     return {"categories": [s["category"] for s in payload["sections"]],
             "rows": sum(len(t["rows"]) for s in payload["sections"] for t in s["tables"])}

@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 from dsr.audit import append_event
 from dsr.crypto import keyed_hash
 from dsr.models import Delivery, Document, DownloadEvent, Request, SealedAnswer, utcnow
-from dsr.services import correspondence, notices
+from dsr.services import correspondence, notices, redaction
 from dsr.services.reports import latest_document
 
 if TYPE_CHECKING:
@@ -122,6 +122,7 @@ def deliver(services: Services, session: Session, request: Request,
     to = address_on_file(request)
     if to is None:
         raise DeliveryError("no e-mail address on file; the answer needs a letter")
+    redaction.ensure_current(services, session, request)
     files = _answer_files(services, session, request)
     wanted = session.scalars(select(Delivery).where(Delivery.request_id == request.id,
                                                     Delivery.method == "email")).first()

@@ -19,6 +19,7 @@ from dsr.audit import append_event
 from dsr.letters import render_letter
 from dsr.letters.compose import request_letter
 from dsr.models import Delivery, Document, Request, utcnow
+from dsr.services import redaction
 from dsr.services.delivery import DeliveryError, seal
 from dsr.services.reports import latest_document
 from dsr.services.verification import POSTAL_CHANNELS
@@ -72,6 +73,7 @@ def deliver_letter(services: Services, session: Session, request: Request,
                                                   Delivery.sent_at.is_not(None))).first()
     if done is not None:
         return {"delivered": False, "why": "already delivered", "method": done.method}
+    redaction.ensure_current(services, session, request)
     report = latest_document(session, request.id, "report_pdf")
     if report is None:
         raise DeliveryError("the answer's files are not built yet")

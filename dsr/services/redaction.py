@@ -5,24 +5,39 @@ e-mail's body) with a reason code. The text is kept only encrypted, so the answe
 rebuilt; every answer built afterwards has it **replaced** (not covered) by a black bar and
 the reason's mark before rendering, so it is in neither the PDF's text layer nor the JSON or
 CSV. The audit chain records the redaction without the text.
+
+:func:`redact` and :func:`undo` build the stored answer files (PDF, JSON, export ZIP) again in
+the same transaction, so the draft the coordinator previews and the files release hands out
+always carry every redaction made so far. Both lock the request row first, as ``release`` and
+the compile jobs do, and once the answer is released a redaction is refused: the subject may
+already hold the files, and a correction needs a new answer. :func:`ensure_current` is the
+delivery's last check that no redaction is newer than the files it hands out.
 """
 
 from __future__ import annotations
 
 import copy
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from dsr.audit import append_event
 from dsr.crypto import Cipher
-from dsr.models import Redaction, Request
+from dsr.models import AuditEvent, Redaction, Request, utcnow
 from dsr.models.answers import REDACTION_REASONS
+
+if TYPE_CHECKING:
+    from dsr.context import Services
 
 BAR = "████"
 MIN_TERM, MAX_TERM = 2, 500
+#: Audit actions that change what the answer blacks out.
+CHANGES = ("redacted", "redaction_removed")
+RELEASED = ("Die Antwort ist bereits herausgegeben; neue Schwärzungen sind nicht mehr möglich. "
+            "Für eine Korrektur ist eine neue Antwort nötig. / The answer has been released; "
+            "it can no longer be redacted. A correction needs a new answer.")
 
 
 class RedactionError(ValueError):
@@ -56,6 +71,14 @@ def _pattern(term: str) -> re.Pattern[str]:
     return re.compile(re.escape(term), re.IGNORECASE)
 
 
+def lock_request(session: Session, request: Request) -> None:
+    """Write the request row (a row lock on PostgreSQL, the write lock on SQLite) and read it
+    again: redactions, release and the jobs that build the answer take turns, and whichever
+    comes second sees what the other committed."""
+    session.execute(update(Request).where(Request.id == request.id).values(updated_at=utcnow()))
+    session.refresh(request)
+
+
 def add(session: Session, cipher: Cipher, request: Request, collected: list[dict[str, Any]], *,
         system: str, table: str, row_key: str, column: str, term: str, reason: str,
         actor: str, user_id: int | None) -> Redaction:
@@ -65,6 +88,9 @@ def add(session: Session, cipher: Cipher, request: Request, collected: list[dict
     subject's data, or a text that does not occur in it.
     """
     term = term.strip()
+    lock_request(session, request)
+    if request.released_at is not None:
+        raise RedactionError(RELEASED)
     if reason not in REDACTION_REASONS:
         raise RedactionError(f"reason: one of {', '.join(REDACTION_REASONS)}")
     if not MIN_TERM <= len(term) <= MAX_TERM:
@@ -92,12 +118,61 @@ def remove(session: Session, request: Request, redaction_id: int, *, actor: str)
     item = session.get(Redaction, redaction_id)
     if item is None or item.request_id != request.id:
         raise RedactionError("no such redaction on this request")
+    lock_request(session, request)
     if request.released_at is not None:
         raise RedactionError("the answer has been released; its redactions stay")
     session.delete(item)
     append_event(session, actor=actor, action="redaction_removed", request_id=request.id,
                  details={"redaction": redaction_id})
     session.flush()
+
+
+def rebuild_answer(services: Services, session: Session, request: Request) -> bool:
+    """Build the stored answer files again with the redactions as they are now, if a draft or
+    an approved answer has been built already (else the compile task applies them when it
+    runs); flushes. Returns whether it built them."""
+    from dsr.services import reports  # reports uses this module to build the answer
+
+    if reports.latest_document(session, request.id, "report_pdf") is None:
+        return False
+    reports.compile_answer(services, session, request)
+    return True
+
+
+def redact(services: Services, session: Session, request: Request, *, system: str, table: str,
+           row_key: str, column: str, term: str, reason: str, actor: str,
+           user_id: int | None) -> Redaction:
+    """Record a redaction (see :func:`add`) and build the answer's files again with it."""
+    from dsr.services import reports
+
+    collected = reports.collected_data(session, services.documents, request.id)
+    item = add(session, services.cipher, request, collected, system=system, table=table,
+               row_key=row_key, column=column, term=term, reason=reason, actor=actor,
+               user_id=user_id)
+    rebuild_answer(services, session, request)
+    return item
+
+
+def undo(services: Services, session: Session, request: Request, redaction_id: int, *,
+         actor: str) -> None:
+    """Remove a redaction before release (see :func:`remove`) and build the files again."""
+    remove(session, request, redaction_id, actor=actor)
+    rebuild_answer(services, session, request)
+
+
+def ensure_current(services: Services, session: Session, request: Request) -> bool:
+    """Before the answer is handed out: build its files again if a redaction was made or
+    undone after they were built (so release never hands out an older build). Returns whether
+    it built them."""
+    from dsr.services import reports
+
+    changed = session.scalar(select(func.max(AuditEvent.created_at)).where(
+        AuditEvent.request_id == request.id, AuditEvent.action.in_(CHANGES)))
+    built = reports.latest_document(session, request.id, "report_pdf")
+    if changed is None or built is None or built.created_at > changed:
+        return False
+    reports.compile_answer(services, session, request)
+    return True
 
 
 def for_request(session: Session, request_id: int) -> list[Redaction]:

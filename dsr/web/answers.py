@@ -76,13 +76,12 @@ def _back(request_id: int) -> Any:
 @require_role("coordinator")
 def redact(request_id: int) -> Any:
     req = _load(request_id)
-    services, session, form = _services(), db_session(), request.form
-    collected = reports.collected_data(session, services.documents, req.id)
-    try:
-        redaction.add(session, services.cipher, req, collected, system=form.get("system", ""),
-                      table=form.get("table", ""), row_key=form.get("key", ""),
-                      column=form.get("column", ""), term=form.get("term", ""),
-                      reason=form.get("reason", ""), actor=actor(), user_id=current_user.id)
+    session, form = db_session(), request.form
+    try:  # the answer's files are built again with it before the page comes back
+        redaction.redact(_services(), session, req, system=form.get("system", ""),
+                         table=form.get("table", ""), row_key=form.get("key", ""),
+                         column=form.get("column", ""), term=form.get("term", ""),
+                         reason=form.get("reason", ""), actor=actor(), user_id=current_user.id)
     except redaction.RedactionError as exc:
         flash(str(exc), "error")
         session.rollback()
@@ -96,7 +95,7 @@ def redact(request_id: int) -> Any:
 def unredact(request_id: int, redaction_id: int) -> Any:
     req = _load(request_id)
     try:
-        redaction.remove(db_session(), req, redaction_id, actor=actor())
+        redaction.undo(_services(), db_session(), req, redaction_id, actor=actor())
     except redaction.RedactionError as exc:
         flash(str(exc), "error")
         db_session().rollback()

@@ -4,13 +4,15 @@ record an express request for plain e-mail."""
 
 from __future__ import annotations
 
+import io
 import re
 from typing import Any
 
+from pypdf import PdfReader
 from sqlalchemy import select
 
 from dsr.context import Services
-from dsr.models import AuditEvent, Request
+from dsr.models import AuditEvent, Document, Redaction, Request
 from dsr.services import actions, reports
 from dsr.worker import run_pending
 from tests.dsr.test_delivery import JUERGEN, body, mails_to
@@ -84,3 +86,60 @@ def test_staff_cannot_open_the_answer_step(app: Any, make_user: Any,
     request_id = _request_in_review(demo_services, JUERGEN[1])
     staff = _client(app, make_user, "staff")
     assert staff.get(f"/queue/requests/{request_id}/answer").status_code == 403
+
+
+def test_redactions_through_the_pages_reach_the_draft_the_approved_answer_and_stop_at_release(
+        app: Any, make_user: Any, demo_services: Services) -> None:
+    request_id = _request_in_review(demo_services, JUERGEN[1])
+    coordinator = _client(app, make_user, "coordinator")
+    step = f"/queue/requests/{request_id}/answer"
+    page = coordinator.get(step).get_data(as_text=True)
+    token = _csrf(coordinator, step)
+    key = next(k for k in re.findall(r'id="corr-service_emails-(\d+)"', page)
+               if "Elke Brunner" in page.split(f'id="corr-service_emails-{k}"')[1].split('id="corr-')[0])
+    form = {"csrf_token": token, "system": "shop", "table": "service_emails", "key": key,
+            "column": "body", "term": "Frau Elke Brunner", "reason": "third_party"}
+
+    def draft() -> str:
+        pdf = coordinator.get(f"/queue/requests/{request_id}/report.pdf").get_data()
+        return re.sub(r"\s+", "", "".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages))
+
+    assert "ElkeBrunner" in draft()
+    coordinator.post(f"/queue/requests/{request_id}/redactions", data=form)
+    assert "Brunner" not in draft() and "████[1]" in draft()  # the draft in review shows it
+    with demo_services.db.session() as session:
+        redaction_id = session.scalars(select(Redaction.id)).one()
+    coordinator.post(f"/queue/requests/{request_id}/redactions/{redaction_id}/delete",
+                     data={"csrf_token": token})
+    assert "ElkeBrunner" in draft()
+
+    with demo_services.db.session() as session:  # approved and finalised, then redacted
+        req = session.get(Request, request_id)
+        actions.approve(session, req, actor="user:1", user_id=None,
+                        decisions=actions.default_decisions(
+                            req, reports.found_categories(session, request_id)))
+    run_pending(demo_services)
+    assert "ElkeBrunner" in draft()
+    done = coordinator.post(f"/queue/requests/{request_id}/redactions", data=form,
+                            follow_redirects=True).get_data(as_text=True)
+    assert "Geschwärzt." in done
+    assert "Brunner" not in draft()
+    assert "Brunner" not in coordinator.get(
+        f"/queue/requests/{request_id}/report.json").get_data(as_text=True)
+
+    with demo_services.db.session() as session:
+        actions.release(session, session.get(Request, request_id), actor="user:1")
+    run_pending(demo_services)
+    with demo_services.db.session() as session:
+        portal = session.scalars(select(Document).where(
+            Document.request_id == request_id, Document.kind == "portal_pdf")).one()
+        pdf = demo_services.documents.read(portal)
+    assert "Brunner" not in "".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages)
+
+    refused = coordinator.post(f"/queue/requests/{request_id}/redactions",
+                               data={**form, "term": "Elke"}, follow_redirects=True)
+    text = refused.get_data(as_text=True)
+    assert refused.status_code == 200 and "herausgegeben" in text and 'id="redaction-closed"' in text
+    assert f'action="/queue/requests/{request_id}/redactions"' not in text  # no form any more
+    with demo_services.db.session() as session:
+        assert len(session.scalars(select(Redaction)).all()) == 1
