@@ -134,6 +134,7 @@ class LegalHold(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     lifted_at: Mapped[datetime | None]
     lifted_by: Mapped[str | None] = mapped_column(String(120))
+    lift_reason: Mapped[str | None] = mapped_column(Text)
 
 
 class SuppressionEntry(Base):
@@ -179,3 +180,6 @@ class RecipientNotice(Base):
     sent_at: Mapped[datetime | None]
     confirmed_at: Mapped[datetime | None]
     confirmed_by: Mapped[str | None] = mapped_column(String(120))
+    #: The day the recipient's confirmation arrived and its reference (e.g. their ticket).
+    confirmation_received_on: Mapped[date | None]
+    confirmation_note: Mapped[str | None] = mapped_column(String(200))

@@ -41,6 +41,7 @@ from dsr.models import (
     utcnow,
 )
 from dsr.models import LegalHold as LegalHoldRow
+from workflows.deadlines import BERLIN
 
 if TYPE_CHECKING:
     from dsr.context import Services
@@ -272,13 +273,45 @@ class ChangeInputError(ValueError):
     """Input for a change (a correction, a confirmation) cannot be used; the message says why."""
 
 
-def confirm_notice(session: Session, notice: RecipientNotice, *, actor: str) -> None:
-    """Record that the recipient confirmed the notice (staff or coordinator); flushes."""
+CONFIRMATION_NOTE_MAX = 200
+
+
+def confirm_notice(session: Session, notice: RecipientNotice, *, actor: str,
+                   received_on: date | None = None, note: str = "",
+                   today: date | None = None) -> None:
+    """Record that the recipient confirmed the notice (staff or coordinator); flushes.
+
+    Staff give the day the confirmation arrived (not in the future, not before the notice
+    went out) and optionally its reference, e.g. the recipient's ticket number."""
     if notice.status == "confirmed":
         return
+    note = note.strip()
+    if received_on is not None:
+        if today is not None and received_on > today:
+            raise ChangeInputError("received on: not in the future")
+        if notice.sent_at is not None and received_on < notice.sent_at.astimezone(BERLIN).date():
+            raise ChangeInputError("received on: not before the notice was sent")
+    if len(note) > CONFIRMATION_NOTE_MAX:
+        raise ChangeInputError(f"note: at most {CONFIRMATION_NOTE_MAX} characters")
     notice.status, notice.confirmed_at, notice.confirmed_by = "confirmed", utcnow(), actor
+    notice.confirmation_received_on, notice.confirmation_note = received_on, note or None
     append_event(session, actor=actor, action="recipient_confirmed",
-                 request_id=notice.request_id, details={"recipient": notice.recipient})
+                 request_id=notice.request_id,
+                 details={"recipient": notice.recipient, "notice": notice.id,
+                          "received_on": received_on.isoformat() if received_on else None,
+                          "note_given": bool(note)})
+    session.flush()
+
+
+def undo_confirmation(session: Session, notice: RecipientNotice, *, actor: str) -> None:
+    """Take back a confirmation recorded by mistake: the notice waits again; audited."""
+    if notice.status != "confirmed":
+        raise ChangeInputError("the notice is not confirmed")
+    notice.status, notice.confirmed_at, notice.confirmed_by = "waiting", None, None
+    notice.confirmation_received_on = notice.confirmation_note = None
+    append_event(session, actor=actor, action="recipient_confirmation_undone",
+                 request_id=notice.request_id,
+                 details={"recipient": notice.recipient, "notice": notice.id})
     session.flush()
 
 

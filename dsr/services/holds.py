@@ -70,8 +70,11 @@ def place_hold(session: Session, *, connectors: Collection[str], connector: str,
 
 
 def lift_hold(session: Session, hold_id: int, *, actor: str,
-              request_id: int | None = None) -> LegalHold:
-    """Lift an active hold; the next retention run erases what it kept. Audited. Flushes."""
+              request_id: int | None = None, reason: str | None = None) -> LegalHold:
+    """Lift an active hold; the next retention run erases what it kept. Audited. Flushes.
+
+    ``reason`` says why (the claim settled, the audit closed; no personal data) and is kept
+    with the hold; the pages require it, callers that pass ``None`` record none."""
     row = session.scalars(select(LegalHold).where(LegalHold.id == hold_id)
                           .with_for_update()).first()
     if row is None:
@@ -79,10 +82,17 @@ def lift_hold(session: Session, hold_id: int, *, actor: str,
     if row.lifted_at is not None:
         raise HoldLifted(f"no active hold {hold_id}: it was lifted on "
                          f"{row.lifted_at.date().isoformat()}")
-    row.lifted_at, row.lifted_by = utcnow(), actor
+    if reason is not None:
+        reason = reason.strip()
+        if not reason:
+            raise HoldError("lift reason: say why the hold ends (e.g. the claim is settled)")
+        if len(reason) > REASON_MAX:
+            raise HoldError(f"lift reason: at most {REASON_MAX} characters")
+    row.lifted_at, row.lifted_by, row.lift_reason = utcnow(), actor, reason or None
     session.flush()
     append_event(session, actor=actor, action="legal_hold_lifted", request_id=request_id,
-                 details={"hold": row.id, "kind": row.kind, "connector": row.connector})
+                 details={"hold": row.id, "kind": row.kind, "connector": row.connector,
+                          "reason_given": bool(reason)})
     return row
 
 

@@ -5,6 +5,7 @@ confirmation, the coordinator's corrections for a rectification, and lifting a r
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
@@ -12,10 +13,11 @@ from flask import Blueprint, abort, current_app, flash, g, redirect, request, ur
 from sqlalchemy import select
 
 from dsr.app import db_session
-from dsr.models import ChangeReceipt, RecipientNotice, Request, utcnow
+from dsr.models import ChangeReceipt, RecipientNotice, Request, User, utcnow
 from dsr.services import changes, rectification
 from dsr.web.auth import actor, require_role
 from dsr.web.i18n import t
+from dsr.web.service_errors import service_error
 from workflows import restriction_lift
 from workflows.deadlines import receipt_date
 
@@ -85,7 +87,8 @@ def change_review(request_id: int) -> dict[str, Any]:
     notice_sent = restricted and req is not None and restriction_lift.lift_notice_sent(session, req)
     today = receipt_date(utcnow())
     lift_on = restriction_lift.lift_date(session, req) if notice_sent and req else None
-    return {"plans": plans, "notices": notices,
+    return {"plans": plans, "notices": notices, "today": today,
+            "confirmed_by": _user_names(n.confirmed_by for n in notices),
             "corrections": changes.corrections_of(req) if req is not None else {},
             **_requested(req, lang),
             "recipients": services.register.get("recipients", {}),
@@ -94,6 +97,16 @@ def change_review(request_id: int) -> dict[str, Any]:
             "lift_waits": lift_on is not None and today < lift_on,
             "earliest_lift": restriction_lift.earliest_lift(
                 today, services.config.workflow["restriction_lift_notice_days"])}
+
+
+def _user_names(actors: Iterable[str | None]) -> dict[str, str]:
+    """``user:<id>`` -> the user's name, for the actors that are users."""
+    ids = {int(who.split(":", 1)[1]) for who in actors
+           if who and who.startswith("user:") and who.split(":", 1)[1].isdigit()}
+    if not ids:
+        return {}
+    return {f"user:{u.id}": u.username
+            for u in db_session().scalars(select(User).where(User.id.in_(ids)))}
 
 
 def _requested(req: Request | None, lang: str) -> dict[str, Any]:
@@ -117,14 +130,48 @@ def _requested(req: Request | None, lang: str) -> dict[str, Any]:
 @bp.post("/notices/<int:notice_id>/confirm")
 @require_role("staff", "coordinator")
 def confirm(notice_id: int) -> Any:
+    """Record a recipient's confirmation: the day it arrived (today unless given) and its
+    reference; a bad date is a message and nothing is stored."""
     notice = db_session().get(RecipientNotice, notice_id)
     if notice is None:
         abort(404)
-    changes.confirm_notice(db_session(), notice, actor=actor())
-    flash(t("ch_confirmed"), "ok")
+    raw = request.form.get("received_on", "").strip()
+    today = receipt_date(utcnow())
+    try:
+        received_on = date.fromisoformat(raw) if raw else today
+        changes.confirm_notice(db_session(), notice, actor=actor(), received_on=received_on,
+                               note=request.form.get("note", ""), today=today)
+    except ValueError as exc:  # a malformed date, or the service's ChangeInputError
+        db_session().rollback()
+        message = (service_error(exc) if isinstance(exc, changes.ChangeInputError)
+                   else t("ch_lift_bad_date"))
+        flash(f"{t('ch_confirm')}: {message}", "error")
+    else:
+        flash(t("ch_confirmed"), "ok")
+    return _notice_back(notice)
+
+
+def _notice_back(notice: RecipientNotice) -> Any:
     if request.form.get("back") == "notices":
         return redirect(url_for("notices.index"))
-    return redirect(url_for("queue.detail", request_id=notice.request_id))
+    return redirect(url_for("queue.detail", request_id=notice.request_id, _anchor="notices"))
+
+
+@bp.post("/notices/<int:notice_id>/unconfirm")
+@require_role("staff", "coordinator")
+def unconfirm(notice_id: int) -> Any:
+    """Take back a confirmation recorded by mistake (audited); the notice waits again."""
+    notice = db_session().get(RecipientNotice, notice_id)
+    if notice is None:
+        abort(404)
+    try:
+        changes.undo_confirmation(db_session(), notice, actor=actor())
+    except changes.ChangeInputError as exc:
+        db_session().rollback()
+        flash(f"{t('ch_confirm')}: {service_error(exc)}", "error")
+    else:
+        flash(t("ch_unconfirmed"), "ok")
+    return _notice_back(notice)
 
 
 @bp.post("/requests/<int:request_id>/corrections")
@@ -141,7 +188,7 @@ def corrections(request_id: int) -> Any:
         changes.record_corrections(db_session(), req, found, actor=actor())
     except changes.ChangeInputError as exc:
         db_session().rollback()
-        flash(f"{t('ch_corrections')}: {exc}", "error")
+        flash(f"{t('ch_corrections')}: {service_error(exc)}", "error")
     else:
         flash(t("ch_corrections_saved"), "ok")
     return redirect(url_for("queue.detail", request_id=request_id))
@@ -167,7 +214,7 @@ def lift_notice(request_id: int) -> Any:
                                           reason=request.form.get("reason", ""), actor=actor())
     except changes.ChangeInputError as exc:
         db_session().rollback()
-        flash(f"{t('ch_lift_notice')}: {exc}", "error")
+        flash(f"{t('ch_lift_notice')}: {service_error(exc)}", "error")
     else:
         flash(t("ch_lift_notice_sent"), "ok")
     return redirect(url_for("queue.detail", request_id=request_id))
@@ -180,7 +227,7 @@ def lift(request_id: int) -> Any:
     try:
         restriction_lift.lift_restriction(_services(), request_id, actor=actor())
     except changes.ChangeInputError as exc:
-        flash(f"{t('ch_lift')}: {exc}", "error")
+        flash(f"{t('ch_lift')}: {service_error(exc)}", "error")
     else:
         flash(t("ch_lifted"), "ok")
     return redirect(url_for("queue.detail", request_id=request_id))

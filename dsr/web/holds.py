@@ -30,6 +30,7 @@ from dsr.schemas import first_error
 from dsr.services import holds
 from dsr.web.auth import actor, require_role
 from dsr.web.i18n import error_text, t
+from dsr.web.service_errors import service_error
 from workflows.states import OPEN_STATES
 
 bp = Blueprint("holds", __name__, url_prefix="/queue")
@@ -81,6 +82,7 @@ def _view(rows: list[LegalHold]) -> list[dict[str, Any]]:
              "created_at": row.created_at, "created_by": names.get(row.created_by, row.created_by),
              "lifted_at": row.lifted_at,
              "lifted_by": names.get(row.lifted_by or "", row.lifted_by or ""),
+             "lift_reason": row.lift_reason,
              "active": row.lifted_at is None} for row in rows]
 
 
@@ -154,7 +156,7 @@ def place(request_id: int) -> Any:
                                actor=actor(), request_id=req.id)
     except holds.HoldError as exc:
         session.rollback()
-        flash(f"{t('hold_title')}: {exc}", "error")
+        flash(f"{t('hold_title')}: {service_error(exc)}", "error")
         return back
     flash(t("hold_placed"), "ok")
     stale = holds.requests_to_replan(session, row.connector, row.subject_key)
@@ -179,13 +181,14 @@ def lift(hold_id: int) -> Any:
         if req is not None:
             holds.hold_of_subject(session, hold_id, holds.subject_keys(req))
         row = holds.lift_hold(session, hold_id, actor=actor(),
-                              request_id=req.id if req is not None else None)
+                              request_id=req.id if req is not None else None,
+                              reason=request.form.get("reason", ""))
     except holds.HoldNotFound:
         session.rollback()
         abort(404)
     except holds.HoldError as exc:
         session.rollback()
-        flash(f"{t('hold_title')}: {exc}", "error")
+        flash(f"{t('hold_title')}: {service_error(exc)}", "error")
         return back
     flash(t("hold_lifted_done"), "ok")
     stale = [other.reference for other in

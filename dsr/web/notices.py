@@ -21,7 +21,8 @@ OVERDUE_DAYS = 14
 @bp.get("/notices")
 @require_role("staff", "coordinator")
 def index() -> Any:
-    rows = waiting_notices(db_session(), receipt_date(utcnow()))
+    today = receipt_date(utcnow())
+    rows = waiting_notices(db_session(), today)
     recipients = current_app.extensions["dsr"].register.get("recipients", {})
     return render_template("notices.html", rows=rows, recipients=recipients,
-                           overdue_days=OVERDUE_DAYS)
+                           overdue_days=OVERDUE_DAYS, today=today)

@@ -214,6 +214,11 @@ from dsr.web import strings_contest  # noqa: E402
 for _key, (_de, _en) in strings_contest.PAIRS.items():
     STRINGS["de"][_key], STRINGS["en"][_key] = _de, _en
 
+from dsr.web import strings_audit  # noqa: E402
+
+for _key, (_de, _en) in strings_audit.PAIRS.items():
+    STRINGS["de"][_key], STRINGS["en"][_key] = _de, _en
+
 from dsr.web import strings_statistics  # noqa: E402
 
 for _key, (_de, _en) in strings_statistics.PAIRS.items():

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 PAIRS: dict[str, tuple[str, str]] = {
     "nav_holds": ("Rechtliche Sperren", "Legal holds"),
-    "hold_title": ("Rechtliche Sperren / Legal holds", "Legal holds / Rechtliche Sperren"),
+    "hold_title": ("Rechtliche Sperren", "Legal holds"),
+    "hold_lift_reason": ("Warum endet die Sperre?", "Why does the hold end?"),
+    "hold_lift_reason_shown": ("Grund der Aufhebung:", "Reason for lifting:"),
+    "hold_lift_reason_hint": ("z. B. Forderung beglichen, Betriebsprüfung abgeschlossen; ohne personenbezogene Daten",
+                              "e.g. claim settled, tax audit closed; no personal data"),
     "hold_hint": ("Solange eine Sperre besteht, wird nichts von dieser Person gelöscht: die Planung sperrt ihre Daten, "
                   "die Löschroutine lässt sie liegen. Nach der Aufhebung löscht die nächste Löschroutine, was die Sperre zurückhielt.",
                   "While a hold is active nothing of this person is erased: plans block their data and the retention run "

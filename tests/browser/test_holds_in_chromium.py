@@ -58,9 +58,12 @@ def test_place_and_lift_a_hold(server: dict[str, Any], browser: Any) -> None:  #
 
     page.goto(detail)
     page.locator("#holds-table summary").first.click()  # the confirmation opens
+    page.locator("#holds-table input[name=reason]").first.fill("Forderung beglichen")
     page.locator("#holds-table button.danger").first.click()
     assert "Sperre aufgehoben." in page.content()
     assert "aufgehoben" in page.locator("#holds-table tbody tr").first.inner_text()
+    assert "Grund der Aufhebung: Forderung beglichen" in \
+        page.locator("#holds-table tbody tr").first.inner_text()
     page.click("#hold-replan-button")  # planned again with the hold lifted
     wait_for_status(page, detail, "Prüfung")
     assert page.locator("#hold-replan").count() == 0

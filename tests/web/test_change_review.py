@@ -82,7 +82,7 @@ def test_staff_record_a_recipients_confirmation(
         assert notice.status == "confirmed" and notice.confirmed_by
         event = session.scalars(select(AuditEvent).where(
             AuditEvent.action == "recipient_confirmed")).one()
-        assert event.details == {"recipient": "schufa"}
+        assert event.details["recipient"] == "schufa" and event.details["notice"] == notice_id
 
 
 def test_coordinator_enters_corrections_and_bad_lines_are_refused(
@@ -94,7 +94,7 @@ def test_coordinator_enters_corrections_and_bad_lines_are_refused(
     assert 'id="corrections-form"' in coordinator.get(path).get_data(as_text=True)
     bad = coordinator.post(f"{path}/corrections", follow_redirects=True, data={
         "csrf_token": _csrf(coordinator, path), "corrections": "customers.shoe_size = 44"})
-    assert "is not a field of the data map" in bad.get_data(as_text=True)
+    assert "ist kein Feld der Datenlandkarte" in bad.get_data(as_text=True)
     coordinator.post(f"{path}/corrections", data={
         "csrf_token": _csrf(coordinator, path),
         "corrections": "customers.last_name = Weiss\n\ninvoices.billing_name = Jürgen Weiss"})

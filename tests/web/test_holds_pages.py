@@ -99,17 +99,31 @@ def test_a_coordinator_places_and_lifts_a_hold_on_the_request_page(
     assert 'href="/queue/holds"' in coordinator.get("/queue/").get_data(as_text=True)
 
     assert coordinator.post(f"/queue/holds/{hold.id}/lift", data={}).status_code == 400
+    no_reason = coordinator.post(f"/queue/holds/{hold.id}/lift", data={
+        "csrf_token": _csrf(coordinator, path), "request_id": str(request_id), "reason": " "},
+        follow_redirects=True).get_data(as_text=True)
+    assert "Begründung der Aufhebung: bitte angeben, warum die Sperre endet" in no_reason
+    with demo_services.db.session() as session:
+        assert session.get(LegalHold, hold.id).lifted_at is None
     lifted = coordinator.post(f"/queue/holds/{hold.id}/lift", data={
-        "csrf_token": _csrf(coordinator, path), "request_id": str(request_id)},
+        "csrf_token": _csrf(coordinator, path), "request_id": str(request_id),
+        "reason": "Forderung am 20.11. beglichen"},
         follow_redirects=True).get_data(as_text=True)
     assert "Sperre aufgehoben." in lifted
+    assert "Grund der Aufhebung: Forderung am 20.11. beglichen" in lifted
     again = coordinator.post(f"/queue/holds/{hold.id}/lift", data={
-        "csrf_token": _csrf(coordinator, path), "request_id": str(request_id)},
-        follow_redirects=True).get_data(as_text=True)
-    assert f"no active hold {hold.id}: it was lifted" in again
+        "csrf_token": _csrf(coordinator, path), "request_id": str(request_id),
+        "reason": "noch einmal"}, follow_redirects=True).get_data(as_text=True)
+    assert f"Sperre {hold.id} ist nicht mehr aktiv: aufgehoben am" in again
+    everything = coordinator.get("/queue/holds?show=all").get_data(as_text=True)
+    assert "Grund der Aufhebung: Forderung am 20.11. beglichen" in everything
     assert f'id="hold-{hold.id}"' not in coordinator.get("/queue/holds").get_data(as_text=True)
     with demo_services.db.session() as session:
-        assert session.get(LegalHold, hold.id).lifted_at is not None
+        row = session.get(LegalHold, hold.id)
+        assert row.lifted_at is not None and row.lift_reason == "Forderung am 20.11. beglichen"
+        event = session.scalars(select(AuditEvent).where(
+            AuditEvent.action == "legal_hold_lifted")).one()
+        assert "beglichen" not in str(event.details) and event.details["reason_given"]
 
     coordinator.post(f"{path}/process", data={"csrf_token": _csrf(coordinator, path)})
     run_pending(demo_services)  # planned again: the note is gone
