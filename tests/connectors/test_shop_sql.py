@@ -544,6 +544,21 @@ def test_access_returns_exactly_the_subjects_rows(shop: ShopSqlConnector) -> Non
     assert customers.columns[2].category == "contact" and customers.category == "account"
 
 
+def test_one_connector_reads_each_subject_with_its_own_keys(shop: ShopSqlConnector) -> None:
+    # The per-table statements are built once; each access passes its subject's keys.
+    def subject(email: str) -> Subject:
+        return Subject.from_matches(shop.discover(Identity(email=email)).matches)
+
+    max_, erika = subject("max.mustermann@example.org"), subject("erika@example.org")
+    first, second, again = shop.access(max_), shop.access(erika), shop.access(max_)
+    assert column(records(first, "customers"), "id") == [1]
+    assert column(records(second, "customers"), "id") == [2]
+    assert column(records(second, "addresses"), "id") != column(records(first, "addresses"), "id")
+    assert again == first
+    both = shop.access(Subject(keys=(*max_.keys, *erika.keys), identifiers={}))
+    assert column(records(both, "customers"), "id") == [1, 2]
+
+
 def test_recipient_rows_carry_only_the_recipient_fields(shop: ShopSqlConnector) -> None:
     subject = Subject(keys=((1,),), identifiers={"email": ("Max.Mustermann@Example.org",)})
     received = records(shop.access(subject), "deliveries", recipient_only=True)

@@ -345,3 +345,48 @@ def test_stored_values_read_as_people_expect() -> None:
     assert display_value("1968-04-12", "de") == "12.04.1968"
     assert display_value(True, "de") == "ja" and display_value(False, "en") == "no"
     assert display_value("K-100001", "en") == "K-100001" and display_value(1200, "de") == 1200
+
+
+WRAP_TEXTS = [
+    "10 Jahre ab Ende des Jahres, in dem der Beleg entstand",
+    "Art. 6 Abs. 1 lit. f DSGVO; §25 Abs. 1 TDDDG (vormals TTDSG)",
+    "Stammdaten (Name, Anrede, Geburtsdatum, Kundenkonto), Rechnungs- und Lieferadressen",
+    "Lieferadresse: Straße und Hausnummer",
+    "EU-US Data Privacy Framework (Angemessenheitsbeschluss vom 10.07.2023); Google LLC ist "
+    "zertifiziert",
+    "a b c d e f g h i j k l m n o p q r s t u v w x y z " * 3,
+]
+
+
+@pytest.mark.parametrize("text", WRAP_TEXTS)
+def test_plain_table_cells_break_where_a_paragraph_breaks(text: str) -> None:
+    from xml.sax.saxutils import escape
+
+    from reportlab.platypus.paragraph import Paragraph
+
+    from dsr.reports import layout
+
+    layout.register_fonts()
+    for style, font in (("cell", layout.FONT), ("label", layout.FONT_BOLD)):
+        for width in (45.0, 61.5, 88.0, 130.25, 240.0):
+            lines = layout._wrapped(text, font, width)
+            paragraph = Paragraph(escape(text), layout.S[style])
+            paragraph.wrap(width, 10_000)
+            expected = [" ".join(words) for _, words in paragraph.blPara.lines]
+            if lines is None:  # a word wider than the column: the Paragraph lays it out
+                assert any(layout.stringWidth(w, font, layout.CELL_SIZE) > width
+                           for w in text.split())
+                continue
+            assert lines == expected, (style, width)
+
+
+def test_cells_that_need_a_paragraph_still_get_one() -> None:
+    from reportlab.platypus.paragraph import Paragraph
+
+    from dsr.reports import layout
+
+    assert layout.fitting_cell("kurz", 50) == "kurz"
+    assert layout.fitting_cell("zwei Zeilen bitte", 30) == "zwei\nZeilen\nbitte"
+    for text in ("Trenn\xadbar und lang genug", "mit\xa0festem\xa0Leerzeichen und mehr",
+                 "Donaudampfschifffahrtsgesellschaftskapitän", "erste Zeile\n\ndritte Zeile"):
+        assert isinstance(layout.fitting_cell(text, 40), Paragraph), text
