@@ -33,6 +33,11 @@ EMAIL_CONFLICT = "Differs from new_email: give one new e-mail address."
 _PHONE = re.compile(r"^[0-9 +()/.-]{5,32}$")
 _POSTCODE = re.compile(r"^[0-9A-Za-z -]{2,10}$")
 _DOTTED_DATE = re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4})$")
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+#: The date of birth's messages (the form tells them apart).
+NOT_A_DATE = "Not a valid date (DD.MM.YYYY or YYYY-MM-DD)."
+NO_SUCH_DAY = "No such day in the calendar."
+NOT_PLAUSIBLE = "Not a plausible date of birth."
 
 
 def _printable(value: str) -> None:
@@ -47,13 +52,15 @@ class BirthDate(fields.String):
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
         text = super()._deserialize(value, attr, data, **kwargs).strip()
         dotted = _DOTTED_DATE.match(text)
+        written = dotted or _ISO_DATE.match(text)
         try:
             day = (date(int(dotted[3]), int(dotted[2]), int(dotted[1])) if dotted
                    else date.fromisoformat(text))
         except ValueError:
-            raise ValidationError("Not a valid date (DD.MM.YYYY or YYYY-MM-DD).") from None
+            # In the right form but no day of the calendar (31.02.) is another mistake.
+            raise ValidationError(NO_SUCH_DAY if written else NOT_A_DATE) from None
         if not date(1900, 1, 1) <= day <= date.today():
-            raise ValidationError("Not a plausible date of birth.")
+            raise ValidationError(NOT_PLAUSIBLE)
         return day.isoformat()
 
 
@@ -64,13 +71,15 @@ class CorrectionValuesSchema(Schema):
     first_name = fields.String(validate=[validate.Length(min=1, max=100), _printable])
     last_name = fields.String(validate=[validate.Length(min=1, max=100), _printable])
     street = fields.String(validate=[validate.Length(min=1, max=120), _printable])
-    postcode = fields.String(validate=validate.Regexp(_POSTCODE, error="Not a valid postcode."))
+    postcode = fields.String(validate=[validate.Regexp(_POSTCODE, error="Not a valid postcode."),
+                                       validate.Length(max=10)])
     city = fields.String(validate=[validate.Length(min=1, max=80), _printable])
     country = fields.String(validate=validate.Regexp(
         r"^[A-Z]{2}$", error="Not a country code (two letters, ISO 3166, e.g. DE)."))
-    phone = fields.String(validate=validate.Regexp(_PHONE, error="Not a valid phone number."))
+    phone = fields.String(validate=[validate.Regexp(_PHONE, error="Not a valid phone number."),
+                                    validate.Length(max=32)])
     email = fields.Email(validate=validate.Length(max=254))
-    birth_date = BirthDate()
+    birth_date = BirthDate(validate=validate.Length(max=10))
 
     @pre_load
     def _drop_empty(self, data: Any, **_: object) -> Any:
@@ -92,7 +101,8 @@ class SubmissionSchema(Schema):
 
     types = fields.List(fields.String(validate=validate.OneOf(TYPE_VALUES)), required=True,
                         validate=validate.Length(min=1, max=len(TYPE_VALUES)))
-    name = fields.String(required=True, validate=validate.Length(min=2, max=200))
+    # Two validators, so that too short and too long are told apart.
+    name = fields.String(required=True, validate=[validate.Length(min=2), validate.Length(max=200)])
     email = fields.Email(required=True, validate=validate.Length(max=254))
     customer_number = fields.String(load_default="", validate=validate.Length(max=40))
     postal_address = fields.String(load_default="", validate=validate.Length(max=500))

@@ -90,6 +90,8 @@ _PAIRS = {
     "error_name": ("Bitte geben Sie Ihren vollständigen Namen an (mindestens 2 Zeichen).", "Please enter your full name (at least 2 characters)."),
     "error_email": ("Bitte geben Sie eine gültige E-Mail-Adresse an.", "Please enter a valid e-mail address."),
     "error_message": ("Die Nachricht ist zu lang (höchstens 10.000 Zeichen).", "The message is too long (10,000 characters at most)."),
+    "error_too_long": ("Das ist zu lang: bitte höchstens {n} Zeichen.", "This is too long: {n} characters at most, please."),
+    "error_field": ("Bitte prüfen Sie diese Angabe.", "Please check this entry."),
     "submitted_title": ("Vielen Dank – Ihre Anfrage ist eingegangen", "Thank you – we have received your request"),
     "submitted_reference": ("Ihre Vorgangsnummer:", "Your reference:"),
     "submitted_text": ("Falls die angegebene E-Mail-Adresse erreichbar ist, erhalten Sie in Kürze eine Eingangsbestätigung mit einem Code, mit dem Sie den Stand jederzeit abrufen können. Bevor wir Daten herausgeben oder ändern, bestätigen wir, dass die Anfrage von Ihnen stammt.",

@@ -42,6 +42,8 @@ PAIRS: dict[str, tuple[str, str]] = {
     "error_correct_email_conflict": ("Sie haben zwei verschiedene neue E-Mail-Adressen angegeben; bitte nur eine.",
                                      "You gave two different new e-mail addresses; please give one."),
     "error_correct_birth_date": ("Bitte als TT.MM.JJJJ angeben, z. B. 04.07.1985.", "Please write it as DD.MM.YYYY, e.g. 04.07.1985."),
+    "error_correct_birth_date_no_such_day": ("Diesen Tag gibt es nicht – bitte prüfen Sie Tag und Monat.", "That day does not exist – please check the day and month."),
+    "error_correct_birth_date_range": ("Bitte ein Geburtsdatum zwischen dem 01.01.1900 und heute.", "Please give a date of birth between 01.01.1900 and today."),
     "error_correction_note": ("Bitte höchstens 2.000 Zeichen.", "2,000 characters at most, please."),
     # The coordinator's request page.
     "rect_requested": ("Vom Antragsteller erbetene Berichtigung", "Rectification the requester asks for"),

@@ -88,7 +88,8 @@ def test_corrections_from_the_form_become_claims(app: Any, demo_services: Any) -
 
 @pytest.mark.parametrize(("lang", "fields", "message"), [
     ("de", {"correct_street": "x" * 121}, "Bitte höchstens 120 Zeichen."),
-    ("de", {"correct_birth_date": "31.02.1985"}, "Bitte als TT.MM.JJJJ angeben"),
+    ("de", {"correct_birth_date": "1985/07/04"}, "Bitte als TT.MM.JJJJ angeben"),
+    ("de", {"correct_birth_date": "31.02.1985"}, "Diesen Tag gibt es nicht"),
     ("en", {"correct_phone": "call me maybe"}, "Digits, spaces and + ( ) / - only"),
     ("en", {"correct_shoe_size": "44"}, "We do not store this"),
     ("de", {"correct_email": "neu@example.org", "new_email": "anders@example.org"},
