@@ -143,3 +143,20 @@ def test_a_missing_value_is_an_error_not_a_blank() -> None:
         render("answer", "de", **{k: v for k, v in context("answer", "access", "granted", "de")
                                   .items() if k != "link"})
 
+
+
+@pytest.mark.parametrize("language", ["de", "en"])
+def test_one_confirmation_has_a_paragraph_for_each_right_carried_out(language: str) -> None:
+    ctx = context("confirm_erasure", "erasure", "granted", language)
+    one = render("confirm_erasure", language, **ctx).text
+    both = render("confirm_erasure", language, **ctx, kinds=["erasure", "objection"]).text
+    objection = "Art. 21 DSGVO" if language == "de" else "Art. 21 GDPR"
+    assert objection not in one and objection in both
+    assert both.count("Kundenkonto gelöscht") == 1
+    nothing = "Aufbewahrt haben wir dazu nichts." if language == "de" \
+        else "We have kept nothing of it."
+    assert nothing in one  # an erasure that kept nothing says so; a rectification does not
+    rectified = render("confirm_rectification", language,
+                       **context("confirm_rectification", "rectification", "granted", language),
+                       corrected=["Kundenkonto: Nachname"], not_corrected=[]).text
+    assert nothing not in rectified and "- Kundenkonto: Nachname" in rectified
