@@ -15,6 +15,7 @@ from dsr.models.answers import REDACTION_REASONS
 from dsr.services import correspondence, delivery, redaction, reports
 from dsr.web.auth import actor, require_role
 from dsr.web.i18n import t
+from dsr.web.service_errors import service_error
 
 bp = Blueprint("answers", __name__, url_prefix="/queue/requests")
 PREVIEWED = "answer"
@@ -83,7 +84,7 @@ def redact(request_id: int) -> Any:
                          column=form.get("column", ""), term=form.get("term", ""),
                          reason=form.get("reason", ""), actor=actor(), user_id=current_user.id)
     except redaction.RedactionError as exc:
-        flash(str(exc), "error")
+        flash(service_error(exc), "error")
         session.rollback()
     else:
         flash(t("redaction_added"), "ok")
@@ -97,7 +98,7 @@ def unredact(request_id: int, redaction_id: int) -> Any:
     try:
         redaction.undo(_services(), db_session(), req, redaction_id, actor=actor())
     except redaction.RedactionError as exc:
-        flash(str(exc), "error")
+        flash(service_error(exc), "error")
         db_session().rollback()
     return _back(request_id)
 

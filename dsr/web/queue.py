@@ -30,6 +30,7 @@ from dsr.services.triage import reminded_request_ids
 from dsr.web.auth import actor, require_role
 from dsr.web.i18n import error_text, t
 from dsr.web.service_errors import service_error
+from dsr.web.task_summary import task_summary
 from workflows.deadlines import days_left, receipt_date
 from workflows.states import OPEN_STATES, TRANSITIONS, State, TransitionError
 
@@ -46,6 +47,11 @@ def _load(request_id: int) -> Request:
     if found is None:
         abort(404)
     return found
+
+
+@bp.app_context_processor
+def _task_helpers() -> dict[str, Any]:
+    return {"task_summary": task_summary}
 
 
 @bp.get("/")

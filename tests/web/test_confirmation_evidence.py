@@ -114,3 +114,26 @@ def test_every_audit_action_has_a_german_and_an_english_label() -> None:
 def test_staff_headings_are_in_one_language() -> None:
     for key in ("hold_title",):
         assert " / " not in STRINGS["de"][key] and " / " not in STRINGS["en"][key]
+
+
+def test_verification_history_and_task_results_read_as_words(
+        app: Any, make_user: Any, demo_services: Services, demo_shop: dict[str, Any]) -> None:
+    from dsr.models import Request
+    from dsr.services import verification_steps
+
+    request_id = _request(demo_services, ["access"], demo_shop["summary"].sample_customer_email)
+    with demo_services.db.session() as session:
+        req = session.get(Request, request_id)
+        verification_steps.record(session, req, "email_code", "refused", "customer",
+                                  result="wrong")
+        verification_steps.record(session, req, "email_code", "ok", "customer", result="ok")
+    coordinator = _client(app, make_user, "coordinator")
+    page = coordinator.get(f"/queue/requests/{request_id}").get_data(as_text=True)
+    history = page[page.index('id="verification-history"'):].split("</table>", 1)[0]
+    assert "Code eingegeben" in history and "falsch" in history and "richtig" in history
+    assert ">wrong<" not in history and ">ok<" not in history
+    tasks = page[page.index('id="tasks"'):].split("</table>", 1)[0]
+    assert 'class="hint task-result" title="{&amp;#34;' in tasks or 'title="{&#34;' in tasks
+    assert "Person(en) gefunden" in tasks
+    shown = re.findall(r'class="hint task-result" title="[^"]*">([^<]*)<', tasks)
+    assert shown and not any("{" in text for text in shown)
