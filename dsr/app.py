@@ -76,12 +76,12 @@ def _register_blueprints(app: Flask) -> None:
     from dsr.web.callbacks import bp as callbacks_bp
     from dsr.web.changes import bp as changes_bp
     from dsr.web.notices import bp as notices_bp
-    from dsr.web.statistics import bp as statistics_bp
     from dsr.web.portal import bp as portal_bp
     from dsr.web.public import bp as public_bp
     from dsr.web.queue import bp as queue_bp
     from dsr.web.register import bp as register_bp
     from dsr.web.staff import bp as staff_bp
+    from dsr.web.statistics import bp as statistics_bp
     from dsr.web.verify import bp as verify_bp
 
     for blueprint in (public_bp, auth_bp, queue_bp, admin_bp,

@@ -42,7 +42,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]
                           capture_output=True, text=True, timeout=300)
     assert demo.returncode == 0, demo.stderr
     password = re.search(r"koordinator / (\S+)", demo.stdout).group(1)
-    email = re.search(r"try (\S+@\S+)", demo.stdout).group(1)
+    email = re.search(r"customers to try:\n\s+(\S+@\S+)", demo.stdout).group(1)
     port = _free_port()
     proc = subprocess.Popen([*dsr, "serve", "--port", str(port)], cwd=workdir, env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
@@ -175,7 +175,7 @@ def test_rectification_fields_on_the_form_and_the_coordinators_pre_fill(
     page.fill("#correction_note", "Seit der Heirat heiße ich Weiss-Neumann; ich bin umgezogen.")
     shot(page, "01b-form-rectification-de")
     page.click("button[type=submit]")
-    assert "Bitte als TT.MM.JJJJ angeben" in page.content()
+    assert "Diesen Tag gibt es nicht" in page.content()  # 31.02. is no day
     assert page.locator("#correct_street").input_value() == "Leopoldstraße 200"
     shot(page, "01c-form-rectification-error-de")
     page.fill("#correct_birth_date", "04.07.1985")
