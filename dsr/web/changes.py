@@ -18,6 +18,7 @@ from dsr.services import changes, rectification
 from dsr.web.auth import actor, require_role
 from dsr.web.i18n import t
 from dsr.web.service_errors import service_error
+from dsr.web.strings import STRINGS
 from workflows import restriction_lift
 from workflows.deadlines import receipt_date
 
@@ -32,16 +33,30 @@ def _target_label(connector: Any, target: str, lang: str) -> str:
     datamap = getattr(connector, "datamap", None)
     if datamap is not None and target in datamap.tables:
         return str(datamap.tables[target].label.get(lang, target))
-    return target
+    return t(f"ch_target_{target}") if f"ch_target_{target}" in STRINGS["de"] else target
 
 
 def _field_labels(connector: Any, target: str, names: list[str], lang: str) -> list[str]:
     datamap = getattr(connector, "datamap", None)
     if datamap is None or target not in datamap.tables:
-        return names
+        return [t(f"ch_field_{n}") if f"ch_field_{n}" in STRINGS["de"] else n for n in names]
     table = datamap.tables[target]
     listed = {c.name: c.label.get(lang, c.name) for c in table.columns}
     return [str(listed.get(name, name)) for name in names]
+
+
+def _reason_label(reason: str, register: dict[str, Any], lang: str) -> str:
+    """Why a change is planned, in words: the request's right, a retention rule of the
+    register, a legal hold — never the internal code."""
+    rule = register.get("retention", {}).get(reason)
+    if rule is not None:
+        return f"{t('ch_reason_retention')}: {rule.get('label', {}).get(lang, reason)}"
+    if reason.startswith("hold:"):
+        return t("ch_reason_hold", hold=reason.split(":", 1)[1])
+    key = f"ch_reason_{reason}"
+    if key in STRINGS["de"]:
+        return t(key)
+    return t(f"type_{reason}") if f"type_{reason}" in STRINGS["de"] else reason
 
 
 @bp.app_context_processor
@@ -77,7 +92,8 @@ def change_review(request_id: int) -> dict[str, Any]:
             "connector": plan.connector, "label": label.get(lang, plan.connector),
             "status": plan.status,
             "rows": [{**row, "target_label": _target_label(connector, row["target"], lang),
-                      "field_labels": _field_labels(connector, row["target"], row["fields"], lang)}
+                      "field_labels": _field_labels(connector, row["target"], row["fields"], lang),
+                      "reason_label": _reason_label(str(row["reason"]), services.register, lang)}
                      for row in plan.summary],
             "receipt": receipt, "checked": checked(plan.summary)})
     notices = list(session.scalars(select(RecipientNotice).where(
