@@ -7,6 +7,7 @@ I/O at import.
 from __future__ import annotations
 
 import importlib
+import time
 from collections.abc import Callable
 from functools import cached_property
 from typing import Any
@@ -20,12 +21,16 @@ from dsr.services.documents import DocumentStore
 from dsr.services.mailer import Mailer, make_mailer
 from workflows.deadlines import Calendar
 
+REGISTER_SECONDS = 2.0
+"""How long a read of the register in force is reused (see ``Services.register``)."""
+
 
 class Services:
     """Lazily built collaborators sharing one configuration."""
 
     def __init__(self, config: Config, database: Database | None = None) -> None:
         self.config = config
+        self._register: tuple[float, int, dict[str, Any]] | None = None
         for module in config.tasks["job_modules"]:  # extra job kinds (plugins)
             importlib.import_module(module)
         self.db = database or Database(config.database_url)
@@ -56,10 +61,21 @@ class Services:
     @property
     def register(self) -> dict[str, Any]:
         """The processing register (Art. 30 record) in force: the newest version saved in the
-        queue, else the TOML file; validated (raises RegisterError)."""
-        from dsr.services.register_store import services_register
+        queue, else the TOML file; validated (raises RegisterError).
 
-        return services_register(self)
+        Read at most every ``REGISTER_SECONDS`` (a request's jobs ask for it many times); a
+        version saved in this process is seen at once, one saved by another process within
+        those seconds."""
+        from dsr.services import register_store
+
+        now = time.monotonic()
+        cached = self._register
+        if cached is not None and now - cached[0] < REGISTER_SECONDS \
+                and cached[1] == register_store.saved_versions:
+            return cached[2]
+        data = register_store.services_register(self)
+        self._register = (now, register_store.saved_versions, data)
+        return data
 
     @cached_property
     def connectors(self) -> dict[str, Any]:

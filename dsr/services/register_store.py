@@ -89,6 +89,10 @@ def services_register(services: Services) -> dict[str, Any]:
         return from_file(services.config.register_path).data
 
 
+saved_versions = 0
+"""How many versions this process has saved: ``Services.register`` reads again after a save."""
+
+
 def save_version(session: Session, text: str, *, path: Path, actor: str,
                  user_id: int | None, note: str = "") -> RegisterVersion:
     """Validate ``text`` and store it as the next version; the first save also records the
@@ -111,6 +115,8 @@ def save_version(session: Session, text: str, *, path: Path, actor: str,
                               note=note.strip()[:500], created_by_id=user_id)
     session.add(version)
     session.flush()
+    global saved_versions
+    saved_versions += 1
     append_event(session, actor=actor, action="register_changed",
                  details={"version": version.number, "sha256": version.sha256})
     return version
