@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Any
 
-from dsr.letters.din5008 import Letter
+from dsr.letters.letter import Letter
 from dsr.models import Request
 from dsr.rendering import template_env
 from workflows.deadlines import BERLIN

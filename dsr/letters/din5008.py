@@ -18,8 +18,7 @@ from __future__ import annotations
 
 import io
 import threading
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable
 from datetime import date
 from importlib import resources
 from typing import Any
@@ -32,6 +31,8 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import BaseDocTemplate, Frame, PageTemplate, Paragraph, Spacer
+
+from dsr.letters.letter import Letter, LetterError
 
 FONT, FONT_BOLD = "DejaVuSans", "DejaVuSans-Bold"
 PAGE_W, PAGE_H = A4
@@ -50,31 +51,6 @@ _LABELS = {
            "page": "Page {n}", "attachments": "Enclosures"},
 }
 _lock = threading.Lock()
-
-
-@dataclass(frozen=True)
-class Letter:
-    """Everything a letter says; German or English labels from ``language``."""
-
-    sender_name: str
-    sender_lines: Sequence[str]
-    recipient: Sequence[str]
-    letter_date: date
-    subject: str
-    body: Sequence[str]
-    reference: str = ""
-    your_reference: str = ""
-    language: str = "de"
-    return_line: str = ""
-    notes: Sequence[str] = ()
-    closing: str = ""
-    signature: Sequence[str] = ()
-    attachments: Sequence[str] = ()
-    contact: Sequence[str] = field(default_factory=tuple)
-
-
-class LetterError(ValueError):
-    """The letter cannot be printed as given (e.g. the address does not fit the window)."""
 
 
 def register_fonts() -> None:

@@ -23,12 +23,19 @@ from sqlalchemy import select
 from dsr.app import db_session
 from dsr.extensions import limiter
 from dsr.models import Request, utcnow
-from dsr.services import actions, id_copies, outbox
+from dsr.services import actions, outbox
 from dsr.services import verification_codes as codes
 from dsr.services import verification_steps as steps
 from dsr.web.i18n import t
 from workflows.deadlines import days_left, receipt_date
 from workflows.states import State, TransitionError, allowed
+
+
+def _id_copies() -> Any:
+    """The ID-copy pipeline, loaded on first use (it brings PIL, pypdf and reportlab)."""
+    from dsr.services import id_copies
+
+    return id_copies
 
 bp = Blueprint("verify", __name__)
 GRANT = "status_ref"
@@ -126,9 +133,9 @@ def id_copy() -> Any:
     services = _services()
     db = db_session()
     try:
-        id_copies.store(db, services.documents, req, data, settings=services.config.verification,
+        _id_copies().store(db, services.documents, req, data, settings=services.config.verification,
                         actor=steps.CUSTOMER, uploaded_by_id=None)
-    except id_copies.IdCopyRefused as exc:
+    except _id_copies().IdCopyRefused as exc:
         db.commit()  # the refusal stays in the history
         flash(t(f"id_refused_{exc.code}"), "error")
     else:

@@ -13,7 +13,7 @@ from flask_login import current_user
 from dsr.app import db_session
 from dsr.audit import append_event
 from dsr.models import Document, Request
-from dsr.services import id_copies, no_data
+from dsr.services import no_data
 from dsr.services import verification_steps as steps
 from dsr.services.actions import ActionError
 from dsr.web.auth import actor, require_role
@@ -26,6 +26,13 @@ STAFF_AND_UP = ("staff", "coordinator")
 
 def _services() -> Any:
     return current_app.extensions["dsr"]
+
+
+def _id_copies() -> Any:
+    """The ID-copy pipeline, loaded on first use (it brings PIL, pypdf and reportlab)."""
+    from dsr.services import id_copies
+
+    return id_copies
 
 
 def _load(request_id: int) -> Request:
@@ -46,7 +53,7 @@ def verification_panel(req: Request) -> dict[str, Any]:
     db = db_session()
     found = steps.assessment(db, req, _services().config.verification)
     return {"assessment": found, "history": steps.history(db, req.id),
-            "copies": id_copies.live_copies(db, req.id),
+            "copies": _id_copies().live_copies(db, req.id),
             "answer_to": steps.answer_recipient(db, req), "acting_as": req.claim("acting_as"),
             "nothing_found": no_data.nothing_found(req),
             "evidence": steps.POSTAL_EVIDENCE}
@@ -56,12 +63,12 @@ def verification_panel(req: Request) -> dict[str, Any]:
 @require_role(*STAFF_AND_UP)
 def show_id_copy(request_id: int, doc_id: int) -> Any:
     doc = db_session().get(Document, doc_id)
-    if doc is None or doc.request_id != request_id or doc.kind != id_copies.KIND:
+    if doc is None or doc.request_id != request_id or doc.kind != _id_copies().KIND:
         abort(404)
-    if not id_copies.may_view(doc, user_id=current_user.id, role=current_user.role):
+    if not _id_copies().may_view(doc, user_id=current_user.id, role=current_user.role):
         abort(403)
     req = _load(request_id)
-    data = id_copies.shown(_services().documents.read(doc), doc.content_type, req.reference)
+    data = _id_copies().shown(_services().documents.read(doc), doc.content_type, req.reference)
     append_event(db_session(), actor=actor(), action="id_copy_viewed", request_id=req.id,
                  details={"document": doc.id})
     return Response(data, mimetype=doc.content_type, headers={
@@ -79,10 +86,10 @@ def upload_id_copy(request_id: int) -> Any:
         return _back(request_id)
     services = _services()
     try:
-        id_copies.store(db_session(), services.documents, req, upload.read(),
+        _id_copies().store(db_session(), services.documents, req, upload.read(),
                         settings=services.config.verification, actor=actor(),
                         uploaded_by_id=current_user.id)
-    except id_copies.IdCopyRefused as exc:
+    except _id_copies().IdCopyRefused as exc:
         db_session().commit()
         flash(t(f"id_refused_{exc.code}"), "error")
     else:
@@ -105,7 +112,7 @@ def decide(request_id: int, what: str) -> Any:
 
     def run(db: Any, req: Request) -> None:
         if what in ("id_accept", "id_reject"):
-            id_copies.decide(db, services.documents, req, actor=actor(),
+            _id_copies().decide(db, services.documents, req, actor=actor(),
                              accepted=what == "id_accept", settings=settings)
         elif what in ("poa_valid", "poa_invalid"):
             steps.check_power_of_attorney(db, req, actor=actor(), valid=what == "poa_valid")
