@@ -155,11 +155,15 @@ class Subject:
 
 @dataclass(frozen=True)
 class RecordColumn:
-    """One exported column: its name, its label by language and its data category."""
+    """One exported column: its name, its label by language and its data category; ``values``
+    (stored code -> label by language) and ``unit`` ("cents", "percent") say how the answer's
+    PDF shows a value to people."""
 
     name: str
     label: Label
     category: str
+    values: Mapping[str, Label] | None = None
+    unit: str | None = None
 
 
 @dataclass(frozen=True)

@@ -212,7 +212,7 @@ class _Builder:
         self._check_rule(raw["retention"], f"{where}.retention")
         category = raw["category"] or default_category
         return ColumnMap(name, raw["label"], category, raw["erasure"], raw["retention"],
-                         raw["discloses_to"], raw["rectify_as"])
+                         raw["discloses_to"], raw["rectify_as"], raw["values"], raw["unit"])
 
     def _check_rule(self, rule: str | None, where: str) -> None:
         if rule is not None and self.rules is not None and rule not in self.rules:

@@ -41,6 +41,8 @@ class ColumnMap:
     retention: str | None = None
     discloses_to: bool = False
     rectify_as: str | None = None
+    values: Mapping[str, Label] | None = None  # stored code -> label by language
+    unit: str | None = None  # "cents" or "percent"
 
 
 @dataclass(frozen=True)

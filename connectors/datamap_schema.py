@@ -20,6 +20,8 @@ RECTIFIABLE_FIELDS = ("first_name", "last_name", "street", "postcode", "city", "
                       "email", "birth_date")
 """The fields a customer can correct on the public form (Art. 16); a column names the one it
 holds with ``rectify_as``."""
+UNITS = ("cents", "percent")
+"""How a number is shown to people: ``cents`` as money ("129,00 €"), ``percent`` with "%"."""
 
 
 def _names(**kwargs: Any) -> fields.List:
@@ -39,6 +41,28 @@ class LabelSchema(Schema):
 
     de = _name(required=True)
     en = _name(required=True)
+
+
+class CodeLabels(fields.Field):
+    """``{ code = { de = "...", en = "..." }, ... }``: how each stored code reads to people."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
+        shape = 'must be a table of code = { de = "...", en = "..." }'
+        if not isinstance(value, Mapping) or not value:
+            raise ValidationError(shape)
+        labels: dict[str, Any] = {}
+        errors: dict[str, Any] = {}
+        for code, label in value.items():
+            if not isinstance(label, Mapping):
+                errors[code] = ['must be { de = "...", en = "..." }']
+                continue
+            try:
+                labels[code] = LabelSchema().load(label)
+            except ValidationError as exc:
+                errors[code] = exc.messages
+        if errors:
+            raise ValidationError(errors)
+        return labels
 
 
 class HopSchema(Schema):
@@ -115,6 +139,15 @@ class ColumnSchema(Schema):
     # The form's field a customer corrects this column with (Art. 16): the coordinator's
     # corrections are pre-filled from it. Several columns may name the same field.
     rectify_as = fields.String(load_default=None, validate=validate.OneOf(RECTIFIABLE_FIELDS))
+    # How a stored code reads to people (the PDF answer): ``{ delivered = { de, en } }``.
+    values = CodeLabels(load_default=None)
+    # How a number is shown to people: money in cents, a percentage.
+    unit = fields.String(load_default=None, validate=validate.OneOf(UNITS))
+
+    @validates_schema
+    def _values_or_unit(self, data: Mapping[str, Any], **kwargs: Any) -> None:
+        if data.get("values") is not None and data.get("unit") is not None:
+            raise ValidationError("a column with 'values' (codes) takes no 'unit'", "unit")
 
 
 class TableSchema(Schema):

@@ -315,7 +315,8 @@ class ShopSqlConnector:
             table=table.name,
             label=table.label,
             category=table.category,
-            columns=tuple(RecordColumn(c.name, c.label, c.category) for c in mapped),
+            columns=tuple(RecordColumn(c.name, c.label, c.category, c.values, c.unit)
+                          for c in mapped),
             rows=tuple(tuple(json_safe(value) for value in row) for row in rows),
             recipient_only=recipient_only,
         )

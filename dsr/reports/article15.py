@@ -109,9 +109,12 @@ def article15_story(reg: Mapping[str, Any], t: Mapping[str, str], lang: str,
                     head: HeadingMaker) -> list[Flowable]:
     """The sections (a) to (h) and Art. 15(2), each under its own heading."""
     story = head("info", t["register"], 0)
-    if reg.get("version"):
-        story.append(Paragraph(f"{escape(t['register_version'])}: {markup(reg['version'])}",
-                               S["meta"]))
+    as_of = reg.get("as_of") or {}
+    if as_of.get("date"):  # the version's hash stays in the JSON: a reader needs number and date
+        date = strings.format_date(as_of["date"], lang)
+        text = (t["register_as_of"].format(number=as_of["number"], date=date)
+                if as_of.get("number") else t["register_as_of_date"].format(date=date))
+        story.append(para(text, "meta"))
     story += head("lit-a", t["lit_a"], 1)
     story.append(grid([t["col_purpose"], t["col_norm"], t["col_categories"]],
                       [[x.get("label"), x.get("legal_basis"), ", ".join(x.get("categories") or [])]

@@ -10,11 +10,11 @@ from typing import Any
 from xml.sax.saxutils import escape
 
 from reportlab.lib.units import mm
-from reportlab.platypus.flowables import Flowable, KeepTogether, Spacer
+from reportlab.platypus.flowables import Flowable, Spacer
 from reportlab.platypus.paragraph import Paragraph
 from reportlab.platypus.tables import Table
 
-from dsr.reports import strings
+from dsr.reports import strings, values
 from dsr.reports.layout import (
     CELL_PAD,
     FIT_SLACK,
@@ -26,13 +26,27 @@ from dsr.reports.layout import (
     grid,
     heading,
     markup,
+    para,
 )
 
 WIDE_TABLE_COLUMNS = 7  # more columns than this: records or column groups
 RECORD_BLOCK_ROWS = 25  # wide tables up to this many rows: one block per record
-KEEP_RECORD_FIELDS = 30  # label/value blocks up to this size never break across pages
+KEEP_RECORD_FIELDS = 8  # label/value blocks up to this size never break across pages
+MIN_SPLIT_FIELDS = 4  # a larger block breaks only with this many fields on either page
 
 HeadingMaker = Callable[[str, str, int], list[Flowable]]
+
+
+class RecordTable(Table):
+    """One record's label/value block. It may break across pages (its title row repeats), so
+    a page is filled instead of left half blank before a block that no longer fits — but never
+    so that fewer than :data:`MIN_SPLIT_FIELDS` fields stand alone on either page."""
+
+    def split(self, availWidth: float, availHeight: float) -> list[Flowable]:
+        parts = super().split(availWidth, availHeight)
+        if len(parts) == 2 and min(part._nrows - 1 for part in parts) < MIN_SPLIT_FIELDS:
+            return []  # the whole block moves to the next page
+        return parts
 
 
 def _records(labels: Sequence[str], rows: Sequence[Row], t: Mapping[str, str]) -> list[Flowable]:
@@ -47,7 +61,7 @@ def _records(labels: Sequence[str], rows: Sequence[Row], t: Mapping[str, str]) -
         data += [[fitting_cell(label, label_room, "label"),
                   fitting_cell(row[i] if i < len(row) else None, value_room)]
                  for i, label in enumerate(labels)]
-        table = Table(data, colWidths=widths, repeatRows=1)
+        table = RecordTable(data, colWidths=widths, repeatRows=1)
         table.setStyle(RECORD_STYLE)
         if len(labels) <= KEEP_RECORD_FIELDS:
             table.setStyle([("NOSPLIT", (0, 0), (-1, -1))])
@@ -82,9 +96,11 @@ def _column_groups(labels: Sequence[str], rows: Sequence[Row],
 
 def data_table(spec: Mapping[str, Any], t: Mapping[str, str], lang: str) -> list[Flowable]:
     """Heading, source line, note and content of one stored table."""
-    rows: Sequence[Row] = [[strings.display_value(v, lang) for v in row]
+    columns = spec.get("columns") or []
+    shows = [values.formatter(c, lang) for c in columns]
+    rows: Sequence[Row] = [[show(v) for show, v in zip(shows, row, strict=False)] + list(row[len(shows):])
                            for row in spec.get("rows") or []]
-    labels = [str(c.get("label") or c.get("name") or "") for c in spec.get("columns") or []]
+    labels = [str(c.get("label") or c.get("name") or "") for c in columns]
     story = heading(spec.get("label") or spec.get("table"), "h3", 45 * mm)
     source = f"{escape(t['source'])}: {markup(spec.get('system_label') or spec.get('system'))}"
     count = escape(t["records"].format(count=len(rows)))
@@ -96,17 +112,28 @@ def data_table(spec: Mapping[str, Any], t: Mapping[str, str], lang: str) -> list
     elif len(labels) <= WIDE_TABLE_COLUMNS:
         story.append(grid(labels, rows))
     elif len(rows) <= RECORD_BLOCK_ROWS:
-        blocks = _records(labels, rows, t)
-        story = [KeepTogether([*story, *blocks[:2]]), *blocks[2:]]  # heading stays with record 1
+        # The heading's room (45 mm) holds a block's first fields: heading and record 1 stay
+        # together without keeping the whole first block, which would leave a page half blank.
+        story += _records(labels, rows, t)
     else:
         story += _column_groups(labels, rows, t)
     return story
 
 
+def systems_story(systems: Mapping[str, Any], t: Mapping[str, str]) -> list[Flowable]:
+    """Which systems were searched, and which could not be searched in time (data follows)."""
+    story: list[Flowable] = []
+    if searched := systems.get("searched") or []:
+        story.append(para(t["systems_searched"].format(systems=", ".join(searched))))
+    if pending := systems.get("not_searched") or []:
+        story.append(para(t["systems_pending"].format(systems=", ".join(pending))))
+    return story
+
+
 def data_story(sections: Sequence[Mapping[str, Any]], t: Mapping[str, str], lang: str,
-               head: HeadingMaker) -> list[Flowable]:
-    """All stored data, one numbered heading per data category."""
-    story = head("data", t["data"], 0)
+               head: HeadingMaker, systems: Mapping[str, Any] | None = None) -> list[Flowable]:
+    """All stored data, one numbered heading per data category, after the systems searched."""
+    story = head("data", t["data"], 0) + systems_story(systems or {}, t)
     if not sections:
         story.append(Paragraph(escape(t["no_data"]), S["body"]))
     for number, section in enumerate(sections, 1):

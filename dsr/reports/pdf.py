@@ -123,7 +123,8 @@ def render_access_report(payload: Mapping[str, Any]) -> bytes:
     body: list[Flowable] = [*_decisions(payload, lang, t, head), *_overview(payload, t)]
     if payload.get("register"):
         body += [PageBreak(), *article15_story(payload["register"], t, lang, head)]
-    body += [PageBreak(), *data_story(payload.get("sections") or [], t, lang, head)]
+    body += [PageBreak(), *data_story(payload.get("sections") or [], t, lang, head,
+                                      payload.get("systems"))]
     if payload.get("own_records"):
         body += [PageBreak(), *own_records_story(payload["own_records"], t, lang, head)]
     if payload.get("redactions"):

@@ -19,6 +19,13 @@ TEXTS: Mapping[str, Mapping[str, str]] = {
         "generated": "Erstellt am",
         "request_types": "Art des Antrags",
         "register_version": "Verzeichnis der Verarbeitungstätigkeiten",
+        "register_as_of": "Stand des Verzeichnisses: Version {number} vom {date}",
+        "register_as_of_date": "Stand des Verzeichnisses: {date}",
+        "systems_searched": "Durchsuchte Systeme: {systems}.",
+        "systems_pending": (
+            "Diese Systeme konnten wir nicht rechtzeitig durchsuchen: {systems}. Die Daten daraus "
+            "senden wir Ihnen unaufgefordert nach, sobald sie vorliegen."
+        ),
         "letter_subject": "Ihre Auskunft nach Art. 15 DSGVO – Aktenzeichen {reference}",
         "letter_salutation": "Guten Tag {name},",
         "letter_body": (
@@ -152,6 +159,13 @@ TEXTS: Mapping[str, Mapping[str, str]] = {
         "generated": "Generated",
         "request_types": "Type of request",
         "register_version": "Record of processing activities",
+        "register_as_of": "Record of processing activities: version {number} of {date}",
+        "register_as_of_date": "Record of processing activities as of {date}",
+        "systems_searched": "Systems searched: {systems}.",
+        "systems_pending": (
+            "We could not search these systems in time: {systems}. We will send you their data "
+            "without further request as soon as we have it."
+        ),
         "letter_subject": "Your access report under Art. 15 GDPR – reference {reference}",
         "letter_salutation": "Dear {name},",
         "letter_body": (

@@ -16,7 +16,7 @@ from marshmallow import Schema, fields
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from connectors.base import AccessResult, TableRecords
+from connectors.base import AccessResult, RecordColumn, TableRecords
 from dsr.models import (
     ChangePlan,
     Decision,
@@ -27,7 +27,7 @@ from dsr.models import (
     SuppressionEntry,
     Task,
 )
-from dsr.services import export, redaction, register_store
+from dsr.services import export, redaction, register_store, report_facts
 from dsr.services.article15 import register_section
 from dsr.services.documents import DocumentStore
 
@@ -48,15 +48,39 @@ def _table_data(records: TableRecords) -> dict[str, Any]:
         return asdict(records)
     return {"system": records.system, "table": records.table, "label": dict(records.label),
             "category": records.category,
-            "columns": [{"name": c.name, "label": dict(c.label), "category": c.category}
-                        for c in records.columns],
+            "columns": [_column_data(c) for c in records.columns],
             "rows": [list(row) for row in records.rows],
             "recipient_only": records.recipient_only}
+
+
+def _column_data(column: RecordColumn) -> dict[str, Any]:
+    data: dict[str, Any] = {"name": column.name, "label": dict(column.label),
+                            "category": column.category}
+    if column.values:
+        data["values"] = {code: dict(label) for code, label in column.values.items()}
+    if column.unit:
+        data["unit"] = column.unit
+    return data
+
+
+def _column_out(column: dict[str, Any], lang: str) -> dict[str, Any]:
+    """A column as the answer names it: its label, and how its values read (code labels in the
+    request's language, the unit); the rows keep the stored values."""
+    out = {"name": column["name"], "label": column["label"].get(lang, column["name"])}
+    if column.get("values"):
+        out["value_labels"] = {code: label.get(lang, code)
+                               for code, label in column["values"].items()}
+    if column.get("unit"):
+        out["unit"] = column["unit"]
+    return out
 
 
 class ColumnSchema(Schema):
     name = fields.String()
     label = fields.String()
+    # Not "values": a dict's method of that name would be dumped when the key is missing.
+    value_labels = fields.Dict(keys=fields.String(), values=fields.String())
+    unit = fields.String()
 
 
 class TableSchema(Schema):
@@ -99,6 +123,7 @@ class PayloadSchema(Schema):
     register = fields.Dict(allow_none=True)
     own_records = fields.Dict()
     redactions = fields.List(fields.Dict())
+    systems = fields.Dict()
 
 
 RECIPIENT_NOTE = {
@@ -124,8 +149,7 @@ def _sections(collected: list[dict[str, Any]], categories: dict[str, Any],
             section["tables"].append({
                 "system": found["connector"], "system_label": system_label,
                 "table": table["table"], "label": table["label"].get(lang, table["table"]),
-                "columns": [{"name": c["name"], "label": c["label"].get(lang, c["name"])}
-                            for c in table["columns"]],
+                "columns": [_column_out(c, lang) for c in table["columns"]],
                 "rows": table["rows"],
                 "note": RECIPIENT_NOTE[lang] if table.get("recipient_only") else None})
     order = list(categories)
@@ -136,8 +160,12 @@ def _sections(collected: list[dict[str, Any]], categories: dict[str, Any],
 def build_payload(request: Request, collected: list[dict[str, Any]], register: dict[str, Any],
                   decisions: list[Decision], now: datetime | None = None, *,
                   register_version: str = "", own_records: dict[str, Any] | None = None,
-                  redactions: list[dict[str, Any]] | None = None) -> dict[str, Any]:
-    """The whole answer as data, dumped through :class:`PayloadSchema`."""
+                  redactions: list[dict[str, Any]] | None = None,
+                  register_as_of: dict[str, Any] | None = None,
+                  systems: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The whole answer as data, dumped through :class:`PayloadSchema`. ``register_version``
+    (number, date, hash) stays in the JSON for accountability; the PDF quotes
+    ``register_as_of`` (number and date)."""
     lang = request.language
     categories = register.get("categories", {})
     sections = _sections(collected, categories, lang)
@@ -164,7 +192,10 @@ def build_payload(request: Request, collected: list[dict[str, Any]], register: d
             extra_categories={"dsr": len(own["requests"])} if own["requests"] else None),
         "own_records": own,
         "redactions": redactions or [],
+        "systems": systems or {"searched": [], "not_searched": []},
     }
+    if payload["register"] is not None and register_as_of:
+        payload["register"]["as_of"] = register_as_of
     return PayloadSchema().dump(payload)
 
 
@@ -243,7 +274,11 @@ def compile_answer(services: Services, session: Session, request: Request) -> di
     register = register_store.in_force(session, services.config.register_path)
     payload = build_payload(request, collected, register.data, decisions,
                             register_version=register.label,
-                            own_records=own_records(session, request), redactions=legend)
+                            own_records=own_records(session, request), redactions=legend,
+                            register_as_of=report_facts.register_as_of(
+                                register, services.config.register_path),
+                            systems=report_facts.systems(services, session, request.id,
+                                                         request.language))
     store_report(session, services.documents, request, payload)
     return payload
 

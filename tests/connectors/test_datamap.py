@@ -384,3 +384,60 @@ def test_the_demo_map_offers_every_form_field_from_the_account_and_address_book(
     assert set(columns) == set(RECTIFIABLE_FIELDS)
     assert columns["last_name"] == ("customers.last_name",)
     assert columns["street"] == ("addresses.street",)
+
+
+def test_values_and_unit_say_how_a_column_reads_to_people() -> None:
+    coded = VALID.replace(
+        'total = { label = { de = "Summe", en = "Total" }, erasure = "null", retention = "accounting_voucher" }',
+        'total = { label = { de = "Summe", en = "Total" }, erasure = "null", unit = "cents" }\n'
+        'status = { label = { de = "Status", en = "Status" }, erasure = "keep", '
+        'values = { delivered = { de = "geliefert", en = "delivered" } } }')
+    orders = parse_datamap(coded).tables["orders"]
+    assert orders.column("total").unit == "cents" and orders.column("total").values is None
+    assert orders.column("status").values == {"delivered": {"de": "geliefert", "en": "delivered"}}
+    assert orders.column("id").values is None and orders.column("id").unit is None
+
+
+@pytest.mark.parametrize(("entry", "error"), [
+    ('unit = "euro"', "tables.orders.columns.id.unit: Must be one of: cents, percent."),
+    ('values = ["a"]', 'tables.orders.columns.id.values: must be a table of code = '
+                       '{ de = "...", en = "..." }'),
+    ("values = {}", 'tables.orders.columns.id.values: must be a table of code = '
+                    '{ de = "...", en = "..." }'),
+    ('values = { a = "x" }', 'tables.orders.columns.id.values.a: must be { de = "...", '
+                             'en = "..." }'),
+    ('values = { a = { de = "x" } }',
+     "tables.orders.columns.id.values.a.en: Missing data for required field."),
+    ('values = { a = { de = "x", en = "x", fr = "x" } }',
+     "tables.orders.columns.id.values.a.fr: Unknown field."),
+    ('unit = "cents", values = { a = { de = "x", en = "x" } }',
+     "tables.orders.columns.id.unit: a column with 'values' (codes) takes no 'unit'"),
+    ('units = "cents"', "tables.orders.columns.id.units: Unknown field."),
+])
+def test_bad_values_or_unit_give_one_line_naming_the_key(entry: str, error: str) -> None:
+    broken = VALID.replace('[tables.orders.columns]\nid = { label = { de = "Nr.", en = "No." }, '
+                           'erasure = "keep" }',
+                           '[tables.orders.columns]\nid = { label = { de = "Nr.", en = "No." }, '
+                           f'erasure = "keep", {entry} }}')
+    assert broken != VALID
+    assert problems(broken) == [error]
+
+
+def test_the_demo_map_labels_its_codes_and_shows_cents_as_money() -> None:
+    demo = load_datamap(Path(__file__).resolve().parents[2] / "dsr" / "demo" / "datamap.toml")
+    orders = demo.tables["orders"]
+    assert orders.column("status").values["delivered"] == {"de": "geliefert", "en": "delivered"}  # type: ignore[index]
+    assert orders.column("payment_method").values["invoice"]["de"] == "Rechnung"  # type: ignore[index]
+    for table in demo.tables.values():
+        for column in table.columns:
+            if column.name.endswith("_cents"):
+                assert column.unit == "cents", (table.name, column.name)
+                assert "Cent" not in column.label["de"] and "cents" not in column.label["en"]
+    coded = {(t, c) for t, c in [("customers", "salutation"), ("orders", "status"),
+                                   ("invoices", "status"), ("shipments", "status"),
+                                   ("payment_transactions", "status"),
+                                   ("credit_checks", "decision"),
+                                   ("newsletter_subscriptions", "channel"),
+                                   ("consents", "source"), ("service_emails", "direction")]}
+    for table, column in coded:
+        assert demo.tables[table].column(column).values, (table, column)

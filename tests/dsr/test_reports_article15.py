@@ -6,22 +6,26 @@ and date, and each section of Art. 15(1)(a)-(h) - in German and in English."""
 from __future__ import annotations
 
 import io
+import json
 import re
+from pathlib import Path
 from typing import Any
 
 import pytest
 from pypdf import PdfReader
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, select, text
 
 from dsr.context import Services
-from dsr.models import Channel, Request, utcnow
-from dsr.reports.strings import display_value, format_date
-from dsr.services import actions, reports
+from dsr.models import Channel, Request, Task, utcnow
+from dsr.reports.strings import format_date
+from dsr.reports.values import formatter
+from dsr.services import actions, outbox, reports
 from dsr.services.article15 import number
 from dsr.services.intake import Submission, submit
 from dsr.worker import run_pending
 
 EMAIL = "juergen.weiss@example.org"
+ARTIFACTS = Path(__file__).parents[2] / "test-artifacts"
 HEADINGS = {
     "de": ["a) Verarbeitungszwecke", "b) Kategorien personenbezogener Daten",
            "c) Empfänger Ihrer Daten", "d) Speicherdauer", "e) Ihre Rechte auf Berichtigung",
@@ -96,11 +100,11 @@ def test_juergens_report_holds_everything_article_15_asks(
         expected |= {"newsletter_subscriptions", "consents"}
     assert expected <= {t["table"] for t in tables}
     for table in tables:
+        shows = [formatter(reports._column_out(c, language), language) for c in table["columns"]]
         for row in table["rows"]:
-            for value in row:
+            for show, value in zip(shows, row, strict=True):
                 if value not in (None, ""):
-                    shown = str(display_value(value, language))
-                    assert squash(shown) in flat, (table["table"], value)
+                    assert squash(str(show(value))) in flat, (table["table"], value)
 
     # The actual recipients: the carriers, bureau and payment providers of his records, with
     # the dates of the first disclosure; carriers he never used are not named.
@@ -143,3 +147,79 @@ def test_juergens_report_holds_everything_article_15_asks(
     # Sources not collected from him, the complaint and the judicial remedy.
     assert "BayLDA" in content and "Art. 79" in content and "§44 BDSG" in content
     assert register["supervisory_authority"]["address"] in content
+
+
+@pytest.mark.parametrize("language", ["de", "en"])
+def test_juergens_report_reads_in_words_not_codes(
+        demo_services: Services, demo_shop: dict[str, Any], language: str) -> None:
+    """Codes by the data map's labels, cents as euros, the register by version and date; the
+    JSON keeps the stored values (and the register's hash, for accountability)."""
+    pdf, req, collected = access_report(demo_services, language)
+    pages = [page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages]
+    content = "\n".join(pages)
+    if ARTIFACTS.is_dir():
+        (ARTIFACTS / f"juergen-{language}.pdf").write_bytes(pdf)
+    orders = next(t for found in collected for t in found["tables"] if t["table"] == "orders")
+    names = [c["name"] for c in orders["columns"]]
+    row = dict(zip(names, orders["rows"][0], strict=True))
+    cents = row["total_cents"]
+    euros = f"{cents // 100},{cents % 100:02d} €" if language == "de" \
+        else f"€{cents // 100}.{cents % 100:02d}"
+    assert euros.replace(".", "") in content.replace(".", "") or euros in content
+    delivered = {"de": "geliefert", "en": "delivered"}[language]
+    assert delivered in content
+    assert {"de": "Rechnung", "en": "Invoice"}[language] in content
+    for raw in ("Gesamtbetrag (Cent)", "Total (cents)", "TOML", "in_transit", "direct_debit",
+                "double_opt_in"):
+        assert raw not in content, raw
+    as_of = {"de": "Stand des Verzeichnisses", "en": "Record of processing activities as of"}
+    assert as_of[language] in content
+    # Nothing of the register's hash in the PDF; it stays in the JSON.
+    with demo_services.db.session() as session:
+        doc = reports.latest_document(session, req.id, "report_json")
+        payload = json.loads(demo_services.documents.read(doc))
+    assert "TOML" in payload["register"]["version"]
+    digest = payload["register"]["version"].split("·")[-1].strip()
+    assert digest not in content.replace("\n", "")
+    json_orders = next(t for s in payload["sections"] for t in s["tables"]
+                       if t["table"] == "orders")
+    assert cents in [r[json_orders["columns"].index(
+        next(c for c in json_orders["columns"] if c["name"] == "total_cents"))]
+        for r in json_orders["rows"]]
+    status = next(c for c in json_orders["columns"] if c["name"] == "status")
+    assert status["value_labels"]["delivered"] == delivered
+
+
+@pytest.mark.parametrize("language", ["de", "en"])
+def test_a_waived_system_is_named_as_not_searched_in_time(
+        demo_services: Services, demo_shop: dict[str, Any], language: str) -> None:
+    """A coordinator waives one system's collect task: the answer names the system as not
+    searched in time (its data follows), without the coordinator's internal reason."""
+    services = demo_services
+    with services.db.session() as session:
+        req = submit(session, Submission(types=["access"], name="Jürgen Weiß", email=EMAIL,
+                                         channel=Channel.FORM.value, received_at=utcnow(),
+                                         language=language),
+                     calendar=services.calendar, connectors=list(services.config.connectors))
+        request_id = req.id
+    run_pending(services)
+    with services.db.session() as session:
+        req = session.get(Request, request_id)
+        actions.verify(session, req, actor="user:0", method="manual")
+        actions.process(session, req, actor="user:0", connectors=list(services.config.connectors))
+        task = session.scalars(select(Task).where(Task.request_id == request_id,
+                                                  Task.kind == "collect",
+                                                  Task.connector == "newsletter")).one()
+        outbox.waive(session, task, "Dienstleister antwortet nicht, intern eskaliert")
+    run_pending(services)
+    with services.db.session() as session:
+        pdf = services.documents.read(reports.latest_document(session, request_id, "report_pdf"))
+    content = re.sub(r"\s+", " ", "\n".join(p.extract_text()
+                                            for p in PdfReader(io.BytesIO(pdf)).pages))
+    label = services.config.connectors["newsletter"]["label"][language]
+    shop = services.config.connectors["shop"]["label"][language]
+    expected = {"de": f"Diese Systeme konnten wir nicht rechtzeitig durchsuchen: {label}.",
+                "en": f"We could not search these systems in time: {label}."}[language]
+    assert expected in content
+    assert ({"de": "Durchsuchte Systeme: ", "en": "Systems searched: "}[language] + shop) in content
+    assert "eskaliert" not in content

@@ -76,7 +76,8 @@ def make_payload(language: str = "de", order_rows: int = 3) -> dict[str, Any]:
             {"category": "tickets", "label": "Support-Anfragen", "tables": []},
         ],
         "register": {
-            "version": "4 (2026-11-20, 1a2b3c4d5e6f)",
+            "version": "v4 · 2026-11-20 · 1a2b3c4d5e6f",
+            "as_of": {"number": 4, "date": "2026-11-20"},
             "purposes": [{"label": "Vertragsabwicklung", "legal_basis": "Art. 6(1)(b) DSGVO",
                           "categories": ["Bestellungen", "Kontaktdaten"]}],
             "categories": [{"label": "Bestellungen", "records": 3, "purposes": ["Vertrag"]}],
@@ -230,8 +231,26 @@ def test_register_section(german: list[str]) -> None:
                      "2-mal, 02.03.2024 bis 07.01.2025", "Eigenständig Verantwortlicher",
                      "Auftragsverarbeiter", "§147 AO", "8 Jahre", "Löschung (Art. 17 DSGVO)",
                      "BayLDA", "91522 Ansbach", "Score 97,74 % von SCHUFA Holding AG, abgefragt "
-                     "am 01.03.2024", "EU-US DPF", "4 (2026-11-20, 1a2b3c4d5e6f)", "Art. 79"):
+                     "am 01.03.2024", "EU-US DPF",
+                     "Stand des Verzeichnisses: Version 4 vom 20.11.2026", "Art. 79"):
         assert expected in squash_spaces(text), expected
+    # The version's hash is for the JSON (accountability), not for the reader.
+    assert "1a2b3c4d5e6f" not in text and "TOML" not in text
+
+
+@pytest.mark.parametrize(("language", "as_of", "expected"), [
+    ("de", {"number": None, "date": "2026-11-20"}, "Stand des Verzeichnisses: 20.11.2026"),
+    ("en", {"number": 4, "date": "2026-11-20"},
+     "Record of processing activities: version 4 of 20 Nov 2026"),
+])
+def test_register_as_of_reads_as_a_version_and_date(language: str, as_of: dict[str, Any],
+                                                    expected: str) -> None:
+    payload = make_payload(language)
+    payload["register"]["version"] = "TOML · 885cf785c0bd"
+    payload["register"]["as_of"] = as_of
+    text = squash_spaces("\n".join(page_texts(render_access_report(payload))))
+    assert expected in text
+    assert "885cf785c0bd" not in text and "TOML" not in text
 
 
 def test_register_is_optional() -> None:
@@ -390,3 +409,70 @@ def test_cells_that_need_a_paragraph_still_get_one() -> None:
     for text in ("Trenn\xadbar und lang genug", "mit\xa0festem\xa0Leerzeichen und mehr",
                  "Donaudampfschifffahrtsgesellschaftskapitän", "erste Zeile\n\ndritte Zeile"):
         assert isinstance(layout.fitting_cell(text, 40), Paragraph), text
+
+
+def coded_payload(language: str) -> dict[str, Any]:
+    """An orders table whose codes and cents the data map labels."""
+    payload = make_payload(language)
+    columns = [{"name": "order_no", "label": "Bestellnummer"},
+               {"name": "status", "label": "Status",
+                "value_labels": {"delivered": "geliefert" if language == "de" else "delivered"}},
+               {"name": "payment_method", "label": "Zahlungsart",
+                "value_labels": {"invoice": "Rechnung" if language == "de" else "Invoice",
+                                 "paypal": "PayPal"}},
+               {"name": "offered", "label": "Angeboten",
+                "value_labels": {"invoice": "Rechnung" if language == "de" else "Invoice",
+                                 "paypal": "PayPal"}},
+               {"name": "total_cents", "label": "Gesamtbetrag", "unit": "cents"},
+               {"name": "vat_rate", "label": "USt-Satz", "unit": "percent"}]
+    payload["sections"][0]["tables"][0].update(
+        columns=columns, rows=[["B1", "delivered", "invoice", "invoice,paypal", 12900, "19.00"],
+                               ["B2", "lost", None, "paypal", -123456, 7]])
+    return payload
+
+
+@pytest.mark.parametrize(("language", "expected"), [
+    ("de", ["geliefert", "Rechnung", "Rechnung, PayPal", "129,00 €", "-1.234,56 €", "19 %",
+            "7 %", "lost"]),
+    ("en", ["delivered", "Invoice", "Invoice, PayPal", "€129.00", "-€1,234.56", "19%", "7%"]),
+])
+def test_codes_and_cents_read_as_the_data_map_says(language: str, expected: list[str]) -> None:
+    text = "\n".join(page_texts(render_access_report(coded_payload(language))))
+    for shown in expected:
+        assert shown in text, shown
+    for raw in ("12900", "invoice", "19.00", "-123456"):
+        assert raw not in text, raw
+
+
+def test_the_systems_searched_and_the_one_that_could_not_be() -> None:
+    payload = make_payload("de")
+    payload["systems"] = {"searched": ["Shop-Datenbank"], "not_searched": ["Zahlungsdienst"]}
+    text = squash_spaces("\n".join(page_texts(render_access_report(payload))))
+    assert "Durchsuchte Systeme: Shop-Datenbank." in text
+    assert ("Diese Systeme konnten wir nicht rechtzeitig durchsuchen: Zahlungsdienst. "
+            "Die Daten daraus senden wir Ihnen unaufgefordert nach") in text
+    payload = make_payload("en")
+    payload["systems"] = {"searched": ["Shop"], "not_searched": ["Payments"]}
+    text = squash_spaces("\n".join(page_texts(render_access_report(payload))))
+    assert "We could not search these systems in time: Payments." in text
+
+
+def test_record_blocks_fill_the_page_instead_of_leaving_it_half_blank() -> None:
+    """Nine records of 25 fields, each taller than half a page: a block that no longer fits
+    breaks (its title repeated) rather than moving whole, which left one record per page and
+    the rest blank; never with fewer than four fields alone on a page."""
+    payload = make_payload("de")
+    size = 25
+    payload["sections"][0]["tables"][0].update(
+        columns=[{"name": f"f{i}", "label": f"Feld {i:02d}"} for i in range(size)],
+        rows=[[f"R{r}-{i}" for i in range(size)] for r in range(9)])
+    pages = page_texts(render_access_report(payload))
+    holding = [p + "\n" for p in pages if any(f"R{r}-" in p for r in range(9))]
+    assert len(holding) <= 7  # one block per page took 9
+    split = 0
+    for page in holding:
+        for r in range(9):
+            fields = sum(f"R{r}-{i}\n" in page for i in range(size))
+            assert fields in (0, size) or fields >= 4, (r, fields)
+            split += 0 < fields < size
+    assert split >= 2  # a record broken over two pages is counted on both
