@@ -8,12 +8,7 @@ from typing import Any
 
 import pytest
 
-from tests.browser.test_access_in_chromium import (  # noqa: F401
-    browser,
-    server,
-    shot,
-    wait_for_status,
-)
+from tests.support.browser import ARTIFACTS, ask, shot, sign_in, to_review, wait_for_status
 
 pytestmark = pytest.mark.browser
 
@@ -25,32 +20,15 @@ def _section_shot(page: Any, name: str) -> None:
 
 
 def _path(name: str) -> Any:
-    from tests.browser.test_access_in_chromium import ARTIFACTS
-
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     return ARTIFACTS / f"{name}.png"
 
 
-def test_review_and_record_the_outcome(server: dict[str, Any], browser: Any) -> None:  # noqa: F811
+def test_review_and_record_the_outcome(server: dict[str, Any], browser: Any) -> None:
     page = browser.new_page(locale="de-DE", viewport={"width": 1200, "height": 900})
-    page.goto(server["url"] + "/?lang=de")
-    page.check("input[value=contest_decision]")
-    page.fill("#name", "Jürgen Weiß")
-    page.fill("#email", server["email"])
-    page.click("button[type=submit]")
-    reference = page.locator("#reference").inner_text()
-
-    page.goto(server["url"] + "/login")
-    page.fill("#username", "koordinator")
-    page.fill("#password", server["password"])
-    page.click("button[type=submit]")
-    page.wait_for_url("**/queue/")
-    page.click(f"text={reference}")
-    detail = page.url
-    wait_for_status(page, detail, "Identitätsprüfung")
-    page.click("#action-verify")
-    page.click("#action-process")
-    wait_for_status(page, detail, "Prüfung")
+    reference = ask(page, server, "contest_decision")
+    sign_in(page, server)
+    detail = to_review(page, reference)
 
     section = page.locator("#contest-section")
     assert "SCHUFA Holding AG" in section.inner_text()

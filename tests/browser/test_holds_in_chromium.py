@@ -8,36 +8,16 @@ from typing import Any
 
 import pytest
 
-from tests.browser.test_access_in_chromium import (  # noqa: F401
-    browser,
-    server,
-    shot,
-    wait_for_status,
-)
+from tests.support.browser import ask, shot, sign_in, to_review, wait_for_status
 
 pytestmark = pytest.mark.browser
 
 
-def test_place_and_lift_a_hold(server: dict[str, Any], browser: Any) -> None:  # noqa: F811
+def test_place_and_lift_a_hold(server: dict[str, Any], browser: Any) -> None:
     page = browser.new_page(locale="de-DE")
-    page.goto(server["url"] + "/?lang=de")
-    page.check("input[value=erasure]")
-    page.fill("#name", "Jürgen Weiß")
-    page.fill("#email", server["email"])
-    page.click("button[type=submit]")
-    reference = page.locator("#reference").inner_text()
-
-    page.goto(server["url"] + "/login")
-    page.fill("#username", "koordinator")
-    page.fill("#password", server["password"])
-    page.click("button[type=submit]")
-    page.wait_for_url("**/queue/")
-    page.click(f"text={reference}")
-    detail = page.url
-    wait_for_status(page, detail, "Identitätsprüfung")
-    page.click("#action-verify")
-    page.click("#action-process")
-    wait_for_status(page, detail, "Prüfung")
+    reference = ask(page, server, "erasure")
+    sign_in(page, server)
+    detail = to_review(page, reference)
 
     page.select_option("#hold-kind", "collection")
     page.fill("#hold-reason", "Forderung an Inkasso übergeben")

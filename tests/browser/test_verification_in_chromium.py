@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from PIL import Image, ImageDraw
 
-from tests.browser.test_access_in_chromium import browser, server, shot  # noqa: F401
+from tests.support.browser import shot
 
 pytestmark = pytest.mark.browser
 
@@ -69,7 +69,7 @@ def _scan(path: Path) -> Path:
     return path
 
 
-def test_customer_status_page_and_coordinator_view(server: dict[str, Any], browser: Any,  # noqa: F811
+def test_customer_status_page_and_coordinator_view(server: dict[str, Any], browser: Any,
                                                    tmp_path: Path) -> None:
     url, workdir, juergen = server["url"], server["workdir"], server["email"]
     context = browser.new_context(locale="de-DE", viewport={"width": 1100, "height": 900})

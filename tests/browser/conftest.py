@@ -1,0 +1,70 @@
+"""Fixtures of the browser tests: `dsr demo` then `dsr serve` in a fresh directory per test
+module, as a person would run them, and Debian's chromium driven by Playwright."""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.support.browser import CHROMIUM
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+    """`dsr demo` then `dsr serve` in a fresh directory, as a person would run them."""
+    if not Path(CHROMIUM).exists():
+        pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
+    pytest.importorskip("playwright")
+    workdir = tmp_path_factory.mktemp("served")
+    env = {**os.environ, "DSR_DATA_DIR": str(workdir / "dsr-data")}
+    env.pop("DSR_CONFIG", None)
+    dsr = [sys.executable, "-m", "dsr.cli"]
+    demo = subprocess.run([*dsr, "demo", "--customers", "80"], cwd=workdir, env=env,
+                          capture_output=True, text=True, timeout=300)
+    assert demo.returncode == 0, demo.stderr
+    password = re.search(r"koordinator / (\S+)", demo.stdout).group(1)
+    email = re.search(r"customers to try:\n\s+(\S+@\S+)", demo.stdout).group(1)
+    port = _free_port()
+    proc = subprocess.Popen([*dsr, "serve", "--port", str(port)], cwd=workdir, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        with socket.socket() as sock:
+            if sock.connect_ex(("127.0.0.1", port)) == 0:
+                break
+        time.sleep(0.2)
+    else:
+        proc.kill()
+        pytest.fail("dsr serve did not start: " + (proc.stdout.read() if proc.stdout else ""))
+    try:
+        yield {"url": f"http://127.0.0.1:{port}", "password": password, "email": email,
+               "workdir": workdir}
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        launched = p.chromium.launch(executable_path=CHROMIUM, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+        yield launched
+        launched.close()

@@ -1,0 +1,58 @@
+"""Helpers of the browser tests: screenshots, waiting for the worker thread, and the steps
+most tests start with (a request on the form, the coordinator's sign-in, review)."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+CHROMIUM = "/usr/bin/chromium"
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
+
+
+def shot(page: Any, name: str) -> None:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+def wait_for_status(page: Any, url: str, wanted: str, seconds: float = 30) -> None:
+    """Reload the request page until the worker thread has moved it to ``wanted``."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        page.goto(url)
+        if page.locator("#status").inner_text().strip() == wanted:
+            return
+        time.sleep(0.5)
+    raise AssertionError(f"request did not reach {wanted!r}: {page.locator('#status').inner_text()}")
+
+
+def ask(page: Any, server: dict[str, Any], kind: str) -> str:
+    """Jürgen Weiß asks for ``kind`` on the German form; returns the reference."""
+    page.goto(server["url"] + "/?lang=de")
+    page.check(f"input[value={kind}]")
+    page.fill("#name", "Jürgen Weiß")
+    page.fill("#email", server["email"])
+    page.click("button[type=submit]")
+    return str(page.locator("#reference").inner_text())
+
+
+def sign_in(page: Any, server: dict[str, Any]) -> None:
+    """The coordinator signs in and lands on the queue."""
+    page.goto(server["url"] + "/login")
+    page.fill("#username", "koordinator")
+    page.fill("#password", server["password"])
+    page.click("button[type=submit]")
+    page.wait_for_url("**/queue/")
+
+
+def to_review(page: Any, reference: str) -> str:
+    """From the queue: open the request, verify it, process it and wait for review; returns
+    the request page's URL."""
+    page.click(f"text={reference}")
+    detail = str(page.url)
+    wait_for_status(page, detail, "Identitätsprüfung")
+    page.click("#action-verify")
+    page.click("#action-process")
+    wait_for_status(page, detail, "Prüfung")
+    return detail
