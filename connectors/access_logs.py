@@ -23,17 +23,17 @@ from pathlib import Path
 from typing import Any, ClassVar
 from zoneinfo import ZoneInfo
 
-from marshmallow import Schema, ValidationError, fields, validate
+from marshmallow import Schema, fields, validate
 
 from connectors.base import (
     AccessResult,
-    ConnectorConfigError,
     ConnectorError,
     Discovery,
     Identity,
     RecordColumn,
     Subject,
     TableRecords,
+    load_settings,
     register,
 )
 from connectors.changes import (
@@ -45,7 +45,6 @@ from connectors.changes import (
     StepLog,
     retained_entries,
 )
-from connectors.datamap_schema import flatten_errors
 
 _LINE = re.compile(r"^(\S+) \S+ \S+ \[(\d{2})/(\w{3})/(\d{4}):(\d{2}):(\d{2}):(\d{2}) ([+-]\d{4})\]")
 _MONTHS = {m: i for i, m in enumerate(("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug",
@@ -134,11 +133,7 @@ class AccessLogConnector:
     @classmethod
     def from_settings(cls, name: str, settings: Mapping[str, Any]) -> AccessLogConnector:
         """Build from the TOML section (``directory``, ``subject_from``, ...)."""
-        try:
-            loaded = AccessLogSettingsSchema().load(settings)
-        except ValidationError as exc:
-            raise ConnectorConfigError("; ".join(
-                flatten_errors(exc.messages, f"connectors.{name}"))) from None
+        loaded = load_settings(AccessLogSettingsSchema(), name, settings)
         loaded.pop("kind")
         return cls(name, loaded.pop("subject_from"), os.path.expanduser(loaded.pop("directory")),
                    **loaded)

@@ -18,11 +18,10 @@ import urllib.request
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
-from marshmallow import Schema, ValidationError, fields, validate
+from marshmallow import Schema, fields, validate
 
 from connectors.base import (
     AccessResult,
-    ConnectorConfigError,
     ConnectorError,
     Discovery,
     Identity,
@@ -30,6 +29,7 @@ from connectors.base import (
     Subject,
     TableRecords,
     json_safe,
+    load_settings,
     register,
 )
 from connectors.changes import (
@@ -41,7 +41,6 @@ from connectors.changes import (
     StepLog,
     subject_json,
 )
-from connectors.datamap_schema import flatten_errors
 
 LABEL = {"de": "Webanalyse", "en": "Web analytics"}
 NORMS = {"erasure": "Art. 17 Abs. 1 DSGVO / GDPR",
@@ -82,11 +81,7 @@ class AnalyticsApiConnector:
     @classmethod
     def from_settings(cls, name: str, settings: Mapping[str, Any]) -> AnalyticsApiConnector:
         """Build from the TOML section (``base_url``, ``token``, ``subject_from`` ...)."""
-        try:
-            loaded = AnalyticsSettingsSchema().load(settings)
-        except ValidationError as exc:
-            raise ConnectorConfigError("; ".join(
-                flatten_errors(exc.messages, f"connectors.{name}"))) from None
+        loaded = load_settings(AnalyticsSettingsSchema(), name, settings)
         loaded.pop("kind")
         return cls(name, loaded.pop("subject_from"), loaded.pop("base_url"),
                    loaded.pop("token"), **loaded)

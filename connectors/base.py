@@ -16,6 +16,10 @@ from datetime import date, datetime, time
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, ClassVar, Literal, Protocol, TypeVar, runtime_checkable
 
+from marshmallow import Schema, ValidationError
+
+from connectors.datamap_schema import flatten_errors
+
 if TYPE_CHECKING:
     from connectors.changes import ChangeRequest, Plan, Receipt, StepLog
 
@@ -276,6 +280,17 @@ class RequestAccessConnector(Protocol):
     def access_for(self, subject: Subject, reference: str, types: tuple[str, ...]) -> AccessResult:
         """The subject's records once the system has answered request ``reference``."""
         ...
+
+
+def load_settings(schema: Schema, name: str, settings: Mapping[str, Any]) -> dict[str, Any]:
+    """A connector's TOML section loaded by ``schema``; every problem becomes one line naming
+    its key (``connectors.<name>.<key>: message``) in a :class:`ConnectorConfigError`."""
+    try:
+        return dict(schema.load(settings))
+    except ValidationError as exc:
+        problems = (line.replace(".value.", ".")  # a Dict field's values, named by their key
+                    for line in flatten_errors(exc.messages, f"connectors.{name}"))
+        raise ConnectorConfigError("; ".join(problems)) from None
 
 
 _REGISTRY: dict[str, type[Connector]] = {}

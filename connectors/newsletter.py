@@ -20,11 +20,10 @@ from collections.abc import Mapping
 from typing import Any, ClassVar
 
 import sqlalchemy as sa
-from marshmallow import ValidationError, fields, validate
+from marshmallow import fields, validate
 
-from connectors.base import ConnectorConfigError, Subject, json_safe, register
+from connectors.base import ConnectorConfigError, Subject, json_safe, load_settings, register
 from connectors.changes import ChangeRequest, Plan, PlannedChange
-from connectors.datamap_schema import flatten_errors
 from connectors.matching import normalise, street_key
 from connectors.shop_sql import ShopSqlConnector, ShopSqlSettingsSchema
 from connectors.shop_sql_execute import NOW
@@ -63,11 +62,7 @@ class NewsletterConnector(ShopSqlConnector):
     @classmethod
     def from_settings(cls, name: str, settings: Mapping[str, Any]) -> NewsletterConnector:
         """Build from the TOML section; the shop_sql keys plus the table and column names."""
-        try:
-            loaded = NewsletterSettingsSchema().load(settings)
-        except ValidationError as exc:
-            raise ConnectorConfigError("; ".join(
-                flatten_errors(exc.messages, f"connectors.{name}"))) from None
+        loaded = load_settings(NewsletterSettingsSchema(), name, settings)
         shop = dict(loaded, kind="shop_sql")
         for key in ("suppression_key", "subscriptions", "subscription_email", "subscription_end",
                     "consents", "consent_kind", "consent_end", "advertising_consents"):

@@ -23,11 +23,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
-from marshmallow import Schema, ValidationError, fields, validate
+from marshmallow import Schema, fields, validate
 
 from connectors.base import (
     AccessResult,
-    ConnectorConfigError,
     ConnectorError,
     Discovery,
     Identity,
@@ -36,6 +35,7 @@ from connectors.base import (
     Subject,
     TableRecords,
     json_safe,
+    load_settings,
     register,
 )
 from connectors.changes import (
@@ -47,7 +47,6 @@ from connectors.changes import (
     StepLog,
     subject_json,
 )
-from connectors.datamap_schema import flatten_errors
 from connectors.opengdpr import (  # noqa: F401 - the client is part of this kind's surface
     CallbackRejected,
     OpenGdprClient,
@@ -101,11 +100,7 @@ class RecipientApiConnector:
     @classmethod
     def from_settings(cls, name: str, settings: Mapping[str, Any]) -> RecipientApiConnector:
         """Build from the TOML section (``base_url``, ``recipient``, ``subject_from`` ...)."""
-        try:
-            loaded = RecipientApiSettingsSchema().load(settings)
-        except ValidationError as exc:
-            raise ConnectorConfigError("; ".join(
-                flatten_errors(exc.messages, f"connectors.{name}"))) from None
+        loaded = load_settings(RecipientApiSettingsSchema(), name, settings)
         client = OpenGdprClient(loaded["base_url"], loaded["token"], loaded["timeout_seconds"])
         return cls(name, loaded["subject_from"], loaded["recipient"], client,
                    identities=tuple(loaded["identities"]), category=loaded["category"],

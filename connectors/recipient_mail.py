@@ -18,7 +18,7 @@ from collections.abc import Callable, Mapping
 from email.message import EmailMessage
 from typing import Any, ClassVar, Protocol
 
-from marshmallow import Schema, ValidationError, fields, validate
+from marshmallow import Schema, fields, validate
 
 from connectors.base import (
     AccessResult,
@@ -26,6 +26,7 @@ from connectors.base import (
     Discovery,
     Identity,
     Subject,
+    load_settings,
     register,
 )
 from connectors.changes import (
@@ -38,7 +39,6 @@ from connectors.changes import (
     StepLog,
     subject_json,
 )
-from connectors.datamap_schema import flatten_errors
 
 ART19_NORM = "Art. 19 DSGVO / GDPR"
 TYPE_WORDS = {
@@ -128,12 +128,7 @@ class RecipientMailConnector:
     @classmethod
     def from_settings(cls, name: str, settings: Mapping[str, Any]) -> RecipientMailConnector:
         """Build from the TOML section: ``subject_from`` and one endpoint per recipient."""
-        try:
-            loaded = RecipientMailSettingsSchema().load(settings)
-        except ValidationError as exc:
-            problems = flatten_errors(exc.messages, f"connectors.{name}")
-            raise ConnectorConfigError("; ".join(p.replace(".value.", ".")
-                                                 for p in problems)) from None
+        loaded = load_settings(RecipientMailSettingsSchema(), name, settings)
         return cls(name, loaded["subject_from"], loaded["endpoints"])
 
     def use_mailer(self, mailer: Sender, sender: str, compose: Composer | None = None) -> None:

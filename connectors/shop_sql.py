@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping
 from typing import Any, ClassVar
 
 import sqlalchemy as sa
-from marshmallow import Schema, ValidationError, fields, validate
+from marshmallow import Schema, fields, validate
 from sqlalchemy.engine import URL
 
 from connectors.base import (
@@ -26,6 +26,7 @@ from connectors.base import (
     SubjectKey,
     TableRecords,
     json_safe,
+    load_settings,
     register,
 )
 from connectors.changes import (
@@ -40,7 +41,6 @@ from connectors.changes import (
     subject_json,
 )
 from connectors.datamap import DataMap, DataMapError, RecipientMap, TableMap, load_datamap
-from connectors.datamap_schema import flatten_errors
 from connectors.shop_sql_discover import IdentifierSearch
 from connectors.shop_sql_execute import SqlExecutor, remaining
 from connectors.shop_sql_facts import disclosures, ip_windows, postal_addresses
@@ -116,11 +116,7 @@ class ShopSqlConnector:
     @classmethod
     def from_settings(cls, name: str, settings: Mapping[str, Any]) -> ShopSqlConnector:
         """Build from the TOML section: ``url``, ``datamap`` (a path), ``statement_timeout_ms``."""
-        try:
-            loaded = ShopSqlSettingsSchema().load(settings)
-        except ValidationError as exc:
-            problems = "; ".join(flatten_errors(exc.messages, f"connectors.{name}"))
-            raise ConnectorConfigError(problems) from None
+        loaded = load_settings(ShopSqlSettingsSchema(), name, settings)
         try:
             datamap = load_datamap(os.path.expanduser(loaded["datamap"]),
                                    retention_rules=loaded["retention_rules"])
