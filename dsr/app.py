@@ -5,14 +5,14 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from flask import Flask, g, render_template, request
+from flask import Flask, abort, g, render_template, request
 from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import HTTPException
 
 from dsr.config import Config, load_config
 from dsr.context import Services
 from dsr.extensions import csrf, limiter, login_manager
-from dsr.models import User
+from dsr.models import Request, User
 from dsr.rendering import TEMPLATE_ROOT
 from dsr.web import i18n
 
@@ -66,6 +66,14 @@ def db_session() -> Any:
 
         g.db_session = current_app.extensions["dsr"].db.sessionmaker()
     return g.db_session
+
+
+def request_or_404(request_id: int) -> Request:
+    """The request of this URL, or the 404 page."""
+    found = db_session().get(Request, request_id)
+    if found is None:
+        abort(404)
+    return found  # type: ignore[no-any-return]
 
 
 def _register_blueprints(app: Flask) -> None:

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from dsr.app import db_session
+from dsr.app import db_session, request_or_404
 from dsr.models import Delivery, Request
 from dsr.models.answers import REDACTION_REASONS
 from dsr.services import correspondence, delivery, redaction, reports
@@ -23,13 +23,6 @@ PREVIEWED = "answer"
 
 def _services() -> Any:
     return current_app.extensions["dsr"]
-
-
-def _load(request_id: int) -> Request:
-    found = db_session().get(Request, request_id)
-    if found is None:
-        abort(404)
-    return found
 
 
 def _correspondence(req: Request) -> list[dict[str, Any]]:
@@ -54,7 +47,7 @@ def _correspondence(req: Request) -> list[dict[str, Any]]:
 @bp.get("/<int:request_id>/answer")
 @require_role("coordinator")
 def step(request_id: int) -> Any:
-    req = _load(request_id)
+    req = request_or_404(request_id)
     session = db_session()
     draft = correspondence.draft_for(session, req.id, PREVIEWED)
     preview = correspondence.render(
@@ -76,7 +69,7 @@ def _back(request_id: int) -> Any:
 @bp.post("/<int:request_id>/redactions")
 @require_role("coordinator")
 def redact(request_id: int) -> Any:
-    req = _load(request_id)
+    req = request_or_404(request_id)
     session, form = db_session(), request.form
     try:  # the answer's files are built again with it before the page comes back
         redaction.redact(_services(), session, req, system=form.get("system", ""),
@@ -94,7 +87,7 @@ def redact(request_id: int) -> Any:
 @bp.post("/<int:request_id>/redactions/<int:redaction_id>/delete")
 @require_role("coordinator")
 def unredact(request_id: int, redaction_id: int) -> Any:
-    req = _load(request_id)
+    req = request_or_404(request_id)
     try:
         redaction.undo(_services(), db_session(), req, redaction_id, actor=actor())
     except redaction.RedactionError as exc:
@@ -106,7 +99,7 @@ def unredact(request_id: int, redaction_id: int) -> Any:
 @bp.post("/<int:request_id>/message")
 @require_role("coordinator")
 def edit_message(request_id: int) -> Any:
-    req = _load(request_id)
+    req = request_or_404(request_id)
     try:
         correspondence.save_draft(db_session(), req, PREVIEWED,
                                   subject=request.form.get("subject", ""),
@@ -123,7 +116,7 @@ def edit_message(request_id: int) -> Any:
 @bp.post("/<int:request_id>/email-delivery")
 @require_role("coordinator")
 def email_delivery(request_id: int) -> Any:
-    req = _load(request_id)
+    req = request_or_404(request_id)
     try:
         delivery.record_email_request(db_session(), req, actor=actor(),
                                       note=request.form.get("note", ""))

@@ -6,11 +6,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, current_app, flash, g, redirect, request, url_for
+from flask import Blueprint, current_app, flash, g, redirect, request, url_for
 from flask_login import current_user
 from marshmallow import Schema, ValidationError, fields, validate
 
-from dsr.app import db_session
+from dsr.app import db_session, request_or_404
 from dsr.models import Request
 from dsr.models.contest import REVIEW_OUTCOMES
 from dsr.schemas import first_error
@@ -38,13 +38,6 @@ class ContestReviewSchema(Schema):
 
 def _services() -> Any:
     return current_app.extensions["dsr"]
-
-
-def _load(request_id: int) -> Request:
-    found = db_session().get(Request, request_id)
-    if found is None:
-        abort(404)
-    return found
 
 
 @bp.app_context_processor
@@ -76,7 +69,7 @@ def _back(request_id: int) -> Any:
 @require_role("coordinator")
 def record(request_id: int) -> Any:
     """Record (or change, until approval) the outcome of the human review."""
-    req = _load(request_id)
+    req = request_or_404(request_id)
     session = db_session()
     form = request.form
     try:
@@ -114,7 +107,7 @@ def _again(req: Request, field: str | None) -> Any:
 @require_role("coordinator")
 def edit_message(request_id: int) -> Any:
     """Store the coordinator's edit of the outcome e-mail (before it is sent)."""
-    req = _load(request_id)
+    req = request_or_404(request_id)
     session = db_session()
     if contest.CONTEST not in req.types or contest.review_of(session, req.id) is None:
         flash(f"{t('ct_title')}: {t('ct_message_needs_review')}", "error")

@@ -24,7 +24,7 @@ from flask import (
 from marshmallow import Schema, ValidationError, fields, pre_load, validate
 from sqlalchemy import select
 
-from dsr.app import db_session
+from dsr.app import db_session, request_or_404
 from dsr.models import LegalHold, Request, User
 from dsr.schemas import first_error
 from dsr.services import holds
@@ -103,13 +103,6 @@ def hold_review(req: Request) -> dict[str, Any]:
             "replan": holds.needs_replan(session, req)}
 
 
-def _load(request_id: int) -> Request:
-    found = db_session().get(Request, request_id)
-    if found is None:
-        abort(404)
-    return found
-
-
 @bp.get("/holds")
 @require_role("coordinator")
 def index() -> Any:
@@ -131,7 +124,7 @@ def index() -> Any:
 @require_role("coordinator")
 def place(request_id: int) -> Any:
     """Place a hold on one of the confirmed subject's keys."""
-    req = _load(request_id)
+    req = request_or_404(request_id)
     session = db_session()
     back = redirect(url_for("queue.detail", request_id=request_id, _anchor="holds"))
     keys = holds.subject_keys(req)

@@ -20,7 +20,7 @@ from flask_login import current_user
 from marshmallow import ValidationError
 from sqlalchemy import select
 
-from dsr.app import db_session
+from dsr.app import db_session, request_or_404
 from dsr.audit import append_event
 from dsr.models import AuditEvent, Document, Request, Task, TaskStatus, User, utcnow
 from dsr.schemas import DecisionSchema, ExtendSchema, RejectSchema, first_error
@@ -40,13 +40,6 @@ STAFF_AND_UP = ("staff", "coordinator")
 
 def _services() -> Any:
     return current_app.extensions["dsr"]
-
-
-def _load(request_id: int) -> Request:
-    found = db_session().get(Request, request_id)
-    if found is None:
-        abort(404)
-    return found
 
 
 @bp.app_context_processor
@@ -72,7 +65,7 @@ def index() -> Any:
 @bp.get("/requests/<int:request_id>")
 @require_role(*STAFF_AND_UP)
 def detail(request_id: int) -> Any:
-    return render_detail(_load(request_id))
+    return render_detail(request_or_404(request_id))
 
 
 def render_detail(req: Request, *, decisions: list[dict[str, str]] | None = None,
@@ -108,7 +101,7 @@ def render_detail(req: Request, *, decisions: list[dict[str, str]] | None = None
 
 
 def _act(request_id: int, action: str) -> Any:
-    req = _load(request_id)
+    req = request_or_404(request_id)
     services = _services()
     session = db_session()
     form = request.form
@@ -226,7 +219,7 @@ def waive_task(task_id: int) -> Any:
 @bp.get("/requests/<int:request_id>/report.<any(pdf, json):fmt>")
 @require_role("coordinator")
 def report(request_id: int, fmt: str) -> Any:
-    req = _load(request_id)
+    req = request_or_404(request_id)
     doc = latest_document(db_session(), req.id, "report_pdf" if fmt == "pdf" else "report_json")
     if doc is None:
         abort(404, description=t("report_not_ready"))

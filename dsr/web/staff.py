@@ -24,7 +24,7 @@ from flask_login import current_user
 from marshmallow import ValidationError
 from sqlalchemy import select
 
-from dsr.app import db_session
+from dsr.app import db_session, request_or_404
 from dsr.audit import append_event
 from dsr.letters import LetterError, render_letter
 from dsr.letters.compose import request_letter
@@ -84,24 +84,17 @@ def new() -> Any:
                            channels=keying.CHANNELS, evidence=keying.EVIDENCE)
 
 
-def _load(request_id: int) -> Request:
-    found = db_session().get(Request, request_id)
-    if found is None:
-        abort(404)
-    return found
-
-
 @bp.get("/requests/<int:request_id>")
 @require_role(*STAFF_AND_UP)
 def keyed(request_id: int) -> Any:
-    return render_template("staff_keyed.html", req=_load(request_id))
+    return render_template("staff_keyed.html", req=request_or_404(request_id))
 
 
 @bp.get("/requests/<int:request_id>/letter.pdf")
 @require_role(*STAFF_AND_UP)
 def letter(request_id: int) -> Any:
     """The acknowledgement letter for a postal request, print-ready (DIN 5008 form B)."""
-    req = _load(request_id)
+    req = request_or_404(request_id)
     services = _services()
     if not req.claim("postal_address"):
         abort(404, description=t("letter_no_address"))
@@ -160,7 +153,7 @@ def decide(entry_id: int, action: str) -> Any:
         if action == "confirm":
             if entry.request_id is None:
                 raise triage.TriageError("there is no request to confirm")
-            triage.confirm_types(session, _load(entry.request_id), types=form.getlist("types"),
+            triage.confirm_types(session, request_or_404(entry.request_id), types=form.getlist("types"),
                                  language=form.get("language", ""), user_id=current_user.id,
                                  actor=actor())
             if entry.status == "open":
@@ -190,7 +183,7 @@ def decide(entry_id: int, action: str) -> Any:
 def merge(request_id: int) -> Any:
     """Merge this request (the one absorbed) into the one named in the form."""
     session = db_session()
-    absorbed = _load(request_id)
+    absorbed = request_or_404(request_id)
     into_id = request.form.get("into", "")
     into = session.get(Request, int(into_id)) if into_id.isdigit() else None
     if into is None:

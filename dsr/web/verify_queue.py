@@ -10,7 +10,7 @@ from typing import Any
 from flask import Response, abort, current_app, flash, redirect, request, url_for
 from flask_login import current_user
 
-from dsr.app import db_session
+from dsr.app import db_session, request_or_404
 from dsr.audit import append_event
 from dsr.models import Document, Request
 from dsr.services import no_data
@@ -33,13 +33,6 @@ def _id_copies() -> Any:
     from dsr.services import id_copies
 
     return id_copies
-
-
-def _load(request_id: int) -> Request:
-    found = db_session().get(Request, request_id)
-    if found is None:
-        abort(404)
-    return found
 
 
 def _back(request_id: int) -> Any:
@@ -67,7 +60,7 @@ def show_id_copy(request_id: int, doc_id: int) -> Any:
         abort(404)
     if not _id_copies().may_view(doc, user_id=current_user.id, role=current_user.role):
         abort(403)
-    req = _load(request_id)
+    req = request_or_404(request_id)
     data = _id_copies().shown(_services().documents.read(doc), doc.content_type, req.reference)
     append_event(db_session(), actor=actor(), action="id_copy_viewed", request_id=req.id,
                  details={"document": doc.id})
@@ -79,7 +72,7 @@ def show_id_copy(request_id: int, doc_id: int) -> Any:
 @bp.post("/queue/requests/<int:request_id>/id-copy")
 @require_role(*STAFF_AND_UP)
 def upload_id_copy(request_id: int) -> Any:
-    req = _load(request_id)
+    req = request_or_404(request_id)
     upload = request.files.get("file")
     if not upload or not upload.filename:
         flash(t("v_id_missing"), "error")
@@ -125,7 +118,7 @@ def decide(request_id: int, what: str) -> Any:
 
 
 def _do(request_id: int, run: Any, done: str) -> Any:
-    req = _load(request_id)
+    req = request_or_404(request_id)
     db = db_session()
     try:
         run(db, req)
