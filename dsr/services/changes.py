@@ -100,6 +100,8 @@ def correction_labels(connectors: Mapping[str, Any],
                       corrections: Mapping[str, str]) -> dict[str, dict[str, str]]:
     """Labels (and the form field) of each corrected ``table.column``, from the data maps."""
     found: dict[str, dict[str, str]] = {}
+    if not corrections:  # every plan asks; only a rectification has corrections
+        return found
     for connector in connectors.values():
         for table in getattr(connector, "tables", None) or ():
             for column in table.columns:
