@@ -78,6 +78,12 @@ def request_id(reference: str, request_type: str) -> str:
     return f"{reference}-{request_type}"
 
 
+def split_request_id(external: str) -> tuple[str, str]:
+    """The request reference and type a question's id names (the inverse of request_id)."""
+    reference, _, request_type = external.rpartition("-")
+    return reference, request_type
+
+
 @register("recipient_api")
 class RecipientApiConnector:
     """One processor, asked through its OpenGDPR API."""

@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from connectors.recipient_api import split_request_id
 from dsr.audit import append_event
 from dsr.models import RecipientNotice, Request, Task
 from dsr.services import outbox
@@ -35,7 +36,7 @@ def record_callback(session: Session, content: Mapping[str, Any], *, connector: 
         RecipientNotice.connector == connector, RecipientNotice.external_id == external)).first()
     if notice is not None:
         return apply_status(session, notice, status, connector)
-    reference, _, kind = external.rpartition("-")
+    reference, kind = split_request_id(external)
     task = _collect_task(session, reference, connector) if kind in ACCESS_TYPES else None
     if task is None:
         raise ChangeInputError(f"no question of {connector} with request id {external!r}")
