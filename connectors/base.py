@@ -277,7 +277,8 @@ class RequestAccessConnector(Protocol):
     request's reference names the question it asks, so asking again is asking the same one.
     Raises :class:`NotYetAvailable` until the answer is there."""
 
-    def access_for(self, subject: Subject, reference: str, types: tuple[str, ...]) -> AccessResult:
+    def access_for(self, subject: Subject, reference: str, types: tuple[str, ...],
+                   now: datetime) -> AccessResult:
         """The subject's records once the system has answered request ``reference``."""
         ...
 

@@ -12,10 +12,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from typing import Any, Literal, Protocol
 
-from connectors.base import JsonValue, Subject, json_safe
+from connectors.base import ConnectorError, JsonValue, Subject, json_safe
 
 Action = Literal["delete", "null", "anonymise", "block", "set", "flag", "notify", "suppress"]
 """What happens to a row or field.
@@ -213,12 +213,24 @@ class StepLog(Protocol):
         """Record step ``index`` as finished; called right after its transaction committed."""
         ...
 
+    def now(self) -> datetime:
+        """The moment of this run by the service clock (timestamps the steps write)."""
+        ...
+
 
 class MemoryStepLog:
-    """A :class:`StepLog` kept in memory (tests, one-off runs)."""
+    """A :class:`StepLog` kept in memory (tests, one-off runs). ``at`` is the moment of the
+    run; a plan whose steps write a timestamp cannot run without one."""
 
-    def __init__(self, done: Iterable[int] = ()) -> None:
+    def __init__(self, done: Iterable[int] = (), at: datetime | None = None) -> None:
         self.done: dict[int, int] = dict.fromkeys(done, 0)
+        self.at = at
+
+    def now(self) -> datetime:
+        """The moment given for this run."""
+        if self.at is None:
+            raise ConnectorError("this run was given no time (MemoryStepLog(at=...))")
+        return self.at
 
     def is_done(self, index: int) -> bool:
         """True when ``index`` was marked."""

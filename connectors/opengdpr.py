@@ -92,7 +92,7 @@ class OpenGdprClient:
 
     def submit(self, request_type: str, identities: Sequence[tuple[str, str]], *,
                subject_request_id: str, callback_urls: Sequence[str] = (),
-               submitted: datetime | None = None) -> dict[str, Any]:
+               submitted: datetime) -> dict[str, Any]:
         """Submit an access, portability or erasure request for the given
         ``(identity_type, value)`` pairs; returns the processor's acknowledgement."""
         if request_type not in REQUEST_TYPES:
@@ -100,7 +100,7 @@ class OpenGdprClient:
         supported = self.discovery().get("supported_subject_request_types", REQUEST_TYPES)
         if request_type not in supported:
             raise ConnectorError(f"the processor does not support {request_type} requests")
-        moment = (submitted or datetime.now(UTC)).astimezone(UTC)
+        moment = submitted.astimezone(UTC)
         body = {"subject_request_id": subject_request_id,
                 "subject_request_type": request_type,
                 "submitted_time": moment.strftime("%Y-%m-%dT%H:%M:%SZ"),
@@ -154,7 +154,7 @@ class OpenGdprClient:
             raise ConnectorError("the processor_certificate is not a PEM certificate") from None
 
     def accept_callback(self, body: bytes, headers: Mapping[str, str],
-                        now: datetime | None = None) -> dict[str, Any]:
+                        now: datetime) -> dict[str, Any]:
         """The callback's content, once its signature verifies against the processor's
         certificate; raises :class:`CallbackRejected` otherwise."""
         return verify_callback(body, headers, self.certificate(), now)
@@ -171,7 +171,7 @@ def verify_callback(body: bytes, headers: Mapping[str, str], certificate: x509.C
         signature = base64.b64decode(found, validate=True)
     except (binascii.Error, ValueError):
         raise CallbackRejected("the callback's signature is not base64") from None
-    moment = now or datetime.now(UTC)
+    moment = now
     if not certificate.not_valid_before_utc <= moment <= certificate.not_valid_after_utc:
         raise CallbackRejected("the processor's certificate is not valid now")
     key = certificate.public_key()

@@ -21,6 +21,7 @@ Rectification and restriction are not part of OpenGDPR: their Art. 19 notices go
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any, ClassVar
 
 from marshmallow import Schema, fields, validate
@@ -128,15 +129,15 @@ class RecipientApiConnector:
         return [(IDENTITY_TYPES[kind], str(value)) for kind in self.identities
                 for value in identifiers.get(kind, ())]
 
-    def _ask(self, request_type: str, reference: str,
-             identifiers: Mapping[str, Any]) -> tuple[str, dict[str, Any] | None]:
+    def _ask(self, request_type: str, reference: str, identifiers: Mapping[str, Any],
+             now: datetime) -> tuple[str, dict[str, Any] | None]:
         """Submit the question unless the processor knows it already; returns its id and the
         processor's status answer (None right after submitting)."""
         wanted = request_id(reference, request_type)
         found = self.client.find(wanted)
         if found is None:
             self.client.submit(request_type, self._identities(identifiers),
-                               subject_request_id=wanted,
+                               subject_request_id=wanted, submitted=now,
                                callback_urls=[self.callback_url] if self.callback_url else [])
         return wanted, found
 
@@ -144,12 +145,13 @@ class RecipientApiConnector:
         """Without a request to name the question, the processor is not asked."""
         raise ConnectorError(f"{self.name}: access is asked per request (access_for)")
 
-    def access_for(self, subject: Subject, reference: str, types: tuple[str, ...]) -> AccessResult:
+    def access_for(self, subject: Subject, reference: str, types: tuple[str, ...],
+                   now: datetime) -> AccessResult:
         """The processor's records of the subject, once it has answered request ``reference``."""
         if not self._identities(subject.identifiers):
             return AccessResult(tables=())
         kind = "portability" if "portability" in types and "access" not in types else "access"
-        wanted, found = self._ask(kind, reference, subject.identifiers)
+        wanted, found = self._ask(kind, reference, subject.identifiers, now)
         status = found["request_status"] if found else "pending"
         if status == "cancelled":
             raise ConnectorError(f"{self.name}: the processor cancelled request {wanted}")
@@ -196,7 +198,7 @@ class RecipientApiConnector:
             before = log.is_done(index)
             wanted = request_id(str(value["reference"]), "erasure")
             if not before:
-                self._ask("erasure", str(value["reference"]), identifiers)
+                self._ask("erasure", str(value["reference"]), identifiers, log.now())
                 log.mark_done(index, 1)
             steps.append({"target": target, "actions": ["notify"], "changes": 1,
                           "touched": 0 if before else 1, "done_before": before,
@@ -207,6 +209,7 @@ class RecipientApiConnector:
         """The processor's status of one question (for polling)."""
         return self.client.status(external_id)
 
-    def accept_callback(self, body: bytes, headers: Mapping[str, str]) -> dict[str, Any]:
+    def accept_callback(self, body: bytes, headers: Mapping[str, str],
+                        now: datetime) -> dict[str, Any]:
         """A status callback's content once its signature verifies (raises CallbackRejected)."""
-        return self.client.accept_callback(body, headers)
+        return self.client.accept_callback(body, headers, now)

@@ -11,7 +11,7 @@ the map, nor blocked by the plan, nor the anonymised value — the receipt's pro
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -79,7 +79,7 @@ class SqlExecutor:
                 results.append({"target": target, "actions": actions, "changes": len(changes),
                                 "touched": None, "done_before": True})
                 continue
-            statements = self.statements(target, changes)
+            statements = self.statements(target, changes, log.now)
             touched = 0
             if statements:
                 with self.engine.begin() as connection:
@@ -90,8 +90,10 @@ class SqlExecutor:
                             "touched": touched, "done_before": False})
         return results
 
-    def statements(self, target: str, changes: Sequence[PlannedChange]) -> list[Any]:
-        """The set-based statements of one step (none for blocks, notices and suppressions)."""
+    def statements(self, target: str, changes: Sequence[PlannedChange],
+                   now: Callable[[], datetime]) -> list[Any]:
+        """The set-based statements of one step (none for blocks, notices and suppressions);
+        ``now`` gives the moment a "now" value stands for."""
         if not any(c.action in WRITING for c in changes):
             return []
         table = self.reflected[target]
@@ -117,7 +119,7 @@ class SqlExecutor:
                     targets = {c.name: _anonymise_expression(c, key_columns) for c in cols}
                     differs = sa.or_(*(c.is_distinct_from(targets[c.name]) for c in cols))
                 elif value == NOW:
-                    moment = datetime.now(UTC).replace(tzinfo=None, microsecond=0)
+                    moment = now().astimezone(UTC).replace(tzinfo=None, microsecond=0)
                     targets = {c.name: moment for c in cols}
                     differs = sa.or_(*(c.is_(None) for c in cols))
                 else:

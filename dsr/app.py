@@ -7,13 +7,16 @@ from typing import Any
 
 from flask import Flask, abort, g, render_template, request
 from flask.typing import ResponseReturnValue
+from marshmallow.experimental.context import Context
 from werkzeug.exceptions import HTTPException
 
+from dsr.clock import Clock
 from dsr.config import Config, load_config
 from dsr.context import Services
 from dsr.extensions import csrf, limiter, login_manager
 from dsr.models import Request, User
 from dsr.rendering import TEMPLATE_ROOT
+from dsr.schemas import LoadContext
 from dsr.web import i18n
 
 log = logging.getLogger(__name__)
@@ -57,6 +60,13 @@ def create_app(config: Config | None = None, services: Services | None = None,
     _register_error_pages(app)
     app.jinja_env.globals.update(t=i18n.t, fmt_date=i18n.fmt_date)
     return app
+
+
+def clock() -> Clock:
+    """The service clock of this app (every page reads the time from it)."""
+    from flask import current_app
+
+    return current_app.extensions["dsr"].clock  # type: ignore[no-any-return]
 
 
 def db_session() -> Any:
@@ -112,6 +122,9 @@ def _register_request_hooks(app: Flask) -> None:
     @app.before_request
     def _language() -> None:
         g.lang = i18n.pick_language()
+        # Forms and API bodies are loaded against today by the service clock.
+        g.load_context = Context(LoadContext(today=clock().today()))
+        g.load_context.__enter__()
 
     @app.after_request
     def _commit(response: Any) -> Any:
@@ -134,6 +147,9 @@ def _register_request_hooks(app: Flask) -> None:
 
     @app.teardown_request
     def _close(_exc: BaseException | None) -> None:
+        load_context = g.pop("load_context", None)
+        if load_context is not None:
+            load_context.__exit__(None, None, None)
         session = g.pop("db_session", None)
         if session is not None:
             session.rollback()

@@ -17,7 +17,8 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from dsr.models import AuditEvent, AuditHead, utcnow
+from dsr.clock import clock_of
+from dsr.models import AuditEvent, AuditHead
 
 GENESIS = "0" * 64
 
@@ -70,7 +71,7 @@ def append_event(session: Session, *, actor: str, action: str, request_id: int |
                  details: dict[str, Any] | None = None) -> AuditEvent:
     """Append one event to the chain inside the caller's transaction (flushes, never commits)."""
     seq, prev = _next_seq(session)
-    created_at = utcnow()
+    created_at = clock_of(session).now()
     details = details or {}
     digest = event_hash(prev, _body(seq, request_id, actor, action, from_state, to_state,
                                     details, created_at))

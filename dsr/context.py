@@ -13,6 +13,7 @@ from functools import cached_property
 from typing import Any
 
 from connectors.base import build_connector
+from dsr.clock import Clock
 from dsr.config import Config
 from dsr.crypto import Cipher
 from dsr.db import Database
@@ -28,12 +29,15 @@ REGISTER_SECONDS = 2.0
 class Services:
     """Lazily built collaborators sharing one configuration."""
 
-    def __init__(self, config: Config, database: Database | None = None) -> None:
+    def __init__(self, config: Config, database: Database | None = None,
+                 clock: Clock | None = None) -> None:
         self.config = config
+        #: The service clock: every domain path reads the time from it (or from its session).
+        self.clock = database.clock if database else (clock or Clock(config.clock_start))
         self._register: tuple[float, int, dict[str, Any]] | None = None
         for module in config.tasks["job_modules"]:  # extra job kinds (plugins)
             importlib.import_module(module)
-        self.db = database or Database(config.database_url)
+        self.db = database or Database(config.database_url, self.clock)
         #: Told the ids of tasks committed to the outbox (worker thread or rq); may be replaced.
         self.dispatch: Callable[[list[int]], None] = lambda ids: None
         outbox.install_dispatch_hook(self.db.sessionmaker, lambda ids: self.dispatch(ids))
@@ -48,7 +52,7 @@ class Services:
 
     @cached_property
     def documents(self) -> DocumentStore:
-        return DocumentStore(self.config.documents_dir, self.cipher)
+        return DocumentStore(self.config.documents_dir, self.cipher, self.clock)
 
     @cached_property
     def mailer(self) -> Mailer:

@@ -8,6 +8,8 @@ from contextlib import contextmanager
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
+from dsr.clock import ENGINE_OPTION, SESSION_KEY, Clock
+
 
 def make_engine(url: str, **kwargs: object) -> Engine:
     """Create an engine; SQLite gets WAL, foreign keys and a busy timeout for the worker thread."""
@@ -28,12 +30,16 @@ def make_engine(url: str, **kwargs: object) -> Engine:
 
 
 class Database:
-    """Engine and session factory of the service database."""
+    """Engine and session factory of the service database, both carrying the service clock:
+    the engine for the column defaults (``dsr.clock.stamp``), every session for the services
+    that take only a session (``dsr.clock.clock_of``)."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, clock: Clock | None = None) -> None:
         self.url = url
-        self.engine = make_engine(url)
-        self.sessionmaker = sessionmaker(self.engine, expire_on_commit=False)
+        self.clock = clock or Clock()
+        self.engine = make_engine(url).execution_options(**{ENGINE_OPTION: self.clock})
+        self.sessionmaker = sessionmaker(self.engine, expire_on_commit=False,
+                                         info={SESSION_KEY: self.clock})
 
     @contextmanager
     def session(self) -> Iterator[Session]:

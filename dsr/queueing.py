@@ -20,7 +20,7 @@ from rq.exceptions import NoSuchJobError
 from rq.job import Job, JobStatus
 from sqlalchemy import select
 
-from dsr.models import Task, utcnow
+from dsr.models import Task
 from dsr.services.outbox import QUEUES
 
 if TYPE_CHECKING:
@@ -96,7 +96,7 @@ def run_task_job(task_id: int) -> str:
         raise RuntimeError("rq job outside `dsr worker`: no services configured")
     with services.db.session() as session:
         task = session.get(Task, task_id)
-        wait = (task.run_after - utcnow()).total_seconds() if task is not None else 0
+        wait = (task.run_after - services.clock.now()).total_seconds() if task is not None else 0
     if 0 < wait <= 5:  # rq's retry fired a moment before our back-off ends
         time.sleep(wait)
     status = run_task(services, task_id)

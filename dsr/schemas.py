@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -16,6 +17,7 @@ from marshmallow import (
     validates,
     validates_schema,
 )
+from marshmallow.experimental.context import Context
 
 from dsr.models import RequestType
 
@@ -40,6 +42,19 @@ NO_SUCH_DAY = "No such day in the calendar."
 NOT_PLAUSIBLE = "Not a plausible date of birth."
 
 
+@dataclass(frozen=True)
+class LoadContext:
+    """What loading a form or API body needs from the service: today's date by its clock.
+    The web edge sets it for every request (``marshmallow``'s ``Context``)."""
+
+    today: date
+
+
+def load_today() -> date:
+    """Today by the service clock, as the loading edge set it (LookupError when none did)."""
+    return Context[LoadContext].get().today
+
+
 def _printable(value: str) -> None:
     if any(ord(ch) < 32 for ch in value):
         raise ValidationError("contains control characters")
@@ -59,7 +74,7 @@ class BirthDate(fields.String):
         except ValueError:
             # In the right form but no day of the calendar (31.02.) is another mistake.
             raise ValidationError(NO_SUCH_DAY if written else NOT_A_DATE) from None
-        if not date(1900, 1, 1) <= day <= date.today():
+        if not date(1900, 1, 1) <= day <= load_today():
             raise ValidationError(NOT_PLAUSIBLE)
         return day.isoformat()
 

@@ -14,13 +14,14 @@ import socket
 import threading
 import traceback
 from collections import deque
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from sqlalchemy import update
 
+from dsr.clock import BERLIN
 from dsr.context import Services
-from dsr.models import Request, Task, TaskAttempt, TaskStatus, utcnow
+from dsr.models import Request, Task, TaskAttempt, TaskStatus
 from dsr.services import actions, outbox
 
 if TYPE_CHECKING:
@@ -79,11 +80,11 @@ def _run_task(services: Services, task_id: int, worker: str | None) -> tuple[str
     else:
         task.status = TaskStatus.DONE.value
         task.result = result
-        task.finished_at = utcnow()
+        task.finished_at = services.clock.now()
         task.lease_until = None
         task.last_error = None
         session.execute(update(TaskAttempt).where(TaskAttempt.id == attempt_id)
-                        .values(outcome="ok", finished_at=utcnow())
+                        .values(outcome="ok", finished_at=services.clock.now())
                         .execution_options(synchronize_session=False))
         session.flush()
         # In the same transaction: complete the request if this was its last task (the check
@@ -109,12 +110,12 @@ def _record_waiting(services: Services, task_id: int, attempt_id: int, waiting: 
         task = session.get(Task, task_id)
         attempt = session.get(TaskAttempt, attempt_id)
         assert task is not None and attempt is not None
-        attempt.outcome, attempt.finished_at, attempt.error = "waiting", utcnow(), waiting.why
+        attempt.outcome, attempt.finished_at, attempt.error = "waiting", services.clock.now(), waiting.why
         task.status, task.lease_until, task.worker = TaskStatus.PENDING.value, None, None
         task.attempts = max(0, task.attempts - 1)
         task.last_error = None
         task.result = {"waiting": waiting.why}
-        task.run_after = utcnow() + timedelta(seconds=max(1, waiting.seconds))
+        task.run_after = services.clock.now() + timedelta(seconds=max(1, waiting.seconds))
     return "waiting"
 
 
@@ -124,15 +125,15 @@ def _record_failure(services: Services, task_id: int, attempt_id: int, error: st
         task = session.get(Task, task_id)
         attempt = session.get(TaskAttempt, attempt_id)
         assert task is not None and attempt is not None
-        attempt.outcome, attempt.finished_at, attempt.error = "error", utcnow(), error
+        attempt.outcome, attempt.finished_at, attempt.error = "error", services.clock.now(), error
         task.last_error, task.lease_until, task.worker = error, None, None
         if task.attempts >= task.max_attempts:
             task.status = TaskStatus.FAILED.value
-            task.finished_at = utcnow()
+            task.finished_at = services.clock.now()
         else:
             delay = services.config.tasks["backoff_seconds"] * (2 ** (task.attempts - 1))
             task.status = TaskStatus.PENDING.value
-            task.run_after = utcnow() + timedelta(seconds=delay)
+            task.run_after = services.clock.now() + timedelta(seconds=delay)
         return task.status
 
 
@@ -184,11 +185,11 @@ class ThreadWorker:
 
         # The loop itself sweeps the outbox; the other periodic jobs run when they fall due.
         entries = [e for e in SCHEDULE if e.name != "sweep_outbox"]
-        next_run = {e.name: e.next_after(datetime.now().astimezone()) for e in entries}
+        next_run = {e.name: e.next_after(self.services.clock.now().astimezone(BERLIN)) for e in entries}
         while not self._stop.is_set():
             try:
                 run_pending(self.services)
-                now = datetime.now().astimezone()
+                now = self.services.clock.now().astimezone(BERLIN)
                 for entry in entries:
                     if next_run[entry.name] <= now:
                         next_run[entry.name] = entry.next_after(now)

@@ -17,6 +17,7 @@ from dsr.config import Config, load_config
 from dsr.context import Services
 from dsr.db import make_engine
 from dsr.migrate import upgrade
+from tests.support.clock import CLOCK, START
 
 PG_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 MARIADB_ADMIN_URL = "mysql+pymysql://root@127.0.0.1:3306/test"
@@ -81,7 +82,8 @@ def demo_shop(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
 
     root = tmp_path_factory.mktemp("shop")
     url = f"sqlite:///{root / 'shop.sqlite'}"
-    summary = build_demo_shop(url, customers=TEST_CUSTOMERS, log_dir=root / "logs")
+    summary = build_demo_shop(url, customers=TEST_CUSTOMERS, log_dir=root / "logs",
+                              today=START.date())
     return {"url": url, "summary": summary, "log_dir": root / "logs"}
 
 
@@ -89,6 +91,7 @@ def make_config(data_dir: Path, *, database_url: str | None = None, shop_url: st
                 extra: dict[str, Any] | None = None) -> Config:
     overrides: dict[str, Any] = {
         "service": {"data_dir": str(data_dir), "secret_key": "test-secret-" + "x" * 20,
+                    "clock_start": START.isoformat(),
                     **({"database_url": database_url} if database_url else {})},
         "connectors": {"shop": {"kind": "shop_sql", "url": shop_url,
                                 "label": {"de": "Shop-Datenbank", "en": "Shop database"}},
@@ -137,8 +140,16 @@ def service_db_url(request: pytest.FixtureRequest, tmp_path: Path,
         admin.dispose()
 
 
+@pytest.fixture(autouse=True)
+def _pinned_clock() -> Iterator[None]:
+    """Every test starts at the same instant, whatever day the suite runs on."""
+    CLOCK.set(START)
+    yield
+
+
 def _services(tmp_path: Path, database_url: str, shop_url: str) -> Services:
-    built = Services(make_config(tmp_path, database_url=database_url, shop_url=shop_url))
+    built = Services(make_config(tmp_path, database_url=database_url, shop_url=shop_url),
+                     clock=CLOCK)
     from dsr.audit import ensure_head
 
     with built.db.session() as session:

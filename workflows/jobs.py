@@ -23,7 +23,7 @@ from connectors.base import (
     RequestAccessConnector,
     Subject,
 )
-from dsr.models import Decision, OutgoingMail, Request, Task, utcnow
+from dsr.models import Decision, OutgoingMail, Request, Task
 from dsr.services import contest, notices, outbox, postal, redaction, reports
 from dsr.services.intake import status_code
 from workflows.states import State, transition
@@ -72,7 +72,7 @@ def acknowledge(services: Services, session: Session, task: Task) -> dict[str, A
     recent = session.scalar(select(func.count(OutgoingMail.id)).where(
         OutgoingMail.recipient_hash == notices.recipient_hash(services, to),
         OutgoingMail.template == "acknowledgement",
-        OutgoingMail.created_at > utcnow() - timedelta(hours=1)))
+        OutgoingMail.created_at > services.clock.now() - timedelta(hours=1)))
     if (recent or 0) >= services.config.mail["acknowledgements_per_hour"]:
         return {"sent": False, "why": "rate limited"}
     return notices.send_once(services, session, request, "acknowledgement", to,
@@ -156,7 +156,8 @@ def collect(services: Services, session: Session, task: Task) -> dict[str, Any]:
         if not wanted:
             result = AccessResult(tables=())
         elif isinstance(connector, RequestAccessConnector):
-            result = connector.access_for(subject, request.reference, tuple(request.types))
+            result = connector.access_for(subject, request.reference, tuple(request.types),
+                                          services.clock.now())
         else:
             result = connector.access(subject)
     except NotYetAvailable as exc:

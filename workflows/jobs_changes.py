@@ -19,10 +19,10 @@ from sqlalchemy.orm import Session
 from connectors.base import ChangingConnector, ConnectorError, Subject
 from connectors.changes import NOTIFIED_TYPES, Plan
 from dsr.audit import append_event
-from dsr.models import ChangePlan, ChangeReceipt, Decision, RecipientNotice, Request, Task, utcnow
+from dsr.clock import clock_of
+from dsr.models import ChangePlan, ChangeReceipt, Decision, RecipientNotice, Request, Task
 from dsr.models import LegalHold as LegalHoldRow
 from dsr.services import changes, opengdpr
-from workflows.deadlines import receipt_date
 from workflows.jobs import _request, job, subject_for
 
 if TYPE_CHECKING:
@@ -62,7 +62,7 @@ def plan_changes(services: Services, session: Session, task: Task) -> dict[str, 
         holder = getattr(connector, "subject_from", "") or task.connector
         keys = [list(key) for key in subject_for(request, holder).keys]
         wanted = changes.change_request(services, session, request, holder, keys,
-                                        receipt_date(utcnow()))
+                                        services.clock.today())
         if not set(wanted.types) & set(NOTIFIED_TYPES) and getattr(connector, "notifies", False):
             return {"planned": False, "why": "nothing_to_notify"}
         plan = connector.plan(subject, wanted)
@@ -168,7 +168,7 @@ def _record_notices(session: Session, request: Request, connector: str,
                 request_id=request.id, connector=connector, recipient=step["target"],
                 channel=notice.get("channel", "email"), status="waiting",
                 message_id=notice.get("message_id"), external_id=notice.get("external_id"),
-                sent_at=utcnow()))
+                sent_at=clock_of(session).now()))
     session.flush()
 
 
@@ -200,7 +200,7 @@ def remind_recipients(services: Services) -> int:
     days = services.config.workflow["recipient_reminder_days"]
     if not days:
         return 0
-    cutoff = utcnow() - timedelta(days=days)
+    cutoff = services.clock.now() - timedelta(days=days)
     with services.db.session() as session:
         due = [(n.id, n.request_id, n.connector, n.recipient) for n in session.scalars(
             select(RecipientNotice).where(
@@ -219,7 +219,7 @@ def remind_recipients(services: Services) -> int:
             connector.remind(Plan.from_json(plan_row.body), recipient)
             notice = session.get(RecipientNotice, notice_id)
             assert notice is not None
-            notice.reminded_at = utcnow()
+            notice.reminded_at = services.clock.now()
             append_event(session, actor="system", action="recipient_reminded",
                          request_id=request_id, details={"recipient": recipient})
         reminded += 1

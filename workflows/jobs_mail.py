@@ -30,10 +30,10 @@ def reduce_inbound(services: Services) -> dict[str, int]:
     from sqlalchemy import or_, select
 
     from dsr.audit import append_event
-    from dsr.models import Document, InboundMessage, Request, utcnow
+    from dsr.models import Document, InboundMessage, Request
     from workflows.states import TERMINAL_STATES
 
-    cutoff = utcnow() - timedelta(days=365 * services.config.accountability_years)
+    cutoff = services.clock.now() - timedelta(days=365 * services.config.accountability_years)
     closed = select(Request.id).where(Request.status.in_([s.value for s in TERMINAL_STATES]))
     reduced = 0
     with services.db.session() as session:

@@ -12,11 +12,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from dsr.audit import append_event
-from dsr.models import Document, Request, Task, VerificationStep, utcnow
+from dsr.models import Document, Request, Task, VerificationStep
 from dsr.services import id_copies, no_data, notices, postal
 from dsr.services import verification_codes as codes
 from dsr.services import verification_steps as steps
-from workflows.deadlines import days_left, receipt_date
+from workflows.deadlines import days_left
 from workflows.jobs import SYSTEM, job
 from workflows.states import State
 
@@ -93,7 +93,7 @@ def send_no_data(services: Services, session: Session, task: Task) -> dict[str, 
 def answer_unmatched(services: Services) -> dict[str, int]:
     """Periodic: a request still waiting for identity with nothing found in any system gets
     the negative answer before its deadline, so it never stalls past it."""
-    today = receipt_date(utcnow())
+    today = services.clock.today()
     margin = services.config.verification["no_data_answer_days_before_deadline"]
     answered = 0
     with services.db.session() as session:
@@ -108,7 +108,7 @@ def answer_unmatched(services: Services) -> dict[str, int]:
 def expire_id_copies(services: Services) -> dict[str, int]:
     """Periodic: ID copies whose check was decided longer ago than configured are deleted."""
     days = services.config.verification["id_copy_delete_after_days"]
-    cutoff = utcnow() - timedelta(days=days)
+    cutoff = services.clock.now() - timedelta(days=days)
     deleted = 0
     with services.db.session() as session:
         decided = session.scalars(select(VerificationStep.request_id).where(

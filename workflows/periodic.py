@@ -9,9 +9,9 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import delete, select
 
 from dsr.audit import append_event, head
-from dsr.models import AuditEvent, ChangePlan, Document, IdentityClaim, Request, Role, User, utcnow
+from dsr.models import AuditEvent, ChangePlan, Document, IdentityClaim, Request, Role, User
 from dsr.services import notices
-from workflows.deadlines import days_left, receipt_date
+from workflows.deadlines import days_left
 from workflows.states import OPEN_STATES, TERMINAL_STATES, WAITING_ON_SUBJECT
 
 if TYPE_CHECKING:
@@ -28,7 +28,7 @@ def _coordinators(session: Any) -> list[User]:
 def deadline_reminders(services: Services) -> dict[str, int]:
     """Tell coordinators what is due soon or overdue; escalate requests waiting on the subject
     past their deadline (one audit event each) so that none lapses quietly."""
-    today = receipt_date(utcnow())
+    today = services.clock.today()
     with services.db.session() as session:
         rows = session.scalars(select(Request).where(
             Request.status.in_([s.value for s in OPEN_STATES])).order_by(Request.due_on)).all()
@@ -68,7 +68,7 @@ def reduce_closed_requests(services: Services) -> dict[str, int]:
     audit trail; their claims (a rectification's requested and recorded values among them),
     match results and stored documents are deleted, and their plans lose the values a
     rectification set (the journal keeps them sealed for a replay)."""
-    cutoff = utcnow() - timedelta(days=365 * services.config.accountability_years)
+    cutoff = services.clock.now() - timedelta(days=365 * services.config.accountability_years)
     reduced = 0
     with services.db.session() as session:
         rows = session.scalars(select(Request).where(

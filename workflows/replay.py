@@ -26,7 +26,7 @@ from connectors.newsletter import NewsletterConnector
 from connectors.shop_sql_execute import NOW
 from connectors.sql_paths import column, read_transaction
 from dsr.audit import append_event
-from dsr.models import ChangePlan, ChangeReceipt, ErasureJournalEntry, PlanStatus, utcnow
+from dsr.models import ChangePlan, ChangeReceipt, ErasureJournalEntry, PlanStatus
 from dsr.services import changes
 
 if TYPE_CHECKING:
@@ -111,7 +111,7 @@ def replay(services: Services, *, actor: str = "cli") -> dict[str, int]:
             assert row is not None
             session.add(ChangeReceipt(plan_id=plan_id, verified=receipt.verified,
                                       body=receipt.to_json()))
-            row.status, row.executed_at = PlanStatus.EXECUTED.value, utcnow()
+            row.status, row.executed_at = PlanStatus.EXECUTED.value, services.clock.now()
         done["plans"] += 1
         done["changes"] += len(plan.changes)
         done["touched"] += sum(_touched(step) for step in receipt.to_json()["steps"])

@@ -30,11 +30,9 @@ from dsr.models import (
     OutgoingMail,
     PlanStatus,
     Request,
-    utcnow,
 )
 from dsr.services import changes, notices
 from dsr.services.changes import ChangeInputError
-from workflows.deadlines import receipt_date
 
 if TYPE_CHECKING:
     from dsr.context import Services
@@ -94,7 +92,7 @@ def send_lift_notice(services: Services, session: Session, request: Request, *,
     (default: the first day the notice period allows; an earlier day is refused); the day is
     stored on the request, the notice logged and audited (the reason's text is not put into
     the audit). A notice that went out already is not sent again. Flushes."""
-    today = today or receipt_date(utcnow())
+    today = today or services.clock.today()
     earliest = earliest_lift(today, services.config.workflow["restriction_lift_notice_days"])
     lift_on = lift_on or earliest
     if not restricted_in(session, request):
@@ -127,7 +125,7 @@ def lift_restriction(services: Services, request_id: int, *, actor: str,
     the day it names. The lift plan is stored and committed before a system is touched; a
     second call changes nothing again.
     """
-    today = today or receipt_date(utcnow())
+    today = today or services.clock.today()
     with services.db.session() as session:
         request = session.get(Request, request_id)
         if request is None:

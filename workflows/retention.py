@@ -24,9 +24,8 @@ from connectors.changes import (
     PlannedChange,
     subject_from_json,
 )
-from dsr.models import ChangePlan, LegalHold, RetainedRecord, utcnow
+from dsr.models import ChangePlan, LegalHold, RetainedRecord
 from dsr.services import changes
-from workflows.deadlines import receipt_date
 
 if TYPE_CHECKING:
     from dsr.context import Services
@@ -36,7 +35,7 @@ EXPIRY_NORM = "Art. 17 Abs. 1 lit. a DSGVO / GDPR (Aufbewahrungsfrist abgelaufen
 
 def run_retention(services: Services, today: date | None = None) -> dict[str, int]:
     """Erase every blocked record that has come due; returns counts (no personal data)."""
-    today = today or receipt_date(utcnow())
+    today = today or services.clock.today()
     with services.db.session() as session:
         direct, afresh = _due(session, services, today)
         work = [(name, _expiry_plan(name, records), [r.id for r in records])
@@ -57,7 +56,7 @@ def run_retention(services: Services, today: date | None = None) -> dict[str, in
             changes.record_receipt(services, session, row, plan, receipt)
             for record in session.scalars(select(RetainedRecord).where(
                     RetainedRecord.id.in_(record_ids))):
-                record.erased_at = utcnow()
+                record.erased_at = services.clock.now()
         done["plans"] += 1
         done["records"] += len(record_ids)
     return done

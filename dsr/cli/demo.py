@@ -43,7 +43,8 @@ def demo(ctx: Context, customers: int, seed: int) -> None:
         raise click.ClickException("no shop_sql connector is configured")
     with click.progressbar(length=customers, label="demo shop") as bar:
         summary = build_demo_shop(shop["url"], customers=customers, seed=seed,
-                                  log_dir=services.config.shop_log_dir, progress=bar.update)
+                                  log_dir=services.config.shop_log_dir, progress=bar.update,
+                                  today=services.clock.today())
     password = _demo_password(services.config.data_dir / "demo-password.txt")
     with services.db.session() as session:
         for username, role in DEMO_USERS:

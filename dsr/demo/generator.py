@@ -85,8 +85,8 @@ def reference_time(today: date) -> datetime:
 
 def build_demo_shop(url: str, customers: int = 3000, seed: int = 2026,
                     log_dir: Path | None = None,
-                    progress: Callable[[int], None] | None = None,
-                    today: date | None = None) -> DemoShopSummary:
+                    progress: Callable[[int], None] | None = None, *,
+                    today: date) -> DemoShopSummary:
     """Create and fill the demo shop at *url*, deterministic for *seed* and *today*.
 
     If the database already holds a finished demo shop, nothing is written and its summary is
@@ -99,7 +99,6 @@ def build_demo_shop(url: str, customers: int = 3000, seed: int = 2026,
         summary = _stored_summary(engine)
         visits: list[Visit] | None = None
         if summary is None:
-            today = today or date.today()
             rows = DemoRows(customers, seed, reference_time(today))
             summary = _write(engine, rows, seed, today, progress)
             visits = rows.visits

@@ -9,7 +9,7 @@ from dsr.models.answers import (
     SealedAnswer,
 )
 from dsr.models.audit import AuditEvent, AuditHead
-from dsr.models.base import Base, utcnow
+from dsr.models.base import Base
 from dsr.models.contest import DecisionReview
 from dsr.models.document import Document
 from dsr.models.inbound import ClassificationCorrection, InboundMessage, TriageEntry
@@ -40,7 +40,7 @@ from dsr.models.verification import VerificationCode, VerificationStep
 __all__ = [
     "ApiToken", "AuditEvent", "AuditHead", "Base", "Channel", "Decision", "Document",
     "IdentityClaim", "OutgoingMail", "Outcome", "Request", "RequestType", "Role", "Task", "TaskAttempt",
-    "TaskStatus", "User", "utcnow",
+    "TaskStatus", "User",
     "VerificationCode", "VerificationStep",
     "ClassificationCorrection", "InboundMessage", "TriageEntry",
     "Delivery", "DownloadEvent", "MessageDraft", "Redaction", "RegisterVersion", "SealedAnswer",

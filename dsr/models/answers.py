@@ -8,7 +8,8 @@ from datetime import datetime
 from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from dsr.models.base import Base, utcnow
+from dsr.clock import stamp
+from dsr.models.base import Base
 
 REDACTION_REASONS = ("third_party", "trade_secret", "security")
 DELIVERY_METHODS = ("portal", "email", "letter")  # never fax
@@ -25,7 +26,7 @@ class RegisterVersion(Base):
     sha256: Mapped[str] = mapped_column(String(64))
     note: Mapped[str] = mapped_column(Text, default="")
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=stamp)
 
 
 class Redaction(Base):
@@ -48,7 +49,7 @@ class Redaction(Base):
     term_encrypted: Mapped[str] = mapped_column(Text)
     occurrences: Mapped[int] = mapped_column(default=0)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=stamp)
 
 
 class Delivery(Base):
@@ -74,7 +75,7 @@ class Delivery(Base):
     code_attempts: Mapped[int] = mapped_column(default=0)
     codes_sent: Mapped[int] = mapped_column(default=0)
     recipient_hash: Mapped[str] = mapped_column(String(64), default="")
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=stamp)
     sent_at: Mapped[datetime | None]
     expires_at: Mapped[datetime | None]
     max_downloads: Mapped[int] = mapped_column(default=0)
@@ -94,7 +95,7 @@ class DownloadEvent(Base):
                                              index=True)
     document_id: Mapped[int | None] = mapped_column(ForeignKey("documents.id"))
     outcome: Mapped[str] = mapped_column(String(30))
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=stamp)
 
 
 class SealedAnswer(Base):
@@ -109,7 +110,7 @@ class SealedAnswer(Base):
     document_id: Mapped[int | None] = mapped_column(ForeignKey("documents.id"))
     sha256: Mapped[str] = mapped_column(String(64))
     size: Mapped[int]
-    sealed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    sealed_at: Mapped[datetime] = mapped_column(default=stamp)
     keep_until: Mapped[datetime]
     reduced_at: Mapped[datetime | None]
 
@@ -128,5 +129,5 @@ class MessageDraft(Base):
     subject: Mapped[str] = mapped_column(Text)
     body: Mapped[str] = mapped_column(Text)
     edited_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    edited_at: Mapped[datetime] = mapped_column(default=utcnow)
+    edited_at: Mapped[datetime] = mapped_column(default=stamp)
     sent_at: Mapped[datetime | None]

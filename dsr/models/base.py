@@ -18,10 +18,6 @@ NAMING = {
 }
 
 
-def utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
 class UTCDateTime(TypeDecorator[datetime]):
     """Timezone-aware datetimes stored as UTC (SQLite drops the offset otherwise)."""
 

@@ -9,7 +9,8 @@ from typing import Any
 from sqlalchemy import CheckConstraint, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from dsr.models.base import Base, utcnow
+from dsr.clock import stamp
+from dsr.models.base import Base
 
 REVIEW_OUTCOMES = ("upheld", "changed")
 
@@ -40,5 +41,5 @@ class DecisionReview(Base):
     options: Mapped[list[Any]]
     reviewer_role: Mapped[str] = mapped_column(String(40))
     reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=stamp)
+    updated_at: Mapped[datetime] = mapped_column(default=stamp)

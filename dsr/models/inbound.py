@@ -13,7 +13,8 @@ from typing import Any
 from sqlalchemy import CheckConstraint, Float, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from dsr.models.base import Base, utcnow
+from dsr.clock import stamp
+from dsr.models.base import Base
 
 INBOUND_ACTIONS = ("request", "reply", "reminder", "triage")
 
@@ -53,7 +54,7 @@ class InboundMessage(Base):
     document_id: Mapped[int | None] = mapped_column(ForeignKey("documents.id", ondelete="SET NULL"))
     #: Per attachment: filename, content type, size, sha256, kind, document id.
     attachments: Mapped[list[Any]]
-    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    created_at: Mapped[datetime] = mapped_column(default=stamp, index=True)
 
 
 class TriageEntry(Base):
@@ -75,7 +76,7 @@ class TriageEntry(Base):
     outcome: Mapped[str | None] = mapped_column(String(30))
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     decided_at: Mapped[datetime | None]
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=stamp)
 
 
 class ClassificationCorrection(Base):
@@ -93,4 +94,4 @@ class ClassificationCorrection(Base):
     predicted_language: Mapped[str] = mapped_column(String(2))
     corrected_language: Mapped[str] = mapped_column(String(2))
     corrected_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=stamp)

@@ -7,7 +7,8 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from dsr.models.base import Base, utcnow
+from dsr.clock import stamp
+from dsr.models.base import Base
 
 
 class OutgoingMail(Base):
@@ -21,4 +22,4 @@ class OutgoingMail(Base):
     template: Mapped[str] = mapped_column(String(60))
     recipient_hash: Mapped[str] = mapped_column(String(64), index=True)
     message_id: Mapped[str] = mapped_column(String(200), default="")
-    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    created_at: Mapped[datetime] = mapped_column(default=stamp, index=True)

@@ -17,7 +17,8 @@ from typing import Any
 from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from dsr.models.base import Base, utcnow
+from dsr.clock import stamp
+from dsr.models.base import Base
 
 
 class PlanStatus(StrEnum):
@@ -50,7 +51,7 @@ class ChangePlan(Base):
     summary: Mapped[list[Any]]
     #: Steps finished so far, step index -> rows touched; written after each step's commit.
     steps_done: Mapped[dict[str, Any]] = mapped_column(default=dict)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=stamp)
     executed_at: Mapped[datetime | None]
 
 
@@ -64,7 +65,7 @@ class ChangeReceipt(Base):
                                          unique=True)
     verified: Mapped[bool] = mapped_column(default=False)
     body: Mapped[dict[str, Any]]
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=stamp)
 
 
 class ErasureJournalEntry(Base):
@@ -86,7 +87,7 @@ class ErasureJournalEntry(Base):
     sealed_value: Mapped[str | None] = mapped_column(Text)
     #: Keyed hash of connector and subject key, to find one subject's entries without data.
     subject_hash: Mapped[str] = mapped_column(String(64), index=True)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=stamp)
 
 
 class RetainedRecord(Base):
@@ -131,7 +132,7 @@ class LegalHold(Base):
     #: The case's file number (claim, collection, audit), if any: what the hold is about.
     reference: Mapped[str | None] = mapped_column(String(120))
     created_by: Mapped[str] = mapped_column(String(120))
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=stamp)
     lifted_at: Mapped[datetime | None]
     lifted_by: Mapped[str | None] = mapped_column(String(120))
     lift_reason: Mapped[str | None] = mapped_column(Text)
@@ -151,7 +152,7 @@ class SuppressionEntry(Base):
     kind: Mapped[str] = mapped_column(String(10))
     channel: Mapped[str] = mapped_column(String(40))
     request_id: Mapped[int | None] = mapped_column(ForeignKey("requests.id", ondelete="SET NULL"))
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=stamp)
 
 
 class RecipientNotice(Base):

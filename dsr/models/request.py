@@ -9,7 +9,8 @@ from typing import Any
 from sqlalchemy import CheckConstraint, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from dsr.models.base import Base, utcnow
+from dsr.clock import stamp
+from dsr.models.base import Base
 
 
 class RequestType(StrEnum):
@@ -73,8 +74,8 @@ class Request(Base):
     #: The day from which a restriction may be lifted, as the Art. 18(3) notice named it.
     restriction_lift_on: Mapped[date | None]
     merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("requests.id"))
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=stamp)
+    updated_at: Mapped[datetime] = mapped_column(default=stamp, onupdate=stamp)
 
     claims: Mapped[list[IdentityClaim]] = relationship(
         back_populates="request", cascade="all, delete-orphan", order_by="IdentityClaim.id")
@@ -120,5 +121,5 @@ class Decision(Base):
     norm: Mapped[str] = mapped_column(String(200))
     reason: Mapped[str] = mapped_column(Text, default="")
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    decided_at: Mapped[datetime] = mapped_column(default=utcnow)
+    decided_at: Mapped[datetime] = mapped_column(default=stamp)
     request: Mapped[Request] = relationship(back_populates="decisions")

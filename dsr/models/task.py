@@ -9,7 +9,8 @@ from typing import Any
 from sqlalchemy import CheckConstraint, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from dsr.models.base import Base, utcnow
+from dsr.clock import stamp
+from dsr.models.base import Base
 
 
 class TaskStatus(StrEnum):
@@ -42,12 +43,12 @@ class Task(Base):
     status: Mapped[str] = mapped_column(String(10), default=TaskStatus.PENDING, index=True)
     attempts: Mapped[int] = mapped_column(default=0)
     max_attempts: Mapped[int] = mapped_column(default=5)
-    run_after: Mapped[datetime] = mapped_column(default=utcnow)
+    run_after: Mapped[datetime] = mapped_column(default=stamp)
     lease_until: Mapped[datetime | None]
     worker: Mapped[str | None] = mapped_column(String(120))
     last_error: Mapped[str | None] = mapped_column(Text)
     result: Mapped[dict[str, Any] | None]
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=stamp)
     finished_at: Mapped[datetime | None]
 
     attempt_log: Mapped[list[TaskAttempt]] = relationship(
@@ -63,7 +64,7 @@ class TaskAttempt(Base):
     task_id: Mapped[int] = mapped_column(ForeignKey("tasks.id", ondelete="CASCADE"), index=True)
     number: Mapped[int]
     worker: Mapped[str] = mapped_column(String(120), default="")
-    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    started_at: Mapped[datetime] = mapped_column(default=stamp)
     finished_at: Mapped[datetime | None]
     outcome: Mapped[str] = mapped_column(String(10), default="running")
     error: Mapped[str | None] = mapped_column(Text)

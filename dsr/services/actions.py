@@ -15,10 +15,11 @@ from sqlalchemy.orm import Session
 
 from connectors.changes import CHANGE_TYPES
 from dsr.audit import append_event
-from dsr.models import Decision, Outcome, Request, Task, TaskStatus, utcnow
+from dsr.clock import clock_of
+from dsr.models import Decision, Outcome, Request, Task, TaskStatus
 from dsr.services import outbox
 from dsr.services.changes import current_plans
-from workflows.deadlines import Calendar, DeadlineError, extended_due_date, receipt_date
+from workflows.deadlines import Calendar, DeadlineError, extended_due_date
 from workflows.states import OPEN_STATES, State, transition
 
 #: Request types that disclose data and so need the access phase.
@@ -87,7 +88,7 @@ def extend(session: Session, request: Request, *, actor: str, months: int, reaso
         raise ActionError(f"extend: the request is {request.status}")
     try:
         new_due = extended_due_date(request.received_at, months, reason,
-                                    today=receipt_date(utcnow()), calendar=calendar)
+                                    today=clock_of(session).today(), calendar=calendar)
     except DeadlineError as exc:
         raise ActionError(str(exc)) from None
     request.extended_due_on = new_due
@@ -159,7 +160,7 @@ def release(session: Session, request: Request, *, actor: str) -> None:
     if request.status != State.EXECUTING:
         raise ActionError(f"release: the request is {request.status}, not executing")
     if request.released_at is None:
-        request.released_at = utcnow()
+        request.released_at = clock_of(session).now()
         append_event(session, actor=actor, action="released", request_id=request.id)
         if DISCLOSING & set(request.types):  # the answer goes out through delivery (portal)
             outbox.add_task(session, kind="deliver", request_id=request.id,
@@ -182,7 +183,7 @@ def complete_if_done(session: Session, request: Request, *, actor: str) -> bool:
     read it again: whichever comes second sees what the other committed, so the last of the
     two completes the request and neither can miss it.
     """
-    session.execute(update(Request).where(Request.id == request.id).values(updated_at=utcnow()))
+    session.execute(update(Request).where(Request.id == request.id).values(updated_at=clock_of(session).now()))
     session.refresh(request)
     if request.status != State.EXECUTING or request.released_at is None:
         return False

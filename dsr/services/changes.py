@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from datetime import date
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
@@ -27,6 +27,7 @@ from connectors.changes import (
 )
 from connectors.shop_sql_execute import NOW
 from dsr.audit import append_event
+from dsr.clock import clock_of
 from dsr.crypto import Cipher, keyed_hash
 from dsr.models import (
     ChangePlan,
@@ -38,7 +39,6 @@ from dsr.models import (
     Request,
     RetainedRecord,
     SuppressionEntry,
-    utcnow,
 )
 from dsr.models import LegalHold as LegalHoldRow
 from workflows.deadlines import BERLIN
@@ -167,6 +167,10 @@ class DbStepLog:
         """True when an earlier run finished step ``index``."""
         return str(index) in self.done
 
+    def now(self) -> datetime:
+        """The moment of this run by the service clock."""
+        return self.services.clock.now()
+
     def mark_done(self, index: int, touched: int) -> None:
         """Commit step ``index`` as finished (the changed system has committed already)."""
         self.done[str(index)] = touched
@@ -217,7 +221,7 @@ def record_receipt(services: Services, session: Session, plan_row: ChangePlan, p
     row = ChangeReceipt(plan_id=plan_row.id, verified=receipt.verified, body=receipt.to_json())
     session.add(row)
     plan_row.status = PlanStatus.EXECUTED.value
-    plan_row.executed_at = utcnow()
+    plan_row.executed_at = services.clock.now()
     session.flush()
     return row
 
@@ -295,7 +299,7 @@ def confirm_notice(session: Session, notice: RecipientNotice, *, actor: str,
             raise ChangeInputError("received on: not before the notice was sent")
     if len(note) > CONFIRMATION_NOTE_MAX:
         raise ChangeInputError(f"note: at most {CONFIRMATION_NOTE_MAX} characters")
-    notice.status, notice.confirmed_at, notice.confirmed_by = "confirmed", utcnow(), actor
+    notice.status, notice.confirmed_at, notice.confirmed_by = "confirmed", clock_of(session).now(), actor
     notice.confirmation_received_on, notice.confirmation_note = received_on, note or None
     append_event(session, actor=actor, action="recipient_confirmed",
                  request_id=notice.request_id,

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from dsr.audit import append_event
 from dsr.letters.compose import CHANNEL, render_template_letter
-from dsr.models import Decision, DecisionReview, MessageDraft, OutgoingMail, Request, utcnow
+from dsr.models import Decision, DecisionReview, MessageDraft, OutgoingMail, Request
 from dsr.models.contest import REVIEW_OUTCOMES
 from dsr.services import correspondence, notices, postal
 from dsr.services.article15 import number
@@ -207,7 +207,7 @@ def record_review(services: Services, session: Session, request: Request, *, che
         session.add(review)
     review.decision, review.check_key, review.outcome = decision["name"], check_key, outcome
     review.reasons, review.options, review.reviewer_role = reasons, chosen, reviewer_role
-    review.reviewed_by_id, review.updated_at = user_id, utcnow()
+    review.reviewed_by_id, review.updated_at = user_id, services.clock.now()
     session.flush()
     dropped = session.execute(delete(MessageDraft).where(
         MessageDraft.request_id == request.id, MessageDraft.template == TEMPLATE,

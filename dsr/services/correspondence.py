@@ -19,7 +19,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from dsr.audit import append_event
-from dsr.models import MessageDraft, OutgoingMail, Request, utcnow
+from dsr.clock import clock_of
+from dsr.models import MessageDraft, OutgoingMail, Request
 from dsr.rendering import render_mail, template_env
 from dsr.services.mailer import build_message
 from workflows.deadlines import BERLIN
@@ -78,6 +79,7 @@ def send_with_attachments(services: Services, session: Session, request: Request
                           render(template, request.language, **context), request.language,
                           context)
     message = build_message(sender=services.config.mail["sender"], to=to,
+                            sent_at=services.clock.now(),
                             subject=rendered.subject, text=rendered.text, html=rendered.html,
                             reference=request.reference)
     for filename, content_type, data in attachments:
@@ -142,7 +144,7 @@ def with_draft(session: Session, request: Request, template: str, rendered: Rend
     draft = draft_for(session, request.id, template)
     if draft is None:
         return rendered
-    draft.sent_at = utcnow()
+    draft.sent_at = clock_of(session).now()
     text = _fill(draft.body, template, language, context or {})
     subject = _fill(draft.subject, template, language, context or {})
     return Rendered(subject, text, to_html(subject, text, language))
@@ -169,7 +171,7 @@ def save_draft(session: Session, request: Request, template: str, *, subject: st
         draft = MessageDraft(request_id=request.id, template=template, subject=subject, body=body)
         session.add(draft)
     draft.subject, draft.body = subject, body
-    draft.edited_by_id, draft.edited_at = user_id, utcnow()
+    draft.edited_by_id, draft.edited_at = user_id, clock_of(session).now()
     session.flush()
     append_event(session, actor=actor, action="message_edited", request_id=request.id,
                  details={"template": template,

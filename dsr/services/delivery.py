@@ -23,8 +23,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from dsr.audit import append_event
+from dsr.clock import clock_of
 from dsr.crypto import keyed_hash
-from dsr.models import Delivery, Document, DownloadEvent, Request, SealedAnswer, utcnow
+from dsr.models import Delivery, Document, DownloadEvent, Request, SealedAnswer
 from dsr.services import correspondence, notices, redaction
 from dsr.services.reports import latest_document
 
@@ -101,7 +102,7 @@ def record_email_request(session: Session, request: Request, *, actor: str, note
     coordinator's note of where and when the subject said so)."""
     if not note.strip():
         raise DeliveryError("note: say where and when the subject asked for plain e-mail")
-    delivery = Delivery(request_id=request.id, method="email", email_requested_at=utcnow(),
+    delivery = Delivery(request_id=request.id, method="email", email_requested_at=clock_of(session).now(),
                         email_request_note=note.strip()[:1000])
     session.add(delivery)
     session.flush()
@@ -114,7 +115,7 @@ def deliver(services: Services, session: Session, request: Request,
             now: datetime | None = None) -> dict[str, Any]:
     """Hand the released answer out once: by e-mail if the subject expressly asked for it,
     else through the portal. Returns a small result (no personal data)."""
-    now = now or utcnow()
+    now = now or services.clock.now()
     done = session.scalars(select(Delivery).where(Delivery.request_id == request.id,
                                                   Delivery.sent_at.is_not(None))).first()
     if done is not None:
@@ -177,7 +178,7 @@ def _send_code(services: Services, session: Session, request: Request, delivery:
     delivery.code_hash = _code_hash(services, delivery, code)
     delivery.code_attempts = 0
     delivery.codes_sent += 1
-    delivery.code_sent_at = utcnow()
+    delivery.code_sent_at = services.clock.now()
     session.flush()
     notices.send(services, session, template="portal_code", language=request.language, to=to,
                  request=request, code=code, expires=delivery.expires_at)
@@ -204,7 +205,7 @@ def _open(delivery: Delivery, now: datetime) -> None:
 def check_code(services: Services, session: Session, delivery: Delivery, code: str,
                now: datetime | None = None) -> None:
     """Accept the one-time code (then it is used up) or raise :class:`Refused`."""
-    now = now or utcnow()
+    now = now or services.clock.now()
     _open(delivery, now)
     if delivery.code_hash is None or delivery.code_attempts >= services.config.delivery["code_attempts"]:
         _log(session, delivery, "code_locked")
@@ -220,7 +221,7 @@ def check_code(services: Services, session: Session, delivery: Delivery, code: s
 def new_code(services: Services, session: Session, delivery: Delivery,
              now: datetime | None = None) -> None:
     """Send a fresh one-time code to the address on file (a limited number per answer)."""
-    _open(delivery, now or utcnow())
+    _open(delivery, now or services.clock.now())
     if delivery.codes_sent >= services.config.delivery["codes_per_delivery"]:
         raise Refused("codes_exhausted")
     request = session.get(Request, delivery.request_id)
@@ -243,7 +244,7 @@ def download(services: Services, session: Session, delivery: Delivery, document_
              now: datetime | None = None) -> tuple[Document, bytes]:
     """One download: refused when expired, over the limit, or not this delivery's file;
     every attempt is logged and every download is an audit event."""
-    now = now or utcnow()
+    now = now or services.clock.now()
     try:
         _open(delivery, now)
     except Refused:
@@ -268,7 +269,7 @@ def download(services: Services, session: Session, delivery: Delivery, document_
 def expire(services: Services, session: Session, now: datetime | None = None) -> int:
     """Delete the portal's files of expired links (the sealed copies stay); returns how many
     links expired."""
-    now = now or utcnow()
+    now = now or services.clock.now()
     due = session.scalars(select(Delivery).where(Delivery.method == "portal",
                                                  Delivery.files_deleted_at.is_(None),
                                                  Delivery.expires_at <= now)).all()
@@ -284,7 +285,7 @@ def expire(services: Services, session: Session, now: datetime | None = None) ->
 
 def reduce_sealed(services: Services, session: Session, now: datetime | None = None) -> int:
     """Delete sealed copies past the accountability period; their hashes remain."""
-    now = now or utcnow()
+    now = now or services.clock.now()
     due = session.scalars(select(SealedAnswer).where(SealedAnswer.reduced_at.is_(None),
                                                      SealedAnswer.keep_until <= now)).all()
     for sealed in due:

@@ -9,16 +9,18 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
+from dsr.clock import Clock
 from dsr.crypto import Cipher
-from dsr.models import Document, utcnow
+from dsr.models import Document
 
 
 class DocumentStore:
     """Writes and reads encrypted documents under one directory."""
 
-    def __init__(self, root: Path, cipher: Cipher) -> None:
+    def __init__(self, root: Path, cipher: Cipher, clock: Clock) -> None:
         self.root = root
         self.cipher = cipher
+        self.clock = clock
 
     def _path(self, key: str) -> Path:
         return self.root / key[:2] / key
@@ -48,4 +50,4 @@ class DocumentStore:
     def delete(self, doc: Document) -> None:
         """Remove the file and mark the row deleted (the row stays as a record)."""
         self._path(doc.storage_key).unlink(missing_ok=True)
-        doc.deleted_at = utcnow()
+        doc.deleted_at = self.clock.now()

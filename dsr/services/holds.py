@@ -20,7 +20,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from dsr.audit import append_event
-from dsr.models import ChangePlan, HoldKind, LegalHold, PlanStatus, Request, utcnow
+from dsr.clock import clock_of
+from dsr.models import ChangePlan, HoldKind, LegalHold, PlanStatus, Request
 
 KINDS = tuple(kind.value for kind in HoldKind)
 REASON_MAX = 500
@@ -88,7 +89,7 @@ def lift_hold(session: Session, hold_id: int, *, actor: str,
             raise HoldError("lift reason: say why the hold ends (e.g. the claim is settled)")
         if len(reason) > REASON_MAX:
             raise HoldError(f"lift reason: at most {REASON_MAX} characters")
-    row.lifted_at, row.lifted_by, row.lift_reason = utcnow(), actor, reason or None
+    row.lifted_at, row.lifted_by, row.lift_reason = clock_of(session).now(), actor, reason or None
     session.flush()
     append_event(session, actor=actor, action="legal_hold_lifted", request_id=request_id,
                  details={"hold": row.id, "kind": row.kind, "connector": row.connector,

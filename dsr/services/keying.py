@@ -16,10 +16,11 @@ from marshmallow import Schema, ValidationError, fields, validate, validates, va
 from sqlalchemy.orm import Session
 
 from dsr.audit import append_event
-from dsr.models import Request, RequestType, TriageEntry, utcnow
+from dsr.models import Request, RequestType, TriageEntry
+from dsr.schemas import load_today
 from dsr.services import intake
 from dsr.services.triage import merge_candidates
-from workflows.deadlines import BERLIN, receipt_date
+from workflows.deadlines import BERLIN
 
 if TYPE_CHECKING:
     from dsr.context import Services
@@ -47,7 +48,7 @@ class KeyingSchema(Schema):
 
     @validates("date_stamp")
     def _stamp(self, value: date, **_: object) -> None:
-        today = receipt_date(utcnow())
+        today = load_today()
         if value > today:
             raise ValidationError("the date stamp lies in the future")
         if value < today - timedelta(days=MAX_AGE_DAYS):

@@ -48,15 +48,15 @@ class SmtpMailer:
             smtp.send_message(message)
 
 
-def build_message(*, sender: str, to: str, subject: str, text: str, html: str | None = None,
-                  reference: str | None = None) -> EmailMessage:
+def build_message(*, sender: str, to: str, subject: str, text: str, sent_at: datetime,
+                  html: str | None = None, reference: str | None = None) -> EmailMessage:
     """A text (and optional HTML) message; the request reference goes into the subject."""
     message = EmailMessage()
     message["From"] = sender
     message["To"] = to
     message["Subject"] = f"{subject} [{reference}]" if reference else subject
     message["Message-ID"] = make_msgid(domain=sender.rsplit("@", 1)[-1])
-    message["Date"] = format_datetime(datetime.now(BERLIN))
+    message["Date"] = format_datetime(sent_at.astimezone(BERLIN))
     message.set_content(text)
     if html:
         message.add_alternative(html, subtype="html")

@@ -13,7 +13,8 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from dsr.audit import append_event
-from dsr.models import Decision, Outcome, Request, utcnow
+from dsr.clock import clock_of
+from dsr.models import Decision, Outcome, Request
 from dsr.services import outbox
 from dsr.services.actions import NORMS
 from dsr.services.verification_steps import VerificationError, record
@@ -58,7 +59,7 @@ def answer_no_data(session: Session, request: Request, *, actor: str) -> None:
     for right in request.types:
         session.add(Decision(request_id=request.id, right=right, category="*",
                              outcome=Outcome.GRANTED.value, norm=NORMS[right], reason=REASON))
-    request.released_at = utcnow()
+    request.released_at = clock_of(session).now()
     record(session, request, "no_data_found", "ok", actor)
     append_event(session, actor=actor, action="released", request_id=request.id,
                  details={"answer": "no_data_found"})

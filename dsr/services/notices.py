@@ -32,6 +32,7 @@ def send(services: Services, session: Session, *, template: str, language: str, 
         rendered = correspondence.with_draft(session, request, template, rendered, language,
                                              context)
     message = build_message(sender=services.config.mail["sender"], to=to,
+                            sent_at=services.clock.now(),
                             subject=rendered.subject, text=rendered.text, html=rendered.html,
                             reference=request.reference if request else None)
     session.add(OutgoingMail(request_id=request.id if request else None, template=template,

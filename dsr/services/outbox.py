@@ -12,7 +12,8 @@ from datetime import timedelta
 from sqlalchemy import Integer, and_, bindparam, exists, or_, select, update
 from sqlalchemy.orm import Session, aliased, sessionmaker
 
-from dsr.models import Task, TaskAttempt, TaskStatus, utcnow
+from dsr.clock import clock_of
+from dsr.models import Task, TaskAttempt, TaskStatus
 
 QUEUE_CONNECTORS = "connectors"
 QUEUE_REPORTS = "reports"
@@ -35,7 +36,7 @@ def add_task(session: Session, *, kind: str, request_id: int | None, connector: 
     if task is None:
         task = Task(dedupe_key=key, request_id=request_id, kind=kind, connector=connector,
                     queue=queue, phase=phase, max_attempts=max_attempts,
-                    status=TaskStatus.PENDING.value, run_after=utcnow())
+                    status=TaskStatus.PENDING.value, run_after=clock_of(session).now())
         session.add(task)
         session.flush()
         session.info.setdefault(_NEW, []).append(task.id)
@@ -58,14 +59,14 @@ def install_dispatch_hook(factory: sessionmaker[Session],
         session.info.pop(_NEW, None)
 
 
-def claimable(now_expr: object | None = None):  # type: ignore[no-untyped-def]
+def claimable(now_expr: object):  # type: ignore[no-untyped-def]
     """The condition for a pending task that may run now: due, and its earlier phases done."""
     earlier = aliased(Task)
     blocked = exists().where(and_(earlier.request_id == Task.request_id,
                                   earlier.phase < Task.phase,
                                   earlier.status.not_in(FINISHED)))
     return and_(Task.status == TaskStatus.PENDING.value,
-                Task.run_after <= (now_expr if now_expr is not None else utcnow()),
+                Task.run_after <= now_expr,
                 ~blocked)
 
 
@@ -103,19 +104,19 @@ def _built() -> _Statements:
 
 def due_task_ids(session: Session, queues: Iterable[str] = QUEUES, limit: int = 50) -> list[int]:
     """Ids of tasks that may run now, oldest first."""
-    return list(session.scalars(_built().due, {"now": utcnow(), "queues": list(queues),
+    return list(session.scalars(_built().due, {"now": clock_of(session).now(), "queues": list(queues),
                                                "limit": limit}))
 
 
 def release_expired_leases(session: Session) -> int:
     """Tasks whose worker died mid-run (lease expired) go back to pending; their open attempt
     is marked abandoned. Returns how many."""
-    stale = list(session.scalars(_built().stale, {"now": utcnow()}))
+    stale = list(session.scalars(_built().stale, {"now": clock_of(session).now()}))
     if not stale:
         return 0
     session.execute(update(TaskAttempt).where(TaskAttempt.task_id.in_(stale),
                                               TaskAttempt.outcome == "running")
-                    .values(outcome="abandoned", finished_at=utcnow(),
+                    .values(outcome="abandoned", finished_at=clock_of(session).now(),
                             error="worker stopped before finishing"))
     result = session.execute(
         update(Task).where(Task.id.in_(stale), Task.status == TaskStatus.RUNNING.value)
@@ -125,14 +126,15 @@ def release_expired_leases(session: Session) -> int:
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
-def _claim_params(task_id: int, worker: str, lease: timedelta) -> dict[str, object]:
-    now = utcnow()
+def _claim_params(session: Session, task_id: int, worker: str,
+                  lease: timedelta) -> dict[str, object]:
+    now = clock_of(session).now()
     return {"task": task_id, "now": now, "claimed_by": worker, "lease": now + lease}
 
 
 def claim(session: Session, task_id: int, worker: str, lease: timedelta) -> bool:
     """Atomically move one claimable task to running; False if another worker was first."""
-    result = session.execute(_built().claim, _claim_params(task_id, worker, lease))
+    result = session.execute(_built().claim, _claim_params(session, task_id, worker, lease))
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
@@ -141,7 +143,7 @@ def claim_task(session: Session, task_id: int, worker: str,
     """:func:`claim`, returning the claimed task's kind and attempt number (None if another
     worker was first): one statement where the database returns updated rows (PostgreSQL,
     SQLite), a claim and a read where it does not (MariaDB)."""
-    params = _claim_params(task_id, worker, lease)
+    params = _claim_params(session, task_id, worker, lease)
     if session.connection().dialect.update_returning:
         row = session.execute(_built().claim_returning, params).first()
         return (row[0], row[1]) if row is not None else None
@@ -154,14 +156,14 @@ def claim_task(session: Session, task_id: int, worker: str,
 def due_task_ids_for_request(session: Session, request_id: int) -> list[int]:
     """The tasks of one request that have become claimable (after one of them finished)."""
     return list(session.scalars(_built().due_for_request,
-                                {"now": utcnow(), "request": request_id}))
+                                {"now": clock_of(session).now(), "request": request_id}))
 
 
 def retry(session: Session, task: Task) -> None:
     """Give a failed task a fresh set of attempts (the queue's retry button); flushes."""
     task.status = TaskStatus.PENDING.value
     task.attempts = 0
-    task.run_after = utcnow()
+    task.run_after = clock_of(session).now()
     task.finished_at = None
     session.flush()
     session.info.setdefault(_NEW, []).append(task.id)
@@ -172,7 +174,7 @@ def make_due(session: Session, task: Task) -> None:
     answered); dispatched after the commit. Flushes."""
     if task.status != TaskStatus.PENDING.value:
         return
-    task.run_after = utcnow()
+    task.run_after = clock_of(session).now()
     session.flush()
     session.info.setdefault(_NEW, []).append(task.id)
 
@@ -198,7 +200,7 @@ def waive(session: Session, task: Task, reason: str) -> list[int]:
         raise WaiveRefused("a reason is needed to waive a task")
     task.status = TaskStatus.WAIVED.value
     task.result = {"waived": reason.strip()[:500]}
-    task.finished_at = utcnow()
+    task.finished_at = clock_of(session).now()
     task.lease_until = None
     session.flush()
     ready = due_task_ids_for_request(session, task.request_id) if task.request_id else []

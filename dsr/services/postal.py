@@ -18,12 +18,11 @@ from sqlalchemy.orm import Session
 from dsr.audit import append_event
 from dsr.letters import render_letter
 from dsr.letters.compose import request_letter
-from dsr.models import Delivery, Document, Request, utcnow
+from dsr.models import Delivery, Document, Request
 from dsr.services import redaction
 from dsr.services.delivery import DeliveryError, seal
 from dsr.services.reports import latest_document
 from dsr.services.verification import POSTAL_CHANNELS
-from workflows.deadlines import receipt_date
 
 if TYPE_CHECKING:
     from dsr.context import Services
@@ -54,7 +53,7 @@ def store_letter(services: Services, session: Session, request: Request, templat
     if not (request.claim("postal_address") or "").strip():
         raise DeliveryError("no postal address; the letter cannot be addressed")
     letter = request_letter(request, template, register=services.register,
-                            letter_date=receipt_date(utcnow()), **context)
+                            letter_date=services.clock.today(), **context)
     pdf = render_letter(replace(letter, attachments=enclosures))
     doc = services.documents.put(session, request_id=request.id, kind=KIND,
                                  filename=f"{request.reference}-{template}.pdf",
@@ -68,7 +67,7 @@ def deliver_letter(services: Services, session: Session, request: Request,
                    now: datetime | None = None) -> dict[str, Any]:
     """The released answer of a postal request: the letter with the report as enclosure,
     sealed, recorded as a delivery by letter (staff print and post it). Once."""
-    now = now or utcnow()
+    now = now or services.clock.now()
     done = session.scalars(select(Delivery).where(Delivery.request_id == request.id,
                                                   Delivery.sent_at.is_not(None))).first()
     if done is not None:

@@ -24,8 +24,9 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from dsr.audit import append_event
+from dsr.clock import clock_of
 from dsr.crypto import Cipher
-from dsr.models import AuditEvent, Redaction, Request, utcnow
+from dsr.models import AuditEvent, Redaction, Request
 from dsr.models.answers import REDACTION_REASONS
 
 if TYPE_CHECKING:
@@ -75,7 +76,7 @@ def lock_request(session: Session, request: Request) -> None:
     """Write the request row (a row lock on PostgreSQL, the write lock on SQLite) and read it
     again: redactions, release and the jobs that build the answer take turns, and whichever
     comes second sees what the other committed."""
-    session.execute(update(Request).where(Request.id == request.id).values(updated_at=utcnow()))
+    session.execute(update(Request).where(Request.id == request.id).values(updated_at=clock_of(session).now()))
     session.refresh(request)
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from marshmallow import Schema, fields
@@ -158,7 +158,7 @@ def _sections(collected: list[dict[str, Any]], categories: dict[str, Any],
 
 
 def build_payload(request: Request, collected: list[dict[str, Any]], register: dict[str, Any],
-                  decisions: list[Decision], now: datetime | None = None, *,
+                  decisions: list[Decision], now: datetime, *,
                   register_version: str = "", own_records: dict[str, Any] | None = None,
                   redactions: list[dict[str, Any]] | None = None,
                   register_as_of: dict[str, Any] | None = None,
@@ -177,7 +177,7 @@ def build_payload(request: Request, collected: list[dict[str, Any]], register: d
     payload = {
         "reference": request.reference,
         "language": lang,
-        "generated_at": (now or datetime.now(UTC)).isoformat(timespec="seconds"),
+        "generated_at": now.isoformat(timespec="seconds"),
         "controller": register.get("controller", {}),
         "subject": {"name": request.claim("name") or "", "email": request.claim("email") or ""},
         "request": {"received_at": request.received_at.isoformat(),
@@ -272,7 +272,7 @@ def compile_answer(services: Services, session: Session, request: Request) -> di
     collected, legend = redaction.apply(session, services.cipher, request, collected)
     decisions = list(session.scalars(select(Decision).where(Decision.request_id == request.id)))
     register = register_store.in_force(session, services.config.register_path)
-    payload = build_payload(request, collected, register.data, decisions,
+    payload = build_payload(request, collected, register.data, decisions, services.clock.now(),
                             register_version=register.label,
                             own_records=own_records(session, request), redactions=legend,
                             register_as_of=report_facts.register_as_of(

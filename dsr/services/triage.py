@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from dsr.audit import append_event
+from dsr.clock import clock_of
 from dsr.models import (
     ClassificationCorrection,
     IdentityClaim,
@@ -22,7 +23,6 @@ from dsr.models import (
     Task,
     TaskStatus,
     TriageEntry,
-    utcnow,
 )
 from workflows.states import OPEN_STATES, State, transition
 
@@ -63,7 +63,7 @@ def merge_candidates(session: Session, request: Request) -> list[Request]:
 
 def close(session: Session, entry: TriageEntry, outcome: str, user_id: int | None) -> None:
     entry.status, entry.outcome = "done", outcome
-    entry.decided_by_id, entry.decided_at = user_id, utcnow()
+    entry.decided_by_id, entry.decided_at = user_id, clock_of(session).now()
     session.flush()
 
 

@@ -10,7 +10,8 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from dsr.models import ApiToken, Role, User, utcnow
+from dsr.clock import clock_of
+from dsr.models import ApiToken, Role, User
 
 _hasher = PasswordHasher()
 # A hash to verify against when the user does not exist, so timing does not reveal usernames.
@@ -75,4 +76,4 @@ def user_for_token(session: Session, token: str) -> User | None:
 def revoke_token(session: Session, token_id: int) -> None:
     token = session.get(ApiToken, token_id)
     if token is not None and token.revoked_at is None:
-        token.revoked_at = utcnow()
+        token.revoked_at = clock_of(session).now()

@@ -21,8 +21,9 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from dsr.clock import clock_of
 from dsr.crypto import keyed_hash
-from dsr.models import Request, VerificationCode, utcnow
+from dsr.models import Request, VerificationCode
 
 ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"
 CODE_LENGTH = 8
@@ -59,7 +60,7 @@ def issue_code(session: Session, request: Request, *, secret: str, recipient_has
                settings: dict[str, Any], now: datetime | None = None) -> str | None:
     """A new code for ``request`` (earlier ones are revoked); None once the request has had
     ``codes_per_request`` codes. Only its keyed hash is stored; flushes."""
-    now = now or utcnow()
+    now = now or clock_of(session).now()
     if issued_count(session, request.id) >= settings["codes_per_request"]:
         return None
     session.execute(update(VerificationCode).where(
@@ -81,7 +82,7 @@ def check_code(session: Session, request: Request, code: str, *, secret: str,
     Wrong tries count even after the code expired or was used, so guessing never gets
     cheaper; using a code is one conditional update, so two tries at once cannot both pass.
     """
-    now = now or utcnow()
+    now = now or clock_of(session).now()
     current = session.scalars(select(VerificationCode).where(
         VerificationCode.request_id == request.id, VerificationCode.revoked_at.is_(None))
         .order_by(VerificationCode.id.desc()).limit(1)).first()
@@ -123,8 +124,7 @@ def make_shop_token(secret: str, customer_number: str, issued_at: datetime) -> s
     return f"v1.{payload}.{_b64(signature)}"
 
 
-def read_shop_token(secret: str, token: str, *, max_age: int,
-                    now: datetime | None = None) -> str:
+def read_shop_token(secret: str, token: str, *, max_age: int, now: datetime) -> str:
     """The customer number a valid token vouches for; raises :class:`TokenError` otherwise."""
     if not secret:
         raise TokenError("no shop token secret configured")
@@ -141,7 +141,7 @@ def read_shop_token(secret: str, token: str, *, max_age: int,
         raise TokenError("bad signature")
     if not isinstance(payload, dict) or not str(payload.get("cn", "")).strip():
         raise TokenError("malformed")
-    age = (now or utcnow()).timestamp() - float(payload.get("iat", 0))
+    age = now.timestamp() - float(payload.get("iat", 0))
     if age > max_age or age < -60:
         raise TokenError("expired" if age > 0 else "issued in the future")
     return str(payload["cn"]).strip()

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from dsr.audit import append_event
+from dsr.clock import clock_of
 from dsr.crypto import keyed_hash
 from dsr.models import Request, VerificationStep
 from dsr.services import verification_codes as codes
@@ -97,7 +98,8 @@ def accept_shop_token(session: Session, request: Request, token: str, *, secret:
     alone); the customer number it vouches for is kept as a keyed hash for the later match."""
     try:
         number = codes.read_shop_token(settings["shop_token_secret"], token,
-                                       max_age=settings["shop_token_max_age_seconds"])
+                                       max_age=settings["shop_token_max_age_seconds"],
+                                       now=clock_of(session).now())
     except codes.TokenError as exc:
         record(session, request, "shop_token", "refused", CUSTOMER, why=str(exc))
         return False

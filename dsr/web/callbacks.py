@@ -13,7 +13,7 @@ from flask import Blueprint, current_app, jsonify, request
 
 from connectors.base import ConnectorError
 from connectors.opengdpr import CallbackRejected
-from dsr.app import db_session
+from dsr.app import clock, db_session
 from dsr.extensions import csrf, limiter
 from dsr.services import opengdpr
 from dsr.services.changes import ChangeInputError
@@ -35,7 +35,7 @@ def opengdpr_status(name: str) -> Any:
         return _error(404, "no such processor")
     body = request.get_data(cache=False)
     try:
-        content = connector.accept_callback(body, dict(request.headers))
+        content = connector.accept_callback(body, dict(request.headers), clock().now())
     except CallbackRejected as exc:
         current_app.logger.warning("OpenGDPR callback for %s rejected: %s", name, exc)
         return _error(403, str(exc))

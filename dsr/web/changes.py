@@ -12,15 +12,14 @@ from typing import Any
 from flask import Blueprint, abort, current_app, flash, g, redirect, request, url_for
 from sqlalchemy import select
 
-from dsr.app import db_session
-from dsr.models import ChangeReceipt, RecipientNotice, Request, User, utcnow
+from dsr.app import clock, db_session
+from dsr.models import ChangeReceipt, RecipientNotice, Request, User
 from dsr.services import changes, rectification
 from dsr.web.auth import actor, require_role
 from dsr.web.i18n import t
 from dsr.web.service_errors import service_error
 from dsr.web.strings import STRINGS
 from workflows import restriction_lift
-from workflows.deadlines import receipt_date
 
 bp = Blueprint("changes", __name__, url_prefix="/queue")
 
@@ -101,7 +100,7 @@ def change_review(request_id: int) -> dict[str, Any]:
     req = session.get(Request, request_id)
     restricted = bool(req is not None and restriction_lift.restricted_in(session, req))
     notice_sent = restricted and req is not None and restriction_lift.lift_notice_sent(session, req)
-    today = receipt_date(utcnow())
+    today = clock().today()
     lift_on = restriction_lift.lift_date(session, req) if notice_sent and req else None
     return {"plans": plans, "notices": notices, "today": today,
             "confirmed_by": _user_names(n.confirmed_by for n in notices),
@@ -152,7 +151,7 @@ def confirm(notice_id: int) -> Any:
     if notice is None:
         abort(404)
     raw = request.form.get("received_on", "").strip()
-    today = receipt_date(utcnow())
+    today = clock().today()
     try:
         received_on = date.fromisoformat(raw) if raw else today
         changes.confirm_notice(db_session(), notice, actor=actor(), received_on=received_on,

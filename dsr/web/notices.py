@@ -7,11 +7,9 @@ from typing import Any
 
 from flask import Blueprint, current_app, render_template
 
-from dsr.app import db_session
-from dsr.models import utcnow
+from dsr.app import clock, db_session
 from dsr.services.recipient_notices import waiting_notices
 from dsr.web.auth import require_role
-from workflows.deadlines import receipt_date
 
 bp = Blueprint("notices", __name__, url_prefix="/queue")
 OVERDUE_DAYS = 14
@@ -21,7 +19,7 @@ OVERDUE_DAYS = 14
 @bp.get("/notices")
 @require_role("staff", "coordinator")
 def index() -> Any:
-    today = receipt_date(utcnow())
+    today = clock().today()
     rows = waiting_notices(db_session(), today)
     recipients = current_app.extensions["dsr"].register.get("recipients", {})
     return render_template("notices.html", rows=rows, recipients=recipients,

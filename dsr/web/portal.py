@@ -17,9 +17,9 @@ from flask import (
     url_for,
 )
 
-from dsr.app import db_session
+from dsr.app import clock, db_session
 from dsr.extensions import limiter
-from dsr.models import Delivery, utcnow
+from dsr.models import Delivery
 from dsr.services import delivery
 
 bp = Blueprint("portal", __name__, url_prefix="/portal")
@@ -43,7 +43,7 @@ def _opened(found: Delivery) -> bool:
 
 def _page(found: Delivery, token: str, error: str | None = None, status: int = 200) -> Any:
     expired = found.files_deleted_at is not None or (
-        found.expires_at is not None and utcnow() >= found.expires_at)
+        found.expires_at is not None and clock().now() >= found.expires_at)
     files = [] if expired or not _opened(found) else delivery.files(db_session(), found)
     return render_template("portal.html", delivery=found, token=token, files=files,
                            opened=_opened(found), expired=expired, error=error,

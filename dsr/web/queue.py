@@ -20,9 +20,9 @@ from flask_login import current_user
 from marshmallow import ValidationError
 from sqlalchemy import select
 
-from dsr.app import db_session, request_or_404
+from dsr.app import clock, db_session, request_or_404
 from dsr.audit import append_event
-from dsr.models import AuditEvent, Document, Request, Task, TaskStatus, User, utcnow
+from dsr.models import AuditEvent, Document, Request, Task, TaskStatus, User
 from dsr.schemas import DecisionSchema, ExtendSchema, RejectSchema, first_error
 from dsr.services import actions, outbox
 from dsr.services.reports import found_categories, latest_document
@@ -31,7 +31,7 @@ from dsr.web.auth import actor, require_role
 from dsr.web.i18n import error_text, t
 from dsr.web.service_errors import service_error
 from dsr.web.task_summary import task_summary
-from workflows.deadlines import days_left, receipt_date
+from workflows.deadlines import days_left
 from workflows.states import OPEN_STATES, TRANSITIONS, State, TransitionError
 
 bp = Blueprint("queue", __name__, url_prefix="/queue")
@@ -57,7 +57,7 @@ def index() -> Any:
     rows = list(db_session().scalars(stmt.limit(500)))
     reminded = reminded_request_ids(db_session(), [r.id for r in rows])
     rows.sort(key=lambda r: r.id not in reminded)  # a requester's reminder raises the request
-    today = receipt_date(utcnow())
+    today = clock().today()
     return render_template("queue.html", rows=rows, today=today, days_left=days_left, show=show,
                            reminded=reminded)
 
@@ -80,7 +80,7 @@ def render_detail(req: Request, *, decisions: list[dict[str, str]] | None = None
     docs = list(session.scalars(select(Document).where(Document.request_id == req.id,
                                                        Document.deleted_at.is_(None))
                                 .order_by(Document.id)))
-    today = receipt_date(utcnow())
+    today = clock().today()
     proposed: list[Any] = decisions if decisions is not None else (
         actions.default_decisions(req, found_categories(session, req.id))
         if req.status == State.REVIEW else [])

@@ -24,17 +24,16 @@ from flask_login import current_user
 from marshmallow import ValidationError
 from sqlalchemy import select
 
-from dsr.app import db_session, request_or_404
+from dsr.app import clock, db_session, request_or_404
 from dsr.audit import append_event
 from dsr.letters import LetterError, render_letter
 from dsr.letters.compose import request_letter
-from dsr.models import InboundMessage, Request, RequestType, TriageEntry, utcnow
+from dsr.models import InboundMessage, Request, RequestType, TriageEntry
 from dsr.schemas import first_error
 from dsr.services import keying, postal, triage
 from dsr.services.intake import status_code
 from dsr.web.auth import actor, require_role
 from dsr.web.i18n import t
-from workflows.deadlines import receipt_date
 from workflows.states import TransitionError
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
@@ -59,7 +58,7 @@ def _upload(name: str) -> keying.Upload | None:
 @bp.route("/new", methods=["GET", "POST"])
 @require_role(*STAFF_AND_UP)
 def new() -> Any:
-    values: dict[str, Any] = {"date_stamp": receipt_date(utcnow()).isoformat(), "channel": "letter"}
+    values: dict[str, Any] = {"date_stamp": clock().today().isoformat(), "channel": "letter"}
     if request.method == "POST":
         values = {k: request.form.get(k, "") for k in
                   ("channel", "date_stamp", "language", "name", "postal_address", "email",
@@ -100,7 +99,7 @@ def letter(request_id: int) -> Any:
         abort(404, description=t("letter_no_address"))
     try:
         pdf = render_letter(request_letter(
-            req, "acknowledgement", register=services.register, letter_date=receipt_date(utcnow()),
+            req, "acknowledgement", register=services.register, letter_date=clock().today(),
             code=status_code(services.config.secret_key, req.reference),
             status_url=f"{services.config.base_url}/status"))
     except LetterError as exc:

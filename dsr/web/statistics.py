@@ -6,11 +6,9 @@ from typing import Any
 
 from flask import Blueprint, render_template
 
-from dsr.app import db_session
-from dsr.models import utcnow
+from dsr.app import clock, db_session
 from dsr.services.statistics import GROUP_ORDER, request_statistics
 from dsr.web.auth import require_role
-from workflows.deadlines import receipt_date
 
 bp = Blueprint("statistics", __name__, url_prefix="/queue")
 COLOURS = {"disclose": "#334e68", "change": "#b7791f", "stop": "#2f855a", "contest": "#805ad5"}
@@ -19,5 +17,5 @@ COLOURS = {"disclose": "#334e68", "change": "#b7791f", "stop": "#2f855a", "conte
 @bp.get("/statistics")
 @require_role("coordinator")
 def index() -> Any:
-    stats = request_statistics(db_session(), receipt_date(utcnow()))
+    stats = request_statistics(db_session(), clock().today())
     return render_template("statistics.html", stats=stats, groups=GROUP_ORDER, colours=COLOURS)

@@ -7,8 +7,8 @@ from typing import Any
 
 from flask import current_app
 
-from dsr.app import db_session
-from dsr.models import Request, utcnow
+from dsr.app import clock, db_session
+from dsr.models import Request
 from dsr.schemas import policy_claims
 from dsr.services import intake, rectification
 from dsr.services.verification_steps import accept_shop_token
@@ -29,7 +29,7 @@ def submit_public(data: dict[str, Any], channel: str) -> Request:
     extra = policy_claims(data)
     extra.update(rectification.claims_for(requested, rectifiable_fields(), data["types"]))
     created = intake.submit(
-        db_session(), intake.Submission(channel=channel, received_at=utcnow(),
+        db_session(), intake.Submission(channel=channel, received_at=clock().now(),
                                         extra_claims=extra, **data),
         calendar=services.calendar, connectors=list(services.config.connectors))
     if token:

@@ -20,14 +20,14 @@ from flask import (
 )
 from sqlalchemy import select
 
-from dsr.app import db_session
+from dsr.app import clock, db_session
 from dsr.extensions import limiter
-from dsr.models import Request, utcnow
+from dsr.models import Request
 from dsr.services import actions, outbox
 from dsr.services import verification_codes as codes
 from dsr.services import verification_steps as steps
 from dsr.web.i18n import t
-from workflows.deadlines import days_left, receipt_date
+from workflows.deadlines import days_left
 from workflows.states import State, TransitionError, allowed
 
 
@@ -75,7 +75,7 @@ def view() -> Any:
         return _gone()
     return render_template("status.html", req=req, confirming=req.status in CONFIRMING,
                            can_withdraw=allowed(req.status, State.WITHDRAWN),
-                           days_left=days_left(req.deadline, receipt_date(utcnow())))
+                           days_left=days_left(req.deadline, clock().today()))
 
 
 def _confirm(req: Request | None, code: str) -> bool:

@@ -14,6 +14,7 @@ import pytest
 from connectors.access_logs import AccessLogConnector, truncate_ip
 from connectors.base import ConnectorConfigError, Subject, build_connector
 from connectors.changes import ChangeRequest, MemoryStepLog
+from tests.support.clock import CLOCK
 
 SHARED = "203.0.113.45"
 MINE = [f"{SHARED}|2026-11-02T08:00:00|2026-11-02T08:30:00",
@@ -71,7 +72,7 @@ def test_erasure_rewrites_rotated_files_and_leaves_the_live_file(
     actions = {c.target: c.action for c in plan.changes}
     assert actions == {"access.log": "block", "access.log.1": "anonymise",
                        "access.log.2.gz": "anonymise"}
-    receipt = logs.execute(plan)
+    receipt = logs.execute(plan, MemoryStepLog(at=CLOCK.now()))
     assert receipt.verified and receipt.notes == ("live:1",)
     assert (tmp_path / "reopened").exists()
     rotated = (tmp_path / "access.log.1").read_text().splitlines()
@@ -83,7 +84,7 @@ def test_erasure_rewrites_rotated_files_and_leaves_the_live_file(
     assert (tmp_path / "access.log").read_bytes() == live_before
     assert not list(tmp_path.glob(".*dsr-tmp"))
     (tmp_path / "reopened").unlink()
-    again = logs.execute(plan, MemoryStepLog())
+    again = logs.execute(plan, MemoryStepLog(at=CLOCK.now()))
     assert all(step["touched"] == 0 for step in again.steps)
     assert not (tmp_path / "reopened").exists()  # nothing rewritten: no reopen
 
@@ -97,7 +98,7 @@ def test_a_failed_rewrite_leaves_the_original(logs: AccessLogConnector, tmp_path
 
     monkeypatch.setattr("connectors.access_logs.os.replace", broken)
     with pytest.raises(OSError):
-        logs.execute(logs.plan(subject(MINE), erasure()))
+        logs.execute(logs.plan(subject(MINE), erasure()), MemoryStepLog(at=CLOCK.now()))
     assert (tmp_path / "access.log.1").read_bytes() == before
     assert not list(tmp_path.glob(".*dsr-tmp"))
 

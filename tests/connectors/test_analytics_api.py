@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Iterator
-from datetime import date
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs
@@ -16,6 +15,7 @@ import pytest
 
 from connectors.base import ConnectorError, Subject, build_connector
 from connectors.changes import ChangeRequest, MemoryStepLog
+from tests.support.clock import CLOCK
 
 TOKEN = "anonymous-is-not-allowed"
 
@@ -101,16 +101,16 @@ def test_access_exports_only_the_subjects_visits(server: tuple[Analytics, str]) 
 def test_erasure_deletes_the_visits_once_and_checks_again(server: tuple[Analytics, str]) -> None:
     state, url = server
     analytics = connector(url)
-    plan = analytics.plan(WHO, ChangeRequest("DSR-A", ("erasure",), date.today()))
+    plan = analytics.plan(WHO, ChangeRequest("DSR-A", ("erasure",), CLOCK.today()))
     assert {c.key for c in plan.changes} == {(1, 10), (1, 11), (2, 12)}
-    log = MemoryStepLog()
+    log = MemoryStepLog(at=CLOCK.now())
     receipt = analytics.execute(plan, log)
     assert receipt.verified and state.visits == {(1, 20): "K-100002"}
     calls = len(state.calls)
     again = analytics.execute(plan, log)
     assert again.verified and again.steps[0]["done_before"]
     assert state.calls[calls:] == ["PrivacyManager.findDataSubjects"]  # only the check
-    assert not analytics.plan(WHO, ChangeRequest("DSR-B", ("objection",), date.today())).changes
+    assert not analytics.plan(WHO, ChangeRequest("DSR-B", ("objection",), CLOCK.today())).changes
 
 
 def test_a_refused_token_is_a_clear_error(server: tuple[Analytics, str]) -> None:

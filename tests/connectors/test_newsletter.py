@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Iterator
-from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -13,10 +12,11 @@ import pytest
 import sqlalchemy as sa
 
 from connectors.base import ConnectorConfigError, Identity, Subject, build_connector
-from connectors.changes import ChangeRequest
+from connectors.changes import ChangeRequest, MemoryStepLog
 from connectors.newsletter import NewsletterConnector
 from connectors.shop_sql import ShopSqlConnector
 from dsr.config import DEMO_DIR
+from tests.support.clock import CLOCK
 from tests.support.shops import demo_rules
 
 MAP = str(DEMO_DIR / "datamap.toml")
@@ -75,13 +75,13 @@ def test_objection_stops_every_channel_and_keeps_the_proof(pair: Any, shop_url: 
     who = subject(pair, "juergen.weiss@example.org")
     (customer,) = who.keys[0]
     assert running(shop_url, "newsletter_subscriptions", "unsubscribed_at", customer)
-    plan = newsletter.plan(who, ChangeRequest("DSR-N", ("objection",), date.today(),
+    plan = newsletter.plan(who, ChangeRequest("DSR-N", ("objection",), CLOCK.today(),
                                               demo_rules()))
     suppress = [c for c in plan.changes if c.action == "suppress"]
     assert {c.target for c in suppress} == {"newsletter", "existing_customer_email", "postal"}
     assert {c.value["kind"] for c in suppress} == {"email", "postal"}
     assert not [c for c in plan.changes if c.action in ("delete", "null", "block")]
-    receipt = newsletter.execute(plan)
+    receipt = newsletter.execute(plan, MemoryStepLog(at=CLOCK.now()))
     assert receipt.verified
     assert not running(shop_url, "newsletter_subscriptions", "unsubscribed_at", customer)
     engine = sa.create_engine(shop_url)

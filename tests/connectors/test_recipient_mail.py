@@ -3,7 +3,6 @@ data, the reference in the subject, sent once even when the step runs again."""
 
 from __future__ import annotations
 
-from datetime import date
 from email.message import EmailMessage
 
 import pytest
@@ -11,6 +10,7 @@ import pytest
 from connectors.base import ConnectorConfigError, Subject, build_connector
 from connectors.changes import ChangeRequest, MemoryStepLog
 from connectors.recipient_mail import RecipientMailConnector
+from tests.support.clock import CLOCK
 
 ENDPOINTS = {"dhl": {"email": "datenschutz@dhl.example.org", "values": ["DHL"]},
              "ups": {"email": "datenschutz@ups.example.org", "values": ["UPS"]},
@@ -39,18 +39,18 @@ WHO = Subject(((1,),), {"email": ("a@example.org",), "customer_number": ("K-1",)
 
 def test_only_actual_recipients_are_told_and_only_for_art_19_types() -> None:
     recipients = connector()
-    plan = recipients.plan(WHO, ChangeRequest("DSR-R1", ("erasure", "objection"), date.today(),
+    plan = recipients.plan(WHO, ChangeRequest("DSR-R1", ("erasure", "objection"), CLOCK.today(),
                                               recipient_names={"dhl": "DHL Paket GmbH"}))
     assert [(c.target, c.action, c.reason) for c in plan.changes] == [
         ("dhl", "notify", "erasure"), ("schufa", "notify", "erasure")]
-    assert not recipients.plan(WHO, ChangeRequest("DSR-R2", ("objection",), date.today())).changes
+    assert not recipients.plan(WHO, ChangeRequest("DSR-R2", ("objection",), CLOCK.today())).changes
 
 
 def test_each_notice_goes_once_with_the_reference() -> None:
     recipients, outbox = connector(), Outbox()
     recipients.use_mailer(outbox, "datenschutz@pso.example.org")
-    plan = recipients.plan(WHO, ChangeRequest("DSR-R3", ("rectification",), date.today()))
-    log = MemoryStepLog()
+    plan = recipients.plan(WHO, ChangeRequest("DSR-R3", ("rectification",), CLOCK.today()))
+    log = MemoryStepLog(at=CLOCK.now())
     receipt = recipients.execute(plan, log)
     assert [str(m["To"]) for m in outbox.sent] == ["datenschutz@dhl.example.org",
                                                    "datenschutz@schufa.example.org"]
@@ -65,9 +65,9 @@ def test_each_notice_goes_once_with_the_reference() -> None:
 
 def test_without_a_mailer_nothing_is_sent_and_the_error_is_clear() -> None:
     recipients = connector()
-    plan = recipients.plan(WHO, ChangeRequest("DSR-R4", ("erasure",), date.today()))
+    plan = recipients.plan(WHO, ChangeRequest("DSR-R4", ("erasure",), CLOCK.today()))
     with pytest.raises(ConnectorConfigError, match="no mailer"):
-        recipients.execute(plan)
+        recipients.execute(plan, MemoryStepLog(at=CLOCK.now()))
     with pytest.raises(ConnectorConfigError, match="endpoints.dhl.email"):
         build_connector("r", {"kind": "recipient_mail", "subject_from": "shop",
                               "endpoints": {"dhl": {"email": "nope"}}})
@@ -78,12 +78,12 @@ def test_without_values_of_its_own_an_endpoint_is_named_by_the_registers_evidenc
                                                 "endpoints": {
                                                     "dhl": {"email": "dsb@dhl.example.org"},
                                                     "hermes": {"email": "dsb@hermes.example.org"}}})
-    wanted = ChangeRequest("DSR-R9", ("erasure",), date.today(),
+    wanted = ChangeRequest("DSR-R9", ("erasure",), CLOCK.today(),
                            recipient_values={"dhl": ("DHL",), "hermes": ("Hermes",)})
     plan = recipients.plan(WHO, wanted)
     assert [(c.target, c.value["disclosed"]) for c in plan.changes] == [("dhl", ["DHL"])]
     # Without evidence in the register and without values, nobody is named.
-    assert not recipients.plan(WHO, ChangeRequest("DSR-R9", ("erasure",), date.today())).changes
+    assert not recipients.plan(WHO, ChangeRequest("DSR-R9", ("erasure",), CLOCK.today())).changes
 
 
 def test_with_the_services_templates_each_recipient_is_written_to_in_its_language() -> None:
@@ -102,13 +102,13 @@ def test_with_the_services_templates_each_recipient_is_written_to_in_its_languag
     who = Subject(((1,),), {"email": ("a@example.org",), "disclosed_to": ("UPS", "DHL",
                                                                           "SCHUFA Holding AG")})
     plan = recipients.plan(who, ChangeRequest(
-        "DSR-R4", ("rectification",), date.today(),
+        "DSR-R4", ("rectification",), CLOCK.today(),
         corrections={"customers.street": "Neuweg 5", "customers.birth_date": "1970-02-03"},
         correction_labels={
             "customers.street": {"de": "Straße", "en": "Street", "field": "street"},
             "customers.birth_date": {"de": "Geburtsdatum", "en": "Date of birth",
                                      "field": "birth_date"}}))
-    recipients.execute(plan, MemoryStepLog())
+    recipients.execute(plan, MemoryStepLog(at=CLOCK.now()))
     sent = {str(m["To"]).split("@")[1].split(".")[0]: m for m in outbox.sent}
     assert str(sent["dhl"]["Subject"]) == ("Mitteilung nach Art. 19 DSGVO – Berichtigung "
                                            "(Vorgang DSR-R4)")

@@ -18,6 +18,7 @@ from connectors.base import ChangingConnector, Identity, Subject, build_connecto
 from connectors.changes import ChangeRequest, LegalHold, MemoryStepLog, Plan
 from connectors.shop_sql import ShopSqlConnector
 from dsr.config import DEMO_DIR
+from tests.support.clock import CLOCK
 from tests.support.shops import BACKENDS, demo_rules, find_everywhere, fresh_shop
 
 SAMPLE = "juergen.weiss@example.org"
@@ -45,7 +46,7 @@ def subject_of(connector: ShopSqlConnector, email: str) -> Subject:
 
 
 def wants(*types: str, **extra: Any) -> ChangeRequest:
-    return ChangeRequest("DSR-TEST", types, date.today(), demo_rules(), **extra)
+    return ChangeRequest("DSR-TEST", types, CLOCK.today(), demo_rules(), **extra)
 
 
 def rows(url: str, sql: str, **params: Any) -> list[tuple[Any, ...]]:
@@ -76,7 +77,7 @@ def test_shop_connector_is_a_changing_connector(connector: ShopSqlConnector) -> 
 def test_erasure_keeps_exactly_the_retained_invoice_fields(
         connector: ShopSqlConnector, shop: dict[str, Any]) -> None:
     subject = subject_of(connector, SAMPLE)
-    today = date.today()
+    today = CLOCK.today()
     plan = connector.plan(subject, wants("erasure"))
     (cid,) = subject.keys[0]
     invoices = rows(shop["url"], "SELECT i.id, i.issued_on FROM invoices i JOIN orders o "
@@ -94,7 +95,7 @@ def test_erasure_keeps_exactly_the_retained_invoice_fields(
               and "billing_name" in c.fields}
     assert nulled == set(by_id) - inside  # outside the period: erased now
 
-    receipt = connector.execute(plan)
+    receipt = connector.execute(plan, MemoryStepLog(at=CLOCK.now()))
     assert receipt.verified and not receipt.remaining
     assert {r["key"][0] for r in receipt.retained if r["target"] == "invoices"} == inside
     # A fresh look finds nothing of him but the blocked fields.
@@ -124,7 +125,7 @@ def test_a_rerun_and_a_crash_after_a_commit_change_nothing_twice(
     by_target = {step["target"]: step for step in receipt.steps}
     assert by_target["customers"]["touched"] == 0 and not by_target["customers"]["done_before"]
     assert all(step["done_before"] for step in receipt.steps[:crash_at])
-    again = connector.execute(plan)  # a second run from scratch: nothing left to change
+    again = connector.execute(plan, MemoryStepLog(at=CLOCK.now()))  # a second run from scratch: nothing left to change
     assert again.verified and all(step["touched"] == 0 for step in again.steps)
 
 
@@ -146,7 +147,7 @@ def test_erasure_is_set_based_one_transaction_per_step(shop: dict[str, Any]) -> 
     sa.event.listen(connector.write_engine, "commit", lambda conn: commits.append(1))
     executor_steps = [s for s in plan.steps()
                       if any(c.action in ("delete", "null", "anonymise") for c in s[1])]
-    connector.execute(plan)
+    connector.execute(plan, MemoryStepLog(at=CLOCK.now()))
     writes = [s for s in seen if s in ("UPDATE", "DELETE")]
     # One commit per step that changes something, never one per row.
     assert len(commits) == len(executor_steps)
@@ -166,7 +167,7 @@ def test_a_legal_hold_suspends_erasure(connector: ShopSqlConnector, shop: dict[s
     assert plan.changes and {c.action for c in plan.changes} == {"block"}
     assert all(c.retained_until is None and c.reason == "hold:7:collection"
                for c in plan.changes)
-    receipt = connector.execute(plan)
+    receipt = connector.execute(plan, MemoryStepLog(at=CLOCK.now()))
     assert receipt.verified and all(step["touched"] == 0 for step in receipt.steps)
     assert connector.discover(Identity(email=email)).found
 
@@ -184,7 +185,7 @@ def test_the_recipient_of_an_order_loses_only_her_fields(
     (order_id,) = received[0].key
     before = rows(shop["url"], "SELECT customer_id, order_no, total_cents, customer_note "
                   "FROM orders WHERE id = :o", o=order_id)
-    connector.execute(plan)
+    connector.execute(plan, MemoryStepLog(at=CLOCK.now()))
     after = rows(shop["url"], "SELECT customer_id, order_no, total_cents, customer_note, "
                  "recipient_email FROM orders WHERE id = :o", o=order_id)
     assert after[0][:4] == before[0] and after[0][4] is None
@@ -196,11 +197,11 @@ def test_restriction_sets_the_flag_and_lifting_clears_it(
     plan = connector.plan(subject, wants("restriction"))
     assert [(c.action, c.fields, c.value) for c in plan.changes] == [
         ("flag", ("processing_restricted",), True)]
-    assert connector.execute(plan).verified
+    assert connector.execute(plan, MemoryStepLog(at=CLOCK.now())).verified
     flag = "SELECT processing_restricted FROM customers WHERE email = :e"
     assert bool(rows(shop["url"], flag, e=SAMPLE)[0][0]) is True
     lift = connector.plan(subject, wants(lift_restriction=True))
-    assert connector.execute(lift).verified
+    assert connector.execute(lift, MemoryStepLog(at=CLOCK.now())).verified
     assert bool(rows(shop["url"], flag, e=SAMPLE)[0][0]) is False
 
 
@@ -215,7 +216,7 @@ def test_rectification_changes_fields_but_never_an_issued_invoice(
         ("customers", ("last_name",), "Weiss")]
     assert beside and all(c.action == "block" and c.value == "Jürgen Weiss" for c in beside)
     before = rows(shop["url"], "SELECT id, billing_name FROM invoices ORDER BY id")
-    assert connector.execute(plan).verified
+    assert connector.execute(plan, MemoryStepLog(at=CLOCK.now())).verified
     assert rows(shop["url"], "SELECT last_name FROM customers WHERE email = :e",
                 e=SAMPLE) == [("Weiss",)]
     assert rows(shop["url"], "SELECT id, billing_name FROM invoices ORDER BY id") == before
@@ -228,7 +229,7 @@ def test_with_erasure_in_the_same_request_no_correction_is_written_into_erased_d
         "customers.last_name": "Korrekturname", "customers.phone": "089 7777777",
         "addresses.street": "Korrekturweg 99"}))
     assert not [c for c in plan.changes if c.action == "set" and c.reason == "rectification"]
-    assert connector.execute(plan).verified
+    assert connector.execute(plan, MemoryStepLog(at=CLOCK.now())).verified
     assert not find_everywhere(shop["url"], ["Korrekturname", "089 7777777", "Korrekturweg 99"])
 
 
@@ -244,7 +245,7 @@ def test_a_correction_its_column_cannot_take_is_refused_before_planning(
         assert list(wrong.values())[0] not in str(raised.value)  # the field, never the value
     plan = connector.plan(subject, wants("rectification", corrections={
         "customers.birth_date": "1985-07-04"}))
-    assert connector.execute(plan).verified  # an ISO date goes into a DATE column everywhere
+    assert connector.execute(plan, MemoryStepLog(at=CLOCK.now())).verified  # an ISO date goes into a DATE column everywhere
     assert [str(v) for (v,) in rows(shop["url"], "SELECT birth_date FROM customers "
                                     "WHERE email = :e", e=SAMPLE)] == ["1985-07-04"]
 

@@ -7,6 +7,7 @@ from sqlalchemy import text
 
 from dsr.audit import append_event, head, verify_chain
 from dsr.context import Services
+from tests.support.clock import CLOCK
 
 
 def _append(services: Services, n: int) -> None:
@@ -70,13 +71,13 @@ def test_truncated_tail_is_found_only_against_a_published_head(services: Service
 
 
 def test_events_carry_no_personal_data(services: Services) -> None:
-    from dsr.models import Channel, utcnow
+    from dsr.models import Channel
     from dsr.services.intake import Submission, submit
 
     with services.db.session() as session:
         submit(session, Submission(types=["access"], name="Erika Mustermann",
                                    email="erika@example.org", channel=Channel.FORM.value,
-                                   received_at=utcnow(), postal_address="Hauptstr. 1"),
+                                   received_at=CLOCK.now(), postal_address="Hauptstr. 1"),
                calendar=services.calendar, connectors=["shop"])
     with services.db.engine.connect() as conn:
         rows = conn.execute(text("SELECT actor, action, details FROM audit_events")).all()

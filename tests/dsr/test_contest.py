@@ -26,11 +26,11 @@ from dsr.models import (
     OutgoingMail,
     Request,
     Task,
-    utcnow,
 )
 from dsr.services import actions, contest, correspondence
 from dsr.services.intake import Submission, submit
 from dsr.worker import run_pending
+from tests.support.clock import CLOCK
 from workflows.states import State, transition
 
 EMAIL = "dieter.poeschl@example.com"
@@ -62,7 +62,7 @@ def _in_review(services: Services, *, channel: str = Channel.FORM.value, languag
     with services.db.session() as session:
         req = submit(session, Submission(
             types=list(types), name="Dieter Pöschl", email="" if postal else EMAIL,
-            channel=channel, language=language, received_at=utcnow() - timedelta(days=3),
+            channel=channel, language=language, received_at=CLOCK.now() - timedelta(days=3),
             postal_address="Frauentorgraben 9\n90443 Nürnberg" if postal else ""),
             calendar=services.calendar, connectors=[])
         req.subject_keys = {"shop": {"keys": [[6]], "identifiers": {"email": [EMAIL]}}}

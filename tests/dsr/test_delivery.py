@@ -26,11 +26,11 @@ from dsr.models import (
     DownloadEvent,
     Request,
     SealedAnswer,
-    utcnow,
 )
 from dsr.services import actions, delivery, reports
 from dsr.services.intake import Submission, submit
 from dsr.worker import run_pending
+from tests.support.clock import CLOCK
 from workflows.jobs_answers import expire_answers
 
 JUERGEN = ("Jürgen Weiß", "juergen.weiss@example.org")
@@ -43,7 +43,7 @@ def released_answer(services: Services, who: tuple[str, str] = JUERGEN,
     name, address = who
     with services.db.session() as session:
         req = submit(session, Submission(types=["access"], name=name, email=claimed or address,
-                                         channel=Channel.FORM.value, received_at=utcnow()),
+                                         channel=Channel.FORM.value, received_at=CLOCK.now()),
                      calendar=services.calendar, connectors=list(services.config.connectors))
         request_id = req.id
     run_pending(services)
@@ -185,7 +185,7 @@ def test_expired_link_is_refused_its_files_go_and_the_sealed_copy_and_hash_stay(
             delivery.download(demo_services, session, found, portal_docs[0].id, now=later)
         with pytest.raises(delivery.Refused, match="expired"):
             delivery.check_code(demo_services, session, found, answer["code"], now=later)
-        found.expires_at = utcnow() - timedelta(minutes=1)
+        found.expires_at = CLOCK.now() - timedelta(minutes=1)
     assert expire_answers(demo_services)["links_expired"] == 1
     assert not any(p.exists() for p in paths)
     with demo_services.db.session() as session:
@@ -203,7 +203,7 @@ def test_expired_link_is_refused_its_files_go_and_the_sealed_copy_and_hash_stay(
         assert event.details["sha256"] == sealed.sha256
         assert sealed.keep_until - sealed.sealed_at >= timedelta(days=3 * 365)
         # After the accountability period the copy goes; the hash stays.
-        sealed.keep_until = utcnow() - timedelta(days=1)
+        sealed.keep_until = CLOCK.now() - timedelta(days=1)
         sealed_doc = sealed.document_id
     assert expire_answers(demo_services)["sealed_reduced"] == 1
     with demo_services.db.session() as session:
@@ -223,7 +223,7 @@ def test_plain_email_only_on_express_request_recorded(demo_services: Services) -
         session.flush()
     with pytest.raises(IntegrityError), demo_services.db.session() as session:
         session.add(Delivery(request_id=req.id if req else 1, method="fax",
-                             email_requested_at=utcnow()))
+                             email_requested_at=CLOCK.now()))
         session.flush()
 
 
@@ -231,7 +231,7 @@ def test_answer_by_plain_email_when_the_subject_asked_for_it(demo_services: Serv
     name, address = JUERGEN
     with demo_services.db.session() as session:
         req = submit(session, Submission(types=["access"], name=name, email=address,
-                                         channel=Channel.FORM.value, received_at=utcnow()),
+                                         channel=Channel.FORM.value, received_at=CLOCK.now()),
                      calendar=demo_services.calendar, connectors=["shop"])
         request_id = req.id
     run_pending(demo_services)

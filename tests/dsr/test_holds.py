@@ -13,9 +13,10 @@ import pytest
 from sqlalchemy import func, select
 
 from dsr.context import Services
-from dsr.models import AuditEvent, ChangePlan, Channel, LegalHold, Request, utcnow
+from dsr.models import AuditEvent, ChangePlan, Channel, LegalHold, Request
 from dsr.services import holds
 from dsr.services.intake import Submission, submit
+from tests.support.clock import CLOCK
 from workflows.states import State, transition
 
 CONNECTORS = ("shop", "newsletter")
@@ -34,7 +35,7 @@ def request_in(services: Services, state: State, types: list[str],
     with services.db.session() as session:
         req = submit(session, Submission(types=types, name="Jürgen Weiß",
                                          email="juergen.weiss@example.org",
-                                         channel=Channel.FORM.value, received_at=utcnow()),
+                                         channel=Channel.FORM.value, received_at=CLOCK.now()),
                      calendar=services.calendar, connectors=[])
         req.subject_keys = keys if keys is not None else {
             "shop": {"keys": [[6]], "identifiers": {"email": ["juergen.weiss@example.org"]}}}
@@ -48,7 +49,7 @@ def add_plan(services: Services, request_id: int, minutes_ago: int, round_: int 
     with services.db.session() as session:
         session.add(ChangePlan(request_id=request_id, connector="shop", round=round_,
                                status="planned", body={}, summary=[],
-                               created_at=utcnow() - timedelta(minutes=minutes_ago)))
+                               created_at=CLOCK.now() - timedelta(minutes=minutes_ago)))
 
 
 def test_a_hold_is_placed_and_lifted_with_an_audit_event_and_no_personal_data(

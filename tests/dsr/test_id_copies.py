@@ -19,10 +19,11 @@ from sqlalchemy import select, update
 from dsr.config import VerificationSchema
 from dsr.context import Services
 from dsr.crypto import Cipher
-from dsr.models import AuditEvent, Document, Request, VerificationStep, utcnow
+from dsr.models import AuditEvent, Document, Request, VerificationStep
 from dsr.services import id_copies
 from dsr.services.documents import DocumentStore
 from dsr.services.id_copies import IdCopyRefused, clean
+from tests.support.clock import CLOCK
 from tests.support.verification import new_request
 
 LIMITS = {"max_bytes": 10 * 1024 * 1024, "max_pixels": 40_000_000}
@@ -159,7 +160,7 @@ def test_stored_encrypted_readable_after_key_rotation(tmp_path: Any) -> None:
 
     old, new = Fernet.generate_key().decode(), Fernet.generate_key().decode()
     data = clean(pdf(), **LIMITS).data
-    store = DocumentStore(tmp_path, Cipher([old], "s"))
+    store = DocumentStore(tmp_path, Cipher([old], "s"), CLOCK)
 
     class _Session:
         def add(self, doc: Document) -> None:
@@ -173,7 +174,7 @@ def test_stored_encrypted_readable_after_key_rotation(tmp_path: Any) -> None:
                     content_type="application/pdf", data=data)
     raw = (tmp_path / doc.storage_key[:2] / doc.storage_key).read_bytes()
     assert b"%PDF" not in raw and b"Personalausweis" not in raw
-    rotated = DocumentStore(tmp_path, Cipher([new, old], "s"))
+    rotated = DocumentStore(tmp_path, Cipher([new, old], "s"), CLOCK)
     assert rotated.read(doc) == data
 
 
@@ -216,7 +217,7 @@ def test_deletion_can_wait_a_configured_number_of_days(demo_services: Services) 
         assert req.status == "verified"
     assert expire_id_copies(demo_services) == {"deleted": 0}
     with demo_services.db.session() as session:
-        session.execute(update(VerificationStep).values(created_at=utcnow() - timedelta(days=3)))
+        session.execute(update(VerificationStep).values(created_at=CLOCK.now() - timedelta(days=3)))
     assert expire_id_copies(demo_services) == {"deleted": 1}
     with demo_services.db.session() as session:
         assert session.scalars(select(Document)).one().deleted_at is not None

@@ -7,21 +7,22 @@ import pytest
 from sqlalchemy import select
 
 from dsr.context import Services
-from dsr.models import AuditEvent, Channel, RecipientNotice, utcnow
+from dsr.models import AuditEvent, Channel, RecipientNotice
 from dsr.services.changes import ChangeInputError
 from dsr.services.intake import Submission, submit
 from dsr.services.opengdpr import record_callback
+from tests.support.clock import CLOCK
 
 
 def test_a_completed_callback_confirms_its_notice(services: Services) -> None:
     with services.db.session() as session:
         req = submit(session, Submission(types=["erasure"], name="Jürgen Weiß",
                                          email="juergen.weiss@example.org",
-                                         channel=Channel.FORM.value, received_at=utcnow()),
+                                         channel=Channel.FORM.value, received_at=CLOCK.now()),
                      calendar=services.calendar, connectors=list(services.config.connectors))
         session.add(RecipientNotice(request_id=req.id, connector="processors",
                                     recipient="mailer", channel="api", status="waiting",
-                                    external_id=f"{req.reference}-erasure", sent_at=utcnow()))
+                                    external_id=f"{req.reference}-erasure", sent_at=CLOCK.now()))
         session.flush()
         external = f"{req.reference}-erasure"
         assert record_callback(session, {"subject_request_id": external,

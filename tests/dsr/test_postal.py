@@ -15,9 +15,10 @@ from pypdf import PdfReader
 from sqlalchemy import select
 
 from dsr.context import Services
-from dsr.models import Delivery, Document, OutgoingMail, Request, SealedAnswer, utcnow
+from dsr.models import Delivery, Document, OutgoingMail, Request, SealedAnswer
 from dsr.services import actions, no_data
 from dsr.worker import run_pending
+from tests.support.clock import CLOCK
 from workflows.deadlines import receipt_date
 from workflows.states import State
 
@@ -41,7 +42,7 @@ def _client(app: Any, make_user: Any, role: str) -> Any:
 def _key_in(client: Any, **fields: Any) -> int:
     form = {"csrf_token": _csrf(client, "/staff/new"), "channel": "letter", "types": ["access"],
             "language": "de", "name": "Jürgen Weiß", "postal_address": ADDRESS,
-            "evidence": "none", "date_stamp": receipt_date(utcnow()).isoformat(), **fields}
+            "evidence": "none", "date_stamp": receipt_date(CLOCK.now()).isoformat(), **fields}
     response = client.post("/staff/new", data=form, content_type="multipart/form-data")
     assert response.status_code == 302, response.get_data(as_text=True)
     return int(response.headers["Location"].rstrip("/").rsplit("/", 1)[1])

@@ -22,6 +22,7 @@ from dsr.db import make_engine
 from dsr.migrate import upgrade
 from dsr.models import Task, TaskAttempt
 from dsr.services import outbox
+from tests.support.clock import CLOCK
 
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.postgres
@@ -185,7 +186,7 @@ def test_task_committed_while_redis_is_down_runs_when_it_returns(rq_setup: dict[
 
 def test_access_path_with_two_workers(rq_setup: dict[str, Any], demo_shop: dict[str, Any]) -> None:
     """The foundation's path, every task run by `dsr worker` processes through Redis."""
-    from dsr.models import Channel, Request, utcnow
+    from dsr.models import Channel, Request
     from dsr.services import actions
     from dsr.services.intake import Submission, submit
 
@@ -195,7 +196,7 @@ def test_access_path_with_two_workers(rq_setup: dict[str, Any], demo_shop: dict[
     email = demo_shop["summary"].sample_customer_email
     with services.db.session() as session:
         request_id = submit(session, Submission(types=["access"], name="Jürgen Weiß", email=email,
-                                                channel=Channel.FORM.value, received_at=utcnow()),
+                                                channel=Channel.FORM.value, received_at=CLOCK.now()),
                             calendar=services.calendar, connectors=["shop"]).id
 
     def status() -> str:

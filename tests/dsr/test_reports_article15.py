@@ -16,13 +16,14 @@ from pypdf import PdfReader
 from sqlalchemy import create_engine, select, text
 
 from dsr.context import Services
-from dsr.models import Channel, Request, Task, utcnow
+from dsr.models import Channel, Request, Task
 from dsr.reports.strings import format_date
 from dsr.reports.values import formatter
 from dsr.services import actions, outbox, reports
 from dsr.services.article15 import number
 from dsr.services.intake import Submission, submit
 from dsr.worker import run_pending
+from tests.support.clock import CLOCK
 
 EMAIL = "juergen.weiss@example.org"
 ARTIFACTS = Path(__file__).parents[2] / "test-artifacts"
@@ -48,7 +49,7 @@ def access_report(services: Services, language: str) -> tuple[bytes, Request, li
     """Submit, verify, process: the draft PDF, the request and what was collected."""
     with services.db.session() as session:
         req = submit(session, Submission(types=["access"], name="Jürgen Weiß", email=EMAIL,
-                                         channel=Channel.FORM.value, received_at=utcnow(),
+                                         channel=Channel.FORM.value, received_at=CLOCK.now(),
                                          language=language),
                      calendar=services.calendar, connectors=list(services.config.connectors))
         request_id = req.id
@@ -198,7 +199,7 @@ def test_a_waived_system_is_named_as_not_searched_in_time(
     services = demo_services
     with services.db.session() as session:
         req = submit(session, Submission(types=["access"], name="Jürgen Weiß", email=EMAIL,
-                                         channel=Channel.FORM.value, received_at=utcnow(),
+                                         channel=Channel.FORM.value, received_at=CLOCK.now(),
                                          language=language),
                      calendar=services.calendar, connectors=list(services.config.connectors))
         request_id = req.id

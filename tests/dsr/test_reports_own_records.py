@@ -10,10 +10,11 @@ from datetime import date
 from pypdf import PdfReader
 
 from dsr.context import Services
-from dsr.models import ChangePlan, Channel, Request, RetainedRecord, SuppressionEntry, utcnow
+from dsr.models import ChangePlan, Channel, Request, RetainedRecord, SuppressionEntry
 from dsr.services import reports
 from dsr.services.intake import Submission, submit
 from tests.dsr.test_reports_article15 import EMAIL, access_report
+from tests.support.clock import CLOCK
 
 
 def test_earlier_requests_suppression_and_blocked_fields_are_in_the_answer(
@@ -21,11 +22,11 @@ def test_earlier_requests_suppression_and_blocked_fields_are_in_the_answer(
     with demo_services.db.session() as session:
         earlier = submit(session, Submission(types=["erasure", "objection"], name="Jürgen Weiß",
                                              email=EMAIL.upper(), channel=Channel.EMAIL.value,
-                                             received_at=utcnow()),
+                                             received_at=CLOCK.now()),
                          calendar=demo_services.calendar, connectors=["shop"])
         other = submit(session, Submission(types=["access"], name="Renate Köhler",
                                            email="renate.koehler@example.com",
-                                           channel=Channel.FORM.value, received_at=utcnow()),
+                                           channel=Channel.FORM.value, received_at=CLOCK.now()),
                        calendar=demo_services.calendar, connectors=["shop"])
         plan = ChangePlan(request_id=earlier.id, connector="shop", body={}, summary=[])
         session.add(plan)

@@ -11,6 +11,7 @@ from dsr.context import Services
 from dsr.models import Channel, Request
 from dsr.services.intake import Submission, submit
 from dsr.services.statistics import request_statistics
+from tests.support.clock import CLOCK
 from tests.web.test_change_review import _client
 
 TODAY = date(2026, 11, 27)  # a Friday
@@ -62,7 +63,7 @@ def test_volume_per_week_and_timeliness(services: Services) -> None:
 
 def test_the_page_draws_the_chart_for_coordinators(
         app: Any, make_user: Any, demo_services: Services) -> None:
-    received(demo_services, ["access"], datetime.now(UTC), Channel.FORM.value)
+    received(demo_services, ["access"], CLOCK.now(), Channel.FORM.value)
     coordinator = _client(app, make_user, "coordinator")
     page = coordinator.get("/queue/statistics").get_data(as_text=True)
     assert 'id="volume-chart"' in page and "<rect" in page

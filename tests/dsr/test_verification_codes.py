@@ -9,9 +9,10 @@ from typing import Any
 from sqlalchemy import select, update
 
 from dsr.context import Services
-from dsr.models import AuditEvent, Request, VerificationCode, VerificationStep, utcnow
+from dsr.models import AuditEvent, Request, VerificationCode, VerificationStep
 from dsr.services import verification_steps as steps
 from dsr.services.verification_codes import CodeOutcome
+from tests.support.clock import CLOCK
 from tests.support.verification import code_mails, new_request, sent_code
 from workflows.states import State
 
@@ -67,7 +68,7 @@ def test_expired_code_is_refused(demo_services: Services) -> None:
     request_id = new_request(demo_services)
     code = sent_code(code_mails(demo_services)[0])
     with demo_services.db.session() as session:
-        session.execute(update(VerificationCode).values(expires_at=utcnow() - timedelta(seconds=1)))
+        session.execute(update(VerificationCode).values(expires_at=CLOCK.now() - timedelta(seconds=1)))
     assert _confirm(demo_services, request_id, code) == CodeOutcome.EXPIRED
     assert _status(demo_services, request_id) == State.AWAITING_VERIFICATION
 

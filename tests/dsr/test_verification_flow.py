@@ -9,11 +9,12 @@ import pytest
 from sqlalchemy import select, update
 
 from dsr.context import Services
-from dsr.models import AuditEvent, Decision, Request, VerificationStep, utcnow
+from dsr.models import AuditEvent, Decision, Request, VerificationStep
 from dsr.services import no_data
 from dsr.services import verification_steps as steps
 from dsr.services.verification_codes import TokenError, make_shop_token, read_shop_token
 from dsr.worker import run_pending
+from tests.support.clock import CLOCK
 from tests.support.verification import code_mails, mails, new_request
 from workflows.states import State
 
@@ -26,7 +27,7 @@ def _with_token(services: Services, number: str, issued_ago: int = 10) -> int:
     with services.db.session() as session:
         req = session.get(Request, request_id)
         steps.accept_shop_token(session, req, make_shop_token(
-            SECRET, number, utcnow() - timedelta(seconds=issued_ago)),
+            SECRET, number, CLOCK.now() - timedelta(seconds=issued_ago)),
             secret=services.config.secret_key, settings=services.config.verification)
     run_pending(services)
     return request_id
@@ -63,7 +64,7 @@ def test_shop_token_for_another_customer_counts_for_nothing(demo_services: Servi
 
 
 def test_forged_or_stale_tokens_are_refused() -> None:
-    now = utcnow()
+    now = CLOCK.now()
     good = make_shop_token(SECRET, "K-100001", now)
     assert read_shop_token(SECRET, good, max_age=900, now=now) == "K-100001"
     forged = make_shop_token("another-secret", "K-100001", now)
@@ -188,7 +189,7 @@ def test_unmatched_requests_never_stall_past_the_deadline(demo_services: Service
     customer = new_request(demo_services)
     assert answer_unmatched(demo_services) == {"answered": 0}  # a month left: the coordinator's
     with demo_services.db.session() as session:
-        session.execute(update(Request).values(due_on=utcnow().date() + timedelta(days=2)))
+        session.execute(update(Request).values(due_on=CLOCK.now().date() + timedelta(days=2)))
     assert answer_unmatched(demo_services) == {"answered": 1}
     run_pending(demo_services)
     assert _request(demo_services, waiting).status == State.COMPLETED

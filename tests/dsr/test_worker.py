@@ -10,9 +10,10 @@ import pytest
 from sqlalchemy import select
 
 from dsr.context import Services
-from dsr.models import Task, TaskAttempt, utcnow
+from dsr.models import Task, TaskAttempt
 from dsr.services import outbox
 from dsr.worker import run_pending, run_task
+from tests.support.clock import CLOCK
 from workflows.jobs import JOBS
 
 
@@ -38,7 +39,7 @@ def test_task_fails_twice_then_succeeds_with_attempts_recorded(services: Service
     with services.db.session() as session:
         task = session.get(Task, task_id)
         assert task.last_error == "ConnectionError: shop database went away"
-        assert task.run_after > utcnow() - timedelta(seconds=1)
+        assert task.run_after > CLOCK.now() - timedelta(seconds=1)
     assert run_task(services, task_id) == "pending"
     assert run_task(services, task_id) == "done"
     with services.db.session() as session:
@@ -60,8 +61,8 @@ def test_backoff_grows_and_gives_up_after_max_attempts(services: Services) -> No
         delays = []
         for _ in range(3):
             with services.db.session() as session:
-                session.get(Task, task_id).run_after = utcnow()
-            before = utcnow()
+                session.get(Task, task_id).run_after = CLOCK.now()
+            before = CLOCK.now()
             status = run_task(services, task_id)
             with services.db.session() as session:
                 delays.append((session.get(Task, task_id).run_after - before).total_seconds())
@@ -80,7 +81,7 @@ def test_a_task_whose_worker_died_is_picked_up_again(services: Services) -> None
         # The worker died holding the lease: nothing runs it until the lease runs out.
         assert run_pending(services) == 0
         with services.db.session() as session:
-            session.get(Task, task_id).lease_until = utcnow() - timedelta(seconds=1)
+            session.get(Task, task_id).lease_until = CLOCK.now() - timedelta(seconds=1)
         assert run_pending(services) == 1
         with services.db.session() as session:
             assert session.get(Task, task_id).status == "done"
@@ -105,7 +106,7 @@ def test_later_phase_waits_for_earlier_phase(services: Services) -> None:
     try:
         with services.db.session() as session:
             req = submit(session, Submission(types=["access"], name="A B", email="a@example.org",
-                                             channel=Channel.FORM.value, received_at=utcnow()),
+                                             channel=Channel.FORM.value, received_at=CLOCK.now()),
                          calendar=services.calendar, connectors=[])
             session.get(Task, outbox.add_task(session, kind="test_b", request_id=req.id,
                                               phase=2).id)
@@ -136,20 +137,20 @@ def test_a_job_waiting_on_an_outside_system_is_deferred_without_using_an_attempt
                                       max_attempts=1).id
         for _ in range(3):  # more waits than attempts: waiting is not failing
             with services.db.session() as session:
-                session.get(Task, task_id).run_after = utcnow()
+                session.get(Task, task_id).run_after = CLOCK.now()
             assert run_task(services, task_id) == "waiting"
         with services.db.session() as session:
             task = session.get(Task, task_id)
             assert (task.status, task.attempts, task.last_error) == ("pending", 0, None)
             assert task.result == {"waiting": "processor still working"}
-            assert task.run_after > utcnow() + timedelta(seconds=590)
+            assert task.run_after > CLOCK.now() + timedelta(seconds=590)
             outcomes = [a.outcome for a in session.scalars(
                 select(TaskAttempt).where(TaskAttempt.task_id == task_id))]
             assert outcomes == ["waiting"] * 3
         assert run_pending(services) == 0  # not due yet
         state["ready"] = True
         with services.db.session() as session:
-            session.get(Task, task_id).run_after = utcnow()
+            session.get(Task, task_id).run_after = CLOCK.now()
         assert run_task(services, task_id) == "done"
     finally:
         del JOBS["test_waits"]

@@ -15,7 +15,14 @@ from workflows.jobs import job
 def slow(services: Any, session: Any, task: Any) -> dict[str, Any]:
     markers = Path(os.environ["DSR_TEST_MARKERS"])
     ident = f"{os.getpid()} {os.getppid()} {os.getpgid(0)}"
-    (markers / f"{task.id}.start.{os.getpid()}").write_text(ident)
+    _mark(markers / f"{task.id}.start.{os.getpid()}", ident)
     time.sleep(float(os.environ.get("DSR_TEST_SLOW_SECONDS", "1.5")))
-    (markers / f"{task.id}.done.{os.getpid()}").write_text(ident)
+    _mark(markers / f"{task.id}.done.{os.getpid()}", ident)
     return {"pid": os.getpid()}
+
+
+def _mark(path: Path, ident: str) -> None:
+    """Write a marker whole (a test polling the folder never reads it half written)."""
+    tmp = path.with_name(f"writing-{os.getpid()}")
+    tmp.write_text(ident)
+    os.replace(tmp, path)

@@ -8,9 +8,10 @@ from email import policy
 from typing import Any
 
 from dsr.context import Services
-from dsr.models import Channel, utcnow
+from dsr.models import Channel
 from dsr.services.intake import Submission, submit
 from dsr.worker import run_pending
+from tests.support.clock import CLOCK
 
 
 def mails(services: Services) -> list[dict[str, str]]:
@@ -41,7 +42,7 @@ def new_request(services: Services, *, types: tuple[str, ...] = ("access",),
     with services.db.session() as session:
         req = submit(session, Submission(
             types=list(types), name=name, email=email_address, channel=channel,
-            received_at=utcnow(), customer_number=claims.get("customer_number", ""),
+            received_at=CLOCK.now(), customer_number=claims.get("customer_number", ""),
             postal_address=claims.get("postal_address", ""), extra_claims=extra,
             channel_authenticated=channel_authenticated),
             calendar=services.calendar, connectors=list(services.config.connectors))

@@ -17,6 +17,7 @@ from dsr.context import Services
 from dsr.models import Request
 from dsr.services.users import create_user
 from dsr.worker import run_pending
+from tests.support.clock import CLOCK
 
 PASSWORD = "correct horse battery"
 
@@ -124,7 +125,7 @@ def test_access_request_end_to_end_on_sqlite(demo_services: Services, demo_shop:
 def pg_shop_url(pg_url: str) -> str:
     from dsr.demo.generator import build_demo_shop
 
-    build_demo_shop(pg_url, customers=60)
+    build_demo_shop(pg_url, customers=60, today=CLOCK.today())
     return pg_url
 
 
@@ -149,7 +150,7 @@ def test_access_request_end_to_end_on_postgresql(tmp_path: Path, pg_shop_url: st
         services = Services(make_config(tmp_path, database_url=service_url, shop_url=pg_shop_url))
         from dsr.demo.generator import build_demo_shop
 
-        summary = build_demo_shop(pg_shop_url, customers=60)
+        summary = build_demo_shop(pg_shop_url, customers=60, today=CLOCK.today())
         pdf, reference = walk_access_request(services, summary.sample_customer_email, "Jürgen Weiß")
         assert_report_lists(pdf, reference, shop_facts(pg_shop_url, summary.sample_customer_email))
         services.close()

@@ -13,11 +13,12 @@ from pypdf import PdfReader
 
 from dsr.app import create_app
 from dsr.context import Services
-from dsr.models import ApiToken, Channel, Request, utcnow
+from dsr.models import ApiToken, Channel, Request
 from dsr.services import actions
 from dsr.services.intake import Submission, submit
 from dsr.services.users import create_token, revoke_token
 from dsr.worker import run_pending
+from tests.support.clock import CLOCK
 
 API = "/api/v1"
 UNKNOWN_EMAIL = "niemand.bekannt@example.org"
@@ -50,7 +51,7 @@ def post_submission(client: Any, email: str, **changes: Any) -> Any:
 def _new_request(services: Services, email: str) -> int:
     with services.db.session() as session:
         req = submit(session, Submission(types=["access"], name="Jürgen Weiß", email=email,
-                                         channel=Channel.FORM.value, received_at=utcnow()),
+                                         channel=Channel.FORM.value, received_at=CLOCK.now()),
                      calendar=services.calendar, connectors=["shop"])
         request_id = req.id
     run_pending(services)

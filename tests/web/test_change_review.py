@@ -10,10 +10,11 @@ from typing import Any
 from sqlalchemy import select
 
 from dsr.context import Services
-from dsr.models import AuditEvent, Channel, RecipientNotice, Request, utcnow
+from dsr.models import AuditEvent, Channel, RecipientNotice, Request
 from dsr.services import actions
 from dsr.services.intake import Submission, submit
 from dsr.worker import run_pending
+from tests.support.clock import CLOCK
 
 PASSWORD = "correct horse battery"
 
@@ -34,7 +35,7 @@ def _client(app: Any, make_user: Any, role: str) -> Any:
 def _request(services: Services, types: list[str], email: str) -> int:
     with services.db.session() as session:
         req = submit(session, Submission(types=types, name="Jürgen Weiß", email=email,
-                                         channel=Channel.FORM.value, received_at=utcnow()),
+                                         channel=Channel.FORM.value, received_at=CLOCK.now()),
                      calendar=services.calendar, connectors=list(services.config.connectors))
         request_id = req.id
     run_pending(services)
@@ -121,7 +122,7 @@ def test_the_requesters_corrections_pre_fill_the_coordinators_lines_through_the_
     with demo_services.db.session() as session:
         req = submit(session, Submission(
             types=["rectification"], name="Jürgen Weiß", channel=Channel.FORM.value,
-            email=demo_shop["summary"].sample_customer_email, received_at=utcnow(),
+            email=demo_shop["summary"].sample_customer_email, received_at=CLOCK.now(),
             extra_claims=rectification.claims_for(requested, columns, ["rectification"])),
             calendar=demo_services.calendar, connectors=list(demo_services.config.connectors))
         request_id = req.id
@@ -151,7 +152,7 @@ def test_the_requesters_corrections_pre_fill_the_coordinators_lines_through_the_
 
 def test_a_coordinator_lifts_a_restriction_only_after_the_notice(
         app: Any, make_user: Any, demo_services: Services, demo_shop: dict[str, Any]) -> None:
-    from datetime import date, timedelta
+    from datetime import timedelta
 
     from connectors.base import Identity, Subject
     from connectors.changes import ChangeRequest
@@ -163,7 +164,7 @@ def test_a_coordinator_lifts_a_restriction_only_after_the_notice(
     request_id = _request(demo_services, ["restriction"], address)
     shop = demo_services.connectors["shop"]
     subject = Subject.from_matches(shop.discover(Identity(email=address)).matches)
-    restricted = shop.plan(subject, ChangeRequest("DSR-T", ("restriction",), date.today()))
+    restricted = shop.plan(subject, ChangeRequest("DSR-T", ("restriction",), CLOCK.today()))
     with demo_services.db.session() as session:  # as if executed (the shared shop stays as is)
         row = changes.store_plan(session, request_id=request_id, connector="shop", round_=1,
                                  plan=restricted)
@@ -184,7 +185,7 @@ def test_a_coordinator_lifts_a_restriction_only_after_the_notice(
             OutgoingMail.template == "restriction_lift_notice")) is None
         assert len(session.scalars(select(ChangePlan).where(
             ChangePlan.request_id == request_id)).all()) == 1
-    today = receipt_date(utcnow())
+    today = receipt_date(CLOCK.now())
     earliest = today + timedelta(days=14)  # the default notice period
     early = coordinator.post(f"{path}/restriction/notice", data={
         "csrf_token": _csrf(coordinator, path), "lift_on": today.isoformat(),

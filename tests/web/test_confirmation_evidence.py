@@ -14,8 +14,9 @@ from typing import Any
 from sqlalchemy import select
 
 from dsr.context import Services
-from dsr.models import AuditEvent, RecipientNotice, utcnow
+from dsr.models import AuditEvent, RecipientNotice
 from dsr.web.strings import STRINGS
+from tests.support.clock import CLOCK
 from tests.web.test_change_review import _client, _csrf, _request
 from workflows.deadlines import BERLIN
 
@@ -28,11 +29,11 @@ def test_a_confirmation_records_the_day_received_and_the_reference_and_can_be_un
     with demo_services.db.session() as session:
         notice = RecipientNotice(request_id=request_id, connector="recipients",
                                  recipient="schufa", channel="email", status="waiting",
-                                 sent_at=utcnow() - timedelta(days=5))
+                                 sent_at=CLOCK.now() - timedelta(days=5))
         session.add(notice)
         session.flush()
         notice_id = notice.id
-    today = utcnow().astimezone(BERLIN).date()
+    today = CLOCK.now().astimezone(BERLIN).date()
     staff = _client(app, make_user, "staff")
     listed = staff.get("/queue/notices").get_data(as_text=True)
     assert f'name="received_on" id="received-on-{notice_id}" value="{today.isoformat()}"' in listed

@@ -13,6 +13,7 @@ from dsr.context import Services
 from dsr.models import AuditEvent, LegalHold, Request
 from dsr.services import actions
 from dsr.worker import run_pending
+from tests.support.clock import CLOCK
 from tests.web.test_change_review import _client, _csrf, _request
 
 
@@ -132,13 +133,13 @@ def test_a_coordinator_places_and_lifts_a_hold_on_the_request_page(
 
 def test_no_holds_before_the_subject_is_confirmed(
         app: Any, make_user: Any, demo_services: Services, demo_shop: dict[str, Any]) -> None:
-    from dsr.models import Channel, utcnow
+    from dsr.models import Channel
     from dsr.services.intake import Submission, submit
 
     with demo_services.db.session() as session:
         req = submit(session, Submission(types=["erasure"], name="Jürgen Weiß",
                                          email=demo_shop["summary"].sample_customer_email,
-                                         channel=Channel.FORM.value, received_at=utcnow()),
+                                         channel=Channel.FORM.value, received_at=CLOCK.now()),
                      calendar=demo_services.calendar,
                      connectors=list(demo_services.config.connectors))
         request_id = req.id

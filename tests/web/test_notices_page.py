@@ -10,7 +10,8 @@ from typing import Any
 from sqlalchemy import select
 
 from dsr.context import Services
-from dsr.models import RecipientNotice, Request, utcnow
+from dsr.models import RecipientNotice, Request
+from tests.support.clock import CLOCK
 from tests.web.test_change_review import _client, _csrf, _request
 
 
@@ -21,12 +22,12 @@ def test_staff_work_through_the_waiting_notices(
         session.add_all([
             RecipientNotice(request_id=request_id, connector="recipients", recipient="dhl",
                             channel="email", status="waiting",
-                            sent_at=utcnow() - timedelta(days=3)),
+                            sent_at=CLOCK.now() - timedelta(days=3)),
             RecipientNotice(request_id=request_id, connector="recipients", recipient="schufa",
                             channel="email", status="waiting",
-                            sent_at=utcnow() - timedelta(days=20)),
+                            sent_at=CLOCK.now() - timedelta(days=20)),
             RecipientNotice(request_id=request_id, connector="recipients", recipient="paypal",
-                            channel="email", status="confirmed", sent_at=utcnow())])
+                            channel="email", status="confirmed", sent_at=CLOCK.now())])
         reference = session.get(Request, request_id).reference
     staff = _client(app, make_user, "staff")
     page = staff.get("/queue/notices").get_data(as_text=True)

@@ -10,9 +10,10 @@ from typing import Any
 from sqlalchemy import select
 
 from dsr.context import Services
-from dsr.models import Document, utcnow
+from dsr.models import Document
 from dsr.services import delivery
 from tests.dsr.test_delivery import JUERGEN, RENATE, link_and_code, released_answer
+from tests.support.clock import CLOCK
 from workflows.jobs_answers import expire_answers
 
 
@@ -83,7 +84,7 @@ def test_used_up_downloads_and_expired_links_are_refused(app: Any,
     refused = client.get(f"{link}?lang=en")
     assert refused.status_code == 403 and "downloaded as often as allowed" in refused.get_data(as_text=True)
     with demo_services.db.session() as session:
-        delivery.find(session, token).expires_at = utcnow() - timedelta(seconds=1)
+        delivery.find(session, token).expires_at = CLOCK.now() - timedelta(seconds=1)
     assert client.get(link).status_code == 410
     expire_answers(demo_services)
     page = client.get(f"/portal/{token}?lang=de")

@@ -9,10 +9,11 @@ import pytest
 from sqlalchemy import select
 
 from dsr.context import Services
-from dsr.models import Channel, Decision, Request, utcnow
+from dsr.models import Channel, Decision, Request
 from dsr.services import actions
 from dsr.services.intake import Submission, submit
 from dsr.worker import run_pending
+from tests.support.clock import CLOCK
 from workflows.deadlines import due_date
 from workflows.states import State
 
@@ -36,7 +37,7 @@ def _client(app: Any, make_user: Any, role: str) -> Any:
 def _request_in_review(services: Services, email: str) -> int:
     with services.db.session() as session:
         req = submit(session, Submission(types=["access"], name="Jürgen Weiß", email=email,
-                                         channel=Channel.FORM.value, received_at=utcnow()),
+                                         channel=Channel.FORM.value, received_at=CLOCK.now()),
                      calendar=services.calendar, connectors=["shop"])
         request_id = req.id
     run_pending(services)

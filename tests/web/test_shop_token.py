@@ -9,16 +9,17 @@ from typing import Any
 
 from sqlalchemy import select
 
-from dsr.models import Request, utcnow
+from dsr.models import Request
 from dsr.services.verification_codes import make_shop_token
 from dsr.worker import run_pending
+from tests.support.clock import CLOCK
 from workflows.states import State
 
 SECRET = "shop-shared-secret-" + "z" * 20
 
 
 def _token(number: str) -> str:
-    return make_shop_token(SECRET, number, utcnow() - timedelta(seconds=5))
+    return make_shop_token(SECRET, number, CLOCK.now() - timedelta(seconds=5))
 
 
 def _with_secret(app: Any) -> Any:

@@ -21,11 +21,11 @@ from dsr.models import (
     InboundMessage,
     Request,
     TriageEntry,
-    utcnow,
 )
 from dsr.services import id_copies
 from dsr.services.keying import stamp_time
 from dsr.services.mail_ingest import ingest_raw
+from tests.support.clock import CLOCK
 from tests.support.mail_samples import id_card_png, mail
 from workflows.deadlines import due_date, receipt_date
 from workflows.states import State
@@ -57,7 +57,7 @@ def _key_in(client: Any, **fields: Any) -> Any:
 def test_postal_request_gets_its_deadline_from_the_date_stamp(app: Any, make_user: Any,
                                                               demo_services: Services) -> None:
     staff, staff_id = _client(app, make_user, "staff")
-    stamp = receipt_date(utcnow()) - timedelta(days=20)
+    stamp = receipt_date(CLOCK.now()) - timedelta(days=20)
     response = _key_in(staff, date_stamp=stamp.isoformat(),
                        scan=(io.BytesIO(b"%PDF-1.4\n%scan\n"), "brief.pdf"),
                        id_copy=(io.BytesIO(id_card_png()), "ausweis.png"), evidence="id_copy")
@@ -67,7 +67,7 @@ def test_postal_request_gets_its_deadline_from_the_date_stamp(app: Any, make_use
         assert req.channel == "letter" and req.types == ["access", "objection"]
         assert receipt_date(req.received_at) == stamp
         assert req.due_on == due_date(stamp_time(stamp), demo_services.calendar)
-        assert req.due_on != due_date(utcnow(), demo_services.calendar)
+        assert req.due_on != due_date(CLOCK.now(), demo_services.calendar)
         docs = {d.kind: d for d in session.scalars(select(Document).where(Document.request_id == req.id))}
         assert set(docs) == {"letter_scan", "id_copy"}
         # Staff uploaded the ID copy and cannot open it again; a coordinator can.
@@ -83,7 +83,7 @@ def test_postal_request_gets_its_deadline_from_the_date_stamp(app: Any, make_use
 def test_the_reply_letter_puts_the_address_in_the_envelope_window(
         app: Any, make_user: Any, demo_services: Services, tmp_path: Path) -> None:
     staff, _ = _client(app, make_user, "staff")
-    _key_in(staff, date_stamp=receipt_date(utcnow()).isoformat(),
+    _key_in(staff, date_stamp=receipt_date(CLOCK.now()).isoformat(),
             postal_address="Lindenstraße 14\n80331 München")
     with demo_services.db.session() as session:
         req = session.scalars(select(Request)).one()
@@ -124,14 +124,14 @@ def test_the_reply_letter_puts_the_address_in_the_envelope_window(
 def test_bad_keying_input_is_refused_clearly_and_creates_nothing(
         app: Any, make_user: Any, demo_services: Services) -> None:
     staff, _ = _client(app, make_user, "staff")
-    future = _key_in(staff, date_stamp=(receipt_date(utcnow()) + timedelta(days=2)).isoformat())
+    future = _key_in(staff, date_stamp=(receipt_date(CLOCK.now()) + timedelta(days=2)).isoformat())
     assert future.status_code == 422 and "future" in future.get_data(as_text=True)
-    no_address = _key_in(staff, date_stamp=receipt_date(utcnow()).isoformat(), postal_address="")
+    no_address = _key_in(staff, date_stamp=receipt_date(CLOCK.now()).isoformat(), postal_address="")
     assert no_address.status_code == 422 and "address to answer" in no_address.get_data(as_text=True)
-    fake_scan = _key_in(staff, date_stamp=receipt_date(utcnow()).isoformat(),
+    fake_scan = _key_in(staff, date_stamp=receipt_date(CLOCK.now()).isoformat(),
                         scan=(io.BytesIO(b"<html><script>x</script></html>"), "scan.pdf"))
     assert fake_scan.status_code == 422
-    blank_id = _key_in(staff, date_stamp=receipt_date(utcnow()).isoformat(),
+    blank_id = _key_in(staff, date_stamp=receipt_date(CLOCK.now()).isoformat(),
                        id_copy=(io.BytesIO(b"not an image"), "id.png"))
     assert blank_id.status_code == 422
     with demo_services.db.session() as session:
@@ -140,7 +140,7 @@ def test_bad_keying_input_is_refused_clearly_and_creates_nothing(
 
 def _ingest(services: Services, message: Any) -> InboundMessage:
     with services.db.session() as session:
-        inbound = ingest_raw(services, session, bytes(message), received_at=utcnow() - timedelta(days=3),
+        inbound = ingest_raw(services, session, bytes(message), received_at=CLOCK.now() - timedelta(days=3),
                              basis="imap_internaldate", source="privacy")
         session.expunge(inbound)
         return inbound
@@ -189,7 +189,7 @@ def test_same_request_by_mail_and_letter_is_offered_for_merging(
         app: Any, make_user: Any, demo_services: Services) -> None:
     inbound = _ingest(demo_services, mail("Bitte löschen Sie alle meine Daten nach Art. 17 DSGVO."))
     staff, _ = _client(app, make_user, "staff")
-    _key_in(staff, date_stamp=receipt_date(utcnow()).isoformat(), types=["erasure"],
+    _key_in(staff, date_stamp=receipt_date(CLOCK.now()).isoformat(), types=["erasure"],
             email="Juergen.Weiss@example.org")
     with demo_services.db.session() as session:
         letter = session.scalars(select(Request).where(Request.channel == "letter")).one()
@@ -222,7 +222,7 @@ def test_a_reminder_raises_its_request_to_the_top_of_the_queue(
     with demo_services.db.session() as session:
         later = ingest_raw(demo_services, session, bytes(mail(
             "Bitte löschen Sie alle meine Daten.", sender="b@example.org", message_id="<b@example.org>")),
-            received_at=utcnow(), basis="imap_internaldate", source="privacy")
+            received_at=CLOCK.now(), basis="imap_internaldate", source="privacy")
         later_id = later.request_id
     staff, _ = _client(app, make_user, "staff")
     page = staff.get("/queue/?lang=en").get_data(as_text=True)

@@ -33,11 +33,11 @@ from dsr.models import (
     RetainedRecord,
     SuppressionEntry,
     Task,
-    utcnow,
 )
 from dsr.services import actions, changes, holds
 from dsr.services.intake import Submission, submit
 from dsr.worker import run_pending
+from tests.support.clock import CLOCK
 from tests.support.shops import BACKENDS, find_everywhere, fresh_shop
 from workflows.jobs import JOBS
 from workflows.states import State
@@ -102,7 +102,7 @@ def services(tmp_path: Path, service_db_url: str, shop: dict[str, Any],
 def in_review(services: Services, email_address: str, name: str, types: list[str]) -> int:
     with services.db.session() as session:
         req = submit(session, Submission(types=types, name=name, email=email_address,
-                                         channel=Channel.FORM.value, received_at=utcnow()),
+                                         channel=Channel.FORM.value, received_at=CLOCK.now()),
                      calendar=services.calendar, connectors=list(services.config.connectors))
         request_id = req.id
     run_pending(services)
@@ -378,7 +378,7 @@ def test_the_retention_run_erases_what_has_come_due_and_holds_suspend_erasure(
         assert session.scalar(select(func.count()).select_from(ErasureJournalEntry).join(
             ChangePlan).where(ChangePlan.purpose == "retention")) > 0
         hold = session.scalars(select(LegalHold).where(LegalHold.reason == "IK-2026-1")).one()
-        hold.lifted_at = utcnow()
+        hold.lifted_at = CLOCK.now()
     assert services.connectors["shop"].discover(
         Identity(email=summary.collection_customer_email)).found  # held: nothing erased yet
     run_retention(services)

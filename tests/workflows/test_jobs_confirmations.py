@@ -14,10 +14,11 @@ from pypdf import PdfReader
 from sqlalchemy import select
 
 from dsr.context import Services
-from dsr.models import Channel, Document, OutgoingMail, Request, RetainedRecord, Task, utcnow
+from dsr.models import Channel, Document, OutgoingMail, Request, RetainedRecord, Task
 from dsr.services import actions
 from dsr.services.intake import Submission, submit
 from dsr.worker import run_pending
+from tests.support.clock import CLOCK
 from tests.workflows.test_jobs_changes import (  # noqa: F401  (fixtures)
     NAME,
     Sink,
@@ -87,7 +88,7 @@ def test_a_postal_erasure_is_confirmed_by_letter(
     with services.db.session() as session:
         req = submit(session, Submission(
             types=["erasure"], name=NAME, email=address, channel=Channel.LETTER.value,
-            postal_address="Lindenstraße 14\n80331 München", received_at=utcnow(),
+            postal_address="Lindenstraße 14\n80331 München", received_at=CLOCK.now(),
             language="en"),
             calendar=services.calendar, connectors=list(services.config.connectors))
         request_id, reference = req.id, req.reference
@@ -127,7 +128,7 @@ def test_a_rectification_is_confirmed_with_what_was_corrected_and_what_was_not(
     address = shop["summary"].sample_customer_email
     with services.db.session() as session:
         req = submit(session, Submission(types=["rectification"], name=NAME, email=address,
-                                         channel=Channel.FORM.value, received_at=utcnow()),
+                                         channel=Channel.FORM.value, received_at=CLOCK.now()),
                      calendar=services.calendar, connectors=list(services.config.connectors))
         request_id = req.id
     run_pending(services)

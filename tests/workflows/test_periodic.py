@@ -9,9 +9,10 @@ from pathlib import Path
 from sqlalchemy import select, update
 
 from dsr.context import Services
-from dsr.models import AuditEvent, Channel, Document, IdentityClaim, Request, utcnow
+from dsr.models import AuditEvent, Channel, Document, IdentityClaim, Request
 from dsr.services.intake import Submission, submit
 from dsr.services.users import create_user
+from tests.support.clock import CLOCK
 from workflows import periodic
 from workflows.schedule import SCHEDULE
 from workflows.states import State, transition
@@ -21,7 +22,7 @@ def _request(services: Services, received_days_ago: int = 0) -> int:
     with services.db.session() as session:
         req = submit(session, Submission(types=["access"], name="Max Muster", email="max@example.org",
                                          channel=Channel.FORM.value,
-                                         received_at=utcnow() - timedelta(days=received_days_ago)),
+                                         received_at=CLOCK.now() - timedelta(days=received_days_ago)),
                      calendar=services.calendar, connectors=[])
         transition(session, req, State.AWAITING_VERIFICATION, actor="system")
         return req.id
@@ -73,7 +74,7 @@ def test_closed_requests_are_reduced_after_the_accountability_period(services: S
         transition(session, session.get(Request, request_id), State.REJECTED, actor="user:1")
     assert periodic.reduce_closed_requests(services) == {"reduced": 0}
     with services.db.session() as session:
-        session.execute(update(Request).values(updated_at=utcnow() - timedelta(days=4 * 365)))
+        session.execute(update(Request).values(updated_at=CLOCK.now() - timedelta(days=4 * 365)))
     assert periodic.reduce_closed_requests(services) == {"reduced": 1}
     with services.db.session() as session:
         assert session.scalar(select(IdentityClaim.id)) is None

@@ -10,17 +10,18 @@ from pypdf import PdfReader
 from sqlalchemy import select
 
 from dsr.context import Services
-from dsr.models import Channel, Document, Request, utcnow
+from dsr.models import Channel, Document, Request
 from dsr.services import actions
 from dsr.services.intake import Submission, submit
 from dsr.worker import run_pending
+from tests.support.clock import CLOCK
 
 
 def _letter_request(services: Services) -> int:
     with services.db.session() as session:
         return submit(session, Submission(
             types=["access"], name="Erika Mustermann", email="", channel=Channel.LETTER.value,
-            received_at=utcnow() - timedelta(days=2),
+            received_at=CLOCK.now() - timedelta(days=2),
             postal_address="Lindenweg 3\n91522 Ansbach"),
             calendar=services.calendar, connectors=[]).id
 

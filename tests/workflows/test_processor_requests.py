@@ -19,10 +19,11 @@ from sqlalchemy import func, select
 from werkzeug.serving import make_server
 
 from dsr.context import Services
-from dsr.models import AuditEvent, Channel, Document, RecipientNotice, Request, Task, utcnow
+from dsr.models import AuditEvent, Channel, Document, RecipientNotice, Request, Task
 from dsr.services import actions
 from dsr.services.intake import Submission, submit
 from dsr.worker import run_pending
+from tests.support.clock import CLOCK
 from tests.support.opengdpr_processor import Processor, make_certificate, running_processor
 from tests.support.shops import fresh_shop
 from workflows.jobs_changes import poll_processors
@@ -75,7 +76,7 @@ def services(tmp_path: Path, service_db_url: str, demo_shop: dict[str, Any],
 def submitted(services: Services, types: list[str]) -> int:
     with services.db.session() as session:
         req = submit(session, Submission(types=types, name=NAME, email=EMAIL,
-                                         channel=Channel.FORM.value, received_at=utcnow()),
+                                         channel=Channel.FORM.value, received_at=CLOCK.now()),
                      calendar=services.calendar, connectors=list(services.config.connectors))
         request_id = req.id
     run_pending(services)

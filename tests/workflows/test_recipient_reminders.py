@@ -13,8 +13,9 @@ import pytest
 from sqlalchemy import select
 
 from dsr.context import Services
-from dsr.models import AuditEvent, RecipientNotice, utcnow
+from dsr.models import AuditEvent, RecipientNotice
 from dsr.services import changes
+from tests.support.clock import CLOCK
 from tests.support.shops import fresh_shop
 from tests.workflows import test_jobs_changes as base
 from tests.workflows.test_jobs_changes import NAME, approve_and_release, in_review
@@ -45,7 +46,7 @@ def test_unconfirmed_recipients_are_reminded_once(services: Services, smtp: Any)
     assert remind_recipients(services) == 0  # not yet due
     with services.db.session() as session:
         for notice in session.scalars(select(RecipientNotice)):
-            notice.sent_at = utcnow() - timedelta(days=15)
+            notice.sent_at = CLOCK.now() - timedelta(days=15)
     sent_before = len(smtp[0].messages)
     assert remind_recipients(services) == len(waiting)
     assert remind_recipients(services) == 0  # once only

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +17,7 @@ import pytest
 import sqlalchemy as sa
 
 from dsr.context import Services
+from tests.support.clock import CLOCK
 from tests.support.shops import BACKENDS, fresh_shop
 from tests.workflows import test_jobs_changes as base
 from tests.workflows.test_jobs_changes import (
@@ -57,7 +58,7 @@ def test_a_replay_after_a_restore_leaves_the_shop_as_the_erasure_did(
     path = Path(shop["url"].removeprefix("sqlite:///"))
     backup = tmp_path / "backup.sqlite"
     shutil.copy(path, backup)
-    started = datetime.now(UTC).replace(tzinfo=None, microsecond=0)
+    started = CLOCK.now().replace(tzinfo=None, microsecond=0)
     request_id = in_review(services, shop["summary"].sample_customer_email, NAME,
                            ["erasure", "objection"])
     approve_and_release(services, request_id)
@@ -123,7 +124,7 @@ RECTIFIED = (("customers", ("last_name", "birth_date")), ("addresses", ("street"
 def rectified_in_the_shop(services: Services, email_address: str) -> int:
     """A rectification asked for with corrected values, verified, the coordinator's lines
     recorded from the pre-fill, planned, approved and carried out; the request's id."""
-    from dsr.models import Channel, Request, utcnow
+    from dsr.models import Channel, Request
     from dsr.services import actions, changes, rectification
     from dsr.services.intake import Submission, submit
     from dsr.worker import run_pending
@@ -133,7 +134,7 @@ def rectified_in_the_shop(services: Services, email_address: str) -> int:
     with services.db.session() as session:
         request_id = submit(session, Submission(
             types=["rectification"], name=NAME, email=email_address, channel=Channel.FORM.value,
-            received_at=utcnow(),
+            received_at=CLOCK.now(),
             extra_claims=rectification.claims_for(requested, columns, ["rectification"])),
             calendar=services.calendar, connectors=list(services.config.connectors)).id
     run_pending(services)
@@ -198,7 +199,7 @@ def test_a_rectification_is_carried_out_and_set_again_after_a_restore(
     from datetime import date, timedelta
 
     from connectors.base import Identity
-    from dsr.models import ChangeReceipt, ErasureJournalEntry, Request, utcnow
+    from dsr.models import ChangeReceipt, ErasureJournalEntry, Request
     from workflows.periodic import reduce_closed_requests
 
     address = shop["summary"].sample_customer_email
@@ -230,7 +231,7 @@ def test_a_rectification_is_carried_out_and_set_again_after_a_restore(
     assert {"identity_claims", "change_plans"} <= clear_text(services, *needles)
     with services.db.session() as session:
         session.execute(sa.update(Request).where(Request.id == request_id).values(
-            updated_at=utcnow() - timedelta(days=365 * 10)))
+            updated_at=CLOCK.now() - timedelta(days=365 * 10)))
     assert reduce_closed_requests(services) == {"reduced": 1}
     assert clear_text(services, *needles) == set()
 

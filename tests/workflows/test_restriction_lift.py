@@ -14,6 +14,7 @@ from sqlalchemy import select
 from dsr.context import Services
 from dsr.models import AuditEvent, ChangePlan, ChangeReceipt, OutgoingMail, Request
 from dsr.services.correspondence import DraftError, save_draft
+from tests.support.clock import CLOCK
 from tests.workflows import test_jobs_changes as base
 from tests.workflows.test_jobs_changes import (
     NAME,
@@ -117,7 +118,7 @@ def test_no_notice_for_a_request_that_restricted_nothing(
     request_id = in_review(services, shop["summary"].sample_customer_email, NAME, ["access"])
     with services.db.session() as session, pytest.raises(LiftRefused, match="no restriction"):
         send_lift_notice(services, session, session.get(Request, request_id),
-                         lift_on=date.today(), reason="geklärt", actor="user:1")
+                         lift_on=CLOCK.today(), reason="geklärt", actor="user:1")
 
 
 def rows_of(services: Services, model: Any) -> list[Any]:

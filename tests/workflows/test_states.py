@@ -6,14 +6,15 @@ import pytest
 from sqlalchemy import select, text
 
 from dsr.context import Services
-from dsr.models import AuditEvent, Channel, Request, utcnow
+from dsr.models import AuditEvent, Channel, Request
 from dsr.services.intake import Submission, submit
+from tests.support.clock import CLOCK
 from workflows.states import TRANSITIONS, State, TransitionError, transition
 
 
 def _request(services: Services, session) -> Request:  # type: ignore[no-untyped-def]
     return submit(session, Submission(types=["access"], name="Max Muster", email="max@example.org",
-                                      channel=Channel.FORM.value, received_at=utcnow()),
+                                      channel=Channel.FORM.value, received_at=CLOCK.now()),
                   calendar=services.calendar, connectors=[])
 
 

@@ -13,10 +13,10 @@ from flask import Response, current_app
 from sqlalchemy import select
 from werkzeug.exceptions import NotFound
 
-from dsr.app import db_session
+from dsr.app import clock, db_session
 from dsr.context import Services
 from dsr.extensions import submissions_limit
-from dsr.models import Channel, Decision, Request, Task, utcnow
+from dsr.models import Channel, Decision, Request, Task
 from dsr.schemas import RejectSchema, SubmissionSchema
 from dsr.services import actions
 from dsr.services.reports import found_categories, latest_document
@@ -31,7 +31,7 @@ from dsr.web.api.auth import (
 )
 from dsr.web.api.schemas import ApproveSchema, ReceiptSchema, RequestViewSchema, VerifySchema
 from dsr.web.submission import submit_public
-from workflows.deadlines import days_left, receipt_date
+from workflows.deadlines import days_left
 
 blp = ApiBlueprint("api", __name__, url_prefix=URL_PREFIX,
                    description="Data-subject requests: submit, follow, decide, download.")
@@ -57,7 +57,7 @@ def represent(req: Request) -> dict[str, Any]:
         "id": req.id, "reference": req.reference, "status": req.status, "types": req.types,
         "channel": req.channel, "received_at": req.received_at, "due": req.due_on,
         "extended_due": req.extended_due_on, "released_at": req.released_at,
-        "days_left": days_left(req.deadline, receipt_date(utcnow())),
+        "days_left": days_left(req.deadline, clock().today()),
     }
     if is_coordinator():
         session = db_session()
