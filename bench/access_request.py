@@ -40,12 +40,15 @@ from bench.counters import EngineCounter, EngineCounts
 from bench.report_access import print_results
 from bench.stages import StageTimer, breakdown, grouped, profiled, top_functions
 from bench.subjects import Subject, pick_subjects
+from dsr.answers import operations as reports
 from dsr.audit import ensure_head
 from dsr.context import Services
 from dsr.migrate import upgrade
-from dsr.models import Request, Task
-from dsr.services import actions, intake, reports
-from dsr.worker import run_pending
+from dsr.requests import intake
+from dsr.requests import operations as actions
+from dsr.requests.models import Request
+from workflows.models import Task
+from workflows.runner import run_pending
 from workflows.states import State
 
 CONNECTORS = ["shop"]

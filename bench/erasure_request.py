@@ -50,10 +50,13 @@ from bench.counters import EngineCounter, EngineCounts
 from bench.erasure_subjects import pick_erasure_subjects
 from bench.stages import StageTimer, breakdown, grouped, profiled, top_functions
 from bench.subjects import Subject, pick_subjects
+from dsr.answers import operations as reports
+from dsr.changes.models import ChangePlan, ChangeReceipt
 from dsr.context import Services
-from dsr.models import ChangePlan, ChangeReceipt, Request
-from dsr.services import actions, intake, reports
-from dsr.worker import run_pending
+from dsr.requests import intake
+from dsr.requests import operations as actions
+from dsr.requests.models import Request
+from workflows.runner import run_pending
 from workflows.states import State
 
 TYPES = ["erasure", "objection"]
@@ -69,10 +72,10 @@ STAGES: tuple[tuple[str, str, str], ...] = (
     ("connector execute (writes, re-read)", "connectors.shop_sql", "ShopSqlConnector.execute"),
     ("  of which the plan's steps (writes; the rest is the re-read)",
      "connectors.shop_sql_execute", "SqlExecutor.run"),
-    ("  of which the step log (one service transaction per step)", "dsr.services.changes",
+    ("  of which the step log (one service transaction per step)", "dsr.changes.operations",
      "DbStepLog.mark_done"),
-    ("render PDF (reportlab), draft and final", "dsr.reports.pdf", "render_access_report"),
-    ("store the receipt (journal, blocked records, suppressions)", "dsr.services.changes",
+    ("render PDF (reportlab), draft and final", "dsr.answers.report.pdf", "render_access_report"),
+    ("store the receipt (journal, blocked records, suppressions)", "dsr.changes.operations",
      "record_receipt"),
 )
 JOB_STAGES = ("plan jobs", "compile job (draft)", "execute jobs", "finalise job (final answer)",

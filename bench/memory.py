@@ -43,8 +43,10 @@ from bench.subjects import pick_subjects
 from dsr.audit import ensure_head
 from dsr.context import Services
 from dsr.migrate import upgrade
-from dsr.models import Request, Task
-from dsr.services import actions, intake
+from dsr.requests import intake
+from dsr.requests import operations as actions
+from dsr.requests.models import Request
+from workflows.models import Task
 from workflows.states import State
 
 SETTLE_SECONDS = 1.0

@@ -28,12 +28,12 @@ STAGES: tuple[tuple[str, str, str], ...] = (
     ("collect job", "workflows.jobs", "JOBS.collect"),
     ("compile job", "workflows.jobs", "JOBS.compile"),
     ("shop connector access (SQL)", "connectors.shop_sql", "ShopSqlConnector.access"),
-    ("document store put (encrypt, write, insert)", "dsr.services.documents",
+    ("document store put (encrypt, write, insert)", "dsr.documents",
      "DocumentStore.put"),
-    ("read collected data (decrypt, parse)", "dsr.services.reports", "collected_data"),
-    ("build payload (marshmallow)", "dsr.services.reports", "build_payload"),
-    ("render PDF (reportlab)", "dsr.reports.pdf", "render_access_report"),
-    ("build export ZIP (JSON, CSV)", "dsr.services.export", "build_export"),
+    ("read collected data (decrypt, parse)", "dsr.answers.operations", "collected_data"),
+    ("build payload (marshmallow)", "dsr.answers.operations", "build_payload"),
+    ("render PDF (reportlab)", "dsr.answers.report.pdf", "render_access_report"),
+    ("build export ZIP (JSON, CSV)", "dsr.answers.export", "build_export"),
 )
 JOB_STAGES = ("collect job", "compile job")
 

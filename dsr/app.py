@@ -14,9 +14,10 @@ from dsr.clock import Clock
 from dsr.config import Config, load_config
 from dsr.context import Services
 from dsr.extensions import csrf, limiter, login_manager
-from dsr.models import Request, User
 from dsr.rendering import TEMPLATE_ROOT
-from dsr.schemas import LoadContext
+from dsr.requests.models import Request
+from dsr.requests.schemas import LoadContext
+from dsr.users.models import User
 from dsr.web import i18n
 
 log = logging.getLogger(__name__)
@@ -87,20 +88,20 @@ def request_or_404(request_id: int) -> Request:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from dsr.web.admin import bp as admin_bp
-    from dsr.web.answers import bp as answers_bp
+    from dsr.answers.portal_views import bp as portal_bp
+    from dsr.answers.views import bp as answers_bp
+    from dsr.changes.views import bp as changes_bp
+    from dsr.mail.views import bp as staff_bp
+    from dsr.recipients.callback_views import bp as callbacks_bp
+    from dsr.recipients.views import bp as notices_bp
+    from dsr.register.views import bp as register_bp
+    from dsr.requests.public_views import bp as public_bp
+    from dsr.requests.statistics_views import bp as statistics_bp
+    from dsr.requests.views import bp as queue_bp
+    from dsr.users.admin_views import bp as admin_bp
+    from dsr.users.views import bp as auth_bp
+    from dsr.verification.views import bp as verify_bp
     from dsr.web.api import init_api
-    from dsr.web.auth import bp as auth_bp
-    from dsr.web.callbacks import bp as callbacks_bp
-    from dsr.web.changes import bp as changes_bp
-    from dsr.web.notices import bp as notices_bp
-    from dsr.web.portal import bp as portal_bp
-    from dsr.web.public import bp as public_bp
-    from dsr.web.queue import bp as queue_bp
-    from dsr.web.register import bp as register_bp
-    from dsr.web.staff import bp as staff_bp
-    from dsr.web.statistics import bp as statistics_bp
-    from dsr.web.verify import bp as verify_bp
 
     for blueprint in (public_bp, auth_bp, queue_bp, admin_bp,
                       verify_bp,
@@ -109,10 +110,10 @@ def _register_blueprints(app: Flask) -> None:
                       portal_bp, answers_bp, register_bp, callbacks_bp,
                       notices_bp, statistics_bp):
         app.register_blueprint(blueprint)
-    from dsr.web.holds import bp as holds_bp
+    from dsr.changes.holds_views import bp as holds_bp
 
     app.register_blueprint(holds_bp)
-    from dsr.web.contest import bp as contest_bp
+    from dsr.contest.views import bp as contest_bp
 
     app.register_blueprint(contest_bp)
     init_api(app)

@@ -15,12 +15,16 @@ from typing import Any
 from connectors.base import build_connector
 from dsr.clock import Clock
 from dsr.config import Config
+from dsr.correspondence.mailer import Mailer, make_mailer
 from dsr.crypto import Cipher
 from dsr.db import Database
-from dsr.services import outbox
-from dsr.services.documents import DocumentStore
-from dsr.services.mailer import Mailer, make_mailer
+from dsr.documents import DocumentStore
+from workflows import outbox
 from workflows.deadlines import Calendar
+
+JOB_MODULES = ("dsr.requests.jobs", "dsr.verification.jobs", "dsr.changes.jobs",
+               "dsr.answers.jobs", "dsr.mail.jobs", "dsr.contest.jobs")
+"""The domains' job modules: each registers its task kinds when imported."""
 
 REGISTER_SECONDS = 2.0
 """How long a read of the register in force is reused (see ``Services.register``)."""
@@ -35,14 +39,14 @@ class Services:
         #: The service clock: every domain path reads the time from it (or from its session).
         self.clock = database.clock if database else (clock or Clock(config.clock_start))
         self._register: tuple[float, int, dict[str, Any]] | None = None
-        for module in config.tasks["job_modules"]:  # extra job kinds (plugins)
+        for module in (*JOB_MODULES, *config.tasks["job_modules"]):  # + plugins' job kinds
             importlib.import_module(module)
         self.db = database or Database(config.database_url, self.clock)
         #: Told the ids of tasks committed to the outbox (worker thread or rq); may be replaced.
         self.dispatch: Callable[[list[int]], None] = lambda ids: None
         outbox.install_dispatch_hook(self.db.sessionmaker, lambda ids: self.dispatch(ids))
         if config.tasks["backend"] == "rq":
-            from dsr.queueing import RqDispatcher, connect
+            from workflows.queueing import RqDispatcher, connect
 
             self.dispatch = RqDispatcher(self, connect(config.tasks["redis_url"]))
 
@@ -70,7 +74,7 @@ class Services:
         Read at most every ``REGISTER_SECONDS`` (a request's jobs ask for it many times); a
         version saved in this process is seen at once, one saved by another process within
         those seconds."""
-        from dsr.services import register_store
+        from dsr.register import store as register_store
 
         now = time.monotonic()
         cached = self._register

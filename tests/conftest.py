@@ -185,7 +185,7 @@ def app(demo_services: Services) -> Any:
 
 @pytest.fixture
 def make_user(demo_services: Services) -> Any:
-    from dsr.services.users import create_user
+    from dsr.users.operations import create_user
 
     def make(username: str, role: str, password: str = "correct horse battery") -> Any:
         with demo_services.db.session() as session:

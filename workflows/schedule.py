@@ -41,38 +41,38 @@ class Periodic:
 
 SCHEDULE: tuple[Periodic, ...] = (
     # Tasks committed while Redis was down, and tasks whose worker died, are run again.
-    Periodic("sweep_outbox", "dsr.queueing.sweep_outbox", every=30),
+    Periodic("sweep_outbox", "workflows.queueing.sweep_outbox", every=30),
     # Coordinators hear of requests due within three days, overdue, or waiting on the subject
     # past the deadline (escalated, never left to lapse).
-    Periodic("deadline_reminders", "workflows.periodic.deadline_reminders", cron="0 7 * * *"),
+    Periodic("deadline_reminders", "dsr.requests.periodic.deadline_reminders", cron="0 7 * * *"),
     # Working copies of the subject's data are deleted once a request is closed.
-    Periodic("expire_working_copies", "workflows.periodic.expire_working_copies",
+    Periodic("expire_working_copies", "dsr.requests.periodic.expire_working_copies",
              cron="15 * * * *", queue="reports"),
     # Closed requests past the accountability period are reduced to what accountability needs.
-    Periodic("reduce_closed_requests", "workflows.periodic.reduce_closed_requests",
+    Periodic("reduce_closed_requests", "dsr.requests.periodic.reduce_closed_requests",
              cron="30 2 * * *"),
     # Requests waiting for identity with nothing found anywhere get the negative answer before
     # their deadline; ID copies kept after the decision (if configured) are deleted.
-    Periodic("answer_unmatched", "workflows.jobs_verification.answer_unmatched", cron="30 7 * * *"),
-    Periodic("expire_id_copies", "workflows.jobs_verification.expire_id_copies", cron="45 * * * *"),
+    Periodic("answer_unmatched", "dsr.verification.jobs.answer_unmatched", cron="30 7 * * *"),
+    Periodic("expire_id_copies", "dsr.verification.jobs.expire_id_copies", cron="45 * * * *"),
     # Portal links past their expiry lose their files; sealed answers past the accountability
     # period lose their copy (the hash stays).
-    Periodic("expire_answers", "workflows.jobs_answers.expire_answers", cron="45 * * * *",
+    Periodic("expire_answers", "dsr.answers.jobs.expire_answers", cron="45 * * * *",
              queue="reports"),
     # Blocked fields whose retention period ended (or whose legal hold was lifted) are erased.
-    Periodic("retention_run", "workflows.retention.run_retention", cron="45 3 * * *"),
+    Periodic("retention_run", "dsr.changes.retention.run_retention", cron="45 3 * * *"),
     # The audit chain's head hash goes to the coordinators, outside the database.
-    Periodic("audit_digest", "workflows.periodic.audit_digest", cron="0 6 * * *", queue="mail"),
+    Periodic("audit_digest", "dsr.requests.periodic.audit_digest", cron="0 6 * * *", queue="mail"),
     # Processors that answer through OpenGDPR: erasure requests still waiting are asked again.
-    Periodic("poll_processors", "workflows.jobs_changes.poll_processors", every=900),
+    Periodic("poll_processors", "dsr.changes.jobs.poll_processors", every=900),
     # Recipients that have not confirmed an Art. 19 e-mail after [workflow] recipient_reminder_days
     # are reminded once.
-    Periodic("remind_recipients", "workflows.jobs_changes.remind_recipients", cron="15 8 * * *",
+    Periodic("remind_recipients", "dsr.changes.jobs.remind_recipients", cron="15 8 * * *",
              queue="mail"),
     # Incoming mail: every configured mailbox, Maildir and .eml folder ([mail_ingest]).
-    Periodic("fetch_mail", "workflows.jobs_mail.fetch_mail", every=120, queue="mail"),
+    Periodic("fetch_mail", "dsr.mail.jobs.fetch_mail", every=120, queue="mail"),
     # Received mail past the accountability period is reduced like closed requests.
-    Periodic("reduce_inbound", "workflows.jobs_mail.reduce_inbound", cron="40 2 * * *"),
+    Periodic("reduce_inbound", "dsr.mail.jobs.reduce_inbound", cron="40 2 * * *"),
 )
 
 BY_NAME = {entry.name: entry for entry in SCHEDULE}

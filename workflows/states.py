@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from dsr.audit import append_event
-from dsr.models import Request
+from dsr.requests.models import Request
 
 
 class State(StrEnum):

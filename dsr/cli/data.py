@@ -32,7 +32,7 @@ def datamap_check(ctx: Context) -> None:
     from sqlalchemy.exc import SQLAlchemyError
 
     from connectors.datamap import DataMapError, check_against_database
-    from dsr.services.recipient_check import recipient_findings
+    from dsr.recipients.check import recipient_findings
 
     services = ctx.services
     errors = 0
@@ -68,7 +68,7 @@ def tasks() -> None:
 @pass_ctx
 def tasks_run(ctx: Context) -> None:
     """Run every task that is due now, then exit (the embedded worker does this continuously)."""
-    from dsr.worker import run_pending
+    from workflows.runner import run_pending
 
     migrate_or_fail(ctx.services)
     click.echo(f"ran {run_pending(ctx.services)} tasks")

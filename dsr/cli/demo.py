@@ -11,8 +11,8 @@ import click
 from sqlalchemy import select
 
 from dsr.cli import Context, main, migrate_or_fail, pass_ctx
-from dsr.models import User
-from dsr.services.users import create_user
+from dsr.users.models import User
+from dsr.users.operations import create_user
 
 DEMO_USERS = (("koordinator", "coordinator"), ("servicedesk", "staff"), ("admin", "admin"))
 

@@ -23,7 +23,7 @@ def journal_replay(ctx: Context) -> None:
 
     Safe to run more than once: rows that already match are not touched.
     """
-    from workflows.replay import replay
+    from dsr.changes.journal import replay
 
     migrate_or_fail(ctx.services)
     try:

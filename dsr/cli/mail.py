@@ -20,7 +20,7 @@ def mail() -> None:
 def classify(files: tuple[str, ...]) -> None:
     """Print one JSON line per .eml: types (primary first), language, confidence, action and
     the deciding words. Stores nothing, looks nothing up."""
-    from dsr.services.recognition import classify_raw
+    from dsr.mail.recognition import classify_raw
 
     failed = 0
     for name in files:
@@ -44,7 +44,7 @@ def classify(files: tuple[str, ...]) -> None:
 def fetch(ctx: Context) -> None:
     """Fetch every configured mailbox, Maildir and .eml folder once."""
     from dsr.cli import migrate_or_fail
-    from dsr.services.mail_ingest import fetch_all
+    from dsr.mail.ingest import fetch_all
 
     services = ctx.services
     migrate_or_fail(services)

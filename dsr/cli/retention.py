@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import click
 
+from dsr.changes import holds
+from dsr.changes.models import HoldKind
 from dsr.cli import Context, main, migrate_or_fail, pass_ctx
-from dsr.models import HoldKind
-from dsr.services import holds
 
 
 @main.group()
@@ -20,7 +20,7 @@ def retention() -> None:
 @pass_ctx
 def retention_run(ctx: Context, today: object) -> None:
     """Erase every blocked field whose period has ended or whose legal hold was lifted."""
-    from workflows.retention import run_retention
+    from dsr.changes.retention import run_retention
 
     migrate_or_fail(ctx.services)
     day = today.date() if today is not None else None  # type: ignore[attr-defined]

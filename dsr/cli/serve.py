@@ -17,7 +17,7 @@ def serve(ctx: Context, host: str, port: int, threads: int) -> None:
     from waitress import serve as waitress_serve
 
     from dsr.app import create_app
-    from dsr.worker import ThreadWorker
+    from workflows.runner import ThreadWorker
 
     services = ctx.services
     migrate_or_fail(services)

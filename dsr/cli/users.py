@@ -6,8 +6,8 @@ import click
 from sqlalchemy import select
 
 from dsr.cli import Context, main, migrate_or_fail, pass_ctx
-from dsr.models import Role, User
-from dsr.services.users import UserError, create_token, create_user
+from dsr.users.models import Role, User
+from dsr.users.operations import UserError, create_token, create_user
 
 
 @main.group()

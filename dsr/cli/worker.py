@@ -10,11 +10,11 @@ from redis.exceptions import RedisError
 
 from dsr.cli import Context, main, pass_ctx
 from dsr.context import Services
-from dsr.services.outbox import QUEUES
+from workflows.outbox import QUEUES
 
 
 def _redis(services: Services):  # type: ignore[no-untyped-def]
-    from dsr.queueing import connect
+    from workflows.queueing import connect
 
     url = services.config.tasks["redis_url"]
     if services.config.tasks["backend"] != "rq" or not url:
@@ -44,7 +44,7 @@ def worker(ctx: Context, queues: str, burst: bool) -> None:
     """Run an rq worker for the task outbox (start as many as you like, on any machine)."""
     from rq import Queue, Worker
 
-    from dsr import queueing
+    from workflows import queueing
 
     services = ctx.services
     connection = _redis(services)
@@ -67,7 +67,7 @@ def scheduler(ctx: Context) -> None:
     """Run the periodic jobs of workflows/schedule.py (run exactly one of these)."""
     from rq.cron import CronScheduler
 
-    from dsr.queueing import run_periodic
+    from workflows.queueing import run_periodic
     from workflows.schedule import SCHEDULE
 
     services = ctx.services

@@ -5,11 +5,11 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import engine_from_config, pool
 
-from dsr.models import Base
-from dsr.models.base import UTCDateTime
+from dsr.db import UTCDateTime
+from dsr.tables import metadata
 
 config = context.config
-target_metadata = Base.metadata
+target_metadata = metadata
 
 
 def render_item(type_: str, obj: object, autogen_context: object) -> str | bool:

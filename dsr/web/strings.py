@@ -181,13 +181,11 @@ _PAIRS = {
     "error_text_413": ("Die Datei ist größer als erlaubt (20 MB).", "The file is larger than allowed (20 MB)."),
 }
 
-from dsr.web import (  # noqa: E402
-    strings_answers,
-    strings_changes,
-    strings_mail,
-    strings_rectification,
-    strings_verification,
-)
+from dsr.answers import messages as strings_answers  # noqa: E402
+from dsr.changes import messages as strings_changes  # noqa: E402
+from dsr.changes import rectification_messages as strings_rectification  # noqa: E402
+from dsr.mail import messages as strings_mail  # noqa: E402
+from dsr.verification import messages as strings_verification  # noqa: E402
 
 STRINGS: dict[str, dict[str, str]] = {"de": {}, "en": {}}
 for _key, (_de, _en) in (_PAIRS | strings_answers.PAIRS | strings_changes.PAIRS | strings_mail.PAIRS
@@ -201,27 +199,27 @@ for _state, (_de, _en) in _STATUS.items():
 for _state, (_de, _en) in _PUBLIC_STATUS.items():
     STRINGS["de"][f"public_status_{_state}"], STRINGS["en"][f"public_status_{_state}"] = _de, _en
 
-from dsr.web import strings_holds  # noqa: E402
+from dsr.changes import holds_messages as strings_holds  # noqa: E402
 
 for _key, (_de, _en) in strings_holds.PAIRS.items():
     STRINGS["de"][_key], STRINGS["en"][_key] = _de, _en
 
-from dsr.web import strings_notices  # noqa: E402
+from dsr.recipients import messages as strings_notices  # noqa: E402
 
 for _key, (_de, _en) in strings_notices.PAIRS.items():
     STRINGS["de"][_key], STRINGS["en"][_key] = _de, _en
 
-from dsr.web import strings_contest  # noqa: E402
+from dsr.contest import messages as strings_contest  # noqa: E402
 
 for _key, (_de, _en) in strings_contest.PAIRS.items():
     STRINGS["de"][_key], STRINGS["en"][_key] = _de, _en
 
-from dsr.web import strings_audit  # noqa: E402
+from dsr.web import audit_messages as strings_audit  # noqa: E402
 
 for _key, (_de, _en) in strings_audit.PAIRS.items():
     STRINGS["de"][_key], STRINGS["en"][_key] = _de, _en
 
-from dsr.web import strings_statistics  # noqa: E402
+from dsr.requests import statistics_messages as strings_statistics  # noqa: E402
 
 for _key, (_de, _en) in strings_statistics.PAIRS.items():
     STRINGS["de"][_key], STRINGS["en"][_key] = _de, _en

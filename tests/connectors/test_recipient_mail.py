@@ -87,7 +87,7 @@ def test_without_values_of_its_own_an_endpoint_is_named_by_the_registers_evidenc
 
 
 def test_with_the_services_templates_each_recipient_is_written_to_in_its_language() -> None:
-    from dsr.services.correspondence import render
+    from dsr.correspondence.drafts import render
 
     def compose(template: str, language: str, **context: object) -> tuple[str, str]:
         done = render(template, language, controller={"name": "PSO Computer GmbH",

@@ -71,8 +71,8 @@ def test_truncated_tail_is_found_only_against_a_published_head(services: Service
 
 
 def test_events_carry_no_personal_data(services: Services) -> None:
-    from dsr.models import Channel
-    from dsr.services.intake import Submission, submit
+    from dsr.requests.intake import Submission, submit
+    from dsr.requests.models import Channel
 
     with services.db.session() as session:
         submit(session, Submission(types=["access"], name="Erika Mustermann",

@@ -6,9 +6,9 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from connectors.changes import Plan, PlannedChange, Receipt
+from dsr.changes import operations as changes
+from dsr.changes.models import ErasureJournalEntry
 from dsr.context import Services
-from dsr.models import ErasureJournalEntry
-from dsr.services import changes
 
 
 def _record(services: Services, *planned: PlannedChange) -> None:

@@ -10,10 +10,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from dsr.audit import append_event
+from dsr.audit import AuditEvent, append_event
 from dsr.clock import BERLIN, Clock, clock_of
 from dsr.context import Services
-from dsr.models import AuditEvent
 from tests.support.clock import CLOCK, START
 
 ROOT = Path(__file__).resolve().parents[2]

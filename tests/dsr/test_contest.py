@@ -16,21 +16,19 @@ import pytest
 from pypdf import PdfReader
 from sqlalchemy import select
 
+from dsr.audit import AuditEvent
+from dsr.contest import operations as contest
+from dsr.contest.models import DecisionReview
 from dsr.context import Services
-from dsr.models import (
-    AuditEvent,
-    Channel,
-    DecisionReview,
-    Document,
-    MessageDraft,
-    OutgoingMail,
-    Request,
-    Task,
-)
-from dsr.services import actions, contest, correspondence
-from dsr.services.intake import Submission, submit
-from dsr.worker import run_pending
+from dsr.correspondence import drafts as correspondence
+from dsr.correspondence.models import MessageDraft, OutgoingMail
+from dsr.documents import Document
+from dsr.requests import operations as actions
+from dsr.requests.intake import Submission, submit
+from dsr.requests.models import Channel, Request
 from tests.support.clock import CLOCK
+from workflows.models import Task
+from workflows.runner import run_pending
 from workflows.states import State, transition
 
 EMAIL = "dieter.poeschl@example.com"

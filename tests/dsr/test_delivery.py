@@ -17,21 +17,18 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from dsr.answers import delivery
+from dsr.answers import operations as reports
+from dsr.answers.jobs import expire_answers
+from dsr.answers.models import Delivery, DownloadEvent, SealedAnswer
+from dsr.audit import AuditEvent
 from dsr.context import Services
-from dsr.models import (
-    AuditEvent,
-    Channel,
-    Delivery,
-    Document,
-    DownloadEvent,
-    Request,
-    SealedAnswer,
-)
-from dsr.services import actions, delivery, reports
-from dsr.services.intake import Submission, submit
-from dsr.worker import run_pending
+from dsr.documents import Document
+from dsr.requests import operations as actions
+from dsr.requests.intake import Submission, submit
+from dsr.requests.models import Channel, Request
 from tests.support.clock import CLOCK
-from workflows.jobs_answers import expire_answers
+from workflows.runner import run_pending
 
 JUERGEN = ("Jürgen Weiß", "juergen.weiss@example.org")
 RENATE = ("Renate Köhler", "renate.koehler@example.com")

@@ -13,7 +13,7 @@ from typing import Any
 import jsonschema
 import pytest
 
-from dsr.services.export import build_export, export_document, json_schema, neutralise
+from dsr.answers.export import build_export, export_document, json_schema, neutralise
 
 
 def payload() -> dict[str, Any]:
@@ -131,7 +131,7 @@ def test_the_same_answer_gives_the_same_bytes() -> None:
 
 def test_juergens_stored_export_validates_and_holds_every_collected_record(
         demo_services: Any) -> None:
-    from dsr.services import reports
+    from dsr.answers import operations as reports
     from tests.dsr.test_reports_article15 import access_report
 
     _, req, collected = access_report(demo_services, "de")

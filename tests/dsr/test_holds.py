@@ -12,10 +12,12 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
+from dsr.audit import AuditEvent
+from dsr.changes import holds
+from dsr.changes.models import ChangePlan, LegalHold
 from dsr.context import Services
-from dsr.models import AuditEvent, ChangePlan, Channel, LegalHold, Request
-from dsr.services import holds
-from dsr.services.intake import Submission, submit
+from dsr.requests.intake import Submission, submit
+from dsr.requests.models import Channel, Request
 from tests.support.clock import CLOCK
 from workflows.states import State, transition
 

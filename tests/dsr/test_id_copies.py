@@ -16,13 +16,15 @@ from pypdf.generic import DictionaryObject, NameObject, TextStringObject
 from reportlab.pdfgen import canvas
 from sqlalchemy import select, update
 
+from dsr.audit import AuditEvent
 from dsr.config import VerificationSchema
 from dsr.context import Services
 from dsr.crypto import Cipher
-from dsr.models import AuditEvent, Document, Request, VerificationStep
-from dsr.services import id_copies
-from dsr.services.documents import DocumentStore
-from dsr.services.id_copies import IdCopyRefused, clean
+from dsr.documents import Document, DocumentStore
+from dsr.requests.models import Request
+from dsr.verification import id_copies
+from dsr.verification.id_copies import IdCopyRefused, clean
+from dsr.verification.models import VerificationStep
 from tests.support.clock import CLOCK
 from tests.support.verification import new_request
 
@@ -202,7 +204,7 @@ def test_upload_decision_and_deletion_are_recorded(demo_services: Services) -> N
 
 
 def test_deletion_can_wait_a_configured_number_of_days(demo_services: Services) -> None:
-    from workflows.jobs_verification import expire_id_copies
+    from dsr.verification.jobs import expire_id_copies
 
     demo_services.config.verification = {**demo_services.config.verification,
                                          "id_copy_delete_after_days": 2}

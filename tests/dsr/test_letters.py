@@ -9,9 +9,9 @@ from datetime import date
 import pytest
 from pypdf import PdfReader
 
-from dsr.letters import Letter, LetterError, render_letter
-from dsr.letters import din5008 as d
-from dsr.letters.compose import address_lines, render_template_letter, sender_from_register
+from dsr.answers.letters import Letter, LetterError, render_letter
+from dsr.answers.letters import din5008 as d
+from dsr.answers.letters.compose import address_lines, render_template_letter, sender_from_register
 
 MM = 72 / 25.4
 

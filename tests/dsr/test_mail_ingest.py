@@ -14,11 +14,13 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from dsr.audit import verify_chain
+from dsr.audit import AuditEvent, verify_chain
 from dsr.context import Services
-from dsr.models import AuditEvent, Document, InboundMessage, Request, TriageEntry
-from dsr.services import mail_ingest
-from dsr.services.mail_ingest import fetch_all
+from dsr.documents import Document
+from dsr.mail import ingest as mail_ingest
+from dsr.mail.ingest import fetch_all
+from dsr.mail.models import InboundMessage, TriageEntry
+from dsr.requests.models import Request
 from tests.support.mail_samples import id_card_png, mail
 from workflows.deadlines import due_date
 
@@ -232,7 +234,7 @@ def test_periodic_job_and_cli_fetch(services: Services, tmp_path: Path,
     from click.testing import CliRunner
 
     from dsr.cli import main
-    from workflows.jobs_mail import fetch_mail
+    from dsr.mail.jobs import fetch_mail
     from workflows.schedule import BY_NAME
 
     assert BY_NAME["fetch_mail"].resolve() is fetch_mail
@@ -259,7 +261,7 @@ def test_periodic_job_and_cli_fetch(services: Services, tmp_path: Path,
 def test_old_mail_is_reduced_to_what_accountability_needs(services: Services, tmp_path: Path) -> None:
     from datetime import timedelta
 
-    from workflows.jobs_mail import reduce_inbound
+    from dsr.mail.jobs import reduce_inbound
 
     eml, _ = _configure(services, tmp_path)
     _eml(eml, "1.eml", mail("You have won! Claim your bitcoin casino bonus.", message_id="<s@x>",

@@ -15,13 +15,14 @@ import pytest
 from sqlalchemy import func, select
 
 from dsr.context import Services
-from dsr.models import InboundMessage, Request, TriageEntry
-from dsr.services.mail_ingest import fetch_all, fetch_source
-from dsr.services.mail_sources import ImapSource
-from dsr.services.mailer import SmtpMailer
-from dsr.worker import run_pending
+from dsr.correspondence.mailer import SmtpMailer
+from dsr.mail.ingest import fetch_all, fetch_source
+from dsr.mail.models import InboundMessage, TriageEntry
+from dsr.mail.sources import ImapSource
+from dsr.requests.models import Request
 from tests.support.dovecot import DOVECOT, Dovecot, free_port
 from tests.support.mail_samples import id_card_png, mail
+from workflows.runner import run_pending
 
 pytestmark = pytest.mark.skipif(not DOVECOT.exists(),
                                 reason="Debian's dovecot (/usr/sbin/dovecot) is not installed")

@@ -12,7 +12,7 @@ from sqlalchemy import inspect
 
 from dsr.db import make_engine
 from dsr.migrate import downgrade, upgrade
-from dsr.models import Base
+from dsr.tables import metadata
 
 
 def _url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
@@ -31,7 +31,7 @@ def test_migrations_match_the_models_and_downgrade_cleanly(empty_url: str) -> No
     upgrade(engine)
     with engine.connect() as conn:
         diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": False}),
-                                Base.metadata)
+                                metadata)
     assert diff == [], diff
     downgrade(engine, "base")
     assert set(inspect(engine).get_table_names()) <= {"alembic_version"}

@@ -6,11 +6,13 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
+from dsr.audit import AuditEvent
+from dsr.changes.models import RecipientNotice
+from dsr.changes.operations import ChangeInputError
 from dsr.context import Services
-from dsr.models import AuditEvent, Channel, RecipientNotice
-from dsr.services.changes import ChangeInputError
-from dsr.services.intake import Submission, submit
-from dsr.services.opengdpr import record_callback
+from dsr.recipients.opengdpr import record_callback
+from dsr.requests.intake import Submission, submit
+from dsr.requests.models import Channel
 from tests.support.clock import CLOCK
 
 

@@ -14,12 +14,16 @@ from typing import Any
 from pypdf import PdfReader
 from sqlalchemy import select
 
+from dsr.answers.models import Delivery, SealedAnswer
 from dsr.context import Services
-from dsr.models import Delivery, Document, OutgoingMail, Request, SealedAnswer
-from dsr.services import actions, no_data
-from dsr.worker import run_pending
+from dsr.correspondence.models import OutgoingMail
+from dsr.documents import Document
+from dsr.requests import no_data
+from dsr.requests import operations as actions
+from dsr.requests.models import Request
 from tests.support.clock import CLOCK
 from workflows.deadlines import receipt_date
+from workflows.runner import run_pending
 from workflows.states import State
 
 PASSWORD = "correct horse battery"

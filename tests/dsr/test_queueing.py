@@ -20,9 +20,9 @@ from dsr.config import load_config
 from dsr.context import Services
 from dsr.db import make_engine
 from dsr.migrate import upgrade
-from dsr.models import Task, TaskAttempt
-from dsr.services import outbox
 from tests.support.clock import CLOCK
+from workflows import outbox
+from workflows.models import Task, TaskAttempt
 
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.postgres
@@ -173,7 +173,7 @@ def test_sigkilled_worker_loses_no_task_and_runs_none_twice(rq_setup: dict[str, 
 
 def test_task_committed_while_redis_is_down_runs_when_it_returns(rq_setup: dict[str, Any]) -> None:
     services, workers = rq_setup["services"], rq_setup["workers"]
-    from dsr.queueing import RqDispatcher, connect
+    from workflows.queueing import RqDispatcher, connect
 
     dead = RqDispatcher(services, connect("redis://127.0.0.1:1/0"))  # nothing listens on port 1
     services.dispatch = dead
@@ -186,9 +186,9 @@ def test_task_committed_while_redis_is_down_runs_when_it_returns(rq_setup: dict[
 
 def test_access_path_with_two_workers(rq_setup: dict[str, Any], demo_shop: dict[str, Any]) -> None:
     """The foundation's path, every task run by `dsr worker` processes through Redis."""
-    from dsr.models import Channel, Request
-    from dsr.services import actions
-    from dsr.services.intake import Submission, submit
+    from dsr.requests import operations as actions
+    from dsr.requests.intake import Submission, submit
+    from dsr.requests.models import Channel, Request
 
     services, workers = rq_setup["services"], rq_setup["workers"]
     workers.start()

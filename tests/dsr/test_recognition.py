@@ -10,8 +10,8 @@ import pytest
 from click.testing import CliRunner
 
 from dsr.cli import main
-from dsr.services.mail_parse import parse_message
-from dsr.services.recognition import classify, classify_raw, classify_text, detect_language
+from dsr.mail.parse import parse_message
+from dsr.mail.recognition import classify, classify_raw, classify_text, detect_language
 from tests.support.mail_samples import mail, pdf_with_text, pdf_without_text
 
 

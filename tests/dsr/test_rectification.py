@@ -9,16 +9,16 @@ from types import SimpleNamespace
 import pytest
 
 from connectors.datamap import load_datamap
-from dsr.config import DEMO_DIR
-from dsr.models import IdentityClaim, Request
-from dsr.services.intake import IntakeError
-from dsr.services.rectification import (
+from dsr.changes.rectification import (
     RequestedCorrections,
     claims_for,
     field_columns,
     prefill,
     requested_of,
 )
+from dsr.config import DEMO_DIR
+from dsr.requests.intake import IntakeError
+from dsr.requests.models import IdentityClaim, Request
 
 COLUMNS = {"first_name": ("customers.first_name", "addresses.first_name"),
            "street": ("addresses.street",), "email": ("customers.email",)}

@@ -14,11 +14,16 @@ import pytest
 from pypdf import PdfReader
 from sqlalchemy import func, select
 
+from dsr.answers import operations as reports
+from dsr.answers import redaction
+from dsr.answers.models import Redaction
+from dsr.audit import AuditEvent
 from dsr.context import Services
-from dsr.models import AuditEvent, Document, Redaction, Request
-from dsr.services import actions, redaction, reports
-from dsr.worker import run_pending
+from dsr.documents import Document
+from dsr.requests import operations as actions
+from dsr.requests.models import Request
 from tests.dsr.test_reports_article15 import access_report, squash
+from workflows.runner import run_pending
 
 NEIGHBOUR = "Elke Brunner"
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from dsr.register import RegisterError, load_register
+from dsr.register.schema import RegisterError, load_register
 
 DEMO = Path(__file__).resolve().parents[2] / "dsr" / "demo" / "register.toml"
 
@@ -41,7 +41,7 @@ def test_mistakes_name_the_key(tmp_path: Path, mutate, message: str) -> None:  #
 
 
 def test_recipient_endpoints_must_name_the_registers_recipients() -> None:
-    from dsr.services.recipient_check import recipient_findings
+    from dsr.recipients.check import recipient_findings
 
     register = {"recipients": {"dhl": {"kind": "controller"}, "hosting": {"kind": "processor"}}}
     connectors = {

@@ -15,15 +15,18 @@ import pytest
 from pypdf import PdfReader
 from sqlalchemy import create_engine, select, text
 
+from dsr.answers import operations as reports
+from dsr.answers.article15 import number
+from dsr.answers.report.strings import format_date
+from dsr.answers.report.values import formatter
 from dsr.context import Services
-from dsr.models import Channel, Request, Task
-from dsr.reports.strings import format_date
-from dsr.reports.values import formatter
-from dsr.services import actions, outbox, reports
-from dsr.services.article15 import number
-from dsr.services.intake import Submission, submit
-from dsr.worker import run_pending
+from dsr.requests import operations as actions
+from dsr.requests.intake import Submission, submit
+from dsr.requests.models import Channel, Request
 from tests.support.clock import CLOCK
+from workflows import outbox
+from workflows.models import Task
+from workflows.runner import run_pending
 
 EMAIL = "juergen.weiss@example.org"
 ARTIFACTS = Path(__file__).parents[2] / "test-artifacts"

@@ -9,10 +9,11 @@ from datetime import date
 
 from pypdf import PdfReader
 
+from dsr.answers import operations as reports
+from dsr.changes.models import ChangePlan, RetainedRecord, SuppressionEntry
 from dsr.context import Services
-from dsr.models import ChangePlan, Channel, Request, RetainedRecord, SuppressionEntry
-from dsr.services import reports
-from dsr.services.intake import Submission, submit
+from dsr.requests.intake import Submission, submit
+from dsr.requests.models import Channel, Request
 from tests.dsr.test_reports_article15 import EMAIL, access_report
 from tests.support.clock import CLOCK
 

@@ -11,9 +11,9 @@ from typing import Any
 import pytest
 from pypdf import PdfReader
 
-from dsr.reports import pdf, strings
-from dsr.reports.pdf import render_access_report
-from dsr.reports.strings import display_value
+from dsr.answers.report import pdf, strings
+from dsr.answers.report.pdf import render_access_report
+from dsr.answers.report.strings import display_value
 
 REFERENCE = "DSR-2026-7K3QX"
 ORDER_COLUMNS = [
@@ -383,7 +383,7 @@ def test_plain_table_cells_break_where_a_paragraph_breaks(text: str) -> None:
 
     from reportlab.platypus.paragraph import Paragraph
 
-    from dsr.reports import layout
+    from dsr.answers.report import layout
 
     layout.register_fonts()
     for style, font in (("cell", layout.FONT), ("label", layout.FONT_BOLD)):
@@ -402,7 +402,7 @@ def test_plain_table_cells_break_where_a_paragraph_breaks(text: str) -> None:
 def test_cells_that_need_a_paragraph_still_get_one() -> None:
     from reportlab.platypus.paragraph import Paragraph
 
-    from dsr.reports import layout
+    from dsr.answers.report import layout
 
     assert layout.fitting_cell("kurz", 50) == "kurz"
     assert layout.fitting_cell("zwei Zeilen bitte", 30) == "zwei\nZeilen\nbitte"

@@ -8,9 +8,9 @@ from typing import Any
 
 from dsr.audit import append_event
 from dsr.context import Services
-from dsr.models import Channel, Request
-from dsr.services.intake import Submission, submit
-from dsr.services.statistics import request_statistics
+from dsr.requests.intake import Submission, submit
+from dsr.requests.models import Channel, Request
+from dsr.requests.statistics import request_statistics
 from tests.support.clock import CLOCK
 from tests.web.test_change_review import _client
 

@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 
-from dsr.models import Decision, Request, RequestType
+from dsr.correspondence.drafts import render
 from dsr.rendering import TEMPLATE_ROOT
-from dsr.services.correspondence import render
+from dsr.requests.models import Decision, Request, RequestType
 
 AUTHORITY = {"name": "Bayerisches Landesamt für Datenschutzaufsicht (BayLDA)",
              "address": "Promenade 18, 91522 Ansbach"}

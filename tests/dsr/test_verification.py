@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from dsr.config import VerificationSchema
-from dsr.services.verification import Facts, Level, assess
+from dsr.verification.policy import Facts, Level, assess
 
 SETTINGS: dict[str, Any] = VerificationSchema().load({})
 ONE_MATCH = {"shop": {"claims": {"email": "match", "name": "match"}, "subjects": 1,

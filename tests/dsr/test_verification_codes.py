@@ -8,10 +8,12 @@ from typing import Any
 
 from sqlalchemy import select, update
 
+from dsr.audit import AuditEvent
 from dsr.context import Services
-from dsr.models import AuditEvent, Request, VerificationCode, VerificationStep
-from dsr.services import verification_steps as steps
-from dsr.services.verification_codes import CodeOutcome
+from dsr.requests.models import Request
+from dsr.verification import steps
+from dsr.verification.codes import CodeOutcome
+from dsr.verification.models import VerificationCode, VerificationStep
 from tests.support.clock import CLOCK
 from tests.support.verification import code_mails, new_request, sent_code
 from workflows.states import State
@@ -99,8 +101,8 @@ def test_a_code_works_only_for_its_own_request(demo_services: Services,
 
 
 def test_a_new_code_revokes_the_old_one_and_codes_are_limited(demo_services: Services) -> None:
-    from dsr.services import outbox
-    from dsr.worker import run_pending
+    from workflows import outbox
+    from workflows.runner import run_pending
 
     request_id = new_request(demo_services)
     for round_ in (1, 2, 3):

@@ -8,14 +8,16 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select, update
 
+from dsr.audit import AuditEvent
 from dsr.context import Services
-from dsr.models import AuditEvent, Decision, Request, VerificationStep
-from dsr.services import no_data
-from dsr.services import verification_steps as steps
-from dsr.services.verification_codes import TokenError, make_shop_token, read_shop_token
-from dsr.worker import run_pending
+from dsr.requests import no_data
+from dsr.requests.models import Decision, Request
+from dsr.verification import steps
+from dsr.verification.codes import TokenError, make_shop_token, read_shop_token
+from dsr.verification.models import VerificationStep
 from tests.support.clock import CLOCK
 from tests.support.verification import code_mails, mails, new_request
+from workflows.runner import run_pending
 from workflows.states import State
 
 SECRET = "shop-shared-secret-" + "y" * 20
@@ -183,7 +185,7 @@ def test_no_data_answer_is_refused_when_something_was_found(demo_services: Servi
 
 
 def test_unmatched_requests_never_stall_past_the_deadline(demo_services: Services) -> None:
-    from workflows.jobs_verification import answer_unmatched
+    from dsr.verification.jobs import answer_unmatched
 
     waiting = new_request(demo_services, name="Niemand Bekannt", email_address="nobody@example.net")
     customer = new_request(demo_services)

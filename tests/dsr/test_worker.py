@@ -10,11 +10,11 @@ import pytest
 from sqlalchemy import select
 
 from dsr.context import Services
-from dsr.models import Task, TaskAttempt
-from dsr.services import outbox
-from dsr.worker import run_pending, run_task
 from tests.support.clock import CLOCK
+from workflows import outbox
 from workflows.jobs import JOBS
+from workflows.models import Task, TaskAttempt
+from workflows.runner import run_pending, run_task
 
 
 @pytest.fixture
@@ -97,8 +97,8 @@ def test_adding_the_same_task_twice_is_a_no_op(services: Services) -> None:
 
 
 def test_later_phase_waits_for_earlier_phase(services: Services) -> None:
-    from dsr.models import Channel
-    from dsr.services.intake import Submission, submit
+    from dsr.requests.intake import Submission, submit
+    from dsr.requests.models import Channel
 
     order: list[str] = []
     JOBS["test_a"] = lambda s, session, task: order.append("a")

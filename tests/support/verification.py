@@ -8,10 +8,10 @@ from email import policy
 from typing import Any
 
 from dsr.context import Services
-from dsr.models import Channel
-from dsr.services.intake import Submission, submit
-from dsr.worker import run_pending
+from dsr.requests.intake import Submission, submit
+from dsr.requests.models import Channel
 from tests.support.clock import CLOCK
+from workflows.runner import run_pending
 
 
 def mails(services: Services) -> list[dict[str, str]]:

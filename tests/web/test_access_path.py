@@ -14,10 +14,10 @@ from sqlalchemy import create_engine, text
 
 from dsr.app import create_app
 from dsr.context import Services
-from dsr.models import Request
-from dsr.services.users import create_user
-from dsr.worker import run_pending
+from dsr.requests.models import Request
+from dsr.users.operations import create_user
 from tests.support.clock import CLOCK
+from workflows.runner import run_pending
 
 PASSWORD = "correct horse battery"
 

@@ -11,12 +11,16 @@ from typing import Any
 from pypdf import PdfReader
 from sqlalchemy import select
 
+from dsr.answers import operations as reports
+from dsr.answers.models import Redaction
+from dsr.audit import AuditEvent
 from dsr.context import Services
-from dsr.models import AuditEvent, Document, Redaction, Request
-from dsr.services import actions, reports
-from dsr.worker import run_pending
+from dsr.documents import Document
+from dsr.requests import operations as actions
+from dsr.requests.models import Request
 from tests.dsr.test_delivery import JUERGEN, body, mails_to
 from tests.web.test_queue import _client, _csrf, _request_in_review
+from workflows.runner import run_pending
 
 
 def test_redact_edit_the_message_and_send_it(app: Any, make_user: Any,

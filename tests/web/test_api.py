@@ -13,12 +13,13 @@ from pypdf import PdfReader
 
 from dsr.app import create_app
 from dsr.context import Services
-from dsr.models import ApiToken, Channel, Request
-from dsr.services import actions
-from dsr.services.intake import Submission, submit
-from dsr.services.users import create_token, revoke_token
-from dsr.worker import run_pending
+from dsr.requests import operations as actions
+from dsr.requests.intake import Submission, submit
+from dsr.requests.models import Channel, Request
+from dsr.users.models import ApiToken
+from dsr.users.operations import create_token, revoke_token
 from tests.support.clock import CLOCK
+from workflows.runner import run_pending
 
 API = "/api/v1"
 UNKNOWN_EMAIL = "niemand.bekannt@example.org"

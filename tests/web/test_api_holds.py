@@ -9,8 +9,10 @@ from typing import Any
 from openapi_spec_validator import validate
 from sqlalchemy import func, select
 
+from dsr.audit import AuditEvent
+from dsr.changes.models import LegalHold
 from dsr.context import Services
-from dsr.models import AuditEvent, LegalHold, Request
+from dsr.requests.models import Request
 from tests.web.test_api import (  # noqa: F401
     API,
     _new_request,

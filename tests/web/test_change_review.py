@@ -9,12 +9,14 @@ from typing import Any
 
 from sqlalchemy import select
 
+from dsr.audit import AuditEvent
+from dsr.changes.models import RecipientNotice
 from dsr.context import Services
-from dsr.models import AuditEvent, Channel, RecipientNotice, Request
-from dsr.services import actions
-from dsr.services.intake import Submission, submit
-from dsr.worker import run_pending
+from dsr.requests import operations as actions
+from dsr.requests.intake import Submission, submit
+from dsr.requests.models import Channel, Request
 from tests.support.clock import CLOCK
+from workflows.runner import run_pending
 
 PASSWORD = "correct horse battery"
 
@@ -113,7 +115,7 @@ def test_the_requesters_corrections_pre_fill_the_coordinators_lines_through_the_
         app: Any, make_user: Any, demo_services: Services, demo_shop: dict[str, Any]) -> None:
     from html import unescape
 
-    from dsr.services import rectification
+    from dsr.changes import rectification
 
     requested = rectification.RequestedCorrections(
         {"last_name": "Weiss-Neumann", "street": "Leopoldstraße 200", "birth_date": "1985-07-04"},
@@ -156,8 +158,9 @@ def test_a_coordinator_lifts_a_restriction_only_after_the_notice(
 
     from connectors.base import Identity, Subject
     from connectors.changes import ChangeRequest
-    from dsr.models import ChangePlan, OutgoingMail
-    from dsr.services import changes
+    from dsr.changes import operations as changes
+    from dsr.changes.models import ChangePlan
+    from dsr.correspondence.models import OutgoingMail
     from workflows.deadlines import receipt_date
 
     address = demo_shop["summary"].sample_customer_email

@@ -13,8 +13,9 @@ from typing import Any
 
 from sqlalchemy import select
 
+from dsr.audit import AuditEvent
+from dsr.changes.models import RecipientNotice
 from dsr.context import Services
-from dsr.models import AuditEvent, RecipientNotice
 from dsr.web.strings import STRINGS
 from tests.support.clock import CLOCK
 from tests.web.test_change_review import _client, _csrf, _request
@@ -119,8 +120,8 @@ def test_staff_headings_are_in_one_language() -> None:
 
 def test_verification_history_and_task_results_read_as_words(
         app: Any, make_user: Any, demo_services: Services, demo_shop: dict[str, Any]) -> None:
-    from dsr.models import Request
-    from dsr.services import verification_steps
+    from dsr.requests.models import Request
+    from dsr.verification import steps as verification_steps
 
     request_id = _request(demo_services, ["access"], demo_shop["summary"].sample_customer_email)
     with demo_services.db.session() as session:

@@ -14,11 +14,13 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from dsr.contest.models import DecisionReview
 from dsr.context import Services
-from dsr.models import DecisionReview, Request, Task
-from dsr.services import actions
-from dsr.worker import run_pending
+from dsr.requests import operations as actions
+from dsr.requests.models import Request
 from tests.web.test_change_review import _client, _csrf
+from workflows.models import Task
+from workflows.runner import run_pending
 
 EMAIL = "dieter.poeschl@example.com"  # a showcase customer with credit checks (score ~91)
 

@@ -9,12 +9,14 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from dsr.audit import AuditEvent
+from dsr.changes.models import LegalHold
 from dsr.context import Services
-from dsr.models import AuditEvent, LegalHold, Request
-from dsr.services import actions
-from dsr.worker import run_pending
+from dsr.requests import operations as actions
+from dsr.requests.models import Request
 from tests.support.clock import CLOCK
 from tests.web.test_change_review import _client, _csrf, _request
+from workflows.runner import run_pending
 
 
 def _count(services: Services) -> int:
@@ -133,8 +135,8 @@ def test_a_coordinator_places_and_lifts_a_hold_on_the_request_page(
 
 def test_no_holds_before_the_subject_is_confirmed(
         app: Any, make_user: Any, demo_services: Services, demo_shop: dict[str, Any]) -> None:
-    from dsr.models import Channel
-    from dsr.services.intake import Submission, submit
+    from dsr.requests.intake import Submission, submit
+    from dsr.requests.models import Channel
 
     with demo_services.db.session() as session:
         req = submit(session, Submission(types=["erasure"], name="Jürgen Weiß",

@@ -9,8 +9,9 @@ from typing import Any
 
 from sqlalchemy import select
 
+from dsr.changes.models import RecipientNotice
 from dsr.context import Services
-from dsr.models import RecipientNotice, Request
+from dsr.requests.models import Request
 from tests.support.clock import CLOCK
 from tests.web.test_change_review import _client, _csrf, _request
 

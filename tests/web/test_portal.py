@@ -9,12 +9,12 @@ from typing import Any
 
 from sqlalchemy import select
 
+from dsr.answers import delivery
+from dsr.answers.jobs import expire_answers
 from dsr.context import Services
-from dsr.models import Document
-from dsr.services import delivery
+from dsr.documents import Document
 from tests.dsr.test_delivery import JUERGEN, RENATE, link_and_code, released_answer
 from tests.support.clock import CLOCK
-from workflows.jobs_answers import expire_answers
 
 
 def _csrf(page: str) -> str:
@@ -29,7 +29,7 @@ def _open(client: Any, token: str, code: str) -> Any:
 def _answer(services: Services, who: tuple[str, str] = JUERGEN) -> tuple[int, str, str]:
     request_id = released_answer(services, who)
     with services.db.session() as session:
-        from dsr.models import Request
+        from dsr.requests.models import Request
 
         reference = session.get(Request, request_id).reference
     token, code = link_and_code(services, reference, who[1])

@@ -8,7 +8,8 @@ from typing import Any
 
 from sqlalchemy import select
 
-from dsr.models import IdentityClaim, Request, Task
+from dsr.requests.models import IdentityClaim, Request
+from workflows.models import Task
 
 
 def _csrf(page: str) -> str:

@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from dsr.schemas import CorrectionValuesSchema, SubmissionSchema
-from dsr.web.public import max_lengths, sort_key
+from dsr.requests.public_views import max_lengths, sort_key
+from dsr.requests.schemas import CorrectionValuesSchema, SubmissionSchema
 from tests.web.test_public_rectification import _stored, _submit
 
 

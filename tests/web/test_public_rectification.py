@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from dsr.models import IdentityClaim, Request
-from dsr.services import rectification
+from dsr.changes import rectification
+from dsr.requests.models import IdentityClaim, Request
 
 PASSWORD = "correct horse battery"
 API = "/api/v1/requests"

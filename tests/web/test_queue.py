@@ -9,12 +9,12 @@ import pytest
 from sqlalchemy import select
 
 from dsr.context import Services
-from dsr.models import Channel, Decision, Request
-from dsr.services import actions
-from dsr.services.intake import Submission, submit
-from dsr.worker import run_pending
+from dsr.requests import operations as actions
+from dsr.requests.intake import Submission, submit
+from dsr.requests.models import Channel, Decision, Request
 from tests.support.clock import CLOCK
 from workflows.deadlines import due_date
+from workflows.runner import run_pending
 from workflows.states import State
 
 PASSWORD = "correct horse battery"

@@ -11,8 +11,9 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from dsr.contest.models import DecisionReview
 from dsr.context import Services
-from dsr.models import Decision, DecisionReview, Request
+from dsr.requests.models import Decision, Request
 from tests.web.test_contest_pages import _submit
 from tests.web.test_queue import _client, _csrf, _request_in_review
 from workflows.states import State
@@ -95,7 +96,7 @@ def test_refused_decision_row_from_the_schema_is_named_in_german(
 def test_refused_contest_review_keeps_outcome_reasons_and_role(
         app: Any, make_user: Any, demo_services: Services) -> None:
     reference = _submit(app)
-    from dsr.worker import run_pending
+    from workflows.runner import run_pending
 
     run_pending(demo_services)
     with demo_services.db.session() as session:

@@ -10,8 +10,9 @@ from typing import Any
 
 from sqlalchemy import select
 
+from dsr.answers.models import RegisterVersion
+from dsr.audit import AuditEvent
 from dsr.context import Services
-from dsr.models import AuditEvent, RegisterVersion
 from tests.web.test_queue import _client, _csrf, _request_in_review
 
 

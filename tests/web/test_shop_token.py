@@ -9,10 +9,10 @@ from typing import Any
 
 from sqlalchemy import select
 
-from dsr.models import Request
-from dsr.services.verification_codes import make_shop_token
-from dsr.worker import run_pending
+from dsr.requests.models import Request
+from dsr.verification.codes import make_shop_token
 from tests.support.clock import CLOCK
+from workflows.runner import run_pending
 from workflows.states import State
 
 SECRET = "shop-shared-secret-" + "z" * 20

@@ -15,16 +15,12 @@ import pytest
 from sqlalchemy import func, select
 
 from dsr.context import Services
-from dsr.models import (
-    ClassificationCorrection,
-    Document,
-    InboundMessage,
-    Request,
-    TriageEntry,
-)
-from dsr.services import id_copies
-from dsr.services.keying import stamp_time
-from dsr.services.mail_ingest import ingest_raw
+from dsr.documents import Document
+from dsr.mail.ingest import ingest_raw
+from dsr.mail.keying import stamp_time
+from dsr.mail.models import ClassificationCorrection, InboundMessage, TriageEntry
+from dsr.requests.models import Request
+from dsr.verification import id_copies
 from tests.support.clock import CLOCK
 from tests.support.mail_samples import id_card_png, mail
 from workflows.deadlines import due_date, receipt_date

@@ -10,12 +10,15 @@ from typing import Any
 from PIL import Image, ImageDraw
 from sqlalchemy import event, select
 
+from dsr.audit import AuditEvent
 from dsr.context import Services
-from dsr.models import AuditEvent, Document, Request, Task
-from dsr.services.intake import status_code
-from dsr.worker import run_pending
+from dsr.documents import Document
+from dsr.requests.intake import status_code
+from dsr.requests.models import Request
 from tests.support.verification import code_mails, mails, new_request, sent_code
 from workflows.jobs import JOBS
+from workflows.models import Task
+from workflows.runner import run_pending
 from workflows.states import State
 
 PASSWORD = "correct horse battery"

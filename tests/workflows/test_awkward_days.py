@@ -15,12 +15,15 @@ import pytest
 from sqlalchemy import select, text
 
 from connectors.changes import Plan
+from dsr.answers import delivery
+from dsr.changes import operations as changes
+from dsr.changes.models import RetainedRecord
 from dsr.clock import BERLIN
 from dsr.context import Services
-from dsr.models import Request, RetainedRecord
-from dsr.services import actions, changes, delivery
-from dsr.services import verification_codes as codes
-from dsr.services.verification_codes import CodeOutcome
+from dsr.requests import operations as actions
+from dsr.requests.models import Request
+from dsr.verification import codes
+from dsr.verification.codes import CodeOutcome
 from tests.support.clock import CLOCK
 from tests.support.shops import fresh_shop
 
@@ -122,8 +125,8 @@ def own_shop(request: pytest.FixtureRequest, tmp_path: Path,
 def test_the_retention_run_erases_on_the_day_after_the_period_by_the_service_clock(
         tmp_path: Path, service_db_url: str, own_shop: dict[str, Any],
         day: date, due: date, extended: date) -> None:
+    from dsr.changes.retention import run_retention
     from tests.conftest import make_config
-    from workflows.retention import run_retention
 
     services = Services(make_config(tmp_path, database_url=service_db_url,
                                     shop_url=own_shop["url"]), clock=CLOCK)

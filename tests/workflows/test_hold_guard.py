@@ -12,13 +12,15 @@ import pytest
 from sqlalchemy import select
 
 from connectors.base import Identity
+from dsr.changes import holds
 from dsr.context import Services
-from dsr.models import Request, Task
-from dsr.services import actions, holds
-from dsr.worker import run_pending
+from dsr.requests import operations as actions
+from dsr.requests.models import Request
 from tests.support.shops import fresh_shop
 from tests.workflows import test_jobs_changes as base
 from tests.workflows.test_jobs_changes import NAME, in_review
+from workflows.models import Task
+from workflows.runner import run_pending
 from workflows.states import State
 
 ADDRESS = "juergen.weiss@example.org"

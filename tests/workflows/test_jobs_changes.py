@@ -20,26 +20,27 @@ from sqlalchemy import func, select
 
 from connectors.access_logs import Windows
 from connectors.base import Identity
-from dsr.config import DEMO_RECIPIENTS
-from dsr.context import Services
-from dsr.models import (
+from dsr.changes import holds
+from dsr.changes import operations as changes
+from dsr.changes.models import (
     ChangePlan,
     ChangeReceipt,
-    Channel,
     ErasureJournalEntry,
     LegalHold,
     RecipientNotice,
-    Request,
     RetainedRecord,
     SuppressionEntry,
-    Task,
 )
-from dsr.services import actions, changes, holds
-from dsr.services.intake import Submission, submit
-from dsr.worker import run_pending
+from dsr.config import DEMO_RECIPIENTS
+from dsr.context import Services
+from dsr.requests import operations as actions
+from dsr.requests.intake import Submission, submit
+from dsr.requests.models import Channel, Request
 from tests.support.clock import CLOCK
 from tests.support.shops import BACKENDS, find_everywhere, fresh_shop
 from workflows.jobs import JOBS
+from workflows.models import Task
+from workflows.runner import run_pending
 from workflows.states import State
 
 NAME = "Jürgen Weiß"
@@ -337,7 +338,7 @@ def test_access_to_logs_returns_only_the_subjects_windows_of_a_shared_address(
 
 def test_the_retention_run_erases_what_has_come_due_and_holds_suspend_erasure(
         services: Services, shop: dict[str, Any]) -> None:
-    from workflows.retention import run_retention
+    from dsr.changes.retention import run_retention
 
     summary = shop["summary"]
     with services.db.session() as session:

@@ -13,11 +13,13 @@ from typing import Any
 from pypdf import PdfReader
 from sqlalchemy import select
 
+from dsr.changes.models import RetainedRecord
 from dsr.context import Services
-from dsr.models import Channel, Document, OutgoingMail, Request, RetainedRecord, Task
-from dsr.services import actions
-from dsr.services.intake import Submission, submit
-from dsr.worker import run_pending
+from dsr.correspondence.models import OutgoingMail
+from dsr.documents import Document
+from dsr.requests import operations as actions
+from dsr.requests.intake import Submission, submit
+from dsr.requests.models import Channel, Request
 from tests.support.clock import CLOCK
 from tests.workflows.test_jobs_changes import (  # noqa: F401  (fixtures)
     NAME,
@@ -29,6 +31,8 @@ from tests.workflows.test_jobs_changes import (  # noqa: F401  (fixtures)
     smtp,
 )
 from workflows.jobs import JOBS
+from workflows.models import Task
+from workflows.runner import run_pending
 from workflows.states import State
 
 
@@ -122,8 +126,8 @@ def test_a_rectification_is_confirmed_with_what_was_corrected_and_what_was_not(
     import re
 
     from dsr.app import create_app
-    from dsr.services import changes
-    from dsr.services.users import create_user
+    from dsr.changes import operations as changes
+    from dsr.users.operations import create_user
 
     address = shop["summary"].sample_customer_email
     with services.db.session() as session:

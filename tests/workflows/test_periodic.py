@@ -8,12 +8,14 @@ from pathlib import Path
 
 from sqlalchemy import select, update
 
+from dsr.audit import AuditEvent
 from dsr.context import Services
-from dsr.models import AuditEvent, Channel, Document, IdentityClaim, Request
-from dsr.services.intake import Submission, submit
-from dsr.services.users import create_user
+from dsr.documents import Document
+from dsr.requests import periodic
+from dsr.requests.intake import Submission, submit
+from dsr.requests.models import Channel, IdentityClaim, Request
+from dsr.users.operations import create_user
 from tests.support.clock import CLOCK
-from workflows import periodic
 from workflows.schedule import SCHEDULE
 from workflows.states import State, transition
 

@@ -10,11 +10,12 @@ from pypdf import PdfReader
 from sqlalchemy import select
 
 from dsr.context import Services
-from dsr.models import Channel, Document, Request
-from dsr.services import actions
-from dsr.services.intake import Submission, submit
-from dsr.worker import run_pending
+from dsr.documents import Document
+from dsr.requests import operations as actions
+from dsr.requests.intake import Submission, submit
+from dsr.requests.models import Channel, Request
 from tests.support.clock import CLOCK
+from workflows.runner import run_pending
 
 
 def _letter_request(services: Services) -> int:

@@ -18,15 +18,19 @@ import pytest
 from sqlalchemy import func, select
 from werkzeug.serving import make_server
 
+from dsr.audit import AuditEvent
+from dsr.changes.jobs import poll_processors
+from dsr.changes.models import RecipientNotice
 from dsr.context import Services
-from dsr.models import AuditEvent, Channel, Document, RecipientNotice, Request, Task
-from dsr.services import actions
-from dsr.services.intake import Submission, submit
-from dsr.worker import run_pending
+from dsr.documents import Document
+from dsr.requests import operations as actions
+from dsr.requests.intake import Submission, submit
+from dsr.requests.models import Channel, Request
 from tests.support.clock import CLOCK
 from tests.support.opengdpr_processor import Processor, make_certificate, running_processor
 from tests.support.shops import fresh_shop
-from workflows.jobs_changes import poll_processors
+from workflows.models import Task
+from workflows.runner import run_pending
 from workflows.states import State
 
 EMAIL = "juergen.weiss@example.org"
@@ -185,7 +189,7 @@ def test_erasure_is_submitted_once_and_tracked_until_completed(
     assert statuses() == 1
     # The execute task run again submits nothing new.
     execute = task_of(services, request_id, "execute")
-    from dsr.worker import run_task
+    from workflows.runner import run_task
     assert run_task(services, execute.id) == "done"
     assert len(processor.requests) == 1
 
@@ -203,7 +207,7 @@ def test_a_coordinator_waives_a_processor_that_does_not_answer(
     import re
 
     from dsr.app import create_app
-    from dsr.services.users import create_user
+    from dsr.users.operations import create_user
 
     request_id = submitted(services, ["access"])
     waiting = task_of(services, request_id, "collect")

@@ -12,14 +12,15 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from dsr.audit import AuditEvent
+from dsr.changes import operations as changes
+from dsr.changes.jobs import remind_recipients
+from dsr.changes.models import RecipientNotice
 from dsr.context import Services
-from dsr.models import AuditEvent, RecipientNotice
-from dsr.services import changes
 from tests.support.clock import CLOCK
 from tests.support.shops import fresh_shop
 from tests.workflows import test_jobs_changes as base
 from tests.workflows.test_jobs_changes import NAME, approve_and_release, in_review
-from workflows.jobs_changes import remind_recipients
 
 ADDRESS = "juergen.weiss@example.org"
 services = base.services  # the fixture, shared

@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
+from dsr.changes.journal import replay
 from dsr.context import Services
 from tests.support.clock import CLOCK
 from tests.support.shops import BACKENDS, fresh_shop
@@ -25,7 +26,6 @@ from tests.workflows.test_jobs_changes import (
     approve_and_release,
     in_review,
 )
-from workflows.replay import replay
 
 services = base.services  # the fixture, shared
 smtp = base.smtp  # the fixture, shared
@@ -86,7 +86,7 @@ def test_the_suppression_list_ends_a_subscription_the_journal_does_not_know(
         services: Services, shop: dict[str, Any], tmp_path: Path) -> None:
     from sqlalchemy import delete
 
-    from dsr.models import ErasureJournalEntry
+    from dsr.changes.models import ErasureJournalEntry
 
     path = Path(shop["url"].removeprefix("sqlite:///"))
     backup = tmp_path / "backup.sqlite"
@@ -124,10 +124,12 @@ RECTIFIED = (("customers", ("last_name", "birth_date")), ("addresses", ("street"
 def rectified_in_the_shop(services: Services, email_address: str) -> int:
     """A rectification asked for with corrected values, verified, the coordinator's lines
     recorded from the pre-fill, planned, approved and carried out; the request's id."""
-    from dsr.models import Channel, Request
-    from dsr.services import actions, changes, rectification
-    from dsr.services.intake import Submission, submit
-    from dsr.worker import run_pending
+    from dsr.changes import operations as changes
+    from dsr.changes import rectification
+    from dsr.requests import operations as actions
+    from dsr.requests.intake import Submission, submit
+    from dsr.requests.models import Channel, Request
+    from workflows.runner import run_pending
 
     requested = rectification.RequestedCorrections(CORRECTED, "Seit der Heirat Weiss-Neumann")
     columns = rectification.field_columns(services.connectors)
@@ -181,7 +183,7 @@ def restore(url: str, saved: dict[str, list[dict[str, Any]]]) -> None:
 
 def clear_text(services: Services, *needles: str) -> set[str]:
     """The service database's tables that hold one of ``needles`` in clear."""
-    from dsr.models import Base
+    from dsr.db import Base
 
     found = set()
     with services.db.engine.connect() as connection:
@@ -199,8 +201,9 @@ def test_a_rectification_is_carried_out_and_set_again_after_a_restore(
     from datetime import date, timedelta
 
     from connectors.base import Identity
-    from dsr.models import ChangeReceipt, ErasureJournalEntry, Request
-    from workflows.periodic import reduce_closed_requests
+    from dsr.changes.models import ChangeReceipt, ErasureJournalEntry
+    from dsr.requests.models import Request
+    from dsr.requests.periodic import reduce_closed_requests
 
     address = shop["summary"].sample_customer_email
     [match] = services.connectors["shop"].discover(Identity(email=address)).matches

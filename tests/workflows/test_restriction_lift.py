@@ -11,9 +11,18 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from dsr.audit import AuditEvent
+from dsr.changes.models import ChangePlan, ChangeReceipt
+from dsr.changes.restriction_lift import (
+    LiftRefused,
+    earliest_lift,
+    lift_restriction,
+    send_lift_notice,
+)
 from dsr.context import Services
-from dsr.models import AuditEvent, ChangePlan, ChangeReceipt, OutgoingMail, Request
-from dsr.services.correspondence import DraftError, save_draft
+from dsr.correspondence.drafts import DraftError, save_draft
+from dsr.correspondence.models import OutgoingMail
+from dsr.requests.models import Request
 from tests.support.clock import CLOCK
 from tests.workflows import test_jobs_changes as base
 from tests.workflows.test_jobs_changes import (
@@ -22,12 +31,6 @@ from tests.workflows.test_jobs_changes import (
     approve_and_release,
     in_review,
     rows,
-)
-from workflows.restriction_lift import (
-    LiftRefused,
-    earliest_lift,
-    lift_restriction,
-    send_lift_notice,
 )
 from workflows.states import State
 

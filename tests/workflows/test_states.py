@@ -5,9 +5,10 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select, text
 
+from dsr.audit import AuditEvent
 from dsr.context import Services
-from dsr.models import AuditEvent, Channel, Request
-from dsr.services.intake import Submission, submit
+from dsr.requests.intake import Submission, submit
+from dsr.requests.models import Channel, Request
 from tests.support.clock import CLOCK
 from workflows.states import TRANSITIONS, State, TransitionError, transition
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-from dsr.models.base import UTCDateTime
+from dsr.db import UTCDateTime
 
 revision = "0014"
 down_revision = "0010"

@@ -15,8 +15,8 @@ from flask_smorest import Api, Blueprint
 from webargs.flaskparser import FlaskParser, is_json_request
 from werkzeug.exceptions import BadRequest, HTTPException, UnsupportedMediaType
 
-from dsr.services.actions import ActionError
-from dsr.services.intake import IntakeError
+from dsr.requests.intake import IntakeError
+from dsr.requests.operations import ActionError
 from dsr.web.api.schemas import ErrorSchema
 from workflows.states import TransitionError
 
@@ -66,8 +66,8 @@ class DsrApi(Api):
 def init_api(app: Flask) -> DsrApi:
     """Register the API blueprint and serve its OpenAPI document at /api/v1/openapi.json."""
     from dsr.extensions import csrf
-    from dsr.web.api.auth import SCHEME, SECURITY_SCHEME
-    from dsr.web.api.requests import blp
+    from dsr.requests.api import blp
+    from dsr.users.api import SCHEME, SECURITY_SCHEME
 
     app.config.setdefault("API_TITLE", "dsr — data-subject requests")
     app.config.setdefault("API_VERSION", "1")
@@ -80,7 +80,7 @@ def init_api(app: Flask) -> DsrApi:
     # Bearer tokens, not cookies: a cross-site page cannot forge the header.
     csrf.exempt(blp)
     api.register_blueprint(blp)
-    from dsr.web.api.holds import blp as holds_blp
+    from dsr.changes.api import blp as holds_blp
 
     csrf.exempt(holds_blp)
     api.register_blueprint(holds_blp)

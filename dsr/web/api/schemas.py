@@ -9,10 +9,9 @@ from typing import Any
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 
-from dsr.models import Outcome
-from dsr.models.request import STATUS_VALUES
-from dsr.schemas import DecisionSchema
-from dsr.services.actions import VERIFY_METHODS
+from dsr.requests.models import STATUS_VALUES, Outcome
+from dsr.requests.operations import VERIFY_METHODS
+from dsr.requests.schemas import DecisionSchema
 
 COORDINATORS_ONLY = "Coordinators only; absent for staff."
 #: How an identity was checked. A fixed list: the value goes into the audit chain, which

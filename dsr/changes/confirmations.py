@@ -1,0 +1,151 @@
+"""Confirmations of a change request once its approved plans have been carried out:
+rectification, restriction, erasure, objection, consent withdrawal — what was done, what was
+kept and why and until when (from the stored plans, receipts and blocked records), and which
+recipients were told (Art. 19). By e-mail to the address on file; a postal request gets a
+DIN 5008 letter instead (never fax)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from dsr.answers import postal
+from dsr.answers.delivery import address_on_file
+from dsr.changes.models import ChangePlan, PlanStatus, RecipientNotice, RetainedRecord
+from dsr.correspondence import notices
+from dsr.requests.models import Decision, Request
+
+if TYPE_CHECKING:
+    from dsr.context import Services
+
+TEMPLATES = {"rectification": "confirm_rectification", "restriction": "confirm_restriction",
+             "erasure": "confirm_erasure", "objection": "confirm_objection",
+             "consent_withdrawal": "confirm_consent_withdrawal"}
+DONE = {"de": {"delete": "gelöscht", "null": "Angaben gelöscht", "anonymise": "anonymisiert",
+               "set": "berichtigt", "flag": "gekennzeichnet (Einschränkung der Verarbeitung)",
+               "suppress": "Sperrvermerk (nur ein verschlüsselter Prüfwert)"},
+        "en": {"delete": "deleted", "null": "details erased", "anonymise": "anonymised",
+               "set": "corrected", "flag": "flagged (processing restricted)",
+               "suppress": "suppression entry (a keyed hash only)"}}
+HOLD = {"de": "gesetzliche Aufbewahrung ausgesetzt, solange ein Anspruch oder eine Prüfung "
+              "es erfordert (Art. 17 Abs. 3 lit. e DSGVO); danach löschen wir sie",
+        "en": "kept while a claim or an audit requires it (Art. 17(3)(e) GDPR); then we "
+              "delete it"}
+
+
+ORDER = ("erasure", "restriction", "rectification", "objection", "consent_withdrawal")
+"""Which right's template a request with several change types is confirmed with (one
+confirmation per request; its text has a paragraph for every right carried out)."""
+RECORDED = {"de": "eingetragen", "en": "recorded"}
+"""A ``set`` that is no rectification (the end of a subscription, a withdrawal's date)."""
+
+
+def _labels(services: Services, connector: str, target: str, fields: list[str],
+            language: str) -> tuple[str, list[str]]:
+    """The table's and fields' labels from the connector's data map (names as a fallback);
+    a connector without a data map (log files) may name its target and fields itself."""
+    found = services.connectors.get(connector)
+    datamap = getattr(found, "datamap", None)
+    table = datamap.tables.get(target) if datamap is not None else None
+    if table is None:
+        system = services.config.connectors.get(connector, {}).get("label", {})
+        own = getattr(found, "label", None) or {}
+        field_labels = getattr(found, "field_labels", None) or {}
+        configured = str(system.get(language) or connector)  # the name when none was set
+        return (configured if configured != connector else str(own.get(language, connector)),
+                [str(field_labels.get(f, {}).get(language, f)) for f in fields])
+    columns = {c.name: c.label.get(language, c.name) for c in table.columns}
+    order = {name: i for i, name in enumerate(columns)}
+    ordered = sorted(fields, key=lambda f: order.get(f, len(order)))
+    return str(table.label.get(language, target)), [str(columns.get(f, f)) for f in ordered]
+
+
+def _merge(into: list[str], more: list[str]) -> None:
+    into.extend(label for label in more if label not in into)
+
+
+def outcome(services: Services, session: Session, request: Request) -> dict[str, Any]:
+    """What the confirmations state, in the request's language: ``done`` (one line per area
+    and action, fields by their labels), ``corrected`` and ``not_corrected`` (rectification:
+    the fields changed, and those recorded beside a kept document instead), ``kept`` (one
+    line per area and reason: the fields, why, and until when at the latest) and
+    ``recipients_told`` (names)."""
+    language = request.language if request.language in DONE else "de"
+    plans = list(session.scalars(select(ChangePlan).where(
+        ChangePlan.request_id == request.id, ChangePlan.status == PlanStatus.EXECUTED.value)))
+    done: dict[tuple[str, str], list[str]] = {}
+    corrected: dict[str, list[str]] = {}
+    not_corrected: dict[str, list[str]] = {}
+    for plan in plans:
+        for row in plan.summary:
+            label, fields = _labels(services, plan.connector, row["target"], row["fields"],
+                                    language)
+            rectifying = str(row.get("reason", "")).startswith("rectification")
+            if rectifying and row["action"] == "set":  # listed as corrected, not as done
+                _merge(corrected.setdefault(label, []), fields)
+                continue
+            if rectifying and row["action"] == "block":
+                _merge(not_corrected.setdefault(label, []), fields)
+            action = DONE[language].get(row["action"])
+            if action is None:
+                continue
+            if row["action"] == "set" and not rectifying:
+                action = RECORDED[language]
+            _merge(done.setdefault((label, action), []), fields)
+    grouped: dict[tuple[str, str, bool], dict[str, Any]] = {}
+    for record in session.scalars(select(RetainedRecord).where(
+            RetainedRecord.plan_id.in_([p.id for p in plans])).order_by(RetainedRecord.id)):
+        label, fields = _labels(services, record.connector, record.target, sorted(record.then),
+                                language)
+        why = record.norm if record.hold_id is None else f"{record.norm}; {HOLD[language]}"
+        until = record.retained_until
+        entry = grouped.setdefault((label, why, until is None),
+                                   {"label": label, "fields": [], "why": why,
+                                    "first": until, "until": until})
+        _merge(entry["fields"], fields)
+        if until is not None:
+            entry["first"], entry["until"] = min(entry["first"], until), max(entry["until"], until)
+    kept = [{"what": f"{e['label']} ({', '.join(e['fields'])})" if e["fields"] else e["label"],
+             "why": e["why"], "until": e["until"], "first": e["first"]}
+            for e in sorted(grouped.values(), key=lambda e: (e["label"], e["until"] or date.max))]
+    recipients: Mapping[str, Any] = services.register.get("recipients", {})
+    told = sorted({str(recipients.get(n.recipient, {}).get("name", n.recipient))
+                   for n in session.scalars(select(RecipientNotice).where(
+                       RecipientNotice.request_id == request.id))})
+    return {"done": [f"{label}: {action}" + (f" ({', '.join(fields)})" if fields else "")
+                     for (label, action), fields in done.items()],
+            "corrected": [f"{label}: {', '.join(fields)}" for label, fields in corrected.items()],
+            "not_corrected": [f"{label}: {', '.join(fields)}"
+                              for label, fields in not_corrected.items()],
+            "kept": kept, "recipients_told": told}
+
+
+def confirmed_types(session: Session, request: Request) -> list[str]:
+    """The request's change types to confirm: not refused by the coordinator."""
+    refused = {d.right for d in session.scalars(select(Decision).where(
+        Decision.request_id == request.id, Decision.outcome == "refused"))}
+    return [kind for kind in request.types if kind in TEMPLATES and kind not in refused]
+
+
+def send_confirmations(services: Services, session: Session, request: Request) -> dict[str, Any]:
+    """One confirmation of every change type carried out: a letter for a postal request, else
+    an e-mail to the address on file (once; a job may run twice). A request with several types
+    gets one text with a paragraph per right and one list of what was done and kept."""
+    kinds = confirmed_types(session, request)
+    if not kinds:
+        return {"sent": 0, "why": "nothing to confirm"}
+    kinds = sorted(kinds, key=ORDER.index)
+    template = TEMPLATES[kinds[0]]
+    context = {**outcome(services, session, request), "kinds": kinds}
+    if postal.is_postal(request) and request.claim("postal_address"):
+        postal.store_letter(services, session, request, template, **context)
+        return {"sent": 1, "method": "letter"}
+    to = address_on_file(request)
+    if to is None:
+        return {"sent": 0, "why": "no e-mail address on file"}
+    sent = notices.send_once(services, session, request, template, to, **context)
+    return {"sent": 1 if sent["sent"] else 0, "method": "email"}

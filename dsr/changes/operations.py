@@ -1,0 +1,368 @@
+"""Plans and their proof in the service database: what each connector will change for a
+request, the steps done so far, the receipt, the erasure journal, blocked records, the
+suppression list and the notices to recipients.
+
+Services take a session and flush; the job or command around them commits. The exception is
+:class:`DbStepLog`: a finished step of a plan is committed at once in a session of its own,
+because the system it changed has committed already.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from connectors.changes import (
+    ChangeRequest,
+    LegalHold,
+    Plan,
+    PlannedChange,
+    Receipt,
+    RetentionRule,
+)
+from connectors.shop_sql_execute import NOW
+from dsr.audit import append_event
+from dsr.changes.models import (
+    ChangePlan,
+    ChangeReceipt,
+    ErasureJournalEntry,
+    PlanStatus,
+    RecipientNotice,
+    RetainedRecord,
+    SuppressionEntry,
+)
+from dsr.changes.models import LegalHold as LegalHoldRow
+from dsr.clock import clock_of
+from dsr.crypto import Cipher, keyed_hash
+from dsr.requests.models import IdentityClaim, Request
+from workflows.deadlines import BERLIN
+
+if TYPE_CHECKING:
+    from dsr.context import Services
+
+CORRECTIONS_CLAIM = "corrections"
+"""The claim kind holding a rectification's new values as JSON: {"table.column": "value"}."""
+ERASING_ACTIONS = ("delete", "null", "anonymise")
+"""Journaled with their row keys; so is the end of a subscription or consent (``set`` to NOW,
+no data), so that a replay after a restore ends it again."""
+RECTIFICATION_REASON = "rectification"
+"""The reason of a planned ``set`` that writes a rectification's new value: journaled with the
+value sealed (encrypted), so that a replay after a restore writes it again."""
+
+
+def retention_rules(register: Mapping[str, Any]) -> dict[str, RetentionRule]:
+    """The register's retention rules as values the connectors compute dates with."""
+    return {name: RetentionRule.from_register(name, raw)
+            for name, raw in register.get("retention", {}).items()}
+
+
+def corrections_of(request: Request) -> dict[str, str]:
+    """The rectification values the request carries (empty when none or unreadable)."""
+    raw = request.claim(CORRECTIONS_CLAIM)
+    if not raw:
+        return {}
+    try:
+        loaded = json.loads(raw)
+    except ValueError:
+        return {}
+    return {str(k): str(v) for k, v in loaded.items()} if isinstance(loaded, dict) else {}
+
+
+def active_holds(session: Session, connector: str, keys: list[list[Any]]) -> tuple[LegalHold, ...]:
+    """The legal holds on any of the subject's keys in ``connector`` that are not lifted."""
+    rows = session.scalars(select(LegalHoldRow).where(LegalHoldRow.connector == connector,
+                                                      LegalHoldRow.lifted_at.is_(None)))
+    wanted = [list(key) for key in keys]
+    return tuple(LegalHold(row.id, row.kind) for row in rows if list(row.subject_key) in wanted)
+
+
+def change_request(services: Services, session: Session, request: Request, connector: str,
+                   keys: list[list[Any]], today: date) -> ChangeRequest:
+    """What a connector's plan is for: types, retention rules, holds and corrections."""
+    return ChangeRequest(reference=request.reference, types=tuple(request.types), today=today,
+                         rules=retention_rules(services.register),
+                         holds=active_holds(session, connector, keys),
+                         corrections=corrections_of(request),
+                         recipient_names={key: str(raw.get("name", key)) for key, raw in
+                                          services.register.get("recipients", {}).items()},
+                         recipient_values=recipient_values(services.register),
+                         correction_labels=correction_labels(services.connectors,
+                                                             corrections_of(request)))
+
+
+def correction_labels(connectors: Mapping[str, Any],
+                      corrections: Mapping[str, str]) -> dict[str, dict[str, str]]:
+    """Labels (and the form field) of each corrected ``table.column``, from the data maps."""
+    found: dict[str, dict[str, str]] = {}
+    if not corrections:  # every plan asks; only a rectification has corrections
+        return found
+    for connector in connectors.values():
+        for table in getattr(connector, "tables", None) or ():
+            for column in table.columns:
+                name = f"{table.name}.{column.name}"
+                if name in corrections:
+                    found[name] = {"de": str(column.label.get("de", column.name)),
+                                   "en": str(column.label.get("en", column.name)),
+                                   "field": column.rectify_as or ""}
+    return found
+
+
+def recipient_values(register: Mapping[str, Any]) -> dict[str, tuple[str, ...]]:
+    """Per recipient of the register, the values its evidence names in the shop's rows."""
+    return {key: tuple(str(item["value"]) for item in raw.get("evidence", ()) if "value" in item)
+            for key, raw in register.get("recipients", {}).items()}
+
+
+def current_plan(session: Session, request_id: int, connector: str) -> ChangePlan | None:
+    """The newest plan of the request for ``connector`` that is not superseded."""
+    return session.scalars(select(ChangePlan).where(
+        ChangePlan.request_id == request_id, ChangePlan.connector == connector,
+        ChangePlan.status != PlanStatus.SUPERSEDED.value).order_by(ChangePlan.round.desc())
+    ).first()
+
+
+def current_plans(session: Session, request_id: int) -> list[ChangePlan]:
+    """The request's newest plan per connector that has changes and is not superseded."""
+    newest: dict[str, ChangePlan] = {}
+    for row in session.scalars(select(ChangePlan).where(
+            ChangePlan.request_id == request_id,
+            ChangePlan.status != PlanStatus.SUPERSEDED.value).order_by(ChangePlan.round)):
+        newest[row.connector] = row
+    return [row for row in newest.values() if row.summary]
+
+
+def store_plan(session: Session, *, request_id: int | None, connector: str, round_: int,
+               plan: Plan, purpose: str = "request") -> ChangePlan:
+    """Store the plan (earlier rounds of the same request are superseded); flushes."""
+    if request_id is not None:
+        for older in session.scalars(select(ChangePlan).where(
+                ChangePlan.request_id == request_id, ChangePlan.connector == connector,
+                ChangePlan.round < round_, ChangePlan.status == PlanStatus.PLANNED.value)):
+            older.status = PlanStatus.SUPERSEDED.value
+    row = ChangePlan(request_id=request_id, connector=connector, round=round_, purpose=purpose,
+                     status=PlanStatus.PLANNED.value, body=plan.to_json(),
+                     summary=plan.summary(), steps_done={})
+    session.add(row)
+    session.flush()
+    return row
+
+
+class DbStepLog:
+    """Records each finished step of a plan in the service database, committed at once."""
+
+    def __init__(self, services: Services, plan_id: int) -> None:
+        self.services = services
+        self.plan_id = plan_id
+        with services.db.session() as session:
+            plan = session.get(ChangePlan, plan_id)
+            self.done: dict[str, Any] = dict(plan.steps_done or {}) if plan else {}
+
+    def is_done(self, index: int) -> bool:
+        """True when an earlier run finished step ``index``."""
+        return str(index) in self.done
+
+    def now(self) -> datetime:
+        """The moment of this run by the service clock."""
+        return self.services.clock.now()
+
+    def mark_done(self, index: int, touched: int) -> None:
+        """Commit step ``index`` as finished (the changed system has committed already)."""
+        self.done[str(index)] = touched
+        with self.services.db.session() as session:
+            plan = session.get(ChangePlan, self.plan_id)
+            assert plan is not None
+            plan.steps_done = dict(self.done)
+
+
+def subject_hash(secret: str, connector: str, keys: list[list[Any]]) -> str:
+    """A keyed hash naming the subject of a journal entry without its data."""
+    return keyed_hash(secret, "erasure-journal", json.dumps([connector, keys], default=str))
+
+
+def record_receipt(services: Services, session: Session, plan_row: ChangePlan, plan: Plan,
+                   receipt: Receipt) -> ChangeReceipt:
+    """Store the receipt once, with the journal entries, blocked records and suppressions it
+    implies; marks the plan executed. A second call returns the stored receipt."""
+    stored = session.scalars(select(ChangeReceipt).where(
+        ChangeReceipt.plan_id == plan_row.id)).first()
+    if stored is not None:
+        return stored
+    keys = plan.subject.get("keys", [])
+    digest = subject_hash(services.config.secret_key, plan.system, keys)
+    _forget_rectified(session, plan.system,
+                      [c for c in plan.changes if c.action in ERASING_ACTIONS])
+    for change in plan.changes:
+        if change.action in ERASING_ACTIONS or (change.action == "set" and change.value == NOW):
+            session.add(ErasureJournalEntry(
+                plan_id=plan_row.id, connector=plan.system, target=change.target,
+                row_key=list(change.key), fields=list(change.fields), action=change.action,
+                subject_hash=digest))
+        elif change.action == "set" and change.reason == RECTIFICATION_REASON:
+            session.add(ErasureJournalEntry(
+                plan_id=plan_row.id, connector=plan.system, target=change.target,
+                row_key=list(change.key), fields=list(change.fields), action=change.action,
+                subject_hash=digest, sealed_value=seal(services.cipher, change.value)))
+        elif change.action == "block" and isinstance(change.value, dict) \
+                and not change.reason.startswith("rectification"):
+            hold = int(change.reason.split(":")[1]) if change.reason.startswith("hold:") else None
+            session.add(RetainedRecord(
+                plan_id=plan_row.id, connector=plan.system, target=change.target,
+                row_key=list(change.key), then=dict(change.value), rule=change.reason,
+                norm=change.norm, retained_until=change.retained_until, hold_id=hold))
+        elif change.action == "suppress" and isinstance(change.value, dict):
+            add_suppression(session, str(change.value["hash"]), str(change.value["kind"]),
+                            change.target, plan_row.request_id)
+    row = ChangeReceipt(plan_id=plan_row.id, verified=receipt.verified, body=receipt.to_json())
+    session.add(row)
+    plan_row.status = PlanStatus.EXECUTED.value
+    plan_row.executed_at = services.clock.now()
+    session.flush()
+    return row
+
+
+def seal(cipher: Cipher, value: Any) -> str:
+    """A journaled value, encrypted with the service's keys (Fernet token as text)."""
+    return cipher.encrypt(json.dumps(value, ensure_ascii=False).encode()).decode("ascii")
+
+
+def unseal(cipher: Cipher, sealed: str) -> Any:
+    """The value :func:`seal` encrypted (raises DecryptionError without its key)."""
+    return json.loads(cipher.decrypt(sealed.encode("ascii")))
+
+
+def _forget_rectified(session: Session, connector: str, erased: list[PlannedChange]) -> None:
+    """Drop the sealed values of earlier rectifications that these erasures overwrite: a
+    replay erases them again anyway, and an erased subject's corrected name should not
+    outlive the erasure, even encrypted, in the journal."""
+    if not erased:
+        return
+    fields: dict[tuple[str, str], set[str] | None] = {}
+    for change in erased:
+        where = (change.target, json.dumps(list(change.key), default=str))
+        known = fields.get(where, set())
+        fields[where] = None if change.action == "delete" or known is None \
+            else known | set(change.fields)
+    for entry in session.scalars(select(ErasureJournalEntry).where(
+            ErasureJournalEntry.connector == connector,
+            ErasureJournalEntry.target.in_({target for target, _ in fields}),
+            ErasureJournalEntry.sealed_value.is_not(None))):
+        where = (entry.target, json.dumps(list(entry.row_key), default=str))
+        if where in fields and (fields[where] is None or set(entry.fields) & fields[where]):
+            session.delete(entry)
+
+
+def add_suppression(session: Session, digest: str, kind: str, channel: str,
+                    request_id: int | None) -> None:
+    """Add a keyed hash to the suppression list unless it is there for the channel."""
+    exists = session.scalar(select(SuppressionEntry.id).where(
+        SuppressionEntry.hash == digest, SuppressionEntry.channel == channel))
+    if exists is None:
+        session.add(SuppressionEntry(hash=digest, kind=kind, channel=channel,
+                                     request_id=request_id))
+        session.flush()
+
+
+def suppressed(session: Session, digests: list[str], channel: str) -> bool:
+    """True when any of the keyed hashes is on the list for ``channel`` (or for all)."""
+    return session.scalar(select(SuppressionEntry.id).where(
+        SuppressionEntry.hash.in_(digests),
+        SuppressionEntry.channel.in_([channel, "all"])).limit(1)) is not None
+
+
+class ChangeInputError(ValueError):
+    """Input for a change (a correction, a confirmation) cannot be used; the message says why."""
+
+
+CONFIRMATION_NOTE_MAX = 200
+
+
+def confirm_notice(session: Session, notice: RecipientNotice, *, actor: str,
+                   received_on: date | None = None, note: str = "",
+                   today: date | None = None) -> None:
+    """Record that the recipient confirmed the notice (staff or coordinator); flushes.
+
+    Staff give the day the confirmation arrived (not in the future, not before the notice
+    went out) and optionally its reference, e.g. the recipient's ticket number."""
+    if notice.status == "confirmed":
+        return
+    note = note.strip()
+    if received_on is not None:
+        if today is not None and received_on > today:
+            raise ChangeInputError("received on: not in the future")
+        if notice.sent_at is not None and received_on < notice.sent_at.astimezone(BERLIN).date():
+            raise ChangeInputError("received on: not before the notice was sent")
+    if len(note) > CONFIRMATION_NOTE_MAX:
+        raise ChangeInputError(f"note: at most {CONFIRMATION_NOTE_MAX} characters")
+    notice.status, notice.confirmed_at, notice.confirmed_by = "confirmed", clock_of(session).now(), actor
+    notice.confirmation_received_on, notice.confirmation_note = received_on, note or None
+    append_event(session, actor=actor, action="recipient_confirmed",
+                 request_id=notice.request_id,
+                 details={"recipient": notice.recipient, "notice": notice.id,
+                          "received_on": received_on.isoformat() if received_on else None,
+                          "note_given": bool(note)})
+    session.flush()
+
+
+def undo_confirmation(session: Session, notice: RecipientNotice, *, actor: str) -> None:
+    """Take back a confirmation recorded by mistake: the notice waits again; audited."""
+    if notice.status != "confirmed":
+        raise ChangeInputError("the notice is not confirmed")
+    notice.status, notice.confirmed_at, notice.confirmed_by = "waiting", None, None
+    notice.confirmation_received_on = notice.confirmation_note = None
+    append_event(session, actor=actor, action="recipient_confirmation_undone",
+                 request_id=notice.request_id,
+                 details={"recipient": notice.recipient, "notice": notice.id})
+    session.flush()
+
+
+def parse_corrections(text: str, known: set[str]) -> dict[str, str]:
+    """``table.column = new value`` per line; every field must be one the map knows."""
+    found: dict[str, str] = {}
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        name, sep, value = line.partition("=")
+        name, value = name.strip(), value.strip()
+        if not sep or not name or not value:
+            raise ChangeInputError(f"line {number}: write table.column = new value")
+        if name not in known:
+            raise ChangeInputError(f"line {number}: {name!r} is not a field of the data map")
+        found[name] = value
+    if not found:
+        raise ChangeInputError("no correction given")
+    return found
+
+
+def record_corrections(session: Session, request: Request, corrections: dict[str, str], *,
+                       actor: str) -> None:
+    """Store the rectification's new values on the request (replacing earlier ones); the next
+    plan uses them. The audit event names the fields, never the values."""
+    if "rectification" not in request.types:
+        raise ChangeInputError("the request does not ask for rectification")
+    if request.status not in ("verified", "review", "awaiting_verification", "received"):
+        raise ChangeInputError(f"corrections cannot change while the request is {request.status}")
+    for claim in [c for c in request.claims if c.kind == CORRECTIONS_CLAIM]:
+        session.delete(claim)
+    session.add(IdentityClaim(request_id=request.id, kind=CORRECTIONS_CLAIM,
+                              value=json.dumps(corrections, ensure_ascii=False, sort_keys=True)))
+    append_event(session, actor=actor, action="corrections_recorded", request_id=request.id,
+                 details={"fields": sorted(corrections)})
+    session.flush()
+    session.expire(request, ["claims"])
+
+
+def check_import(session: Session, newsletter: Any, rows: list[Mapping[str, str]],
+                 channel: str = "newsletter") -> tuple[list[int], list[int]]:
+    """Split an import (rows with ``email`` and optionally ``street`` and ``postcode``) into
+    the indexes that may be added and those refused because an address is suppressed."""
+    accepted, refused = [], []
+    for index, row in enumerate(rows):
+        digests = [digest for _, digest in newsletter.suppression_hashes(
+            email=row.get("email"), street=row.get("street"), postcode=row.get("postcode"))]
+        (refused if digests and suppressed(session, digests, channel) else accepted).append(index)
+    return accepted, refused

@@ -1,0 +1,238 @@
+"""Mail ingest: each received message becomes a request, is attached to one, or goes to triage.
+
+Nothing lost, nothing twice: one message is handled in one transaction (its request, its
+evidence, its :class:`InboundMessage` row), and only after that commit does the source move it
+out of the inbox. A message whose ``dedupe_key`` is known is not handled again, only moved, so
+a fetch cut off between commit and move repeats nothing.
+
+The raw message is kept encrypted as evidence without its ID-copy attachments: those go to
+the identity verification (``dsr.services.id_copies``), the kept copy records their hashes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from dsr.audit import append_event
+from dsr.correspondence.models import OutgoingMail
+from dsr.mail.authentication import channel_authenticated
+from dsr.mail.models import InboundMessage, TriageEntry
+from dsr.mail.parse import ID_COPY_TYPES, Attachment, ParsedMail, parse_message, without_parts
+from dsr.mail.recognition import Recognition, classify, classify_text, fax_pdf_text
+from dsr.mail.sources import Fetched, MailSource, configured_sources
+from dsr.requests import intake
+from dsr.requests.models import IdentityClaim, Request
+from workflows.states import OPEN_STATES
+
+if TYPE_CHECKING:
+    from dsr.context import Services
+
+log = logging.getLogger(__name__)
+ACTOR = "mail"
+#: Requests recognised with less confidence than this wait in triage for a coordinator to confirm.
+CONFIRM_BELOW = 0.6
+_CUSTOMER_NUMBER = re.compile(r"\b(K-\d{6})\b|Kunden-?(?:nummer|nr\.?)\s*:?\s*([A-Z0-9-]{4,20})",
+                              re.IGNORECASE)
+
+
+@dataclass
+class FetchResult:
+    counts: Counter[str] = field(default_factory=Counter)
+    error: str = ""
+
+
+def dedupe_key(mail: ParsedMail, raw: bytes) -> str:
+    """``mid:`` + hash of the Message-ID, or ``raw:`` + hash of the bytes when there is none."""
+    if mail.message_id:
+        return "mid:" + hashlib.sha256(mail.message_id.lower().encode()).hexdigest()
+    return "raw:" + hashlib.sha256(raw).hexdigest()
+
+
+def find_request(session: Session, references: list[str], message_ids: list[str]) -> Request | None:
+    """Our request named by a reference in the subject or by one of our Message-IDs."""
+    if references:
+        found = session.scalars(select(Request).where(Request.reference.in_(references))).first()
+        if found is not None:
+            return found
+    if message_ids:
+        request_id = session.scalar(select(OutgoingMail.request_id).where(
+            OutgoingMail.message_id.in_(message_ids), OutgoingMail.request_id.is_not(None)))
+        if request_id is not None:
+            return session.get(Request, request_id)
+    return None
+
+
+def open_request_of(session: Session, address: str) -> Request | None:
+    """The newest open request whose e-mail claim is ``address`` (for a reminder without a
+    reference)."""
+    if not address:
+        return None
+    return session.scalars(
+        select(Request).join(IdentityClaim, IdentityClaim.request_id == Request.id)
+        .where(IdentityClaim.kind == "email", IdentityClaim.value == address,
+               Request.status.in_([s.value for s in OPEN_STATES]))
+        .order_by(Request.received_at.desc())).first()
+
+
+def _recognise(session: Session, mail: ParsedMail, fax: bool) -> Recognition:
+    if fax:
+        text = fax_pdf_text(mail) or ""
+        rec = classify_text(mail.subject, (mail.text + "\n\n" + text).strip())
+        if not text:
+            rec.action, rec.reason, rec.words = "triage", "fax_without_text", []
+        return rec
+    return classify(mail, is_ours=lambda refs, ids: find_request(session, refs, ids) is not None)
+
+
+def _hand_over_id_copy(services: Services, session: Session, request: Request,
+                       attachment: Attachment) -> dict[str, Any]:
+    try:
+        from dsr.verification import id_copies
+    except ImportError:  # the verification pipeline is not installed: keep it for a coordinator
+        doc = services.documents.put(session, request_id=request.id, kind="id_copy_pending",
+                                     filename=attachment.filename[:200],
+                                     content_type=attachment.content_type, data=attachment.data)
+        return {"document_id": doc.id, "verification": "pending"}
+    try:
+        doc = id_copies.store(session, services.documents, request, attachment.data,
+                              settings=services.config.verification, actor=ACTOR,
+                              uploaded_by_id=None)
+    except id_copies.IdCopyRefused as exc:
+        return {"verification": "refused", "why": exc.code}
+    return {"document_id": doc.id, "verification": "stored"}
+
+
+def _submit(services: Services, session: Session, mail: ParsedMail, rec: Recognition, *,
+            channel: str, received_at: datetime, authenticated: bool | None) -> Request:
+    name, address = mail.original_from or (mail.from_name, mail.from_address)
+    number = _CUSTOMER_NUMBER.search(mail.text)
+    return intake.submit(session, intake.Submission(
+        types=rec.types, name=name[:200], email="" if channel == "fax" else address,
+        channel=channel, received_at=received_at, language=rec.language,
+        customer_number=(number.group(1) or number.group(2)) if number else "",
+        message=mail.text[:10000], channel_authenticated=authenticated),
+        calendar=services.calendar, connectors=list(services.config.connectors), actor=ACTOR)
+
+
+def ingest_raw(services: Services, session: Session, raw: bytes, *, received_at: datetime,
+               basis: str, source: str, fax: bool = False) -> InboundMessage | None:
+    """Handle one message in the caller's transaction; ``None`` when it was handled before."""
+    mail = parse_message(raw)
+    key = dedupe_key(mail, raw)
+    if session.scalar(select(InboundMessage.id).where(InboundMessage.dedupe_key == key)):
+        return None
+    settings = services.config.mail_ingest
+    fax = fax or mail.from_address in {s.lower() for s in settings["fax_senders"]}
+    own = {services.config.mail["sender"].rsplit("@", 1)[-1].lower()} | {
+        m["user"].rsplit("@", 1)[-1].lower() for m in settings["mailboxes"] if "@" in m["user"]}
+    authenticated, results = ((False, {}) if fax else
+                              channel_authenticated(mail, settings["trusted_authserv_ids"], own))
+    rec = _recognise(session, mail, fax)
+    request: Request | None = None
+    if rec.action in ("reply", "reminder"):
+        request = (find_request(session, rec.references, mail.in_reply_to + mail.references)
+                   or open_request_of(session, (mail.original_from or ("", mail.from_address))[1]))
+        if request is None:
+            rec.action, rec.reason = "triage", f"{rec.action}_unmatched"
+    elif rec.action == "request":
+        request = _submit(services, session, mail, rec, channel="fax" if fax else "email",
+                          received_at=received_at, authenticated=authenticated)
+    removed: set[int] = set()
+    attachments = []
+    for att in mail.attachments:
+        entry: dict[str, Any] = {"filename": att.filename[:200], "content_type": att.content_type,
+                                 "size": len(att.data), "sha256": att.sha256, "kind": "kept"}
+        if request is not None and not fax and att.content_type in ID_COPY_TYPES:
+            entry.update(kind="id_copy", **_hand_over_id_copy(services, session, request, att))
+            removed.add(att.part_index)
+        attachments.append(entry)
+    evidence = (without_parts(raw, removed, "ID copy removed, handed to identity verification")
+                if removed else raw)
+    doc = services.documents.put(session, request_id=request.id if request else None,
+                                 kind="inbound_mail", filename=f"message-{key[4:16]}.eml",
+                                 content_type="message/rfc822", data=evidence)
+    inbound = InboundMessage(
+        dedupe_key=key, source=source[:80], channel="fax" if fax else "email",
+        received_at=received_at, received_basis=basis, message_id=mail.message_id[:300],
+        from_address=mail.from_address[:254], from_name=mail.from_name[:200],
+        subject=mail.subject[:2000], action=rec.action, reason=rec.reason, types=rec.types,
+        language=rec.language, confidence=rec.confidence, words=rec.words,
+        channel_authenticated=authenticated, auth=results,
+        request_id=request.id if request else None, document_id=doc.id, attachments=attachments)
+    session.add(inbound)
+    session.flush()
+    _follow_up(session, inbound, request, rec)
+    return inbound
+
+
+def _follow_up(session: Session, inbound: InboundMessage, request: Request | None,
+               rec: Recognition) -> None:
+    """Audit events for attached mail, triage entries for what a person must look at."""
+    from dsr.mail.triage import merge_candidates
+
+    if rec.action == "triage":
+        session.add(TriageEntry(inbound_id=inbound.id, reason=rec.reason or "unclear"))
+    elif request is not None and rec.action in ("reply", "reminder"):
+        append_event(session, actor=ACTOR, action=f"mail_{rec.action}", request_id=request.id,
+                     details={"inbound": inbound.id, "id_copies": sum(
+                         a["kind"] == "id_copy" for a in inbound.attachments)})
+    elif request is not None:
+        if rec.confidence < CONFIRM_BELOW:
+            session.add(TriageEntry(inbound_id=inbound.id, request_id=request.id,
+                                    reason="confirm_type"))
+        if merge_candidates(session, request):
+            session.add(TriageEntry(inbound_id=inbound.id, request_id=request.id,
+                                    reason="merge_offer"))
+    session.flush()
+
+
+def fetch_source(services: Services, source: MailSource,
+                 on_committed: Callable[[Fetched], None] | None = None,
+                 counts: Counter[str] | None = None) -> Counter[str]:
+    """Handle every message of one source: commit, then move it out of the inbox."""
+    counts = Counter() if counts is None else counts
+    try:
+        for item in source.fetch():
+            try:
+                with services.db.session() as session:
+                    inbound = ingest_raw(services, session, item.raw, received_at=item.received_at,
+                                         basis=item.basis, source=source.name, fax=source.fax)
+                    counts[inbound.action if inbound else "already_handled"] += 1
+            except IntegrityError:  # another fetcher committed the same message first
+                counts["already_handled"] += 1
+                continue
+            except Exception as exc:  # noqa: BLE001 - this message stays in the inbox for the next run
+                counts["failed"] += 1
+                log.error("mail source %s: message %s not handled (%s); it stays in the inbox",
+                          source.name, item.key.rsplit("/", 1)[-1], type(exc).__name__)
+                continue
+            if on_committed is not None:
+                on_committed(item)
+            source.done(item)
+    finally:
+        source.close()
+    return counts
+
+
+def fetch_all(services: Services) -> dict[str, FetchResult]:
+    """Fetch every configured source once; one unreachable source does not stop the others."""
+    results: dict[str, FetchResult] = {}
+    for source in configured_sources(services.config.mail_ingest):
+        result = results.setdefault(source.name, FetchResult())
+        try:
+            fetch_source(services, source, counts=result.counts)
+        except Exception as exc:  # noqa: BLE001 - IMAP/OS errors: reported, the mail stays put
+            result.error = f"{type(exc).__name__}: {str(exc)[:200]}"
+            log.warning("mail source %s failed: %s", source.name, type(exc).__name__)
+    return results

@@ -1,0 +1,204 @@
+"""The API's handlers: submit a request (public), read one, act on it, download its answer.
+
+Each handler parses its body with a schema, calls one service and dumps the request with a
+schema; ``requires_token`` checks the role before any body is read or any request loaded.
+The app commits at the end of a successful call; nothing here commits.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Response, current_app
+from sqlalchemy import select
+from werkzeug.exceptions import NotFound
+
+from dsr.answers.operations import found_categories, latest_document
+from dsr.app import clock, db_session
+from dsr.context import Services
+from dsr.extensions import submissions_limit
+from dsr.requests import operations as actions
+from dsr.requests.models import Channel, Decision, Request
+from dsr.requests.schemas import RejectSchema, SubmissionSchema
+from dsr.requests.submission_views import submit_public
+from dsr.users.api import COORDINATORS, READERS, api_actor, api_user, is_coordinator, requires_token
+from dsr.web.api import URL_PREFIX, ApiBlueprint
+from dsr.web.api.schemas import ApproveSchema, ReceiptSchema, RequestViewSchema, VerifySchema
+from workflows.deadlines import days_left
+from workflows.models import Task
+
+blp = ApiBlueprint("api", __name__, url_prefix=URL_PREFIX,
+                   description="Data-subject requests: submit, follow, decide, download.")
+REPORTS = {"pdf": "report_pdf", "json": "report_json"}
+BINARY = {"type": "string", "format": "binary"}
+
+
+def _services() -> Services:
+    services: Services = current_app.extensions["dsr"]
+    return services
+
+
+def _load(request_id: int) -> Request:
+    found = db_session().get(Request, request_id)
+    if found is None:
+        raise NotFound(f"There is no request with id {request_id}.")
+    return found
+
+
+def represent(req: Request) -> dict[str, Any]:
+    """The request as the caller may see it: its status for staff, everything for coordinators."""
+    view: dict[str, Any] = {
+        "id": req.id, "reference": req.reference, "status": req.status, "types": req.types,
+        "channel": req.channel, "received_at": req.received_at, "due": req.due_on,
+        "extended_due": req.extended_due_on, "released_at": req.released_at,
+        "days_left": days_left(req.deadline, clock().today()),
+    }
+    if is_coordinator():
+        session = db_session()
+        claims: dict[str, str] = {}
+        for claim in req.claims:
+            claims.setdefault(claim.kind, claim.value)
+        view.update(
+            claims=claims, match_table=req.match_table,
+            decisions=session.scalars(select(Decision).where(Decision.request_id == req.id)
+                                      .order_by(Decision.id)).all(),
+            tasks=session.scalars(select(Task).where(Task.request_id == req.id)
+                                  .order_by(Task.id)).all())
+    return view
+
+
+@blp.post("/requests")
+@submissions_limit
+@blp.arguments(SubmissionSchema)
+@blp.response(201, ReceiptSchema)
+@blp.alt_response(429, response="TOO_MANY_REQUESTS")
+@blp.doc(security=[])
+def submit(data: dict[str, Any]) -> Request:
+    """Submit a request (public, no token)
+
+    The answer is the same whether or not the address belongs to a customer: nothing is
+    looked up before it goes out.
+    """
+    return submit_public(data, Channel.API.value)
+
+
+@blp.get("/requests/<int:request_id>")
+@requires_token(*READERS)
+@blp.response(200, RequestViewSchema)
+@blp.alt_response(404, response="NOT_FOUND")
+def read(request_id: int) -> dict[str, Any]:
+    """Read a request (staff: status; coordinator: also claims, matches, decisions, tasks)"""
+    return represent(_load(request_id))
+
+
+@blp.post("/requests/<int:request_id>/verify")
+@requires_token(*COORDINATORS)
+@blp.arguments(VerifySchema, required=False)
+@blp.response(200, RequestViewSchema)
+@blp.alt_response(404, response="NOT_FOUND")
+@blp.alt_response(409, response="CONFLICT")
+def verify(body: dict[str, Any], request_id: int) -> dict[str, Any]:
+    """Record the identity check as passed"""
+    req = _load(request_id)
+    actions.verify(db_session(), req, actor=api_actor(), method=body["method"])
+    return represent(req)
+
+
+@blp.post("/requests/<int:request_id>/process")
+@requires_token(*COORDINATORS)
+@blp.response(200, RequestViewSchema)
+@blp.alt_response(404, response="NOT_FOUND")
+@blp.alt_response(409, response="CONFLICT")
+def process(request_id: int) -> dict[str, Any]:
+    """Find the subject's data in every system and plan; the draft follows as tasks finish"""
+    req = _load(request_id)
+    actions.process(db_session(), req, actor=api_actor(),
+                    connectors=list(_services().config.connectors))
+    return represent(req)
+
+
+@blp.post("/requests/<int:request_id>/approve")
+@requires_token(*COORDINATORS)
+@blp.arguments(ApproveSchema, required=False)
+@blp.response(200, RequestViewSchema)
+@blp.alt_response(404, response="NOT_FOUND")
+@blp.alt_response(409, response="CONFLICT")
+def approve(body: dict[str, Any], request_id: int) -> dict[str, Any]:
+    """Approve the plan with decisions per right and category
+
+    Without `decisions`, every requested right is granted for every category found.
+    """
+    req = _load(request_id)
+    session = db_session()
+    decisions = ([actions.DecisionInput(**item) for item in body["decisions"]]
+                 if body["decisions"] is not None
+                 else actions.default_decisions(req, found_categories(session, req.id)))
+    actions.approve(session, req, actor=api_actor(), user_id=api_user().id, decisions=decisions)
+    return represent(req)
+
+
+@blp.post("/requests/<int:request_id>/release")
+@requires_token(*COORDINATORS)
+@blp.response(200, RequestViewSchema)
+@blp.alt_response(404, response="NOT_FOUND")
+@blp.alt_response(409, response="CONFLICT")
+def release(request_id: int) -> dict[str, Any]:
+    """Release the answer; the request completes once every execute task is done"""
+    req = _load(request_id)
+    actions.release(db_session(), req, actor=api_actor())
+    return represent(req)
+
+
+@blp.post("/requests/<int:request_id>/reject")
+@requires_token(*COORDINATORS)
+@blp.arguments(RejectSchema)
+@blp.response(200, RequestViewSchema)
+@blp.alt_response(404, response="NOT_FOUND")
+@blp.alt_response(409, response="CONFLICT")
+def reject(body: dict[str, Any], request_id: int) -> dict[str, Any]:
+    """Refuse the whole request with its legal norm and reason"""
+    req = _load(request_id)
+    actions.reject(db_session(), req, actor=api_actor(), user_id=api_user().id, **body)
+    return represent(req)
+
+
+@blp.post("/requests/<int:request_id>/withdraw")
+@requires_token(*COORDINATORS)
+@blp.response(200, RequestViewSchema)
+@blp.alt_response(404, response="NOT_FOUND")
+@blp.alt_response(409, response="CONFLICT")
+def withdraw(request_id: int) -> dict[str, Any]:
+    """Record that the subject withdrew the request; open tasks are waived"""
+    req = _load(request_id)
+    actions.withdraw(db_session(), req, actor=api_actor())
+    return represent(req)
+
+
+def _report(request_id: int, fmt: str) -> Response:
+    req = _load(request_id)
+    doc = latest_document(db_session(), req.id, REPORTS[fmt])
+    if doc is None:
+        raise NotFound(f"The {fmt.upper()} report of {req.reference} is not built yet.")
+    return Response(_services().documents.read(doc), mimetype=doc.content_type, headers={
+        "Content-Disposition": f'attachment; filename="{doc.filename}"',
+        "Cache-Control": "no-store"})
+
+
+@blp.get("/requests/<int:request_id>/report.pdf")
+@requires_token(*COORDINATORS)
+@blp.alt_response(200, success=True, content_type="application/pdf", schema=BINARY,
+                  description="The newest access report (PDF)")
+@blp.alt_response(404, response="NOT_FOUND")
+def report_pdf(request_id: int) -> Response:
+    """Download the newest access report as PDF"""
+    return _report(request_id, "pdf")
+
+
+@blp.get("/requests/<int:request_id>/report.json")
+@requires_token(*COORDINATORS)
+@blp.alt_response(200, success=True, content_type="application/json",
+                  schema={"type": "object"}, description="The newest access report (JSON)")
+@blp.alt_response(404, response="NOT_FOUND")
+def report_json(request_id: int) -> Response:
+    """Download the newest access report as JSON"""
+    return _report(request_id, "json")

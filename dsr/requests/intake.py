@@ -1,0 +1,90 @@
+"""Intake: every channel (form, API, mail, staff) creates a request here, the same way.
+
+The public answer is produced from what the requester typed alone: no shop lookup happens on
+this path, so the answer cannot tell whether an address belongs to a customer. Matching runs
+afterwards as a task.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from dsr.audit import append_event
+from dsr.crypto import keyed_hash
+from dsr.requests.models import Channel, IdentityClaim, Request, RequestType
+from workflows import outbox
+from workflows.deadlines import Calendar, due_date
+
+_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"
+CLAIM_KINDS = ("name", "email", "customer_number", "postal_address", "message")
+
+
+class IntakeError(ValueError):
+    """The submission cannot become a request; the message says which field and why."""
+
+
+@dataclass(frozen=True)
+class Submission:
+    """What a channel hands to intake, already validated by its schema."""
+
+    types: list[str]
+    name: str
+    email: str
+    channel: str
+    received_at: datetime
+    language: str = "de"
+    customer_number: str = ""
+    postal_address: str = ""
+    message: str = ""
+    extra_claims: dict[str, str] = field(default_factory=dict)
+    channel_authenticated: bool | None = None
+
+
+def new_reference() -> str:
+    return "DSR-" + "".join(secrets.choice(_ALPHABET) for _ in range(7))
+
+
+def status_code(secret: str, reference: str) -> str:
+    """The code printed in the acknowledgement that opens the status page (derived, not stored)."""
+    digest = keyed_hash(secret, "status-code", reference)
+    return "".join(_ALPHABET[int(digest[i:i + 2], 16) % len(_ALPHABET)] for i in range(0, 16, 2))
+
+
+def submit(session: Session, submission: Submission, *, calendar: Calendar,
+           connectors: list[str], actor: str = "customer") -> Request:
+    """Create the request, its claims, the audit event and its first tasks; flushes."""
+    types = list(dict.fromkeys(submission.types))
+    unknown = [t for t in types if t not in RequestType.__members__.values()]
+    if not types or unknown:
+        raise IntakeError(f"types: unknown request type {unknown[0]!r}" if unknown
+                          else "types: choose at least one request type")
+    if submission.channel not in Channel.__members__.values():
+        raise IntakeError(f"channel: unknown channel {submission.channel!r}")
+    if submission.received_at.tzinfo is None:
+        raise IntakeError("received_at: needs a time zone")
+    reference = new_reference()
+    while session.scalar(select(Request.id).where(Request.reference == reference)):
+        reference = new_reference()
+    request = Request(reference=reference, types=types, channel=submission.channel,
+                      language=submission.language if submission.language in ("de", "en") else "de",
+                      received_at=submission.received_at,
+                      channel_authenticated=submission.channel_authenticated,
+                      due_on=due_date(submission.received_at, calendar))
+    values = {"name": submission.name, "email": submission.email.strip(),
+              "customer_number": submission.customer_number,
+              "postal_address": submission.postal_address, "message": submission.message,
+              **submission.extra_claims}
+    request.claims = [IdentityClaim(kind=k, value=v.strip()) for k, v in values.items() if v and v.strip()]
+    session.add(request)
+    session.flush()
+    append_event(session, actor=actor, action="received", request_id=request.id,
+                 to_state="received", details={"channel": request.channel, "types": types})
+    outbox.add_task(session, kind="acknowledge", request_id=request.id, queue=outbox.QUEUE_MAIL)
+    for name in connectors:
+        outbox.add_task(session, kind="discover", request_id=request.id, connector=name)
+    return request

@@ -1,0 +1,166 @@
+"""The request's own jobs: acknowledge, discover, collect, compile, finalise, and the
+notices of refusal and extension."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from connectors.base import (
+    AccessResult,
+    NotYetAvailable,
+    RequestAccessConnector,
+    Subject,
+)
+from dsr.answers import operations as reports
+from dsr.answers import postal, redaction
+from dsr.contest import operations as contest
+from dsr.correspondence import notices
+from dsr.correspondence.models import OutgoingMail
+from dsr.requests.intake import status_code
+from dsr.requests.models import Decision, Request
+from dsr.requests.subjects import identity_of, load_request, match_summary, subject_in
+from workflows import outbox
+from workflows.models import Task
+from workflows.states import State, transition
+
+if TYPE_CHECKING:
+    from dsr.context import Services
+from workflows.jobs import SYSTEM, NotReady, job
+
+
+@job("acknowledge")
+def acknowledge(services: Services, session: Session, task: Task) -> dict[str, Any]:
+    """The acknowledgement with reference, deadline and status code; a few per address an hour."""
+    request = load_request(session, task)
+    to = request.claim("email")
+    if not to:
+        return {"sent": False, "why": "no e-mail address given"}
+    recent = session.scalar(select(func.count(OutgoingMail.id)).where(
+        OutgoingMail.recipient_hash == notices.recipient_hash(services, to),
+        OutgoingMail.template == "acknowledgement",
+        OutgoingMail.created_at > services.clock.now() - timedelta(hours=1)))
+    if (recent or 0) >= services.config.mail["acknowledgements_per_hour"]:
+        return {"sent": False, "why": "rate limited"}
+    return notices.send_once(services, session, request, "acknowledgement", to,
+                 code=status_code(services.config.secret_key, request.reference),
+                 status_url=f"{services.config.base_url}/status")
+
+
+
+
+
+
+@job("discover")
+def discover(services: Services, session: Session, task: Task) -> dict[str, Any]:
+    """Match the request's claims against one system; the coordinator sees the match table.
+
+    A subject is taken only when exactly one was found without conflict; proposals (name and
+    address only) and conflicts wait for the coordinator.
+    """
+    request = load_request(session, task)
+    source = getattr(services.connectors[task.connector], "subject_from", "")
+    if source:  # it knows the subject only through ``source``'s match (access logs, ...)
+        return {"derived_from": source}
+    identity = identity_of(request)
+    found = services.connectors[task.connector].discover(identity)
+    summary = match_summary(found, identity)
+    request.match_table = {**(request.match_table or {}), task.connector: summary}
+    subjects = dict(request.subject_keys or {})
+    if len(found.matches) == 1 and not found.conflict:
+        subject = Subject.from_matches(found.matches)
+        subjects[task.connector] = {"keys": [list(k) for k in subject.keys],
+                                    "identifiers": {k: list(v) for k, v in subject.identifiers.items()}}
+    else:
+        subjects.pop(task.connector, None)
+    request.subject_keys = subjects
+    if request.status == State.RECEIVED:
+        transition(session, request, State.AWAITING_VERIFICATION, actor=SYSTEM)
+    # Once every system is matched: the policy, and the code to the address on file only.
+    outbox.add_task(session, kind="verify_identity", request_id=request.id,
+                    queue=outbox.QUEUE_MAIL, phase=1)
+    return {"subjects": summary["subjects"], "proposals": summary["proposals"],
+            "conflict": summary["conflict"]}
+
+
+
+
+@job("collect")
+def collect(services: Services, session: Session, task: Task) -> dict[str, Any]:
+    """Read the subject's data from one system and store it encrypted for the draft answer."""
+    request = load_request(session, task)
+    connector = services.connectors[task.connector]
+    if not contest.collects_from(services, request, task.connector):
+        return {"tables": 0, "rows": 0, "why": "not_needed"}  # a contest reads one table's system
+    subject = subject_in(services, request, task.connector)
+    wanted = subject.keys or any(subject.identifiers.values())
+    try:
+        if not wanted:
+            result = AccessResult(tables=())
+        elif isinstance(connector, RequestAccessConnector):
+            result = connector.access_for(subject, request.reference, tuple(request.types),
+                                          services.clock.now())
+        else:
+            result = connector.access(subject)
+    except NotYetAvailable as exc:
+        raise NotReady(str(exc), exc.retry_after) from None
+    data = reports.serialise_access(
+        task.connector, services.config.connectors[task.connector]["label"], result)
+    services.documents.put(session, request_id=request.id, kind="access_data",
+                           filename=f"{task.connector}.json", content_type="application/json",
+                           data=json.dumps(data, ensure_ascii=False).encode())
+    return {"tables": sum(1 for t in result.tables if t.rows), "rows": result.row_count}
+
+
+def _compile(services: Services, session: Session, request: Request) -> dict[str, Any]:
+    # A redaction recorded while the answer is being built waits, then builds it again itself.
+    redaction.lock_request(session, request)
+    payload = reports.compile_answer(services, session, request)
+    return {"categories": [s["category"] for s in payload["sections"]],
+            "rows": sum(len(t["rows"]) for s in payload["sections"] for t in s["tables"])}
+
+
+@job("compile")
+def compile_draft(services: Services, session: Session, task: Task) -> dict[str, Any]:
+    """Build the draft answer from everything collected and hand the request to review."""
+    request = load_request(session, task)
+    result = _compile(services, session, request)
+    if request.status == State.PROCESSING:
+        transition(session, request, State.REVIEW, actor=SYSTEM)
+    return result
+
+
+@job("finalise")
+def finalise(services: Services, session: Session, task: Task) -> dict[str, Any]:
+    """Render the approved answer with its decisions (completion follows once released)."""
+    return _compile(services, session, load_request(session, task))
+
+
+@job("notify_refusal")
+def notify_refusal(services: Services, session: Session, task: Task) -> dict[str, Any]:
+    """Tell the requester that and why the request is refused, with their remedies."""
+    request = load_request(session, task)
+    decisions = list(session.scalars(select(Decision).where(Decision.request_id == request.id)))
+    authority = services.register.get("supervisory_authority", {})
+    to = request.claim("email")
+    if postal.is_postal(request) or not to:
+        doc = postal.store_letter(services, session, request, "refusal", decisions=decisions,
+                                  authority=authority)
+        return {"letter": doc.id}
+    return notices.send_once(services, session, request, "refusal", to, decisions=decisions,
+                             authority=authority)
+
+
+@job("notify_extension")
+def notify_extension(services: Services, session: Session, task: Task) -> dict[str, Any]:
+    """Tell the requester, within the first month, that and why the deadline is extended."""
+    request = load_request(session, task)
+    to = request.claim("email")
+    if postal.is_postal(request) or not to:
+        return {"letter": postal.store_letter(services, session, request, "extension").id}
+    return notices.send_once(services, session, request, "extension", to)
+

@@ -1,0 +1,66 @@
+"""The negative answer: nothing about the requester was found in any system.
+
+It goes to the address that was searched and lists the identifiers and systems checked; it
+needs no match on file, since it discloses nothing. The request is answered (each requested
+right granted with "no data found"), released, and completes once the letter has gone, so a
+request never stalls past its deadline because a non-customer cannot be matched.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from dsr.audit import append_event
+from dsr.clock import clock_of
+from dsr.requests.models import Decision, Outcome, Request
+from dsr.requests.operations import NORMS
+from dsr.verification.steps import VerificationError, record
+from workflows import outbox
+from workflows.states import State, transition
+
+REASON = "Keine Daten gefunden / no data found"
+#: Identifier kinds the answer lists (with the values the requester gave).
+LISTED = ("email", "customer_number", "name", "postal_address")
+
+
+def nothing_found(request: Request) -> bool:
+    """True when every system was checked and none holds a subject or a proposal."""
+    table = request.match_table or {}
+    return bool(table) and all(
+        not found.get("subjects") and not found.get("proposals") and not found.get("conflict")
+        for found in table.values())
+
+
+def checked(request: Request, labels: dict[str, dict[str, str]]) -> dict[str, Any]:
+    """What the answer lists: the identifiers searched (as the requester gave them) and the
+    systems searched, by label in the request's language."""
+    kinds = {kind for found in (request.match_table or {}).values()
+             for kind in found.get("searched", [])}
+    identifiers = [(kind, request.claim(kind)) for kind in LISTED
+                   if kind in kinds and request.claim(kind)]
+    systems = [labels.get(name, {}).get(request.language, name)
+               for name in (request.match_table or {})]
+    return {"identifiers": identifiers, "systems": systems}
+
+
+def answer_no_data(session: Session, request: Request, *, actor: str) -> None:
+    """Answer "no data found": decisions recorded, the answer released, the letter queued."""
+    if request.status != State.AWAITING_VERIFICATION:
+        raise VerificationError(f"no data found: the request is {request.status}")
+    if not nothing_found(request):
+        raise VerificationError("no data found: a system holds a possible match")
+    details = {"method": "not_required", "reason": "no_data_found"}
+    transition(session, request, State.VERIFIED, actor=actor, details=details)
+    transition(session, request, State.PROCESSING, actor=actor, details=details)
+    transition(session, request, State.REVIEW, actor=actor, details=details)
+    transition(session, request, State.EXECUTING, actor=actor, details={"decisions": len(request.types)})
+    for right in request.types:
+        session.add(Decision(request_id=request.id, right=right, category="*",
+                             outcome=Outcome.GRANTED.value, norm=NORMS[right], reason=REASON))
+    request.released_at = clock_of(session).now()
+    record(session, request, "no_data_found", "ok", actor)
+    append_event(session, actor=actor, action="released", request_id=request.id,
+                 details={"answer": "no_data_found"})
+    outbox.add_task(session, kind="send_no_data", request_id=request.id, queue=outbox.QUEUE_MAIL)

@@ -1,0 +1,71 @@
+"""Tasks: the outbox of work to do per request, connector and step, with their attempts."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import CheckConstraint, ForeignKey, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from dsr.clock import stamp
+from dsr.db import Base
+
+
+class TaskStatus(StrEnum):
+    PENDING = "pending"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+    WAIVED = "waived"
+
+
+class Task(Base):
+    """One unit of work. The row is committed first, then run (thread or rq worker)."""
+
+    __tablename__ = "tasks"
+    __table_args__ = (
+        CheckConstraint("status IN ('pending', 'running', 'done', 'failed', 'waived')",
+                        name="status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dedupe_key: Mapped[str] = mapped_column(String(200), unique=True)
+    request_id: Mapped[int | None] = mapped_column(ForeignKey("requests.id", ondelete="CASCADE"),
+                                                   index=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    connector: Mapped[str] = mapped_column(String(60), default="")
+    queue: Mapped[str] = mapped_column(String(20), default="connectors")
+    #: A request's tasks run phase by phase: a task is claimable once every task of the same
+    #: request in an earlier phase is done or waived.
+    phase: Mapped[int] = mapped_column(default=0)
+    status: Mapped[str] = mapped_column(String(10), default=TaskStatus.PENDING, index=True)
+    attempts: Mapped[int] = mapped_column(default=0)
+    max_attempts: Mapped[int] = mapped_column(default=5)
+    run_after: Mapped[datetime] = mapped_column(default=stamp)
+    lease_until: Mapped[datetime | None]
+    worker: Mapped[str | None] = mapped_column(String(120))
+    last_error: Mapped[str | None] = mapped_column(Text)
+    result: Mapped[dict[str, Any] | None]
+    created_at: Mapped[datetime] = mapped_column(default=stamp)
+    finished_at: Mapped[datetime | None]
+
+    attempt_log: Mapped[list[TaskAttempt]] = relationship(
+        back_populates="task", cascade="all, delete-orphan", order_by="TaskAttempt.number")
+
+
+class TaskAttempt(Base):
+    """A record of one run of a task: when, by which worker, and how it ended."""
+
+    __tablename__ = "task_attempts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    task_id: Mapped[int] = mapped_column(ForeignKey("tasks.id", ondelete="CASCADE"), index=True)
+    number: Mapped[int]
+    worker: Mapped[str] = mapped_column(String(120), default="")
+    started_at: Mapped[datetime] = mapped_column(default=stamp)
+    finished_at: Mapped[datetime | None]
+    outcome: Mapped[str] = mapped_column(String(10), default="running")
+    error: Mapped[str | None] = mapped_column(Text)
+    task: Mapped[Task] = relationship(back_populates="attempt_log")

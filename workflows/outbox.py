@@ -1,0 +1,208 @@
+"""The task outbox: task rows are added in the caller's transaction and dispatched after commit.
+
+The database is the source of truth. A dispatcher (worker thread or rq) is only told *after*
+the commit which task ids are new, so a worker never looks for a row that is not there yet.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from datetime import timedelta
+
+from sqlalchemy import Integer, and_, bindparam, exists, or_, select, update
+from sqlalchemy.orm import Session, aliased, sessionmaker
+
+from dsr.clock import clock_of
+from workflows.models import Task, TaskAttempt, TaskStatus
+
+QUEUE_CONNECTORS = "connectors"
+QUEUE_REPORTS = "reports"
+QUEUE_MAIL = "mail"
+QUEUES = (QUEUE_CONNECTORS, QUEUE_REPORTS, QUEUE_MAIL)
+
+_NEW = "dsr_new_task_ids"
+FINISHED = (TaskStatus.DONE.value, TaskStatus.WAIVED.value)
+
+
+def add_task(session: Session, *, kind: str, request_id: int | None, connector: str = "",
+             queue: str = QUEUE_CONNECTORS, phase: int = 0, round_: int = 0,
+             max_attempts: int = 5) -> Task:
+    """Add a task unless the same (request, kind, connector, round) exists; flushes.
+
+    The deterministic key makes adding twice a no-op, which keeps jobs idempotent.
+    """
+    key = f"{request_id}:{kind}:{connector}:{round_}"
+    task = session.scalars(select(Task).where(Task.dedupe_key == key)).first()
+    if task is None:
+        task = Task(dedupe_key=key, request_id=request_id, kind=kind, connector=connector,
+                    queue=queue, phase=phase, max_attempts=max_attempts,
+                    status=TaskStatus.PENDING.value, run_after=clock_of(session).now())
+        session.add(task)
+        session.flush()
+        session.info.setdefault(_NEW, []).append(task.id)
+    return task
+
+
+def install_dispatch_hook(factory: sessionmaker[Session],
+                          dispatch: Callable[[list[int]], None]) -> None:
+    """After each commit of a session from ``factory``, hand its new task ids to ``dispatch``."""
+    from sqlalchemy import event
+
+    @event.listens_for(factory, "after_commit")
+    def _after_commit(session: Session) -> None:
+        ids = session.info.pop(_NEW, None)
+        if ids:
+            dispatch(list(ids))
+
+    @event.listens_for(factory, "after_rollback")
+    def _after_rollback(session: Session) -> None:
+        session.info.pop(_NEW, None)
+
+
+def claimable(now_expr: object):  # type: ignore[no-untyped-def]
+    """The condition for a pending task that may run now: due, and its earlier phases done."""
+    earlier = aliased(Task)
+    blocked = exists().where(and_(earlier.request_id == Task.request_id,
+                                  earlier.phase < Task.phase,
+                                  earlier.status.not_in(FINISHED)))
+    return and_(Task.status == TaskStatus.PENDING.value,
+                Task.run_after <= now_expr,
+                ~blocked)
+
+
+class _Statements:
+    """The outbox's statements, built once (per process) with bound parameters: building the
+    ``claimable`` condition costs more than the database needs to run it, and every task runs
+    several of them. Each execution passes ``now`` and its own values."""
+
+    def __init__(self) -> None:
+        due = claimable(bindparam("now"))
+        self.due = (select(Task.id).where(due, Task.queue.in_(bindparam("queues", expanding=True)))
+                    .order_by(Task.phase, Task.id).limit(bindparam("limit", type_=Integer)))
+        self.due_for_request = (select(Task.id).where(due, Task.request_id == bindparam("request"))
+                                .order_by(Task.id))
+        self.claim = (
+            update(Task).where(Task.id == bindparam("task"), due)
+            .values(status=TaskStatus.RUNNING.value, worker=bindparam("claimed_by"),
+                    lease_until=bindparam("lease"), attempts=Task.attempts + 1)
+            .execution_options(synchronize_session=False))
+        self.claim_returning = self.claim.returning(Task.kind, Task.attempts)
+        self.stale = select(Task.id).where(
+            Task.status == TaskStatus.RUNNING.value,
+            or_(Task.lease_until.is_(None), Task.lease_until < bindparam("now")))
+
+
+_statements: _Statements | None = None
+
+
+def _built() -> _Statements:
+    global _statements
+    if _statements is None:
+        _statements = _Statements()
+    return _statements
+
+
+def due_task_ids(session: Session, queues: Iterable[str] = QUEUES, limit: int = 50) -> list[int]:
+    """Ids of tasks that may run now, oldest first."""
+    return list(session.scalars(_built().due, {"now": clock_of(session).now(), "queues": list(queues),
+                                               "limit": limit}))
+
+
+def release_expired_leases(session: Session) -> int:
+    """Tasks whose worker died mid-run (lease expired) go back to pending; their open attempt
+    is marked abandoned. Returns how many."""
+    stale = list(session.scalars(_built().stale, {"now": clock_of(session).now()}))
+    if not stale:
+        return 0
+    session.execute(update(TaskAttempt).where(TaskAttempt.task_id.in_(stale),
+                                              TaskAttempt.outcome == "running")
+                    .values(outcome="abandoned", finished_at=clock_of(session).now(),
+                            error="worker stopped before finishing"))
+    result = session.execute(
+        update(Task).where(Task.id.in_(stale), Task.status == TaskStatus.RUNNING.value)
+        .values(status=TaskStatus.PENDING.value, worker=None, lease_until=None,
+                last_error="worker stopped before finishing; picked up again")
+        .execution_options(synchronize_session=False))
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+def _claim_params(session: Session, task_id: int, worker: str,
+                  lease: timedelta) -> dict[str, object]:
+    now = clock_of(session).now()
+    return {"task": task_id, "now": now, "claimed_by": worker, "lease": now + lease}
+
+
+def claim(session: Session, task_id: int, worker: str, lease: timedelta) -> bool:
+    """Atomically move one claimable task to running; False if another worker was first."""
+    result = session.execute(_built().claim, _claim_params(session, task_id, worker, lease))
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+def claim_task(session: Session, task_id: int, worker: str,
+               lease: timedelta) -> tuple[str, int] | None:
+    """:func:`claim`, returning the claimed task's kind and attempt number (None if another
+    worker was first): one statement where the database returns updated rows (PostgreSQL,
+    SQLite), a claim and a read where it does not (MariaDB)."""
+    params = _claim_params(session, task_id, worker, lease)
+    if session.connection().dialect.update_returning:
+        row = session.execute(_built().claim_returning, params).first()
+        return (row[0], row[1]) if row is not None else None
+    if not session.execute(_built().claim, params).rowcount:  # type: ignore[attr-defined]
+        return None
+    row = session.execute(select(Task.kind, Task.attempts).where(Task.id == task_id)).one()
+    return row[0], row[1]
+
+
+def due_task_ids_for_request(session: Session, request_id: int) -> list[int]:
+    """The tasks of one request that have become claimable (after one of them finished)."""
+    return list(session.scalars(_built().due_for_request,
+                                {"now": clock_of(session).now(), "request": request_id}))
+
+
+def retry(session: Session, task: Task) -> None:
+    """Give a failed task a fresh set of attempts (the queue's retry button); flushes."""
+    task.status = TaskStatus.PENDING.value
+    task.attempts = 0
+    task.run_after = clock_of(session).now()
+    task.finished_at = None
+    session.flush()
+    session.info.setdefault(_NEW, []).append(task.id)
+
+
+def make_due(session: Session, task: Task) -> None:
+    """Run a pending task now rather than at its ``run_after`` (its outside system has
+    answered); dispatched after the commit. Flushes."""
+    if task.status != TaskStatus.PENDING.value:
+        return
+    task.run_after = clock_of(session).now()
+    session.flush()
+    session.info.setdefault(_NEW, []).append(task.id)
+
+
+WAIVABLE = ("discover", "collect", "plan", "execute")
+"""Task kinds a coordinator may waive: one system's part of a request (a processor that never
+answers, a system gone), never the request's own steps (compile, finalise, notices)."""
+
+
+class WaiveRefused(ValueError):
+    """The task cannot be waived; the message says why."""
+
+
+def waive(session: Session, task: Task, reason: str) -> list[int]:
+    """Waive an unfinished task of one system with the coordinator's reason (kept on the task);
+    the request goes on without it. Returns the tasks this made claimable (dispatched after
+    the commit). Flushes; the caller audits."""
+    if task.kind not in WAIVABLE:
+        raise WaiveRefused(f"a {task.kind} task cannot be waived")
+    if task.status not in (TaskStatus.PENDING.value, TaskStatus.FAILED.value):
+        raise WaiveRefused(f"a {task.status} task cannot be waived")
+    if not reason.strip():
+        raise WaiveRefused("a reason is needed to waive a task")
+    task.status = TaskStatus.WAIVED.value
+    task.result = {"waived": reason.strip()[:500]}
+    task.finished_at = clock_of(session).now()
+    task.lease_until = None
+    session.flush()
+    ready = due_task_ids_for_request(session, task.request_id) if task.request_id else []
+    session.info.setdefault(_NEW, []).extend(ready)
+    return ready

@@ -1,0 +1,141 @@
+"""rq plumbing in one place: the Redis connection, queues by concern, enqueueing task rows after
+the commit, the job function workers run, and the periodic jobs' scheduler.
+
+The database stays the source of truth: an rq job carries only a task id (job id
+``task-<id>``, so a second enqueue of a waiting job is a no-op), and a task whose enqueue failed
+because Redis was down is still a pending row that the outbox sweep enqueues once Redis is back.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from typing import TYPE_CHECKING
+
+from redis import Redis
+from redis.exceptions import RedisError
+from rq import Queue, Retry
+from rq.exceptions import NoSuchJobError
+from rq.job import Job, JobStatus
+from sqlalchemy import select
+
+from workflows.models import Task
+from workflows.outbox import QUEUES
+
+if TYPE_CHECKING:
+    from dsr.context import Services
+
+log = logging.getLogger(__name__)
+
+#: The services of this worker process, set by ``dsr worker`` before it starts working.
+_process_services: Services | None = None
+WAITING = {JobStatus.QUEUED, JobStatus.SCHEDULED, JobStatus.DEFERRED}
+
+
+def connect(url: str) -> Redis:
+    return Redis.from_url(url, socket_timeout=5, socket_connect_timeout=5)
+
+
+def job_id(task_id: int) -> str:
+    return f"task-{task_id}"
+
+
+class RqDispatcher:
+    """Enqueues committed task rows on their rq queue; Redis errors leave them in the outbox."""
+
+    def __init__(self, services: Services, connection: Redis) -> None:
+        self.services = services
+        self.connection = connection
+        self.queues = {name: Queue(name, connection=connection) for name in QUEUES}
+
+    def retry_policy(self) -> Retry:
+        tasks = self.services.config.tasks
+        intervals = [max(1, int(tasks["backoff_seconds"] * 2 ** i))
+                     for i in range(tasks["max_attempts"] - 1)]
+        return Retry(max=max(1, tasks["max_attempts"] - 1), interval=intervals or [1])
+
+    def __call__(self, task_ids: list[int]) -> None:
+        if not task_ids:
+            return
+        with self.services.db.session() as session:
+            rows = session.execute(select(Task.id, Task.queue).where(Task.id.in_(task_ids))).all()
+        try:
+            for task_id, queue in rows:
+                self.enqueue(task_id, queue)
+        except RedisError as exc:
+            log.warning("Redis unavailable (%s): %d task(s) stay in the outbox",
+                        type(exc).__name__, len(rows))
+
+    def enqueue(self, task_id: int, queue: str) -> None:
+        """Enqueue one task unless its job is already waiting (deterministic job id)."""
+        try:
+            existing = Job.fetch(job_id(task_id), connection=self.connection)
+        except NoSuchJobError:
+            existing = None
+        if existing is not None:
+            if existing.get_status(refresh=False) in WAITING:
+                return
+            existing.delete()
+        self.queues.get(queue, self.queues["connectors"]).enqueue(
+            run_task_job, task_id, job_id=job_id(task_id), retry=self.retry_policy(),
+            job_timeout=self.services.config.tasks["lease_seconds"], result_ttl=3600,
+            failure_ttl=7 * 86400)
+
+
+class TaskNotDoneYet(Exception):
+    """Raised inside the rq job so that rq's Retry runs it again after the back-off."""
+
+
+def run_task_job(task_id: int) -> str:
+    """The rq job: run one task row (see ``dsr.worker.run_task``)."""
+    from workflows.runner import run_task
+
+    services = _process_services
+    if services is None:
+        raise RuntimeError("rq job outside `dsr worker`: no services configured")
+    with services.db.session() as session:
+        task = session.get(Task, task_id)
+        wait = (task.run_after - services.clock.now()).total_seconds() if task is not None else 0
+    if 0 < wait <= 5:  # rq's retry fired a moment before our back-off ends
+        time.sleep(wait)
+    status = run_task(services, task_id)
+    if status == "pending":
+        raise TaskNotDoneYet(f"task {task_id} will be retried")
+    return status
+
+
+def sweep_outbox(services: Services) -> int:
+    """Release tasks whose worker died and enqueue every due task (Redis may have been down)."""
+    from workflows import outbox
+
+    with services.db.session() as session:
+        released = outbox.release_expired_leases(session)
+        ids = outbox.due_task_ids(session, limit=500)
+    if released:
+        log.info("released %d task(s) whose worker stopped", released)
+    services.dispatch(ids)
+    return len(ids)
+
+
+def run_periodic(name: str) -> object:
+    """The rq job of one entry of ``workflows.schedule.SCHEDULE``."""
+    from workflows.schedule import BY_NAME
+
+    if _process_services is None:
+        raise RuntimeError("rq job outside `dsr worker`: no services configured")
+    return BY_NAME[name].resolve()(_process_services)
+
+
+def install_fork_safety(services: Services) -> None:
+    """rq forks a work horse per job: the child must not share the parent's pooled connections."""
+
+    def _after_fork_in_child() -> None:
+        services.db.engine.dispose(close=False)
+        for connector in services.__dict__.get("connectors", {}).values():
+            engine = getattr(connector, "engine", None)
+            if engine is not None:
+                engine.dispose(close=False)
+
+    os.register_at_fork(after_in_child=_after_fork_in_child)
+

@@ -1,0 +1,203 @@
+"""Running tasks: the one ``run_task`` used by every backend, and the embedded worker thread.
+
+The rq backend (production) enqueues ``run_task`` by task id after the commit; the embedded
+default runs the same function on a thread that polls the outbox. Either way a task is
+claimed atomically, every attempt is recorded, failures are retried with exponential back-off
+and a task whose worker died is picked up again once its lease runs out.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+import traceback
+from collections import deque
+from datetime import timedelta
+from typing import TYPE_CHECKING
+
+from sqlalchemy import update
+
+from dsr.clock import BERLIN
+from dsr.context import Services
+from dsr.requests import operations as actions
+from dsr.requests.models import Request
+from workflows import outbox
+from workflows.models import Task, TaskAttempt, TaskStatus
+
+if TYPE_CHECKING:
+    from workflows.jobs import NotReady
+
+log = logging.getLogger(__name__)
+
+
+def worker_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}"
+
+
+def run_task(services: Services, task_id: int, worker: str | None = None) -> str:
+    """Claim and run one task; returns its status afterwards. Safe to call twice."""
+    status, next_ids = _run_task(services, task_id, worker)
+    services.dispatch(next_ids)
+    return status
+
+
+def _run_task(services: Services, task_id: int, worker: str | None) -> tuple[str, list[int]]:
+    """:func:`run_task` without the dispatch: the status, and the ids of the request's tasks
+    that became due because this one finished (to hand to the dispatcher)."""
+    # The jobs and what they use (reportlab, pypdf, the letters, ...) load with the first task,
+    # not when ``dsr serve`` starts: an idle web process stays small.
+    from workflows.jobs import JOBS, NotReady
+
+    worker = worker or worker_name()
+    lease = timedelta(seconds=services.config.tasks["lease_seconds"])
+    with services.db.session() as session:
+        claimed = outbox.claim_task(session, task_id, worker, lease)
+        if claimed is None:
+            task = session.get(Task, task_id)
+            return (task.status if task else "missing"), []
+        kind, number = claimed
+        attempt = TaskAttempt(task_id=task_id, number=number, worker=worker)
+        session.add(attempt)
+        session.flush()
+        attempt_id = attempt.id
+
+    error: str | None = None
+    next_ids: list[int] = []
+    session = services.db.sessionmaker()
+    try:
+        task = session.get(Task, task_id)
+        assert task is not None
+        result = JOBS[kind](services, session, task)
+    except NotReady as waiting:
+        session.rollback()
+        session.close()
+        return _record_waiting(services, task_id, attempt_id, waiting), []
+    except Exception as exc:  # noqa: BLE001 - recorded on the task, never swallowed
+        session.rollback()
+        error = f"{type(exc).__name__}: {exc}"
+        log.warning("task %s (%s) failed: %s", task_id, kind, type(exc).__name__)
+        log.debug("task %s traceback:\n%s", task_id, traceback.format_exc())
+    else:
+        task.status = TaskStatus.DONE.value
+        task.result = result
+        task.finished_at = services.clock.now()
+        task.lease_until = None
+        task.last_error = None
+        session.execute(update(TaskAttempt).where(TaskAttempt.id == attempt_id)
+                        .values(outcome="ok", finished_at=services.clock.now())
+                        .execution_options(synchronize_session=False))
+        session.flush()
+        # In the same transaction: complete the request if this was its last task (the check
+        # locks the request row first, see actions.complete_if_done), and find the tasks of
+        # the next phase that this one unblocked.
+        request = session.get(Request, task.request_id) if task.request_id else None
+        if request is not None:
+            actions.complete_if_done(session, request, actor="system")
+            next_ids = outbox.due_task_ids_for_request(session, request.id)
+        session.commit()
+    finally:
+        session.close()
+
+    if error is not None:
+        return _record_failure(services, task_id, attempt_id, error), []
+    return TaskStatus.DONE.value, next_ids
+
+
+def _record_waiting(services: Services, task_id: int, attempt_id: int, waiting: NotReady) -> str:
+    """The outside system is not done yet: back to pending, due again after the wait; the
+    attempt is given back. Returns ``waiting`` (not a task status: the task row says pending)."""
+    with services.db.session() as session:
+        task = session.get(Task, task_id)
+        attempt = session.get(TaskAttempt, attempt_id)
+        assert task is not None and attempt is not None
+        attempt.outcome, attempt.finished_at, attempt.error = "waiting", services.clock.now(), waiting.why
+        task.status, task.lease_until, task.worker = TaskStatus.PENDING.value, None, None
+        task.attempts = max(0, task.attempts - 1)
+        task.last_error = None
+        task.result = {"waiting": waiting.why}
+        task.run_after = services.clock.now() + timedelta(seconds=max(1, waiting.seconds))
+    return "waiting"
+
+
+def _record_failure(services: Services, task_id: int, attempt_id: int, error: str) -> str:
+    """Record a failed attempt: retry later with back-off, or give up; returns the status."""
+    with services.db.session() as session:
+        task = session.get(Task, task_id)
+        attempt = session.get(TaskAttempt, attempt_id)
+        assert task is not None and attempt is not None
+        attempt.outcome, attempt.finished_at, attempt.error = "error", services.clock.now(), error
+        task.last_error, task.lease_until, task.worker = error, None, None
+        if task.attempts >= task.max_attempts:
+            task.status = TaskStatus.FAILED.value
+            task.finished_at = services.clock.now()
+        else:
+            delay = services.config.tasks["backoff_seconds"] * (2 ** (task.attempts - 1))
+            task.status = TaskStatus.PENDING.value
+            task.run_after = services.clock.now() + timedelta(seconds=delay)
+        return task.status
+
+
+def run_pending(services: Services, limit: int = 1000) -> int:
+    """Run every task that is due now, in order, until none is left; returns how many ran.
+
+    The tasks a finished task made due (the next phase) run right after it, as the next look
+    at the outbox would have found them; that look comes once nothing more is chained.
+    """
+    ran = 0
+    while ran < limit:
+        with services.db.session() as session:
+            outbox.release_expired_leases(session)
+            ids = outbox.due_task_ids(session)
+        if not ids:
+            return ran
+        queued, seen = deque(ids), set(ids)
+        while queued and ran < limit:
+            _, next_ids = _run_task(services, queued.popleft(), None)
+            services.dispatch(next_ids)
+            ran += 1
+            fresh = [task_id for task_id in next_ids if task_id not in seen]
+            queued.extend(fresh)
+            seen.update(fresh)
+    return ran
+
+
+class ThreadWorker:
+    """The embedded default's worker: one daemon thread polling the outbox."""
+
+    def __init__(self, services: Services, poll_seconds: float = 1.0) -> None:
+        self.services = services
+        self.poll_seconds = poll_seconds
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, name="dsr-worker", daemon=True)
+
+    def start(self) -> None:
+        self.services.dispatch = lambda ids: self._wake.set()
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._wake.set()
+        self._thread.join(timeout=10)
+
+    def _loop(self) -> None:
+        from workflows.schedule import SCHEDULE
+
+        # The loop itself sweeps the outbox; the other periodic jobs run when they fall due.
+        entries = [e for e in SCHEDULE if e.name != "sweep_outbox"]
+        next_run = {e.name: e.next_after(self.services.clock.now().astimezone(BERLIN)) for e in entries}
+        while not self._stop.is_set():
+            try:
+                run_pending(self.services)
+                now = self.services.clock.now().astimezone(BERLIN)
+                for entry in entries:
+                    if next_run[entry.name] <= now:
+                        next_run[entry.name] = entry.next_after(now)
+                        entry.resolve()(self.services)
+            except Exception as exc:  # noqa: BLE001 - the loop must outlive a bad moment
+                log.error("worker loop error (%s); going on", type(exc).__name__)
+            self._wake.wait(self.poll_seconds)
+            self._wake.clear()
+
