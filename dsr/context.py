@@ -12,6 +12,8 @@ from collections.abc import Callable
 from functools import cached_property
 from typing import Any
 
+from sqlalchemy.orm import Session
+
 from connectors.base import build_connector
 from dsr.clock import Clock
 from dsr.config import Config
@@ -98,6 +100,19 @@ class Services:
             if bind is not None:  # processors post their status callbacks here
                 bind(f"{self.config.base_url.rstrip('/')}/callbacks/opengdpr/{name}")
         return built
+
+    def task_finished(self, session: Session, request_id: int) -> list[int]:
+        """After a task of request ``request_id`` finished, in its transaction: complete the
+        request if that was its last task (the check locks the request row first), and return
+        the ids of the request's tasks that became due."""
+        from dsr.requests.models import Request
+        from dsr.requests.operations import complete_if_done
+
+        request = session.get(Request, request_id)
+        if request is None:
+            return []
+        complete_if_done(session, request, actor="system")
+        return outbox.due_task_ids_for_request(session, request_id)
 
     def close(self) -> None:
         for connector in self.__dict__.get("connectors", {}).values():

@@ -20,13 +20,11 @@ from typing import TYPE_CHECKING
 from sqlalchemy import update
 
 from dsr.clock import BERLIN
-from dsr.context import Services
-from dsr.requests import operations as actions
-from dsr.requests.models import Request
 from workflows import outbox
 from workflows.models import Task, TaskAttempt, TaskStatus
 
 if TYPE_CHECKING:
+    from dsr.context import Services
     from workflows.jobs import NotReady
 
 log = logging.getLogger(__name__)
@@ -89,13 +87,10 @@ def _run_task(services: Services, task_id: int, worker: str | None) -> tuple[str
                         .values(outcome="ok", finished_at=services.clock.now())
                         .execution_options(synchronize_session=False))
         session.flush()
-        # In the same transaction: complete the request if this was its last task (the check
-        # locks the request row first, see actions.complete_if_done), and find the tasks of
-        # the next phase that this one unblocked.
-        request = session.get(Request, task.request_id) if task.request_id else None
-        if request is not None:
-            actions.complete_if_done(session, request, actor="system")
-            next_ids = outbox.due_task_ids_for_request(session, request.id)
+        # In the same transaction: complete the request if this was its last task, and find
+        # the tasks of the next phase that this one unblocked (the container knows how).
+        if task.request_id is not None:
+            next_ids = services.task_finished(session, task.request_id)
         session.commit()
     finally:
         session.close()

@@ -7,12 +7,14 @@ that carries no personal data.
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.orm import Session
 
 from dsr.audit import append_event
-from dsr.requests.models import Request
+
+if TYPE_CHECKING:
+    from dsr.requests.models import Request
 
 
 class State(StrEnum):

@@ -22,12 +22,11 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from dsr.answers import redaction
+from dsr.answers import rebuild
 from dsr.answers.models import Delivery, DownloadEvent, SealedAnswer
 from dsr.answers.operations import latest_document
 from dsr.audit import append_event
 from dsr.clock import clock_of
-from dsr.correspondence import drafts as correspondence
 from dsr.correspondence import notices
 from dsr.crypto import keyed_hash
 from dsr.documents import Document
@@ -127,7 +126,7 @@ def deliver(services: Services, session: Session, request: Request,
     to = address_on_file(request)
     if to is None:
         raise DeliveryError("no e-mail address on file; the answer needs a letter")
-    redaction.ensure_current(services, session, request)
+    rebuild.ensure_current(services, session, request)
     files = _answer_files(services, session, request)
     wanted = session.scalars(select(Delivery).where(Delivery.request_id == request.id,
                                                     Delivery.method == "email")).first()
@@ -142,7 +141,7 @@ def _send_by_email(services: Services, session: Session, request: Request, deliv
                    files: list[Document], to: str, now: datetime) -> None:
     seal(services, session, request, files, method="email", now=now)
     attachments = [(d.filename, d.content_type, services.documents.read(d)) for d in files]
-    correspondence.send_with_attachments(services, session, request, "answer_email", to,
+    notices.send_with_attachments(services, session, request, "answer_email", to,
                                          attachments)
     delivery.sent_at = now
     delivery.recipient_hash = notices.recipient_hash(services, to)

@@ -19,8 +19,8 @@ from flask import (
 
 from dsr.answers import delivery
 from dsr.answers.models import Delivery
-from dsr.app import clock, db_session
 from dsr.extensions import limiter
+from dsr.web.context import clock, db_session
 
 bp = Blueprint("portal", __name__, url_prefix="/portal")
 SESSION_KEY = "portal_deliveries"  # the deliveries this browser has opened with their code

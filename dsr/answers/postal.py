@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from dsr.answers import redaction
+from dsr.answers import rebuild
 from dsr.answers.delivery import DeliveryError, seal
 from dsr.answers.letters import render_letter
 from dsr.answers.letters.compose import request_letter
@@ -74,7 +74,7 @@ def deliver_letter(services: Services, session: Session, request: Request,
                                                   Delivery.sent_at.is_not(None))).first()
     if done is not None:
         return {"delivered": False, "why": "already delivered", "method": done.method}
-    redaction.ensure_current(services, session, request)
+    rebuild.ensure_current(services, session, request)
     report = latest_document(session, request.id, "report_pdf")
     if report is None:
         raise DeliveryError("the answer's files are not built yet")

@@ -9,13 +9,13 @@ from typing import Any
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from dsr.answers import delivery, redaction
+from dsr.answers import delivery, rebuild, redaction
 from dsr.answers import operations as reports
 from dsr.answers.models import REDACTION_REASONS, Delivery
-from dsr.app import db_session, request_or_404
 from dsr.correspondence import drafts as correspondence
 from dsr.requests.models import Request
 from dsr.users.views import actor, require_role
+from dsr.web.context import db_session, request_or_404
 from dsr.web.i18n import t
 from dsr.web.service_errors import service_error
 
@@ -74,7 +74,7 @@ def redact(request_id: int) -> Any:
     req = request_or_404(request_id)
     session, form = db_session(), request.form
     try:  # the answer's files are built again with it before the page comes back
-        redaction.redact(_services(), session, req, system=form.get("system", ""),
+        rebuild.redact(_services(), session, req, system=form.get("system", ""),
                          table=form.get("table", ""), row_key=form.get("key", ""),
                          column=form.get("column", ""), term=form.get("term", ""),
                          reason=form.get("reason", ""), actor=actor(), user_id=current_user.id)
@@ -91,7 +91,7 @@ def redact(request_id: int) -> Any:
 def unredact(request_id: int, redaction_id: int) -> Any:
     req = request_or_404(request_id)
     try:
-        redaction.undo(_services(), db_session(), req, redaction_id, actor=actor())
+        rebuild.undo(_services(), db_session(), req, redaction_id, actor=actor())
     except redaction.RedactionError as exc:
         flash(service_error(exc), "error")
         db_session().rollback()

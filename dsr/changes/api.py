@@ -13,12 +13,12 @@ from flask.typing import ResponseReturnValue
 from marshmallow import RAISE, Schema, fields, validate
 from werkzeug.exceptions import Conflict, NotFound
 
-from dsr.app import db_session
 from dsr.changes import holds
 from dsr.changes.models import LegalHold
 from dsr.requests.models import Request
 from dsr.users.api import COORDINATORS, api_actor, requires_token
 from dsr.web.api import URL_PREFIX, ApiBlueprint
+from dsr.web.context import db_session
 
 blp = ApiBlueprint("api_holds", __name__, url_prefix=URL_PREFIX,
                    description="Legal holds (open claim, collection, tax audit) on a request's "

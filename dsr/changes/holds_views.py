@@ -24,13 +24,13 @@ from flask import (
 from marshmallow import Schema, ValidationError, fields, pre_load, validate
 from sqlalchemy import select
 
-from dsr.app import db_session, request_or_404
 from dsr.changes import holds
 from dsr.changes.models import LegalHold
 from dsr.requests.models import Request
 from dsr.requests.schemas import first_error
 from dsr.users.models import User
 from dsr.users.views import actor, require_role
+from dsr.web.context import db_session, request_or_404
 from dsr.web.i18n import error_text, t
 from dsr.web.service_errors import service_error
 from workflows.states import OPEN_STATES

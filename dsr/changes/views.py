@@ -12,13 +12,13 @@ from typing import Any
 from flask import Blueprint, abort, current_app, flash, g, redirect, request, url_for
 from sqlalchemy import select
 
-from dsr.app import clock, db_session
 from dsr.changes import operations as changes
 from dsr.changes import rectification, restriction_lift
 from dsr.changes.models import ChangeReceipt, RecipientNotice
 from dsr.requests.models import Request
 from dsr.users.models import User
 from dsr.users.views import actor, require_role
+from dsr.web.context import clock, db_session
 from dsr.web.i18n import t
 from dsr.web.service_errors import service_error
 from dsr.web.strings import STRINGS

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from dsr.audit import head, verify_chain
-from dsr.cli import Context, main, pass_ctx
+from dsr.cli.base import Context, main, pass_ctx
 
 
 @main.group()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from dsr.cli import Context, main, migrate_or_fail, pass_ctx
+from dsr.cli.base import Context, main, migrate_or_fail, pass_ctx
 
 
 @main.group()

@@ -10,7 +10,7 @@ from typing import Any
 import click
 from sqlalchemy import select
 
-from dsr.cli import Context, main, migrate_or_fail, pass_ctx
+from dsr.cli.base import Context, main, migrate_or_fail, pass_ctx
 from dsr.users.models import User
 from dsr.users.operations import create_user
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import click
 
 from connectors.base import ConnectorError
-from dsr.cli import Context, main, migrate_or_fail, pass_ctx
+from dsr.cli.base import Context, main, migrate_or_fail, pass_ctx
 from dsr.crypto import DecryptionError
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from dsr.cli import Context, main, pass_ctx
+from dsr.cli.base import Context, main, pass_ctx
 
 
 @main.group()
@@ -43,7 +43,7 @@ def classify(files: tuple[str, ...]) -> None:
 @pass_ctx
 def fetch(ctx: Context) -> None:
     """Fetch every configured mailbox, Maildir and .eml folder once."""
-    from dsr.cli import migrate_or_fail
+    from dsr.cli.base import migrate_or_fail
     from dsr.mail.ingest import fetch_all
 
     services = ctx.services

@@ -6,7 +6,7 @@ import click
 
 from dsr.changes import holds
 from dsr.changes.models import HoldKind
-from dsr.cli import Context, main, migrate_or_fail, pass_ctx
+from dsr.cli.base import Context, main, migrate_or_fail, pass_ctx
 
 
 @main.group()

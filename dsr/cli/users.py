@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 from sqlalchemy import select
 
-from dsr.cli import Context, main, migrate_or_fail, pass_ctx
+from dsr.cli.base import Context, main, migrate_or_fail, pass_ctx
 from dsr.users.models import Role, User
 from dsr.users.operations import UserError, create_token, create_user
 

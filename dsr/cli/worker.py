@@ -8,7 +8,7 @@ import socket
 import click
 from redis.exceptions import RedisError
 
-from dsr.cli import Context, main, pass_ctx
+from dsr.cli.base import Context, main, pass_ctx
 from dsr.context import Services
 from workflows.outbox import QUEUES
 

@@ -10,7 +10,6 @@ from flask import Blueprint, current_app, flash, g, redirect, request, url_for
 from flask_login import current_user
 from marshmallow import Schema, ValidationError, fields, validate
 
-from dsr.app import db_session, request_or_404
 from dsr.contest import operations as contest
 from dsr.contest.models import REVIEW_OUTCOMES
 from dsr.correspondence import drafts as correspondence
@@ -18,6 +17,7 @@ from dsr.requests.models import Request
 from dsr.requests.schemas import first_error
 from dsr.requests.views import render_detail
 from dsr.users.views import actor, require_role
+from dsr.web.context import db_session, request_or_404
 from dsr.web.i18n import error_text, t
 from dsr.web.service_errors import service_error
 

@@ -20,14 +20,12 @@ from sqlalchemy.orm import Session
 
 from dsr.audit import append_event
 from dsr.clock import clock_of
-from dsr.correspondence.mailer import build_message
-from dsr.correspondence.models import MessageDraft, OutgoingMail
+from dsr.correspondence.models import MessageDraft
 from dsr.rendering import render_mail, template_env
 from dsr.requests.models import Request
-from workflows.deadlines import BERLIN
 
 if TYPE_CHECKING:
-    from dsr.context import Services
+    pass
 
 EDITABLE = ("answer", "refusal", "partial_refusal", "contest_outcome", "confirm_erasure",
             "confirm_rectification", "confirm_restriction", "confirm_objection",
@@ -67,31 +65,6 @@ def _linked(line: str) -> Markup:
                            for i, p in enumerate(parts))
 
 
-def send_with_attachments(services: Services, session: Session, request: Request,
-                          template: str, to: str, attachments: list[tuple[str, str, bytes]],
-                          **context: Any) -> str:
-    """Send one message with files attached (the answer by plain e-mail, on the subject's
-    express request only); logged like every other message. Returns the Message-ID."""
-    from dsr.correspondence.notices import recipient_hash
-
-    context.setdefault("req", request)
-    context.setdefault("received_local", request.received_at.astimezone(BERLIN))
-    rendered = with_draft(session, request, template,
-                          render(template, request.language, **context), request.language,
-                          context)
-    message = build_message(sender=services.config.mail["sender"], to=to,
-                            sent_at=services.clock.now(),
-                            subject=rendered.subject, text=rendered.text, html=rendered.html,
-                            reference=request.reference)
-    for filename, content_type, data in attachments:
-        main, _, sub = content_type.partition("/")
-        message.add_attachment(data, maintype=main, subtype=sub, filename=filename)
-    session.add(OutgoingMail(request_id=request.id, template=template,
-                             recipient_hash=recipient_hash(services, to),
-                             message_id=message["Message-ID"]))
-    session.flush()
-    services.mailer.send(message)
-    return str(message["Message-ID"])
 
 
 def render(template: str, language: str, **context: Any) -> Rendered:

@@ -27,7 +27,6 @@ from sqlalchemy import select
 from dsr.answers import postal
 from dsr.answers.letters import LetterError, render_letter
 from dsr.answers.letters.compose import request_letter
-from dsr.app import clock, db_session, request_or_404
 from dsr.audit import append_event
 from dsr.mail import keying, triage
 from dsr.mail.models import InboundMessage, TriageEntry
@@ -35,6 +34,7 @@ from dsr.requests.intake import status_code
 from dsr.requests.models import Request, RequestType
 from dsr.requests.schemas import first_error
 from dsr.users.views import actor, require_role
+from dsr.web.context import clock, db_session, request_or_404
 from dsr.web.i18n import t
 from workflows.states import TransitionError
 

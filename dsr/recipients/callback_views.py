@@ -13,10 +13,10 @@ from flask import Blueprint, current_app, jsonify, request
 
 from connectors.base import ConnectorError
 from connectors.opengdpr import CallbackRejected
-from dsr.app import clock, db_session
 from dsr.changes.operations import ChangeInputError
 from dsr.extensions import csrf, limiter
 from dsr.recipients import opengdpr
+from dsr.web.context import clock, db_session
 
 bp = Blueprint("callbacks", __name__, url_prefix="/callbacks")
 csrf.exempt(bp)

@@ -7,9 +7,9 @@ from typing import Any
 
 from flask import Blueprint, current_app, render_template
 
-from dsr.app import clock, db_session
 from dsr.recipients.outstanding import waiting_notices
 from dsr.users.views import require_role
+from dsr.web.context import clock, db_session
 
 bp = Blueprint("notices", __name__, url_prefix="/queue")
 OVERDUE_DAYS = 14

@@ -20,10 +20,10 @@ from flask import (
 from flask_login import current_user
 
 from dsr.answers.models import RegisterVersion
-from dsr.app import db_session
 from dsr.register import store as register_store
 from dsr.register.schema import RegisterError
 from dsr.users.views import actor, require_role
+from dsr.web.context import db_session
 from dsr.web.i18n import t
 
 bp = Blueprint("register", __name__, url_prefix="/queue/register")

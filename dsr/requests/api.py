@@ -7,15 +7,13 @@ The app commits at the end of a successful call; nothing here commits.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask import Response, current_app
 from sqlalchemy import select
 from werkzeug.exceptions import NotFound
 
 from dsr.answers.operations import found_categories, latest_document
-from dsr.app import clock, db_session
-from dsr.context import Services
 from dsr.extensions import submissions_limit
 from dsr.requests import operations as actions
 from dsr.requests.models import Channel, Decision, Request
@@ -24,8 +22,12 @@ from dsr.requests.submission_views import submit_public
 from dsr.users.api import COORDINATORS, READERS, api_actor, api_user, is_coordinator, requires_token
 from dsr.web.api import URL_PREFIX, ApiBlueprint
 from dsr.web.api.schemas import ApproveSchema, ReceiptSchema, RequestViewSchema, VerifySchema
+from dsr.web.context import clock, db_session
 from workflows.deadlines import days_left
 from workflows.models import Task
+
+if TYPE_CHECKING:
+    from dsr.context import Services
 
 blp = ApiBlueprint("api", __name__, url_prefix=URL_PREFIX,
                    description="Data-subject requests: submit, follow, decide, download.")

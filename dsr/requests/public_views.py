@@ -13,7 +13,6 @@ from marshmallow import Schema, ValidationError, validate
 from sqlalchemy import select
 
 from connectors.datamap_schema import RECTIFIABLE_FIELDS
-from dsr.app import db_session
 from dsr.changes import rectification
 from dsr.extensions import limiter, submissions_limit
 from dsr.requests import intake
@@ -28,6 +27,7 @@ from dsr.requests.schemas import (
 )
 from dsr.requests.submission_views import rectifiable_fields, submit_public
 from dsr.verification.views import grant
+from dsr.web.context import db_session
 
 bp = Blueprint("public", __name__)
 

@@ -6,9 +6,9 @@ from typing import Any
 
 from flask import Blueprint, render_template
 
-from dsr.app import clock, db_session
 from dsr.requests.statistics import GROUP_ORDER, request_statistics
 from dsr.users.views import require_role
+from dsr.web.context import clock, db_session
 
 bp = Blueprint("statistics", __name__, url_prefix="/queue")
 COLOURS = {"disclose": "#334e68", "change": "#b7791f", "stop": "#2f855a", "contest": "#805ad5"}

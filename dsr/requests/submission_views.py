@@ -7,12 +7,12 @@ from typing import Any
 
 from flask import current_app
 
-from dsr.app import clock, db_session
 from dsr.changes import rectification
 from dsr.requests import intake
 from dsr.requests.models import Request
 from dsr.requests.schemas import policy_claims
 from dsr.verification.steps import accept_shop_token
+from dsr.web.context import clock, db_session
 
 
 def rectifiable_fields() -> dict[str, tuple[str, ...]]:

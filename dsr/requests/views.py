@@ -21,7 +21,6 @@ from marshmallow import ValidationError
 from sqlalchemy import select
 
 from dsr.answers.operations import found_categories, latest_document
-from dsr.app import clock, db_session, request_or_404
 from dsr.audit import AuditEvent, append_event
 from dsr.documents import Document
 from dsr.mail.triage import reminded_request_ids
@@ -30,6 +29,7 @@ from dsr.requests.models import Request
 from dsr.requests.schemas import DecisionSchema, ExtendSchema, RejectSchema, first_error
 from dsr.users.models import User
 from dsr.users.views import actor, require_role
+from dsr.web.context import clock, db_session, request_or_404
 from dsr.web.i18n import error_text, t
 from dsr.web.service_errors import service_error
 from dsr.web.task_summary import task_summary

@@ -7,10 +7,10 @@ from typing import Any
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 
-from dsr.app import db_session
 from dsr.users.models import Role, User
 from dsr.users.operations import UserError, create_user
 from dsr.users.views import require_role
+from dsr.web.context import db_session
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 

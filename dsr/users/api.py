@@ -12,9 +12,9 @@ from flask_smorest import Blueprint
 from werkzeug.datastructures import WWWAuthenticate
 from werkzeug.exceptions import Forbidden, Unauthorized
 
-from dsr.app import db_session
 from dsr.users.models import Role, User
 from dsr.users.operations import user_for_token
+from dsr.web.context import db_session
 
 #: The name of the security scheme in the OpenAPI document.
 SCHEME = "bearerAuth"

@@ -10,10 +10,10 @@ from urllib.parse import urlsplit
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
-from dsr.app import db_session
 from dsr.audit import append_event
 from dsr.extensions import limiter
 from dsr.users.operations import authenticate
+from dsr.web.context import db_session
 from dsr.web.i18n import t
 
 bp = Blueprint("auth", __name__)

@@ -10,7 +10,6 @@ from typing import Any
 from flask import Response, abort, current_app, flash, redirect, request, url_for
 from flask_login import current_user
 
-from dsr.app import db_session, request_or_404
 from dsr.audit import append_event
 from dsr.documents import Document
 from dsr.requests import no_data
@@ -19,6 +18,7 @@ from dsr.requests.operations import ActionError
 from dsr.users.views import actor, require_role
 from dsr.verification import steps
 from dsr.verification.views import bp
+from dsr.web.context import db_session, request_or_404
 from dsr.web.i18n import t
 from workflows.states import TransitionError
 

@@ -20,11 +20,11 @@ from flask import (
 )
 from sqlalchemy import select
 
-from dsr.app import clock, db_session
 from dsr.extensions import limiter
 from dsr.requests import operations as actions
 from dsr.requests.models import Request
 from dsr.verification import codes, steps
+from dsr.web.context import clock, db_session
 from dsr.web.i18n import t
 from workflows import outbox
 from workflows.deadlines import days_left
@@ -176,6 +176,3 @@ def by_link(reference: str) -> Any:
     else:
         flash(t("v_code_refused"), "error")
     return redirect(url_for("verify.by_link", reference=reference))
-
-
-from dsr.verification import queue_views as verify_queue  # noqa: E402,F401  (the queue's routes on this blueprint)

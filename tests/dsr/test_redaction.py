@@ -15,7 +15,7 @@ from pypdf import PdfReader
 from sqlalchemy import func, select
 
 from dsr.answers import operations as reports
-from dsr.answers import redaction
+from dsr.answers import rebuild, redaction
 from dsr.answers.models import Redaction
 from dsr.audit import AuditEvent
 from dsr.context import Services
@@ -148,7 +148,7 @@ def _redact(services: Services, request_id: int, collected: list[dict[str, Any]]
             term: str = NEIGHBOUR) -> None:
     system, key, _ = _mail_row(collected)
     with services.db.session() as session:
-        redaction.redact(services, session, session.get(Request, request_id), system=system,
+        rebuild.redact(services, session, session.get(Request, request_id), system=system,
                          table="service_emails", row_key=key, column="body", term=term,
                          reason="third_party", actor="user:0", user_id=None)
 
@@ -186,7 +186,7 @@ def test_a_redaction_in_review_shows_in_the_draft_and_undoing_it_brings_the_text
     with demo_services.db.session() as session:
         request = session.get(Request, req.id)
         item = redaction.for_request(session, req.id)[0]
-        redaction.undo(demo_services, session, request, item.id, actor="user:0")
+        rebuild.undo(demo_services, session, request, item.id, actor="user:0")
     pdf, payload, _ = _texts(demo_services, req.id)
     assert squash(NEIGHBOUR) in squash(pdf) and json.loads(payload)["redactions"] == []
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, request
+from flask import request
 from flask.typing import ResponseReturnValue
 from flask_smorest import Api, Blueprint
 from webargs.flaskparser import FlaskParser, is_json_request
@@ -61,30 +61,6 @@ class DsrApi(Api):
 
     def _register_error_handlers(self) -> None:
         """Register nothing on the app (see the class docstring)."""
-
-
-def init_api(app: Flask) -> DsrApi:
-    """Register the API blueprint and serve its OpenAPI document at /api/v1/openapi.json."""
-    from dsr.extensions import csrf
-    from dsr.requests.api import blp
-    from dsr.users.api import SCHEME, SECURITY_SCHEME
-
-    app.config.setdefault("API_TITLE", "dsr — data-subject requests")
-    app.config.setdefault("API_VERSION", "1")
-    app.config.setdefault("OPENAPI_VERSION", "3.0.3")
-    app.config.setdefault("OPENAPI_URL_PREFIX", URL_PREFIX)
-    app.config.setdefault("OPENAPI_JSON_PATH", "openapi.json")
-    app.config.setdefault("API_SPEC_OPTIONS", {"info": {"description": DESCRIPTION}})
-    api = DsrApi(app)
-    api.spec.components.security_scheme(SCHEME, SECURITY_SCHEME)
-    # Bearer tokens, not cookies: a cross-site page cannot forge the header.
-    csrf.exempt(blp)
-    api.register_blueprint(blp)
-    from dsr.changes.api import blp as holds_blp
-
-    csrf.exempt(holds_blp)
-    api.register_blueprint(holds_blp)
-    return api
 
 
 def json_error(exc: HTTPException) -> ResponseReturnValue:
