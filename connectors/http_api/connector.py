@@ -56,10 +56,11 @@ NORMS = {"erasure": "Art. 17 Abs. 1, Art. 28 Abs. 3 lit. e DSGVO / GDPR",
          "rectification": "Art. 16, Art. 28 Abs. 3 lit. e DSGVO / GDPR",
          "restriction": "Art. 18 DSGVO / GDPR"}
 OPERATIONS: dict[str, tuple[tuple[str, ...], Action]] = {
-              "erase": (("erasure",), "delete"),
-              "unsubscribe": (("objection", "consent_withdrawal"), "set"),
-              "rectify": (("rectification",), "set")}
-"""Per operation of a definition: the request types it serves by default, and its action."""
+    "unsubscribe": (("objection", "consent_withdrawal"), "set"),
+    "rectify": (("rectification",), "set"),
+    "erase": (("erasure",), "delete")}
+"""Per operation of a definition: the request types it serves by default, and its action, in
+the order they run (the mailing stops before the contact is deleted)."""
 
 
 class HttpApiSettingsSchema(Schema):
@@ -136,7 +137,8 @@ class HttpApiConnector:
         if loaded.get("token_url"):
             auth_spec["token_url"] = loaded["token_url"]
         auth = build_auth(auth_spec, context, now)
-        client = HttpClient(name, loaded.get("base_url") or definition["base_url"], auth,
+        base_url = loaded.get("base_url") or str(render(definition["base_url"], context))
+        client = HttpClient(name, base_url, auth,
                             timeout=loaded["timeout_seconds"],
                             max_attempts=loaded["max_attempts"],
                             max_wait=loaded["max_wait_seconds"], sleep=sleep)
@@ -301,10 +303,10 @@ class HttpApiConnector:
         steps = []
         for index, (target, changes) in enumerate(plan.steps()):
             before = log.is_done(index)
-            operation = self._operation_of(changes[0])
+            operations = [self._operation_of(change) for change in changes]
             touched, confirmations = 0, []
             if not before:
-                for change in changes:
+                for operation, change in zip(operations, changes, strict=True):
                     done, confirmation = self._send_change(operation, change)
                     touched += done
                     if confirmation:
@@ -314,7 +316,7 @@ class HttpApiConnector:
                                                                          for c in changes}),
                                     "changes": len(changes), "touched": touched,
                                     "done_before": before, "confirmations": confirmations}
-            if self.definition[operation].get("confirms") == "later":
+            if self.definition[operations[0]].get("confirms") == "later":
                 value = changes[0].value if isinstance(changes[0].value, dict) else {}
                 external = ",".join(confirmations) or f"{value.get('reference', '')}-erasure"
                 step["notice"] = {"channel": "http_api", "external_id": external}

@@ -170,7 +170,7 @@ class DefinitionSchema(_Strict):
     recipient = fields.String(required=True, validate=validate.Length(min=1))
     role = fields.String(required=True, validate=validate.OneOf(["processor", "controller"]))
     docs = fields.String(load_default="")
-    base_url = fields.Url(required=True, require_tld=False, schemes={"http", "https"})
+    base_url = fields.String(required=True, validate=validate.Regexp(r"^https?://"))
     label = Label
     category = fields.String(required=True)
     identifiers = fields.List(fields.String(validate=validate.OneOf(["email",

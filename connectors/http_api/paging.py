@@ -1,7 +1,8 @@
 """Pagination of a list request: ``cursor`` (the answer names where the next page starts),
 ``page`` (page numbers), ``offset`` (record offsets) and ``link`` (RFC 8288 ``Link: <…>;
-rel="next"``). Stops when a page is short or empty, when the answer says there is no more,
-and, as a guard, after ``max_pages`` pages."""
+rel="next"``). Stops at an empty page (a short page is no proof of the end: services cap the
+page size), when the answer says there is no more, and, as a guard, after ``max_pages``
+pages."""
 
 from __future__ import annotations
 
@@ -40,9 +41,9 @@ def records(client: HttpClient, spec: Mapping[str, Any],
     args = body_of(spec, context)
     query = dict(args.pop("query"))
     path = str(render(spec["path"], context))
+    if paging.get("size_param"):
+        query[paging["size_param"]] = size
     if kind in ("page", "offset"):
-        if paging.get("size_param"):
-            query[paging["size_param"]] = size
         query[paging["param"]] = paging.get("start", 1) if kind == "page" else 0
     for _page in range(int(paging.get("max_pages", 50))):
         try:
@@ -63,9 +64,9 @@ def records(client: HttpClient, spec: Mapping[str, Any],
                 return
             query[paging["param"]] = cursor
         elif kind in ("page", "offset"):
-            if len(found) < size:
+            if not found:  # not a short page: a service may serve fewer than asked for
                 return
-            query[paging["param"]] += 1 if kind == "page" else size
+            query[paging["param"]] += 1 if kind == "page" else len(found)
         elif kind == "link":
             following = next_link(answer.headers.get("link"))
             if not following or not found:

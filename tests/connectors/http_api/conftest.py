@@ -44,3 +44,10 @@ def change_request(*types: str, corrections: dict[str, str] | None = None,
                    labels: dict[str, dict[str, str]] | None = None) -> ChangeRequest:
     return ChangeRequest(reference="DSR-2026-0042", types=types, today=NOW.date(),
                          corrections=corrections or {}, correction_labels=labels or {})
+
+
+def subject_of(email: str = EMAIL, customer_number: str = "K-100001") -> Any:
+    from connectors.base import Subject
+
+    return Subject(keys=((customer_number,),), identifiers={"email": (email,),
+                                                            "customer_number": (customer_number,)})
