@@ -170,13 +170,14 @@ class GoogleServiceAccountAuth(_TokenAuth):
             raise ConnectorConfigError("the service account key is not an RSA key")
         self.key, self.scope, self.now = key, scope, now
         self.key_id = str(info.get("private_key_id", ""))
+        self.audience = token_url  # Google's token URL, wherever the key file sends the grant
         self.token_url = str(info.get("token_uri") or token_url)
 
     def assertion(self) -> str:
         """The signed JWT that asks for a token."""
         issued = int(self.now().timestamp())
         header = {"alg": "RS256", "typ": "JWT", **({"kid": self.key_id} if self.key_id else {})}
-        claims = {"iss": self.email, "scope": self.scope, "aud": self.token_url,
+        claims = {"iss": self.email, "scope": self.scope, "aud": self.audience,
                   "iat": issued, "exp": issued + 3600}
         signing = (_b64(json.dumps(header, separators=(",", ":")).encode()) + "."
                    + _b64(json.dumps(claims, separators=(",", ":")).encode()))

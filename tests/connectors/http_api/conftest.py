@@ -35,6 +35,7 @@ def build(sleeps: Sleeps) -> Callable[..., HttpApiConnector]:
              **settings: Any) -> HttpApiConnector:
         section = {"kind": "http_api", "definition": definition, "subject_from": "shop",
                    "base_url": fake.url, **settings}
+        section = {k: v for k, v in section.items() if v is not None}
         return HttpApiConnector.from_settings("service", section, environ=env or {},
                                               sleep=sleeps, now=Clock(NOW).now)
     return make

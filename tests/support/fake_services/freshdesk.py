@@ -1,4 +1,4 @@
-"""A fake of Freshdesk's API v2: HTTP basic ``{api key}:X``; ``GET /api/v2/contacts?email=``
+"""A fake of Freshdesk's API v2: HTTP basic with the API key as user name (any password); ``GET /api/v2/contacts?email=``
 (a JSON list); ``GET /api/v2/tickets?requester_id=&per_page=`` paged by a ``link`` header
 (``<…&page=2>; rel="next"``); ``PUT /api/v2/contacts/{id}``; ``DELETE
 /api/v2/contacts/{id}/hard_delete?force=true`` (204). Errors: ``{"code", "message"}``."""
@@ -18,13 +18,16 @@ def freshdesk_fake() -> FakeService:
     fake = FakeService("freshdesk")
     contacts: dict[int, dict[str, Any]] = {8001: {
         "id": 8001, "name": "Jürgen Weiß", "email": EMAIL, "phone": "+49 89 99998112",
-        "active": True, "created_at": "2025-06-01T07:00:00Z"}}
+        "active": True, "created_at": "2025-06-01T07:00:00Z",
+        "updated_at": "2026-01-10T07:00:00Z"}}
     tickets = [{"id": 50 + n, "requester_id": 8001, "subject": f"Rücksendung {n}",
                 "status": 5, "created_at": f"2026-0{n + 1}-15T09:00:00Z"} for n in range(3)]
     fake.state = {"contacts": contacts}  # type: ignore[attr-defined]
 
     def authorised(received: Received) -> bool:
-        return received.auth == "Basic " + base64.b64encode(f"{KEY}:X".encode()).decode()
+        auth = received.auth or ""  # the key is the user name; the password is not looked at
+        return auth.startswith("Basic ") and \
+            base64.b64decode(auth[6:]).decode().split(":")[0] == KEY
 
     def refused() -> Answer:
         return 401, {"code": "invalid_credentials", "message": "You have to be logged in"}

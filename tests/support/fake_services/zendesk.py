@@ -59,6 +59,12 @@ def zendesk_fake() -> FakeService:
                                                 f"cur{start + size}" if more else None},
                      "links": {}}
 
+    @fake.route("GET", r"/api/v2/users/(\d+)\.json")
+    def show(received: Received, user: str) -> Answer:
+        if not authorised(received):
+            return refused()
+        return (200, {"user": users[int(user)]}) if int(user) in users else missing()
+
     @fake.route("DELETE", r"/api/v2/users/(\d+)\.json")
     def soft_delete(received: Received, user: str) -> Answer:
         if not authorised(received):
