@@ -36,7 +36,7 @@ class Case:
     definition: str
     fake: Callable[[], FakeService]
     env: dict[str, str]
-    settings: dict[str, Any]
+    settings: Callable[[FakeService, Path], dict[str, Any]]
     erase_method: str
     erase_path: str               # the prefix of the erase request's path
     expect_auth: Callable[[Received], bool]
@@ -52,7 +52,7 @@ def _services(tmp_path: Path, service_db_url: str, shop_url: str, case: Case,
     from tests.conftest import make_config
 
     section = {"kind": "http_api", "definition": case.definition, "subject_from": "shop",
-               "base_url": fake.url, "max_wait_seconds": 2, **case.settings,
+               "base_url": fake.url, "max_wait_seconds": 2, **case.settings(fake, tmp_path),
                "label": {"de": f"Dienst {case.definition}", "en": f"Service {case.definition}"}}
     config = make_config(tmp_path, database_url=service_db_url, shop_url=shop_url,
                          extra={"connectors": {CONNECTOR: section}})
@@ -127,8 +127,13 @@ def run_erasure(services: Services, case: Case, fake: FakeService) -> None:
         with services.db.session() as session:
             notice = session.scalars(select(RecipientNotice).where(
                 RecipientNotice.request_id == request_id)).one()
-            assert (notice.channel, notice.status) == ("http_api", "waiting")
-        poll_processors(services)
+            assert (notice.channel, notice.status, notice.external_id) == (
+                "http_api", "waiting", case.confirmation)
+        assert poll_processors(services) == 1  # asked; GA reports no status: it stays waiting
+        with services.db.session() as session:
+            notice = session.scalars(select(RecipientNotice).where(
+                RecipientNotice.request_id == request_id)).one()
+            assert (notice.status, notice.external_status) == ("waiting", "pending")
     return None
 
 
@@ -149,14 +154,83 @@ def workflow(case: Case, tmp_path: Path, service_db_url: str, demo_shop: dict[st
     return opened()
 
 
+def _basic(user: str, password: str | None = None) -> str:
+    import base64
+
+    raw = user if password is None else f"{user}:{password}"
+    return "Basic " + base64.b64encode(raw.encode()).decode()
+
+
+def _google_settings(fake: FakeService, tmp_path: Path) -> dict[str, Any]:
+    import json
+
+    from tests.support.fake_services import google_analytics as ga
+
+    info, key = ga.service_account(fake.url + "/token")
+    fake.state["key"] = key  # type: ignore[attr-defined]
+    secrets = tmp_path / "ga-secrets.toml"
+    secrets.write_text(f"service_account = {json.dumps(json.dumps(info))}\n")
+    return {"base_url": fake.url + "/analytics/v3", "secrets_file": str(secrets),
+            "settings": {"property_id": ga.PROPERTY}}
+
+
 def _cases() -> list[Case]:
-    from tests.support.fake_services import stripe
+    from tests.support.fake_services import (
+        brevo,
+        cleverreach,
+        freshdesk,
+        google_analytics,
+        mailchimp,
+        stripe,
+        zendesk,
+    )
 
     return [
         Case("stripe", stripe.stripe_fake, {"DSR_TEST_STRIPE_KEY": stripe.KEY},
-             {"secrets": {"api_key": "DSR_TEST_STRIPE_KEY"}}, "DELETE", "/v1/customers/",
+             lambda f, p: {"secrets": {"api_key": "DSR_TEST_STRIPE_KEY"}},
+             "DELETE", "/v1/customers/",
              lambda r: r.auth == f"Bearer {stripe.KEY}" and r.body == b"",
              ("cus_0001", "pi_0004", "Zahlungen bei Stripe"), confirmation="cus_0001"),
+        Case("brevo", brevo.brevo_fake, {"DSR_TEST_BREVO_KEY": brevo.KEY},
+             lambda f, p: {"base_url": f.url + "/v3", "secrets": {"api_key": "DSR_TEST_BREVO_KEY"}},
+             "DELETE", "/v3/contacts/17",
+             lambda r: r.headers.get("api-key") == brevo.KEY and r.body == b"",
+             ("Kontakt bei Brevo", "<m4@brevo>")),
+        Case("mailchimp", mailchimp.mailchimp_fake, {"DSR_TEST_MC_KEY": mailchimp.KEY},
+             lambda f, p: {"base_url": f.url + "/3.0", "secrets": {"api_key": "DSR_TEST_MC_KEY"},
+                           "settings": {"data_center": "us21", "list_id": mailchimp.LIST}},
+             "POST", f"/3.0/lists/{mailchimp.LIST}/members/{mailchimp.HASH}/actions",
+             lambda r: r.auth == _basic("dsr", mailchimp.KEY),
+             ("2025-02-01T09:03:00+00:00", "Aktivität (Öffnungen, Klicks)")),
+        Case("cleverreach", cleverreach.cleverreach_fake,
+             {"DSR_TEST_CR_ID": cleverreach.CLIENT_ID,
+              "DSR_TEST_CR_SECRET": cleverreach.CLIENT_SECRET},
+             lambda f, p: {"base_url": f.url + "/v3", "token_url": f.url + "/oauth/token.php",
+                           "secrets": {"client_id": "DSR_TEST_CR_ID",
+                                       "client_secret": "DSR_TEST_CR_SECRET"},
+                           "settings": {"group_id": cleverreach.GROUP}},
+             "DELETE", f"/v3/groups.json/{cleverreach.GROUP}/receivers/9001",
+             lambda r: (r.auth or "").startswith("Bearer cr-token-"),
+             ("Shop-Anmeldung", "Empfänger bei CleverReach")),
+        Case("zendesk", zendesk.zendesk_fake, {"DSR_TEST_ZD_TOKEN": zendesk.TOKEN},
+             lambda f, p: {"secrets": {"api_token": "DSR_TEST_ZD_TOKEN"},
+                           "settings": {"subdomain": "pso", "agent_email": zendesk.AGENT}},
+             "DELETE", "/api/v2/users/361.json",
+             lambda r: r.auth == _basic(f"{zendesk.AGENT}/token", zendesk.TOKEN),
+             ("Lieferung 2", "Anfragen an den Kundenservice"), confirmation="361"),
+        Case("freshdesk", freshdesk.freshdesk_fake, {"DSR_TEST_FD_KEY": freshdesk.KEY},
+             lambda f, p: {"base_url": f.url + "/api/v2",
+                           "secrets": {"api_key": "DSR_TEST_FD_KEY"},
+                           "settings": {"domain": "pso"}},
+             "DELETE", "/api/v2/contacts/8001/hard_delete",
+             lambda r: r.auth == _basic(freshdesk.KEY, "X") and r.query == {"force": ["true"]},
+             ("Rücksendung 2", "Kontakt im Kundenservice")),
+        Case("google_analytics", google_analytics.google_fake, {}, _google_settings,
+             "POST", "/analytics/v3/userDeletion/userDeletionRequests:upsert",
+             lambda r: (r.auth or "").startswith("Bearer ya29.fake-")
+             and r.json["id"] == {"type": "USER_ID", "userId": "K-100001"},
+             ("Google offers no export per person",),
+             confirmation="2026-12-02T09:00:00.000Z", later=True),
     ]
 
 
