@@ -43,7 +43,8 @@ class Case:
     in_report: tuple[str, ...]    # what the access answer must show
     confirmation: str | None = None
     later: bool = False           # the service confirms the deletion later (a notice waits)
-    extra: dict[str, Any] = field(default_factory=dict)
+    finish: Callable[[FakeService], None] | None = None  # the service reports it done
+    source: Callable[[Path], Path] | None = None  # a definition file (the docs' example)
 
 
 def _services(tmp_path: Path, service_db_url: str, shop_url: str, case: Case,
@@ -51,7 +52,8 @@ def _services(tmp_path: Path, service_db_url: str, shop_url: str, case: Case,
     from dsr.audit import ensure_head
     from tests.conftest import make_config
 
-    section = {"kind": "http_api", "definition": case.definition, "subject_from": "shop",
+    definition = str(case.source(tmp_path)) if case.source else case.definition
+    section = {"kind": "http_api", "definition": definition, "subject_from": "shop",
                "base_url": fake.url, "max_wait_seconds": 2, **case.settings(fake, tmp_path),
                "label": {"de": f"Dienst {case.definition}", "en": f"Service {case.definition}"}}
     config = make_config(tmp_path, database_url=service_db_url, shop_url=shop_url,
@@ -129,11 +131,20 @@ def run_erasure(services: Services, case: Case, fake: FakeService) -> None:
                 RecipientNotice.request_id == request_id)).one()
             assert (notice.channel, notice.status, notice.external_id) == (
                 "http_api", "waiting", case.confirmation)
-        assert poll_processors(services) == 1  # asked; GA reports no status: it stays waiting
+        assert poll_processors(services) == 1
         with services.db.session() as session:
             notice = session.scalars(select(RecipientNotice).where(
                 RecipientNotice.request_id == request_id)).one()
-            assert (notice.status, notice.external_status) == ("waiting", "pending")
+            assert notice.status == "waiting"  # GA reports no status; Segment is not done yet
+        if case.finish is not None:
+            case.finish(fake)
+            assert poll_processors(services) == 1
+            with services.db.session() as session:
+                notice = session.scalars(select(RecipientNotice).where(
+                    RecipientNotice.request_id == request_id)).one()
+                assert (notice.status, notice.confirmed_by) == ("confirmed",
+                                                                f"opengdpr:{CONNECTOR}")
+            assert poll_processors(services) == 0
     return None
 
 
@@ -181,9 +192,14 @@ def _cases() -> list[Case]:
         freshdesk,
         google_analytics,
         mailchimp,
+        segment,
         stripe,
         zendesk,
     )
+
+    def finished(fake: FakeService) -> None:
+        for regulation in fake.state["regulations"].values():  # type: ignore[attr-defined]
+            regulation["overallStatus"] = "FINISHED"
 
     return [
         Case("stripe", stripe.stripe_fake, {"DSR_TEST_STRIPE_KEY": stripe.KEY},
@@ -231,13 +247,19 @@ def _cases() -> list[Case]:
              and r.json["id"] == {"type": "USER_ID", "userId": "K-100001"},
              ("Google offers no export per person",),
              confirmation="2026-12-02T09:00:00.000Z", later=True),
+        Case("segment (docs example)", segment.segment_fake, {"DSR_TEST_SEG": segment.TOKEN},
+             lambda f, p: {"secrets": {"token": "DSR_TEST_SEG"}}, "POST", "/regulations",
+             lambda r: r.auth == f"Bearer {segment.TOKEN}"
+             and r.json["subjectIds"] == ["K-100001"],
+             ("Segment offers no export per person",), confirmation="reg_0001", later=True,
+             finish=finished, source=segment.docs_example),
     ]
 
 
 CASES = {case.definition: case for case in _cases()}
 
 
-@pytest.fixture(params=sorted(CASES))
+@pytest.fixture(params=sorted(CASES), ids=lambda name: name.split()[0])
 def case(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Case:
     chosen = CASES[request.param]
     for key, value in chosen.env.items():
