@@ -143,7 +143,7 @@ def run_erasure(services: Services, case: Case, fake: FakeService) -> None:
                 notice = session.scalars(select(RecipientNotice).where(
                     RecipientNotice.request_id == request_id)).one()
                 assert (notice.status, notice.confirmed_by) == ("confirmed",
-                                                                f"opengdpr:{CONNECTOR}")
+                                                                f"http_api:{CONNECTOR}")
             assert poll_processors(services) == 0
     return None
 
