@@ -44,6 +44,7 @@ class Case:
     confirmation: str | None = None
     later: bool = False           # the service confirms the deletion later (a notice waits)
     finish: Callable[[FakeService], None] | None = None  # the service reports it done
+    unsubscribe: tuple[str, str, object] | None = None  # method, path, JSON body
     source: Callable[[Path], Path] | None = None  # a definition file (the docs' example)
 
 
@@ -210,14 +211,17 @@ def _cases() -> list[Case]:
         Case("brevo", brevo.brevo_fake, {"DSR_TEST_BREVO_KEY": brevo.KEY},
              lambda f, p: {"base_url": f.url + "/v3", "secrets": {"api_key": "DSR_TEST_BREVO_KEY"}},
              "DELETE", "/v3/contacts/17",
-             lambda r: r.headers.get("api-key") == brevo.KEY and r.body == b"",
-             ("Kontakt bei Brevo", "<m4@brevo>")),
+             lambda r: r.headers.get("api-key") == brevo.KEY,
+             ("Kontakt bei Brevo", "<m4@brevo>"),
+             unsubscribe=("PUT", "/v3/contacts/17", {"emailBlacklisted": True})),
         Case("mailchimp", mailchimp.mailchimp_fake, {"DSR_TEST_MC_KEY": mailchimp.KEY},
              lambda f, p: {"base_url": f.url + "/3.0", "secrets": {"api_key": "DSR_TEST_MC_KEY"},
                            "settings": {"data_center": "us21", "list_id": mailchimp.LIST}},
              "POST", f"/3.0/lists/{mailchimp.LIST}/members/{mailchimp.HASH}/actions",
              lambda r: r.auth == _basic("dsr", mailchimp.KEY),
-             ("2025-02-01T09:03:00+00:00", "Aktivität (Öffnungen, Klicks)")),
+             ("2025-02-01T09:03:00+00:00", "Aktivität (Öffnungen, Klicks)"),
+             unsubscribe=("PATCH", f"/3.0/lists/{mailchimp.LIST}/members/{mailchimp.HASH}",
+                          {"status": "unsubscribed"})),
         Case("cleverreach", cleverreach.cleverreach_fake,
              {"DSR_TEST_CR_ID": cleverreach.CLIENT_ID,
               "DSR_TEST_CR_SECRET": cleverreach.CLIENT_SECRET},
@@ -227,7 +231,9 @@ def _cases() -> list[Case]:
                            "settings": {"group_id": cleverreach.GROUP}},
              "DELETE", f"/v3/groups.json/{cleverreach.GROUP}/receivers/9001",
              lambda r: (r.auth or "").startswith("Bearer cr-token-"),
-             ("Shop-Anmeldung", "Empfänger bei CleverReach")),
+             ("Shop-Anmeldung", "Empfänger bei CleverReach"),
+             unsubscribe=("PUT", f"/v3/groups.json/{cleverreach.GROUP}/receivers/9001/setinactive",
+                          None)),
         Case("zendesk", zendesk.zendesk_fake, {"DSR_TEST_ZD_TOKEN": zendesk.TOKEN},
              lambda f, p: {"secrets": {"api_token": "DSR_TEST_ZD_TOKEN"},
                            "settings": {"subdomain": "pso", "agent_email": zendesk.AGENT}},
@@ -282,3 +288,32 @@ def test_erasure_is_sent_after_approval_once_past_a_429(
         request: pytest.FixtureRequest) -> None:
     with workflow(case, tmp_path, service_db_url, demo_shop, request) as (services, fake):
         run_erasure(services, case, fake)
+
+
+@pytest.fixture(params=sorted(name for name, c in CASES.items() if c.unsubscribe))
+def newsletter(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Case:
+    chosen = CASES[request.param]
+    for key, value in chosen.env.items():
+        monkeypatch.setenv(key, value)
+    return chosen
+
+
+def test_objection_ends_the_subscription_once(
+        newsletter: Case, tmp_path: Path, service_db_url: str, demo_shop: dict[str, Any],
+        request: pytest.FixtureRequest) -> None:
+    case = newsletter
+    assert case.unsubscribe is not None
+    method, path, body = case.unsubscribe
+    with workflow(case, tmp_path, service_db_url, demo_shop, request) as (services, fake):
+        request_id = _submitted(services, ["objection"])
+        assert not fake.calls(method, path)
+        with services.db.session() as session:
+            req = session.get(Request, request_id)
+            actions.approve(session, req, actor="user:1", user_id=None,
+                            decisions=actions.default_decisions(req, []))
+        run_pending(services)
+        (sent,) = fake.calls(method, path)
+        assert sent.json == body and case.expect_auth(sent)
+        assert not fake.calls(case.erase_method, case.erase_path)  # an objection erases nothing
+        assert run_task(services, _task(services, request_id, "execute").id) == "done"
+        assert len(fake.calls(method, path)) == 1
