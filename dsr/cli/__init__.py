@@ -91,8 +91,18 @@ def main(ctx: click.Context, config_path: str | None, verbose: bool) -> None:
 
 
 def _load_commands() -> None:
-    from dsr.cli import audit, data, demo, journal, mail, retention, serve, users, worker  # noqa: F401 - registers commands
-    from dsr.cli import connectors  # noqa: F401 - registers commands
+    from dsr.cli import (  # noqa: F401 - registers commands
+        audit,
+        connectors,
+        data,
+        demo,
+        journal,
+        mail,
+        retention,
+        serve,
+        users,
+        worker,
+    )
 
 
 _load_commands()
