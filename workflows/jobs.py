@@ -1,7 +1,7 @@
 """The jobs: one function per task kind. Each takes the services, a session and its task row,
 calls connectors and services, and returns a small JSON-safe result (no personal data).
 
-``dsr.worker.run_task`` claims the row, runs the job, commits, and retries on failure; a job
+``workflows.runner.run_task`` claims the row, runs the job, commits, and retries on failure; a job
 must be idempotent: running it twice leaves the same state.
 """
 

@@ -88,7 +88,7 @@ class TaskNotDoneYet(Exception):
 
 
 def run_task_job(task_id: int) -> str:
-    """The rq job: run one task row (see ``dsr.worker.run_task``)."""
+    """The rq job: run one task row (see ``workflows.runner.run_task``)."""
     from workflows.runner import run_task
 
     services = _process_services

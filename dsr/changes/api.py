@@ -1,6 +1,6 @@
 """The API's legal holds on a request's confirmed subject: list, place, lift (coordinators).
 
-Each handler loads its body with a schema, calls one service of ``dsr.services.holds`` and
+Each handler loads its body with a schema, calls one service of ``dsr.changes.holds`` and
 dumps the hold with a schema; the app commits at the end of a successful call.
 """
 

@@ -1,7 +1,7 @@
 """Legal holds in the queue (coordinators only): the holds on a request's confirmed subject
 with a form to place one and a button to lift each, and the list of every active hold.
 
-Handlers parse the form with a schema, call one service of ``dsr.services.holds`` and redirect;
+Handlers parse the form with a schema, call one service of ``dsr.changes.holds`` and redirect;
 the web request's end commits. A hold placed while an erasure request of the subject is in
 review makes that request's plan stale: the page says so and offers the existing re-plan.
 """

@@ -175,7 +175,8 @@ def poll_processors(services: Services) -> int:
     asked = 0
     with services.db.session() as session:
         waiting = list(session.scalars(select(RecipientNotice).where(
-            RecipientNotice.channel == "opengdpr", RecipientNotice.status == "waiting")))
+            RecipientNotice.channel.in_(("opengdpr", "http_api")),
+            RecipientNotice.status == "waiting")))
         for notice in waiting:
             connector = services.connectors.get(notice.connector)
             if connector is None or not notice.external_id or not hasattr(connector, "status"):

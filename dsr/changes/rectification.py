@@ -5,12 +5,12 @@ name, street, date of birth, ...) and a free text saying what is wrong. They are
 request as the claim ``requested_corrections``, which only coordinators see. The data map's
 ``rectify_as`` keys say which ``table.column`` holds each field; from them the coordinator's
 ``table.column = value`` lines are pre-filled. Nothing here changes a system: the coordinator
-checks the values and records them as ``corrections`` (:mod:`dsr.services.changes`), and only
+checks the values and records them as ``corrections`` (:mod:`dsr.changes.operations`), and only
 recorded corrections are planned.
 
 A new e-mail or postal address is a change of contact details: it is also kept as the claim
 ``new_email`` / ``new_postal_address``, which the identity policy
-(:mod:`dsr.services.verification`) lets pass only through the address on file.
+(:mod:`dsr.verification.policy`) lets pass only through the address on file.
 """
 
 from __future__ import annotations

@@ -3,7 +3,18 @@ lives in a module of its own and registers itself on the group when imported her
 
 from __future__ import annotations
 
-from dsr.cli import audit, data, demo, journal, mail, retention, serve, users, worker  # noqa: F401
+from dsr.cli import (  # noqa: F401 - each registers its commands
+    audit,
+    connectors,
+    data,
+    demo,
+    journal,
+    mail,
+    retention,
+    serve,
+    users,
+    worker,
+)
 from dsr.cli.base import main
 
 __all__ = ["main"]

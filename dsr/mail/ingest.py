@@ -6,7 +6,7 @@ out of the inbox. A message whose ``dedupe_key`` is known is not handled again, 
 a fetch cut off between commit and move repeats nothing.
 
 The raw message is kept encrypted as evidence without its ID-copy attachments: those go to
-the identity verification (``dsr.services.id_copies``), the kept copy records their hashes.
+the identity verification (``dsr.verification.id_copies``), the kept copy records their hashes.
 """
 
 from __future__ import annotations

@@ -20,6 +20,9 @@ def recipient_findings(connectors: Mapping[str, Mapping[str, Any]],
         if source and source not in connectors:
             found.append((f"connectors.{name}.subject_from",
                           f"{source!r} is not a configured connector"))
+        if settings.get("kind") == "http_api":
+            found.extend(_http_api_findings(name, settings, known))
+            continue
         keys = list(settings.get("endpoints", {})) if settings.get("kind") == "recipient_mail" \
             else [settings["recipient"]] if settings.get("kind") == "recipient_api" else []
         for key in keys:
@@ -31,3 +34,24 @@ def recipient_findings(connectors: Mapping[str, Mapping[str, Any]],
                               f"{key!r} is a separate controller in the register; OpenGDPR "
                               f"is for processors"))
     return found
+
+
+def _http_api_findings(name: str, settings: Mapping[str, Any],
+                       known: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """A hosted service's definition names a recipient of the register, in the same role."""
+    from marshmallow import ValidationError
+
+    from connectors.http_api.definition import load_definition
+
+    try:
+        definition = load_definition(str(settings.get("definition", "")))
+    except ValidationError:
+        return []  # the connector refuses to start with the exact key already
+    recipient, role = definition["recipient"], settings.get("role") or definition["role"]
+    where = f"connectors.{name}.definition"
+    if recipient not in known:
+        return [(where, f"{recipient!r} is not a recipient of the register")]
+    if known[recipient].get("kind") != role:
+        return [(f"connectors.{name}.role", f"{recipient!r} is a {known[recipient].get('kind')} "
+                                            f"in the register, the definition says {role}")]
+    return []

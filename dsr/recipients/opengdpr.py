@@ -53,13 +53,15 @@ def record_callback(session: Session, content: Mapping[str, Any], *, connector: 
 
 def apply_status(session: Session, notice: RecipientNotice, status: str, connector: str) -> str:
     """Record the processor's status on the notice: ``completed`` confirms it, any other
-    status is audited when it changes. Returns the notice's status."""
+    status is audited when it changes. Returns the notice's status. The actor is the
+    notice's channel and connector (``opengdpr:fulfilment``, ``http_api:segment``)."""
     changed = notice.external_status != status
     notice.external_status = status
+    actor = f"{'http_api' if notice.channel == 'http_api' else 'opengdpr'}:{connector}"
     if status == "completed":
-        confirm_notice(session, notice, actor=f"opengdpr:{connector}")
+        confirm_notice(session, notice, actor=actor)
     elif changed:
-        append_event(session, actor=f"opengdpr:{connector}", action="recipient_status",
+        append_event(session, actor=actor, action="recipient_status",
                      request_id=notice.request_id,
                      details={"recipient": notice.recipient, "status": status})
     session.flush()

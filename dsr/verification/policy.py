@@ -146,7 +146,7 @@ def assess(facts: Facts, settings: Mapping[str, Any]) -> Assessment:
 
 
 def facts_for(request: Any, passed: Iterable[str]) -> Facts:
-    """The facts of a :class:`dsr.models.Request` and the methods its history shows passed."""
+    """The facts of a :class:`dsr.requests.models.Request` and the methods its history shows passed."""
     kinds = frozenset(c.kind for c in request.claims)
     acting_as = request.claim("acting_as")
     passed = set(passed) | ({"authenticated_channel"} if request.channel_authenticated else set())

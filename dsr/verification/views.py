@@ -1,7 +1,7 @@
 """The customer's side of verification: the status page after reference + code (status,
 deadline, enter the e-mailed code, ask for a new one, upload an ID copy, withdraw), and the
 page the code e-mail links to. No login; every answer is the same whether or not the
-requester is a customer. The queue's verification routes live in :mod:`dsr.web.verify_queue`.
+requester is a customer. The queue's verification routes live in :mod:`dsr.verification.queue_views`.
 """
 
 from __future__ import annotations

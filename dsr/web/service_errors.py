@@ -18,7 +18,7 @@ def _p(pattern: str, german: str, english: str) -> _Pattern:
 
 
 _MESSAGES: tuple[_Pattern, ...] = (
-    # dsr.services.actions
+    # dsr.requests.operations
     _p(r"decisions: a partly granted or refused right needs a reason",
        "Entscheidungen: Ein teilweise gewährtes oder abgelehntes Recht braucht eine Begründung.",
        "Decisions: a partly granted or refused right needs a reason."),
@@ -38,7 +38,7 @@ _MESSAGES: tuple[_Pattern, ...] = (
        "Herausgabe: Die Anfrage ist im Status {0}, nicht in Ausführung.",
        "Release: the request is {0}, not executing."),
     _p(r"method: one of (.*)", "Prüfmethode: eine von {0}.", "Method: one of {0}."),
-    # dsr.services.changes (corrections typed by the coordinator)
+    # dsr.changes.operations (corrections typed by the coordinator)
     _p(r"line (\d+): write table\.column = new value",
        "Zeile {0}: bitte in der Form tabelle.spalte = neuer Wert schreiben.",
        "Line {0}: write table.column = new value."),
@@ -61,7 +61,7 @@ _MESSAGES: tuple[_Pattern, ...] = (
        "Note: at most {0} characters."),
     _p(r"the notice is not confirmed", "Die Mitteilung ist nicht bestätigt.",
        "The notice is not confirmed."),
-    # dsr.services.holds
+    # dsr.changes.holds
     _p(r"lift reason: say why the hold ends \(e\.g\. the claim is settled\)",
        "Begründung der Aufhebung: bitte angeben, warum die Sperre endet (z. B. Forderung "
        "beglichen).", "Reason for lifting: say why the hold ends (e.g. the claim is settled)."),
@@ -77,7 +77,7 @@ _MESSAGES: tuple[_Pattern, ...] = (
     _p(r"no active hold (\d+): it was lifted on (.*)",
        "Sperre {0} ist nicht mehr aktiv: aufgehoben am {1}.",
        "Hold {0} is no longer active: lifted on {1}."),
-    # dsr.services.redaction
+    # dsr.answers.redaction
     _p(r"the text does not occur in that field",
        "Der Text kommt in diesem Feld nicht vor.", "The text does not occur in that field."),
     _p(r"that record or field is not in the subject's data",

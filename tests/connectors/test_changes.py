@@ -11,7 +11,7 @@ import pytest
 from connectors.base import _REGISTRY
 from connectors.changes import Plan, PlannedChange, RetentionRule
 
-KINDS = ("shop_sql", "newsletter", "access_logs", "recipient_mail", "analytics_api")
+KINDS = ("shop_sql", "newsletter", "access_logs", "recipient_mail", "analytics_api", "http_api")
 
 
 def test_retention_counts_from_the_end_of_the_issue_year() -> None:

@@ -135,7 +135,7 @@ def test_reply_with_id_copy_is_attached_and_evidence_keeps_only_its_hash(
             AuditEvent.request_id == reply.request_id)))
     assert scan not in evidence and attachment["sha256"].encode() in evidence
     assert "Anbei wie gew" in email.message_from_bytes(evidence).get_payload()[0].get_payload(decode=True).decode()
-    assert kinds >= {"inbound_mail", "id_copy"}  # stored by dsr.services.id_copies
+    assert kinds >= {"inbound_mail", "id_copy"}  # stored by dsr.verification.id_copies
     assert attachment["verification"] == "stored"
     assert "mail_reply" in events
 

@@ -1,4 +1,4 @@
-"""Tests for the Art. 15 access report PDF renderer (dsr.reports.pdf)."""
+"""Tests for the Art. 15 access report PDF renderer (dsr.answers.report.pdf)."""
 
 from __future__ import annotations
 

@@ -10,7 +10,7 @@ __all__ = ["Letter", "LetterError", "render_letter"]
 
 
 def render_letter(letter: Letter) -> bytes:
-    """The letter as PDF bytes (see :func:`dsr.letters.din5008.render_letter`)."""
+    """The letter as PDF bytes (see :func:`dsr.answers.letters.din5008.render_letter`)."""
     from dsr.answers.letters.din5008 import render_letter as render
 
     return render(letter)

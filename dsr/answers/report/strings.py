@@ -1,4 +1,4 @@
-"""Looking up the report's German and English texts (``dsr.reports.texts``) and formatting
+"""Looking up the report's German and English texts (``dsr.answers.report.texts``) and formatting
 dates and values as readers of each language expect them."""
 
 from __future__ import annotations

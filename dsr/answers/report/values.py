@@ -1,6 +1,6 @@
 """How one column's stored values read to people in the PDF answer: codes by the data map's
 labels (``values``), money in cents as "129,00 €" / "€129.00", percentages with "%", and dates
-and booleans by :func:`dsr.reports.strings.display_value`. The JSON export keeps the stored
+and booleans by :func:`dsr.answers.report.strings.display_value`. The JSON export keeps the stored
 values; its columns carry the labels beside them."""
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """The API's own marshmallow schemas: action bodies, the request as the API shows it, errors.
 
-The submission, decision and rejection bodies are the forms' schemas (``dsr.schemas``).
+The submission, decision and rejection bodies are the forms' schemas (``dsr.requests.schemas``).
 """
 
 from __future__ import annotations
