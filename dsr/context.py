@@ -76,7 +76,7 @@ class Services:
         Read at most every ``REGISTER_SECONDS`` (a request's jobs ask for it many times); a
         version saved in this process is seen at once, one saved by another process within
         those seconds."""
-        from dsr.register.schema.schema import store as register_store
+        from dsr.register import store as register_store
 
         now = time.monotonic()
         cached = self._register

@@ -21,7 +21,7 @@ from dsr.answers import export, redaction, report_facts
 from dsr.answers.article15 import register_section
 from dsr.changes.models import ChangePlan, RetainedRecord, SuppressionEntry
 from dsr.documents import Document, DocumentStore
-from dsr.register.schema.schema import store as register_store
+from dsr.register import store as register_store
 from dsr.requests.models import Decision, IdentityClaim, Request
 from workflows.models import Task
 

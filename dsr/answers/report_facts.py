@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from dsr.register.schema.store import InForce
+from dsr.register.store import InForce
 from workflows.models import Task, TaskStatus
 
 if TYPE_CHECKING:

@@ -11,7 +11,7 @@ from sqlalchemy.exc import ArgumentError, OperationalError
 from connectors.base import ConnectorConfigError
 from dsr.config import Config, ConfigError, load_config
 from dsr.context import Services
-from dsr.register.schema.schema import RegisterError
+from dsr.register.schema import RegisterError
 
 log = logging.getLogger("dsr")
 

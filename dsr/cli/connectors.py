@@ -26,7 +26,6 @@ def test_connector(ctx: Context, name: str, email: str | None,
     from connectors.http_api import HttpApiConnector
     from connectors.http_api.dry_run import dry_run
     from dsr.audit import append_event
-    from workflows.deadlines import receipt_date
 
     if not (email or customer_number):
         raise click.ClickException("give --email or --customer-number")
@@ -36,11 +35,9 @@ def test_connector(ctx: Context, name: str, email: str | None,
     if not isinstance(connector, HttpApiConnector):
         raise click.ClickException(f"NAME: {name!r} is not an http_api connector")
     migrate_or_fail(ctx.services)
-    from dsr.db import utcnow
-
     try:
         found = dry_run(connector, email=email, customer_number=customer_number,
-                        today=receipt_date(utcnow()))
+                        today=ctx.services.clock.today())
     except ConnectorError as exc:
         raise click.ClickException(str(exc)) from None
     with ctx.services.db.session() as session:

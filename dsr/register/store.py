@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from dsr.answers.models import RegisterVersion
 from dsr.audit import append_event
-from dsr.register.schema.schema import RegisterError, parse_register
+from dsr.register.schema import RegisterError, parse_register
 
 if TYPE_CHECKING:
     from dsr.context import Services

@@ -20,8 +20,8 @@ from flask import (
 from flask_login import current_user
 
 from dsr.answers.models import RegisterVersion
-from dsr.register.schema.schema import RegisterError
-from dsr.register.schema.schema import store as register_store
+from dsr.register import store as register_store
+from dsr.register.schema import RegisterError
 from dsr.users.views import actor, require_role
 from dsr.web.context import db_session
 from dsr.web.i18n import t

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from dsr.register.schema.schema import RegisterError, load_register
+from dsr.register.schema import RegisterError, load_register
 
 DEMO = Path(__file__).resolve().parents[2] / "dsr" / "demo" / "register.toml"
 

@@ -16,7 +16,7 @@ from connectors.changes import RetentionRule
 from dsr.config import DEMO_DIR
 from dsr.demo import shop_schema
 from dsr.demo.generator import build_demo_shop
-from dsr.register.schema.schema import load_register
+from dsr.register.schema import load_register
 
 BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres),
             pytest.param("mariadb", marks=pytest.mark.mariadb)]

@@ -17,11 +17,11 @@ from sqlalchemy import select
 from dsr.changes.jobs import poll_processors
 from dsr.changes.models import ChangeReceipt, RecipientNotice
 from dsr.context import Services
-from dsr.db import utcnow
 from dsr.documents import Document
 from dsr.requests import operations as actions
 from dsr.requests.intake import Submission, submit
 from dsr.requests.models import Channel, Request
+from tests.support.clock import CLOCK
 from tests.support.fake_services.server import FakeService, Received, running
 from tests.support.shops import fresh_shop
 from workflows.models import Task
@@ -72,7 +72,7 @@ def _services(tmp_path: Path, service_db_url: str, shop_url: str, case: Case,
 def _submitted(services: Services, types: list[str]) -> int:
     with services.db.session() as session:
         req = submit(session, Submission(types=types, name=NAME, email=EMAIL,
-                                         channel=Channel.FORM.value, received_at=utcnow()),
+                                         channel=Channel.FORM.value, received_at=CLOCK.now()),
                      calendar=services.calendar, connectors=list(services.config.connectors))
         request_id = req.id
     run_pending(services)
