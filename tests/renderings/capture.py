@@ -16,7 +16,6 @@ import io
 import json
 import re
 import textwrap
-from collections.abc import Callable, Iterable
 from email import policy
 from email.message import EmailMessage
 from html.parser import HTMLParser
@@ -195,6 +194,12 @@ _ONE_TIME_CODE = re.compile(r"^\s*\d{6,10}\s*$", re.MULTILINE)
 """A line holding nothing but digits: the portal's one-time code."""
 
 
+def _plain(message: EmailMessage) -> str:
+    part = message.get_body(preferencelist=("plain",))
+    assert part is not None, f"no plain-text part in {message['Subject']!r}"
+    return str(part.get_content())
+
+
 def mail_text(message: EmailMessage, *, unordered_lists: bool = False) -> str:
     """An e-mail as its reader sees it: sender, recipient, subject, the plain-text body and the
     text of the HTML part; ``unordered_lists`` sorts each run of ``- `` lines (the order of
@@ -305,10 +310,9 @@ def capture_access(app: Any, services: Services, make_user: Any, lang: str,
     mails = dict(outbox.new())
     found["mail_acknowledgement"] = mail_text(mails["acknowledgement"])
     found["mail_verification_code"] = mail_text(mails["verification_code"])
-    status_code = STATUS_CODE.search(mails["acknowledgement"].get_body(("plain",)).get_content())
+    status_code = STATUS_CODE.search(_plain(mails["acknowledgement"]))
     assert status_code, "no status code in the acknowledgement"
-    code_match = re.search(r"\b([A-Z0-9]{4})-([A-Z0-9]{4})\b",
-                           mails["verification_code"].get_body(("plain",)).get_content())
+    code_match = re.search(r"\b([A-Z0-9]{4})-([A-Z0-9]{4})\b", _plain(mails["verification_code"]))
     assert code_match, "no code in the code e-mail"
 
     customer = app.test_client()
@@ -409,10 +413,3 @@ def capture_letters(app: Any, services: Services, make_user: Any, lang: str) -> 
     found["letter_refusal"] = pdf_text(letters["refusal"])
     return found
 
-
-CAPTURES: dict[str, Callable[..., Renderings]] = {
-    "access": capture_access, "erasure": capture_erasure, "letters": capture_letters}
-
-
-def names(found: Iterable[str]) -> list[str]:
-    return sorted(found)

@@ -59,7 +59,8 @@ def compare(scenario: str, lang: str, found: Renderings, update: bool) -> None:
     gone = known - {f"{scenario}.{name}.{lang}.txt" for name in found}
     if gone and not update:
         problems.append(f"no longer rendered: {sorted(gone)}")
-    assert not problems, "\n".join(problems)
+    if problems:
+        pytest.fail("\n".join(problems), pytrace=False)
 
 
 @pytest.mark.parametrize("lang", LANGUAGES)
