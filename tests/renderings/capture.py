@@ -120,7 +120,7 @@ class _Text(HTMLParser):
 
     def handle_data(self, data: str) -> None:
         if not self._skipping:
-            self.parts.append(data)
+            self.parts.append(data.replace("\n", " ") if self._in_row else data)
 
 
 TABLE_START, TABLE_END = "[table]", "[/table]"
