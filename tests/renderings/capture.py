@@ -26,8 +26,10 @@ from pypdf import PdfReader
 from sqlalchemy import select
 
 from dsr.context import Services
-from dsr.models import Document, OutgoingMail, Request
-from dsr.worker import run_pending
+from dsr.correspondence.notices import OutgoingMail
+from dsr.documents import Document
+from dsr.requests.models import Request
+from workflows.runner import run_pending
 
 PASSWORD = "correct horse battery"
 

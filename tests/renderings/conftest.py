@@ -71,7 +71,7 @@ def change_app(change_services: Services) -> Any:
 
 @pytest.fixture
 def make_change_user(change_services: Services) -> Any:
-    from dsr.services.users import create_user
+    from dsr.users.operations import create_user
 
     def make(username: str, role: str, password: str) -> Any:
         with change_services.db.session() as session:
