@@ -235,7 +235,9 @@ class _Builder:
             raw["rectify_as"], raw["values"], raw["unit"],
             currency=raw["currency"] or ("EUR" if raw["unit"] == "money" else None),
             transform=raw["transform"], timezone=raw["timezone"], export=raw["export"],
-            disclose=raw["disclose"], retention_when=raw["retention_when"],
+            disclose=raw["disclose"] is not False,
+            disclose_when=None if isinstance(raw["disclose"], bool) else raw["disclose"],
+            retention_when=raw["retention_when"],
             lookup=LookupMap(lookup["table"], lookup["key"], lookup["label"],
                              lookup["where"] or {"de": None, "en": None}) if lookup else None,
         )

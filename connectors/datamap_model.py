@@ -64,6 +64,7 @@ class ColumnMap:
     timezone: str | None = None  # zone of a naive timestamp (shown with its offset)
     export: bool = True  # False: a technical column, erased but never in the answer
     disclose: bool = True  # False: a secret; the answer says it is stored, not its value
+    disclose_when: Condition | None = None  # disclosed only on rows meeting it (meta rows)
     lookup: LookupMap | None = None
     retention_when: Condition | None = None  # the rule applies only to rows meeting it
 
@@ -109,6 +110,7 @@ class TableMap:
         names = {hop.table for path in self.paths for hop in path}
         conditions = [hop.where for path in self.paths for hop in path]
         conditions += [self.retention_when, *(c.retention_when for c in self.columns)]
+        conditions += [c.disclose_when for c in self.columns]
         names |= {t for condition in conditions if condition for t in condition.tables()}
         names |= {c.lookup.table for c in self.columns if c.lookup}
         return names

@@ -83,6 +83,15 @@ class ConditionField(fields.Field):
             raise ValidationError(f"condition {value!r}: {exc}") from None
 
 
+class DiscloseField(fields.Field):
+    """``disclose``: true, false, or a condition naming the rows whose value is disclosed."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
+        if isinstance(value, bool):
+            return value
+        return ConditionField().deserialize(value)
+
+
 class PerLanguage(fields.Field):
     """One value for both languages, or ``{ de = ..., en = ... }``; loaded as a de/en dict."""
 
@@ -194,7 +203,7 @@ class ColumnSchema(Schema):
     # A technical column (shop id, rounding mode): erased like the others, never shown.
     export = fields.Boolean(load_default=True)
     # A secret (password hash, API key): the answer says it is stored, never its value.
-    disclose = fields.Boolean(load_default=True)
+    disclose = DiscloseField(load_default=True)
     lookup = fields.Nested(LookupSchema, load_default=None)
     retention_when = ConditionField(load_default=None)
 

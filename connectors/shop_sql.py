@@ -44,9 +44,10 @@ from connectors.shop_sql_discover import IdentifierSearch
 from connectors.shop_sql_execute import SqlExecutor, remaining
 from connectors.shop_sql_facts import disclosures, ip_windows, postal_addresses
 from connectors.shop_sql_plan import SqlPlanner
-from connectors.shop_sql_values import readable, record_column, shown_value
+from connectors.shop_sql_values import readable, record_column, shown_column, shown_value
 from connectors.sql_paths import (
     Reflector,
+    bound,
     column,
     key_in,
     linked_rows,
@@ -218,7 +219,8 @@ class ShopSqlConnector:
             if table.link or table.name == self.datamap.subject.table:
                 shown = table.columns if everything else table.exported()
                 names = tuple(mapped.name for mapped in shown)
-                query, params = self._own_query(tables, table, subject.keys, names)
+                query, params = self._own_query(tables, table, subject.keys, names,
+                                                raw=everything)
                 reads.append((table, names, False, query, params))
             if table.recipient is not None:
                 query = self._recipient_query(tables, table, table.recipient, subject)
@@ -241,7 +243,7 @@ class ShopSqlConnector:
 
     def _own_query(
         self, tables: Mapping[str, sa.Table], table: TableMap, keys: tuple[SubjectKey, ...],
-        names: tuple[str, ...],
+        names: tuple[str, ...], *, raw: bool = False,
     ) -> tuple[sa.Select[Any] | None, dict[str, Any]]:
         """The table's rows that link to one of ``keys``, mapped columns only, in key order,
         and the statement's parameters.
@@ -253,23 +255,27 @@ class ShopSqlConnector:
             return None, {}
         if len(self.datamap.subject.key) != 1:
             return self._own_select(
-                tables, table, names, lambda key_columns: key_in(key_columns, keys)), {}
-        built = self._own_reads.get(f"{table.name}:{len(names)}")
+                tables, table, names, lambda key_columns: key_in(key_columns, keys), raw), {}
+        built = self._own_reads.get(f"{table.name}:{raw}")
         if built is None:
             built = self._own_select(tables, table, names, lambda key_columns: key_columns[0].in_(
-                sa.bindparam(SUBJECT_KEYS, expanding=True)))
-            self._own_reads[f"{table.name}:{len(names)}"] = built
-        return built, {SUBJECT_KEYS: [key[0] for key in keys]}
+                sa.bindparam(SUBJECT_KEYS, expanding=True)), raw)
+            self._own_reads[f"{table.name}:{raw}"] = built
+        subject_column = tables[self.datamap.subject.table].c[self.datamap.subject.key[0]]
+        return built, {SUBJECT_KEYS: [bound(subject_column, key[0]) for key in keys]}
 
     def _own_select(self, tables: Mapping[str, sa.Table], table: TableMap,
                     names: tuple[str, ...],
                     where: Callable[[list[sa.ColumnElement[Any]]], sa.ColumnElement[bool]],
-                    ) -> sa.Select[Any]:
+                    raw: bool = False) -> sa.Select[Any]:
         source = tables[table.name]
         joined, condition = linked_rows(source, table.paths, table.key, tables,
                                         self.datamap.subject.key, where)
+        selected = [column(source, name) if raw else
+                    shown_column(table.column(name), source, table.key, tables)
+                    for name in names]
         return (
-            sa.select(*(column(source, name) for name in names))
+            sa.select(*selected)
             .select_from(joined)
             .where(condition)
             .order_by(*(column(source, name) for name in table.key))

@@ -79,11 +79,27 @@ def shown_value(column: ColumnMap, value: Any) -> JsonValue:
     return json_safe(value)
 
 
+def shown_column(column: ColumnMap, source: sa.Table, key: tuple[str, ...],
+                 tables: Mapping[str, sa.Table]) -> sa.ColumnElement[Any]:
+    """What an access selects for ``column``: the column, or for a column disclosed only on
+    some rows (``disclose = "condition"``, e.g. one meta key that holds a session token) the
+    column where the condition holds and the not-disclosed code elsewhere."""
+    selected = source.c[column.name]
+    if column.disclose_when is None:
+        return selected
+    holds = condition_sql(column.disclose_when, source, key, tables)
+    return sa.case((holds, selected), else_=sa.case((selected.is_(None), None),
+                                                   else_=sa.literal(NOT_DISCLOSED))
+                   ).label(column.name)
+
+
 def record_column(column: ColumnMap) -> RecordColumn:
     """The column as the answer names it (labels of codes, unit, currency)."""
     values = column.values
     if not column.disclose:
         values = {NOT_DISCLOSED: NOT_DISCLOSED_LABEL}
+    elif column.disclose_when is not None:
+        values = {**(values or {}), NOT_DISCLOSED: NOT_DISCLOSED_LABEL}
     return RecordColumn(column.name, column.label, column.category, values, column.unit,
                         currency=column.currency)
 

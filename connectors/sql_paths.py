@@ -222,10 +222,22 @@ def key_in(
     columns: Sequence[ColumnElement[Any]], keys: Iterable[SubjectKey]
 ) -> ColumnElement[bool]:
     """``(key columns) IN (keys)``, plain for a one-column key, a row value for a composite one."""
-    keys = list(keys)
+    keys = [tuple(bound(col, part) for col, part in zip(columns, key, strict=True))
+            for key in keys]
     if len(columns) == 1:
         return columns[0].in_([key[0] for key in keys])
     return sa.tuple_(*columns).in_(keys)
+
+
+def bound(col: ColumnElement[Any], value: Any) -> Any:
+    """A key value as its column takes it: a binary id (Shopware's BINARY(16)) travels through
+    plans and subjects as hex text and is turned back into bytes here."""
+    if isinstance(value, str) and isinstance(col.type, sa.types._Binary):
+        try:
+            return bytes.fromhex(value)
+        except ValueError:
+            return value
+    return value
 
 
 def matches_value(
