@@ -21,6 +21,7 @@ from sqlalchemy.engine import Connection
 from connectors.base import AccessResult, JsonValue, Label, RecordColumn, json_safe
 from connectors.datamap_conditions import condition_sql
 from connectors.datamap_model import ColumnMap, TableMap
+from connectors.sql_paths import bound
 
 NOT_DISCLOSED = "(not disclosed)"
 """What a secret's value is replaced by in an answer; its label says why."""
@@ -133,7 +134,8 @@ def _labels(connection: Connection, reflected: Mapping[str, sa.Table], column: C
     key = source.c[lookup.key]
     found: dict[str, dict[str, str]] = {}
     for lang in ("de", "en"):
-        query = sa.select(key, source.c[lookup.label[lang]]).where(key.in_(sorted(codes, key=str)))
+        wanted = [bound(key, code) for code in sorted(codes, key=str)]
+        query = sa.select(key, source.c[lookup.label[lang]]).where(key.in_(wanted))
         condition = lookup.where.get(lang)
         if condition is not None:
             primary = tuple(c.name for c in source.primary_key)
