@@ -72,7 +72,7 @@ def propose(engine: Engine) -> Proposal:
     paths = find_paths(tables, hops, subject)
     for name, table in tables.items():
         for to_meta, to_subject in meta_hops(table, tables, prefix, subject):
-            owner = to_meta.ref and next(h.table for h in hops[name] if h.columns == to_meta.ref)
+            owner: str = next(h.table for h in hops[name] if h.columns == to_meta.ref)
             paths.setdefault(owner, []).insert(0, (to_meta, to_subject))
             back = Hop(to_meta.ref, owner, to_meta.columns, "name")
             paths.setdefault(name, []).insert(0, (back, to_meta, to_subject))

@@ -3,6 +3,7 @@ small sample of each column's values (kept in memory only, never written out).""
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -24,7 +25,7 @@ class Column:
     samples: list[Any] = field(default_factory=list)
 
     @property
-    def python_type(self) -> type:
+    def python_type(self) -> builtins.type:
         try:
             return self.type.python_type
         except NotImplementedError:
@@ -79,9 +80,9 @@ def read_schema(engine: Engine, *, sample_rows: int = SAMPLE_ROWS,
             fks = [(tuple(fk["constrained_columns"]), fk["referred_table"],
                     tuple(fk["referred_columns"])) for fk in inspector.get_foreign_keys(name)]
             unique = [tuple(u["column_names"]) for u in inspector.get_unique_constraints(name)]
-            unique += [tuple(i["column_names"]) for i in inspector.get_indexes(name)
-                       if i.get("unique")]
-            table = Table(name, columns, key, fks, [u for u in unique if all(u)])
+            unique += [tuple(str(n) for n in i["column_names"] if n)
+                       for i in inspector.get_indexes(name) if i.get("unique")]
+            table = Table(name, columns, key, fks, [u for u in unique if u])
             if sample_rows:
                 for row in connection.execute(sa.select(reflected).limit(sample_rows)):
                     table.rows += 1
