@@ -71,14 +71,17 @@ def coverage(url: str, datamap: DataMap, identity: Identity, *,
         report = Coverage(len(found.matches))
         answer = connector.access(subject) if found.matches else None
         shown: set[tuple[str, tuple[Any, ...], str]] = set()
+        # The key columns the answer shows (a technical key part may be left out of it).
+        shown_keys: dict[str, list[str]] = {}
         needles = {v for v in (identity.email, identity.customer_number, *values) if v}
         if answer is not None:
             for records in answer.tables:
                 table = datamap.tables[records.table]
                 names = [c.name for c in records.columns]
+                shown_keys[records.table] = [k for k in table.key if k in names]
                 for row in records.rows:
                     cells = dict(zip(names, row, strict=True))
-                    key = tuple(str(cells.get(k)) for k in table.key)
+                    key = tuple(str(cells[k]) for k in shown_keys[records.table])
                     for name, value in cells.items():
                         if value is not None:
                             shown.add((records.table, key, name))
@@ -86,7 +89,7 @@ def coverage(url: str, datamap: DataMap, identity: Identity, *,
                                 needles.add(str(value))
             report.paths = _path_counts(connector, subject)
         report.needles = len(needles)
-        report.places, report.truncated = _search(connector.engine, needles, shown, datamap,
+        report.places, report.truncated = _search(connector.engine, needles, shown, shown_keys,
                                                   row_budget, progress)
         return report
     finally:
@@ -134,8 +137,8 @@ def _variants(needles: set[str]) -> tuple[list[str], set[int]]:
 
 
 def _search(engine: Engine, needles: set[str], shown: set[tuple[str, tuple[Any, ...], str]],
-            datamap: DataMap, row_budget: int, progress: Callable[[str], None] | None,
-            ) -> tuple[list[Place], list[str]]:
+            shown_keys: Mapping[str, list[str]], row_budget: int,
+            progress: Callable[[str], None] | None) -> tuple[list[Place], list[str]]:
     texts, numbers = _variants(needles)
     metadata = sa.MetaData()
     metadata.reflect(engine)
@@ -148,9 +151,7 @@ def _search(engine: Engine, needles: set[str], shown: set[tuple[str, tuple[Any, 
             searched = [c for c in table.c if _searchable(c)]
             if not searched:
                 continue
-            key_names = [c.name for c in table.primary_key] or [c.name for c in table.c]
-            mapped = datamap.tables.get(table.name)
-            keys_of_map = list(mapped.key) if mapped else key_names
+            keys_of_map = shown_keys.get(table.name, [])
             hits: dict[str, list[int]] = {}
             query = sa.select(table).limit(row_budget + 1)
             for read, row in enumerate(connection.execute(query), start=1):
