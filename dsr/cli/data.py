@@ -32,6 +32,7 @@ def datamap_check(ctx: Context) -> None:
     from sqlalchemy.exc import SQLAlchemyError
 
     from connectors.datamap import DataMapError, check_against_database
+    from connectors.introspect.content_check import check_content
     from dsr.services.recipient_check import recipient_findings
 
     services = ctx.services
@@ -48,9 +49,14 @@ def datamap_check(ctx: Context) -> None:
             raise click.ClickException(f"{settings['datamap']}: {exc}") from None
         try:
             findings = check_against_database(connector.datamap, connector.engine, connector=name)
+            content = check_content(connector.datamap, connector.engine, connector=name)
         except SQLAlchemyError as exc:
             raise click.ClickException(f"connector {name}: database not reachable "
                                        f"({type(exc).__name__})") from None
+        # A name that looks personal is no warning when the sample shows nothing personal.
+        findings = [f for f in findings if not (
+            "looks personal" in f.message and tuple(f.where.split(".")[1::2]) in content.cleared)]
+        findings += content.findings
         for finding in findings:
             errors += finding.level == "error"
             click.echo(f"{finding.level:7} {name}: {finding.where}: {finding.message}")
