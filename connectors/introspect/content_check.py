@@ -24,6 +24,7 @@ class ContentCheck:
 
     findings: list[Finding]
     cleared: set[tuple[str, str]]
+    sampled: set[str]  # tables with rows to sample
 
 
 def check_content(datamap: DataMap, engine: Engine, connector: str | None = None,
@@ -42,7 +43,7 @@ def check_content(datamap: DataMap, engine: Engine, connector: str | None = None
         for name, column in table.columns.items():
             if column.samples and not classify(column, key=name in table.key).personal:
                 cleared.add((table.name, name))
-    return ContentCheck(findings, cleared)
+    return ContentCheck(findings, cleared, {t.name for t in tables.values() if t.rows})
 
 
 def _mapped(datamap: DataMap, table: Table) -> Iterator[Finding]:

@@ -87,7 +87,9 @@ def propose(engine: Engine) -> Proposal:
         more = find_paths(tables, combined, subject)
         paths.update({name: found for name, found in more.items() if name not in paths})
     mapped = [subject, *sorted(paths)]
-    link_columns = {n: {c for p in paths.get(n, []) for c in p[0].columns} for n in mapped}
+    # Link columns are technical, except an e-mail address that links a row sent signed out.
+    link_columns = {n: {c for p in paths.get(n, []) if p[0].how != "e-mail"
+                        for c in p[0].columns} for n in mapped}
     guesses = {n: {c: classify(col, key=c in keys[n], link=c in link_columns[n])
                    for c, col in tables[n].columns.items()} for n in mapped}
     writer = _Writer(tables, prefix, subject, email)
