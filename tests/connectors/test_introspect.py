@@ -144,3 +144,40 @@ def test_propose_reads_sqlite_with_foreign_keys(tmp_path: Path) -> None:
         {"columns": ["kunde"], "table": "kunden", "ref": ["id"]}]
     assert data["tables"]["kunden"]["columns"]["passwort"]["disclose"] is False
     assert not check_errors(text, register, url)
+
+
+def test_coverage_command_prints_places_not_values_and_is_audited(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'shop.db'}"
+    engine = sa.create_engine(url)
+    metadata = sa.MetaData()
+    kunden = sa.Table("kunden", metadata, sa.Column("id", sa.Integer, primary_key=True),
+                      sa.Column("email", sa.String(100)), sa.Column("vorname", sa.String(50)))
+    metadata.create_all(engine)
+    with engine.begin() as connection:
+        connection.execute(kunden.insert(), [
+            {"id": 1, "email": "ida.roth@example.org", "vorname": "Ida"},
+            {"id": 2, "email": "ole.berg@example.org", "vorname": "Ole"}])
+    engine.dispose()
+    run_propose(url, tmp_path)
+    engine = sa.create_engine(url)
+    with engine.begin() as connection:  # a table the map does not know yet
+        connection.exec_driver_sql("CREATE TABLE notizen (nr INTEGER PRIMARY KEY, text TEXT)")
+        connection.exec_driver_sql("INSERT INTO notizen VALUES (1, 'Rückruf an ida.roth@example.org')")
+    engine.dispose()
+    (tmp_path / "config.toml").write_text(
+        'register = "register.toml"\n[service]\ndata_dir = "data"\n'
+        f'[connectors.shop]\nkind = "shop_sql"\nurl = "{url}"\ndatamap = "datamap.toml"\n',
+        encoding="utf-8")
+    result = CliRunner().invoke(main, ["--config", str(tmp_path / "config.toml"), "datamap",
+                                       "coverage", "--email", "ida.roth@example.org"],
+                                catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    assert "NOT MAPPED notizen.text: 1 row(s)" in result.output
+    assert "reached    kunden.email: 1 row(s)" in result.output
+    assert "ida.roth" not in result.output and "Rückruf" not in result.output
+    service = sa.create_engine(f"sqlite:///{tmp_path / 'data' / 'service.sqlite'}")
+    with service.connect() as connection:
+        actions = [row[0] for row in connection.exec_driver_sql(
+            "SELECT action FROM audit_events")]
+    service.dispose()
+    assert "datamap_coverage" in actions

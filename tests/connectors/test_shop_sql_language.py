@@ -152,7 +152,7 @@ link = [ { columns = ["post_id"], table = "post", ref = ["id"] }, { columns = ["
 meta_id = { label = { de = "Nr.", en = "No." }, erasure = "keep" }
 post_id = { label = { de = "Beitrag", en = "Post" }, erasure = "keep" }
 meta_key = { label = { de = "Schlüssel", en = "Key" }, erasure = "keep" }
-meta_value = { label = { de = "Wert", en = "Value" }, erasure = "keep" }
+meta_value = { label = { de = "Wert", en = "Value" }, erasure = "keep", disclose = "meta_key != '_billing_phone'" }
 """
 
 RULES = {"commercial": RetentionRule("commercial", "§257 HGB", years=10),
@@ -300,6 +300,13 @@ def test_technical_columns_are_left_out_and_secrets_not_disclosed(
         "de": "gespeichert, aus Sicherheitsgründen nicht herausgegeben",
         "en": "stored, not disclosed for security reasons"}}
     assert "$2y$" not in repr(customer.rows)
+
+
+def test_disclose_by_row_condition(shop: ShopSqlConnector) -> None:
+    meta = _records(shop.access(HANS), "postmeta")
+    assert _values(meta, "meta_value") == ["1", NOT_DISCLOSED]  # the phone row is withheld
+    column = next(c for c in meta.columns if c.name == "meta_value")
+    assert column.values is not None and NOT_DISCLOSED in column.values
 
 
 def test_row_conditions_and_linked_dates_decide_retention(shop: ShopSqlConnector) -> None:
