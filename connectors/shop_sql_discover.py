@@ -167,7 +167,8 @@ class IdentifierSearch:
                  facts: dict[SubjectKey, _OnFile]) -> set[SubjectKey]:
         found: set[SubjectKey] = set()
         for row in connection.execute(query):
-            key = tuple(row[:width])
+            # A binary id (Shopware) as hex text: keys travel as JSON to the service.
+            key = tuple(v.hex() if isinstance(v, bytes) else v for v in row[:width])
             found.add(key)
             on_file = facts.setdefault(key, _OnFile())
             values = list(row[width:])
