@@ -168,6 +168,7 @@ class RecordColumn:
     category: str
     values: Mapping[str, Label] | None = None
     unit: str | None = None
+    currency: str | None = None  # ISO code of a "money" column
 
 
 @dataclass(frozen=True)

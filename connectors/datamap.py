@@ -22,6 +22,7 @@ from connectors.datamap_model import (
     Hop,
     IdentifierMap,
     IpWindowMap,
+    LookupMap,
     Normalisation,
     RecipientMap,
     SubjectMap,
@@ -46,6 +47,7 @@ __all__ = [
     "Hop",
     "IdentifierMap",
     "IpWindowMap",
+    "LookupMap",
     "RecipientMap",
     "SubjectMap",
     "TableMap",
@@ -181,11 +183,8 @@ class _Builder:
             if raw is None:
                 continue
             self._check_rule(raw["retention"], f"{where}.retention")
-            if raw["document_date"] and raw["document_date"] not in raw["columns"]:
-                self.errors.append(
-                    f"{where}.document_date: {raw['document_date']!r} "
-                    "is not a column of this table's map"
-                )
+            link = _path(raw["link"])
+            date_table, date_column = self._document_date(where, raw, link)
             tables[name] = TableMap(
                 name=name,
                 connector=raw["connector"],
@@ -193,14 +192,33 @@ class _Builder:
                 label=raw["label"],
                 category=raw["category"],
                 columns=tuple(columns),
-                link=tuple(
-                    Hop(tuple(h["columns"]), h["table"], tuple(h["ref"])) for h in raw["link"]
-                ),
+                link=link,
                 retention=raw["retention"],
-                document_date=raw["document_date"],
+                document_date=date_column,
                 recipient=_recipient(raw["recipient"]),
+                alternatives=tuple(_path(path) for path in raw["alternative_links"]),
+                retention_when=raw["retention_when"],
+                document_date_table=date_table,
             )
         return tables
+
+    def _document_date(self, where: str, raw: Mapping[str, Any],
+                       link: tuple[Hop, ...]) -> tuple[str | None, str | None]:
+        """``document_date`` as (table on the link or None, column); ``orders.date_add`` reads
+        the date of the row the link reaches in ``orders``."""
+        value = raw["document_date"]
+        if value is None:
+            return None, None
+        if "." in value:
+            table, column = value.split(".", 1)
+            if table not in {hop.table for hop in link}:
+                self.errors.append(f"{where}.document_date: {table!r} is not a table on this "
+                                   "table's link")
+            return table, column
+        if value not in raw["columns"]:
+            self.errors.append(f"{where}.document_date: {value!r} is not a column of this "
+                               "table's map")
+        return None, value
 
     def _column(
         self, table_where: str, name: str, entry: Any, default_category: str
@@ -211,8 +229,18 @@ class _Builder:
             return None
         self._check_rule(raw["retention"], f"{where}.retention")
         category = raw["category"] or default_category
-        return ColumnMap(name, raw["label"], category, raw["erasure"], raw["retention"],
-                         raw["discloses_to"], raw["rectify_as"], raw["values"], raw["unit"])
+        lookup = raw["lookup"]
+        return ColumnMap(
+            name, raw["label"], category, raw["erasure"], raw["retention"], raw["discloses_to"],
+            raw["rectify_as"], raw["values"], raw["unit"],
+            currency=raw["currency"] or ("EUR" if raw["unit"] == "money" else None),
+            transform=raw["transform"], timezone=raw["timezone"], export=raw["export"],
+            disclose=raw["disclose"] is not False,
+            disclose_when=None if isinstance(raw["disclose"], bool) else raw["disclose"],
+            retention_when=raw["retention_when"],
+            lookup=LookupMap(lookup["table"], lookup["key"], lookup["label"],
+                             lookup["where"] or {"de": None, "en": None}) if lookup else None,
+        )
 
     def _check_rule(self, rule: str | None, where: str) -> None:
         if rule is not None and self.rules is not None and rule not in self.rules:
@@ -239,9 +267,18 @@ class _Builder:
         if not table.link:
             if table.recipient is None:
                 self.errors.append(f"{where}: missing; rows must link to the subject table")
+            if table.alternatives:
+                self.errors.append(f"tables.{table.name}.alternative_links: needs a 'link' "
+                                   "first")
             return
-        last = len(table.link) - 1
-        for index, hop in enumerate(table.link):
+        self._check_path(table.link, where, subject_table)
+        for index, path in enumerate(table.alternatives):
+            self._check_path(path, f"tables.{table.name}.alternative_links[{index}]",
+                             subject_table)
+
+    def _check_path(self, path: tuple[Hop, ...], where: str, subject_table: str) -> None:
+        last = len(path) - 1
+        for index, hop in enumerate(path):
             hop_where = f"{where}[{index}].table"
             if hop.table != subject_table and hop.table not in self.raw_tables:
                 self.errors.append(f"{hop_where}: {hop.table!r} is not a mapped table")
@@ -307,6 +344,10 @@ class _Builder:
 def _mapping(value: Any) -> Mapping[str, Any]:
     """``value`` when it is a TOML table, else an empty one (its type error is reported apart)."""
     return value if isinstance(value, Mapping) else {}
+
+
+def _path(raw: list[Mapping[str, Any]]) -> tuple[Hop, ...]:
+    return tuple(Hop(tuple(h["columns"]), h["table"], tuple(h["ref"]), h["where"]) for h in raw)
 
 
 def _recipient(raw: Mapping[str, Any] | None) -> RecipientMap | None:

@@ -16,7 +16,7 @@ from typing import Literal
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine, Inspector
 
-from connectors.datamap_model import DataMap, TableMap
+from connectors.datamap_model import DataMap, Hop, TableMap
 
 # Matched anywhere in a column name: specific enough not to misfire.
 _PERSONAL_PARTS = (
@@ -136,10 +136,33 @@ class _Check:
         yield from self.link(table)
 
     def link(self, table: TableMap) -> Iterator[Finding]:
+        yield from self.path(table, table.link, f"tables.{table.name}.link")
+        for number, path in enumerate(table.alternatives):
+            yield from self.path(table, path, f"tables.{table.name}.alternative_links[{number}]")
+        conditions = [(table.retention_when, f"tables.{table.name}.retention_when")]
+        conditions += [(c.retention_when, f"tables.{table.name}.columns.{c.name}.retention_when")
+                       for c in table.columns]
+        for condition, where in conditions:
+            if condition is not None:
+                yield from self.missing(table.name, sorted(condition.columns()), where)
+        for column in table.columns:
+            if column.lookup is not None:
+                where = f"tables.{table.name}.columns.{column.name}.lookup"
+                if column.lookup.table not in self.existing:
+                    yield Finding("error", where,
+                                  f"table {column.lookup.table!r} does not exist in the database")
+                    continue
+                named = [column.lookup.key, *column.lookup.label.values()]
+                named += [n for c in column.lookup.where.values() if c for n in c.columns()]
+                yield from self.missing(column.lookup.table, sorted(set(named)), where)
+
+    def path(self, table: TableMap, hops: Sequence[Hop], prefix: str) -> Iterator[Finding]:
         source = table.name
-        for index, hop in enumerate(table.link):
-            where = f"tables.{table.name}.link[{index}]"
+        for index, hop in enumerate(hops):
+            where = f"{prefix}[{index}]"
             yield from self.missing(source, hop.columns, f"{where}.columns")
+            if hop.where is not None:
+                yield from self.missing(source, sorted(hop.where.columns()), f"{where}.where")
             if hop.table not in self.existing:
                 yield Finding(
                     "error", f"{where}.table", f"table {hop.table!r} does not exist in the database"

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from connectors.base import Label
+from connectors.datamap_conditions import Condition
 
 Erasure = Literal["keep", "delete", "null", "anonymise"]
 Normalisation = Literal["casefold", "strip", "none"]
@@ -28,6 +29,21 @@ class Hop:
     columns: tuple[str, ...]
     table: str
     ref: tuple[str, ...]
+    where: Condition | None = None  # on the rows of the table the hop leaves
+
+
+Path = tuple[Hop, ...]
+
+
+@dataclass(frozen=True)
+class LookupMap:
+    """Labels for a column's codes read from a lookup table: ``key`` holds the code, ``label``
+    the text per language, ``where`` (per language) picks the rows (e.g. the language id)."""
+
+    table: str
+    key: str
+    label: Label  # language -> column
+    where: Mapping[str, Condition | None]  # language -> condition
 
 
 @dataclass(frozen=True)
@@ -42,7 +58,15 @@ class ColumnMap:
     discloses_to: bool = False
     rectify_as: str | None = None
     values: Mapping[str, Label] | None = None  # stored code -> label by language
-    unit: str | None = None  # "cents" or "percent"
+    unit: str | None = None  # "cents", "percent" or "money"
+    currency: str | None = None  # ISO code of a "money" column
+    transform: str | None = None  # "ip": an integer or binary address shown as text
+    timezone: str | None = None  # zone of a naive timestamp (shown with its offset)
+    export: bool = True  # False: a technical column, erased but never in the answer
+    disclose: bool = True  # False: a secret; the answer says it is stored, not its value
+    disclose_when: Condition | None = None  # disclosed only on rows meeting it (meta rows)
+    lookup: LookupMap | None = None
+    retention_when: Condition | None = None  # the rule applies only to rows meeting it
 
 
 @dataclass(frozen=True)
@@ -68,6 +92,28 @@ class TableMap:
     retention: str | None = None
     document_date: str | None = None
     recipient: RecipientMap | None = None
+    alternatives: tuple[Path, ...] = ()  # further link paths: rows found by any, once
+    retention_when: Condition | None = None  # the table's rule applies only to rows meeting it
+    document_date_table: str | None = None  # document_date is read in this table of the link
+
+    @property
+    def paths(self) -> tuple[Path, ...]:
+        """Every link path: ``link`` first, then the alternatives (empty: no link)."""
+        return (self.link, *self.alternatives) if self.link else ()
+
+    def exported(self) -> tuple[ColumnMap, ...]:
+        """The columns the answer shows (``export = false`` ones are left out)."""
+        return tuple(column for column in self.columns if column.export)
+
+    def related_tables(self) -> set[str]:
+        """Every other table reading this table's rows joins or looks into."""
+        names = {hop.table for path in self.paths for hop in path}
+        conditions = [hop.where for path in self.paths for hop in path]
+        conditions += [self.retention_when, *(c.retention_when for c in self.columns)]
+        conditions += [c.disclose_when for c in self.columns]
+        names |= {t for condition in conditions if condition for t in condition.tables()}
+        names |= {c.lookup.table for c in self.columns if c.lookup}
+        return names
 
     def column(self, name: str) -> ColumnMap:
         """The mapped column called ``name`` (KeyError when it is not mapped)."""

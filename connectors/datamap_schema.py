@@ -9,8 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+from connectors.datamap_conditions import ConditionError, parse_condition
 
 IDENTIFIER_KINDS = ("email", "customer_number", "name_address")
 NORMALISATIONS = ("casefold", "strip", "none")
@@ -20,8 +23,11 @@ RECTIFIABLE_FIELDS = ("first_name", "last_name", "street", "postcode", "city", "
                       "email", "birth_date")
 """The fields a customer can correct on the public form (Art. 16); a column names the one it
 holds with ``rectify_as``."""
-UNITS = ("cents", "percent")
-"""How a number is shown to people: ``cents`` as money ("129,00 €"), ``percent`` with "%"."""
+UNITS = ("cents", "percent", "money")
+"""How a number is shown to people: ``cents`` as money ("129,00 €"), ``percent`` with "%",
+``money`` a decimal amount in the column's ``currency`` ("129,00 €")."""
+TRANSFORMS = ("ip",)
+"""How a stored value becomes readable: ``ip`` turns an integer or binary address into text."""
 
 
 def _names(**kwargs: Any) -> fields.List:
@@ -65,12 +71,60 @@ class CodeLabels(fields.Field):
         return labels
 
 
+class ConditionField(fields.Field):
+    """A row condition in the data map's condition syntax (connectors.datamap_conditions)."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
+        if not isinstance(value, str) or not value.strip():
+            raise ValidationError("must be a condition such as \"status = 'open'\"")
+        try:
+            return parse_condition(value)
+        except ConditionError as exc:
+            raise ValidationError(f"condition {value!r}: {exc}") from None
+
+
+class DiscloseField(fields.Field):
+    """``disclose``: true, false, or a condition naming the rows whose value is disclosed."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
+        if isinstance(value, bool):
+            return value
+        return ConditionField().deserialize(value)
+
+
+class PerLanguage(fields.Field):
+    """One value for both languages, or ``{ de = ..., en = ... }``; loaded as a de/en dict."""
+
+    def __init__(self, inner: fields.Field, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.inner = inner
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
+        if isinstance(value, Mapping):
+            if set(value) != {"de", "en"}:
+                raise ValidationError("must name both languages: { de = ..., en = ... }")
+            return {lang: self.inner.deserialize(value[lang]) for lang in ("de", "en")}
+        loaded = self.inner.deserialize(value)
+        return {"de": loaded, "en": loaded}
+
+
+class LookupSchema(Schema):
+    """``lookup = { table, key, label, where }``: a column's codes labelled by a lookup table."""
+
+    table = _name(required=True)
+    key = _name(required=True)
+    label = PerLanguage(_name(), required=True)
+    where = PerLanguage(ConditionField(), load_default=None)
+
+
 class HopSchema(Schema):
-    """One step of a link: this table's ``columns`` reference ``table``'s ``ref`` columns."""
+    """One step of a link: this table's ``columns`` reference ``table``'s ``ref`` columns;
+    ``where`` limits the rows of the table the hop leaves (``object_type = 'Customer'``)."""
 
     columns = _names(required=True)
     table = _name(required=True)
     ref = _names(required=True)
+    where = ConditionField(load_default=None)
 
     @validates_schema
     def _same_length(self, data: Mapping[str, Any], **kwargs: Any) -> None:
@@ -143,11 +197,31 @@ class ColumnSchema(Schema):
     values = CodeLabels(load_default=None)
     # How a number is shown to people: money in cents, a percentage.
     unit = fields.String(load_default=None, validate=validate.OneOf(UNITS))
+    currency = fields.String(load_default=None, validate=validate.Regexp(r"^[A-Z]{3}$"))
+    transform = fields.String(load_default=None, validate=validate.OneOf(TRANSFORMS))
+    timezone = _name(load_default=None)
+    # A technical column (shop id, rounding mode): erased like the others, never shown.
+    export = fields.Boolean(load_default=True)
+    # A secret (password hash, API key): the answer says it is stored, never its value.
+    disclose = DiscloseField(load_default=True)
+    lookup = fields.Nested(LookupSchema, load_default=None)
+    retention_when = ConditionField(load_default=None)
 
     @validates_schema
     def _values_or_unit(self, data: Mapping[str, Any], **kwargs: Any) -> None:
         if data.get("values") is not None and data.get("unit") is not None:
             raise ValidationError("a column with 'values' (codes) takes no 'unit'", "unit")
+        if data.get("lookup") is not None and data.get("values") is not None:
+            raise ValidationError("labels come from 'values' or from 'lookup', not both",
+                                  "lookup")
+        if data.get("currency") is not None and data.get("unit") != "money":
+            raise ValidationError("'currency' belongs to unit = \"money\"", "currency")
+        if data.get("timezone") is not None:
+            try:
+                ZoneInfo(data["timezone"])
+            except (ValueError, KeyError, OSError):
+                raise ValidationError("not a time zone name (e.g. Europe/Berlin)",
+                                      "timezone") from None
 
 
 class TableSchema(Schema):
@@ -159,7 +233,12 @@ class TableSchema(Schema):
     category = _name(required=True)
     retention = _name(load_default=None)
     link = fields.List(fields.Nested(HopSchema), load_default=list)
+    # Further link paths; a row is the subject's when any path reaches the subject.
+    alternative_links = fields.List(
+        fields.List(fields.Nested(HopSchema), validate=validate.Length(min=1)),
+        load_default=list)
     document_date = _name(load_default=None)
+    retention_when = ConditionField(load_default=None)
     columns = fields.Dict(keys=fields.String(), required=True, validate=validate.Length(min=1))
     recipient = fields.Nested(RecipientSchema, load_default=None)
 

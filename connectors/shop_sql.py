@@ -21,7 +21,6 @@ from connectors.base import (
     ConnectorConfigError,
     Discovery,
     Identity,
-    RecordColumn,
     Subject,
     SubjectKey,
     TableRecords,
@@ -45,11 +44,13 @@ from connectors.shop_sql_discover import IdentifierSearch
 from connectors.shop_sql_execute import SqlExecutor, remaining
 from connectors.shop_sql_facts import disclosures, ip_windows, postal_addresses
 from connectors.shop_sql_plan import SqlPlanner
+from connectors.shop_sql_values import readable, record_column, shown_column, shown_value
 from connectors.sql_paths import (
     Reflector,
+    bound,
     column,
     key_in,
-    linked,
+    linked_rows,
     make_engine,
     matches_value,
     read_transaction,
@@ -109,7 +110,7 @@ class ShopSqlConnector:
         own = {table.name for table in self.tables}
         self.identifiers = tuple(ident for ident in datamap.identifiers if ident.table in own)
         needed = [subject, *own]
-        needed += [hop.table for table in self.tables for hop in table.link]
+        needed += sorted({name for table in self.tables for name in table.related_tables()})
         self._reflector = Reflector(self.engine, needed)
         self._own_reads: dict[str, sa.Select[Any]] = {}  # see _own_query
 
@@ -157,13 +158,13 @@ class ShopSqlConnector:
                             customer_number=numbers[0] if numbers else None)
         # The proof, in one read transaction: the subject's rows again, and (for an erasure)
         # whether the subject can still be found.
-        reads = self._reads(subject)
+        reads = self._reads(subject, everything=True)
         search = IdentifierSearch(self.datamap, self.identifiers, self._reflector.tables())
         found, again = self._result(reads, [[] for _ in reads]), Discovery(self.name)
         searching = erased and bool(identity.claims())
         if searching or any(query is not None for _, _, _, query, _ in reads):
             with read_transaction(self.engine) as connection:
-                found = self._result(reads, self._fetch(connection, reads))
+                found = self._result(reads, self._fetch(connection, reads), raw=True)
                 if searching:
                     again = search.run(connection, identity, self.name)
         left = remaining(plan, self.datamap, reflected, found)
@@ -205,17 +206,21 @@ class ShopSqlConnector:
         if not any(query is not None for _, _, _, query, _ in reads):
             return self._result(reads, [[] for _ in reads])
         with read_transaction(self.engine) as connection:
-            return self._result(reads, self._fetch(connection, reads))
+            result = self._result(reads, self._fetch(connection, reads))
+            return readable(connection, self._reflector.tables(), self.tables, result)
 
-    def _reads(self, subject: Subject) -> list[_Read]:
-        """The statements of :meth:`access` (None where a table has nothing to look for)."""
+    def _reads(self, subject: Subject, *, everything: bool = False) -> list[_Read]:
+        """The statements of :meth:`access` (None where a table has nothing to look for);
+        ``everything`` reads the columns the answer leaves out too (for the receipt)."""
         wanted = bool(subject.keys) or any(subject.identifiers.values())
         tables = self._reflector.tables() if wanted else {}
         reads: list[_Read] = []
         for table in self.tables:
             if table.link or table.name == self.datamap.subject.table:
-                names = tuple(mapped.name for mapped in table.columns)
-                query, params = self._own_query(tables, table, subject.keys)
+                shown = table.columns if everything else table.exported()
+                names = tuple(mapped.name for mapped in shown)
+                query, params = self._own_query(tables, table, subject.keys, names,
+                                                raw=everything)
                 reads.append((table, names, False, query, params))
             if table.recipient is not None:
                 query = self._recipient_query(tables, table, table.recipient, subject)
@@ -227,16 +232,18 @@ class ShopSqlConnector:
         return [list(connection.execute(query, params)) if query is not None else []
                 for _, _, _, query, params in reads]
 
-    def _result(self, reads: list[_Read], rows: list[list[sa.Row[Any]]]) -> AccessResult:
+    def _result(self, reads: list[_Read], rows: list[list[sa.Row[Any]]], *,
+                raw: bool = False) -> AccessResult:
         return AccessResult(
             tuple(
-                self._records(table, names, found, recipient_only=recipient_only)
+                self._records(table, names, found, recipient_only=recipient_only, raw=raw)
                 for (table, names, recipient_only, _, _), found in zip(reads, rows, strict=True)
             )
         )
 
     def _own_query(
-        self, tables: Mapping[str, sa.Table], table: TableMap, keys: tuple[SubjectKey, ...]
+        self, tables: Mapping[str, sa.Table], table: TableMap, keys: tuple[SubjectKey, ...],
+        names: tuple[str, ...], *, raw: bool = False,
     ) -> tuple[sa.Select[Any] | None, dict[str, Any]]:
         """The table's rows that link to one of ``keys``, mapped columns only, in key order,
         and the statement's parameters.
@@ -248,23 +255,29 @@ class ShopSqlConnector:
             return None, {}
         if len(self.datamap.subject.key) != 1:
             return self._own_select(
-                tables, table, lambda key_columns: key_in(key_columns, keys)), {}
-        built = self._own_reads.get(table.name)
+                tables, table, names, lambda key_columns: key_in(key_columns, keys), raw), {}
+        built = self._own_reads.get(f"{table.name}:{raw}")
         if built is None:
-            built = self._own_select(tables, table, lambda key_columns: key_columns[0].in_(
-                sa.bindparam(SUBJECT_KEYS, expanding=True)))
-            self._own_reads[table.name] = built
-        return built, {SUBJECT_KEYS: [key[0] for key in keys]}
+            built = self._own_select(tables, table, names, lambda key_columns: key_columns[0].in_(
+                sa.bindparam(SUBJECT_KEYS, expanding=True)), raw)
+            self._own_reads[f"{table.name}:{raw}"] = built
+        subject_column = tables[self.datamap.subject.table].c[self.datamap.subject.key[0]]
+        return built, {SUBJECT_KEYS: [bound(subject_column, key[0]) for key in keys]}
 
     def _own_select(self, tables: Mapping[str, sa.Table], table: TableMap,
+                    names: tuple[str, ...],
                     where: Callable[[list[sa.ColumnElement[Any]]], sa.ColumnElement[bool]],
-                    ) -> sa.Select[Any]:
+                    raw: bool = False) -> sa.Select[Any]:
         source = tables[table.name]
-        joined, key_columns = linked(source, table.link, tables, self.datamap.subject.key)
+        joined, condition = linked_rows(source, table.paths, table.key, tables,
+                                        self.datamap.subject.key, where)
+        selected = [column(source, name) if raw else
+                    shown_column(table.column(name), source, table.key, tables)
+                    for name in names]
         return (
-            sa.select(*(column(source, mapped.name) for mapped in table.columns))
+            sa.select(*selected)
             .select_from(joined)
-            .where(where(key_columns))
+            .where(condition)
             .order_by(*(column(source, name) for name in table.key))
         )
 
@@ -282,17 +295,16 @@ class ShopSqlConnector:
             return None
         source = tables[table.name]
         condition = matches_value(column(source, recipient.column), ident.normalise, values)
-        joined: sa.FromClause = source
         if table.link and subject.keys:
             # The subject's own rows are in the table's other records already.
-            joined, key_columns = linked(
-                source, table.link, tables, self.datamap.subject.key, outer=True
-            )
-            unlinked = sa.or_(*(key_column.is_(None) for key_column in key_columns))
-            condition = condition & (unlinked | sa.not_(key_in(key_columns, subject.keys)))
+            _, own = linked_rows(source, table.paths, table.key, tables,
+                                 self.datamap.subject.key,
+                                 lambda key_columns: key_in(key_columns, subject.keys),
+                                 as_filter=True)
+            condition = condition & sa.not_(own)
         return (
             sa.select(*(column(source, name) for name in recipient.fields))
-            .select_from(joined)
+            .select_from(source)
             .where(condition)
             .order_by(*(column(source, name) for name in table.key))
         )
@@ -304,15 +316,22 @@ class ShopSqlConnector:
         rows: list[sa.Row[Any]],
         *,
         recipient_only: bool,
+        raw: bool = False,
     ) -> TableRecords:
+        """The rows as the answer shows them (``raw``: as stored, for the receipt)."""
         mapped = [table.column(name) for name in names]
+        if raw:
+            shown = tuple(tuple(json_safe(value) for value in row) for row in rows)
+        else:
+            shown = tuple(tuple(shown_value(c, value) for c, value in zip(mapped, row,
+                                                                         strict=True))
+                          for row in rows)
         return TableRecords(
             system=self.name,
             table=table.name,
             label=table.label,
             category=table.category,
-            columns=tuple(RecordColumn(c.name, c.label, c.category, c.values, c.unit)
-                          for c in mapped),
-            rows=tuple(tuple(json_safe(value) for value in row) for row in rows),
+            columns=tuple(record_column(c) for c in mapped),
+            rows=shown,
             recipient_only=recipient_only,
         )

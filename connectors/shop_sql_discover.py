@@ -141,22 +141,34 @@ class IdentifierSearch:
     ) -> set[SubjectKey]:
         """Read the source's identifier values for rows a claim or a known key points at."""
         source_table = self.tables[source.table.name]
-        joined, key_columns = linked(
-            source_table, source.table.link, self.tables, self.datamap.subject.key
-        )
         keys = list(keys)
-        where = [*conditions, key_in(key_columns, keys)] if keys else conditions
         selected: list[sa.ColumnElement[Any]] = []
         for ident in source.identifiers:
             names = (
                 [ident.columns[part] for part in _NAME_PARTS] if ident.columns else [ident.column]
             )
             selected += [column(source_table, str(name)) for name in names]
-        query = sa.select(*key_columns, *selected).select_from(joined).where(sa.or_(*where))
-        width = len(key_columns)
+        found: set[SubjectKey] = set()
+        # One query per link path (one for nearly every table); a subject found by two
+        # paths is the same subject, its values gathered once per row.
+        for path in source.table.paths or ((),):
+            extra: list[sa.ColumnElement[bool]] = []
+            joined, key_columns = linked(
+                source_table, path, self.tables, self.datamap.subject.key, conditions=extra
+            )
+            where = [*conditions, key_in(key_columns, keys)] if keys else conditions
+            query = (sa.select(*key_columns, *selected).select_from(joined)
+                     .where(sa.or_(*where), *extra))
+            found |= self._collect(connection, query, len(key_columns), source, facts)
+        return found
+
+    @staticmethod
+    def _collect(connection: Connection, query: sa.Select[Any], width: int, source: _Source,
+                 facts: dict[SubjectKey, _OnFile]) -> set[SubjectKey]:
         found: set[SubjectKey] = set()
         for row in connection.execute(query):
-            key = tuple(row[:width])
+            # A binary id (Shopware) as hex text: keys travel as JSON to the service.
+            key = tuple(v.hex() if isinstance(v, bytes) else v for v in row[:width])
             found.add(key)
             on_file = facts.setdefault(key, _OnFile())
             values = list(row[width:])

@@ -115,6 +115,18 @@ class SqlExecutor:
                 if action == "null":
                     targets: dict[str, Any] = {c.name: None for c in cols}
                     differs = sa.or_(*(c.is_not(None) for c in cols))
+                elif action == "anonymise" and any(isinstance(k.type, sa.types._Binary)
+                                                   for k in key_columns):
+                    # A binary key (Shopware) has no portable text form in SQL: the value,
+                    # "anon-" and the key's hex, is computed here, one statement per row.
+                    for key in chunk:
+                        values = {c.name: sa.literal(anonymised_value(c.type, key), c.type)
+                                  for c in cols}
+                        statements.append(sa.update(table).where(
+                            key_in(key_columns, [tuple(key)]),
+                            sa.or_(*(c.is_distinct_from(values[c.name]) for c in cols)),
+                        ).values(values))
+                    continue
                 elif action == "anonymise":
                     targets = {c.name: _anonymise_expression(c, key_columns) for c in cols}
                     differs = sa.or_(*(c.is_distinct_from(targets[c.name]) for c in cols))

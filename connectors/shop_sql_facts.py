@@ -16,17 +16,14 @@ from sqlalchemy.engine import Connection
 
 from connectors.base import Subject, json_safe
 from connectors.datamap_model import DataMap, TableMap
-from connectors.sql_paths import column, key_in, linked
+from connectors.sql_paths import column, key_in, linked_rows
 
 
 def _joined(datamap: DataMap, reflected: Mapping[str, sa.Table], table: TableMap,
             subject: Subject) -> tuple[sa.FromClause, sa.ColumnElement[bool]]:
     source = reflected[table.name]
-    if table.link:
-        joined, keys = linked(source, table.link, reflected, datamap.subject.key)
-    else:
-        joined, keys = source, [column(source, name) for name in datamap.subject.key]
-    return joined, key_in(keys, subject.keys)
+    return linked_rows(source, table.paths, table.key, reflected, datamap.subject.key,
+                       lambda keys: key_in(keys, subject.keys))
 
 
 def disclosures(connection: Connection, datamap: DataMap, reflected: Mapping[str, sa.Table],

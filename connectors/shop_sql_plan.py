@@ -12,6 +12,7 @@ document under retention, where the correction is recorded beside it.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
@@ -20,8 +21,9 @@ from sqlalchemy.engine import Connection
 
 from connectors.base import ConnectorError, JsonValue, Subject, SubjectKey, json_safe
 from connectors.changes import ChangeRequest, PlannedChange, RetentionRule
+from connectors.datamap_conditions import Condition, condition_sql
 from connectors.datamap_model import ColumnMap, DataMap, TableMap
-from connectors.sql_paths import column, key_in, linked, matches_value
+from connectors.sql_paths import column, key_in, linked_rows, matches_value
 
 ERASURE_NORM = "Art. 17 Abs. 1 DSGVO / GDPR"
 RESTRICTION_NORM = "Art. 18 DSGVO / GDPR"
@@ -75,6 +77,21 @@ def _outside(corrections: list[PlannedChange],
             and not any((c.key, name) in fields for name in c.fields)]
 
 
+@dataclass(frozen=True)
+class _Row:
+    """One row of the subject's: its key, its document date, the row conditions it meets."""
+
+    key: tuple[JsonValue, ...]
+    document: date | None
+    meets: frozenset[str]
+
+
+def _conditions(table: TableMap) -> dict[str, Condition]:
+    """The table's and its columns' retention conditions, by their text."""
+    found = [table.retention_when, *(c.retention_when for c in table.columns)]
+    return {c.text: c for c in found if c is not None}
+
+
 class SqlPlanner:
     """Computes the planned changes for one connector's tables in one read transaction."""
 
@@ -107,30 +124,64 @@ class SqlPlanner:
         return sorted(self.tables, key=lambda table: order.get(table.name, len(order)))
 
     def _own_rows(self, connection: Connection, table: TableMap,
-                  keys: tuple[SubjectKey, ...]) -> list[tuple[tuple[Any, ...], date | None]]:
+                  keys: tuple[SubjectKey, ...]) -> list[_Row]:
         """Key values and document date of the table's rows that link to the subject."""
         source = self.reflected[table.name]
-        if table.link:
-            joined, key_columns = linked(source, table.link, self.reflected,
-                                         self.datamap.subject.key)
-        elif table.name == self.datamap.subject.table:
-            joined, key_columns = source, [column(source, n) for n in self.datamap.subject.key]
-        else:
+        if not table.link and table.name != self.datamap.subject.table:
             return []
-        return self._rows(connection, table, sa.select().select_from(joined)
-                          .where(key_in(key_columns, keys)))
+        joined, condition = linked_rows(source, table.paths, table.key, self.reflected,
+                                        self.datamap.subject.key,
+                                        lambda key_columns: key_in(key_columns, keys))
+        return self._rows(connection, table, sa.select().select_from(joined).where(condition))
 
     def _rows(self, connection: Connection, table: TableMap,
-              query: sa.Select[Any]) -> list[tuple[tuple[Any, ...], date | None]]:
+              query: sa.Select[Any]) -> list[_Row]:
+        """Key, document date and the row conditions that hold, of each row ``query`` finds."""
         source = self.reflected[table.name]
         selected = [column(source, name) for name in table.key]
-        if table.document_date:
-            selected.append(column(source, table.document_date))
+        dated = table.document_date is not None
+        if dated:
+            selected.append(self._document_date(table, source))
+        conditions = _conditions(table)
+        selected += [sa.case((condition_sql(c, source, table.key, self.reflected), 1), else_=0)
+                     for c in conditions.values()]
         query = query.add_columns(*selected).order_by(*selected[:len(table.key)])
         width = len(table.key)
-        return [(tuple(json_safe(v) for v in row[:width]),
-                 as_date(row[width]) if table.document_date else None)
-                for row in connection.execute(query)]
+        rows = []
+        for row in connection.execute(query):
+            flags = row[width + dated:]
+            holds = {text for text, flag in zip(conditions, flags, strict=True) if flag}
+            rows.append(_Row(tuple(json_safe(v) for v in row[:width]),
+                             as_date(row[width]) if dated else None, frozenset(holds)))
+        return rows
+
+    def _document_date(self, table: TableMap, source: sa.Table) -> Any:
+        """The document date column, or the latest date of the rows its link reaches in
+        ``document_date_table`` (a table without a date of its own)."""
+        assert table.document_date is not None
+        if table.document_date_table is None:
+            return column(source, table.document_date)
+        hops = []
+        for hop in table.link:
+            hops.append(hop)
+            if hop.table == table.document_date_table:
+                break
+        inner = source.alias("dated")
+        joined: sa.FromClause = inner
+        current: sa.FromClause = inner
+        for index, hop in enumerate(hops):
+            target = self.reflected[hop.table].alias(f"dated{index}")
+            on = [column(current, own) == column(target, ref)
+                  for own, ref in zip(hop.columns, hop.ref, strict=True)]
+            if hop.where is not None:
+                on.append(condition_sql(hop.where, current,
+                                        tuple(c.name for c in current.primary_key),
+                                        self.reflected))
+            joined, current = joined.join(target, sa.and_(*on)), target
+        return (sa.select(sa.func.max(column(current, table.document_date)))
+                .select_from(joined)
+                .where(*(column(inner, k) == column(source, k) for k in table.key))
+                .scalar_subquery())
 
     def _erase_own(self, connection: Connection, table: TableMap, subject: Subject,
                    request: ChangeRequest) -> list[PlannedChange]:
@@ -142,8 +193,8 @@ class SqlPlanner:
         deletes_row = any(c.erasure == "delete" for c in erasable)
         nullable = {c.name: self.reflected[table.name].c[c.name].nullable for c in erasable}
         changes = []
-        for key, document in self._own_rows(connection, table, subject.keys):
-            changes += _row_changes(table, key, document, erasable, request,
+        for row in self._own_rows(connection, table, subject.keys):
+            changes += _row_changes(table, row, erasable, request,
                                     deletes_row=deletes_row, nullable=nullable)
         return changes
 
@@ -157,18 +208,18 @@ class SqlPlanner:
             return []
         source = self.reflected[table.name]
         condition = matches_value(column(source, recipient.column), ident.normalise, values)
-        joined: sa.FromClause = source
         if table.link and subject.keys:
-            joined, key_columns = linked(source, table.link, self.reflected,
-                                         self.datamap.subject.key, outer=True)
-            unlinked = sa.or_(*(c.is_(None) for c in key_columns))
-            condition = condition & (unlinked | sa.not_(key_in(key_columns, subject.keys)))
+            _, own = linked_rows(source, table.paths, table.key, self.reflected,
+                                 self.datamap.subject.key,
+                                 lambda key_columns: key_in(key_columns, subject.keys),
+                                 as_filter=True)
+            condition = condition & sa.not_(own)
         fields = [table.column(name) for name in recipient.fields]
         erasable = [c for c in fields if c.erasure != "keep"]
         changes = []
-        for key, document in self._rows(connection, table,
-                                        sa.select().select_from(joined).where(condition)):
-            changes += _row_changes(table, key, document, erasable, request, deletes_row=False,
+        for row in self._rows(connection, table,
+                              sa.select().select_from(source).where(condition)):
+            changes += _row_changes(table, row, erasable, request, deletes_row=False,
                                     nullable=dict.fromkeys((c.name for c in erasable), True),
                                     reason="erasure_as_recipient")
         return changes
@@ -182,12 +233,13 @@ class SqlPlanner:
             return []
         self._check_fits(table, {n: v for n, v in wanted.items() if n in listed})
         changes = []
-        for key, document in self._own_rows(connection, table, subject.keys):
+        for row in self._own_rows(connection, table, subject.keys):
+            key, document = row.key, row.document
             for name, value in sorted(wanted.items()):
                 if name not in listed:
                     continue
                 mapped = table.column(name)
-                rule = request.rules.get(mapped.retention or table.retention or "")
+                rule = _rule(table, mapped, row, request)
                 if rule is not None and document is not None:
                     changes.append(PlannedChange(
                         table.name, key, (name,), "block", "rectification_recorded_beside",
@@ -224,15 +276,31 @@ class SqlPlanner:
                               reason, RESTRICTION_NORM, value=value) for key in subject.keys]
 
 
-def _row_changes(table: TableMap, key: tuple[JsonValue, ...], document: date | None,
+def _rule(table: TableMap, mapped: ColumnMap, row: _Row,
+          request: ChangeRequest) -> RetentionRule | None:
+    """The retention rule that holds the field of ``row``: the column's, else the table's,
+    each only while its row condition (``retention_when``) is met."""
+    if mapped.retention is not None:
+        when = mapped.retention_when
+        return (request.rules.get(mapped.retention)
+                if when is None or when.text in row.meets else None)
+    if table.retention is not None:
+        when = mapped.retention_when or table.retention_when
+        return (request.rules.get(table.retention)
+                if when is None or when.text in row.meets else None)
+    return None
+
+
+def _row_changes(table: TableMap, row: _Row,
                  erasable: Sequence[ColumnMap], request: ChangeRequest, *, deletes_row: bool,
                  nullable: Mapping[str, bool], reason: str = "erasure") -> list[PlannedChange]:
     """The changes of one row: blocked fields by date, then the row or the other fields."""
+    key, document = row.key, row.document
     blocked: dict[tuple[date | None, str, str], list[str]] = {}
     free: list[ColumnMap] = []
     for mapped in erasable:
         hold = request.holds[0] if request.holds else None
-        rule = request.rules.get(mapped.retention or table.retention or "")
+        rule = _rule(table, mapped, row, request)
         if hold is not None:
             blocked.setdefault((None, f"hold:{hold.id}:{hold.kind}", hold.norm), []).append(
                 mapped.name)

@@ -8,7 +8,7 @@ the map's normalisation on the database side.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import closing, contextmanager
 from typing import Any
 
@@ -18,6 +18,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.selectable import FromClause
 
 from connectors.base import ConnectorConfigError, SubjectKey
+from connectors.datamap_conditions import condition_sql
 from connectors.datamap_model import Hop
 from connectors.matching import normalise
 
@@ -116,45 +117,127 @@ def column(table: sa.Table | FromClause, name: str) -> sa.ColumnElement[Any]:
 
 
 def linked(
-    table: sa.Table,
+    table: sa.Table | FromClause,
     hops: Sequence[Hop],
     tables: Mapping[str, sa.Table],
     subject_key: Sequence[str],
     *,
     outer: bool = False,
+    conditions: list[ColumnElement[bool]] | None = None,
 ) -> tuple[FromClause, list[ColumnElement[Any]]]:
     """``table`` joined along ``hops`` to the subject table, and the subject key columns there.
 
     Each hop table is aliased, so a path may pass the same table twice. When the last hop's
     ``ref`` covers the subject key, its own columns stand in for the key and the subject table
-    is not joined at all. ``outer`` keeps rows whose link is empty (for recipient rows).
+    is not joined at all. ``outer`` keeps rows whose link is empty (for recipient rows). A
+    hop's ``where`` goes into its join's ``ON``; where no join follows, it is added to
+    ``conditions`` (when given; otherwise the subject table is joined to carry it).
     """
     joined: FromClause = table
     current: FromClause = table
+    current_key = _key_of(table)
     for index, hop in enumerate(hops):
-        if index == len(hops) - 1 and set(subject_key) <= set(hop.ref):
+        own = (condition_sql(hop.where, current, current_key, tables)
+               if hop.where is not None else None)
+        last = index == len(hops) - 1
+        same_types = all(
+            _python_type(column(current, own_name)) == _python_type(column(tables[hop.table], ref))
+            for own_name, ref in zip(hop.columns, hop.ref, strict=True))
+        if last and set(subject_key) <= set(hop.ref) and same_types \
+                and (own is None or conditions is not None):
+            if own is not None and conditions is not None:
+                conditions.append(own)
             by_ref = dict(zip(hop.ref, hop.columns, strict=True))
             return joined, [column(current, by_ref[name]) for name in subject_key]
         target = tables[hop.table].alias(f"hop{index}")
         on = sa.and_(
             *(
-                column(current, own) == column(target, ref)
-                for own, ref in zip(hop.columns, hop.ref, strict=True)
-            )
+                equal(column(current, own_name), column(target, ref))
+                for own_name, ref in zip(hop.columns, hop.ref, strict=True)
+            ),
+            *([own] if own is not None else []),
         )
         joined = joined.join(target, on, isouter=outer)
         current = target
+        current_key = _key_of(tables[hop.table])
     return joined, [column(current, name) for name in subject_key]
+
+
+def linked_rows(
+    table: sa.Table,
+    paths: Sequence[Sequence[Hop]],
+    key: Sequence[str],
+    tables: Mapping[str, sa.Table],
+    subject_key: Sequence[str],
+    match: Callable[[list[ColumnElement[Any]]], ColumnElement[bool]],
+    *,
+    as_filter: bool = False,
+) -> tuple[FromClause, ColumnElement[bool]]:
+    """The FROM and WHERE that select ``table``'s rows whose subject key ``match`` accepts.
+
+    No path: ``table`` is the subject table. One path: the joins of :func:`linked`. Several
+    paths (or ``as_filter``): ``table`` alone, its ``key`` in the rows any path reaches (each
+    row once; the WHERE can then be negated).
+    """
+    if not paths:
+        return table, match([column(table, name) for name in subject_key])
+    if len(paths) == 1 and not as_filter:
+        extra: list[ColumnElement[bool]] = []
+        joined, keys = linked(table, paths[0], tables, subject_key, conditions=extra)
+        return joined, sa.and_(match(keys), *extra)
+    found = []
+    for index, path in enumerate(paths):
+        alias = table.alias(f"path{index}")
+        extra = []
+        joined, keys = linked(alias, path, tables, subject_key, conditions=extra)
+        inner = (sa.select(*(column(alias, name) for name in key)).select_from(joined)
+                 .where(match(keys), *extra))
+        own = [column(table, name) for name in key]
+        found.append(own[0].in_(inner) if len(own) == 1 else sa.tuple_(*own).in_(inner))
+    return table, sa.or_(*found)
+
+
+def equal(left: ColumnElement[Any], right: ColumnElement[Any]) -> ColumnElement[bool]:
+    """``left = right``; a text column against a number compares the number as text (a meta
+    table's ``meta_value`` holding an id: PostgreSQL compares no text with an integer)."""
+    kinds = {_python_type(left), _python_type(right)}
+    if str in kinds and len(kinds) > 1:
+        return sa.cast(left, sa.String) == sa.cast(right, sa.String)
+    return left == right
+
+
+def _python_type(col: ColumnElement[Any]) -> type:
+    try:
+        return col.type.python_type
+    except NotImplementedError:
+        return object
+
+
+def _key_of(table: sa.Table | FromClause) -> tuple[str, ...]:
+    """A reflected table's (or its alias's) primary key column names."""
+    return tuple(c.name for c in table.primary_key)
 
 
 def key_in(
     columns: Sequence[ColumnElement[Any]], keys: Iterable[SubjectKey]
 ) -> ColumnElement[bool]:
     """``(key columns) IN (keys)``, plain for a one-column key, a row value for a composite one."""
-    keys = list(keys)
+    keys = [tuple(bound(col, part) for col, part in zip(columns, key, strict=True))
+            for key in keys]
     if len(columns) == 1:
         return columns[0].in_([key[0] for key in keys])
     return sa.tuple_(*columns).in_(keys)
+
+
+def bound(col: ColumnElement[Any], value: Any) -> Any:
+    """A key value as its column takes it: a binary id (Shopware's BINARY(16)) travels through
+    plans and subjects as hex text and is turned back into bytes here."""
+    if isinstance(value, str) and isinstance(col.type, sa.types._Binary):
+        try:
+            return bytes.fromhex(value)
+        except ValueError:
+            return value
+    return value
 
 
 def matches_value(

@@ -54,6 +54,8 @@ def _column_data(column: RecordColumn) -> dict[str, Any]:
         data["values"] = {code: dict(label) for code, label in column.values.items()}
     if column.unit:
         data["unit"] = column.unit
+    if column.currency:
+        data["currency"] = column.currency
     return data
 
 
@@ -66,6 +68,8 @@ def _column_out(column: dict[str, Any], lang: str) -> dict[str, Any]:
                                for code, label in column["values"].items()}
     if column.get("unit"):
         out["unit"] = column["unit"]
+    if column.get("currency"):
+        out["currency"] = column["currency"]
     return out
 
 
@@ -75,6 +79,7 @@ class ColumnSchema(Schema):
     # Not "values": a dict's method of that name would be dumped when the key is missing.
     value_labels = fields.Dict(keys=fields.String(), values=fields.String())
     unit = fields.String()
+    currency = fields.String()
 
 
 class TableSchema(Schema):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -231,8 +232,11 @@ def test_load_from_a_file(tmp_path: Path) -> None:
 
 
 def test_the_documented_example_is_valid() -> None:
-    [example] = re.findall(r"```toml\n(.*?)```", DOC.read_text(encoding="utf-8"), re.S)
+    example, *fragments = re.findall(r"```toml\n(.*?)```", DOC.read_text(encoding="utf-8"),
+                                     re.S)
     datamap = parse_datamap(example)
+    for fragment in fragments:  # the later sections' examples are TOML too
+        tomllib.loads(fragment)
     assert datamap.tables["order_items"].link[-1].table == datamap.subject.table
 
 
@@ -399,7 +403,7 @@ def test_values_and_unit_say_how_a_column_reads_to_people() -> None:
 
 
 @pytest.mark.parametrize(("entry", "error"), [
-    ('unit = "euro"', "tables.orders.columns.id.unit: Must be one of: cents, percent."),
+    ('unit = "euro"', "tables.orders.columns.id.unit: Must be one of: cents, percent, money."),
     ('values = ["a"]', 'tables.orders.columns.id.values: must be a table of code = '
                        '{ de = "...", en = "..." }'),
     ("values = {}", 'tables.orders.columns.id.values: must be a table of code = '

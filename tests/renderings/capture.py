@@ -26,7 +26,7 @@ from pypdf import PdfReader
 from sqlalchemy import select
 
 from dsr.context import Services
-from dsr.correspondence.notices import OutgoingMail
+from dsr.correspondence.models import OutgoingMail
 from dsr.documents import Document
 from dsr.requests.models import Request
 from workflows.runner import run_pending

@@ -40,6 +40,19 @@ def money(cents: Any, lang: str) -> Any:
     return f"{sign}{amount} €" if lang == "de" else f"{sign}€{amount}"
 
 
+def decimal_money(amount: Any, currency: str, lang: str) -> Any:
+    """A decimal amount in ``currency`` ("12,90 €", "€12.90"; other currencies by their code:
+    "12,90 CHF", "CHF 12.90"); other values as given."""
+    number = _number(amount)
+    if number is None:
+        return display_value(amount, lang)
+    sign = "-" if number < 0 else ""
+    text = _grouped(number, 2, lang)
+    if currency == "EUR":
+        return f"{sign}{text} €" if lang == "de" else f"{sign}€{text}"
+    return f"{sign}{text} {currency}" if lang == "de" else f"{sign}{currency} {text}"
+
+
 def percent(value: Any, lang: str) -> Any:
     """A percentage ("19 %" in German, "19%" in English), trailing zeros dropped."""
     number = _number(value)
@@ -76,6 +89,9 @@ def formatter(column: Mapping[str, Any], language: str) -> Formatter:
         return coded(labels, lang)
     if column.get("unit") == "cents":
         return lambda value: money(value, lang)
+    if column.get("unit") == "money":
+        currency = str(column.get("currency") or "EUR")
+        return lambda value: decimal_money(value, currency, lang)
     if column.get("unit") == "percent":
         return lambda value: percent(value, lang)
     return lambda value: display_value(value, lang)

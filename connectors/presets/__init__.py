@@ -1,0 +1,1 @@
+"""The shipped data map presets (TOML files beside this module; see README.md)."""

@@ -1,0 +1,151 @@
+-- Shopware 6: customers (a guest gets a customer row too), their addresses, orders with the
+-- order's own copy of the customer and its addresses, salutations and countries by language,
+-- newsletter recipients and two noise tables. Ids are BINARY(16), orders versioned.
+CREATE TABLE customer (
+  id BINARY(16) NOT NULL,
+  auto_increment BIGINT UNSIGNED NOT NULL AUTO_INCREMENT,
+  customer_group_id BINARY(16) NOT NULL,
+  sales_channel_id BINARY(16) NOT NULL,
+  language_id BINARY(16) NOT NULL,
+  default_billing_address_id BINARY(16) NOT NULL,
+  default_shipping_address_id BINARY(16) NOT NULL,
+  customer_number VARCHAR(255) NOT NULL,
+  salutation_id BINARY(16) NULL,
+  first_name VARCHAR(255) NOT NULL,
+  last_name VARCHAR(255) NOT NULL,
+  company VARCHAR(255) NULL,
+  password VARCHAR(1024) NULL,
+  email VARCHAR(254) NOT NULL,
+  title VARCHAR(100) NULL,
+  active TINYINT(1) NOT NULL DEFAULT 1,
+  guest TINYINT(1) NOT NULL DEFAULT 0,
+  first_login DATE NULL,
+  last_login DATETIME(3) NULL,
+  birthday DATE NULL,
+  last_order_date DATETIME(3) NULL,
+  order_count INT NOT NULL DEFAULT 0,
+  remote_address VARCHAR(255) NULL,
+  custom_fields JSON NULL,
+  created_at DATETIME(3) NOT NULL,
+  updated_at DATETIME(3) NULL,
+  PRIMARY KEY (id),
+  UNIQUE KEY `uniq.auto_increment` (auto_increment)
+);
+CREATE TABLE customer_address (
+  id BINARY(16) NOT NULL,
+  customer_id BINARY(16) NOT NULL,
+  country_id BINARY(16) NOT NULL,
+  company VARCHAR(255) NULL,
+  salutation_id BINARY(16) NULL,
+  first_name VARCHAR(50) NOT NULL,
+  last_name VARCHAR(60) NOT NULL,
+  street VARCHAR(255) NOT NULL,
+  zipcode VARCHAR(50) NULL,
+  city VARCHAR(70) NOT NULL,
+  phone_number VARCHAR(40) NULL,
+  additional_address_line1 VARCHAR(255) NULL,
+  created_at DATETIME(3) NOT NULL,
+  updated_at DATETIME(3) NULL,
+  PRIMARY KEY (id),
+  CONSTRAINT `fk.customer_address.customer_id` FOREIGN KEY (customer_id) REFERENCES customer (id) ON DELETE CASCADE
+);
+CREATE TABLE `order` (
+  id BINARY(16) NOT NULL,
+  version_id BINARY(16) NOT NULL,
+  state_id BINARY(16) NOT NULL,
+  auto_increment BIGINT UNSIGNED NOT NULL AUTO_INCREMENT,
+  order_number VARCHAR(64),
+  currency_id BINARY(16) NOT NULL,
+  currency_factor DOUBLE NULL,
+  sales_channel_id BINARY(16) NOT NULL,
+  billing_address_id BINARY(16) NOT NULL,
+  billing_address_version_id BINARY(16) NOT NULL,
+  order_date DATETIME(3) NOT NULL,
+  amount_total DOUBLE NULL,
+  amount_net DOUBLE NULL,
+  customer_comment LONGTEXT NULL,
+  deep_link_code VARCHAR(32) NULL,
+  custom_fields JSON NULL,
+  created_at DATETIME(3) NOT NULL,
+  updated_at DATETIME(3) NULL,
+  PRIMARY KEY (id, version_id),
+  UNIQUE KEY `uniq.auto_increment` (auto_increment)
+);
+CREATE TABLE order_customer (
+  id BINARY(16) NOT NULL,
+  version_id BINARY(16) NOT NULL,
+  customer_id BINARY(16) NULL,
+  order_id BINARY(16) NOT NULL,
+  order_version_id BINARY(16) NOT NULL,
+  email VARCHAR(254) NOT NULL,
+  salutation_id BINARY(16) NULL,
+  first_name VARCHAR(255) NOT NULL,
+  last_name VARCHAR(255) NOT NULL,
+  title VARCHAR(100) NULL,
+  customer_number VARCHAR(255) NULL,
+  remote_address VARCHAR(255) NULL,
+  custom_fields JSON NULL,
+  created_at DATETIME(3) NOT NULL,
+  updated_at DATETIME(3) NULL,
+  PRIMARY KEY (id, version_id)
+);
+CREATE TABLE order_address (
+  id BINARY(16) NOT NULL,
+  version_id BINARY(16) NOT NULL,
+  country_id BINARY(16) NOT NULL,
+  order_id BINARY(16) NOT NULL,
+  order_version_id BINARY(16) NOT NULL,
+  company VARCHAR(255) NULL,
+  salutation_id BINARY(16) NULL,
+  first_name VARCHAR(50) NOT NULL,
+  last_name VARCHAR(60) NOT NULL,
+  street VARCHAR(255) NOT NULL,
+  zipcode VARCHAR(50) NOT NULL,
+  city VARCHAR(70) NOT NULL,
+  phone_number VARCHAR(40) NULL,
+  created_at DATETIME(3) NOT NULL,
+  updated_at DATETIME(3) NULL,
+  PRIMARY KEY (id, version_id)
+);
+CREATE TABLE newsletter_recipient (
+  id BINARY(16) NOT NULL,
+  email VARCHAR(255) NOT NULL,
+  first_name VARCHAR(255) NULL,
+  last_name VARCHAR(255) NULL,
+  zip_code VARCHAR(50) NULL,
+  city VARCHAR(255) NULL,
+  street VARCHAR(255) NULL,
+  status VARCHAR(255) NOT NULL,
+  hash VARCHAR(255) NOT NULL,
+  confirmed_at DATETIME(3) NULL,
+  created_at DATETIME(3) NOT NULL,
+  updated_at DATETIME(3) NULL,
+  PRIMARY KEY (id)
+);
+CREATE TABLE country_translation (
+  country_id BINARY(16) NOT NULL,
+  language_id BINARY(16) NOT NULL,
+  name VARCHAR(255) NULL,
+  created_at DATETIME(3) NOT NULL,
+  updated_at DATETIME(3) NULL,
+  PRIMARY KEY (country_id, language_id)
+);
+CREATE TABLE system_config (
+  id BINARY(16) NOT NULL,
+  configuration_key VARCHAR(255) NOT NULL,
+  configuration_value JSON NOT NULL,
+  sales_channel_id BINARY(16) NULL,
+  created_at DATETIME(3) NOT NULL,
+  updated_at DATETIME(3) NULL,
+  PRIMARY KEY (id)
+);
+CREATE TABLE product_translation (
+  product_id BINARY(16) NOT NULL,
+  product_version_id BINARY(16) NOT NULL,
+  language_id BINARY(16) NOT NULL,
+  name VARCHAR(255) NULL,
+  description MEDIUMTEXT NULL,
+  created_at DATETIME(3) NOT NULL,
+  updated_at DATETIME(3) NULL,
+  PRIMARY KEY (product_id, product_version_id, language_id)
+);
