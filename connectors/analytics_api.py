@@ -15,7 +15,7 @@ import json
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
 from marshmallow import Schema, fields, validate
@@ -117,7 +117,7 @@ class AnalyticsApiConnector:
         return found
 
     @staticmethod
-    def _visit_params(visits: list[Mapping[str, Any]]) -> dict[str, Any]:
+    def _visit_params(visits: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
         params: dict[str, Any] = {}
         for index, visit in enumerate(visits):
             params[f"visits[{index}][idsite]"] = visit["idSite"]

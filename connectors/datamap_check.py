@@ -203,7 +203,8 @@ class _Check:
         candidates = [self.inspector.get_pk_constraint(table).get("constrained_columns") or []]
         candidates += [u["column_names"] for u in self.inspector.get_unique_constraints(table)]
         candidates += [
-            i["column_names"] for i in self.inspector.get_indexes(table) if i.get("unique")
+            [c for c in i["column_names"] if c is not None]
+            for i in self.inspector.get_indexes(table) if i.get("unique")
         ]
         return any(found and set(found) <= wanted for found in candidates)
 

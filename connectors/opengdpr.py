@@ -161,7 +161,7 @@ class OpenGdprClient:
 
 
 def verify_callback(body: bytes, headers: Mapping[str, str], certificate: x509.Certificate,
-                    now: datetime | None = None) -> dict[str, Any]:
+                    now: datetime) -> dict[str, Any]:
     """Check a status callback's RSA signature (``X-OpenGDPR-Signature``) over the raw body
     and return the parsed content; raises :class:`CallbackRejected`."""
     found = {k.lower(): v for k, v in headers.items()}.get(SIGNATURE_HEADER.lower())

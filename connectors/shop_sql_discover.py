@@ -221,7 +221,7 @@ class IdentifierSearch:
         facts: Mapping[SubjectKey, _OnFile],
     ) -> Discovery:
         claims = identity.claims()
-        checks = {
+        checks: dict[SubjectKey, dict[str, Outcome]] = {
             key: {
                 kind: self._outcome(kind, getattr(identity, kind), facts[key], address)
                 for kind in claims

@@ -49,7 +49,8 @@ def anonymised_value(column_type: sa.types.TypeEngine[Any], key: Sequence[JsonVa
     return None
 
 
-def _anonymise_expression(col: sa.Column[Any], keys: Sequence[sa.Column[Any]]) -> Any:
+def _anonymise_expression(col: sa.ColumnElement[Any],
+                          keys: Sequence[sa.ColumnElement[Any]]) -> Any:
     """The SQL form of :func:`anonymised_value` for every row of an ``UPDATE``."""
     if isinstance(col.type, sa.String):
         expr: Any = sa.literal(ANON_PREFIX, sa.String)

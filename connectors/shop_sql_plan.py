@@ -293,7 +293,7 @@ def _rule(table: TableMap, mapped: ColumnMap, row: _Row,
 
 def _row_changes(table: TableMap, row: _Row,
                  erasable: Sequence[ColumnMap], request: ChangeRequest, *, deletes_row: bool,
-                 nullable: Mapping[str, bool], reason: str = "erasure") -> list[PlannedChange]:
+                 nullable: Mapping[str, bool | None], reason: str = "erasure") -> list[PlannedChange]:
     """The changes of one row: blocked fields by date, then the row or the other fields."""
     key, document = row.key, row.document
     blocked: dict[tuple[date | None, str, str], list[str]] = {}

@@ -47,5 +47,13 @@ if [ -z "${DSR_TEST_REDIS_URL:-}" ]; then
   fi
 fi
 
+started=$SECONDS
 "$VENV/bin/ruff" check .
+echo "mypy (strictness in pyproject.toml [tool.mypy]):"
+"$VENV/bin/mypy"
+set +e
 "$VENV/bin/python" -m pytest "$@"
+status=$?
+set -e
+echo "test suite: $((SECONDS - started)) s (ruff, mypy, import check and pytest)"
+exit $status

@@ -31,12 +31,12 @@ class Periodic:
 
     def resolve(self) -> Callable[[Services], Any]:
         module, _, attr = self.func.rpartition(".")
-        return getattr(importlib.import_module(module), attr)  # type: ignore[no-any-return]
+        return getattr(importlib.import_module(module), attr)
 
     def next_after(self, moment: datetime) -> datetime:
         if self.every is not None:
             return moment.fromtimestamp(moment.timestamp() + self.every, tz=moment.tzinfo)
-        return croniter(self.cron, moment).get_next(datetime)  # type: ignore[no-any-return]
+        return croniter(self.cron, moment).get_next(datetime)
 
 
 SCHEDULE: tuple[Periodic, ...] = (

@@ -136,7 +136,7 @@ def place(request_id: int) -> Any:
     try:
         data = HoldFormSchema().load(request.form.to_dict())
     except ValidationError as exc:
-        field, message = first_error(exc.messages)
+        field, message = first_error(exc.normalized_messages())
         flash(f"{t(FIELD_LABELS.get(field, field))}: {error_text(message)}", "error")
         return back
     name, _, index = data["target"].rpartition(":")

@@ -252,7 +252,7 @@ def _forget_rectified(session: Session, connector: str, erased: list[PlannedChan
             ErasureJournalEntry.target.in_({target for target, _ in fields}),
             ErasureJournalEntry.sealed_value.is_not(None))):
         where = (entry.target, json.dumps(list(entry.row_key), default=str))
-        if where in fields and (fields[where] is None or set(entry.fields) & fields[where]):
+        if where in fields and (fields[where] is None or set(entry.fields) & (fields[where] or set())):
             session.delete(entry)
 
 
@@ -360,7 +360,8 @@ def check_import(session: Session, newsletter: Any, rows: list[Mapping[str, str]
                  channel: str = "newsletter") -> tuple[list[int], list[int]]:
     """Split an import (rows with ``email`` and optionally ``street`` and ``postcode``) into
     the indexes that may be added and those refused because an address is suppressed."""
-    accepted, refused = [], []
+    accepted: list[int] = []
+    refused: list[int] = []
     for index, row in enumerate(rows):
         digests = [digest for _, digest in newsletter.suppression_hashes(
             email=row.get("email"), street=row.get("street"), postcode=row.get("postcode"))]

@@ -51,9 +51,9 @@ def run_retention(services: Services, today: date | None = None) -> dict[str, in
             plan_id = row.id
         receipt = services.connectors[name].execute(plan, changes.DbStepLog(services, plan_id))
         with services.db.session() as session:
-            row = session.get(ChangePlan, plan_id)
-            assert row is not None
-            changes.record_receipt(services, session, row, plan, receipt)
+            stored = session.get(ChangePlan, plan_id)
+            assert stored is not None
+            changes.record_receipt(services, session, stored, plan, receipt)
             for record in session.scalars(select(RetainedRecord).where(
                     RetainedRecord.id.in_(record_ids))):
                 record.erased_at = services.clock.now()
@@ -116,7 +116,7 @@ def _expiry_plan(connector: str, records: list[RetainedRecord]) -> Plan:
         for action in ("null", "anonymise"):
             fields = tuple(sorted(name for name, how in then.items() if how == action))
             if fields:
-                planned.append(PlannedChange(target, key, fields, action,  # type: ignore[arg-type]
+                planned.append(PlannedChange(target, key, fields, action,
                                              "retention_expired", EXPIRY_NORM))
     return Plan(connector, tuple(planned), {"keys": [], "identifiers": {}})
 

@@ -214,7 +214,7 @@ def record_review(services: Services, session: Session, request: Request, *, che
     session.flush()
     dropped = session.execute(delete(MessageDraft).where(
         MessageDraft.request_id == request.id, MessageDraft.template == TEMPLATE,
-        MessageDraft.sent_at.is_(None))).rowcount
+        MessageDraft.sent_at.is_(None))).rowcount  # type: ignore[attr-defined]
     content = json.dumps([check_key, outcome, reasons, chosen, reviewer_role], ensure_ascii=False)
     append_event(session, actor=actor, action="contest_reviewed", request_id=request.id,
                  details={"review": review.id, "decision": decision["name"], "edited": edited,

@@ -79,7 +79,7 @@ def record(request_id: int) -> Any:
             "reasons": form.get("reasons", ""), "options": form.getlist("options"),
             "reviewer_role": form.get("reviewer_role", "")})
     except ValidationError as exc:
-        field, message = first_error(exc.messages)
+        field, message = first_error(exc.normalized_messages())
         flash(f"{t('ct_field_' + field)}: {error_text(message)}", "error")
         return _again(req, field)
     try:

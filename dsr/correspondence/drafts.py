@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass
+from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from markupsafe import Markup, escape
@@ -105,7 +106,7 @@ def preview_context(template: str) -> dict[str, Any]:
 def _fill(text: str, template: str, language: str, context: dict[str, Any]) -> str:
     for key, mark in MARKERS.get(template, {}).items():
         value = context.get(key)
-        if hasattr(value, "strftime"):
+        if isinstance(value, date):  # a datetime is a date too
             value = value.strftime("%d.%m.%Y" if language == "de" else "%d %B %Y")
         text = text.replace(mark, str(value))
     return text

@@ -95,8 +95,8 @@ def _browsing(ctx: Context, person: Person) -> list[Window]:
     return windows
 
 
-def visits_for(sessions: Iterable[Mapping[str, Any]], searches: Iterable[Mapping[str, Any]],
-               orders: Iterable[Mapping[str, Any]], since: datetime) -> list[Visit]:
+def visits_for(sessions: Iterable[Mapping[Any, Any]], searches: Iterable[Mapping[Any, Any]],
+               orders: Iterable[Mapping[Any, Any]], since: datetime) -> list[Visit]:
     """The visits of sessions ending at or after *since*, with their searches and orders."""
     searched: dict[int, list[Mapping[str, Any]]] = defaultdict(list)
     for row in searches:

@@ -144,7 +144,7 @@ def _walk(msg: Message, texts: list[str], htmls: list[str], attachments: list[At
         if part.is_multipart():
             if ctype == "message/rfc822" and id(part) not in nested:
                 payload = part.get_payload()
-                if isinstance(payload, list) and payload:
+                if isinstance(payload, list) and payload and isinstance(payload[0], Message):
                     inner.append(payload[0])
                     nested.update(id(p) for p in payload[0].walk())
             continue
@@ -237,7 +237,8 @@ def without_parts(raw: bytes, part_indexes: set[int], note: str) -> bytes:
     msg = message_from_bytes(raw, policy=policy.compat32)
     for index, part in enumerate(msg.walk()):
         if index in part_indexes and not part.is_multipart():
-            hashed = hashlib.sha256(part.get_payload(decode=True) or b"").hexdigest()
+            data = part.get_payload(decode=True)
+            hashed = hashlib.sha256(data if isinstance(data, bytes) else b"").hexdigest()
             filename = part.get_filename() or ""
             for key in list(part.keys()):
                 del part[key]

@@ -71,7 +71,7 @@ def new() -> Any:
             created = keying.key_in(_services(), db_session(), data, user_id=current_user.id,
                                     scan=_upload("scan"), id_copy=_upload("id_copy"))
         except ValidationError as exc:
-            field, message = first_error(exc.messages)
+            field, message = first_error(exc.normalized_messages())
             flash(f"{t('field_' + field)}: {message}", "error")
         except keying.KeyingError as exc:
             db_session().rollback()

@@ -180,6 +180,6 @@ def parse_register(text: str, source: str = "register", short: str | None = None
     except tomllib.TOMLDecodeError as exc:
         raise RegisterError(f"{source}: not valid TOML ({exc})") from None
     try:
-        return RegisterSchema().load(raw)  # type: ignore[no-any-return]
+        return RegisterSchema().load(raw)
     except ValidationError as exc:
         raise RegisterError(f"{short or source}: {flatten_error(exc.messages)}") from None

@@ -78,7 +78,7 @@ def import_toml() -> Any:
     if not text.strip():
         flash(t("register_no_file"), "error")
         return _page(status=422)
-    return _save(text, request.form.get("note", "") or (upload.filename if upload else ""))
+    return _save(text, request.form.get("note", "") or (upload.filename or "" if upload else ""))
 
 
 def _toml(text: str, name: str) -> Response:

@@ -116,7 +116,7 @@ def submit() -> Any:
         if unknown:
             raise ValidationError({"corrections": {name: ["unknown"] for name in unknown}})
     except ValidationError as exc:
-        return _form_page(raw, _form_errors(exc.messages)), 422
+        return _form_page(raw, _form_errors(exc.normalized_messages())), 422
     created = submit_public(data, Channel.FORM.value)
     session["submitted"] = created.reference
     return redirect(url_for("public.submitted"))

@@ -59,6 +59,6 @@ def subject_in(services: Services, request: Request, name: str) -> Subject:
     connector = services.connectors[name]
     source = getattr(connector, "subject_from", "")
     if source and source in services.connectors:
-        return connector.derive_subject(services.connectors[source],  # type: ignore[no-any-return]
+        return connector.derive_subject(services.connectors[source],
                                         subject_for(request, source))
     return subject_for(request, name)

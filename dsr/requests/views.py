@@ -133,7 +133,7 @@ def _act(request_id: int, action: str) -> Any:
         else:
             abort(404)
     except ValidationError as exc:
-        field, message = first_error(exc.messages)
+        field, message = first_error(exc.normalized_messages())
         row = None
         if action == "approve" and field.isdigit():  # one decision row of many
             row = int(field)

@@ -98,15 +98,15 @@ def _clean_image(data: bytes, content_type: str, max_pixels: int) -> bytes:
         raise IdCopyRefused("broken") from None
     if min(image.size) < MIN_SIDE:
         raise IdCopyRefused("too_small")
-    image = ImageOps.exif_transpose(image)
-    image = image.convert("RGB") if image.mode not in ("RGB", "L") else image
-    if blank_image(image):
+    turned: Image.Image = ImageOps.exif_transpose(image)
+    picture = turned.convert("RGB") if turned.mode not in ("RGB", "L") else turned
+    if blank_image(picture):
         raise IdCopyRefused("blank")
     out = io.BytesIO()  # a fresh file: no EXIF, GPS, comments or trailing bytes survive
     if content_type == "image/jpeg":
-        image.save(out, format="JPEG", quality=90)
+        picture.save(out, format="JPEG", quality=90)
     else:
-        image.save(out, format="PNG", optimize=True)
+        picture.save(out, format="PNG", optimize=True)
     return out.getvalue()
 
 

@@ -13,7 +13,8 @@ from dsr.requests.models import Request
 
 def clock() -> Clock:
     """The service clock of this app (every page reads the time from it)."""
-    return current_app.extensions["dsr"].clock  # type: ignore[no-any-return]
+    clock: Clock = current_app.extensions["dsr"].clock
+    return clock
 
 
 def db_session() -> Any:
@@ -28,4 +29,4 @@ def request_or_404(request_id: int) -> Request:
     found = db_session().get(Request, request_id)
     if found is None:
         abort(404)
-    return found  # type: ignore[no-any-return]
+    return found

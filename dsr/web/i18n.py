@@ -8,6 +8,7 @@ from datetime import date, datetime
 from babel.dates import format_date, format_datetime
 from flask import g, request
 
+from dsr.clock import BERLIN
 from dsr.web.strings import STRINGS
 
 LANGUAGES = ("de", "en")
@@ -32,7 +33,7 @@ def fmt_date(value: date | datetime | None) -> str:
     lang = g.get("lang", "de")
     if isinstance(value, datetime):
         return format_datetime(value, "dd.MM.yyyy HH:mm" if lang == "de" else "d MMM yyyy HH:mm",
-                               tzinfo="Europe/Berlin", locale=lang)
+                               tzinfo=BERLIN, locale=lang)
     return format_date(value, "dd.MM.yyyy" if lang == "de" else "d MMM yyyy", locale=lang)
 
 
