@@ -131,3 +131,7 @@ def render_markdown() -> str:
     lines += ["", "## What each permission allows", ""]
     lines += [f"- `{permission.value}`: {DESCRIPTIONS[permission]}." for permission in Permission]
     return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":  # python -m dsr.permissions > docs/permissions.md
+    print(render_markdown(), end="")
