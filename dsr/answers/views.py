@@ -13,10 +13,12 @@ from dsr.answers import delivery, rebuild, redaction
 from dsr.answers import operations as reports
 from dsr.answers.models import REDACTION_REASONS, Delivery
 from dsr.correspondence import drafts as correspondence
+from dsr.permissions import Permission
 from dsr.requests.models import Request
-from dsr.users.views import actor, require_role
+from dsr.users.views import actor
 from dsr.web.context import db_session, request_or_404
 from dsr.web.i18n import t
+from dsr.web.permissions import require
 from dsr.web.service_errors import service_error
 
 bp = Blueprint("answers", __name__, url_prefix="/queue/requests")
@@ -47,7 +49,7 @@ def _correspondence(req: Request) -> list[dict[str, Any]]:
 
 
 @bp.get("/<int:request_id>/answer")
-@require_role("coordinator")
+@require(Permission.ANSWERS_DOWNLOAD)
 def step(request_id: int) -> Any:
     req = request_or_404(request_id)
     session = db_session()
@@ -69,7 +71,7 @@ def _back(request_id: int) -> Any:
 
 
 @bp.post("/<int:request_id>/redactions")
-@require_role("coordinator")
+@require(Permission.ANSWERS_PREPARE)
 def redact(request_id: int) -> Any:
     req = request_or_404(request_id)
     session, form = db_session(), request.form
@@ -87,7 +89,7 @@ def redact(request_id: int) -> Any:
 
 
 @bp.post("/<int:request_id>/redactions/<int:redaction_id>/delete")
-@require_role("coordinator")
+@require(Permission.ANSWERS_PREPARE)
 def unredact(request_id: int, redaction_id: int) -> Any:
     req = request_or_404(request_id)
     try:
@@ -99,7 +101,7 @@ def unredact(request_id: int, redaction_id: int) -> Any:
 
 
 @bp.post("/<int:request_id>/message")
-@require_role("coordinator")
+@require(Permission.ANSWERS_PREPARE)
 def edit_message(request_id: int) -> Any:
     req = request_or_404(request_id)
     try:
@@ -116,7 +118,7 @@ def edit_message(request_id: int) -> Any:
 
 
 @bp.post("/<int:request_id>/email-delivery")
-@require_role("coordinator")
+@require(Permission.ANSWERS_PREPARE)
 def email_delivery(request_id: int) -> Any:
     req = request_or_404(request_id)
     try:

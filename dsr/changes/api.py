@@ -15,10 +15,12 @@ from werkzeug.exceptions import Conflict, NotFound
 
 from dsr.changes import holds
 from dsr.changes.models import LegalHold
+from dsr.permissions import Permission
 from dsr.requests.models import Request
-from dsr.users.api import COORDINATORS, api_actor, requires_token
+from dsr.users.api import api_actor
 from dsr.web.api import URL_PREFIX, ApiBlueprint
 from dsr.web.context import db_session
+from dsr.web.permissions import require
 
 blp = ApiBlueprint("api_holds", __name__, url_prefix=URL_PREFIX,
                    description="Legal holds (open claim, collection, tax audit) on a request's "
@@ -105,7 +107,7 @@ def _view(row: LegalHold) -> dict[str, Any]:
 
 
 @blp.get("/requests/<int:request_id>/holds")
-@requires_token(*COORDINATORS)
+@require(Permission.HOLDS_MANAGE)
 @blp.response(200, HoldListSchema)
 @blp.alt_response(404, response="NOT_FOUND")
 @blp.alt_response(409, response="CONFLICT")
@@ -118,7 +120,7 @@ def list_holds(request_id: int) -> dict[str, Any]:
 
 
 @blp.post("/requests/<int:request_id>/holds")
-@requires_token(*COORDINATORS)
+@require(Permission.HOLDS_MANAGE)
 @blp.arguments(HoldBodySchema)
 @blp.response(201, PlacedHoldSchema)
 @blp.alt_response(404, response="NOT_FOUND")
@@ -146,7 +148,7 @@ def place(body: dict[str, Any], request_id: int) -> dict[str, Any]:
 
 
 @blp.post("/requests/<int:request_id>/holds/<int:hold_id>/lift")
-@requires_token(*COORDINATORS)
+@require(Permission.HOLDS_MANAGE)
 @blp.response(200, HoldViewSchema)
 @blp.alt_response(404, response="NOT_FOUND")
 @blp.alt_response(409, response="CONFLICT")

@@ -26,12 +26,14 @@ from sqlalchemy import select
 
 from dsr.changes import holds
 from dsr.changes.models import LegalHold
+from dsr.permissions import Permission
 from dsr.requests.models import Request
 from dsr.requests.schemas import first_error
 from dsr.users.models import User
-from dsr.users.views import actor, require_role
+from dsr.users.views import actor
 from dsr.web.context import db_session, request_or_404
 from dsr.web.i18n import error_text, t
+from dsr.web.permissions import require
 from dsr.web.service_errors import service_error
 from workflows.states import OPEN_STATES
 
@@ -106,7 +108,7 @@ def hold_review(req: Request) -> dict[str, Any]:
 
 
 @bp.get("/holds")
-@require_role("coordinator")
+@require(Permission.HOLDS_MANAGE)
 def index() -> Any:
     """Every active legal hold (``?show=all``: lifted ones too), with the open requests of
     each hold's subject."""
@@ -123,7 +125,7 @@ def index() -> Any:
 
 
 @bp.post("/requests/<int:request_id>/holds")
-@require_role("coordinator")
+@require(Permission.HOLDS_MANAGE)
 def place(request_id: int) -> Any:
     """Place a hold on one of the confirmed subject's keys."""
     req = request_or_404(request_id)
@@ -164,7 +166,7 @@ def place(request_id: int) -> Any:
 
 
 @bp.post("/holds/<int:hold_id>/lift")
-@require_role("coordinator")
+@require(Permission.HOLDS_MANAGE)
 def lift(hold_id: int) -> Any:
     """Lift a hold (from a request's page, or from the list of holds)."""
     session = db_session()

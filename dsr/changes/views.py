@@ -15,11 +15,13 @@ from sqlalchemy import select
 from dsr.changes import operations as changes
 from dsr.changes import rectification, restriction_lift
 from dsr.changes.models import ChangeReceipt, RecipientNotice
+from dsr.permissions import Permission
 from dsr.requests.models import Request
 from dsr.users.models import User
-from dsr.users.views import actor, require_role
+from dsr.users.views import actor
 from dsr.web.context import clock, db_session
 from dsr.web.i18n import t
+from dsr.web.permissions import require
 from dsr.web.service_errors import service_error
 from dsr.web.strings import STRINGS
 
@@ -145,7 +147,7 @@ def _requested(req: Request | None, lang: str) -> dict[str, Any]:
 
 
 @bp.post("/notices/<int:notice_id>/confirm")
-@require_role("staff", "coordinator")
+@require(Permission.RECIPIENTS_CONFIRM)
 def confirm(notice_id: int) -> Any:
     """Record a recipient's confirmation: the day it arrived (today unless given) and its
     reference; a bad date is a message and nothing is stored."""
@@ -175,7 +177,7 @@ def _notice_back(notice: RecipientNotice) -> Any:
 
 
 @bp.post("/notices/<int:notice_id>/unconfirm")
-@require_role("staff", "coordinator")
+@require(Permission.RECIPIENTS_CONFIRM)
 def unconfirm(notice_id: int) -> Any:
     """Take back a confirmation recorded by mistake (audited); the notice waits again."""
     notice = db_session().get(RecipientNotice, notice_id)
@@ -192,7 +194,7 @@ def unconfirm(notice_id: int) -> Any:
 
 
 @bp.post("/requests/<int:request_id>/corrections")
-@require_role("coordinator")
+@require(Permission.REQUESTS_DECIDE)
 def corrections(request_id: int) -> Any:
     req = db_session().get(Request, request_id)
     if req is None:
@@ -213,7 +215,7 @@ def corrections(request_id: int) -> Any:
 
 
 @bp.post("/requests/<int:request_id>/restriction/notice")
-@require_role("coordinator")
+@require(Permission.REQUESTS_DECIDE)
 def lift_notice(request_id: int) -> Any:
     """Send the Art. 18(3) notice that the restriction will be lifted from the given day
     (empty: the first day the notice period allows)."""
@@ -238,7 +240,7 @@ def lift_notice(request_id: int) -> Any:
 
 
 @bp.post("/requests/<int:request_id>/restriction/lift")
-@require_role("coordinator")
+@require(Permission.REQUESTS_DECIDE)
 def lift(request_id: int) -> Any:
     """Lift the restriction in every system that set it (refused before the notice)."""
     try:

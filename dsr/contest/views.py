@@ -13,12 +13,14 @@ from marshmallow import Schema, ValidationError, fields, validate
 from dsr.contest import operations as contest
 from dsr.contest.models import REVIEW_OUTCOMES
 from dsr.correspondence import drafts as correspondence
+from dsr.permissions import Permission
 from dsr.requests.models import Request
 from dsr.requests.schemas import first_error
 from dsr.requests.views import render_detail
-from dsr.users.views import actor, require_role
+from dsr.users.views import actor
 from dsr.web.context import db_session, request_or_404
 from dsr.web.i18n import error_text, t
+from dsr.web.permissions import require
 from dsr.web.service_errors import service_error
 
 bp = Blueprint("contest", __name__, url_prefix="/queue/requests")
@@ -67,7 +69,7 @@ def _back(request_id: int) -> Any:
 
 
 @bp.post("/<int:request_id>/contest-review")
-@require_role("coordinator")
+@require(Permission.REQUESTS_DECIDE)
 def record(request_id: int) -> Any:
     """Record (or change, until approval) the outcome of the human review."""
     req = request_or_404(request_id)
@@ -105,7 +107,7 @@ def _again(req: Request, field: str | None) -> Any:
 
 
 @bp.post("/<int:request_id>/contest-message")
-@require_role("coordinator")
+@require(Permission.REQUESTS_DECIDE)
 def edit_message(request_id: int) -> Any:
     """Store the coordinator's edit of the outcome e-mail (before it is sent)."""
     req = request_or_404(request_id)

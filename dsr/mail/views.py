@@ -30,16 +30,17 @@ from dsr.answers.letters.compose import request_letter
 from dsr.audit import append_event
 from dsr.mail import keying, triage
 from dsr.mail.models import InboundMessage, TriageEntry
+from dsr.permissions import Permission
 from dsr.requests.intake import status_code
 from dsr.requests.models import Request, RequestType
 from dsr.requests.schemas import first_error
-from dsr.users.views import actor, require_role
+from dsr.users.views import actor
 from dsr.web.context import clock, db_session, request_or_404
 from dsr.web.i18n import t
+from dsr.web.permissions import require
 from workflows.states import TransitionError
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
-STAFF_AND_UP = ("staff", "coordinator")
 _MAX_UPLOAD = 15 * 1024 * 1024
 
 
@@ -58,7 +59,7 @@ def _upload(name: str) -> keying.Upload | None:
 
 
 @bp.route("/new", methods=["GET", "POST"])
-@require_role(*STAFF_AND_UP)
+@require(Permission.REQUESTS_KEY_IN)
 def new() -> Any:
     values: dict[str, Any] = {"date_stamp": clock().today().isoformat(), "channel": "letter"}
     if request.method == "POST":
@@ -86,13 +87,13 @@ def new() -> Any:
 
 
 @bp.get("/requests/<int:request_id>")
-@require_role(*STAFF_AND_UP)
+@require(Permission.REQUESTS_KEY_IN)
 def keyed(request_id: int) -> Any:
     return render_template("staff_keyed.html", req=request_or_404(request_id))
 
 
 @bp.get("/requests/<int:request_id>/letter.pdf")
-@require_role(*STAFF_AND_UP)
+@require(Permission.REQUESTS_KEY_IN)
 def letter(request_id: int) -> Any:
     """The acknowledgement letter for a postal request, print-ready (DIN 5008 form B)."""
     req = request_or_404(request_id)
@@ -114,7 +115,7 @@ def letter(request_id: int) -> Any:
 
 
 @bp.get("/requests/<int:request_id>/letters/<int:document_id>.pdf")
-@require_role(*STAFF_AND_UP)
+@require(Permission.REQUESTS_KEY_IN)
 def stored_letter(request_id: int, document_id: int) -> Any:
     """A stored answer letter of a postal request, for staff to print and post."""
     doc = next((d for d in postal.letters(db_session(), request_id) if d.id == document_id), None)
@@ -128,7 +129,7 @@ def stored_letter(request_id: int, document_id: int) -> Any:
 
 
 @bp.get("/triage")
-@require_role("coordinator")
+@require(Permission.MAIL_TRIAGE)
 def triage_list() -> Any:
     session = db_session()
     entries = triage.open_entries(session)
@@ -143,7 +144,7 @@ def triage_list() -> Any:
 
 
 @bp.post("/triage/<int:entry_id>/<any(confirm, dismiss, attach, request):action>")
-@require_role("coordinator")
+@require(Permission.MAIL_TRIAGE)
 def decide(entry_id: int, action: str) -> Any:
     session = db_session()
     entry = session.get(TriageEntry, entry_id)
@@ -180,7 +181,7 @@ def decide(entry_id: int, action: str) -> Any:
 
 
 @bp.post("/requests/<int:request_id>/merge")
-@require_role("coordinator")
+@require(Permission.MAIL_TRIAGE)
 def merge(request_id: int) -> Any:
     """Merge this request (the one absorbed) into the one named in the form."""
     session = db_session()

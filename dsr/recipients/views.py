@@ -7,9 +7,10 @@ from typing import Any
 
 from flask import Blueprint, current_app, render_template
 
+from dsr.permissions import Permission
 from dsr.recipients.outstanding import waiting_notices
-from dsr.users.views import require_role
 from dsr.web.context import clock, db_session
+from dsr.web.permissions import require
 
 bp = Blueprint("notices", __name__, url_prefix="/queue")
 OVERDUE_DAYS = 14
@@ -17,7 +18,7 @@ OVERDUE_DAYS = 14
 
 
 @bp.get("/notices")
-@require_role("staff", "coordinator")
+@require(Permission.RECIPIENTS_VIEW)
 def index() -> Any:
     today = clock().today()
     rows = waiting_notices(db_session(), today)

@@ -20,11 +20,13 @@ from flask import (
 from flask_login import current_user
 
 from dsr.answers.models import RegisterVersion
+from dsr.permissions import Permission
 from dsr.register import store as register_store
 from dsr.register.schema import RegisterError
-from dsr.users.views import actor, require_role
+from dsr.users.views import actor
 from dsr.web.context import db_session
 from dsr.web.i18n import t
+from dsr.web.permissions import require
 
 bp = Blueprint("register", __name__, url_prefix="/queue/register")
 
@@ -42,7 +44,7 @@ def _page(text: str | None = None, note: str = "", status: int = 200) -> Any:
 
 
 @bp.get("/")
-@require_role("coordinator")
+@require(Permission.REGISTER_VIEW)
 def show() -> Any:
     return _page()
 
@@ -60,13 +62,13 @@ def _save(text: str, note: str) -> Any:
 
 
 @bp.post("/")
-@require_role("coordinator")
+@require(Permission.REGISTER_EDIT)
 def save() -> Any:
     return _save(request.form.get("toml", ""), request.form.get("note", ""))
 
 
 @bp.post("/import")
-@require_role("coordinator")
+@require(Permission.REGISTER_EDIT)
 def import_toml() -> Any:
     upload = request.files.get("file")
     raw = upload.read(register_store.MAX_REGISTER_BYTES + 1) if upload else b""
@@ -87,7 +89,7 @@ def _toml(text: str, name: str) -> Response:
 
 
 @bp.get("/register.toml")
-@require_role("coordinator")
+@require(Permission.REGISTER_VIEW)
 def export() -> Any:
     current = register_store.in_force(db_session(), _path())
     suffix = f"-v{current.number}" if current.number else ""
@@ -95,7 +97,7 @@ def export() -> Any:
 
 
 @bp.get("/versions/<int:number>.toml")
-@require_role("coordinator")
+@require(Permission.REGISTER_VIEW)
 def version(number: int) -> Any:
     found = db_session().query(RegisterVersion).filter_by(number=number).first()
     if found is None:

@@ -1,7 +1,7 @@
 """The API's handlers: submit a request (public), read one, act on it, download its answer.
 
 Each handler parses its body with a schema, calls one service and dumps the request with a
-schema; ``requires_token`` checks the role before any body is read or any request loaded.
+schema; ``require`` checks the permission before any body is read or any request loaded.
 The app commits at the end of a successful call; nothing here commits.
 """
 
@@ -15,14 +15,16 @@ from werkzeug.exceptions import NotFound
 
 from dsr.answers.operations import found_categories, latest_document
 from dsr.extensions import submissions_limit
+from dsr.permissions import Permission
 from dsr.requests import operations as actions
 from dsr.requests.models import Channel, Decision, Request
 from dsr.requests.schemas import RejectSchema, SubmissionSchema
 from dsr.requests.submission_views import submit_public
-from dsr.users.api import COORDINATORS, READERS, api_actor, api_user, is_coordinator, requires_token
+from dsr.users.api import api_actor, api_user
 from dsr.web.api import URL_PREFIX, ApiBlueprint
 from dsr.web.api.schemas import ApproveSchema, ReceiptSchema, RequestViewSchema, VerifySchema
 from dsr.web.context import clock, db_session
+from dsr.web.permissions import current_actor, require
 from workflows.deadlines import days_left
 from workflows.models import Task
 
@@ -48,14 +50,15 @@ def _load(request_id: int) -> Request:
 
 
 def represent(req: Request) -> dict[str, Any]:
-    """The request as the caller may see it: its status for staff, everything for coordinators."""
+    """The request as the caller may see it: its status, and its contents for a caller who
+    holds ``requests.view_contents``."""
     view: dict[str, Any] = {
         "id": req.id, "reference": req.reference, "status": req.status, "types": req.types,
         "channel": req.channel, "received_at": req.received_at, "due": req.due_on,
         "extended_due": req.extended_due_on, "released_at": req.released_at,
         "days_left": days_left(req.deadline, clock().today()),
     }
-    if is_coordinator():
+    if current_actor().may(Permission.REQUESTS_VIEW_CONTENTS):
         session = db_session()
         claims: dict[str, str] = {}
         for claim in req.claims:
@@ -85,7 +88,7 @@ def submit(data: dict[str, Any]) -> Request:
 
 
 @blp.get("/requests/<int:request_id>")
-@requires_token(*READERS)
+@require(Permission.REQUESTS_VIEW)
 @blp.response(200, RequestViewSchema)
 @blp.alt_response(404, response="NOT_FOUND")
 def read(request_id: int) -> dict[str, Any]:
@@ -94,7 +97,7 @@ def read(request_id: int) -> dict[str, Any]:
 
 
 @blp.post("/requests/<int:request_id>/verify")
-@requires_token(*COORDINATORS)
+@require(Permission.REQUESTS_VERIFY)
 @blp.arguments(VerifySchema, required=False)
 @blp.response(200, RequestViewSchema)
 @blp.alt_response(404, response="NOT_FOUND")
@@ -107,7 +110,7 @@ def verify(body: dict[str, Any], request_id: int) -> dict[str, Any]:
 
 
 @blp.post("/requests/<int:request_id>/process")
-@requires_token(*COORDINATORS)
+@require(Permission.REQUESTS_DECIDE)
 @blp.response(200, RequestViewSchema)
 @blp.alt_response(404, response="NOT_FOUND")
 @blp.alt_response(409, response="CONFLICT")
@@ -120,7 +123,7 @@ def process(request_id: int) -> dict[str, Any]:
 
 
 @blp.post("/requests/<int:request_id>/approve")
-@requires_token(*COORDINATORS)
+@require(Permission.REQUESTS_APPROVE)
 @blp.arguments(ApproveSchema, required=False)
 @blp.response(200, RequestViewSchema)
 @blp.alt_response(404, response="NOT_FOUND")
@@ -140,7 +143,7 @@ def approve(body: dict[str, Any], request_id: int) -> dict[str, Any]:
 
 
 @blp.post("/requests/<int:request_id>/release")
-@requires_token(*COORDINATORS)
+@require(Permission.REQUESTS_RELEASE)
 @blp.response(200, RequestViewSchema)
 @blp.alt_response(404, response="NOT_FOUND")
 @blp.alt_response(409, response="CONFLICT")
@@ -152,7 +155,7 @@ def release(request_id: int) -> dict[str, Any]:
 
 
 @blp.post("/requests/<int:request_id>/reject")
-@requires_token(*COORDINATORS)
+@require(Permission.REQUESTS_DECIDE)
 @blp.arguments(RejectSchema)
 @blp.response(200, RequestViewSchema)
 @blp.alt_response(404, response="NOT_FOUND")
@@ -165,7 +168,7 @@ def reject(body: dict[str, Any], request_id: int) -> dict[str, Any]:
 
 
 @blp.post("/requests/<int:request_id>/withdraw")
-@requires_token(*COORDINATORS)
+@require(Permission.REQUESTS_DECIDE)
 @blp.response(200, RequestViewSchema)
 @blp.alt_response(404, response="NOT_FOUND")
 @blp.alt_response(409, response="CONFLICT")
@@ -187,7 +190,7 @@ def _report(request_id: int, fmt: str) -> Response:
 
 
 @blp.get("/requests/<int:request_id>/report.pdf")
-@requires_token(*COORDINATORS)
+@require(Permission.ANSWERS_DOWNLOAD)
 @blp.alt_response(200, success=True, content_type="application/pdf", schema=BINARY,
                   description="The newest access report (PDF)")
 @blp.alt_response(404, response="NOT_FOUND")
@@ -197,7 +200,7 @@ def report_pdf(request_id: int) -> Response:
 
 
 @blp.get("/requests/<int:request_id>/report.json")
-@requires_token(*COORDINATORS)
+@require(Permission.ANSWERS_DOWNLOAD)
 @blp.alt_response(200, success=True, content_type="application/json",
                   schema={"type": "object"}, description="The newest access report (JSON)")
 @blp.alt_response(404, response="NOT_FOUND")

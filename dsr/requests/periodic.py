@@ -12,8 +12,9 @@ from dsr.audit import AuditEvent, append_event, head
 from dsr.changes.models import ChangePlan
 from dsr.correspondence import notices
 from dsr.documents import Document
+from dsr.permissions import Permission, roles_with
 from dsr.requests.models import IdentityClaim, Request
-from dsr.users.models import Role, User
+from dsr.users.models import User
 from workflows.deadlines import days_left
 from workflows.states import OPEN_STATES, TERMINAL_STATES, WAITING_ON_SUBJECT
 
@@ -24,7 +25,9 @@ SOON_DAYS = 3
 
 
 def _coordinators(session: Any) -> list[User]:
-    return list(session.scalars(select(User).where(User.role == Role.COORDINATOR.value,
+    """Who hears about deadlines: the users who may move requests on."""
+    roles = [role.value for role in roles_with(Permission.REQUESTS_DECIDE)]
+    return list(session.scalars(select(User).where(User.role.in_(roles),
                                                    User.active.is_(True), User.email != "")))
 
 

@@ -24,13 +24,15 @@ from dsr.answers.operations import found_categories, latest_document
 from dsr.audit import AuditEvent, append_event
 from dsr.documents import Document
 from dsr.mail.triage import reminded_request_ids
+from dsr.permissions import Permission
 from dsr.requests import operations as actions
 from dsr.requests.models import Request
 from dsr.requests.schemas import DecisionSchema, ExtendSchema, RejectSchema, first_error
 from dsr.users.models import User
-from dsr.users.views import actor, require_role
+from dsr.users.views import actor
 from dsr.web.context import clock, db_session, request_or_404
 from dsr.web.i18n import error_text, t
+from dsr.web.permissions import ByArgument, current_actor, require
 from dsr.web.service_errors import service_error
 from dsr.web.task_summary import task_summary
 from workflows import outbox
@@ -39,7 +41,13 @@ from workflows.models import Task, TaskStatus
 from workflows.states import OPEN_STATES, TRANSITIONS, State, TransitionError
 
 bp = Blueprint("queue", __name__, url_prefix="/queue")
-STAFF_AND_UP = ("staff", "coordinator")
+
+#: What each action of the queue's action route needs.
+ACTIONS = ByArgument("action", {
+    "verify": Permission.REQUESTS_VERIFY, "process": Permission.REQUESTS_DECIDE,
+    "approve": Permission.REQUESTS_APPROVE, "release": Permission.REQUESTS_RELEASE,
+    "reject": Permission.REQUESTS_DECIDE, "extend": Permission.REQUESTS_DECIDE,
+    "withdraw": Permission.REQUESTS_DECIDE})
 
 
 def _services() -> Any:
@@ -52,7 +60,7 @@ def _task_helpers() -> dict[str, Any]:
 
 
 @bp.get("/")
-@require_role(*STAFF_AND_UP)
+@require(Permission.REQUESTS_VIEW)
 def index() -> Any:
     show = request.args.get("show", "open")
     stmt = select(Request).order_by(Request.due_on, Request.id)
@@ -67,7 +75,7 @@ def index() -> Any:
 
 
 @bp.get("/requests/<int:request_id>")
-@require_role(*STAFF_AND_UP)
+@require(Permission.REQUESTS_VIEW)
 def detail(request_id: int) -> Any:
     return render_detail(request_or_404(request_id))
 
@@ -97,7 +105,8 @@ def render_detail(req: Request, *, decisions: list[dict[str, str]] | None = None
                            proposed=proposed, category_labels=labels, actor_names=actor_names,
                            days_left=days_left(req.deadline, today),
                            can=TRANSITIONS[State(req.status)], State=State,
-                           is_coordinator=current_user.role == "coordinator",
+                           # the coordinator's sections: the request's contents and what to do with them
+                           is_coordinator=current_actor().may(Permission.REQUESTS_VIEW_CONTENTS),
                            waivable=outbox.WAIVABLE,
                            letters=[d for d in docs if d.kind == "letter"],
                            decisions_error=decisions_error,
@@ -183,13 +192,13 @@ def _decisions_from_form(req: Request) -> list[actions.DecisionInput]:
 
 
 @bp.post("/requests/<int:request_id>/<any(verify, process, approve, release, reject, extend, withdraw):action>")
-@require_role("coordinator")
+@require(ACTIONS)
 def act(request_id: int, action: str) -> Any:
     return _act(request_id, action)
 
 
 @bp.post("/tasks/<int:task_id>/retry")
-@require_role("coordinator")
+@require(Permission.REQUESTS_DECIDE)
 def retry_task(task_id: int) -> Any:
     task = db_session().get(Task, task_id)
     if task is None or task.request_id is None:
@@ -201,7 +210,7 @@ def retry_task(task_id: int) -> Any:
 
 
 @bp.post("/tasks/<int:task_id>/waive")
-@require_role("coordinator")
+@require(Permission.REQUESTS_DECIDE)
 def waive_task(task_id: int) -> Any:
     task = db_session().get(Task, task_id)
     if task is None or task.request_id is None:
@@ -221,7 +230,7 @@ def waive_task(task_id: int) -> Any:
 
 
 @bp.get("/requests/<int:request_id>/report.<any(pdf, json):fmt>")
-@require_role("coordinator")
+@require(Permission.ANSWERS_DOWNLOAD)
 def report(request_id: int, fmt: str) -> Any:
     req = request_or_404(request_id)
     doc = latest_document(db_session(), req.id, "report_pdf" if fmt == "pdf" else "report_json")

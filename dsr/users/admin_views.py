@@ -7,16 +7,17 @@ from typing import Any
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 
+from dsr.permissions import Permission
 from dsr.users.models import Role, User
 from dsr.users.operations import UserError, create_user
-from dsr.users.views import require_role
 from dsr.web.context import db_session
+from dsr.web.permissions import require
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 
 @bp.route("/users", methods=["GET", "POST"])
-@require_role("admin")
+@require(Permission.USERS_MANAGE)
 def users() -> Any:
     if request.method == "POST":
         try:

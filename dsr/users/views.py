@@ -1,38 +1,24 @@
-"""Sign-in and sign-out, and the role check every queue handler uses (on the server)."""
+"""Sign-in and sign-out (the permission check of every queue page: ``dsr.web.permissions``)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import wraps
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
 from dsr.audit import append_event
 from dsr.extensions import limiter
+from dsr.permissions import Permission, permissions_of
 from dsr.users.operations import authenticate
 from dsr.web.context import db_session
 from dsr.web.i18n import t
+from dsr.web.permissions import may
 
 bp = Blueprint("auth", __name__)
-
-
-def require_role(*roles: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """Allow only signed-in users with one of ``roles``; others get 403."""
-
-    def decorator(view: Callable[..., Any]) -> Callable[..., Any]:
-        @wraps(view)
-        @login_required
-        def wrapped(*args: Any, **kwargs: Any) -> Any:
-            if current_user.role not in roles:
-                abort(403)
-            return view(*args, **kwargs)
-
-        return wrapped
-
-    return decorator
+# Templates ask ``may("holds.manage")`` rather than comparing roles.
+bp.add_app_template_global(may, "may")
 
 
 def actor() -> str:
@@ -52,7 +38,9 @@ def login() -> Any:
         append_event(db_session(), actor=f"user:{user.id}", action="signed_in")
         target = request.args.get("next", "")
         if not target.startswith("/") or urlsplit(target).netloc or target.startswith("//"):
-            target = url_for("admin.users" if user.role == "admin" else "queue.index")
+            home = ("queue.index" if Permission.REQUESTS_VIEW in permissions_of(user.role)
+                    else "admin.users")
+            target = url_for(home)
         return redirect(target)
     return render_template("login.html")
 

@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 
 from dsr.audit import append_event
 from dsr.documents import Document, DocumentStore
+from dsr.permissions import Actor, Permission
 from dsr.requests import operations as actions
 from dsr.requests.models import Request
 from dsr.verification.id_copy_marks import blank_image, watermark_image, watermark_pdf
@@ -201,10 +202,10 @@ def store(session: Session, documents: DocumentStore, request: Request, data: by
     return doc
 
 
-def may_view(doc: Document, *, user_id: int, role: str) -> bool:
-    """Coordinators only, and never the person who uploaded the scan."""
-    return (doc.kind == KIND and doc.deleted_at is None and role == "coordinator"
-            and doc.created_by_id != user_id)
+def may_view(doc: Document, actor: Actor) -> bool:
+    """Only someone who holds ``id_copies.view``, and never the person who uploaded the scan."""
+    return (doc.kind == KIND and doc.deleted_at is None
+            and actor.may(Permission.ID_COPIES_VIEW) and doc.created_by_id != actor.user_id)
 
 
 def live_copies(session: Session, request_id: int) -> list[Document]:

@@ -12,17 +12,17 @@ from flask_login import current_user
 
 from dsr.audit import append_event
 from dsr.documents import Document
+from dsr.permissions import Permission
 from dsr.requests import no_data
 from dsr.requests.models import Request
 from dsr.requests.operations import ActionError
-from dsr.users.views import actor, require_role
+from dsr.users.views import actor
 from dsr.verification import steps
 from dsr.verification.views import bp
 from dsr.web.context import db_session, request_or_404
 from dsr.web.i18n import t
+from dsr.web.permissions import current_actor, require
 from workflows.states import TransitionError
-
-STAFF_AND_UP = ("staff", "coordinator")
 
 
 def _services() -> Any:
@@ -54,12 +54,12 @@ def verification_panel(req: Request) -> dict[str, Any]:
 
 
 @bp.get("/queue/requests/<int:request_id>/id-copies/<int:doc_id>")
-@require_role(*STAFF_AND_UP)
+@require(Permission.ID_COPIES_VIEW)
 def show_id_copy(request_id: int, doc_id: int) -> Any:
     doc = db_session().get(Document, doc_id)
     if doc is None or doc.request_id != request_id or doc.kind != _id_copies().KIND:
         abort(404)
-    if not _id_copies().may_view(doc, user_id=current_user.id, role=current_user.role):
+    if not _id_copies().may_view(doc, current_actor()):
         abort(403)
     req = request_or_404(request_id)
     data = _id_copies().shown(_services().documents.read(doc), doc.content_type, req.reference)
@@ -71,7 +71,7 @@ def show_id_copy(request_id: int, doc_id: int) -> Any:
 
 
 @bp.post("/queue/requests/<int:request_id>/id-copy")
-@require_role(*STAFF_AND_UP)
+@require(Permission.ID_COPIES_UPLOAD)
 def upload_id_copy(request_id: int) -> Any:
     req = request_or_404(request_id)
     upload = request.files.get("file")
@@ -92,14 +92,14 @@ def upload_id_copy(request_id: int) -> Any:
 
 
 @bp.post("/queue/requests/<int:request_id>/postal-evidence")
-@require_role(*STAFF_AND_UP)
+@require(Permission.REQUESTS_KEY_IN)
 def postal_evidence(request_id: int) -> Any:
     return _do(request_id, lambda db, req: steps.record_postal_evidence(
         db, req, actor=actor(), evidence=request.form.getlist("evidence")), "v_postal_recorded")
 
 
 @bp.post("/queue/requests/<int:request_id>/verification/<any(id_accept, id_reject, poa_valid, poa_invalid, answer_rep, no_data):what>")
-@require_role("coordinator")
+@require(Permission.REQUESTS_VERIFY)
 def decide(request_id: int, what: str) -> Any:
     services = _services()
     settings = services.config.verification

@@ -19,6 +19,7 @@ from dsr.documents import Document
 from dsr.mail.ingest import ingest_raw
 from dsr.mail.keying import stamp_time
 from dsr.mail.models import ClassificationCorrection, InboundMessage, TriageEntry
+from dsr.permissions import Actor
 from dsr.requests.models import Request
 from dsr.verification import id_copies
 from tests.support.clock import CLOCK
@@ -67,8 +68,9 @@ def test_postal_request_gets_its_deadline_from_the_date_stamp(app: Any, make_use
         docs = {d.kind: d for d in session.scalars(select(Document).where(Document.request_id == req.id))}
         assert set(docs) == {"letter_scan", "id_copy"}
         # Staff uploaded the ID copy and cannot open it again; a coordinator can.
-        assert not id_copies.may_view(docs["id_copy"], user_id=staff_id, role="staff")
-        assert id_copies.may_view(docs["id_copy"], user_id=staff_id + 1, role="coordinator")
+        assert not id_copies.may_view(docs["id_copy"], Actor.of(staff_id, "staff"))
+        assert not id_copies.may_view(docs["id_copy"], Actor.of(staff_id, "coordinator"))
+        assert id_copies.may_view(docs["id_copy"], Actor.of(staff_id + 1, "coordinator"))
         assert session.scalars(select(TriageEntry.reason).where(
             TriageEntry.request_id == req.id)).all() == ["evidence_id_copy"]
     page = staff.get(response.headers["Location"]).get_data(as_text=True)
