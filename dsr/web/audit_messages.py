@@ -24,6 +24,8 @@ PAIRS: dict[str, tuple[str, str]] = {
     "event_register_seeded": ("Verarbeitungsverzeichnis angelegt", "Register seeded"),
     "event_sealed_answer_reduced": ("Versiegelte Antwort auf Nachweis reduziert", "Sealed answer reduced to the record"),
     "event_task_waived": ("Aufgabe erlassen (mit Begründung)", "Task waived (with reason)"),
+    "event_datamap_coverage": ("Abdeckungsprüfung der Datenlandkarte (nur Anzahlen)", "Data map coverage check (counts only)"),
+    "event_connector_dry_run": ("Probelauf eines angebundenen Dienstes (nur Anzahlen)", "Dry run of a connected service (counts only)"),
     "event_transition": ("Statuswechsel", "Status change"),
     "event_types_corrected": ("Art der Anfrage korrigiert", "Request type corrected"),
 }
