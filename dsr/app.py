@@ -38,6 +38,11 @@ def create_app(config: Config | None = None, services: Services | None = None,
         MAX_CONTENT_LENGTH=20 * 1024 * 1024,
         WTF_CSRF_TIME_LIMIT=None,
         RATELIMIT_STORAGE_URI=config.tasks["redis_url"] or "memory://",
+        # Intake never depends on Redis: while it is unreachable the limiter counts in this
+        # process (and logs that it does), and any other storage error lets the request through.
+        RATELIMIT_STORAGE_OPTIONS={"socket_timeout": 2, "socket_connect_timeout": 2},
+        RATELIMIT_IN_MEMORY_FALLBACK_ENABLED=True,
+        RATELIMIT_SWALLOW_ERRORS=True,
     )
     app.config.update(flask_config or {})
     app.extensions["dsr"] = services
