@@ -15,6 +15,7 @@ from dsr.extensions import csrf, limiter, login_manager
 from dsr.models import Request, User
 from dsr.rendering import TEMPLATE_ROOT
 from dsr.web import i18n
+from dsr.web import security as security_web
 
 log = logging.getLogger(__name__)
 
@@ -55,10 +56,14 @@ def create_app(config: Config | None = None, services: Services | None = None,
     @login_manager.user_loader
     def _load_user(user_id: str) -> User | None:
         user = db_session().get(User, int(user_id)) if user_id.isdigit() else None
-        return user if user is not None and user.active else None
+        if user is None or not user.active or not security_web.session_is_live(db_session(),
+                                                                                user.id):
+            return None
+        return user
 
     _register_blueprints(app)
     _register_request_hooks(app)
+    security_web.install(app, config.web, config.base_url)
     _register_error_pages(app)
     app.jinja_env.globals.update(t=i18n.t, fmt_date=i18n.fmt_date)
     return app

@@ -13,6 +13,7 @@ from functools import cached_property
 from typing import Any
 
 from connectors.base import build_connector
+from dsr.clock import Clock
 from dsr.config import Config
 from dsr.crypto import Cipher
 from dsr.db import Database
@@ -41,6 +42,11 @@ class Services:
             from dsr.queueing import RqDispatcher, connect
 
             self.dispatch = RqDispatcher(self, connect(config.tasks["redis_url"]))
+
+    @cached_property
+    def clock(self) -> Clock:
+        """The service clock (the real time; tests pin and move it)."""
+        return Clock()
 
     @cached_property
     def cipher(self) -> Cipher:

@@ -48,3 +48,6 @@ __all__ = [
     "RecipientNotice", "RetainedRecord", "SuppressionEntry",
     "DecisionReview",
 ]
+
+# The security package's tables (staff sessions, sign-in throttles) join the same metadata.
+from dsr.security import models as _security_models  # noqa: E402, F401

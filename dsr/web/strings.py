@@ -53,6 +53,9 @@ _PAIRS = {
     "nav_status": ("Status einer Anfrage", "Request status"), "nav_staff": ("Anmelden", "Sign in"),
     "sign_in": ("Anmelden", "Sign in"), "sign_out": ("Abmelden", "Sign out"),
     "login_failed": ("Benutzername oder Passwort falsch.", "Wrong username or password."),
+    "login_wait": ("Zu viele Fehlversuche für dieses Konto: bitte in {seconds} Sekunden erneut "
+                   "versuchen.", "Too many failed attempts for this account: please try again "
+                   "in {seconds} seconds."),
     "role_staff": ("Servicedesk", "Service desk"), "role_coordinator": ("Datenschutzkoordination", "Privacy coordinator"),
     "role_admin": ("Administration", "Admin"), "role": ("Rolle", "Role"),
     "form_title": ("Ihre Datenschutz-Anfrage", "Your privacy request"),

@@ -18,6 +18,7 @@ from dsr.context import Services
 from dsr.extensions import submissions_limit
 from dsr.models import Channel, Decision, Request, Task, utcnow
 from dsr.schemas import RejectSchema, SubmissionSchema
+from dsr.security.ids import load_request
 from dsr.services import actions
 from dsr.services.reports import found_categories, latest_document
 from dsr.web.api import URL_PREFIX, ApiBlueprint
@@ -44,10 +45,12 @@ def _services() -> Services:
     return services
 
 
-def _load(request_id: int) -> Request:
-    found = db_session().get(Request, request_id)
+def _load(request_id: str) -> Request:
+    """The request named in the path by its public reference (``DSR-…``, the opaque id the
+    public receipt gives) or, for staff tools, its internal number."""
+    found = load_request(db_session(), request_id)
     if found is None:
-        raise NotFound(f"There is no request with id {request_id}.")
+        raise NotFound(f"There is no request with id {request_id[:40]}.")
     return found
 
 
@@ -88,34 +91,34 @@ def submit(data: dict[str, Any]) -> Request:
     return submit_public(data, Channel.API.value)
 
 
-@blp.get("/requests/<int:request_id>")
+@blp.get("/requests/<request_id>")
 @requires_token(*READERS)
 @blp.response(200, RequestViewSchema)
 @blp.alt_response(404, response="NOT_FOUND")
-def read(request_id: int) -> dict[str, Any]:
+def read(request_id: str) -> dict[str, Any]:
     """Read a request (staff: status; coordinator: also claims, matches, decisions, tasks)"""
     return represent(_load(request_id))
 
 
-@blp.post("/requests/<int:request_id>/verify")
+@blp.post("/requests/<request_id>/verify")
 @requires_token(*COORDINATORS)
 @blp.arguments(VerifySchema, required=False)
 @blp.response(200, RequestViewSchema)
 @blp.alt_response(404, response="NOT_FOUND")
 @blp.alt_response(409, response="CONFLICT")
-def verify(body: dict[str, Any], request_id: int) -> dict[str, Any]:
+def verify(body: dict[str, Any], request_id: str) -> dict[str, Any]:
     """Record the identity check as passed"""
     req = _load(request_id)
     actions.verify(db_session(), req, actor=api_actor(), method=body["method"])
     return represent(req)
 
 
-@blp.post("/requests/<int:request_id>/process")
+@blp.post("/requests/<request_id>/process")
 @requires_token(*COORDINATORS)
 @blp.response(200, RequestViewSchema)
 @blp.alt_response(404, response="NOT_FOUND")
 @blp.alt_response(409, response="CONFLICT")
-def process(request_id: int) -> dict[str, Any]:
+def process(request_id: str) -> dict[str, Any]:
     """Find the subject's data in every system and plan; the draft follows as tasks finish"""
     req = _load(request_id)
     actions.process(db_session(), req, actor=api_actor(),
@@ -123,13 +126,13 @@ def process(request_id: int) -> dict[str, Any]:
     return represent(req)
 
 
-@blp.post("/requests/<int:request_id>/approve")
+@blp.post("/requests/<request_id>/approve")
 @requires_token(*COORDINATORS)
 @blp.arguments(ApproveSchema, required=False)
 @blp.response(200, RequestViewSchema)
 @blp.alt_response(404, response="NOT_FOUND")
 @blp.alt_response(409, response="CONFLICT")
-def approve(body: dict[str, Any], request_id: int) -> dict[str, Any]:
+def approve(body: dict[str, Any], request_id: str) -> dict[str, Any]:
     """Approve the plan with decisions per right and category
 
     Without `decisions`, every requested right is granted for every category found.
@@ -143,44 +146,44 @@ def approve(body: dict[str, Any], request_id: int) -> dict[str, Any]:
     return represent(req)
 
 
-@blp.post("/requests/<int:request_id>/release")
+@blp.post("/requests/<request_id>/release")
 @requires_token(*COORDINATORS)
 @blp.response(200, RequestViewSchema)
 @blp.alt_response(404, response="NOT_FOUND")
 @blp.alt_response(409, response="CONFLICT")
-def release(request_id: int) -> dict[str, Any]:
+def release(request_id: str) -> dict[str, Any]:
     """Release the answer; the request completes once every execute task is done"""
     req = _load(request_id)
     actions.release(db_session(), req, actor=api_actor())
     return represent(req)
 
 
-@blp.post("/requests/<int:request_id>/reject")
+@blp.post("/requests/<request_id>/reject")
 @requires_token(*COORDINATORS)
 @blp.arguments(RejectSchema)
 @blp.response(200, RequestViewSchema)
 @blp.alt_response(404, response="NOT_FOUND")
 @blp.alt_response(409, response="CONFLICT")
-def reject(body: dict[str, Any], request_id: int) -> dict[str, Any]:
+def reject(body: dict[str, Any], request_id: str) -> dict[str, Any]:
     """Refuse the whole request with its legal norm and reason"""
     req = _load(request_id)
     actions.reject(db_session(), req, actor=api_actor(), user_id=api_user().id, **body)
     return represent(req)
 
 
-@blp.post("/requests/<int:request_id>/withdraw")
+@blp.post("/requests/<request_id>/withdraw")
 @requires_token(*COORDINATORS)
 @blp.response(200, RequestViewSchema)
 @blp.alt_response(404, response="NOT_FOUND")
 @blp.alt_response(409, response="CONFLICT")
-def withdraw(request_id: int) -> dict[str, Any]:
+def withdraw(request_id: str) -> dict[str, Any]:
     """Record that the subject withdrew the request; open tasks are waived"""
     req = _load(request_id)
     actions.withdraw(db_session(), req, actor=api_actor())
     return represent(req)
 
 
-def _report(request_id: int, fmt: str) -> Response:
+def _report(request_id: str, fmt: str) -> Response:
     req = _load(request_id)
     doc = latest_document(db_session(), req.id, REPORTS[fmt])
     if doc is None:
@@ -190,21 +193,21 @@ def _report(request_id: int, fmt: str) -> Response:
         "Cache-Control": "no-store"})
 
 
-@blp.get("/requests/<int:request_id>/report.pdf")
+@blp.get("/requests/<request_id>/report.pdf")
 @requires_token(*COORDINATORS)
 @blp.alt_response(200, success=True, content_type="application/pdf", schema=BINARY,
                   description="The newest access report (PDF)")
 @blp.alt_response(404, response="NOT_FOUND")
-def report_pdf(request_id: int) -> Response:
+def report_pdf(request_id: str) -> Response:
     """Download the newest access report as PDF"""
     return _report(request_id, "pdf")
 
 
-@blp.get("/requests/<int:request_id>/report.json")
+@blp.get("/requests/<request_id>/report.json")
 @requires_token(*COORDINATORS)
 @blp.alt_response(200, success=True, content_type="application/json",
                   schema={"type": "object"}, description="The newest access report (JSON)")
 @blp.alt_response(404, response="NOT_FOUND")
-def report_json(request_id: int) -> Response:
+def report_json(request_id: str) -> Response:
     """Download the newest access report as JSON"""
     return _report(request_id, "json")

@@ -1,0 +1,39 @@
+"""Tables of the security package: staff sessions held on the server, sign-in throttles."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from dsr.models.base import Base
+
+
+class StaffSession(Base):
+    """One signed-in browser of a staff member. The cookie carries a random token; only its
+    SHA-256 is stored, so a database dump does not hand out sessions. A revoked or expired row
+    refuses the cookie even if it was copied."""
+
+    __tablename__ = "staff_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime]
+    last_seen_at: Mapped[datetime]
+    revoked_at: Mapped[datetime | None]
+    revoked_why: Mapped[str] = mapped_column(String(20), default="")
+
+
+class LoginThrottle(Base):
+    """Failed sign-ins of one account name (keyed hash, so unknown names are throttled alike
+    and no typed name is stored): the count and until when the next try must wait."""
+
+    __tablename__ = "login_throttles"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_key: Mapped[str] = mapped_column(String(64), unique=True)
+    failures: Mapped[int] = mapped_column(default=0)
+    locked_until: Mapped[datetime | None]
+    last_failure_at: Mapped[datetime | None]
