@@ -1,0 +1,44 @@
+"""Mail authentication: only Authentication-Results headers of the shop's own receiving server
+count. With no trusted server named, a sender-written ``dkim=pass`` proves nothing, so a spoofed
+objection is not verified; with one named, a forged header below the server's own is ignored."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy import select
+
+from dsr.context import Services
+from dsr.models import Request
+from dsr.services.mail_ingest import fetch_all
+from dsr.worker import run_pending
+from tests.dsr.test_mail_ingest import RECEIVED, _configure, _eml, _one
+from tests.support.mail_samples import mail
+
+FORGED = "imap.pso.example.org; dkim=pass header.d=example.org; spf=pass; dmarc=pass"
+OBJECTION = "Ich widerspreche jeder Nutzung meiner Daten für Werbung."
+
+
+def test_a_forged_header_does_not_verify_a_spoofed_objection(demo_services: Services,
+                                                             tmp_path: Path) -> None:
+    eml, _ = _configure(demo_services, tmp_path)  # trusted_authserv_ids = [] (the default)
+    _eml(eml, "a.eml", mail(OBJECTION, headers={"Authentication-Results": FORGED}), RECEIVED)
+    fetch_all(demo_services)
+    run_pending(demo_services)
+    request = _one(demo_services, Request)
+    assert request.channel_authenticated is not True
+    assert request.status not in ("verified", "processing", "review", "executing", "completed")
+
+
+def test_only_the_topmost_headers_of_the_trusted_server_count(services: Services,
+                                                              tmp_path: Path) -> None:
+    eml, _ = _configure(services, tmp_path)
+    services.config.mail_ingest["trusted_authserv_ids"] = ["imap.pso.example.org"]
+    message = mail(OBJECTION, message_id="<forged-below@example.org>")
+    # Our server's verdict on top (nothing passed), the sender's forgery below it.
+    message["Authentication-Results"] = "mx.other.example; none"
+    message["Authentication-Results"] = FORGED
+    _eml(eml, "b.eml", message, RECEIVED)
+    fetch_all(services)
+    with services.db.session() as session:
+        assert session.scalars(select(Request.channel_authenticated)).one() is not True
