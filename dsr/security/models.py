@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import CheckConstraint, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from dsr.models.base import Base
@@ -37,3 +37,22 @@ class LoginThrottle(Base):
     failures: Mapped[int] = mapped_column(default=0)
     locked_until: Mapped[datetime | None]
     last_failure_at: Mapped[datetime | None]
+
+
+class PolicyOverride(Base):
+    """A coordinator's decision to verify a request although the identity policy is not met:
+    the reason is kept; for a request that erases or discloses, a second, different coordinator
+    must confirm before the request moves on (``confirmed_by`` empty: pending)."""
+
+    __tablename__ = "policy_overrides"
+    __table_args__ = (CheckConstraint("length(reason) > 0", name="reason_given"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("requests.id", ondelete="CASCADE"),
+                                            index=True)
+    method: Mapped[str] = mapped_column(String(30))
+    reason: Mapped[str] = mapped_column(Text)
+    requested_by: Mapped[str] = mapped_column(String(80))
+    requested_at: Mapped[datetime]
+    confirmed_by: Mapped[str | None] = mapped_column(String(80))
+    confirmed_at: Mapped[datetime | None]

@@ -109,7 +109,8 @@ def read(request_id: str) -> dict[str, Any]:
 def verify(body: dict[str, Any], request_id: str) -> dict[str, Any]:
     """Record the identity check as passed"""
     req = _load(request_id)
-    actions.verify(db_session(), req, actor=api_actor(), method=body["method"])
+    actions.verify(db_session(), req, actor=api_actor(), method=body["method"],
+                   settings=_services().config.verification, reason=body.get("reason", ""))
     return represent(req)
 
 

@@ -49,6 +49,10 @@ class VerifySchema(Schema):
         unknown = RAISE
 
     method = fields.String(load_default="manual", validate=validate.OneOf(VERIFY_METHODS))
+    reason = fields.String(load_default="", validate=validate.Length(max=1000), metadata={
+        "description": "Needed when the identity policy is not met (an override); for access, "
+                       "portability and erasure a second coordinator must then confirm by "
+                       "calling verify too"})
 
 
 class ApproveDecisionSchema(DecisionSchema):
