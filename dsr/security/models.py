@@ -56,3 +56,17 @@ class PolicyOverride(Base):
     requested_at: Mapped[datetime]
     confirmed_by: Mapped[str | None] = mapped_column(String(80))
     confirmed_at: Mapped[datetime | None]
+
+
+class CodeAttempts(Base):
+    """Wrong tries at one verification code from one source (a keyed hash of the address the
+    tries came from): a stranger who knows a request's reference locks only their own tries,
+    never the code the subject received."""
+
+    __tablename__ = "code_attempts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code_id: Mapped[int] = mapped_column(ForeignKey("verification_codes.id", ondelete="CASCADE"),
+                                         index=True)
+    source_hash: Mapped[str] = mapped_column(String(64))
+    attempts: Mapped[int] = mapped_column(default=0)

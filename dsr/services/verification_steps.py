@@ -81,9 +81,10 @@ def on_file_email(request: Request) -> str | None:
 
 
 def confirm_code(session: Session, request: Request, code: str, *, secret: str,
-                 settings: dict[str, Any]) -> codes.CodeOutcome:
-    """The customer enters the e-mailed code: recorded either way, verified when enough."""
-    outcome = codes.check_code(session, request, code, secret=secret)
+                 settings: dict[str, Any], source: str = "") -> codes.CodeOutcome:
+    """The customer enters the e-mailed code: recorded either way, verified when enough.
+    ``source`` (a keyed hash of the client address) keeps a stranger's wrong tries their own."""
+    outcome = codes.check_code(session, request, code, secret=secret, source=source)
     record(session, request, "email_code", "ok" if outcome == codes.CodeOutcome.OK
            else "refused", CUSTOMER, result=outcome.value)
     if outcome == codes.CodeOutcome.OK:
