@@ -42,3 +42,25 @@ def test_only_the_topmost_headers_of_the_trusted_server_count(services: Services
     fetch_all(services)
     with services.db.session() as session:
         assert session.scalars(select(Request.channel_authenticated)).one() is not True
+
+
+def test_attachments_of_mail_for_triage_are_not_kept_inside_the_raw_mail(
+        services: Services, tmp_path: Path) -> None:
+    from dsr.models import Document, InboundMessage
+    from tests.support.mail_samples import id_card_png
+
+    eml, _ = _configure(services, tmp_path)
+    scan = id_card_png()
+    # A reply naming no known request: it goes to triage, with an ID copy attached.
+    _eml(eml, "c.eml", mail("Anbei mein Ausweis.", subject="Re: Ihre Anfrage [DSR-UNKNOWN1]",
+                            message_id="<triage@example.org>",
+                            attachments=[("ausweis.png", "image/png", scan)]), RECEIVED)
+    fetch_all(services)
+    inbound = _one(services, InboundMessage, message_id="<triage@example.org>")
+    assert inbound.action == "triage" and inbound.request_id is None
+    [attachment] = inbound.attachments
+    with services.db.session() as session:
+        evidence = services.documents.read(session.get(Document, inbound.document_id))
+        held = services.documents.read(session.get(Document, attachment["document_id"]))
+    assert scan not in evidence and attachment["sha256"].encode() in evidence
+    assert held == scan and attachment["kind"] == "held_apart"
