@@ -14,7 +14,7 @@ from dsr.context import Services
 from dsr.extensions import csrf, limiter, login_manager
 from dsr.models import Request, User
 from dsr.rendering import TEMPLATE_ROOT
-from dsr.web import i18n, input_guard
+from dsr.web import i18n, input_guard, pow_gate
 from dsr.web import security as security_web
 
 log = logging.getLogger(__name__)
@@ -66,6 +66,7 @@ def create_app(config: Config | None = None, services: Services | None = None,
     security_web.install(app, config.web, config.base_url)
     input_guard.install(app)
     _register_error_pages(app)
+    pow_gate.install(app)  # after the error pages: it hands other limits to their handler
     app.jinja_env.globals.update(t=i18n.t, fmt_date=i18n.fmt_date)
     return app
 

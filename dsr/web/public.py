@@ -24,6 +24,7 @@ from dsr.schemas import (
     CorrectionValuesSchema,
     SubmissionSchema,
 )
+from dsr.security.pow import DIFFICULTY as POW_DIFFICULTY
 from dsr.services import intake, rectification
 from dsr.web.submission import rectifiable_fields, submit_public
 from dsr.web.verify import grant
@@ -78,7 +79,7 @@ def _form_page(values: dict[str, Any], errors: dict[str, Any]) -> str:
         rectifiable=list(rectifiable_fields()), maxlength=MAX_LENGTHS,
         correction_maxlength=CORRECTION_MAX_LENGTHS,
         too_long={name: format_decimal(MAX_LENGTHS[name], locale=lang)
-                  for name in errors.get("too_long", ())},
+                  for name in errors.get("too_long", ())}, pow_difficulty=POW_DIFFICULTY,
         countries=sorted(((code, names.get(code, code)) for code in COUNTRIES),
                          key=lambda pair: (sort_key(pair[1]), pair[1])))
 
