@@ -19,7 +19,8 @@ from dsr.requests.api import blp
 from dsr.requests.schemas import LoadContext
 from dsr.users.api import SCHEME, SECURITY_SCHEME
 from dsr.users.models import User
-from dsr.web import i18n
+from dsr.web import i18n, input_guard, pow_gate
+from dsr.web import security as security_web
 from dsr.web.api import DESCRIPTION, URL_PREFIX, DsrApi
 from dsr.web.context import clock, db_session
 
@@ -45,6 +46,11 @@ def create_app(config: Config | None = None, services: Services | None = None,
         MAX_CONTENT_LENGTH=20 * 1024 * 1024,
         WTF_CSRF_TIME_LIMIT=None,
         RATELIMIT_STORAGE_URI=config.tasks["redis_url"] or "memory://",
+        # Intake never depends on Redis: while it is unreachable the limiter counts in this
+        # process (and logs that it does), and any other storage error lets the request through.
+        RATELIMIT_STORAGE_OPTIONS={"socket_timeout": 2, "socket_connect_timeout": 2},
+        RATELIMIT_IN_MEMORY_FALLBACK_ENABLED=True,
+        RATELIMIT_SWALLOW_ERRORS=True,
     )
     app.config.update(flask_config or {})
     app.extensions["dsr"] = services
@@ -57,11 +63,17 @@ def create_app(config: Config | None = None, services: Services | None = None,
     @login_manager.user_loader
     def _load_user(user_id: str) -> User | None:
         user = db_session().get(User, int(user_id)) if user_id.isdigit() else None
-        return user if user is not None and user.active else None
+        if user is None or not user.active or not security_web.session_is_live(db_session(),
+                                                                                user.id):
+            return None
+        return user
 
     _register_blueprints(app)
     _register_request_hooks(app)
+    security_web.install(app, config.web, config.base_url)
+    input_guard.install(app)
     _register_error_pages(app)
+    pow_gate.install(app)  # after the error pages: it hands other limits to their handler
     app.jinja_env.globals.update(t=i18n.t, fmt_date=i18n.fmt_date)
     return app
 

@@ -160,6 +160,20 @@ class WorkflowSchema(_Strict):
                                              validate=validate.Range(min=0, max=365))
 
 
+class WebSchema(_Strict):
+    """The web process (``[web]``): proxies in front of it, staff sessions, sign-in throttling."""
+
+    # Reverse proxies in front of dsr whose X-Forwarded-* headers are believed (ProxyFix).
+    trusted_proxies = fields.Integer(load_default=0, validate=validate.Range(min=0, max=5))
+    session_idle_minutes = fields.Integer(load_default=30, validate=validate.Range(min=1, max=1440))
+    session_absolute_hours = fields.Integer(load_default=12, validate=validate.Range(min=1, max=168))
+    login_failures_before_wait = fields.Integer(load_default=5,
+                                                validate=validate.Range(min=1, max=100))
+    login_max_wait_minutes = fields.Integer(load_default=15, validate=validate.Range(min=1, max=1440))
+    # Origins (scheme://host[:port]) besides base_url from which forms may be posted.
+    allowed_origins = fields.List(fields.String(), load_default=list)
+
+
 class ConfigSchema(_Strict):
     service = fields.Nested(ServiceSchema, load_default=lambda: ServiceSchema().load({}))
     tasks = fields.Nested(TasksSchema, load_default=lambda: TasksSchema().load({}))
@@ -169,6 +183,7 @@ class ConfigSchema(_Strict):
     mail_ingest = fields.Nested(MailIngestSchema, load_default=lambda: MailIngestSchema().load({}))
     delivery = fields.Nested(DeliverySchema, load_default=lambda: DeliverySchema().load({}))
     workflow = fields.Nested(WorkflowSchema, load_default=lambda: WorkflowSchema().load({}))
+    web = fields.Nested(WebSchema, load_default=lambda: WebSchema().load({}))
     register = fields.String(load_default="")
     connectors = fields.Dict(
         keys=fields.String(), values=fields.Nested(ConnectorSchema), load_default=dict
@@ -197,6 +212,7 @@ class Config:
     delivery: dict[str, Any] = field(default_factory=lambda: DeliverySchema().load({}))
     workflow: dict[str, Any] = field(default_factory=lambda: WorkflowSchema().load({}))
     clock_start: datetime | None = None
+    web: dict[str, Any] = field(default_factory=lambda: WebSchema().load({}))
 
     @property
     def mail_out_dir(self) -> Path:
@@ -313,6 +329,7 @@ def load_config(path: str | os.PathLike[str] | None = None, env: dict[str, str] 
         delivery=dict(data["delivery"]),
         workflow=dict(data["workflow"]),
         clock_start=_clock_start(env, service["clock_start"]),
+        web=dict(data["web"]),
     )
 
 

@@ -12,4 +12,12 @@ csrf = CSRFProtect()
 limiter = Limiter(key_func=get_remote_address, default_limits=[], headers_enabled=True)
 
 #: One budget for new requests per client, whether they come by the form or the API.
-submissions_limit = limiter.shared_limit("10/hour;30/day", scope="submissions", methods=["POST"])
+submissions_limit = limiter.shared_limit("10/hour;30/day", scope="submissions", methods=["POST"],
+                                         exempt_when=lambda: _proof_of_work_solved())
+
+
+def _proof_of_work_solved() -> bool:
+    """Past the limit the form asks for a proof of work instead of refusing (dsr.web.pow_gate)."""
+    from dsr.web.pow_check import solved
+
+    return solved()

@@ -13,11 +13,12 @@ from dsr.correspondence import models as correspondence
 from dsr.db import Base
 from dsr.mail import models as mail
 from dsr.requests import models as requests
+from dsr.security import models as security
 from dsr.users import models as users
 from dsr.verification import models as verification
 from workflows import models as tasks
 
 metadata = Base.metadata
-MODULES = (answers, audit, changes, contest, correspondence, documents, mail, requests, tasks, users,
+MODULES = (answers, audit, changes, contest, correspondence, documents, mail, requests, security, tasks, users,
            verification)
 """The modules whose tables make up the schema."""

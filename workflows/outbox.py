@@ -7,7 +7,7 @@ the commit which task ids are new, so a worker never looks for a row that is not
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import Integer, and_, bindparam, exists, or_, select, update
 from sqlalchemy.orm import Session, aliased, sessionmaker
@@ -108,10 +108,10 @@ def due_task_ids(session: Session, queues: Iterable[str] = QUEUES, limit: int = 
                                                "limit": limit}))
 
 
-def release_expired_leases(session: Session) -> int:
-    """Tasks whose worker died mid-run (lease expired) go back to pending; their open attempt
-    is marked abandoned. Returns how many."""
-    stale = list(session.scalars(_built().stale, {"now": clock_of(session).now()}))
+def release_expired_leases(session: Session, now: datetime | None = None) -> int:
+    """Tasks whose worker died mid-run (lease expired by ``now``, the service clock's instant)
+    go back to pending; their open attempt is marked abandoned. Returns how many."""
+    stale = list(session.scalars(_built().stale, {"now": now or clock_of(session).now()}))
     if not stale:
         return 0
     session.execute(update(TaskAttempt).where(TaskAttempt.task_id.in_(stale),

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
 import time
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from redis import Redis
@@ -30,7 +32,6 @@ log = logging.getLogger(__name__)
 
 #: The services of this worker process, set by ``dsr worker`` before it starts working.
 _process_services: Services | None = None
-WAITING = {JobStatus.QUEUED, JobStatus.SCHEDULED, JobStatus.DEFERRED}
 
 
 def connect(url: str) -> Redis:
@@ -74,7 +75,9 @@ class RqDispatcher:
         except NoSuchJobError:
             existing = None
         if existing is not None:
-            if existing.get_status(refresh=False) in WAITING:
+            # Only a job that sits in its queue will run soon: one that rq scheduled for a
+            # later retry (or deferred) waits for rq's scheduler, which may be long or never.
+            if existing.get_status(refresh=False) == JobStatus.QUEUED:
                 return
             existing.delete()
         self.queues.get(queue, self.queues["connectors"]).enqueue(
@@ -105,12 +108,13 @@ def run_task_job(task_id: int) -> str:
     return status
 
 
-def sweep_outbox(services: Services) -> int:
-    """Release tasks whose worker died and enqueue every due task (Redis may have been down)."""
+def sweep_outbox(services: Services, now: datetime | None = None) -> int:
+    """Release tasks whose worker died (lease run out by ``now``) and enqueue every due task
+    (Redis may have been down)."""
     from workflows import outbox
 
     with services.db.session() as session:
-        released = outbox.release_expired_leases(session)
+        released = outbox.release_expired_leases(session, now)
         ids = outbox.due_task_ids(session, limit=500)
     if released:
         log.info("released %d task(s) whose worker stopped", released)
@@ -138,4 +142,18 @@ def install_fork_safety(services: Services) -> None:
                 engine.dispose(close=False)
 
     os.register_at_fork(after_in_child=_after_fork_in_child)
+    os.register_at_fork(after_in_child=die_with_parent)
+
+
+def die_with_parent() -> None:
+    """Let a forked child (rq's work horse, which moves to a process group of its own) be
+    killed when the worker dies, so that killing the worker's group ends its work too."""
+    if not sys.platform.startswith("linux"):
+        return
+    import ctypes
+    import signal
+
+    pr_set_pdeathsig = 1
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(pr_set_pdeathsig, signal.SIGKILL, 0, 0, 0)
 

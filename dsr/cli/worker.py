@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import itertools
 import os
 import socket
 
 import click
-from redis.exceptions import RedisError
 
 from dsr.cli.base import Context, main, pass_ctx
 from dsr.context import Services
+from dsr.reconnect import run_scheduler, run_worker, wait_for_redis
 from workflows.outbox import QUEUES
 
 
@@ -21,10 +22,7 @@ def _redis(services: Services):  # type: ignore[no-untyped-def]
         raise click.ClickException("tasks.backend must be 'rq' with tasks.redis_url set "
                                    "(the embedded default runs tasks inside `dsr serve`)")
     connection = connect(url)
-    try:
-        connection.ping()
-    except RedisError as exc:
-        raise click.ClickException(f"Redis at {url} is not reachable ({type(exc).__name__})") from None
+    wait_for_redis(connection, "starting")  # Redis may come up after us (boot order)
     return connection
 
 
@@ -56,9 +54,17 @@ def worker(ctx: Context, queues: str, burst: bool) -> None:
     unknown = sorted(set(names) - set(QUEUES))
     if unknown:
         raise click.ClickException(f"unknown queue(s): {', '.join(unknown)}; known: {', '.join(QUEUES)}")
-    rq_worker = Worker([Queue(n, connection=connection) for n in names], connection=connection,
-                       name=f"dsr-{socket.gethostname()}-{os.getpid()}")
-    rq_worker.work(with_scheduler=True, burst=burst)
+    started = itertools.count()
+
+    def make_worker() -> Worker:
+        run = next(started)
+        return Worker([Queue(n, connection=connection) for n in names], connection=connection,
+                      name=f"dsr-{socket.gethostname()}-{os.getpid()}" + (f"-{run}" if run else ""))
+
+    # A Redis outage does not end the worker: it waits with back-off, sweeps the outbox and
+    # goes on (see dsr.reconnect).
+    run_worker(connection, make_worker, burst=burst,
+               on_reconnect=lambda: queueing.sweep_outbox(services))
 
 
 @main.command()
@@ -72,9 +78,13 @@ def scheduler(ctx: Context) -> None:
 
     services = ctx.services
     connection = _redis(services)
-    cron = CronScheduler(connection=connection, name=f"dsr-scheduler-{socket.gethostname()}")
-    for entry in SCHEDULE:
-        cron.register(run_periodic, queue_name=entry.queue, args=(entry.name,),
-                      interval=entry.every, cron=entry.cron, name=entry.name)
+
+    def make_scheduler() -> CronScheduler:
+        cron = CronScheduler(connection=connection, name=f"dsr-scheduler-{socket.gethostname()}")
+        for entry in SCHEDULE:
+            cron.register(run_periodic, queue_name=entry.queue, args=(entry.name,),
+                          interval=entry.every, cron=entry.cron, name=entry.name)
+        return cron
+
     click.echo(f"scheduling {len(SCHEDULE)} periodic jobs")
-    cron.start()
+    run_scheduler(connection, make_scheduler)  # survives a Redis outage (dsr.reconnect)

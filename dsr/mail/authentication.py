@@ -1,8 +1,8 @@
 """Whether the receiving server authenticated the sender: a From header is a claim, never proof.
 
 Only ``Authentication-Results`` headers of our own receiving server count (its authserv-id in
-``[mail_ingest] trusted_authserv_ids``; without that list, the topmost header, which our
-server added last). The verdict feeds the identity policy through
+``[mail_ingest] trusted_authserv_ids``, the topmost run of them); without that list no header
+counts and mail is unauthenticated. The verdict feeds the identity policy through
 ``Request.channel_authenticated``:
 
 - ``False`` when SPF, DKIM or DMARC failed, when the message was forwarded (the original
@@ -25,11 +25,19 @@ _ADDRESS = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 
 
 def _trusted(mail: ParsedMail, trusted_ids: list[str]) -> list[str]:
-    headers = mail.all_headers("authentication-results")
+    """The headers our own server added: the topmost run of headers with a trusted authserv-id
+    (a receiving server adds its header above everything it received). With no trusted id
+    configured there are none: any header may have been written by the sender."""
     if not trusted_ids:
-        return headers[:1]
+        return []
     wanted = {t.lower() for t in trusted_ids}
-    return [h for h in headers if h.split(";", 1)[0].strip().split()[0].lower() in wanted]
+    ours = []
+    for header in mail.all_headers("authentication-results"):
+        authserv = (header.split(";", 1)[0].strip().split() or [""])[0].lower()
+        if authserv not in wanted:
+            break  # below this, headers came with the message
+        ours.append(header)
+    return ours
 
 
 def verdicts(mail: ParsedMail, trusted_ids: list[str]) -> dict[str, str]:

@@ -156,8 +156,17 @@ def ingest_raw(services: Services, session: Session, raw: bytes, *, received_at:
         if request is not None and not fax and att.content_type in ID_COPY_TYPES:
             entry.update(kind="id_copy", **_hand_over_id_copy(services, session, request, att))
             removed.add(att.part_index)
+        elif request is None and not fax and att.content_type in ID_COPY_TYPES:
+            # Mail for triage may carry an ID copy too: it is kept apart (encrypted, for the
+            # coordinator's triage decision), never inside the stored raw mail.
+            held = services.documents.put(session, request_id=None, kind="triage_attachment",
+                                          filename=att.filename[:200],
+                                          content_type=att.content_type, data=att.data)
+            entry.update(kind="held_apart", document_id=held.id)
+            removed.add(att.part_index)
         attachments.append(entry)
-    evidence = (without_parts(raw, removed, "ID copy removed, handed to identity verification")
+    evidence = (without_parts(raw, removed, "ID copy removed, handed to identity verification"
+                              if request is not None else "attachment removed, kept apart")
                 if removed else raw)
     doc = services.documents.put(session, request_id=request.id if request else None,
                                  kind="inbound_mail", filename=f"message-{key[4:16]}.eml",

@@ -20,6 +20,7 @@ from dsr.requests import operations as actions
 from dsr.requests.models import Channel, Decision, Request
 from dsr.requests.schemas import RejectSchema, SubmissionSchema
 from dsr.requests.submission_views import submit_public
+from dsr.security.ids import load_request
 from dsr.users.api import api_actor, api_user
 from dsr.web.api import URL_PREFIX, ApiBlueprint
 from dsr.web.api.schemas import ApproveSchema, ReceiptSchema, RequestViewSchema, VerifySchema
@@ -42,10 +43,12 @@ def _services() -> Services:
     return services
 
 
-def _load(request_id: int) -> Request:
-    found = db_session().get(Request, request_id)
+def _load(request_id: str) -> Request:
+    """The request named in the path by its public reference (``DSR-…``, the opaque id the
+    public receipt gives) or, for staff tools, its internal number."""
+    found = load_request(db_session(), request_id)
     if found is None:
-        raise NotFound(f"There is no request with id {request_id}.")
+        raise NotFound(f"There is no request with id {request_id[:40]}.")
     return found
 
 
@@ -87,34 +90,35 @@ def submit(data: dict[str, Any]) -> Request:
     return submit_public(data, Channel.API.value)
 
 
-@blp.get("/requests/<int:request_id>")
+@blp.get("/requests/<request_id>")
 @require(Permission.REQUESTS_VIEW)
 @blp.response(200, RequestViewSchema)
 @blp.alt_response(404, response="NOT_FOUND")
-def read(request_id: int) -> dict[str, Any]:
+def read(request_id: str) -> dict[str, Any]:
     """Read a request (staff: status; coordinator: also claims, matches, decisions, tasks)"""
     return represent(_load(request_id))
 
 
-@blp.post("/requests/<int:request_id>/verify")
+@blp.post("/requests/<request_id>/verify")
 @require(Permission.REQUESTS_VERIFY)
 @blp.arguments(VerifySchema, required=False)
 @blp.response(200, RequestViewSchema)
 @blp.alt_response(404, response="NOT_FOUND")
 @blp.alt_response(409, response="CONFLICT")
-def verify(body: dict[str, Any], request_id: int) -> dict[str, Any]:
+def verify(body: dict[str, Any], request_id: str) -> dict[str, Any]:
     """Record the identity check as passed"""
     req = _load(request_id)
-    actions.verify(db_session(), req, actor=api_actor(), method=body["method"])
+    actions.verify(db_session(), req, actor=api_actor(), method=body["method"],
+                   settings=_services().config.verification, reason=body.get("reason", ""))
     return represent(req)
 
 
-@blp.post("/requests/<int:request_id>/process")
+@blp.post("/requests/<request_id>/process")
 @require(Permission.REQUESTS_DECIDE)
 @blp.response(200, RequestViewSchema)
 @blp.alt_response(404, response="NOT_FOUND")
 @blp.alt_response(409, response="CONFLICT")
-def process(request_id: int) -> dict[str, Any]:
+def process(request_id: str) -> dict[str, Any]:
     """Find the subject's data in every system and plan; the draft follows as tasks finish"""
     req = _load(request_id)
     actions.process(db_session(), req, actor=api_actor(),
@@ -122,13 +126,13 @@ def process(request_id: int) -> dict[str, Any]:
     return represent(req)
 
 
-@blp.post("/requests/<int:request_id>/approve")
+@blp.post("/requests/<request_id>/approve")
 @require(Permission.REQUESTS_APPROVE)
 @blp.arguments(ApproveSchema, required=False)
 @blp.response(200, RequestViewSchema)
 @blp.alt_response(404, response="NOT_FOUND")
 @blp.alt_response(409, response="CONFLICT")
-def approve(body: dict[str, Any], request_id: int) -> dict[str, Any]:
+def approve(body: dict[str, Any], request_id: str) -> dict[str, Any]:
     """Approve the plan with decisions per right and category
 
     Without `decisions`, every requested right is granted for every category found.
@@ -142,44 +146,44 @@ def approve(body: dict[str, Any], request_id: int) -> dict[str, Any]:
     return represent(req)
 
 
-@blp.post("/requests/<int:request_id>/release")
+@blp.post("/requests/<request_id>/release")
 @require(Permission.REQUESTS_RELEASE)
 @blp.response(200, RequestViewSchema)
 @blp.alt_response(404, response="NOT_FOUND")
 @blp.alt_response(409, response="CONFLICT")
-def release(request_id: int) -> dict[str, Any]:
+def release(request_id: str) -> dict[str, Any]:
     """Release the answer; the request completes once every execute task is done"""
     req = _load(request_id)
     actions.release(db_session(), req, actor=api_actor())
     return represent(req)
 
 
-@blp.post("/requests/<int:request_id>/reject")
+@blp.post("/requests/<request_id>/reject")
 @require(Permission.REQUESTS_DECIDE)
 @blp.arguments(RejectSchema)
 @blp.response(200, RequestViewSchema)
 @blp.alt_response(404, response="NOT_FOUND")
 @blp.alt_response(409, response="CONFLICT")
-def reject(body: dict[str, Any], request_id: int) -> dict[str, Any]:
+def reject(body: dict[str, Any], request_id: str) -> dict[str, Any]:
     """Refuse the whole request with its legal norm and reason"""
     req = _load(request_id)
     actions.reject(db_session(), req, actor=api_actor(), user_id=api_user().id, **body)
     return represent(req)
 
 
-@blp.post("/requests/<int:request_id>/withdraw")
+@blp.post("/requests/<request_id>/withdraw")
 @require(Permission.REQUESTS_DECIDE)
 @blp.response(200, RequestViewSchema)
 @blp.alt_response(404, response="NOT_FOUND")
 @blp.alt_response(409, response="CONFLICT")
-def withdraw(request_id: int) -> dict[str, Any]:
+def withdraw(request_id: str) -> dict[str, Any]:
     """Record that the subject withdrew the request; open tasks are waived"""
     req = _load(request_id)
     actions.withdraw(db_session(), req, actor=api_actor())
     return represent(req)
 
 
-def _report(request_id: int, fmt: str) -> Response:
+def _report(request_id: str, fmt: str) -> Response:
     req = _load(request_id)
     doc = latest_document(db_session(), req.id, REPORTS[fmt])
     if doc is None:
@@ -189,21 +193,21 @@ def _report(request_id: int, fmt: str) -> Response:
         "Cache-Control": "no-store"})
 
 
-@blp.get("/requests/<int:request_id>/report.pdf")
+@blp.get("/requests/<request_id>/report.pdf")
 @require(Permission.ANSWERS_DOWNLOAD)
 @blp.alt_response(200, success=True, content_type="application/pdf", schema=BINARY,
                   description="The newest access report (PDF)")
 @blp.alt_response(404, response="NOT_FOUND")
-def report_pdf(request_id: int) -> Response:
+def report_pdf(request_id: str) -> Response:
     """Download the newest access report as PDF"""
     return _report(request_id, "pdf")
 
 
-@blp.get("/requests/<int:request_id>/report.json")
+@blp.get("/requests/<request_id>/report.json")
 @require(Permission.ANSWERS_DOWNLOAD)
 @blp.alt_response(200, success=True, content_type="application/json",
                   schema={"type": "object"}, description="The newest access report (JSON)")
 @blp.alt_response(404, response="NOT_FOUND")
-def report_json(request_id: int) -> Response:
+def report_json(request_id: str) -> Response:
     """Download the newest access report as JSON"""
     return _report(request_id, "json")

@@ -33,12 +33,27 @@ def nothing_found(request: Request) -> bool:
         for found in table.values())
 
 
+def address_unmatched(request: Request) -> bool:
+    """True when every system was checked and none holds the address the answer goes to (the
+    e-mail address, else the postal address). What the other claims (name, customer number)
+    match plays no part, so the automatic answer, or its absence, tells a requester nothing
+    about whether they belong to someone else."""
+    table = request.match_table or {}
+    kind = "email" if request.claim("email") else "postal_address"
+    return bool(table) and all(
+        not found.get("conflict") and (found.get("claims") or {}).get(kind) != "match"
+        for found in table.values())
+
+
 def checked(request: Request, labels: dict[str, dict[str, str]]) -> dict[str, Any]:
     """What the answer lists: the identifiers searched (as the requester gave them) and the
     systems searched, by label in the request's language."""
     kinds = {kind for found in (request.match_table or {}).values()
              for kind in found.get("searched", [])}
-    identifiers = [(kind, request.claim(kind)) for kind in LISTED
+    listed: tuple[str, ...] = LISTED
+    if not nothing_found(request):  # answered for the address alone: list only the address
+        listed = ("email",) if request.claim("email") else ("postal_address",)
+    identifiers = [(kind, request.claim(kind)) for kind in listed
                    if kind in kinds and request.claim(kind)]
     systems = [labels.get(name, {}).get(request.language, name)
                for name in (request.match_table or {})]
@@ -49,7 +64,7 @@ def answer_no_data(session: Session, request: Request, *, actor: str) -> None:
     """Answer "no data found": decisions recorded, the answer released, the letter queued."""
     if request.status != State.AWAITING_VERIFICATION:
         raise VerificationError(f"no data found: the request is {request.status}")
-    if not nothing_found(request):
+    if not (nothing_found(request) or address_unmatched(request)):
         raise VerificationError("no data found: a system holds a possible match")
     details = {"method": "not_required", "reason": "no_data_found"}
     transition(session, request, State.VERIFIED, actor=actor, details=details)

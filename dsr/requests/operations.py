@@ -18,6 +18,7 @@ from dsr.audit import append_event
 from dsr.changes.operations import current_plans
 from dsr.clock import clock_of
 from dsr.requests.models import Decision, Outcome, Request
+from dsr.security import overrides
 from workflows import outbox
 from workflows.deadlines import Calendar, DeadlineError, extended_due_date
 from workflows.models import Task, TaskStatus
@@ -61,11 +62,13 @@ class DecisionInput:
 
 def verify(session: Session, request: Request, *, actor: str, method: str,
            subject_keys: dict[str, list[list[object]]] | None = None,
-           settings: dict[str, Any] | None = None) -> None:
+           settings: dict[str, Any] | None = None, reason: str = "") -> str:
     """Record the coordinator's decision that the identity check passed (method e.g.
     ``manual``, ``id_document``). With the ``[verification]`` settings, the audit event also
     records the level the policy asked for and whether a passed method met it, so a decision
-    that overrides the policy's flags is visible as such."""
+    that overrides the policy's flags is visible as such. Such an override needs a ``reason``
+    and, for an erasing or disclosing request, a second coordinator (dsr.security.overrides):
+    returns ``"pending"`` while it waits for them, else ``"verified"``."""
     if method not in VERIFY_METHODS:
         raise ActionError(f"method: one of {', '.join(VERIFY_METHODS)}")
     if subject_keys is not None:
@@ -77,7 +80,18 @@ def verify(session: Session, request: Request, *, actor: str, method: str,
         found = assessment(session, request, settings)
         details.update(level=found.level.name.lower(), policy_met=found.automatic,
                        flags=list(found.flags))
+        if overrides.is_override(found.automatic, found.flags, method):
+            try:
+                outcome, record = overrides.guard(
+                    session, request_id=request.id, types=list(request.types), method=method,
+                    actor=actor, reason=reason, now=clock_of(session).now())
+            except overrides.OverrideRefused as exc:
+                raise ActionError(str(exc)) from None
+            if outcome == overrides.Outcome.PENDING:
+                return "pending"
+            details["override"] = record.id
     transition(session, request, State.VERIFIED, actor=actor, details=details)
+    return "verified"
 
 
 def extend(session: Session, request: Request, *, actor: str, months: int, reason: str,

@@ -26,6 +26,7 @@ from dsr.requests.schemas import (
     SubmissionSchema,
 )
 from dsr.requests.submission_views import rectifiable_fields, submit_public
+from dsr.security.pow import DIFFICULTY as POW_DIFFICULTY
 from dsr.verification.views import grant
 from dsr.web.context import db_session
 
@@ -79,7 +80,7 @@ def _form_page(values: dict[str, Any], errors: dict[str, Any]) -> str:
         rectifiable=list(rectifiable_fields()), maxlength=MAX_LENGTHS,
         correction_maxlength=CORRECTION_MAX_LENGTHS,
         too_long={name: format_decimal(MAX_LENGTHS[name], locale=lang)
-                  for name in errors.get("too_long", ())},
+                  for name in errors.get("too_long", ())}, pow_difficulty=POW_DIFFICULTY,
         countries=sorted(((code, names.get(code, code)) for code in COUNTRIES),
                          key=lambda pair: (sort_key(pair[1]), pair[1])))
 

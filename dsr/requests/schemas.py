@@ -20,6 +20,7 @@ from marshmallow import (
 from marshmallow.experimental.context import Context
 
 from dsr.requests.models import RequestType
+from dsr.security.text import name_problem, nfc
 
 TYPE_VALUES = [t.value for t in RequestType]
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -117,7 +118,9 @@ class SubmissionSchema(Schema):
     types = fields.List(fields.String(validate=validate.OneOf(TYPE_VALUES)), required=True,
                         validate=validate.Length(min=1, max=len(TYPE_VALUES)))
     # Two validators, so that too short and too long are told apart.
-    name = fields.String(required=True, validate=[validate.Length(min=2), validate.Length(max=200)])
+    name = fields.String(required=True, validate=[validate.Length(min=2), validate.Length(max=200)],
+                         metadata={"description": "2 to 200 characters, stored in NFC; control, "
+                                   "zero-width and bidi characters are refused"})
     email = fields.Email(required=True, validate=validate.Length(max=254))
     customer_number = fields.String(load_default="", validate=validate.Length(max=40))
     postal_address = fields.String(load_default="", validate=validate.Length(max=500))
@@ -136,6 +139,17 @@ class SubmissionSchema(Schema):
     #: "rectification" among the types; the fields offered are those the data map names.
     corrections = fields.Nested(CorrectionValuesSchema, load_default=dict)
     correction_note = fields.String(load_default="", validate=validate.Length(max=2000))
+
+    @pre_load
+    def _normalise(self, data: Any, **_: object) -> Any:
+        """Text in NFC (one value for "é" however it was typed)."""
+        return nfc(data) if isinstance(data, dict) else data
+
+    @validates("name")
+    def _plain_name(self, value: str, **_: object) -> None:
+        problem = name_problem(value)
+        if problem:
+            raise ValidationError(problem)
 
     @validates_schema
     def _corrections_need_rectification(self, data: dict[str, Any], **_: object) -> None:

@@ -120,8 +120,11 @@ def _act(request_id: int, action: str) -> Any:
     form = request.form
     try:
         if action == "verify":
-            actions.verify(session, req, actor=actor(), method=form.get("method", "manual"),
-                           settings=services.config.verification)
+            if actions.verify(session, req, actor=actor(), method=form.get("method", "manual"),
+                              settings=services.config.verification,
+                              reason=form.get("reason", "")) == "pending":
+                flash(t("v_override_pending"), "ok")
+                return redirect(url_for("queue.detail", request_id=request_id))
         elif action == "process":
             actions.process(session, req, actor=actor(), connectors=list(services.config.connectors))
         elif action == "approve":

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from dsr.clock import clock_of
+from dsr.security.passwords import PasswordRejected, check_password
 from dsr.users.models import ApiToken, Role, User
 
 _hasher = PasswordHasher()
@@ -30,14 +31,21 @@ def create_user(session: Session, username: str, password: str, role: str,
         raise UserError("username: 1 to 80 characters")
     if role not in Role.__members__.values():
         raise UserError(f"role: one of {', '.join(r.value for r in Role)}")
-    if len(password) < 10:
-        raise UserError("password: at least 10 characters")
+    try:
+        check_password(password, user_inputs=(username, email))
+    except PasswordRejected as exc:
+        raise UserError(str(exc)) from None
     if session.scalar(select(User.id).where(User.username == username)):
         raise UserError(f"username: {username!r} exists already")
     user = User(username=username, password_hash=_hasher.hash(password), role=role, email=email)
     session.add(user)
     session.flush()
     return user
+
+
+def hash_password(password: str) -> str:
+    """The argon2 hash stored for ``password``."""
+    return _hasher.hash(password)
 
 
 def authenticate(session: Session, username: str, password: str) -> User | None:

@@ -11,10 +11,11 @@ from flask_login import current_user, login_required, login_user, logout_user
 from dsr.audit import append_event
 from dsr.extensions import limiter
 from dsr.permissions import Permission, permissions_of
-from dsr.users.operations import authenticate
+from dsr.security.throttle import DEVICE_COOKIE
 from dsr.web.context import db_session
 from dsr.web.i18n import t
 from dsr.web.permissions import may
+from dsr.web.security import SignInRefused, sign_in, sign_out
 
 bp = Blueprint("auth", __name__)
 # Templates ask ``may("holds.manage")`` rather than comparing roles.
@@ -29,10 +30,13 @@ def actor() -> str:
 @limiter.limit("20/minute", methods=["POST"])
 def login() -> Any:
     if request.method == "POST":
-        user = authenticate(db_session(), request.form.get("username", ""),
-                            request.form.get("password", ""))
-        if user is None:
+        try:
+            user, device = sign_in(db_session(), request.form.get("username", ""),
+                                   request.form.get("password", ""))
+        except SignInRefused as refused:
             flash(t("login_failed"), "error")
+            if refused.wait:
+                flash(t("login_wait", seconds=refused.wait), "error")
             return render_template("login.html"), 401
         login_user(user)
         append_event(db_session(), actor=f"user:{user.id}", action="signed_in")
@@ -41,12 +45,16 @@ def login() -> Any:
             home = ("queue.index" if Permission.REQUESTS_VIEW in permissions_of(user.role)
                     else "admin.users")
             target = url_for(home)
-        return redirect(target)
+        response = redirect(target)
+        response.set_cookie(DEVICE_COOKIE, device, max_age=180 * 86400, httponly=True,
+                            samesite="Lax", secure=request.is_secure)
+        return response
     return render_template("login.html")
 
 
 @bp.post("/logout")
 @login_required
 def logout() -> Any:
+    sign_out(db_session())  # the server forgets the session: a copied cookie is refused
     logout_user()
     return redirect(url_for("auth.login"))

@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 from dsr.clock import clock_of
 from dsr.crypto import keyed_hash
 from dsr.requests.models import Request
+from dsr.security import code_sources
 from dsr.verification.models import VerificationCode
 
 ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -60,9 +61,12 @@ def issued_count(session: Session, request_id: int) -> int:
 def issue_code(session: Session, request: Request, *, secret: str, recipient_hash: str,
                settings: dict[str, Any], now: datetime | None = None) -> str | None:
     """A new code for ``request`` (earlier ones are revoked); None once the request has had
-    ``codes_per_request`` codes. Only its keyed hash is stored; flushes."""
+    ``codes_per_request`` codes within a day. Only its keyed hash is stored; flushes."""
     now = now or clock_of(session).now()
-    if issued_count(session, request.id) >= settings["codes_per_request"]:
+    recent = int(session.scalar(select(func.count(VerificationCode.id)).where(
+        VerificationCode.request_id == request.id,
+        VerificationCode.created_at > now - code_sources.ISSUE_WINDOW)) or 0)
+    if recent >= settings["codes_per_request"]:  # per day: nobody can use them up for good
         return None
     session.execute(update(VerificationCode).where(
         VerificationCode.request_id == request.id, VerificationCode.used_at.is_(None),
@@ -77,7 +81,7 @@ def issue_code(session: Session, request: Request, *, secret: str, recipient_has
 
 
 def check_code(session: Session, request: Request, code: str, *, secret: str,
-               now: datetime | None = None) -> CodeOutcome:
+               now: datetime | None = None, source: str = "") -> CodeOutcome:
     """Try ``code`` against the request's newest code; flushes what the try changed.
 
     Wrong tries count even after the code expired or was used, so guessing never gets
@@ -92,12 +96,19 @@ def check_code(session: Session, request: Request, code: str, *, secret: str,
     right = hmac.compare_digest(current.code_hash, _code_hash(secret, request.id, code))
     if current.used_at is not None:
         return CodeOutcome.USED if right else CodeOutcome.WRONG
-    if current.attempts >= current.max_attempts:
+    # With a ``source`` (a keyed hash of where the tries come from) each source has its own
+    # wrong tries, and the code locks for all only after many sources' worth (code_sources).
+    limit = current.max_attempts * (code_sources.SOURCES_BEFORE_LOCK if source else 1)
+    if current.attempts >= limit or (
+            source and code_sources.source_locked(session, current.id, source,
+                                                  current.max_attempts)):
         return CodeOutcome.LOCKED
     if not right:
         session.execute(update(VerificationCode).where(VerificationCode.id == current.id)
                         .values(attempts=VerificationCode.attempts + 1)
                         .execution_options(synchronize_session=False))
+        if source:
+            code_sources.count_wrong(session, current.id, source)
         session.expire(current)
         return CodeOutcome.WRONG
     if current.expires_at <= now:

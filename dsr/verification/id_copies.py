@@ -215,13 +215,21 @@ def live_copies(session: Session, request_id: int) -> list[Document]:
 
 
 def decide(session: Session, documents: DocumentStore, request: Request, *, actor: str,
-           accepted: bool, settings: dict[str, Any]) -> int:
+           accepted: bool, settings: dict[str, Any], name_check: str = "") -> int:
     """The coordinator's decision on the ID copies; they are deleted at once unless configured
     to stay a few days (then ``expire_id_copies`` deletes them). Returns how many were deleted."""
+    from dsr.security.evidence import EvidenceMissing, require_name_check
+
     copies = live_copies(session, request.id)
     if not copies:
         raise VerificationError("there is no ID copy to decide on")
-    record(session, request, "id_copy_decision", "ok" if accepted else "refused", actor)
+    if accepted:
+        try:
+            require_name_check(name_check)  # accepted only with the name on it checked
+        except EvidenceMissing as exc:
+            raise VerificationError(str(exc)) from None
+    record(session, request, "id_copy_decision", "ok" if accepted else "refused", actor,
+           **({"name_check": name_check} if accepted else {}))
     append_event(session, actor=actor, action="id_copy_decided", request_id=request.id,
                  details={"accepted": accepted, "copies": len(copies)})
     if accepted and request.status == "awaiting_verification":

@@ -97,7 +97,7 @@ def answer_unmatched(services: Services) -> dict[str, int]:
     with services.db.session() as session:
         for request in session.scalars(select(Request).where(
                 Request.status == State.AWAITING_VERIFICATION.value)):
-            if no_data.nothing_found(request) and days_left(request.deadline, today) <= margin:
+            if no_data.address_unmatched(request) and days_left(request.deadline, today) <= margin:
                 no_data.answer_no_data(session, request, actor=SYSTEM)
                 answered += 1
     return {"answered": answered}

@@ -92,6 +92,9 @@ PAIRS: dict[str, tuple[str, str]] = {
     "v_done": ("Gespeichert.", "Saved."),
     "v_no_data": ("Keine Daten gefunden – Negativauskunft senden", "No data found – send the negative answer"),
     "v_no_data_hint": ("Geht an die gesuchte Adresse und nennt die geprüften Angaben und Systeme.", "Goes to the address searched and lists the identifiers and systems checked."),
+    "v_name_checked": ("Name auf dem Dokument geprüft: er ist der des Betroffenen", "Name on the document checked: it is the subject's"),
+    "v_override_reason": ("Grund, falls die Richtlinie nicht erfüllt ist", "Reason, if the policy is not met"),
+    "v_override_pending": ("Ihre Entscheidung gegen die Richtlinie ist mit Grund protokolliert; eine zweite Koordinatorin oder ein zweiter Koordinator muss sie bestätigen.", "Your decision over the policy is recorded with its reason; a second coordinator must confirm it."),
     "v_override_hint": ("Die Richtlinie ist noch nicht erfüllt: Ihre Bestätigung wird als Entscheidung gegen die Auffälligkeiten protokolliert.", "The policy is not met yet: your confirmation is recorded as a decision over these flags."),
     # Flags and history steps.
     "flag_channel_unauthenticated": ("Kanal nicht authentifiziert", "channel not authenticated"),

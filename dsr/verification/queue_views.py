@@ -107,9 +107,11 @@ def decide(request_id: int, what: str) -> Any:
     def run(db: Any, req: Request) -> None:
         if what in ("id_accept", "id_reject"):
             _id_copies().decide(db, services.documents, req, actor=actor(),
-                             accepted=what == "id_accept", settings=settings)
+                             accepted=what == "id_accept", settings=settings,
+                             name_check=request.form.get("name_check", ""))
         elif what in ("poa_valid", "poa_invalid"):
-            steps.check_power_of_attorney(db, req, actor=actor(), valid=what == "poa_valid")
+            steps.check_power_of_attorney(db, req, actor=actor(), valid=what == "poa_valid",
+                                          name_check=request.form.get("name_check", ""))
         elif what == "answer_rep":
             steps.answer_to_representative(db, req, actor=actor())
         else:

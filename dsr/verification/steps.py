@@ -83,9 +83,10 @@ def on_file_email(request: Request) -> str | None:
 
 
 def confirm_code(session: Session, request: Request, code: str, *, secret: str,
-                 settings: dict[str, Any]) -> codes.CodeOutcome:
-    """The customer enters the e-mailed code: recorded either way, verified when enough."""
-    outcome = codes.check_code(session, request, code, secret=secret)
+                 settings: dict[str, Any], source: str = "") -> codes.CodeOutcome:
+    """The customer enters the e-mailed code: recorded either way, verified when enough.
+    ``source`` (a keyed hash of the client address) keeps a stranger's wrong tries their own."""
+    outcome = codes.check_code(session, request, code, secret=secret, source=source)
     record(session, request, "email_code", "ok" if outcome == codes.CodeOutcome.OK
            else "refused", CUSTOMER, result=outcome.value)
     if outcome == codes.CodeOutcome.OK:
@@ -125,11 +126,20 @@ def check_signed_in(session: Session, request: Request, *, secret: str) -> bool:
 
 
 def check_power_of_attorney(session: Session, request: Request, *, actor: str,
-                            valid: bool) -> None:
-    """The coordinator's check of a representative's power of attorney; audited."""
+                            valid: bool, name_check: str = "") -> None:
+    """The coordinator's check of a representative's power of attorney; audited. Found valid
+    only with the document on file and the name check recorded (dsr.security.evidence)."""
+    from dsr.security.evidence import EvidenceMissing, require_power_of_attorney
+
     if not request.claim("acting_as"):
         raise VerificationError("this request names no representative")
-    record(session, request, "power_of_attorney", "ok" if valid else "refused", actor)
+    if valid:
+        try:
+            require_power_of_attorney(session, request, name_check)
+        except EvidenceMissing as exc:
+            raise VerificationError(str(exc)) from None
+    record(session, request, "power_of_attorney", "ok" if valid else "refused", actor,
+           **({"name_check": name_check} if valid else {}))
     append_event(session, actor=actor, action="power_of_attorney", request_id=request.id,
                  details={"valid": valid})
 

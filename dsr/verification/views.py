@@ -20,6 +20,7 @@ from flask import (
 )
 from sqlalchemy import select
 
+from dsr.crypto import keyed_hash
 from dsr.extensions import limiter
 from dsr.requests import operations as actions
 from dsr.requests.models import Request
@@ -85,7 +86,9 @@ def _confirm(req: Request | None, code: str) -> bool:
     if req is None or not code.strip():
         return False
     outcome = steps.confirm_code(db, req, code, secret=services.config.secret_key,
-                                 settings=services.config.verification)
+                                 settings=services.config.verification,
+                                 source=keyed_hash(services.config.secret_key, "code-source",
+                                                   request.remote_addr or ""))
     db.commit()
     return outcome == codes.CodeOutcome.OK
 

@@ -28,4 +28,9 @@ PAIRS: dict[str, tuple[str, str]] = {
     "event_connector_dry_run": ("Probelauf eines angebundenen Dienstes (nur Anzahlen)", "Dry run of a connected service (counts only)"),
     "event_transition": ("Statuswechsel", "Status change"),
     "event_types_corrected": ("Art der Anfrage korrigiert", "Request type corrected"),
+    "event_password_changed": ("Passwort geändert, alle Sitzungen beendet", "Password changed, every session ended"),
+    "event_sign_in_failed": ("Anmeldung fehlgeschlagen", "Sign-in failed"),
+    "event_policy_override": ("Gegen die Prüfrichtlinie verifiziert (mit Begründung)", "Verified over the identity policy (with reason)"),
+    "event_policy_override_requested": ("Verifizierung gegen die Prüfrichtlinie beantragt (wartet auf zweite Person)", "Verification over the identity policy asked (waits for a second person)"),
+    "event_policy_override_confirmed": ("Verifizierung gegen die Prüfrichtlinie von zweiter Person bestätigt", "Verification over the identity policy confirmed by a second person"),
 }

@@ -53,6 +53,15 @@ _PAIRS = {
     "nav_status": ("Status einer Anfrage", "Request status"), "nav_staff": ("Anmelden", "Sign in"),
     "sign_in": ("Anmelden", "Sign in"), "sign_out": ("Abmelden", "Sign out"),
     "login_failed": ("Benutzername oder Passwort falsch.", "Wrong username or password."),
+    "pow_notice": ("Von Ihrem Anschluss kamen in letzter Zeit viele Anfragen. Ihre Eingaben sind "
+                   "erhalten: Bitte senden Sie das Formular noch einmal ab; Ihr Browser rechnet "
+                   "dazu kurz (ein paar Sekunden).", "Many requests came from your connection "
+                   "lately. What you typed is kept: please send the form again; your browser "
+                   "computes briefly (a few seconds) first."),
+    "pow_working": ("Einen Moment, Ihr Browser rechnet …", "One moment, your browser is computing …"),
+    "login_wait": ("Zu viele Fehlversuche für dieses Konto: bitte in {seconds} Sekunden erneut "
+                   "versuchen.", "Too many failed attempts for this account: please try again "
+                   "in {seconds} seconds."),
     "role_staff": ("Servicedesk", "Service desk"), "role_coordinator": ("Datenschutzkoordination", "Privacy coordinator"),
     "role_admin": ("Administration", "Admin"), "role": ("Rolle", "Role"),
     "form_title": ("Ihre Datenschutz-Anfrage", "Your privacy request"),

@@ -19,7 +19,7 @@ LAYER_NAMES = {EDGE: "edge (app, CLI)", WEB: "web (views, API)", JOBS: "jobs",
 EDGES = ("dsr.app", "dsr.cli", "dsr.tables", "dsr.migrations", "dsr.demo", "dsr.context")
 """Composition: they build and wire everything below them."""
 CORE_MODULES = ("dsr.clock", "dsr.config", "dsr.db", "dsr.crypto", "dsr.audit",
-                "dsr.documents", "dsr.rendering", "dsr.extensions", "dsr.migrate",
+                "dsr.documents", "dsr.rendering", "dsr.migrate",
                 "dsr.i18n", "dsr.errors")
 DOMAINS = ("users", "register", "correspondence", "requests", "verification", "changes",
            "answers", "recipients", "contest", "mail")
@@ -36,7 +36,8 @@ def layer(module: str) -> int:
     if module.startswith(("workflows", "connectors")):
         return ENGINE
     last = module.rsplit(".", 1)[-1]
-    if module.startswith("dsr.web") or last in ("views", "api") or last.endswith("_views"):
+    if module.startswith(("dsr.web", "dsr.extensions")) or last in ("views", "api") \
+            or last.endswith("_views"):
         return WEB
     if last in ("jobs", "periodic"):
         return JOBS

@@ -215,7 +215,8 @@ def test_deletion_can_wait_a_configured_number_of_days(demo_services: Services) 
                         settings=demo_services.config.verification, actor="customer",
                         uploaded_by_id=None)
         assert id_copies.decide(session, demo_services.documents, req, actor="user:2",
-                                accepted=True, settings=demo_services.config.verification) == 0
+                                accepted=True, settings=demo_services.config.verification,
+                                name_check="match") == 0
         assert req.status == "verified"
     assert expire_id_copies(demo_services) == {"deleted": 0}
     with demo_services.db.session() as session:

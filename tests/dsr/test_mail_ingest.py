@@ -192,6 +192,7 @@ def test_spam_bounce_auto_reply_and_fax_scan_are_triaged_not_dropped(
 def test_channel_is_authenticated_only_by_passing_dkim_or_dmarc(
         services: Services, tmp_path: Path, results: str | None, expected: bool | None) -> None:
     eml, _ = _configure(services, tmp_path)
+    services.config.mail_ingest["trusted_authserv_ids"] = ["imap.pso.example.org"]
     headers = {"Authentication-Results": results} if results else {}
     _eml(eml, "a.eml", mail("Bitte löschen Sie alle meine Daten.", headers=headers), RECEIVED)
     fetch_all(services)

@@ -96,7 +96,10 @@ def test_representative_informs_the_subject_and_needs_the_coordinator(
         assert steps.answer_recipient(session, req) == "on_file"
         with pytest.raises(steps.VerificationError, match="power of attorney first"):
             steps.answer_to_representative(session, req, actor="user:1")
-        steps.check_power_of_attorney(session, req, actor="user:1", valid=True)
+        steps.record_postal_evidence(session, req, actor="user:3",
+                                     evidence=["power_of_attorney_enclosed"])
+        steps.check_power_of_attorney(session, req, actor="user:1", valid=True,
+                                      name_check="match")
         steps.answer_to_representative(session, req, actor="user:1")
         assert steps.answer_recipient(session, req) == "representative_office"
         actions = [e.action for e in session.scalars(select(AuditEvent).where(

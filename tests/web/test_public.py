@@ -106,7 +106,8 @@ def test_form_and_api_share_one_submission_budget_per_client(demo_services: Any)
         assert _submit(client).status_code == 302
     refused = _submit(client)
     assert refused.status_code == 429
-    assert "Zu viele Anfragen" in refused.get_data(as_text=True)
+    # Not a hard refusal: the form again, with a proof-of-work challenge (test_proof_of_work).
+    assert 'id="pow-notice"' in refused.get_data(as_text=True)
     api_refused = client.post("/api/v1/requests", json=body)
     assert api_refused.status_code == 429 and api_refused.is_json
 

@@ -252,7 +252,8 @@ def test_id_copy_roles_watermark_and_deletion(app: Any, make_user: Any,
     text = coordinator.get(page).get_data(as_text=True)
     assert 'id="verification-panel"' in text and "Brief/Fax/Telefon" in text
     assert 'id="verification-history"' in text and "Ausweiskopie" in text
-    coordinator.post(f"{page}/verification/id_accept", data={"csrf_token": _csrf(coordinator, page)})
+    coordinator.post(f"{page}/verification/id_accept", data={"csrf_token": _csrf(coordinator, page),
+                                                             "name_check": "match"})
     assert _status(demo_services, request_id) == State.VERIFIED
     with demo_services.db.session() as session:
         docs = session.scalars(select(Document).where(Document.kind == "id_copy")).all()

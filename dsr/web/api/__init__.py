@@ -22,7 +22,15 @@ from workflows.states import TransitionError
 
 URL_PREFIX = "/api/v1"
 DESCRIPTION = ("Submit GDPR data-subject requests, follow them, and decide on them. Every "
-               "error is JSON: {\"error\", \"message\"}, with \"errors\" by field on 422.")
+               "error is JSON: {\"error\", \"message\"}, with \"errors\" by field on 422.\n\n"
+               "Rules every operation enforces: a JSON body nested more than 32 levels deep, "
+               "holding an integer beyond 2147483647 (or of more than 4,300 digits), a NUL "
+               "character or an unpaired surrogate anywhere (body, query, path) is refused "
+               "with 400; an id beyond 2147483647 is 404; text is stored in Unicode NFC; a "
+               "name with control, zero-width or bidi characters is refused with 422. A "
+               "request is named by its opaque reference (DSR-...), which the public receipt "
+               "returns as its id; token holders may also use the internal number. Forms "
+               "posted with a foreign Origin header are refused with 403.")
 
 
 class JsonBodyParser(FlaskParser):

@@ -30,7 +30,11 @@ class ErrorSchema(Schema):
 class ReceiptSchema(Schema):
     """The public answer to a submission: the same for every address, customer or not."""
 
-    id = fields.Integer(required=True)
+    # The opaque public id (the reference), never the sequential internal number: nobody can
+    # count requests from receipts.
+    id = fields.Function(lambda req: req.reference, dump_only=True, required=True, metadata={
+        "type": "string",
+        "example": "DSR-7KQ2M9X", "description": "Opaque id: use it in /requests/{request_id}"})
     reference = fields.String(required=True, metadata={"example": "DSR-7KQ2M9X"})
     status = fields.String(required=True, validate=validate.OneOf(STATUS_VALUES))
     due = fields.Date(required=True, attribute="due_on",
@@ -44,6 +48,10 @@ class VerifySchema(Schema):
         unknown = RAISE
 
     method = fields.String(load_default="manual", validate=validate.OneOf(VERIFY_METHODS))
+    reason = fields.String(load_default="", validate=validate.Length(max=1000), metadata={
+        "description": "Needed when the identity policy is not met (an override); for access, "
+                       "portability and erasure a second coordinator must then confirm by "
+                       "calling verify too"})
 
 
 class ApproveDecisionSchema(DecisionSchema):

@@ -1,0 +1,91 @@
+"""Verifying despite a failed identity policy: a recorded reason always, and for a request that
+erases or discloses a second, different coordinator's confirmation (the first one's override is
+stored as pending until then)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from dsr.audit import AuditEvent
+from dsr.context import Services
+from dsr.db import utcnow
+from dsr.requests import operations as actions
+from dsr.requests.intake import Submission, submit
+from dsr.requests.models import Channel, Request
+from dsr.security.models import PolicyOverride
+from dsr.users.operations import create_token
+from workflows.runner import run_pending
+
+STRANGER = "niemand.bekannt@example.org"  # matches nobody: the policy flags "not_matched"
+
+
+def _request(services: Services, types: list[str]) -> int:
+    with services.db.session() as session:
+        request_id = submit(session, Submission(types=types, name="Jürgen Weiß", email=STRANGER,
+                                                channel=Channel.FORM.value, received_at=utcnow()),
+                            calendar=services.calendar, connectors=["shop"]).id
+    run_pending(services)
+    return request_id
+
+
+def _verify(services: Services, request_id: int, actor: str, reason: str = "") -> str:
+    with services.db.session() as session:
+        return actions.verify(session, session.get(Request, request_id), actor=actor,
+                              method="manual", settings=services.config.verification,
+                              reason=reason)
+
+
+def _status(services: Services, request_id: int) -> str:
+    with services.db.session() as session:
+        return str(session.get(Request, request_id).status)
+
+
+def test_an_erasure_override_needs_a_reason_and_a_second_coordinator(
+        demo_services: Services) -> None:
+    request_id = _request(demo_services, ["erasure"])
+    assert _status(demo_services, request_id) == "awaiting_verification"
+    with pytest.raises(actions.ActionError, match="reason"):
+        _verify(demo_services, request_id, "user:1")
+    assert _verify(demo_services, request_id, "user:1", "Telefonisch bestätigt") == "pending"
+    assert _status(demo_services, request_id) == "awaiting_verification"
+    with pytest.raises(actions.ActionError, match="second, different coordinator"):
+        _verify(demo_services, request_id, "user:1", "noch einmal")
+    assert _status(demo_services, request_id) == "awaiting_verification"
+    assert _verify(demo_services, request_id, "user:2") == "verified"
+    assert _status(demo_services, request_id) == "verified"
+    with demo_services.db.session() as session:
+        override = session.scalars(select(PolicyOverride)).one()
+        assert (override.requested_by, override.confirmed_by) == ("user:1", "user:2")
+        assert override.reason == "Telefonisch bestätigt"
+        event = session.scalars(select(AuditEvent).where(AuditEvent.action == "transition",
+                                                         AuditEvent.to_state == "verified")).one()
+        assert event.details["override"] == override.id and event.details["policy_met"] is False
+
+
+def test_an_objection_override_needs_only_the_reason(demo_services: Services) -> None:
+    request_id = _request(demo_services, ["objection"])
+    with pytest.raises(actions.ActionError, match="reason"):
+        _verify(demo_services, request_id, "user:1")
+    assert _verify(demo_services, request_id, "user:1", "Brief mit Unterschrift") == "verified"
+
+
+def test_the_api_refuses_the_one_click_override(app: Any, demo_services: Services,
+                                               make_user: Any) -> None:
+    tokens = []
+    for name in ("koord-a", "koord-b"):
+        user = make_user(name, "coordinator")
+        with demo_services.db.session() as session:
+            tokens.append({"Authorization": f"Bearer {create_token(session, user)}"})
+    request_id = _request(demo_services, ["access"])
+    client = app.test_client()
+    url = f"/api/v1/requests/{request_id}/verify"
+    refused = client.post(url, headers=tokens[0], json={"method": "manual"})
+    assert refused.status_code == 409 and "reason" in refused.get_json()["message"]
+    first = client.post(url, headers=tokens[0], json={"method": "manual", "reason": "Rückruf"})
+    assert first.status_code == 200 and first.get_json()["status"] == "awaiting_verification"
+    assert client.post(url, headers=tokens[0], json={"method": "manual"}).status_code == 409
+    second = client.post(url, headers=tokens[1], json={"method": "manual"})
+    assert second.status_code == 200 and second.get_json()["status"] == "verified"
