@@ -31,6 +31,7 @@ def datamap_check(ctx: Context) -> None:
     """Report broken paths and unmapped columns that look personal; exit 1 on errors."""
     from sqlalchemy.exc import SQLAlchemyError
 
+    from connectors.capabilities import DataMapped
     from connectors.datamap import DataMapError, check_against_database
     from dsr.recipients.check import recipient_findings
 
@@ -43,9 +44,11 @@ def datamap_check(ctx: Context) -> None:
         if not settings.get("datamap"):
             continue
         try:
-            connector = services.connectors[name]
+            connector = services.capable(name, DataMapped)
         except DataMapError as exc:
             raise click.ClickException(f"{settings['datamap']}: {exc}") from None
+        if connector is None:
+            continue
         try:
             findings = check_against_database(connector.datamap, connector.engine, connector=name)
         except SQLAlchemyError as exc:
