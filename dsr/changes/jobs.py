@@ -143,7 +143,8 @@ def _bind_mailer(services: Services, connector: object) -> None:
     """Give a connector that sends mail the service's mailer, sender and templates."""
     mails = capable(connector, Notifies)
     if mails is not None:
-        mails.use_mailer(services.mailer, services.config.mail["sender"], compose=_composer(services))
+        mails.use_mailer(services.mailer, services.config.mail["sender"],
+                         compose=_composer(services))
 
 
 def _composer(services: Services) -> Any:
