@@ -36,6 +36,7 @@ from connectors.base import (
     load_settings,
     register,
 )
+from connectors.capabilities import DerivesSubject, Executes, NamesTargets, Plans
 from connectors.changes import (
     ChangeRequest,
     MemoryStepLog,
@@ -109,11 +110,10 @@ def _aware(text: str, zone: ZoneInfo | None) -> datetime:
 
 
 @register("access_logs")
-class AccessLogConnector:
+class AccessLogConnector(Plans, Executes, DerivesSubject, NamesTargets):
     """Reads and anonymises a directory of rotated access logs."""
 
     kind: ClassVar[str]
-    notifies = False
     #: What confirmations call the logs and the field a plan changes (no data map here).
     label: ClassVar[dict[str, str]] = LABEL
     field_labels: ClassVar[dict[str, dict[str, str]]] = {
@@ -129,6 +129,11 @@ class AccessLogConnector:
         self.pattern = pattern
         self.reopen_command = list(reopen_command or [])
         self.zone = ZoneInfo(window_timezone)
+
+    @classmethod
+    def example_settings(cls, name: str, directory: Path) -> dict[str, Any]:
+        """A minimal section: a log directory, the subject from connector ``shop``."""
+        return {"kind": "access_logs", "subject_from": "shop", "directory": str(directory)}
 
     @classmethod
     def from_settings(cls, name: str, settings: Mapping[str, Any]) -> AccessLogConnector:

@@ -16,6 +16,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any, ClassVar
 
 from marshmallow import Schema, fields, validate
@@ -32,6 +33,7 @@ from connectors.base import (
     load_settings,
     register,
 )
+from connectors.capabilities import DerivesSubject, Executes, Plans
 from connectors.changes import (
     ChangeRequest,
     MemoryStepLog,
@@ -61,11 +63,10 @@ class AnalyticsSettingsSchema(Schema):
 
 
 @register("analytics_api")
-class AnalyticsApiConnector:
+class AnalyticsApiConnector(Plans, Executes, DerivesSubject):
     """The analytics server's visits of one subject, through its GDPR API."""
 
     kind: ClassVar[str]
-    notifies = False
 
     def __init__(self, name: str, subject_from: str, base_url: str, token: str, *,
                  site: str = "all", user_id_from: str = "customer_number",
@@ -77,6 +78,12 @@ class AnalyticsApiConnector:
         self.site = site
         self.user_id_from = user_id_from
         self.timeout = timeout_seconds
+
+    @classmethod
+    def example_settings(cls, name: str, directory: Path) -> dict[str, Any]:
+        """A minimal section: a server (not called when built), the subject from ``shop``."""
+        return {"kind": "analytics_api", "subject_from": "shop",
+                "base_url": "https://analytics.example.org", "token": "example-token"}
 
     @classmethod
     def from_settings(cls, name: str, settings: Mapping[str, Any]) -> AnalyticsApiConnector:

@@ -1,8 +1,9 @@
 """The connector Protocols, the values they exchange, and the registry of connector kinds.
 
 A connector knows one kind of system and the data subject, nothing of the web or the workflow.
-Every connector can ``discover`` and ``access``; one that can also change data implements
-:class:`ChangingConnector`. Connectors are registered by kind (``@register("shop_sql")``) and
+Every connector can ``discover`` and ``access``; what else it can do (plan and execute changes,
+derive its subject from another connector's, ...) it declares with the Protocols of
+:mod:`connectors.capabilities`. Connectors are registered by kind (``@register("shop_sql")``) and
 built from their TOML settings with :func:`build_connector`.
 """
 
@@ -14,14 +15,12 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, ClassVar, Literal, Protocol, TypeVar, runtime_checkable
+from pathlib import Path
+from typing import Any, ClassVar, Literal, Protocol, TypeVar, runtime_checkable
 
 from marshmallow import Schema, ValidationError
 
 from connectors.datamap_schema import flatten_errors
-
-if TYPE_CHECKING:
-    from connectors.changes import ChangeRequest, Plan, Receipt, StepLog
 
 ClaimKind = Literal["email", "customer_number", "name", "postal_address"]
 """The kinds of claim an :class:`Identity` can make; the rows of the coordinator's match table."""
@@ -229,58 +228,18 @@ class Connector(Protocol):
         """Build the connector from its TOML section (``kind`` included)."""
         ...
 
+    @classmethod
+    def example_settings(cls, name: str, directory: Path) -> dict[str, Any]:
+        """A minimal TOML section this kind is built from (the conformance test builds every
+        registered kind from it); files it needs, such as a data map, go into ``directory``."""
+        ...
+
     def discover(self, identity: Identity) -> Discovery:
         """Find the subjects the identity's claims point at, without changing anything."""
         ...
 
     def access(self, subject: Subject) -> AccessResult:
         """Return every record the system holds about the subject."""
-        ...
-
-
-@runtime_checkable
-class ChangingConnector(Connector, Protocol):
-    """A connector that can also plan and execute changes (erasure, rectification, ...).
-
-    ``plan`` touches nothing; ``execute`` runs the steps of an approved plan that ``log`` does
-    not list as done (one transaction per step, marked in ``log`` after its commit) and builds
-    the receipt from the plan and a check of the system afterwards. Running it again after a
-    crash changes nothing twice.
-    """
-
-    def plan(self, subject: Subject, request: ChangeRequest) -> Plan:
-        """Work out, without touching the system, exactly which rows and fields would change."""
-        ...
-
-    def execute(self, plan: Plan, log: StepLog | None = None) -> Receipt:
-        """Carry out an approved plan and return the receipt; idempotent."""
-        ...
-
-
-@runtime_checkable
-class DerivedConnector(Protocol):
-    """A connector that knows the subject only through another connector's subject.
-
-    The access logs know IP addresses and times, the recipients what was disclosed to whom:
-    ``derive_subject`` asks the ``subject_from`` connector (read-only) for what it needs.
-    """
-
-    subject_from: str
-
-    def derive_subject(self, source: Connector, subject: Subject) -> Subject:
-        """The subject as this system knows it, read from ``source`` without changing it."""
-        ...
-
-
-@runtime_checkable
-class RequestAccessConnector(Protocol):
-    """A connector that answers access per request, asynchronously (a processor's API): the
-    request's reference names the question it asks, so asking again is asking the same one.
-    Raises :class:`NotYetAvailable` until the answer is there."""
-
-    def access_for(self, subject: Subject, reference: str, types: tuple[str, ...],
-                   now: datetime) -> AccessResult:
-        """The subject's records once the system has answered request ``reference``."""
         ...
 
 
@@ -314,6 +273,11 @@ def register(kind: str) -> Callable[[C], C]:
         return cls
 
     return decorate
+
+
+def registered_kinds() -> dict[str, type[Connector]]:
+    """The kinds registered so far (by the connector modules imported), each with its class."""
+    return dict(_REGISTRY)
 
 
 def connector_class(kind: str) -> type[Connector]:

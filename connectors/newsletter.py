@@ -16,14 +16,17 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from pathlib import Path
 from typing import Any, ClassVar
 
 import sqlalchemy as sa
 from marshmallow import fields, validate
 
 from connectors.base import ConnectorConfigError, Subject, json_safe, load_settings, register
+from connectors.capabilities import KeepsSuppressionList
 from connectors.changes import ChangeRequest, Plan, PlannedChange
+from connectors.examples import example_datamap
 from connectors.matching import normalise, street_key
 from connectors.shop_sql import ShopSqlConnector, ShopSqlSettingsSchema
 from connectors.shop_sql_execute import NOW
@@ -53,11 +56,19 @@ class NewsletterSettingsSchema(ShopSqlSettingsSchema):
 
 
 @register("newsletter")
-class NewsletterConnector(ShopSqlConnector):
+class NewsletterConnector(ShopSqlConnector, KeepsSuppressionList):
     """Subscriptions and consents in an SQL database, with the suppression list's hashes."""
 
     kind: ClassVar[str]
-    notifies = False
+
+    @classmethod
+    def example_settings(cls, name: str, directory: Path) -> dict[str, Any]:
+        """A minimal section: its two tables linked to connector ``shop``'s customers."""
+        datamap = example_datamap(directory, "shop", {
+            "newsletter_subscriptions": ("email", "unsubscribed_at"),
+            "consents": ("kind", "withdrawn_at")}, connector=name)
+        return {"kind": "newsletter", "url": "sqlite://", "datamap": str(datamap),
+                "subject_from": "shop", "suppression_key": "example-suppression-key"}
 
     @classmethod
     def from_settings(cls, name: str, settings: Mapping[str, Any]) -> NewsletterConnector:
@@ -95,6 +106,21 @@ class NewsletterConnector(ShopSqlConnector):
             found.append(("postal", f"{street_key(street)}|{postcode.strip()}"))
         return [(kind, hmac.new(key, text.encode(), hashlib.sha256).hexdigest())
                 for kind, text in found]
+
+    def suppressed_stops(self, is_suppressed: Callable[[list[str]], bool],
+                         norm: str) -> tuple[PlannedChange, ...]:
+        """End (at the moment of execution) each running subscription whose e-mail address
+        ``is_suppressed`` finds on the suppression list (given its digests)."""
+        o = self.options
+        name, end, email = o["subscriptions"], o["subscription_end"], o["subscription_email"]
+        table = self._reflector.tables()[name]
+        keys = [column(table, k) for k in self.datamap.tables[name].key]
+        with read_transaction(self.engine) as connection:
+            running = list(connection.execute(sa.select(*keys, column(table, email)).where(
+                column(table, end).is_(None), column(table, email).is_not(None))))
+        return tuple(PlannedChange(name, tuple(row[:-1]), (end,), "set", "suppressed", norm,
+                                   value=NOW) for row in running
+                     if is_suppressed([d for _, d in self.suppression_hashes(email=str(row[-1]))]))
 
     def plan(self, subject: Subject, request: ChangeRequest) -> Plan:
         """End subscriptions and consents now, suppress the addresses, block the proof."""

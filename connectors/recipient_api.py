@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
+from pathlib import Path
 from typing import Any, ClassVar
 
 from marshmallow import Schema, fields, validate
@@ -38,6 +39,14 @@ from connectors.base import (
     json_safe,
     load_settings,
     register,
+)
+from connectors.capabilities import (
+    AcceptsCallbacks,
+    AnswersLater,
+    DerivesSubject,
+    Executes,
+    Plans,
+    ReportsStatus,
 )
 from connectors.changes import (
     ChangeRequest,
@@ -86,11 +95,11 @@ def split_request_id(external: str) -> tuple[str, str]:
 
 
 @register("recipient_api")
-class RecipientApiConnector:
+class RecipientApiConnector(Plans, Executes, DerivesSubject, AnswersLater, ReportsStatus,
+                            AcceptsCallbacks):
     """One processor, asked through its OpenGDPR API."""
 
     kind: ClassVar[str]
-    notifies = False
 
     def __init__(self, name: str, subject_from: str, recipient: str, client: OpenGdprClient, *,
                  identities: tuple[str, ...] = ("email",), category: str = "processor",
@@ -103,6 +112,12 @@ class RecipientApiConnector:
         self.category = category
         self.poll_seconds = poll_seconds
         self.callback_url = ""
+
+    @classmethod
+    def example_settings(cls, name: str, directory: Path) -> dict[str, Any]:
+        """A minimal section: a processor (not called when built), the subject from ``shop``."""
+        return {"kind": "recipient_api", "subject_from": "shop", "recipient": "processor",
+                "base_url": "https://processor.example.org/opengdpr"}
 
     @classmethod
     def from_settings(cls, name: str, settings: Mapping[str, Any]) -> RecipientApiConnector:

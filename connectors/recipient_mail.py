@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from email.message import EmailMessage
+from pathlib import Path
 from typing import Any, ClassVar, Protocol
 
 from marshmallow import Schema, fields, validate
@@ -29,6 +30,7 @@ from connectors.base import (
     load_settings,
     register,
 )
+from connectors.capabilities import DerivesSubject, Executes, Notifies, Plans
 from connectors.changes import (
     NOTIFIED_TYPES,
     ChangeRequest,
@@ -111,11 +113,10 @@ def _told(request: ChangeRequest) -> list[dict[str, str]]:
 
 
 @register("recipient_mail")
-class RecipientMailConnector:
+class RecipientMailConnector(Plans, Executes, DerivesSubject, Notifies):
     """Tells recipients of the subject's data by e-mail (Art. 19)."""
 
     kind: ClassVar[str]
-    notifies = True
 
     def __init__(self, name: str, subject_from: str, endpoints: Mapping[str, Any]) -> None:
         self.name = name
@@ -124,6 +125,12 @@ class RecipientMailConnector:
         self.mailer: Sender | None = None
         self.sender = ""
         self.compose: Composer | None = None
+
+    @classmethod
+    def example_settings(cls, name: str, directory: Path) -> dict[str, Any]:
+        """A minimal section: one recipient's address, the subject from connector ``shop``."""
+        return {"kind": "recipient_mail", "subject_from": "shop",
+                "endpoints": {"carrier": {"email": "privacy@carrier.example.org"}}}
 
     @classmethod
     def from_settings(cls, name: str, settings: Mapping[str, Any]) -> RecipientMailConnector:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Mapping
+from pathlib import Path
 from typing import Any, ClassVar
 
 import sqlalchemy as sa
@@ -28,6 +29,7 @@ from connectors.base import (
     load_settings,
     register,
 )
+from connectors.capabilities import Closes, DataMapped, DerivesSubject, Executes, Plans
 from connectors.changes import (
     ChangeRequest,
     MemoryStepLog,
@@ -40,6 +42,7 @@ from connectors.changes import (
     subject_json,
 )
 from connectors.datamap import DataMap, DataMapError, RecipientMap, TableMap, load_datamap
+from connectors.examples import example_datamap
 from connectors.shop_sql_discover import IdentifierSearch
 from connectors.shop_sql_execute import SqlExecutor, remaining
 from connectors.shop_sql_facts import disclosures, ip_windows, postal_addresses
@@ -80,7 +83,7 @@ _Read = tuple[TableMap, tuple[str, ...], bool, "sa.Select[Any] | None", dict[str
 
 
 @register("shop_sql")
-class ShopSqlConnector:
+class ShopSqlConnector(Plans, Executes, DerivesSubject, DataMapped, Closes):
     """Reads the shop's SQL database (PostgreSQL, MariaDB, SQLite) through its own engine.
 
     ``url`` should carry read-only credentials for discover and access. The tables it reads are
@@ -125,6 +128,24 @@ class ShopSqlConnector:
             raise ConnectorConfigError(f"connectors.{name}.datamap: {exc}") from None
         return cls(name, loaded["url"], datamap, loaded["statement_timeout_ms"],
                    write_url=loaded["write_url"] or None, subject_from=loaded["subject_from"])
+
+    @classmethod
+    def example_settings(cls, name: str, directory: Path) -> dict[str, Any]:
+        """A minimal section: an in-memory SQLite database and a one-table data map."""
+        return {"kind": "shop_sql", "url": "sqlite://",
+                "datamap": str(example_datamap(directory, name))}
+
+    def target_label(self, target: str, language: str) -> str | None:
+        """The label of the data map's table ``target`` (any connector's); None if unmapped."""
+        table = self.datamap.tables.get(target)
+        return str(table.label.get(language, target)) if table is not None else None
+
+    def column_labels(self, target: str, language: str) -> dict[str, str] | None:
+        """Column name -> label of the data map's table ``target``, in the map's order."""
+        table = self.datamap.tables.get(target)
+        if table is None:
+            return None
+        return {c.name: str(c.label.get(language, c.name)) for c in table.columns}
 
     def close(self) -> None:
         """Close the engines' pooled connections."""

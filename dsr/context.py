@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import importlib
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from functools import cached_property
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from sqlalchemy.orm import Session
 
-from connectors.base import build_connector
+from connectors.base import Connector, ConnectorConfigError, build_connector
+from connectors.capabilities import AcceptsCallbacks, Closes, capable
 from dsr.clock import Clock
 from dsr.config import Config
 from dsr.correspondence.mailer import Mailer, make_mailer
@@ -27,6 +28,8 @@ from workflows.deadlines import Calendar
 JOB_MODULES = ("dsr.requests.jobs", "dsr.verification.jobs", "dsr.changes.jobs",
                "dsr.answers.jobs", "dsr.mail.jobs", "dsr.contest.jobs")
 """The domains' job modules: each registers its task kinds when imported."""
+
+C = TypeVar("C")
 
 REGISTER_SECONDS = 2.0
 """How long a read of the register in force is reused (see ``Services.register``)."""
@@ -93,17 +96,18 @@ class Services:
         return data
 
     @cached_property
-    def connectors(self) -> dict[str, Any]:
+    def connectors(self) -> dict[str, Connector]:
         """Every configured connector, built once, by name."""
-        built: dict[str, Any] = {}
+        built: dict[str, Connector] = {}
         for name, settings in self.config.connectors.items():
             options = {k: v for k, v in settings.items() if k not in ("name", "label")}
             if options.get("datamap"):
                 options["retention_rules"] = sorted(self.register.get("retention", {}))
             built[name] = build_connector(name, options)
-            bind = getattr(built[name], "use_callback", None)
-            if bind is not None:  # processors post their status callbacks here
-                bind(f"{self.config.base_url.rstrip('/')}/callbacks/opengdpr/{name}")
+            called = capable(built[name], AcceptsCallbacks)
+            if called is not None:  # processors post their status callbacks here
+                called.use_callback(
+                    f"{self.config.base_url.rstrip('/')}/callbacks/opengdpr/{name}")
         return built
 
     def task_finished(self, session: Session, request_id: int) -> list[int]:
@@ -119,9 +123,34 @@ class Services:
         complete_if_done(session, request, actor="system")
         return outbox.due_task_ids_for_request(session, request_id)
 
+    def capable(self, name: str, capability: Callable[..., C]) -> C | None:
+        """Connector ``name`` typed as ``capability`` (a Protocol of
+        ``connectors.capabilities``); None when it lacks it or is not configured."""
+        return capable(self.connectors.get(name), capability)
+
+    def require(self, name: str, capability: Callable[..., C]) -> C:
+        """Connector ``name`` as ``capability``; raises ConnectorConfigError when it lacks it
+        (a stored plan of a connector that can no longer carry it out)."""
+        found = self.capable(name, capability)
+        if found is None:
+            raise ConnectorConfigError(f"connector {name!r} is not configured or lacks "
+                                       f"{cast(type, capability).__name__}")
+        return found
+
+    def all_capable(self, capability: Callable[..., C]) -> Iterator[tuple[str, C]]:
+        """``(name, connector)`` of every configured connector that has ``capability``."""
+        for name, connector in self.connectors.items():
+            found = capable(connector, capability)
+            if found is not None:
+                yield name, found
+
+    def built_connectors(self) -> list[Connector]:
+        """The connectors built so far (none when nothing asked for them yet)."""
+        return list(self.__dict__.get("connectors", {}).values())
+
     def close(self) -> None:
-        for connector in self.__dict__.get("connectors", {}).values():
-            close = getattr(connector, "close", None)
-            if close:
-                close()
+        for connector in self.built_connectors():
+            closes = capable(connector, Closes)
+            if closes is not None:
+                closes.close()
         self.db.dispose()

@@ -22,6 +22,7 @@ from rq.exceptions import NoSuchJobError
 from rq.job import Job, JobStatus
 from sqlalchemy import select
 
+from connectors.capabilities import DataMapped, capable
 from workflows.models import Task
 from workflows.outbox import QUEUES
 
@@ -136,10 +137,10 @@ def install_fork_safety(services: Services) -> None:
 
     def _after_fork_in_child() -> None:
         services.db.engine.dispose(close=False)
-        for connector in services.__dict__.get("connectors", {}).values():
-            engine = getattr(connector, "engine", None)
-            if engine is not None:
-                engine.dispose(close=False)
+        for connector in services.built_connectors():
+            mapped = capable(connector, DataMapped)
+            if mapped is not None:
+                mapped.engine.dispose(close=False)
 
     os.register_at_fork(after_in_child=_after_fork_in_child)
     os.register_at_fork(after_in_child=die_with_parent)

@@ -17,6 +17,7 @@ import os
 import time
 from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
+from pathlib import Path
 from typing import Any, ClassVar
 
 from marshmallow import Schema, ValidationError, fields, validate
@@ -33,6 +34,7 @@ from connectors.base import (
     load_settings,
     register,
 )
+from connectors.capabilities import DerivesSubject, Executes, Plans, ReportsStatus
 from connectors.changes import (
     Action,
     ChangeRequest,
@@ -88,11 +90,10 @@ def _record_fields(spec: Mapping[str, Any]) -> list[str]:
 
 
 @register("http_api")
-class HttpApiConnector:
+class HttpApiConnector(Plans, Executes, DerivesSubject, ReportsStatus):
     """One hosted service, driven by its definition."""
 
     kind: ClassVar[str]
-    notifies = False
 
     def __init__(self, name: str, definition: Mapping[str, Any], client: HttpClient, *,
                  subject_from: str, context: Mapping[str, Any], role: str | None = None,
@@ -105,6 +106,14 @@ class HttpApiConnector:
         self.role = role or str(definition["role"])
         self.recipient = str(definition["recipient"])
         self.poll_seconds = poll_seconds
+
+    @classmethod
+    def example_settings(cls, name: str, directory: Path) -> dict[str, Any]:
+        """A minimal section: the shipped Stripe definition, its key in a secrets file."""
+        secrets = directory / f"{name}-secrets.toml"
+        secrets.write_text('api_key = "sk_test_example"\n', encoding="utf-8")
+        return {"kind": "http_api", "definition": "stripe", "subject_from": "shop",
+                "base_url": "https://stripe.example.org", "secrets_file": str(secrets)}
 
     @classmethod
     def from_settings(cls, name: str, settings: Mapping[str, Any], *,

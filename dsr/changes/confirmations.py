@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from connectors.capabilities import DataMapped, NamesTargets
 from dsr.answers import postal
 from dsr.answers.delivery import address_on_file
 from dsr.changes.models import ChangePlan, PlanStatus, RecipientNotice, RetainedRecord
@@ -48,20 +49,20 @@ def _labels(services: Services, connector: str, target: str, fields: list[str],
             language: str) -> tuple[str, list[str]]:
     """The table's and fields' labels from the connector's data map (names as a fallback);
     a connector without a data map (log files) may name its target and fields itself."""
-    found = services.connectors.get(connector)
-    datamap = getattr(found, "datamap", None)
-    table = datamap.tables.get(target) if datamap is not None else None
-    if table is None:
+    mapped = services.capable(connector, DataMapped)
+    label = mapped.target_label(target, language) if mapped is not None else None
+    columns = mapped.column_labels(target, language) if mapped is not None else None
+    if label is None or columns is None:
         system = services.config.connectors.get(connector, {}).get("label", {})
-        own = getattr(found, "label", None) or {}
-        field_labels = getattr(found, "field_labels", None) or {}
+        named = services.capable(connector, NamesTargets)
+        own = named.label if named is not None else {}
+        field_labels = named.field_labels if named is not None else {}
         configured = str(system.get(language) or connector)  # the name when none was set
         return (configured if configured != connector else str(own.get(language, connector)),
                 [str(field_labels.get(f, {}).get(language, f)) for f in fields])
-    columns = {c.name: c.label.get(language, c.name) for c in table.columns}
     order = {name: i for i, name in enumerate(columns)}
     ordered = sorted(fields, key=lambda f: order.get(f, len(order)))
-    return str(table.label.get(language, target)), [str(columns.get(f, f)) for f in ordered]
+    return label, [str(columns.get(f, f)) for f in ordered]
 
 
 def _merge(into: list[str], more: list[str]) -> None:

@@ -16,7 +16,15 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from connectors.base import ChangingConnector, ConnectorError
+from connectors.base import ConnectorError
+from connectors.capabilities import (
+    Executes,
+    Notifies,
+    Plans,
+    ReportsStatus,
+    capable,
+    subject_holder,
+)
 from connectors.changes import NOTIFIED_TYPES, Plan
 from dsr.audit import append_event
 from dsr.changes import operations as changes
@@ -46,8 +54,8 @@ def plan_changes(services: Services, session: Session, task: Task) -> dict[str, 
     A connector that cannot change data plans nothing (and says so).
     """
     request = load_request(session, task)
-    connector = services.connectors[task.connector]
-    if not isinstance(connector, ChangingConnector):
+    connector = services.capable(task.connector, Plans)
+    if connector is None or services.capable(task.connector, Executes) is None:
         return {"planned": False, "why": "connector_cannot_change"}
     round_ = _round(task)
     stored = session.scalars(select(ChangePlan).where(
@@ -55,11 +63,12 @@ def plan_changes(services: Services, session: Session, task: Task) -> dict[str, 
         ChangePlan.round == round_)).first()
     if stored is None:
         subject = subject_in(services, request, task.connector)
-        holder = getattr(connector, "subject_from", "") or task.connector
+        holder = subject_holder(services.connectors[task.connector])
         keys = [list(key) for key in subject_for(request, holder).keys]
         wanted = changes.change_request(services, session, request, holder, keys,
                                         services.clock.today())
-        if not set(wanted.types) & set(NOTIFIED_TYPES) and getattr(connector, "notifies", False):
+        if not set(wanted.types) & set(NOTIFIED_TYPES) \
+                and capable(connector, Notifies) is not None:
             return {"planned": False, "why": "nothing_to_notify"}
         plan = connector.plan(subject, wanted)
         stored = changes.store_plan(session, request_id=request.id, connector=task.connector,
@@ -94,7 +103,9 @@ def execute_changes(services: Services, session: Session, task: Task) -> dict[st
     if receipt is None:
         if _refused(session, request):
             return {"executed": False, "why": "refused"}
-        connector = services.connectors[task.connector]
+        connector = services.capable(task.connector, Executes)
+        if connector is None:
+            return {"executed": False, "why": "connector_cannot_change"}
         _bind_mailer(services, connector)
         plan = Plan.from_json(plan_row.body)
         _refuse_if_held_since(services, session, request, task.connector, plan_row, plan)
@@ -117,7 +128,7 @@ def _refuse_if_held_since(services: Services, session: Session, request: Request
     coordinator makes the plan again."""
     if not any(c.action in changes.ERASING_ACTIONS for c in plan.changes):
         return
-    holder = getattr(services.connectors[name], "subject_from", "") or name
+    holder = subject_holder(services.connectors[name])
     keys = [list(key) for key in subject_for(request, holder).keys]
     newer = [row.id for row in session.scalars(select(LegalHoldRow).where(
         LegalHoldRow.connector == holder, LegalHoldRow.lifted_at.is_(None),
@@ -128,11 +139,12 @@ def _refuse_if_held_since(services: Services, session: Session, request: Request
             f"nothing was changed: make the plan again")
 
 
-def _bind_mailer(services: Services, connector: Any) -> None:
+def _bind_mailer(services: Services, connector: object) -> None:
     """Give a connector that sends mail the service's mailer, sender and templates."""
-    bind = getattr(connector, "use_mailer", None)
-    if bind is not None:
-        bind(services.mailer, services.config.mail["sender"], compose=_composer(services))
+    mails = capable(connector, Notifies)
+    if mails is not None:
+        mails.use_mailer(services.mailer, services.config.mail["sender"],
+                         compose=_composer(services))
 
 
 def _composer(services: Services) -> Any:
@@ -178,8 +190,8 @@ def poll_processors(services: Services) -> int:
             RecipientNotice.channel.in_(("opengdpr", "http_api")),
             RecipientNotice.status == "waiting")))
         for notice in waiting:
-            connector = services.connectors.get(notice.connector)
-            if connector is None or not notice.external_id or not hasattr(connector, "status"):
+            connector = services.capable(notice.connector, ReportsStatus)
+            if connector is None or not notice.external_id:
                 continue
             try:
                 status = connector.status(notice.external_id)
@@ -205,8 +217,8 @@ def remind_recipients(services: Services) -> int:
                 RecipientNotice.reminded_at.is_(None), RecipientNotice.sent_at < cutoff))]
     reminded = 0
     for notice_id, request_id, name, recipient in due:
-        connector = services.connectors.get(name)
-        if connector is None or not hasattr(connector, "remind"):
+        connector = services.capable(name, Notifies)
+        if connector is None:
             continue
         with services.db.session() as session:
             plan_row = changes.current_plan(session, request_id, name)

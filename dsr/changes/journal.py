@@ -18,13 +18,11 @@ from collections import defaultdict
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
-import sqlalchemy as sa
 from sqlalchemy import select
 
+from connectors.capabilities import DataMapped, Executes, KeepsSuppressionList
 from connectors.changes import Plan, PlannedChange
-from connectors.newsletter import NewsletterConnector
 from connectors.shop_sql_execute import NOW
-from connectors.sql_paths import column, read_transaction
 from dsr.audit import append_event
 from dsr.changes import operations as changes
 from dsr.changes.models import ChangePlan, ChangeReceipt, ErasureJournalEntry, PlanStatus
@@ -44,7 +42,7 @@ def journal_plans(services: Services) -> list[Plan]:
         grouped: dict[int, list[ErasureJournalEntry]] = defaultdict(list)
         for entry in session.scalars(select(ErasureJournalEntry).order_by(
                 ErasureJournalEntry.plan_id, ErasureJournalEntry.id)):
-            if getattr(services.connectors.get(entry.connector), "datamap", None) is not None:
+            if services.capable(entry.connector, DataMapped) is not None:
                 grouped[entry.plan_id].append(entry)
         return [Plan(entries[0].connector, tuple(_change(services, e) for e in entries),
                      {"keys": [], "identifiers": {}})
@@ -71,24 +69,11 @@ def without_values(plan: Plan) -> Plan:
 def suppression_plans(services: Services) -> list[Plan]:
     """For each newsletter connector: end the running subscriptions of suppressed addresses."""
     plans = []
-    for name, connector in services.connectors.items():
-        if not isinstance(connector, NewsletterConnector):
-            continue
-        options = connector.options
-        table_name, end, email = (options["subscriptions"], options["subscription_end"],
-                                  options["subscription_email"])
-        table = connector._reflector.tables()[table_name]
-        keys = [column(table, k) for k in connector.datamap.tables[table_name].key]
-        with read_transaction(connector.engine) as connection:
-            running = list(connection.execute(sa.select(*keys, column(table, email)).where(
-                column(table, end).is_(None), column(table, email).is_not(None))))
-        stops = []
+    for name, connector in services.all_capable(KeepsSuppressionList):
         with services.db.session() as session:
-            for row in running:
-                digests = [d for _, d in connector.suppression_hashes(email=str(row[-1]))]
-                if changes.suppressed(session, digests, "newsletter"):
-                    stops.append(PlannedChange(table_name, tuple(row[:-1]), (end,), "set",
-                                               "suppressed", SUPPRESSION_NORM, value=NOW))
+            stops = connector.suppressed_stops(
+                lambda digests: changes.suppressed(session, digests, "newsletter"),  # noqa: B023
+                SUPPRESSION_NORM)
         if stops:
             plans.append(Plan(name, tuple(stops), {"keys": [], "identifiers": {}}))
     return plans
@@ -104,7 +89,7 @@ def replay(services: Services, *, actor: str = "cli") -> dict[str, int]:
             plan_id = changes.store_plan(session, request_id=None, connector=plan.system,
                                          round_=0, plan=without_values(plan),
                                          purpose="replay").id
-        receipt = services.connectors[plan.system].execute(
+        receipt = services.require(plan.system, Executes).execute(
             plan, changes.DbStepLog(services, plan_id))
         with services.db.session() as session:
             row = session.get(ChangePlan, plan_id)

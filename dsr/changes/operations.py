@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from connectors.base import Connector
+from connectors.capabilities import DataMapped, KeepsSuppressionList, capable
 from connectors.changes import (
     ChangeRequest,
     LegalHold,
@@ -95,14 +97,15 @@ def change_request(services: Services, session: Session, request: Request, conne
                                                              corrections_of(request)))
 
 
-def correction_labels(connectors: Mapping[str, Any],
+def correction_labels(connectors: Mapping[str, Connector],
                       corrections: Mapping[str, str]) -> dict[str, dict[str, str]]:
     """Labels (and the form field) of each corrected ``table.column``, from the data maps."""
     found: dict[str, dict[str, str]] = {}
     if not corrections:  # every plan asks; only a rectification has corrections
         return found
     for connector in connectors.values():
-        for table in getattr(connector, "tables", None) or ():
+        mapped = capable(connector, DataMapped)
+        for table in mapped.tables if mapped is not None else ():
             for column in table.columns:
                 name = f"{table.name}.{column.name}"
                 if name in corrections:
@@ -356,7 +359,7 @@ def record_corrections(session: Session, request: Request, corrections: dict[str
     session.expire(request, ["claims"])
 
 
-def check_import(session: Session, newsletter: Any, rows: list[Mapping[str, str]],
+def check_import(session: Session, newsletter: KeepsSuppressionList, rows: list[Mapping[str, str]],
                  channel: str = "newsletter") -> tuple[list[int], list[int]]:
     """Split an import (rows with ``email`` and optionally ``street`` and ``postcode``) into
     the indexes that may be added and those refused because an address is suppressed."""

@@ -18,8 +18,9 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
 
+from connectors.base import Connector
+from connectors.capabilities import DataMapped, capable
 from connectors.datamap_model import rectification_columns
 from connectors.datamap_schema import RECTIFIABLE_FIELDS
 from dsr.requests.intake import IntakeError
@@ -45,15 +46,15 @@ class RequestedCorrections:
                           ensure_ascii=False, sort_keys=True)
 
 
-def field_columns(connectors: Mapping[str, Any]) -> dict[str, tuple[str, ...]]:
+def field_columns(connectors: Mapping[str, Connector]) -> dict[str, tuple[str, ...]]:
     """Each rectifiable field some connector's data map holds -> its ``table.column`` names,
     in the form's order (only the tables each connector owns, so none is counted twice)."""
     found: dict[str, list[str]] = {}
     for connector in connectors.values():
-        tables = getattr(connector, "tables", None)
-        if getattr(connector, "datamap", None) is None or not tables:
+        mapped = capable(connector, DataMapped)
+        if mapped is None or not mapped.tables:
             continue
-        for name, columns in rectification_columns(tables).items():
+        for name, columns in rectification_columns(mapped.tables).items():
             found.setdefault(name, []).extend(columns)
     return {name: tuple(found[name]) for name in RECTIFIABLE_FIELDS if name in found}
 

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from connectors.base import ChangingConnector
+from connectors.capabilities import Executes, Plans
 from connectors.changes import Plan, subject_from_json
 from dsr.audit import AuditEvent, append_event
 from dsr.changes import operations as changes
@@ -144,7 +144,8 @@ def lift_restriction(services: Services, request_id: int, *, actor: str,
             if session.scalar(select(ChangeReceipt.id).where(ChangeReceipt.plan_id == plan_id)):
                 continue
             plan = Plan.from_json(row.body)
-        receipt = services.connectors[name].execute(plan, changes.DbStepLog(services, plan_id))
+        receipt = services.require(name, Executes).execute(plan,
+                                                           changes.DbStepLog(services, plan_id))
         with services.db.session() as session:
             row = session.get(ChangePlan, plan_id)
             assert row is not None
@@ -163,8 +164,7 @@ def _stored_lift(services: Services, session: Session, request: Request, restric
     for existing in _flag_plans(session, request, False):
         if existing.connector == name:
             return name, existing.id
-    connector = services.connectors[name]
-    assert isinstance(connector, ChangingConnector)
+    connector = services.require(name, Plans)
     subject = Plan.from_json(restricted.body).subject
     keys = [list(key) for key in subject.get("keys", [])]
     wanted = replace(changes.change_request(services, session, request, name, keys, today),

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from connectors.capabilities import DataMapped, Executes, Plans, subject_holder
 from connectors.changes import (
     ChangeRequest,
     Plan,
@@ -49,7 +50,8 @@ def run_retention(services: Services, today: date | None = None) -> dict[str, in
             row = changes.store_plan(session, request_id=None, connector=name, round_=0,
                                      plan=plan, purpose="retention")
             plan_id = row.id
-        receipt = services.connectors[name].execute(plan, changes.DbStepLog(services, plan_id))
+        receipt = services.require(name, Executes).execute(plan,
+                                                           changes.DbStepLog(services, plan_id))
         with services.db.session() as session:
             stored = session.get(ChangePlan, plan_id)
             assert stored is not None
@@ -81,7 +83,7 @@ def _due(session: Session, services: Services, today: date) -> tuple[
         elif record.retained_until is not None and record.retained_until < today:
             if _held(session, services, record, held):
                 continue
-            if getattr(services.connectors[record.connector], "datamap", None) is None:
+            if services.capable(record.connector, DataMapped) is None:
                 afresh[record.plan_id].append(record)
             else:
                 direct[record.connector].append(record)
@@ -95,8 +97,7 @@ def _held(session: Session, services: Services, record: RetainedRecord,
         plan = session.get(ChangePlan, record.plan_id)
         keys = [list(key) for key in (plan.body.get("subject", {}).get("keys", [])
                                       if plan is not None else [])]
-        holder = getattr(services.connectors[record.connector], "subject_from", "") \
-            or record.connector
+        holder = subject_holder(services.connectors[record.connector])
         cache[record.plan_id] = bool(keys) and bool(changes.active_holds(session, holder, keys))
     return cache[record.plan_id]
 
@@ -130,11 +131,11 @@ def _fresh_plan(services: Services, session: Session, plan_id: int,
         return name, None, []
     subject = subject_from_json(original.body.get("subject", {}))
     keys = [list(key) for key in subject.keys]
-    holder = getattr(services.connectors[name], "subject_from", "") or name
+    holder = subject_holder(services.connectors[name])
     request = ChangeRequest(reference="retention", types=("erasure",), today=today,
                             rules=changes.retention_rules(services.register),
                             holds=changes.active_holds(session, holder, keys))
     if request.holds:
         return name, None, []
-    plan = services.connectors[name].plan(subject, request)
+    plan = services.require(name, Plans).plan(subject, request)
     return name, plan, [r.id for r in records]

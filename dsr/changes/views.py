@@ -12,6 +12,8 @@ from typing import Any
 from flask import Blueprint, abort, current_app, flash, g, redirect, request, url_for
 from sqlalchemy import select
 
+from connectors.base import Connector
+from connectors.capabilities import DataMapped, capable
 from dsr.changes import operations as changes
 from dsr.changes import rectification, restriction_lift
 from dsr.changes.models import ChangeReceipt, RecipientNotice
@@ -32,19 +34,20 @@ def _services() -> Any:
     return current_app.extensions["dsr"]
 
 
-def _target_label(connector: Any, target: str, lang: str) -> str:
-    datamap = getattr(connector, "datamap", None)
-    if datamap is not None and target in datamap.tables:
-        return str(datamap.tables[target].label.get(lang, target))
+def _target_label(connector: Connector | None, target: str, lang: str) -> str:
+    mapped = capable(connector, DataMapped)
+    label = mapped.target_label(target, lang) if mapped is not None else None
+    if label is not None:
+        return label
     return t(f"ch_target_{target}") if f"ch_target_{target}" in STRINGS["de"] else target
 
 
-def _field_labels(connector: Any, target: str, names: list[str], lang: str) -> list[str]:
-    datamap = getattr(connector, "datamap", None)
-    if datamap is None or target not in datamap.tables:
+def _field_labels(connector: Connector | None, target: str, names: list[str],
+                  lang: str) -> list[str]:
+    mapped = capable(connector, DataMapped)
+    listed = mapped.column_labels(target, lang) if mapped is not None else None
+    if listed is None:
         return [t(f"ch_field_{n}") if f"ch_field_{n}" in STRINGS["de"] else n for n in names]
-    table = datamap.tables[target]
-    listed = {c.name: c.label.get(lang, c.name) for c in table.columns}
     return [str(listed.get(name, name)) for name in names]
 
 
@@ -137,8 +140,8 @@ def _requested(req: Request | None, lang: str) -> dict[str, Any]:
     columns = rectification.field_columns(_services().connectors)
     labels = {f"{table.name}.{column.name}": f"{table.label.get(lang, table.name)}: "
               f"{column.label.get(lang, column.name)}"
-              for connector in _services().connectors.values()
-              for table in getattr(connector, "tables", ()) for column in table.columns}
+              for _, connector in _services().all_capable(DataMapped)
+              for table in connector.tables for column in table.columns}
     return {"requested": [{"field": name, "value": value,
                            "columns": [(c, labels.get(c, c)) for c in columns.get(name, ())]}
                           for name, value in rectification.in_form_order(requested.fields)],
@@ -199,8 +202,8 @@ def corrections(request_id: int) -> Any:
     req = db_session().get(Request, request_id)
     if req is None:
         abort(404)
-    known = {f"{table.name}.{column.name}" for connector in _services().connectors.values()
-             for table in getattr(connector, "tables", ()) for column in table.columns
+    known = {f"{table.name}.{column.name}" for _, connector in _services().all_capable(DataMapped)
+             for table in connector.tables for column in table.columns
              if column.erasure != "keep"}
     try:
         found = changes.parse_corrections(request.form.get("corrections", ""), known)

@@ -31,6 +31,7 @@ def datamap_check(ctx: Context) -> None:
     """Report broken paths and unmapped columns that look personal; exit 1 on errors."""
     from sqlalchemy.exc import SQLAlchemyError
 
+    from connectors.capabilities import DataMapped
     from connectors.datamap import DataMapError, check_against_database
     from connectors.introspect.content_check import check_content
     from dsr.recipients.check import recipient_findings
@@ -44,9 +45,11 @@ def datamap_check(ctx: Context) -> None:
         if not settings.get("datamap"):
             continue
         try:
-            connector = services.connectors[name]
+            connector = services.capable(name, DataMapped)
         except DataMapError as exc:
             raise click.ClickException(f"{settings['datamap']}: {exc}") from None
+        if connector is None:
+            continue
         try:
             findings = check_against_database(connector.datamap, connector.engine, connector=name)
             content = check_content(connector.datamap, connector.engine, connector=name)
@@ -122,6 +125,7 @@ def datamap_coverage(ctx: Context, email: str | None, customer_number: str | Non
     import getpass
 
     from connectors.base import Identity
+    from connectors.capabilities import DataMapped
     from connectors.introspect.coverage import coverage, format_report
     from dsr.audit import append_event
 
@@ -132,7 +136,7 @@ def datamap_coverage(ctx: Context, email: str | None, customer_number: str | Non
     name = name or (names[0] if names else None)
     if name is None or name not in names:
         raise click.ClickException("no shop connector with a data map in the configuration")
-    connector = services.connectors[name]
+    connector = services.require(name, DataMapped)
     tables = connector.datamap.tables
     import sqlalchemy as sa
 

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from connectors.capabilities import DataMapped
 from dsr.answers import postal
 from dsr.answers.article15 import number
 from dsr.answers.delivery import DeliveryError, address_on_file
@@ -133,8 +134,8 @@ def collects_from(services: Services, request: Request, connector: str) -> bool:
     tables = {item["evidence"]["table"]
               for item in services.register.get("automated_decisions", {}).values()
               if item.get("evidence")}
-    datamap = getattr(services.connectors.get(connector), "datamap", None)
-    own = {t.name for t in datamap.tables_for(connector)} if datamap is not None else set()
+    mapped = services.capable(connector, DataMapped)
+    own = {t.name for t in mapped.tables} if mapped is not None else set()
     return bool(tables & own)
 
 

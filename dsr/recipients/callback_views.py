@@ -12,6 +12,7 @@ from typing import Any
 from flask import Blueprint, current_app, jsonify, request
 
 from connectors.base import ConnectorError
+from connectors.capabilities import AcceptsCallbacks
 from connectors.opengdpr import CallbackRejected
 from dsr.changes.operations import ChangeInputError
 from dsr.extensions import csrf, limiter
@@ -30,8 +31,8 @@ def _error(status: int, message: str) -> Any:
 @limiter.limit("120/minute")
 def opengdpr_status(name: str) -> Any:
     """Record a processor's signed status of one of the service's questions."""
-    connector = current_app.extensions["dsr"].connectors.get(name)
-    if connector is None or getattr(connector, "kind", "") != "recipient_api":
+    connector = current_app.extensions["dsr"].capable(name, AcceptsCallbacks)
+    if connector is None:
         return _error(404, "no such processor")
     body = request.get_data(cache=False)
     try:

@@ -13,9 +13,9 @@ from sqlalchemy.orm import Session
 from connectors.base import (
     AccessResult,
     NotYetAvailable,
-    RequestAccessConnector,
     Subject,
 )
+from connectors.capabilities import AnswersLater, capable, subject_source
 from dsr.answers import operations as reports
 from dsr.answers import postal, redaction
 from dsr.contest import operations as contest
@@ -63,7 +63,7 @@ def discover(services: Services, session: Session, task: Task) -> dict[str, Any]
     address only) and conflicts wait for the coordinator.
     """
     request = load_request(session, task)
-    source = getattr(services.connectors[task.connector], "subject_from", "")
+    source = subject_source(services.connectors[task.connector])
     if source:  # it knows the subject only through ``source``'s match (access logs, ...)
         return {"derived_from": source}
     identity = identity_of(request)
@@ -101,9 +101,9 @@ def collect(services: Services, session: Session, task: Task) -> dict[str, Any]:
     try:
         if not wanted:
             result = AccessResult(tables=())
-        elif isinstance(connector, RequestAccessConnector):
-            result = connector.access_for(subject, request.reference, tuple(request.types),
-                                          services.clock.now())
+        elif (later := capable(connector, AnswersLater)) is not None:
+            result = later.access_for(subject, request.reference, tuple(request.types),
+                                      services.clock.now())
         else:
             result = connector.access(subject)
     except NotYetAvailable as exc:

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy.orm import Session
 
 from connectors.base import Discovery, Identity, Subject
+from connectors.capabilities import DerivesSubject, capable
 from dsr.requests.models import Request
 from workflows.models import Task
 
@@ -56,9 +57,8 @@ def subject_for(request: Request, connector: str) -> Subject:
 
 def subject_in(services: Services, request: Request, name: str) -> Subject:
     """The confirmed subject as connector ``name`` knows it (derived from its source's)."""
-    connector = services.connectors[name]
-    source = getattr(connector, "subject_from", "")
-    if source and source in services.connectors:
-        return connector.derive_subject(services.connectors[source],
-                                        subject_for(request, source))
+    derived = capable(services.connectors[name], DerivesSubject)
+    source = derived.subject_from if derived is not None else ""
+    if derived is not None and source and source in services.connectors:
+        return derived.derive_subject(services.connectors[source], subject_for(request, source))
     return subject_for(request, name)

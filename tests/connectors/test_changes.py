@@ -1,17 +1,11 @@
-"""The plan and receipt values, retention arithmetic, and every registered connector kind
-against the Protocols."""
+"""The plan and receipt values and retention arithmetic (every registered kind against the
+Protocols: test_conformance.py)."""
 
 from __future__ import annotations
 
-import importlib
 from datetime import date
 
-import pytest
-
-from connectors.base import _REGISTRY
 from connectors.changes import Plan, PlannedChange, RetentionRule
-
-KINDS = ("shop_sql", "newsletter", "access_logs", "recipient_mail", "analytics_api", "http_api")
 
 
 def test_retention_counts_from_the_end_of_the_issue_year() -> None:
@@ -38,14 +32,3 @@ def test_summary_counts_rows_and_spans_dates_without_values() -> None:
     assert "value" not in changed and "new@example.org" not in str(plan.summary())
     assert [target for target, _ in plan.steps()] == ["invoices", "customers"]
     assert Plan.from_json(plan.to_json()) == plan
-
-
-@pytest.mark.parametrize("kind", KINDS)
-def test_every_kind_plans_and_executes(kind: str) -> None:
-    importlib.import_module(f"connectors.{kind}")
-    cls = _REGISTRY[kind]
-    # The Protocols of connectors.base (Connector, ChangingConnector, DerivedConnector).
-    for method in ("from_settings", "discover", "access", "plan", "execute"):
-        assert callable(getattr(cls, method, None)), f"{kind}.{method}"
-    if kind != "shop_sql":  # they know the subject through another connector
-        assert callable(getattr(cls, "derive_subject", None)), kind

@@ -19,7 +19,6 @@ import sqlalchemy as sa
 
 from connectors.base import (
     AccessResult,
-    ChangingConnector,
     Connector,
     ConnectorConfigError,
     Identity,
@@ -29,6 +28,7 @@ from connectors.base import (
     connector_class,
     json_safe,
 )
+from connectors.capabilities import Executes, Plans
 from connectors.datamap import parse_datamap
 from connectors.shop_sql import ShopSqlConnector
 from connectors.sql_paths import read_transaction
@@ -618,7 +618,7 @@ def test_reads_are_read_only_and_time_limited(shop: ShopSqlConnector) -> None:
         read_transaction(shop.engine) as c,
     ):
         c.exec_driver_sql("UPDATE customers SET email = 'x' WHERE id = 1")
-    assert isinstance(shop, Connector) and isinstance(shop, ChangingConnector)
+    assert isinstance(shop, Connector) and isinstance(shop, Plans) and isinstance(shop, Executes)
 
 
 def test_access_without_keys_reads_nothing(shop: ShopSqlConnector) -> None:

@@ -14,7 +14,8 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from connectors.base import ChangingConnector, Identity, Subject, build_connector
+from connectors.base import Identity, Subject, build_connector
+from connectors.capabilities import Executes, Plans
 from connectors.changes import ChangeRequest, LegalHold, MemoryStepLog, Plan
 from connectors.shop_sql import ShopSqlConnector
 from dsr.config import DEMO_DIR
@@ -71,7 +72,7 @@ class FailAfterCommit(MemoryStepLog):
 
 
 def test_shop_connector_is_a_changing_connector(connector: ShopSqlConnector) -> None:
-    assert isinstance(connector, ChangingConnector)
+    assert isinstance(connector, Plans) and isinstance(connector, Executes)
 
 
 def test_erasure_keeps_exactly_the_retained_invoice_fields(

@@ -4,11 +4,10 @@ claims a submission becomes, and the coordinator's lines proposed from them."""
 from __future__ import annotations
 
 import json
-from types import SimpleNamespace
 
 import pytest
 
-from connectors.datamap import load_datamap
+from connectors.base import build_connector
 from dsr.changes.rectification import (
     RequestedCorrections,
     claims_for,
@@ -25,11 +24,14 @@ COLUMNS = {"first_name": ("customers.first_name", "addresses.first_name"),
 
 
 def test_field_columns_come_from_each_connectors_own_tables() -> None:
-    datamap = load_datamap(DEMO_DIR / "datamap.toml")
+    shop = {"url": "sqlite://", "datamap": str(DEMO_DIR / "datamap.toml")}
     connectors = {
-        "shop": SimpleNamespace(datamap=datamap, tables=datamap.tables_for("shop")),
-        "newsletter": SimpleNamespace(datamap=datamap, tables=datamap.tables_for("newsletter")),
-        "logs": SimpleNamespace(directory="/var/log")}
+        "shop": build_connector("shop", {"kind": "shop_sql", **shop}),
+        "newsletter": build_connector("newsletter", {
+            "kind": "newsletter", **shop, "subject_from": "shop",
+            "suppression_key": "a-suppression-key"}),
+        "logs": build_connector("logs", {"kind": "access_logs", "subject_from": "shop",
+                                         "directory": "/var/log"})}
     found = field_columns(connectors)
     assert list(found) == ["first_name", "last_name", "street", "postcode", "city", "country",
                            "phone", "email", "birth_date"]

@@ -8,13 +8,8 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
-from connectors.base import (
-    ChangingConnector,
-    Connector,
-    DerivedConnector,
-    Identity,
-    connector_class,
-)
+from connectors.base import Connector, Identity, connector_class
+from connectors.capabilities import DerivesSubject, Executes, Plans, ReportsStatus, capable
 from connectors.http_api import HttpApiConnector
 from tests.connectors.http_api.conftest import change_request, subject_of
 from tests.support.fake_services import stripe as fake_stripe
@@ -33,8 +28,10 @@ def test_registered_and_conforming(build: Callable[..., HttpApiConnector],
                                    fake: FakeService) -> None:
     assert connector_class("http_api") is HttpApiConnector
     connector = build("stripe", fake, env=ENV, secrets={"api_key": "K"})
-    assert isinstance(connector, Connector) and isinstance(connector, ChangingConnector)
-    assert isinstance(connector, DerivedConnector) and connector.subject_from == "shop"
+    assert isinstance(connector, Connector)
+    assert all(capable(connector, c) is not None for c in (Plans, Executes, ReportsStatus))
+    derived = capable(connector, DerivesSubject)
+    assert derived is not None and derived.subject_from == "shop"
     assert not connector.discover(Identity(email="juergen.weiss@example.org")).found
     assert fake.received == []
 
