@@ -56,11 +56,6 @@ class Services:
             self.dispatch = RqDispatcher(self, connect(config.tasks["redis_url"]))
 
     @cached_property
-    def clock(self) -> Clock:
-        """The service clock (the real time; tests pin and move it)."""
-        return Clock()
-
-    @cached_property
     def cipher(self) -> Cipher:
         return Cipher(self.config.encryption_keys, self.config.secret_key)
 

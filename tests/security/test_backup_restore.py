@@ -12,7 +12,6 @@ import sqlite3
 import subprocess
 import uuid
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +23,7 @@ from dsr.changes.journal import replay
 from dsr.context import Services
 from dsr.documents import Document
 from tests.conftest import PG_ADMIN_URL
+from tests.support.clock import CLOCK
 from tests.support.shops import fresh_shop
 from tests.workflows import test_jobs_changes as base
 from tests.workflows.test_jobs_changes import NAME, approve_and_release, in_review
@@ -91,7 +91,7 @@ def test_restore_of_database_and_files_then_journal_replay(
     shop_file = Path(shop["url"].removeprefix("sqlite:///"))
     old_shop = tmp_path / "shop-before-erasure.sqlite"
     shutil.copy(shop_file, old_shop)  # the shop's own, older backup
-    started = datetime.now(UTC).replace(tzinfo=None, microsecond=0)
+    started = CLOCK.now().replace(tzinfo=None, microsecond=0)
     request_id = in_review(services, shop["summary"].sample_customer_email, NAME, ["erasure"])
     approve_and_release(services, request_id)
     erased = dump(shop["url"], started)

@@ -8,9 +8,9 @@ from datetime import timedelta
 from typing import Any
 
 from dsr.context import Services
-from dsr.db import utcnow
 from dsr.requests.models import Request
 from dsr.verification import codes
+from tests.support.clock import CLOCK
 from tests.support.verification import code_mails, new_request, sent_code
 from workflows.states import State
 
@@ -53,7 +53,7 @@ def test_new_codes_cannot_be_used_up_for_good(demo_services: Services) -> None:
     request_id = new_request(demo_services)  # one code sent
     settings = demo_services.config.verification
     secret = demo_services.config.secret_key
-    now = utcnow()
+    now = CLOCK.now()
     with demo_services.db.session() as session:
         req = session.get(Request, request_id)
         issued = [codes.issue_code(session, req, secret=secret, recipient_hash="x",

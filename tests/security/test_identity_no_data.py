@@ -10,10 +10,10 @@ from typing import Any
 from sqlalchemy import select
 
 from dsr.context import Services
-from dsr.db import utcnow
 from dsr.requests.intake import Submission, submit
 from dsr.requests.models import Channel, Request
 from dsr.verification.jobs import answer_unmatched
+from tests.support.clock import CLOCK
 from workflows.runner import run_pending
 
 
@@ -21,7 +21,7 @@ def _late_request(services: Services, number: int, **claims: str) -> int:
     with services.db.session() as session:
         return int(submit(session, Submission(
             types=["access"], email=f"fremd.{number}@example.net", channel=Channel.FORM.value,
-            received_at=utcnow() - timedelta(days=31), **claims),
+            received_at=CLOCK.now() - timedelta(days=31), **claims),
             calendar=services.calendar, connectors=list(services.config.connectors)).id)
 
 

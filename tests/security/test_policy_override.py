@@ -11,12 +11,12 @@ from sqlalchemy import select
 
 from dsr.audit import AuditEvent
 from dsr.context import Services
-from dsr.db import utcnow
 from dsr.requests import operations as actions
 from dsr.requests.intake import Submission, submit
 from dsr.requests.models import Channel, Request
 from dsr.security.models import PolicyOverride
 from dsr.users.operations import create_token
+from tests.support.clock import CLOCK
 from workflows.runner import run_pending
 
 STRANGER = "niemand.bekannt@example.org"  # matches nobody: the policy flags "not_matched"
@@ -25,7 +25,7 @@ STRANGER = "niemand.bekannt@example.org"  # matches nobody: the policy flags "no
 def _request(services: Services, types: list[str]) -> int:
     with services.db.session() as session:
         request_id = submit(session, Submission(types=types, name="Jürgen Weiß", email=STRANGER,
-                                                channel=Channel.FORM.value, received_at=utcnow()),
+                                                channel=Channel.FORM.value, received_at=CLOCK.now()),
                             calendar=services.calendar, connectors=["shop"]).id
     run_pending(services)
     return request_id
