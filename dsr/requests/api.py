@@ -18,6 +18,7 @@ from dsr.app import clock, db_session
 from dsr.context import Services
 from dsr.extensions import submissions_limit
 from dsr.requests import operations as actions
+from dsr.requests.contracts import MatchTable
 from dsr.requests.models import Channel, Decision, Request
 from dsr.requests.schemas import RejectSchema, SubmissionSchema
 from dsr.requests.submission_views import submit_public
@@ -59,7 +60,8 @@ def represent(req: Request) -> dict[str, Any]:
         for claim in req.claims:
             claims.setdefault(claim.kind, claim.value)
         view.update(
-            claims=claims, match_table=req.match_table,
+            claims=claims,
+            match_table=None if req.match_table is None else MatchTable.of(req).to_json(),
             decisions=session.scalars(select(Decision).where(Decision.request_id == req.id)
                                       .order_by(Decision.id)).all(),
             tasks=session.scalars(select(Task).where(Task.request_id == req.id)

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from dsr.audit import append_event
 from dsr.clock import clock_of
 from dsr.crypto import keyed_hash
+from dsr.requests.contracts import SubjectKeys
 from dsr.requests.models import Request
 from dsr.verification import codes
 from dsr.verification.models import VerificationStep
@@ -75,11 +76,7 @@ def verify_if_satisfied(session: Session, request: Request, settings: dict[str, 
 def on_file_email(request: Request) -> str | None:
     """The e-mail address the matched subject has on file (first system holding one); codes
     and answers go only there, never to an address that only the request names."""
-    for stored in (request.subject_keys or {}).values():
-        emails = (stored.get("identifiers") or {}).get("email") or []
-        if emails:
-            return str(emails[0])
-    return None
+    return SubjectKeys.of(request).first("email")
 
 
 def confirm_code(session: Session, request: Request, code: str, *, secret: str,
@@ -115,9 +112,8 @@ def check_signed_in(session: Session, request: Request, *, secret: str) -> bool:
     token = _latest(session, request, "shop_token")
     if token is None or token.outcome != "ok" or _latest(session, request, "signed_in"):
         return False
-    on_file = {keyed_hash(secret, "shop-token-customer", str(number).upper())
-               for stored in (request.subject_keys or {}).values()
-               for number in (stored.get("identifiers") or {}).get("customer_number", [])}
+    on_file = {keyed_hash(secret, "shop-token-customer", number.upper())
+               for number in SubjectKeys.of(request).identifiers("customer_number")}
     ok = token.details.get("customer") in on_file
     record(session, request, "signed_in", "ok" if ok else "refused", CUSTOMER,
            why=None if ok else "token for another customer")
