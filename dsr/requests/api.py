@@ -7,6 +7,7 @@ The app commits at the end of a successful call; nothing here commits.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from flask import Response, current_app
@@ -19,7 +20,7 @@ from dsr.context import Services
 from dsr.extensions import submissions_limit
 from dsr.requests import operations as actions
 from dsr.requests.contracts import MatchTable
-from dsr.requests.models import Channel, Decision, Request
+from dsr.requests.models import Channel, CorrectionSource, Decision, Request
 from dsr.requests.schemas import RejectSchema, SubmissionSchema
 from dsr.requests.submission_views import submit_public
 from dsr.users.api import COORDINATORS, READERS, api_actor, api_user, is_coordinator, requires_token
@@ -46,6 +47,22 @@ def _load(request_id: int) -> Request:
     return found
 
 
+def shown_beside_claims(req: Request) -> dict[str, str]:
+    """Representation and corrections under ``claims``, as the API showed them while they
+    were claims (before migration 0032): corrections as JSON text."""
+    shown = {kind: value for kind, value in (("deliver_to", req.deliver_to),
+                                             ("acting_as", req.acting_as)) if value}
+    requested, recorded = (req.correction(CorrectionSource.REQUESTED),
+                           req.correction(CorrectionSource.RECORDED))
+    if requested is not None:
+        shown["requested_corrections"] = json.dumps(
+            {"fields": requested.fields, "note": requested.note}, ensure_ascii=False,
+            sort_keys=True)
+    if recorded is not None:
+        shown["corrections"] = json.dumps(recorded.fields, ensure_ascii=False, sort_keys=True)
+    return shown
+
+
 def represent(req: Request) -> dict[str, Any]:
     """The request as the caller may see it: its status for staff, everything for coordinators."""
     view: dict[str, Any] = {
@@ -59,6 +76,7 @@ def represent(req: Request) -> dict[str, Any]:
         claims: dict[str, str] = {}
         for claim in req.claims:
             claims.setdefault(claim.kind, claim.value)
+        claims.update(shown_beside_claims(req))
         view.update(
             claims=claims,
             match_table=None if req.match_table is None else MatchTable.of(req).to_json(),

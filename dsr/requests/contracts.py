@@ -182,3 +182,15 @@ class SubjectKeys:
 
     def store_on(self, request: Request) -> None:
         request.subject_keys = self.to_json()
+
+
+@dataclass(frozen=True)
+class RequestedCorrections:
+    """What the requester asks to have corrected: new values by form field, and why
+    (stored as a :class:`dsr.requests.models.RequestCorrection` of source ``requested``)."""
+
+    fields: Mapping[str, str] = field(default_factory=dict)
+    note: str = ""
+
+    def __bool__(self) -> bool:
+        return bool(self.fields or self.note)

@@ -41,7 +41,7 @@ DEFAULT_LEVELS: dict[str, str] = {
 POSTAL_CHANNELS = frozenset({"letter", "fax", "phone"})
 #: Claim kinds that ask to move contact details (confirmed through the old channel first).
 CONTACT_CHANGES = frozenset({"new_email", "new_postal_address"})
-#: Who may act for the subject (claim ``acting_as``); each needs the coordinator.
+#: Who may act for the subject (``Request.acting_as``); each needs the coordinator.
 REPRESENTATIVES = frozenset({"lawyer", "relative", "heir", "other"})
 #: Methods that can pass a check without a coordinator, strongest first.
 AUTOMATIC_METHODS = ("email_code", "signed_in", "authenticated_channel")
@@ -136,8 +136,9 @@ def assess(facts: Facts, settings: Mapping[str, Any]) -> Assessment:
 
 def facts_for(request: Any, passed: Iterable[str]) -> Facts:
     """The facts of a :class:`dsr.models.Request` and the methods its history shows passed."""
-    kinds = frozenset(c.kind for c in request.claims)
-    acting_as = request.claim("acting_as")
+    kinds = frozenset(c.kind for c in request.claims) | (
+        {"deliver_to"} if request.deliver_to else set())
+    acting_as = request.acting_as
     passed = set(passed) | ({"authenticated_channel"} if request.channel_authenticated else set())
     return Facts(types=tuple(request.types), channel=request.channel,
                  channel_authenticated=request.channel_authenticated,

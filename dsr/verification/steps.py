@@ -123,7 +123,7 @@ def check_signed_in(session: Session, request: Request, *, secret: str) -> bool:
 def check_power_of_attorney(session: Session, request: Request, *, actor: str,
                             valid: bool) -> None:
     """The coordinator's check of a representative's power of attorney; audited."""
-    if not request.claim("acting_as"):
+    if not request.acting_as:
         raise VerificationError("this request names no representative")
     record(session, request, "power_of_attorney", "ok" if valid else "refused", actor)
     append_event(session, actor=actor, action="power_of_attorney", request_id=request.id,
@@ -143,7 +143,7 @@ def answer_to_representative(session: Session, request: Request, *, actor: str) 
 
 def answer_recipient(session: Session, request: Request) -> str:
     """Where the answer goes: ``on_file`` unless the coordinator decided otherwise on the
-    record. A ``deliver_to`` claim is never followed automatically."""
+    record. A ``deliver_to`` wish is never followed automatically."""
     step = _latest(session, request, "answer_recipient")
     return str(step.details.get("to")) if step is not None else "on_file"
 
@@ -151,7 +151,7 @@ def answer_recipient(session: Session, request: Request) -> str:
 def stop_advertising_for_heir(session: Session, request: Request, *, actor: str) -> bool:
     """Heirs: advertising to the deceased stops at once (an objection is added to the request
     and recorded); the rest is the coordinator's call. Idempotent."""
-    if request.claim("acting_as") != "heir" or _latest(session, request, "advertising_stopped"):
+    if request.acting_as != "heir" or _latest(session, request, "advertising_stopped"):
         return False
     if "objection" not in request.types:
         request.types = [*request.types, "objection"]

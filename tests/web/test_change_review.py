@@ -125,7 +125,8 @@ def test_the_requesters_corrections_pre_fill_the_coordinators_lines_through_the_
         req = submit(session, Submission(
             types=["rectification"], name="Jürgen Weiß", channel=Channel.FORM.value,
             email=demo_shop["summary"].sample_customer_email, received_at=CLOCK.now(),
-            extra_claims=rectification.claims_for(requested, columns, ["rectification"])),
+            extra_claims=rectification.claims_for(requested, columns, ["rectification"]),
+            requested_corrections=requested),
             calendar=demo_services.calendar, connectors=list(demo_services.config.connectors))
         request_id = req.id
     coordinator = _client(app, make_user, "coordinator")
