@@ -83,7 +83,8 @@ def upgrade() -> None:
     found: dict[tuple[int, str], str] = {}
     for request_id, kind, value in rows:
         found.setdefault((request_id, kind), value)  # the first one is the one the service read
-    new_corrections, people = [], {}
+    new_corrections: list[dict[str, Any]] = []
+    people: dict[int, dict[str, Any]] = {}
     for (request_id, kind), value in found.items():
         if kind == RECORDED:
             new_corrections.append({"request_id": request_id, "source": "recorded",
