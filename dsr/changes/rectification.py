@@ -25,7 +25,6 @@ from dsr.requests.intake import IntakeError
 from dsr.requests.models import CorrectionSource, Request
 
 ADDRESS_FIELDS = ("street", "postcode", "city", "country")
-__all__ = ["RequestedCorrections", "claims_for", "field_columns", "prefill", "requested_of"]
 
 
 def field_columns(connectors: Mapping[str, Any]) -> dict[str, tuple[str, ...]]:
