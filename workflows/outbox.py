@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session, aliased, sessionmaker
 
 from dsr.clock import clock_of
 from workflows.models import Task, TaskAttempt, TaskStatus
+from workflows.results import TaskResult
 
 QUEUE_CONNECTORS = "connectors"
 QUEUE_REPORTS = "reports"
@@ -199,7 +200,7 @@ def waive(session: Session, task: Task, reason: str) -> list[int]:
     if not reason.strip():
         raise WaiveRefused("a reason is needed to waive a task")
     task.status = TaskStatus.WAIVED.value
-    task.result = {"waived": reason.strip()[:500]}
+    TaskResult.waived_because(reason.strip()[:500]).store_on(task)
     task.finished_at = clock_of(session).now()
     task.lease_until = None
     session.flush()

@@ -22,6 +22,7 @@ from sqlalchemy import update
 from dsr.clock import BERLIN
 from workflows import outbox
 from workflows.models import Task, TaskAttempt, TaskStatus
+from workflows.results import TaskResult
 
 if TYPE_CHECKING:
     from dsr.context import Services
@@ -79,7 +80,8 @@ def _run_task(services: Services, task_id: int, worker: str | None) -> tuple[str
         log.debug("task %s traceback:\n%s", task_id, traceback.format_exc())
     else:
         task.status = TaskStatus.DONE.value
-        task.result = result
+        stored = TaskResult.from_job(result)
+        task.result = None if stored is None else stored.to_json()
         task.finished_at = services.clock.now()
         task.lease_until = None
         task.last_error = None
@@ -111,7 +113,7 @@ def _record_waiting(services: Services, task_id: int, attempt_id: int, waiting: 
         task.status, task.lease_until, task.worker = TaskStatus.PENDING.value, None, None
         task.attempts = max(0, task.attempts - 1)
         task.last_error = None
-        task.result = {"waiting": waiting.why}
+        TaskResult.waiting_for(waiting.why).store_on(task)
         task.run_after = services.clock.now() + timedelta(seconds=max(1, waiting.seconds))
     return "waiting"
 

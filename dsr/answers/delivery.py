@@ -30,6 +30,7 @@ from dsr.clock import clock_of
 from dsr.correspondence import notices
 from dsr.crypto import keyed_hash
 from dsr.documents import Document
+from dsr.requests.contracts import SubjectKeys
 from dsr.requests.models import Request
 
 if TYPE_CHECKING:
@@ -52,11 +53,7 @@ class Refused(Exception):
 
 def address_on_file(request: Request) -> str | None:
     """The subject's e-mail address as a system holds it (never merely the one claimed)."""
-    for stored in (request.subject_keys or {}).values():
-        emails = (stored.get("identifiers") or {}).get("email") or []
-        if emails:
-            return str(emails[0])
-    return None
+    return SubjectKeys.of(request).first("email")
 
 
 def token_hash(token: str) -> str:

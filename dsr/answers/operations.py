@@ -22,8 +22,10 @@ from dsr.answers.article15 import register_section
 from dsr.changes.models import ChangePlan, RetainedRecord, SuppressionEntry
 from dsr.documents import Document, DocumentStore
 from dsr.register import store as register_store
+from dsr.requests.contracts import SubjectKeys
 from dsr.requests.models import Decision, IdentityClaim, Request
 from workflows.models import Task
+from workflows.results import TaskResult
 
 if TYPE_CHECKING:
     from dsr.context import Services
@@ -205,10 +207,8 @@ def own_records(session: Session, request: Request) -> dict[str, Any]:
     for claim in request.claims:
         if claim.kind in identifiers:
             identifiers[claim.kind].add(claim.value.strip().casefold())
-    for stored in (request.subject_keys or {}).values():
-        for kind, values in (stored.get("identifiers") or {}).items():
-            if kind in identifiers:
-                identifiers[kind].update(str(v).strip().casefold() for v in values)
+    for kind, found in identifiers.items():
+        found.update(v.strip().casefold() for v in SubjectKeys.of(request).identifiers(kind))
     conditions = [(IdentityClaim.kind == kind) & func.lower(IdentityClaim.value).in_(values)
                   for kind, values in identifiers.items() if values]
     ids = {request.id}
@@ -333,4 +333,4 @@ def found_categories(session: Session, request_id: int) -> list[str]:
                                                        Task.kind == "compile",
                                                        Task.status == "done")
                              .order_by(Task.id.desc())).first()
-    return list((result or {}).get("categories", []))
+    return list(TaskResult.from_json(result).categories)

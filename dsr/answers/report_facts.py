@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from dsr.register.store import InForce
 from workflows.models import Task, TaskStatus
+from workflows.results import NOT_NEEDED, TaskResult
 
 if TYPE_CHECKING:
     from dsr.context import Services
@@ -31,7 +32,7 @@ def systems(services: Services, session: Session, request_id: int, lang: str) ->
         return str((settings.get("label") or {}).get(lang) or name)
 
     searched = [label(n) for n, t in newest.items() if t.status == TaskStatus.DONE.value
-                and (t.result or {}).get("why") != "not_needed"]
+                and TaskResult.of(t).why != NOT_NEEDED]
     waived = [label(n) for n, t in newest.items() if t.status == TaskStatus.WAIVED.value]
     return {"searched": searched, "not_searched": waived}
 

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from dsr.audit import append_event
 from dsr.changes.models import ChangePlan, HoldKind, LegalHold, PlanStatus
 from dsr.clock import clock_of
+from dsr.requests.contracts import SubjectKeys
 from dsr.requests.models import Request
 
 KINDS = tuple(kind.value for kind in HoldKind)
@@ -111,8 +112,8 @@ def subject_keys(request: Request) -> dict[str, list[list[Any]]]:
     identity check passed, or once the request was reduced)."""
     if request.status not in CONFIRMED_STATES:
         return {}
-    found = {name: [list(key) for key in (stored or {}).get("keys", [])]
-             for name, stored in (request.subject_keys or {}).items()}
+    found = {name: [list(key) for key in stored.keys]
+             for name, stored in SubjectKeys.of(request).items()}
     return {name: keys for name, keys in found.items() if keys}
 
 

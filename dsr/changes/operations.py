@@ -41,14 +41,12 @@ from dsr.changes.models import (
 from dsr.changes.models import LegalHold as LegalHoldRow
 from dsr.clock import clock_of
 from dsr.crypto import Cipher, keyed_hash
-from dsr.requests.models import IdentityClaim, Request
+from dsr.requests.models import CorrectionSource, Request, RequestCorrection
 from workflows.deadlines import BERLIN
 
 if TYPE_CHECKING:
     from dsr.context import Services
 
-CORRECTIONS_CLAIM = "corrections"
-"""The claim kind holding a rectification's new values as JSON: {"table.column": "value"}."""
 ERASING_ACTIONS = ("delete", "null", "anonymise")
 """Journaled with their row keys; so is the end of a subscription or consent (``set`` to NOW,
 no data), so that a replay after a restore ends it again."""
@@ -64,15 +62,9 @@ def retention_rules(register: Mapping[str, Any]) -> dict[str, RetentionRule]:
 
 
 def corrections_of(request: Request) -> dict[str, str]:
-    """The rectification values the request carries (empty when none or unreadable)."""
-    raw = request.claim(CORRECTIONS_CLAIM)
-    if not raw:
-        return {}
-    try:
-        loaded = json.loads(raw)
-    except ValueError:
-        return {}
-    return {str(k): str(v) for k, v in loaded.items()} if isinstance(loaded, dict) else {}
+    """The rectification values the coordinator recorded (``table.column -> value``)."""
+    stored = request.correction(CorrectionSource.RECORDED)
+    return stored.fields if stored is not None else {}
 
 
 def active_holds(session: Session, connector: str, keys: list[list[Any]]) -> tuple[LegalHold, ...]:
@@ -349,14 +341,15 @@ def record_corrections(session: Session, request: Request, corrections: dict[str
         raise ChangeInputError("the request does not ask for rectification")
     if request.status not in ("verified", "review", "awaiting_verification", "received"):
         raise ChangeInputError(f"corrections cannot change while the request is {request.status}")
-    for claim in [c for c in request.claims if c.kind == CORRECTIONS_CLAIM]:
-        session.delete(claim)
-    session.add(IdentityClaim(request_id=request.id, kind=CORRECTIONS_CLAIM,
-                              value=json.dumps(corrections, ensure_ascii=False, sort_keys=True)))
+    stored = request.correction(CorrectionSource.RECORDED)
+    if stored is None:
+        request.corrections.append(RequestCorrection(source=CorrectionSource.RECORDED,
+                                                     values=dict(corrections)))
+    else:
+        stored.values = dict(corrections)
     append_event(session, actor=actor, action="corrections_recorded", request_id=request.id,
                  details={"fields": sorted(corrections)})
     session.flush()
-    session.expire(request, ["claims"])
 
 
 def check_import(session: Session, newsletter: KeepsSuppressionList, rows: list[Mapping[str, str]],

@@ -2,10 +2,10 @@
 
 The public form and the API take corrected values for the fields a customer knows (first
 name, street, date of birth, ...) and a free text saying what is wrong. They are kept on the
-request as the claim ``requested_corrections``, which only coordinators see. The data map's
+request as its ``requested`` :class:`RequestCorrection`, which only coordinators see. The data map's
 ``rectify_as`` keys say which ``table.column`` holds each field; from them the coordinator's
 ``table.column = value`` lines are pre-filled. Nothing here changes a system: the coordinator
-checks the values and records them as ``corrections`` (:mod:`dsr.changes.operations`), and only
+checks the values and records them as the ``recorded`` one (:mod:`dsr.changes.operations`), and only
 recorded corrections are planned.
 
 A new e-mail or postal address is a change of contact details: it is also kept as the claim
@@ -15,35 +15,17 @@ A new e-mail or postal address is a change of contact details: it is also kept a
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
 
 from connectors.base import Connector
 from connectors.capabilities import DataMapped, capable
 from connectors.datamap_model import rectification_columns
 from connectors.datamap_schema import RECTIFIABLE_FIELDS
+from dsr.requests.contracts import RequestedCorrections
 from dsr.requests.intake import IntakeError
-from dsr.requests.models import Request
+from dsr.requests.models import CorrectionSource, Request
 
-REQUESTED_CLAIM = "requested_corrections"
-"""The claim kind: JSON ``{"fields": {field: value}, "note": "what is wrong"}``."""
 ADDRESS_FIELDS = ("street", "postcode", "city", "country")
-
-
-@dataclass(frozen=True)
-class RequestedCorrections:
-    """What the requester asks to have corrected: new values by form field, and why."""
-
-    fields: Mapping[str, str] = field(default_factory=dict)
-    note: str = ""
-
-    def __bool__(self) -> bool:
-        return bool(self.fields or self.note)
-
-    def to_json(self) -> str:
-        return json.dumps({"fields": dict(self.fields), "note": self.note},
-                          ensure_ascii=False, sort_keys=True)
 
 
 def field_columns(connectors: Mapping[str, Connector]) -> dict[str, tuple[str, ...]]:
@@ -66,8 +48,10 @@ def unavailable(fields: Iterable[str], columns: Mapping[str, tuple[str, ...]]) -
 
 def claims_for(requested: RequestedCorrections, columns: Mapping[str, tuple[str, ...]],
                types: Iterable[str]) -> dict[str, str]:
-    """The claims a submission's requested corrections become; raises :class:`IntakeError`
-    for a field no system holds or corrections without a request for rectification."""
+    """The contact-change claims a submission's requested corrections become (the corrections
+    themselves go to intake as :attr:`Submission.requested_corrections`); raises
+    :class:`IntakeError` for a field no system holds or corrections without a request for
+    rectification."""
     if not requested:
         return {}
     if "rectification" not in set(types):
@@ -77,7 +61,7 @@ def claims_for(requested: RequestedCorrections, columns: Mapping[str, tuple[str,
     if unknown:
         raise IntakeError(f"corrections.{unknown[0]}: the shop holds no such field; it can "
                           f"correct: {', '.join(columns) or 'none'}")
-    claims = {REQUESTED_CLAIM: requested.to_json()}
+    claims: dict[str, str] = {}
     if requested.fields.get("email"):
         claims["new_email"] = requested.fields["email"]
     address = [requested.fields[part] for part in ADDRESS_FIELDS if requested.fields.get(part)]
@@ -88,17 +72,10 @@ def claims_for(requested: RequestedCorrections, columns: Mapping[str, tuple[str,
 
 def requested_of(request: Request) -> RequestedCorrections:
     """The corrections the requester asked for (empty when none or unreadable)."""
-    raw = request.claim(REQUESTED_CLAIM)
-    try:
-        loaded = json.loads(raw) if raw else {}
-    except ValueError:
+    stored = request.correction(CorrectionSource.REQUESTED)
+    if stored is None:
         return RequestedCorrections()
-    if not isinstance(loaded, dict):
-        return RequestedCorrections()
-    values = loaded.get("fields")
-    return RequestedCorrections(
-        {str(k): str(v) for k, v in values.items()} if isinstance(values, dict) else {},
-        str(loaded.get("note") or ""))
+    return RequestedCorrections(stored.fields, stored.note or "")
 
 
 def prefill(requested: RequestedCorrections,

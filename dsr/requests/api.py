@@ -7,6 +7,7 @@ The app commits at the end of a successful call; nothing here commits.
 
 from __future__ import annotations
 
+import json
 from typing import TYPE_CHECKING, Any
 
 from flask import Response, current_app
@@ -17,7 +18,8 @@ from dsr.answers.operations import found_categories, latest_document
 from dsr.extensions import submissions_limit
 from dsr.permissions import Permission
 from dsr.requests import operations as actions
-from dsr.requests.models import Channel, Decision, Request
+from dsr.requests.contracts import MatchTable
+from dsr.requests.models import Channel, CorrectionSource, Decision, Request
 from dsr.requests.schemas import RejectSchema, SubmissionSchema
 from dsr.requests.submission_views import submit_public
 from dsr.security.ids import load_request
@@ -52,6 +54,22 @@ def _load(request_id: str) -> Request:
     return found
 
 
+def shown_beside_claims(req: Request) -> dict[str, str]:
+    """Representation and corrections under ``claims``, as the API showed them while they
+    were claims (before migration 0032): corrections as JSON text."""
+    shown = {kind: value for kind, value in (("deliver_to", req.deliver_to),
+                                             ("acting_as", req.acting_as)) if value}
+    requested, recorded = (req.correction(CorrectionSource.REQUESTED),
+                           req.correction(CorrectionSource.RECORDED))
+    if requested is not None:
+        shown["requested_corrections"] = json.dumps(
+            {"fields": requested.fields, "note": requested.note}, ensure_ascii=False,
+            sort_keys=True)
+    if recorded is not None:
+        shown["corrections"] = json.dumps(recorded.fields, ensure_ascii=False, sort_keys=True)
+    return shown
+
+
 def represent(req: Request) -> dict[str, Any]:
     """The request as the caller may see it: its status, and its contents for a caller who
     holds ``requests.view_contents``."""
@@ -66,8 +84,10 @@ def represent(req: Request) -> dict[str, Any]:
         claims: dict[str, str] = {}
         for claim in req.claims:
             claims.setdefault(claim.kind, claim.value)
+        claims.update(shown_beside_claims(req))
         view.update(
-            claims=claims, match_table=req.match_table,
+            claims=claims,
+            match_table=None if req.match_table is None else MatchTable.of(req).to_json(),
             decisions=session.scalars(select(Decision).where(Decision.request_id == req.id)
                                       .order_by(Decision.id)).all(),
             tasks=session.scalars(select(Task).where(Task.request_id == req.id)

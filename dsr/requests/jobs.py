@@ -21,11 +21,13 @@ from dsr.answers import postal, redaction
 from dsr.contest import operations as contest
 from dsr.correspondence import notices
 from dsr.correspondence.models import OutgoingMail
+from dsr.requests.contracts import MatchTable, StoredSubject, SubjectKeys
 from dsr.requests.intake import status_code
 from dsr.requests.models import Decision, Request
 from dsr.requests.subjects import identity_of, load_request, match_summary, subject_in
 from workflows import outbox
 from workflows.models import Task
+from workflows.results import NOT_NEEDED
 from workflows.states import State, transition
 
 if TYPE_CHECKING:
@@ -69,22 +71,22 @@ def discover(services: Services, session: Session, task: Task) -> dict[str, Any]
     identity = identity_of(request)
     found = services.connectors[task.connector].discover(identity)
     summary = match_summary(found, identity)
-    request.match_table = {**(request.match_table or {}), task.connector: summary}
-    subjects = dict(request.subject_keys or {})
+    MatchTable.of(request).with_entry(task.connector, summary).store_on(request)
+    subjects = SubjectKeys.of(request)
     if len(found.matches) == 1 and not found.conflict:
         subject = Subject.from_matches(found.matches)
-        subjects[task.connector] = {"keys": [list(k) for k in subject.keys],
-                                    "identifiers": {k: list(v) for k, v in subject.identifiers.items()}}
+        subjects = subjects.with_subject(task.connector, StoredSubject(
+            keys=subject.keys, identifiers=dict(subject.identifiers)))
     else:
-        subjects.pop(task.connector, None)
-    request.subject_keys = subjects
+        subjects = subjects.without(task.connector)
+    subjects.store_on(request)
     if request.status == State.RECEIVED:
         transition(session, request, State.AWAITING_VERIFICATION, actor=SYSTEM)
     # Once every system is matched: the policy, and the code to the address on file only.
     outbox.add_task(session, kind="verify_identity", request_id=request.id,
                     queue=outbox.QUEUE_MAIL, phase=1)
-    return {"subjects": summary["subjects"], "proposals": summary["proposals"],
-            "conflict": summary["conflict"]}
+    return {"subjects": summary.subjects, "proposals": summary.proposals,
+            "conflict": summary.conflict}
 
 
 
@@ -95,7 +97,7 @@ def collect(services: Services, session: Session, task: Task) -> dict[str, Any]:
     request = load_request(session, task)
     connector = services.connectors[task.connector]
     if not contest.collects_from(services, request, task.connector):
-        return {"tables": 0, "rows": 0, "why": "not_needed"}  # a contest reads one table's system
+        return {"tables": 0, "rows": 0, "why": NOT_NEEDED}  # a contest reads one table's system
     subject = subject_in(services, request, task.connector)
     wanted = subject.keys or any(subject.identifiers.values())
     try:

@@ -1,4 +1,5 @@
-"""A data-subject request, the claims it makes, and the decisions that answer it."""
+"""A data-subject request, the claims it makes, the corrections and representation it asks
+for, and the decisions that answer it."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import CheckConstraint, ForeignKey, String, Text
+from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from dsr.clock import stamp
@@ -31,6 +32,14 @@ class Channel(StrEnum):
     LETTER = "letter"
     FAX = "fax"
     PHONE = "phone"
+
+
+class CorrectionSource(StrEnum):
+    """Who gave a rectification's values: the requester (form fields, with a note), or the
+    coordinator who checked them (``table.column`` names; only these are planned)."""
+
+    REQUESTED = "requested"
+    RECORDED = "recorded"
 
 
 class Outcome(StrEnum):
@@ -81,6 +90,10 @@ class Request(Base):
         back_populates="request", cascade="all, delete-orphan", order_by="IdentityClaim.id")
     decisions: Mapped[list[Decision]] = relationship(
         back_populates="request", cascade="all, delete-orphan", order_by="Decision.id")
+    corrections: Mapped[list[RequestCorrection]] = relationship(
+        back_populates="request", cascade="all, delete-orphan", order_by="RequestCorrection.id")
+    representation: Mapped[Representation | None] = relationship(
+        back_populates="request", cascade="all, delete-orphan")
 
     @property
     def deadline(self) -> date:
@@ -89,6 +102,20 @@ class Request(Base):
     def claim(self, kind: str) -> str | None:
         """The value the request claims for ``kind`` (name, email, customer_number, ...)."""
         return next((c.value for c in self.claims if c.kind == kind), None)
+
+    def correction(self, source: CorrectionSource) -> RequestCorrection | None:
+        """The requested or the recorded corrections, if any were given."""
+        return next((c for c in self.corrections if c.source == source), None)
+
+    @property
+    def acting_as(self) -> str | None:
+        """Who the requester says they are for the subject (lawyer, relative, heir, ...)."""
+        return self.representation.acting_as if self.representation is not None else None
+
+    @property
+    def deliver_to(self) -> str | None:
+        """Where the requester asks the answer to go (never followed automatically)."""
+        return self.representation.deliver_to if self.representation is not None else None
 
 
 class IdentityClaim(Base):
@@ -102,6 +129,45 @@ class IdentityClaim(Base):
     kind: Mapped[str] = mapped_column(String(30))
     value: Mapped[str] = mapped_column(Text)
     request: Mapped[Request] = relationship(back_populates="claims")
+
+
+class RequestCorrection(Base):
+    """A rectification's new values, as the requester asked for them or as the coordinator
+    recorded them: ``values`` maps a form field (requested) or a ``table.column`` (recorded)
+    to its new value; ``note`` is the requester's word on what is wrong."""
+
+    __tablename__ = "request_corrections"
+    __table_args__ = (
+        CheckConstraint("source IN ('requested', 'recorded')", name="source"),
+        UniqueConstraint("request_id", "source"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("requests.id", ondelete="CASCADE"),
+                                            index=True)
+    source: Mapped[str] = mapped_column(String(10))
+    values: Mapped[dict[str, Any]]
+    note: Mapped[str] = mapped_column(Text, default="")
+    request: Mapped[Request] = relationship(back_populates="corrections")
+
+    @property
+    def fields(self) -> dict[str, str]:
+        found = self.values
+        return {str(k): str(v) for k, v in found.items()} if isinstance(found, dict) else {}
+
+
+class Representation(Base):
+    """Someone acting for the subject (``acting_as``) and where they ask the answer to go
+    (``deliver_to``); both need the coordinator, neither is a proof of anything."""
+
+    __tablename__ = "representations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("requests.id", ondelete="CASCADE"),
+                                            unique=True)
+    acting_as: Mapped[str | None] = mapped_column(String(30))
+    deliver_to: Mapped[str | None] = mapped_column(Text)
+    request: Mapped[Request] = relationship(back_populates="representation")
 
 
 class Decision(Base):

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from dsr.audit import append_event
 from dsr.clock import clock_of
+from dsr.requests.contracts import MatchTable
 from dsr.requests.models import Decision, Outcome, Request
 from dsr.requests.operations import NORMS
 from dsr.verification.steps import VerificationError, record
@@ -27,10 +28,8 @@ LISTED = ("email", "customer_number", "name", "postal_address")
 
 def nothing_found(request: Request) -> bool:
     """True when every system was checked and none holds a subject or a proposal."""
-    table = request.match_table or {}
-    return bool(table) and all(
-        not found.get("subjects") and not found.get("proposals") and not found.get("conflict")
-        for found in table.values())
+    table = MatchTable.of(request)
+    return bool(table) and not any(found.found_anything for _, found in table.items())
 
 
 def address_unmatched(request: Request) -> bool:
@@ -48,15 +47,15 @@ def address_unmatched(request: Request) -> bool:
 def checked(request: Request, labels: dict[str, dict[str, str]]) -> dict[str, Any]:
     """What the answer lists: the identifiers searched (as the requester gave them) and the
     systems searched, by label in the request's language."""
-    kinds = {kind for found in (request.match_table or {}).values()
-             for kind in found.get("searched", [])}
+    table = MatchTable.of(request)
+    kinds = table.searched_kinds()
     listed: tuple[str, ...] = LISTED
     if not nothing_found(request):  # answered for the address alone: list only the address
         listed = ("email",) if request.claim("email") else ("postal_address",)
     identifiers = [(kind, request.claim(kind)) for kind in listed
                    if kind in kinds and request.claim(kind)]
     systems = [labels.get(name, {}).get(request.language, name)
-               for name in (request.match_table or {})]
+               for name in table]
     return {"identifiers": identifiers, "systems": systems}
 
 

@@ -17,6 +17,7 @@ from connectors.changes import CHANGE_TYPES
 from dsr.audit import append_event
 from dsr.changes.operations import current_plans
 from dsr.clock import clock_of
+from dsr.requests.contracts import SubjectKeys
 from dsr.requests.models import Decision, Outcome, Request
 from dsr.security import overrides
 from workflows import outbox
@@ -61,7 +62,7 @@ class DecisionInput:
 
 
 def verify(session: Session, request: Request, *, actor: str, method: str,
-           subject_keys: dict[str, list[list[object]]] | None = None,
+           subject_keys: SubjectKeys | None = None,
            settings: dict[str, Any] | None = None, reason: str = "") -> str:
     """Record the coordinator's decision that the identity check passed (method e.g.
     ``manual``, ``id_document``). With the ``[verification]`` settings, the audit event also
@@ -72,7 +73,7 @@ def verify(session: Session, request: Request, *, actor: str, method: str,
     if method not in VERIFY_METHODS:
         raise ActionError(f"method: one of {', '.join(VERIFY_METHODS)}")
     if subject_keys is not None:
-        request.subject_keys = subject_keys
+        subject_keys.store_on(request)
     details: dict[str, Any] = {"method": method}
     if settings is not None:
         from dsr.verification.steps import assessment

@@ -13,7 +13,7 @@ from dsr.changes.models import ChangePlan
 from dsr.correspondence import notices
 from dsr.documents import Document
 from dsr.permissions import Permission, roles_with
-from dsr.requests.models import IdentityClaim, Request
+from dsr.requests.models import IdentityClaim, Representation, Request, RequestCorrection
 from dsr.users.models import User
 from workflows.deadlines import days_left
 from workflows.states import OPEN_STATES, TERMINAL_STATES, WAITING_ON_SUBJECT
@@ -84,7 +84,8 @@ def reduce_closed_requests(services: Services) -> dict[str, int]:
             docs = session.scalars(select(Document).where(Document.request_id == req.id,
                                                           Document.deleted_at.is_(None))).all()
             plans = _plans_with_values(session, req.id)
-            if not docs and not req.claims and req.match_table is None and not plans:
+            if (not docs and not req.claims and not req.corrections and req.representation is None
+                    and req.match_table is None and not plans):
                 continue
             for doc in docs:
                 services.documents.delete(doc)
@@ -92,9 +93,11 @@ def reduce_closed_requests(services: Services) -> dict[str, int]:
                 plan.body = {**plan.body, "changes": [
                     {**c, "value": None} if _holds_value(c) else c for c in plan.body["changes"]]}
             session.execute(delete(IdentityClaim).where(IdentityClaim.request_id == req.id))
+            session.execute(delete(RequestCorrection).where(RequestCorrection.request_id == req.id))
+            session.execute(delete(Representation).where(Representation.request_id == req.id))
             req.match_table = None
             req.subject_keys = None
-            session.expire(req, ["claims"])
+            session.expire(req, ["claims", "corrections", "representation"])
             append_event(session, actor="system", action="reduced", request_id=req.id,
                          details={"documents": len(docs)})
             reduced += 1

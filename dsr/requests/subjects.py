@@ -4,12 +4,13 @@ knows the subject only through it), and the request a task belongs to."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from sqlalchemy.orm import Session
 
 from connectors.base import Discovery, Identity, Subject
 from connectors.capabilities import DerivesSubject, capable
+from dsr.requests.contracts import MatchEntry, SubjectKeys
 from dsr.requests.models import Request
 from workflows.models import Task
 
@@ -29,7 +30,7 @@ def identity_of(request: Request) -> Identity:
                     name=request.claim("name"), postal_address=request.claim("postal_address"))
 
 
-def match_summary(found: Discovery, identity: Identity) -> dict[str, Any]:
+def match_summary(found: Discovery, identity: Identity) -> MatchEntry:
     """The coordinator's match table for one system: per claim, match / mismatch / not found.
 
     Only verdicts and counts, no values: the claims themselves are on the request.
@@ -44,15 +45,14 @@ def match_summary(found: Discovery, identity: Identity) -> dict[str, Any]:
     else:
         claims = {kind: ("proposed" if found.proposals and kind in ("name", "postal_address")
                          else "not_found") for kind in identity.claims()}
-    return {"claims": claims, "subjects": len(found.matches), "proposals": len(found.proposals),
-            "conflict": found.conflict, "searched": list(found.searched)}
+    return MatchEntry(claims=claims, subjects=len(found.matches), proposals=len(found.proposals),
+                      conflict=found.conflict, searched=tuple(found.searched))
 
 
 def subject_for(request: Request, connector: str) -> Subject:
     """The confirmed subject in one system (no keys: nothing found, the answer says so)."""
-    stored = (request.subject_keys or {}).get(connector) or {}
-    return Subject(keys=tuple(tuple(k) for k in stored.get("keys", [])),
-                   identifiers={k: tuple(v) for k, v in stored.get("identifiers", {}).items()})
+    stored = SubjectKeys.of(request).get(connector)
+    return Subject(keys=stored.keys, identifiers=dict(stored.identifiers))
 
 
 def subject_in(services: Services, request: Request, name: str) -> Subject:

@@ -28,10 +28,12 @@ def submit_public(data: dict[str, Any], channel: str) -> Request:
     requested = rectification.RequestedCorrections(data.pop("corrections", None) or {},
                                                    data.pop("correction_note", "").strip())
     extra = policy_claims(data)
+    acting_as, deliver_to = extra.pop("acting_as", ""), extra.pop("deliver_to", "")
     extra.update(rectification.claims_for(requested, rectifiable_fields(), data["types"]))
     created = intake.submit(
         db_session(), intake.Submission(channel=channel, received_at=clock().now(),
-                                        extra_claims=extra, **data),
+                                        extra_claims=extra, requested_corrections=requested,
+                                        acting_as=acting_as, deliver_to=deliver_to, **data),
         calendar=services.calendar, connectors=list(services.config.connectors))
     if token:
         accept_shop_token(db_session(), created, token, secret=services.config.secret_key,

@@ -26,6 +26,7 @@ from dsr.documents import Document
 from dsr.mail.triage import reminded_request_ids
 from dsr.permissions import Permission
 from dsr.requests import operations as actions
+from dsr.requests.contracts import MatchTable
 from dsr.requests.models import Request
 from dsr.requests.schemas import DecisionSchema, ExtendSchema, RejectSchema, first_error
 from dsr.users.models import User
@@ -38,6 +39,7 @@ from dsr.web.task_summary import task_summary
 from workflows import outbox
 from workflows.deadlines import days_left
 from workflows.models import Task, TaskStatus
+from workflows.results import TaskResult
 from workflows.states import OPEN_STATES, TRANSITIONS, State, TransitionError
 
 bp = Blueprint("queue", __name__, url_prefix="/queue")
@@ -56,7 +58,7 @@ def _services() -> Any:
 
 @bp.app_context_processor
 def _task_helpers() -> dict[str, Any]:
-    return {"task_summary": task_summary}
+    return {"task_summary": task_summary, "task_result": TaskResult.of}
 
 
 @bp.get("/")
@@ -102,6 +104,7 @@ def render_detail(req: Request, *, decisions: list[dict[str, str]] | None = None
     actor_names = {f"user:{u.id}": u.username for u in session.scalars(
         select(User).where(User.id.in_(user_ids)))} if user_ids else {}
     return render_template("request.html", req=req, tasks=tasks, events=events, docs=docs,
+                           matches=MatchTable.of(req),
                            proposed=proposed, category_labels=labels, actor_names=actor_names,
                            days_left=days_left(req.deadline, today),
                            can=TRANSITIONS[State(req.status)], State=State,

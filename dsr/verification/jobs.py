@@ -51,7 +51,7 @@ def verify_identity(services: Services, session: Session, task: Task) -> dict[st
     if _sent_by(session, task):
         return {"sent": False, "why": "already sent"}
     address = steps.on_file_email(request)
-    if address is None or request.claim("acting_as") == "heir":
+    if address is None or request.acting_as == "heir":
         why = "heir" if address else "no_address_on_file"
         steps.record(session, request, "code_not_sent", "info", SYSTEM, why=why)
         return {"sent": False, "why": why}
@@ -63,10 +63,10 @@ def verify_identity(services: Services, session: Session, task: Task) -> dict[st
     notices.send(services, session, template="verification_code", language=request.language,
                  to=address, request=request, code=code, hours=settings["code_minutes"] // 60,
                  verify_url=f"{services.config.base_url}/verify/{request.reference}",
-                 representative=bool(request.claim("acting_as")))
+                 representative=bool(request.acting_as))
     steps.record(session, request, "code_sent", "info", SYSTEM, task=task.id,
                  minutes=settings["code_minutes"])
-    if request.claim("acting_as"):  # the code mail tells the subject who asked for them
+    if request.acting_as:  # the code mail tells the subject who asked for them
         steps.record(session, request, "subject_informed", "info", SYSTEM)
     return {"sent": True}
 

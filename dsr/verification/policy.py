@@ -23,6 +23,8 @@ from dataclasses import dataclass
 from enum import IntEnum
 from typing import Any
 
+from dsr.requests.contracts import MatchTable
+
 
 class Level(IntEnum):
     BASIC = 1
@@ -39,7 +41,7 @@ DEFAULT_LEVELS: dict[str, str] = {
 POSTAL_CHANNELS = frozenset({"letter", "fax", "phone"})
 #: Claim kinds that ask to move contact details (confirmed through the old channel first).
 CONTACT_CHANGES = frozenset({"new_email", "new_postal_address"})
-#: Who may act for the subject (claim ``acting_as``); each needs the coordinator.
+#: Who may act for the subject (``Request.acting_as``); each needs the coordinator.
 REPRESENTATIVES = frozenset({"lawyer", "relative", "heir", "other"})
 #: Methods that can pass a check without a coordinator, strongest first.
 AUTOMATIC_METHODS = ("email_code", "signed_in", "authenticated_channel")
@@ -53,7 +55,7 @@ class Facts:
     types: tuple[str, ...]
     channel: str
     channel_authenticated: bool | None
-    match_table: Mapping[str, Mapping[str, Any]]
+    match_table: MatchTable
     claim_kinds: frozenset[str]
     acting_as: str | None = None
     passed: frozenset[str] = frozenset()
@@ -83,20 +85,8 @@ def level_of(name: str) -> Level:
     return Level[name.upper()]
 
 
-def _matched(table: Mapping[str, Mapping[str, Any]]) -> bool:
-    """Exactly one subject, without conflict, in at least one system."""
-    return any(found.get("subjects") == 1 and not found.get("conflict")
-               for found in table.values())
-
-
-def _mismatches(table: Mapping[str, Mapping[str, Any]]) -> list[str]:
-    kinds = {kind for found in table.values()
-             for kind, verdict in (found.get("claims") or {}).items() if verdict == "mismatch"}
-    return sorted(kinds)
-
-
-def _email_matches(table: Mapping[str, Mapping[str, Any]]) -> bool:
-    return any((found.get("claims") or {}).get("email") == "match" for found in table.values())
+def _email_matches(table: MatchTable) -> bool:
+    return any(found.verdict("email") == "match" for _, found in table.items())
 
 
 def assess(facts: Facts, settings: Mapping[str, Any]) -> Assessment:
@@ -110,18 +100,17 @@ def assess(facts: Facts, settings: Mapping[str, Any]) -> Assessment:
     if facts.channel_authenticated is False:
         reasons.append("channel_unauthenticated")
         raise_by_one = True
-    mismatched = _mismatches(facts.match_table)
+    mismatched = facts.match_table.mismatched_kinds()
     if mismatched:
         reasons += [f"mismatch:{kind}" for kind in mismatched]
         raise_by_one = True
     if raise_by_one:
         level = Level(min(level + 1, Level.ELEVATED))
     coordinator: list[str] = []
-    if any(found.get("conflict") for found in facts.match_table.values()):
+    if facts.match_table.conflict:
         coordinator.append("conflict")
-    elif not _matched(facts.match_table):
-        proposals = any(found.get("proposals") for found in facts.match_table.values())
-        coordinator.append("proposed_only" if proposals else "not_matched")
+    elif not facts.match_table.matched:
+        coordinator.append("proposed_only" if facts.match_table.proposals else "not_matched")
     if "deliver_to" in facts.claim_kinds:
         coordinator.append("deliver_elsewhere")
     if facts.acting_as:
@@ -147,12 +136,13 @@ def assess(facts: Facts, settings: Mapping[str, Any]) -> Assessment:
 
 def facts_for(request: Any, passed: Iterable[str]) -> Facts:
     """The facts of a :class:`dsr.requests.models.Request` and the methods its history shows passed."""
-    kinds = frozenset(c.kind for c in request.claims)
-    acting_as = request.claim("acting_as")
+    kinds = frozenset(c.kind for c in request.claims) | (
+        {"deliver_to"} if request.deliver_to else set())
+    acting_as = request.acting_as
     passed = set(passed) | ({"authenticated_channel"} if request.channel_authenticated else set())
     return Facts(types=tuple(request.types), channel=request.channel,
                  channel_authenticated=request.channel_authenticated,
-                 match_table=request.match_table or {}, claim_kinds=kinds,
+                 match_table=MatchTable.of(request), claim_kinds=kinds,
                  acting_as=acting_as if acting_as in REPRESENTATIVES else
                  ("other" if acting_as else None),
                  passed=frozenset(passed))

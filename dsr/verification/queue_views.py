@@ -48,7 +48,7 @@ def verification_panel(req: Request) -> dict[str, Any]:
     found = steps.assessment(db, req, _services().config.verification)
     return {"assessment": found, "history": steps.history(db, req.id),
             "copies": _id_copies().live_copies(db, req.id),
-            "answer_to": steps.answer_recipient(db, req), "acting_as": req.claim("acting_as"),
+            "answer_to": steps.answer_recipient(db, req), "acting_as": req.acting_as,
             "nothing_found": no_data.nothing_found(req),
             "evidence": steps.POSTAL_EVIDENCE}
 

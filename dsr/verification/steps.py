@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from dsr.audit import append_event
 from dsr.clock import clock_of
 from dsr.crypto import keyed_hash
+from dsr.requests.contracts import SubjectKeys
 from dsr.requests.models import Request
 from dsr.verification import codes
 from dsr.verification.models import VerificationStep
@@ -75,11 +76,7 @@ def verify_if_satisfied(session: Session, request: Request, settings: dict[str, 
 def on_file_email(request: Request) -> str | None:
     """The e-mail address the matched subject has on file (first system holding one); codes
     and answers go only there, never to an address that only the request names."""
-    for stored in (request.subject_keys or {}).values():
-        emails = (stored.get("identifiers") or {}).get("email") or []
-        if emails:
-            return str(emails[0])
-    return None
+    return SubjectKeys.of(request).first("email")
 
 
 def confirm_code(session: Session, request: Request, code: str, *, secret: str,
@@ -116,9 +113,8 @@ def check_signed_in(session: Session, request: Request, *, secret: str) -> bool:
     token = _latest(session, request, "shop_token")
     if token is None or token.outcome != "ok" or _latest(session, request, "signed_in"):
         return False
-    on_file = {keyed_hash(secret, "shop-token-customer", str(number).upper())
-               for stored in (request.subject_keys or {}).values()
-               for number in (stored.get("identifiers") or {}).get("customer_number", [])}
+    on_file = {keyed_hash(secret, "shop-token-customer", number.upper())
+               for number in SubjectKeys.of(request).identifiers("customer_number")}
     ok = token.details.get("customer") in on_file
     record(session, request, "signed_in", "ok" if ok else "refused", CUSTOMER,
            why=None if ok else "token for another customer")
@@ -131,7 +127,7 @@ def check_power_of_attorney(session: Session, request: Request, *, actor: str,
     only with the document on file and the name check recorded (dsr.security.evidence)."""
     from dsr.security.evidence import EvidenceMissing, require_power_of_attorney
 
-    if not request.claim("acting_as"):
+    if not request.acting_as:
         raise VerificationError("this request names no representative")
     if valid:
         try:
@@ -157,7 +153,7 @@ def answer_to_representative(session: Session, request: Request, *, actor: str) 
 
 def answer_recipient(session: Session, request: Request) -> str:
     """Where the answer goes: ``on_file`` unless the coordinator decided otherwise on the
-    record. A ``deliver_to`` claim is never followed automatically."""
+    record. A ``deliver_to`` wish is never followed automatically."""
     step = _latest(session, request, "answer_recipient")
     return str(step.details.get("to")) if step is not None else "on_file"
 
@@ -165,7 +161,7 @@ def answer_recipient(session: Session, request: Request) -> str:
 def stop_advertising_for_heir(session: Session, request: Request, *, actor: str) -> bool:
     """Heirs: advertising to the deceased stops at once (an objection is added to the request
     and recorded); the rest is the coordinator's call. Idempotent."""
-    if request.claim("acting_as") != "heir" or _latest(session, request, "advertising_stopped"):
+    if request.acting_as != "heir" or _latest(session, request, "advertising_stopped"):
         return False
     if "objection" not in request.types:
         request.types = [*request.types, "objection"]

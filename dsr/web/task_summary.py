@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from flask import g
+
+from workflows.results import TaskResult
 
 # key -> (German, English); "{n}" is the value for counts, flags read yes / no.
 _COUNTS = {
@@ -31,7 +31,7 @@ _WHY = {
 }
 
 
-def task_summary(result: dict[str, Any] | None) -> str:
+def task_summary(result: TaskResult) -> str:
     """E.g. ``4 Tabelle(n) · 37 Zeile(n)`` or ``nicht geplant (System ändert keine Daten)``."""
     if not result:
         return ""
@@ -43,7 +43,7 @@ def task_summary(result: dict[str, Any] | None) -> str:
         elif key in _COUNTS and isinstance(value, int | list) and not isinstance(value, bool):
             n = len(value) if isinstance(value, list) else value
             parts.append(_COUNTS[key][en].format(n=n))
-    why = result.get("why")
-    if isinstance(why, str):
+    why = result.why
+    if why is not None:
         parts.append(f"({_WHY.get(why, (why, why))[en]})")
     return " · ".join(parts) if parts else ("siehe Details" if not en else "see details")

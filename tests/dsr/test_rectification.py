@@ -3,7 +3,7 @@ claims a submission becomes, and the coordinator's lines proposed from them."""
 
 from __future__ import annotations
 
-import json
+from typing import Any
 
 import pytest
 
@@ -17,7 +17,7 @@ from dsr.changes.rectification import (
 )
 from dsr.config import DEMO_DIR
 from dsr.requests.intake import IntakeError
-from dsr.requests.models import IdentityClaim, Request
+from dsr.requests.models import CorrectionSource, Request, RequestCorrection
 
 COLUMNS = {"first_name": ("customers.first_name", "addresses.first_name"),
            "street": ("addresses.street",), "email": ("customers.email",)}
@@ -42,9 +42,7 @@ def test_claims_of_a_submission() -> None:
     requested = RequestedCorrections({"first_name": "Jürgen", "street": "Hauptstr. 1",
                                       "email": "neu@example.org"}, "Tippfehler")
     claims = claims_for(requested, COLUMNS, ["access", "rectification"])
-    assert json.loads(claims["requested_corrections"]) == {
-        "fields": {"email": "neu@example.org", "first_name": "Jürgen", "street": "Hauptstr. 1"},
-        "note": "Tippfehler"}
+    assert "requested_corrections" not in claims  # a RequestCorrection row, not a claim
     assert claims["new_email"] == "neu@example.org"
     assert claims["new_postal_address"] == "Hauptstr. 1"
     assert claims_for(RequestedCorrections(), COLUMNS, ["access"]) == {}
@@ -64,8 +62,16 @@ def test_prefill_names_every_column_of_a_field_and_skips_what_no_system_holds() 
         ("addresses.street", "Hauptstr. 1")]
 
 
-@pytest.mark.parametrize("stored", ["not json", "[1, 2]", '{"fields": "x", "note": 5}'])
-def test_an_unreadable_claim_reads_as_no_fields(stored: str) -> None:
-    request = Request(claims=[IdentityClaim(kind="requested_corrections", value=stored)])
-    assert not requested_of(request).fields
-    assert requested_of(Request(claims=[])) == RequestedCorrections()
+@pytest.mark.parametrize("stored", [[1, 2], "x", None])
+def test_values_that_are_no_mapping_read_as_no_fields(stored: Any) -> None:
+    request = Request(corrections=[RequestCorrection(source=CorrectionSource.REQUESTED,
+                                                     values=stored, note="n")])
+    assert not requested_of(request).fields and requested_of(request).note == "n"
+    assert requested_of(Request(corrections=[])) == RequestedCorrections()
+
+
+def test_the_requested_corrections_are_read_from_their_row() -> None:
+    request = Request(corrections=[
+        RequestCorrection(source=CorrectionSource.RECORDED, values={"customers.city": "Ulm"}),
+        RequestCorrection(source=CorrectionSource.REQUESTED, values={"city": "Ulm"}, note="")])
+    assert requested_of(request) == RequestedCorrections({"city": "Ulm"}, "")

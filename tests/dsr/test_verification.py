@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from dsr.config import VerificationSchema
+from dsr.requests.contracts import MatchTable
 from dsr.verification.policy import Facts, Level, assess
 
 SETTINGS: dict[str, Any] = VerificationSchema().load({})
@@ -20,7 +21,9 @@ def facts(**changes: Any) -> Facts:
     base: dict[str, Any] = {"types": ("access",), "channel": "form",
                             "channel_authenticated": None, "match_table": ONE_MATCH,
                             "claim_kinds": frozenset({"email", "name"})}
-    return Facts(**(base | changes))
+    merged = base | changes
+    merged["match_table"] = MatchTable.from_json(merged["match_table"])
+    return Facts(**merged)
 
 
 @pytest.mark.parametrize(("types", "level"), [

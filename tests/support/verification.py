@@ -38,12 +38,14 @@ def new_request(services: Services, *, types: tuple[str, ...] = ("access",),
                 channel: str = Channel.FORM.value, run: bool = True,
                 channel_authenticated: bool | None = None, **claims: Any) -> int:
     """Submit a request through intake (and run the matching) and return its id."""
-    extra = {k: v for k, v in claims.items() if k not in ("customer_number", "postal_address")}
+    own = ("customer_number", "postal_address", "acting_as", "deliver_to")
+    extra = {k: v for k, v in claims.items() if k not in own}
     with services.db.session() as session:
         req = submit(session, Submission(
             types=list(types), name=name, email=email_address, channel=channel,
             received_at=CLOCK.now(), customer_number=claims.get("customer_number", ""),
             postal_address=claims.get("postal_address", ""), extra_claims=extra,
+            acting_as=claims.get("acting_as", ""), deliver_to=claims.get("deliver_to", ""),
             channel_authenticated=channel_authenticated),
             calendar=services.calendar, connectors=list(services.config.connectors))
         request_id = int(req.id)

@@ -11,10 +11,11 @@ from sqlalchemy import select
 
 from dsr.audit import AuditEvent
 from dsr.changes.models import RecipientNotice
+from dsr.changes.operations import corrections_of
 from dsr.context import Services
 from dsr.requests import operations as actions
 from dsr.requests.intake import Submission, submit
-from dsr.requests.models import Channel, Request
+from dsr.requests.models import Channel, CorrectionSource, Request
 from tests.support.clock import CLOCK
 from workflows.runner import run_pending
 
@@ -103,7 +104,7 @@ def test_coordinator_enters_corrections_and_bad_lines_are_refused(
         "corrections": "customers.last_name = Weiss\n\ninvoices.billing_name = Jürgen Weiss"})
     with demo_services.db.session() as session:
         req = session.get(Request, request_id)
-        assert json.loads(req.claim("corrections")) == {
+        assert corrections_of(req) == {
             "customers.last_name": "Weiss", "invoices.billing_name": "Jürgen Weiss"}
         event = session.scalars(select(AuditEvent).where(
             AuditEvent.action == "corrections_recorded")).one()
@@ -125,7 +126,8 @@ def test_the_requesters_corrections_pre_fill_the_coordinators_lines_through_the_
         req = submit(session, Submission(
             types=["rectification"], name="Jürgen Weiß", channel=Channel.FORM.value,
             email=demo_shop["summary"].sample_customer_email, received_at=CLOCK.now(),
-            extra_claims=rectification.claims_for(requested, columns, ["rectification"])),
+            extra_claims=rectification.claims_for(requested, columns, ["rectification"]),
+            requested_corrections=requested),
             calendar=demo_services.calendar, connectors=list(demo_services.config.connectors))
         request_id = req.id
     coordinator = _client(app, make_user, "coordinator")
@@ -140,11 +142,11 @@ def test_the_requesters_corrections_pre_fill_the_coordinators_lines_through_the_
                                 "customers.birth_date = 1985-07-04"]
     assert 'id="corrections-prefilled"' in page
     with demo_services.db.session() as session:  # nothing applies until the coordinator saves
-        assert session.get(Request, request_id).claim("corrections") is None
+        assert session.get(Request, request_id).correction(CorrectionSource.RECORDED) is None
     coordinator.post(f"{path}/corrections", data={"csrf_token": _csrf(coordinator, path),
                                                   "corrections": box.replace("200", "20")})
     with demo_services.db.session() as session:
-        assert json.loads(session.get(Request, request_id).claim("corrections")) == {
+        assert corrections_of(session.get(Request, request_id)) == {
             "customers.last_name": "Weiss-Neumann", "addresses.street": "Leopoldstraße 20",
             "customers.birth_date": "1985-07-04"}
     page = unescape(coordinator.get(path).get_data(as_text=True))

@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from dsr.requests.models import IdentityClaim, Request
+from dsr.requests.models import IdentityClaim, Representation, Request
 from workflows.models import Task
 
 
@@ -113,8 +113,9 @@ def test_form_and_api_share_one_submission_budget_per_client(demo_services: Any)
 
 
 def test_policy_claims_from_the_form_and_api_reach_the_request(app: Any, demo_services: Any) -> None:
-    """A representative, a changed address and another delivery address are recorded as
-    claims for the identity policy; an invalid new address is refused with the field named."""
+    """A representative, a changed address and another delivery address are recorded for the
+    identity policy (the representation in its own table); an invalid new address is refused
+    with the field named."""
     client = app.test_client()
     assert _submit(client, acting_as="lawyer", new_email="neu@example.org",
                    deliver_to="Kanzlei Muster, Postfach 1, 80333 München").status_code == 302
@@ -123,5 +124,7 @@ def test_policy_claims_from_the_form_and_api_reach_the_request(app: Any, demo_se
     assert bad.status_code == 422 and "new_email" in bad.get_data(as_text=True)
     with demo_services.db.session() as session:
         claims = {c.kind: c.value for c in session.scalars(select(IdentityClaim))}
-    assert claims["acting_as"] == "lawyer" and claims["new_email"] == "neu@example.org"
-    assert claims["deliver_to"].startswith("Kanzlei Muster")
+        representation = session.scalars(select(Representation)).one()
+    assert representation.acting_as == "lawyer" and claims["new_email"] == "neu@example.org"
+    assert representation.deliver_to.startswith("Kanzlei Muster")
+    assert not {"acting_as", "deliver_to"} & set(claims)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import select, update
 
@@ -12,19 +13,21 @@ from dsr.audit import AuditEvent
 from dsr.context import Services
 from dsr.documents import Document
 from dsr.requests import periodic
+from dsr.requests.contracts import RequestedCorrections
 from dsr.requests.intake import Submission, submit
-from dsr.requests.models import Channel, IdentityClaim, Request
+from dsr.requests.models import Channel, IdentityClaim, Representation, Request, RequestCorrection
 from dsr.users.operations import create_user
 from tests.support.clock import CLOCK
 from workflows.schedule import SCHEDULE
 from workflows.states import State, transition
 
 
-def _request(services: Services, received_days_ago: int = 0) -> int:
+def _request(services: Services, received_days_ago: int = 0, **extra: Any) -> int:
     with services.db.session() as session:
         req = submit(session, Submission(types=["access"], name="Max Muster", email="max@example.org",
                                          channel=Channel.FORM.value,
-                                         received_at=CLOCK.now() - timedelta(days=received_days_ago)),
+                                         received_at=CLOCK.now() - timedelta(days=received_days_ago),
+                                         **extra),
                      calendar=services.calendar, connectors=[])
         transition(session, req, State.AWAITING_VERIFICATION, actor="system")
         return req.id
@@ -71,7 +74,8 @@ def test_working_copies_of_closed_requests_are_deleted(services: Services) -> No
 
 
 def test_closed_requests_are_reduced_after_the_accountability_period(services: Services) -> None:
-    request_id = _request(services)
+    request_id = _request(services, acting_as="lawyer", deliver_to="Kanzlei, Postfach 1",
+                          requested_corrections=RequestedCorrections({"city": "Ulm"}, "umgezogen"))
     with services.db.session() as session:
         transition(session, session.get(Request, request_id), State.REJECTED, actor="user:1")
     assert periodic.reduce_closed_requests(services) == {"reduced": 0}
@@ -80,6 +84,8 @@ def test_closed_requests_are_reduced_after_the_accountability_period(services: S
     assert periodic.reduce_closed_requests(services) == {"reduced": 1}
     with services.db.session() as session:
         assert session.scalar(select(IdentityClaim.id)) is None
+        assert session.scalar(select(RequestCorrection.id)) is None
+        assert session.scalar(select(Representation.id)) is None
         req = session.get(Request, request_id)
         assert req.reference.startswith("DSR-") and req.status == "rejected"
     assert periodic.reduce_closed_requests(services) == {"reduced": 0}

@@ -137,7 +137,8 @@ def rectified_in_the_shop(services: Services, email_address: str) -> int:
         request_id = submit(session, Submission(
             types=["rectification"], name=NAME, email=email_address, channel=Channel.FORM.value,
             received_at=CLOCK.now(),
-            extra_claims=rectification.claims_for(requested, columns, ["rectification"])),
+            extra_claims=rectification.claims_for(requested, columns, ["rectification"]),
+            requested_corrections=requested),
             calendar=services.calendar, connectors=list(services.config.connectors)).id
     run_pending(services)
     with services.db.session() as session:
