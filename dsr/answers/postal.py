@@ -93,3 +93,11 @@ def letters(session: Session, request_id: int) -> list[Document]:
     return list(session.scalars(select(Document).where(
         Document.request_id == request_id, Document.kind == KIND,
         Document.deleted_at.is_(None)).order_by(Document.id)))
+
+
+def record_printed(session: Session, request_id: int, *, actor: str, template: str = "",
+                   document: int | None = None) -> None:
+    """Audit that staff printed a letter of the request (its template or stored document)."""
+    details: dict[str, object] = {"template": template} if template else {"document": document}
+    append_event(session, actor=actor, action="letter_printed", request_id=request_id,
+                 details=details)

@@ -27,7 +27,6 @@ from sqlalchemy import select
 from dsr.answers import postal
 from dsr.answers.letters import LetterError, render_letter
 from dsr.answers.letters.compose import request_letter
-from dsr.audit import append_event
 from dsr.mail import keying, triage
 from dsr.mail.models import InboundMessage, TriageEntry
 from dsr.permissions import Permission
@@ -107,8 +106,7 @@ def letter(request_id: int) -> Any:
             status_url=f"{services.config.base_url}/status"))
     except LetterError as exc:
         abort(422, description=str(exc))
-    append_event(db_session(), actor=actor(), action="letter_printed", request_id=req.id,
-                 details={"template": "acknowledgement"})
+    postal.record_printed(db_session(), req.id, actor=actor(), template="acknowledgement")
     return Response(pdf, mimetype="application/pdf", headers={
         "Content-Disposition": f'inline; filename="{req.reference}-eingang.pdf"',
         "Cache-Control": "no-store"})
@@ -122,8 +120,7 @@ def stored_letter(request_id: int, document_id: int) -> Any:
     if doc is None:
         abort(404)
     data = _services().documents.read(doc)
-    append_event(db_session(), actor=actor(), action="letter_printed", request_id=request_id,
-                 details={"document": doc.id})
+    postal.record_printed(db_session(), request_id, actor=actor(), document=doc.id)
     return Response(data, mimetype="application/pdf", headers={
         "Content-Disposition": f'inline; filename="{doc.filename}"', "Cache-Control": "no-store"})
 

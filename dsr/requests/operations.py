@@ -246,3 +246,14 @@ def default_decisions(request: Request, categories: list[str]) -> list[DecisionI
     found = categories or ["*"]
     return [DecisionInput(right=t, category=c, outcome=Outcome.GRANTED.value, norm=NORMS[t])
             for t in request.types for c in (found if t in DISCLOSING else ["*"])]
+
+
+def waive_task(session: Session, task: Task, reason: str, *, actor: str) -> None:
+    """Waive one system's unfinished task with the coordinator's reason (raises
+    ``outbox.WaiveRefused``), audit it, and complete the request if nothing else is left."""
+    outbox.waive(session, task, reason)
+    append_event(session, actor=actor, action="task_waived", request_id=task.request_id,
+                 details={"task": task.id, "kind": task.kind, "connector": task.connector})
+    request = session.get(Request, task.request_id) if task.request_id else None
+    if request is not None:
+        complete_if_done(session, request, actor=actor)

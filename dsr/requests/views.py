@@ -21,7 +21,7 @@ from marshmallow import ValidationError
 from sqlalchemy import select
 
 from dsr.answers.operations import found_categories, latest_document
-from dsr.audit import AuditEvent, append_event
+from dsr.audit import AuditEvent
 from dsr.documents import Document
 from dsr.mail.triage import reminded_request_ids
 from dsr.permissions import Permission
@@ -222,15 +222,10 @@ def waive_task(task_id: int) -> Any:
     if task is None or task.request_id is None:
         abort(404)
     try:
-        outbox.waive(db_session(), task, request.form.get("reason", ""))
+        actions.waive_task(db_session(), task, request.form.get("reason", ""), actor=actor())
     except outbox.WaiveRefused:
         flash(t("waive_refused"), "error")
         return redirect(url_for("queue.detail", request_id=task.request_id))
-    append_event(db_session(), actor=actor(), action="task_waived", request_id=task.request_id,
-                 details={"task": task.id, "kind": task.kind, "connector": task.connector})
-    req = db_session().get(Request, task.request_id)
-    if req is not None:
-        actions.complete_if_done(db_session(), req, actor=actor())
     flash(t("done_waive"), "ok")
     return redirect(url_for("queue.detail", request_id=task.request_id))
 

@@ -10,6 +10,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from dsr.audit import append_event
 from dsr.clock import clock_of
 from dsr.security.passwords import PasswordRejected, check_password
 from dsr.users.models import ApiToken, Role, User
@@ -85,3 +86,16 @@ def revoke_token(session: Session, token_id: int) -> None:
     token = session.get(ApiToken, token_id)
     if token is not None and token.revoked_at is None:
         token.revoked_at = clock_of(session).now()
+
+
+def record_sign_in(session: Session, user: User) -> None:
+    """Audit a successful sign-in (the user's id, nothing typed); flushes."""
+    append_event(session, actor=f"user:{user.id}", action="signed_in")
+
+
+def record_failed_sign_in(session: Session, user_id: int | None, *, throttled: bool,
+                          known_device: bool) -> None:
+    """Audit a failed sign-in: the account's id when the name exists, never the typed name."""
+    append_event(session, actor="anonymous", action="sign_in_failed",
+                 details={"user_id": user_id, "throttled": throttled,
+                          "known_device": known_device})

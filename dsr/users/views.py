@@ -8,10 +8,10 @@ from urllib.parse import urlsplit
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
-from dsr.audit import append_event
 from dsr.extensions import limiter
 from dsr.permissions import Permission, permissions_of
 from dsr.security.throttle import DEVICE_COOKIE
+from dsr.users.operations import record_sign_in
 from dsr.web.context import db_session
 from dsr.web.i18n import t
 from dsr.web.permissions import may
@@ -39,7 +39,7 @@ def login() -> Any:
                 flash(t("login_wait", seconds=refused.wait), "error")
             return render_template("login.html"), 401
         login_user(user)
-        append_event(db_session(), actor=f"user:{user.id}", action="signed_in")
+        record_sign_in(db_session(), user)
         target = request.args.get("next", "")
         if not target.startswith("/") or urlsplit(target).netloc or target.startswith("//"):
             home = ("queue.index" if Permission.REQUESTS_VIEW in permissions_of(user.role)

@@ -242,3 +242,13 @@ def decide(session: Session, documents: DocumentStore, request: Request, *, acto
                      details={"kind": doc.kind, "document": doc.id})
     session.flush()
     return len(copies)
+
+
+def view(documents: DocumentStore, session: Session, request: Request, doc: Document, *,
+         actor: str) -> bytes:
+    """The ID copy as a coordinator sees it (watermarked with the reference); every view is
+    audited. The caller has checked :func:`may_view`."""
+    data = shown(documents.read(doc), doc.content_type, request.reference)
+    append_event(session, actor=actor, action="id_copy_viewed", request_id=request.id,
+                 details={"document": doc.id})
+    return data

@@ -10,7 +10,6 @@ from typing import Any
 from flask import Response, abort, current_app, flash, redirect, request, url_for
 from flask_login import current_user
 
-from dsr.audit import append_event
 from dsr.documents import Document
 from dsr.permissions import Permission
 from dsr.requests import no_data
@@ -62,9 +61,7 @@ def show_id_copy(request_id: int, doc_id: int) -> Any:
     if not _id_copies().may_view(doc, current_actor()):
         abort(403)
     req = request_or_404(request_id)
-    data = _id_copies().shown(_services().documents.read(doc), doc.content_type, req.reference)
-    append_event(db_session(), actor=actor(), action="id_copy_viewed", request_id=req.id,
-                 details={"document": doc.id})
+    data = _id_copies().view(_services().documents, db_session(), req, doc, actor=actor())
     return Response(data, mimetype=doc.content_type, headers={
         "Content-Disposition": f'inline; filename="{doc.filename}"',
         "Cache-Control": "no-store", "Content-Security-Policy": "default-src 'none'"})

@@ -15,7 +15,6 @@ from urllib.parse import urlsplit
 from flask import Flask, abort, current_app, request, session
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from dsr.audit import append_event
 from dsr.security import sessions, throttle
 from dsr.security.ids import valid_id
 
@@ -117,7 +116,7 @@ def sign_in(db: Any, username: str, password: str) -> tuple[Any, str]:
     from sqlalchemy import select
 
     from dsr.users.models import User
-    from dsr.users.operations import authenticate
+    from dsr.users.operations import authenticate, record_failed_sign_in
 
     services = _services()
     secret, now = services.config.secret_key, services.clock.now()
@@ -129,9 +128,7 @@ def sign_in(db: Any, username: str, password: str) -> tuple[Any, str]:
         known = db.scalar(select(User.id).where(User.username == username.strip()))
         if not wait:
             wait = throttle.record_failure(db, key, now, throttle_policy(services.config.web))
-        append_event(db, actor="anonymous", action="sign_in_failed",
-                     details={"user_id": known, "throttled": bool(wait),
-                              "known_device": trusted})
+        record_failed_sign_in(db, known, throttled=bool(wait), known_device=trusted)
         db.commit()  # the count and the audit event stay although the answer is an error
         raise SignInRefused(0 if trusted else wait)
     throttle.record_success(db, key)

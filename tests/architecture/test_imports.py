@@ -48,3 +48,12 @@ def test_the_checks_find_what_they_are_for() -> None:
     circle = [Import("dsr.changes.holds", "dsr.changes.operations", 1),
               Import("dsr.changes.operations", "dsr.changes.holds", 2)]
     assert cycles(circle) == [["dsr.changes.holds", "dsr.changes.operations"]]
+
+
+def test_views_leave_the_audit_trail_to_the_operations() -> None:
+    """Audit events are written by the services that change state, never by a handler."""
+    from tests.architecture.imports import product_modules
+
+    writers = [name for name, path in product_modules().items()
+               if layer(name) == WEB and "append_event(" in path.read_text(encoding="utf-8")]
+    assert writers == []
