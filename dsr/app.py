@@ -59,7 +59,8 @@ def create_app(config: Config | None = None, services: Services | None = None,
     _register_blueprints(app)
     _register_request_hooks(app)
     _register_error_pages(app)
-    app.jinja_env.globals.update(t=i18n.t, fmt_date=i18n.fmt_date)
+    i18n.init_app(app, config.languages, list(config.translation_dirs))
+    app.jinja_env.globals.update(fmt_date=i18n.fmt_date)
     return app
 
 
@@ -138,7 +139,7 @@ def _register_request_hooks(app: Flask) -> None:
                     session.rollback()
             finally:
                 session.close()
-        if request.args.get("lang") in i18n.LANGUAGES:
+        if request.args.get("lang") in i18n.languages():
             response.set_cookie("lang", request.args["lang"], max_age=365 * 86400,
                                 samesite="Lax")
         response.headers.setdefault("X-Content-Type-Options", "nosniff")

@@ -14,7 +14,7 @@ from dsr.app import db_session
 from dsr.audit import append_event
 from dsr.extensions import limiter
 from dsr.users.operations import authenticate
-from dsr.web.i18n import t
+from dsr.web.i18n import _
 
 bp = Blueprint("auth", __name__)
 
@@ -46,7 +46,7 @@ def login() -> Any:
         user = authenticate(db_session(), request.form.get("username", ""),
                             request.form.get("password", ""))
         if user is None:
-            flash(t("login_failed"), "error")
+            flash(_("login_failed"), "error")
             return render_template("login.html"), 401
         login_user(user)
         append_event(db_session(), actor=f"user:{user.id}", action="signed_in")

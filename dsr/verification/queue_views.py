@@ -19,7 +19,7 @@ from dsr.requests.operations import ActionError
 from dsr.users.views import actor, require_role
 from dsr.verification import steps
 from dsr.verification.views import bp
-from dsr.web.i18n import t
+from dsr.web.i18n import _
 from workflows.states import TransitionError
 
 STAFF_AND_UP = ("staff", "coordinator")
@@ -76,7 +76,7 @@ def upload_id_copy(request_id: int) -> Any:
     req = request_or_404(request_id)
     upload = request.files.get("file")
     if not upload or not upload.filename:
-        flash(t("v_id_missing"), "error")
+        flash(_("v_id_missing"), "error")
         return _back(request_id)
     services = _services()
     try:
@@ -85,9 +85,9 @@ def upload_id_copy(request_id: int) -> Any:
                         uploaded_by_id=current_user.id)
     except _id_copies().IdCopyRefused as exc:
         db_session().commit()
-        flash(t(f"id_refused_{exc.code}"), "error")
+        flash(_(f"id_refused_{exc.code}"), "error")
     else:
-        flash(t("v_id_ok"), "ok")
+        flash(_("v_id_ok"), "ok")
     return _back(request_id)
 
 
@@ -127,5 +127,5 @@ def _do(request_id: int, run: Any, done: str) -> Any:
         db.rollback()
         flash(str(exc), "error")
     else:
-        flash(t(done), "ok")
+        flash(_(done), "ok")
     return _back(request_id)
