@@ -13,11 +13,14 @@ language falls back to English, and English to the message id itself (never a cr
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import ast
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from functools import lru_cache
 from io import BytesIO
 from pathlib import Path
+from typing import IO, Any
 
+from babel.messages.extract import extract_python
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import LazyProxy, NullTranslations, Translations
@@ -116,3 +119,19 @@ def builtin() -> Catalogs:
 def gettext(language: str, msgid: str, **values: object) -> str:
     """``msgid`` in ``language`` from the shipped catalogs."""
     return builtin().gettext(language, msgid, **values)
+
+
+def extract_python_ids(fileobj: IO[bytes], keywords: Mapping[str, Any] | Collection[str],
+                       comment_tags: Collection[str], options: dict[str, Any],
+                       ) -> Iterator[tuple[int, str, str | tuple[str | None, ...], list[str]]]:
+    """A Babel extraction method (``babel.cfg``, ``[extractors]``):
+    the ``_()``/``gettext()`` calls Babel's Python extractor finds, and the message ids that
+    services give their errors as ``msgid="..."`` (see :mod:`dsr.errors`)."""
+    source = fileobj.read()
+    yield from extract_python(BytesIO(source), keywords, comment_tags, options)
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Call):
+            for keyword in node.keywords:
+                if (keyword.arg == "msgid" and isinstance(keyword.value, ast.Constant)
+                        and isinstance(keyword.value.value, str)):
+                    yield keyword.value.lineno, "_", keyword.value.value, []

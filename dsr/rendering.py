@@ -27,3 +27,14 @@ def render_mail(name: str, language: str, **context: object) -> tuple[str, str]:
     text = template_env().get_template(f"mail/{language}/{name}.txt").render(**context)
     subject, _, body = text.partition("\n")
     return subject.removeprefix("Subject:").strip(), body.lstrip("\n")
+
+
+#: The languages the letters, mails and the report are written in (``templates/mail/<lang>``,
+#: ``templates/letters/<lang>``, the report's catalog entries).
+CORRESPONDENCE_LANGUAGES: tuple[str, ...] = ("de", "en")
+
+
+def correspondence_language(page_language: str) -> str:
+    """The language to write to a requester who used the pages in ``page_language``: that
+    language when the correspondence exists in it, else English."""
+    return page_language if page_language in CORRESPONDENCE_LANGUAGES else "en"

@@ -16,6 +16,7 @@ from connectors.datamap_schema import RECTIFIABLE_FIELDS
 from dsr.app import db_session
 from dsr.changes import rectification
 from dsr.extensions import limiter, submissions_limit
+from dsr.rendering import correspondence_language
 from dsr.requests import intake
 from dsr.requests.models import Channel, Request, RequestType
 from dsr.requests.schemas import (
@@ -100,7 +101,7 @@ def submit() -> Any:
         "customer_number": request.form.get("customer_number", ""),
         "postal_address": request.form.get("postal_address", ""),
         "message": request.form.get("message", ""),
-        "language": g.lang,
+        "language": correspondence_language(g.lang),
         "shop_token": request.form.get("shop_token", ""),
         **{k: request.form.get(k, "") for k in POLICY_CLAIMS},
         "corrections": {k.removeprefix(CORRECT_PREFIX): v for k, v in request.form.items()
