@@ -30,6 +30,7 @@ from dsr.correspondence import drafts as correspondence
 from dsr.correspondence import notices
 from dsr.correspondence.models import MessageDraft, OutgoingMail
 from dsr.errors import ServiceError
+from dsr.rendering import correspondence_languages
 from dsr.requests.models import Decision, Request
 from workflows.deadlines import BERLIN
 
@@ -230,7 +231,7 @@ def message_context(services: Services, session: Session, request: Request) -> d
     review = review_of(session, request.id)
     if review is None:
         raise ReviewError("no review recorded for this request")
-    lang = request.language if request.language in ("de", "en") else "de"
+    lang = request.language if request.language in correspondence_languages() else "de"
     decision = services.register.get("automated_decisions", {}).get(review.decision, {})
     labels = decision.get("option_labels", {})
     checked = next((c["day"] for d in contested(services, session, request, lang)
@@ -246,7 +247,7 @@ def outcome_preview(services: Services, session: Session, request: Request) -> d
     or for a postal request the letter's text; and whether it went already."""
     context = message_context(services, session, request)
     received = request.received_at.astimezone(BERLIN)
-    lang = request.language if request.language in ("de", "en") else "de"
+    lang = request.language if request.language in correspondence_languages() else "de"
     if postal.is_postal(request):
         subject, paragraphs = render_template_letter(
             TEMPLATE, lang, req=request, name=request.claim("name") or "",

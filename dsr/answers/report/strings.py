@@ -11,13 +11,14 @@ from datetime import datetime
 from babel.dates import format_date as babel_format_date
 
 from dsr.catalogs import builtin
+from dsr.rendering import correspondence_languages
 
 __all__ = ["OUTCOMES", "RECIPIENT_KINDS", "REDACTION_REASONS", "RIGHTS", "STATUSES", "TEXTS",
            "display_value", "format_date", "normalise_language", "outcome_label",
            "recipient_kind_label", "redaction_reason_label", "right_label", "status_label",
            "texts_for"]
 
-SUPPORTED_LANGUAGES: tuple[str, ...] = ("de", "en")
+SUPPORTED_LANGUAGES: tuple[str, ...] = correspondence_languages()
 DEFAULT_LANGUAGE = "de"
 
 
