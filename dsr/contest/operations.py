@@ -25,6 +25,7 @@ from dsr.answers.delivery import DeliveryError, address_on_file
 from dsr.answers.letters.compose import CHANNEL, render_template_letter
 from dsr.answers.operations import collected_data
 from dsr.audit import append_event
+from dsr.catalogs import gettext
 from dsr.contest.models import REVIEW_OUTCOMES, DecisionReview
 from dsr.correspondence import drafts as correspondence
 from dsr.correspondence import notices
@@ -39,14 +40,9 @@ if TYPE_CHECKING:
 
 CONTEST = "contest_decision"
 TEMPLATE = "contest_outcome"
-#: Who reviewed the decision, as the subject reads it (German, English).
-REVIEWER_ROLES: dict[str, dict[str, str]] = {
-    "privacy_coordinator": {"de": "Datenschutzkoordination", "en": "privacy coordination"},
-    "data_protection_officer": {"de": "Datenschutzbeauftragte/r", "en": "data protection officer"},
-    "credit_management": {"de": "Kreditmanagement", "en": "credit management"},
-    "customer_service_lead": {"de": "Leitung Kundenservice", "en": "head of customer service"},
-    "management": {"de": "Geschäftsführung", "en": "management"},
-}
+#: Who reviewed the decision: the codes; the subject reads the catalogs' ``ct_role_<code>``.
+REVIEWER_ROLES: tuple[str, ...] = ("privacy_coordinator", "data_protection_officer",
+                                   "credit_management", "customer_service_lead", "management")
 #: States in which the review can be recorded or changed (until approval).
 EDITABLE_STATES = ("review",)
 MAX_REASONS = 5000
@@ -238,7 +234,7 @@ def message_context(services: Services, session: Session, request: Request) -> d
                     for c in d["checks"] if c["key"] == review.check_key), None)
     return {"outcome": review.outcome, "reasons": review.reasons,
             "options": [_label(labels.get(o), lang, o) for o in review.options],
-            "reviewer_role": REVIEWER_ROLES[review.reviewer_role][lang],
+            "reviewer_role": gettext(lang, f"ct_role_{review.reviewer_role}"),
             "checked_on": checked, "authority": services.register.get("supervisory_authority", {})}
 
 

@@ -55,8 +55,7 @@ def contest_review(req: Request) -> dict[str, Any]:
     return {"shown": True, "decisions": decisions, "review": review,
             "checks": sum(len(d["checks"]) for d in decisions),
             "editable": req.status in contest.EDITABLE_STATES,
-            "roles": {code: label.get(lang, label["de"])
-                      for code, label in contest.REVIEWER_ROLES.items()},
+            "roles": {code: _(f"ct_role_{code}") for code in contest.REVIEWER_ROLES},
             "message": (contest.outcome_preview(services, session, req)
                         if review is not None else None)}
 
