@@ -14,7 +14,7 @@ language falls back to English, and English to the message id itself (never a cr
 from __future__ import annotations
 
 import ast
-from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from functools import lru_cache
 from io import BytesIO
 from pathlib import Path
@@ -121,9 +121,8 @@ def gettext(language: str, msgid: str, **values: object) -> str:
     return builtin().gettext(language, msgid, **values)
 
 
-def extract_python_ids(fileobj: IO[bytes], keywords: Mapping[str, Any] | Collection[str],
-                       comment_tags: Collection[str], options: dict[str, Any],
-                       ) -> Iterator[tuple[int, str, str | tuple[str | None, ...], list[str]]]:
+def extract_python_ids(fileobj: IO[bytes], keywords: Any, comment_tags: Collection[str],
+                       options: Any) -> Iterator[tuple[Any, ...]]:
     """A Babel extraction method (``babel.cfg``, ``[extractors]``):
     the ``_()``/``gettext()`` calls Babel's Python extractor finds, and the message ids that
     services give their errors as ``msgid="..."`` (see :mod:`dsr.errors`)."""

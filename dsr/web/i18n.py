@@ -7,7 +7,7 @@ import re
 from datetime import date, datetime
 from pathlib import Path
 
-from babel.dates import format_date, format_datetime
+from babel.dates import format_date, format_datetime, get_timezone
 from babel.support import LazyProxy
 from flask import Flask, current_app, g, has_app_context, request
 
@@ -81,7 +81,7 @@ def fmt_date(value: date | datetime | None) -> str:
     lang = g.get("lang", "de")
     if isinstance(value, datetime):
         return format_datetime(value, "dd.MM.yyyy HH:mm" if lang == "de" else "d MMM yyyy HH:mm",
-                               tzinfo="Europe/Berlin", locale=lang)
+                               tzinfo=get_timezone("Europe/Berlin"), locale=lang)
     return format_date(value, "dd.MM.yyyy" if lang == "de" else "d MMM yyyy", locale=lang)
 
 

@@ -24,7 +24,7 @@ SAME_IN_BOTH = frozenset({
 def _used_ids() -> dict[str, list[str]]:
     """Message id -> where it is used, as ``pybabel extract -F babel.cfg`` finds them."""
     with (ROOT / "babel.cfg").open() as cfg:
-        method_map, options_map = parse_mapping_cfg(cfg)
+        method_map, options_map = parse_mapping_cfg(cfg)  # type: ignore[no-untyped-call]
     # parse_mapping_cfg resolves the [extractors] section (dsr_python -> the module:function
     # that also finds the services' msgid="..." ids), as pybabel does
     used: dict[str, list[str]] = {}
