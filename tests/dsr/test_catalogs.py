@@ -89,3 +89,15 @@ def test_a_missing_entry_falls_back_to_english_then_to_the_id(tmp_path: Path) ->
     assert catalogs.gettext("fr", "no_such_message_id") == "no_such_message_id"
     assert catalogs.gettext("de", "days_left", n=3) == "noch 3 Tage"
     assert catalogs.gettext("xx", "submit") == "Send request"  # a language not configured
+
+
+def test_plural_forms_follow_the_catalog(tmp_path: Path) -> None:
+    po = tmp_path / "fr" / "LC_MESSAGES" / "messages.po"
+    po.parent.mkdir(parents=True)
+    po.write_text('msgid ""\nmsgstr ""\n"Content-Type: text/plain; charset=UTF-8\\n"\n'
+                  '"Plural-Forms: nplurals=2; plural=(n > 1);\\n"\n\n'
+                  'msgid "file_count"\nmsgid_plural "file_count_plural"\n'
+                  'msgstr[0] "{n} fichier"\nmsgstr[1] "{n} fichiers"\n', encoding="utf-8")
+    catalogs = Catalogs(("de", "en", "fr"), [tmp_path])
+    assert catalogs.ngettext("fr", "file_count", "file_count_plural", 0) == "0 fichier"
+    assert catalogs.ngettext("fr", "file_count", "file_count_plural", 3) == "3 fichiers"

@@ -64,3 +64,12 @@ def test_marshmallow_messages_are_translated_from_the_catalog(app: Flask) -> Non
         g.lang = "en"
         assert i18n.error_text("Length must be between 3 and 200.") == (
             "Length must be between 3 and 200.")
+
+
+def test_a_lazy_text_is_read_in_the_language_of_the_page_that_uses_it(app: Flask) -> None:
+    label = i18n.lazy_gettext("days_left", n=2)
+    with app.test_request_context():
+        g.lang = "de"
+        assert str(label) == "noch 2 Tage"
+        g.lang = "en"
+        assert str(label) == "2 days left"
