@@ -74,7 +74,8 @@ def create_app(config: Config | None = None, services: Services | None = None,
     input_guard.install(app)
     _register_error_pages(app)
     pow_gate.install(app)  # after the error pages: it hands other limits to their handler
-    app.jinja_env.globals.update(t=i18n.t, fmt_date=i18n.fmt_date)
+    i18n.init_app(app, config.languages, list(config.translation_dirs))
+    app.jinja_env.globals.update(fmt_date=i18n.fmt_date)
     return app
 
 
@@ -129,7 +130,7 @@ def _register_request_hooks(app: Flask) -> None:
                     session.rollback()
             finally:
                 session.close()
-        if request.args.get("lang") in i18n.LANGUAGES:
+        if request.args.get("lang") in i18n.languages():
             response.set_cookie("lang", request.args["lang"], max_age=365 * 86400,
                                 samesite="Lax")
         response.headers.setdefault("X-Content-Type-Options", "nosniff")

@@ -44,6 +44,11 @@ class ServiceSchema(_Strict):
     # Pin the service clock to this instant (ISO 8601 with offset) at start-up: for tests and
     # rehearsals only; every process built from the file starts there and runs on at real pace.
     clock_start = fields.AwareDateTime(load_default=None, allow_none=True)
+    # The pages' languages (each needs a catalog; the first is the default) and extra catalog
+    # directories (``<dir>/<lang>/LC_MESSAGES/messages.po``) searched before the shipped ones.
+    languages = fields.List(fields.String(validate=validate.Regexp(r"^[a-z]{2}$")),
+                            load_default=lambda: ["de", "en"], validate=validate.Length(min=1))
+    translations = fields.List(fields.String(), load_default=list)
 
 
 class TasksSchema(_Strict):
@@ -213,6 +218,8 @@ class Config:
     workflow: dict[str, Any] = field(default_factory=lambda: WorkflowSchema().load({}))
     clock_start: datetime | None = None
     web: dict[str, Any] = field(default_factory=lambda: WebSchema().load({}))
+    languages: list[str] = field(default_factory=lambda: ["de", "en"])
+    translation_dirs: list[Path] = field(default_factory=list)
 
     @property
     def mail_out_dir(self) -> Path:
@@ -330,6 +337,8 @@ def load_config(path: str | os.PathLike[str] | None = None, env: dict[str, str] 
         workflow=dict(data["workflow"]),
         clock_start=_clock_start(env, service["clock_start"]),
         web=dict(data["web"]),
+        languages=list(service["languages"]),
+        translation_dirs=[_resolve(base, d, base) for d in service["translations"]],
     )
 
 

@@ -27,3 +27,20 @@ def render_mail(name: str, language: str, **context: object) -> tuple[str, str]:
     text = template_env().get_template(f"mail/{language}/{name}.txt").render(**context)
     subject, _, body = text.partition("\n")
     return subject.removeprefix("Subject:").strip(), body.lstrip("\n")
+
+
+@lru_cache(maxsize=1)
+def correspondence_languages() -> tuple[str, ...]:
+    """The languages the mails and letters are written in: those with a template folder in
+    both ``templates/mail/<lang>/`` and ``templates/letters/<lang>/`` (the report takes its
+    texts from the catalogs, English where a language has none)."""
+    def folders(kind: str) -> set[str]:
+        return {p.name for p in (TEMPLATE_ROOT / kind).iterdir() if p.is_dir()}
+
+    return tuple(sorted(folders("mail") & folders("letters")))
+
+
+def correspondence_language(page_language: str) -> str:
+    """The language to write to a requester who used the pages in ``page_language``: that
+    language when the correspondence exists in it, else English."""
+    return page_language if page_language in correspondence_languages() else "en"

@@ -13,32 +13,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from dsr.catalogs import gettext
+
 Table = dict[str, Any]
 
-RIGHTS = {
-    "de": ["Auskunft (Art. 15 DSGVO)", "Berichtigung unrichtiger Daten (Art. 16 DSGVO)",
-           "Löschung (Art. 17 DSGVO)", "Einschränkung der Verarbeitung (Art. 18 DSGVO)",
-           "Datenübertragbarkeit (Art. 20 DSGVO)",
-           "Widerspruch gegen die Verarbeitung (Art. 21 DSGVO); gegen Direktwerbung jederzeit "
-           "und ohne Begründung",
-           "Widerruf einer Einwilligung mit Wirkung für die Zukunft (Art. 7 Abs. 3 DSGVO)",
-           "Überprüfung einer automatisierten Entscheidung durch einen Menschen, Darlegung "
-           "Ihres Standpunkts und Anfechtung der Entscheidung (Art. 22 Abs. 3 DSGVO)"],
-    "en": ["Access (Art. 15 GDPR)", "Rectification of inaccurate data (Art. 16 GDPR)",
-           "Erasure (Art. 17 GDPR)", "Restriction of processing (Art. 18 GDPR)",
-           "Data portability (Art. 20 GDPR)",
-           "Objection to processing (Art. 21 GDPR); to direct marketing at any time and without "
-           "reasons", "Withdrawal of consent for the future (Art. 7(3) GDPR)",
-           "Review of an automated decision by a person, to state your point of view and to "
-           "contest the decision (Art. 22(3) GDPR)"],
-}
-PERIOD = {"de": ("{n} Jahre", "{n} Tage"), "en": ("{n} years", "{n} days")}
-STARTS = {
-    "de": {"end_of_year": "ab Ende des Jahres, in dem der Beleg entstand",
-           "creation": "ab Entstehung", "event": "ab dem Ereignis"},
-    "en": {"end_of_year": "from the end of the year the document was created",
-           "creation": "from creation", "event": "from the event"},
-}
+#: The rights the register lists, in order; their texts are the catalogs' ``a15_right_<code>``.
+RIGHT_CODES = ("access", "rectification", "erasure", "restriction", "portability", "objection",
+               "consent_withdrawal", "contest_decision")
 
 
 def _rows(collected: list[dict[str, Any]], table: str) -> Iterator[tuple[Table, dict[str, Any]]]:
@@ -154,12 +135,11 @@ def register_section(register: dict[str, Any], sections: list[dict[str, Any]],
     involved = actual_names | {g["name"] for g in groups}
     rules = dict.fromkeys(r for p in purposes for r in p.get("retention", []))
     automated = automated_decisions(register, collected, lang)
-    unit = PERIOD[lang]
 
     def period(rule: dict[str, Any]) -> str:
-        text = (unit[0].format(n=rule["years"]) if "years" in rule
-                else unit[1].format(n=rule["days"]))
-        return f"{text} {STARTS[lang][rule['starts']]}"
+        text = (gettext(lang, "a15_period_years", n=rule["years"]) if "years" in rule
+                else gettext(lang, "a15_period_days", n=rule["days"]))
+        return f"{text} {gettext(lang, 'a15_starts_' + rule['starts'])}"
 
     return {
         "version": version,
@@ -188,6 +168,6 @@ def register_section(register: dict[str, Any], sections: list[dict[str, Any]],
                        "country": t["country"], "safeguard": t["safeguard"]}
                       for t in register.get("transfers", [])
                       if register["recipients"][t["recipient"]]["name"] in involved],
-        "rights": RIGHTS[lang],
+        "rights": [gettext(lang, f"a15_right_{code}") for code in RIGHT_CODES],
         "complaint": register.get("supervisory_authority", {}),
     }

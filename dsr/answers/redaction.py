@@ -27,6 +27,7 @@ from dsr.answers.models import REDACTION_REASONS, Redaction
 from dsr.audit import append_event
 from dsr.clock import clock_of
 from dsr.crypto import Cipher
+from dsr.errors import ServiceError
 from dsr.requests.models import Request
 
 if TYPE_CHECKING:
@@ -41,7 +42,7 @@ RELEASED = ("Die Antwort ist bereits herausgegeben; neue Schwärzungen sind nich
             "it can no longer be redacted. A correction needs a new answer.")
 
 
-class RedactionError(ValueError):
+class RedactionError(ServiceError):
     """The redaction cannot be made; the message says why (never repeats the text)."""
 
 
@@ -91,18 +92,21 @@ def add(session: Session, cipher: Cipher, request: Request, collected: list[dict
     term = term.strip()
     lock_request(session, request)
     if request.released_at is not None:
-        raise RedactionError(RELEASED)
+        raise RedactionError(RELEASED, msgid="err_redaction_released")
     if reason not in REDACTION_REASONS:
-        raise RedactionError(f"reason: one of {', '.join(REDACTION_REASONS)}")
+        raise RedactionError("reason: one of {reasons}", msgid="err_redaction_reason",
+                             reasons=", ".join(REDACTION_REASONS))
     if not MIN_TERM <= len(term) <= MAX_TERM:
-        raise RedactionError(f"text: between {MIN_TERM} and {MAX_TERM} characters")
+        raise RedactionError("text: between {min} and {max} characters", msgid="err_redaction_length",
+                             min=MIN_TERM, max=MAX_TERM)
     found = _find(collected, system, table, row_key, column)
     if found is None:
-        raise RedactionError("that record or field is not in the subject's data")
+        raise RedactionError("that record or field is not in the subject's data",
+                             msgid="err_not_subject_data")
     row, index = found
     count = len(_pattern(term).findall(str(row[index] or "")))
     if count == 0:
-        raise RedactionError("the text does not occur in that field")
+        raise RedactionError("the text does not occur in that field", msgid="err_text_not_in_field")
     item = Redaction(request_id=request.id, system=system, table_name=table, row_key=row_key,
                      column=column, reason=reason, occurrences=count, created_by_id=user_id,
                      term_encrypted=cipher.encrypt(term.encode("utf-8")).decode("ascii"))
@@ -118,10 +122,11 @@ def remove(session: Session, request: Request, redaction_id: int, *, actor: str)
     """Undo a redaction before the answer is released (the removal is audited)."""
     item = session.get(Redaction, redaction_id)
     if item is None or item.request_id != request.id:
-        raise RedactionError("no such redaction on this request")
+        raise RedactionError("no such redaction on this request", msgid="err_no_such_redaction")
     lock_request(session, request)
     if request.released_at is not None:
-        raise RedactionError("the answer has been released; its redactions stay")
+        raise RedactionError("the answer has been released; its redactions stay",
+                             msgid="err_redactions_stay")
     session.delete(item)
     append_event(session, actor=actor, action="redaction_removed", request_id=request.id,
                  details={"redaction": redaction_id})

@@ -17,9 +17,8 @@ from dsr.permissions import Permission
 from dsr.requests.models import Request
 from dsr.users.views import actor
 from dsr.web.context import db_session, request_or_404
-from dsr.web.i18n import t
+from dsr.web.i18n import _, service_error
 from dsr.web.permissions import require
-from dsr.web.service_errors import service_error
 
 bp = Blueprint("answers", __name__, url_prefix="/queue/requests")
 PREVIEWED = "answer"
@@ -84,7 +83,7 @@ def redact(request_id: int) -> Any:
         flash(service_error(exc), "error")
         session.rollback()
     else:
-        flash(t("redaction_added"), "ok")
+        flash(_("redaction_added"), "ok")
     return _back(request_id)
 
 
@@ -113,7 +112,7 @@ def edit_message(request_id: int) -> Any:
         flash(str(exc), "error")
         db_session().rollback()
     else:
-        flash(t("message_saved"), "ok")
+        flash(_("message_saved"), "ok")
     return _back(request_id)
 
 
@@ -128,5 +127,5 @@ def email_delivery(request_id: int) -> Any:
         flash(str(exc), "error")
         db_session().rollback()
     else:
-        flash(t("email_delivery_recorded"), "ok")
+        flash(_("email_delivery_recorded"), "ok")
     return _back(request_id)

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from dsr.audit import append_event
 from dsr.changes.models import ChangePlan, HoldKind, LegalHold, PlanStatus
 from dsr.clock import clock_of
+from dsr.errors import ServiceError
 from dsr.requests.contracts import SubjectKeys
 from dsr.requests.models import Request
 
@@ -32,7 +33,7 @@ REFERENCE_MAX = 120
 CONFIRMED_STATES = ("verified", "processing", "review", "executing", "completed")
 
 
-class HoldError(ValueError):
+class HoldError(ServiceError):
     """A hold cannot be placed or lifted; the message says why (no personal data)."""
 
 
@@ -58,11 +59,14 @@ def place_hold(session: Session, *, connectors: Collection[str], connector: str,
         raise HoldError("key: the subject's key in that connector (one or more values)")
     reason, reference = reason.strip(), reference.strip()
     if not reason:
-        raise HoldError("reason: say why (e.g. the claim or the audit), without personal data")
+        raise HoldError("reason: say why (e.g. the claim or the audit), without personal data",
+                        msgid="err_hold_reason_missing")
     if len(reason) > REASON_MAX:
-        raise HoldError(f"reason: at most {REASON_MAX} characters")
+        raise HoldError("reason: at most {max} characters", msgid="err_hold_reason_too_long",
+                        max=REASON_MAX)
     if len(reference) > REFERENCE_MAX:
-        raise HoldError(f"reference: at most {REFERENCE_MAX} characters")
+        raise HoldError("reference: at most {max} characters", msgid="err_hold_reference_too_long",
+                        max=REFERENCE_MAX)
     row = LegalHold(connector=connector, subject_key=key, kind=kind, reason=reason,
                     reference=reference or None, created_by=actor)
     session.add(row)
@@ -83,14 +87,16 @@ def lift_hold(session: Session, hold_id: int, *, actor: str,
     if row is None:
         raise HoldNotFound(f"no hold {hold_id}")
     if row.lifted_at is not None:
-        raise HoldLifted(f"no active hold {hold_id}: it was lifted on "
-                         f"{row.lifted_at.date().isoformat()}")
+        raise HoldLifted("no active hold {hold}: it was lifted on {lifted}", msgid="err_hold_lifted",
+                         hold=hold_id, lifted=row.lifted_at.date().isoformat())
     if reason is not None:
         reason = reason.strip()
         if not reason:
-            raise HoldError("lift reason: say why the hold ends (e.g. the claim is settled)")
+            raise HoldError("lift reason: say why the hold ends (e.g. the claim is settled)",
+                            msgid="err_lift_reason_missing")
         if len(reason) > REASON_MAX:
-            raise HoldError(f"lift reason: at most {REASON_MAX} characters")
+            raise HoldError("lift reason: at most {max} characters", msgid="err_lift_reason_too_long",
+                            max=REASON_MAX)
     row.lifted_at, row.lifted_by, row.lift_reason = clock_of(session).now(), actor, reason or None
     session.flush()
     append_event(session, actor=actor, action="legal_hold_lifted", request_id=request_id,

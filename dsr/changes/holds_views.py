@@ -32,9 +32,8 @@ from dsr.requests.schemas import first_error
 from dsr.users.models import User
 from dsr.users.views import actor
 from dsr.web.context import db_session, request_or_404
-from dsr.web.i18n import error_text, t
+from dsr.web.i18n import _, error_text, service_error
 from dsr.web.permissions import require
-from dsr.web.service_errors import service_error
 from workflows.states import OPEN_STATES
 
 bp = Blueprint("holds", __name__, url_prefix="/queue")
@@ -133,18 +132,18 @@ def place(request_id: int) -> Any:
     back = redirect(url_for("queue.detail", request_id=request_id, _anchor="holds"))
     keys = holds.subject_keys(req)
     if not keys:
-        flash(f"{t('hold_title')}: {t('hold_no_subject')}", "error")
+        flash(f"{_('hold_title')}: {_('hold_no_subject')}", "error")
         return back
     try:
         data = HoldFormSchema().load(request.form.to_dict())
     except ValidationError as exc:
         field, message = first_error(exc.normalized_messages())
-        flash(f"{t(FIELD_LABELS.get(field, field))}: {error_text(message)}", "error")
+        flash(f"{_(FIELD_LABELS.get(field, field))}: {error_text(message)}", "error")
         return back
-    name, _, index = data["target"].rpartition(":")
+    name, _sep, index = data["target"].rpartition(":")
     found = keys.get(name, [])
     if not index.isdigit() or int(index) >= len(found):
-        flash(t("hold_bad_target"), "error")
+        flash(_("hold_bad_target"), "error")
         return back
     try:
         row = holds.place_hold(session, connectors=_services().config.connectors, connector=name,
@@ -153,15 +152,15 @@ def place(request_id: int) -> Any:
                                actor=actor(), request_id=req.id)
     except holds.HoldError as exc:
         session.rollback()
-        flash(f"{t('hold_title')}: {service_error(exc)}", "error")
+        flash(f"{_('hold_title')}: {service_error(exc)}", "error")
         return back
-    flash(t("hold_placed"), "ok")
+    flash(_("hold_placed"), "ok")
     stale = holds.requests_to_replan(session, row.connector, row.subject_key)
     if any(other.id == req.id for other in stale):
-        flash(t("hold_replan"), "error")
+        flash(_("hold_replan"), "error")
     others = [other.reference for other in stale if other.id != req.id]
     if others:
-        flash(f"{t('hold_replan_others')}: {', '.join(others)}", "error")
+        flash(f"{_('hold_replan_others')}: {', '.join(others)}", "error")
     return back
 
 
@@ -185,11 +184,11 @@ def lift(hold_id: int) -> Any:
         abort(404)
     except holds.HoldError as exc:
         session.rollback()
-        flash(f"{t('hold_title')}: {service_error(exc)}", "error")
+        flash(f"{_('hold_title')}: {service_error(exc)}", "error")
         return back
-    flash(t("hold_lifted_done"), "ok")
+    flash(_("hold_lifted_done"), "ok")
     stale = [other.reference for other in
              holds.requests_to_replan(session, row.connector, row.subject_key)]
     if stale:
-        flash(f"{t('hold_replan_others')}: {', '.join(stale)}", "error")
+        flash(f"{_('hold_replan_others')}: {', '.join(stale)}", "error")
     return back

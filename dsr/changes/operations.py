@@ -41,6 +41,7 @@ from dsr.changes.models import (
 from dsr.changes.models import LegalHold as LegalHoldRow
 from dsr.clock import clock_of
 from dsr.crypto import Cipher, keyed_hash
+from dsr.errors import ServiceError
 from dsr.requests.models import CorrectionSource, Request, RequestCorrection
 from workflows.deadlines import BERLIN
 
@@ -269,7 +270,7 @@ def suppressed(session: Session, digests: list[str], channel: str) -> bool:
         SuppressionEntry.channel.in_([channel, "all"])).limit(1)) is not None
 
 
-class ChangeInputError(ValueError):
+class ChangeInputError(ServiceError):
     """Input for a change (a correction, a confirmation) cannot be used; the message says why."""
 
 
@@ -288,11 +289,13 @@ def confirm_notice(session: Session, notice: RecipientNotice, *, actor: str,
     note = note.strip()
     if received_on is not None:
         if today is not None and received_on > today:
-            raise ChangeInputError("received on: not in the future")
+            raise ChangeInputError("received on: not in the future", msgid="err_received_future")
         if notice.sent_at is not None and received_on < notice.sent_at.astimezone(BERLIN).date():
-            raise ChangeInputError("received on: not before the notice was sent")
+            raise ChangeInputError("received on: not before the notice was sent",
+                                   msgid="err_received_before_notice")
     if len(note) > CONFIRMATION_NOTE_MAX:
-        raise ChangeInputError(f"note: at most {CONFIRMATION_NOTE_MAX} characters")
+        raise ChangeInputError("note: at most {max} characters", msgid="err_note_too_long",
+                               max=CONFIRMATION_NOTE_MAX)
     notice.status, notice.confirmed_at, notice.confirmed_by = "confirmed", clock_of(session).now(), actor
     notice.confirmation_received_on, notice.confirmation_note = received_on, note or None
     append_event(session, actor=actor, action="recipient_confirmed",
@@ -306,7 +309,7 @@ def confirm_notice(session: Session, notice: RecipientNotice, *, actor: str,
 def undo_confirmation(session: Session, notice: RecipientNotice, *, actor: str) -> None:
     """Take back a confirmation recorded by mistake: the notice waits again; audited."""
     if notice.status != "confirmed":
-        raise ChangeInputError("the notice is not confirmed")
+        raise ChangeInputError("the notice is not confirmed", msgid="err_notice_not_confirmed")
     notice.status, notice.confirmed_at, notice.confirmed_by = "waiting", None, None
     notice.confirmation_received_on = notice.confirmation_note = None
     append_event(session, actor=actor, action="recipient_confirmation_undone",
@@ -324,12 +327,14 @@ def parse_corrections(text: str, known: set[str]) -> dict[str, str]:
         name, sep, value = line.partition("=")
         name, value = name.strip(), value.strip()
         if not sep or not name or not value:
-            raise ChangeInputError(f"line {number}: write table.column = new value")
+            raise ChangeInputError("line {line}: write table.column = new value",
+                                   msgid="err_correction_format", line=number)
         if name not in known:
-            raise ChangeInputError(f"line {number}: {name!r} is not a field of the data map")
+            raise ChangeInputError("line {line}: {name!r} is not a field of the data map",
+                                   msgid="err_correction_field", line=number, name=name)
         found[name] = value
     if not found:
-        raise ChangeInputError("no correction given")
+        raise ChangeInputError("no correction given", msgid="err_no_correction")
     return found
 
 
@@ -338,9 +343,11 @@ def record_corrections(session: Session, request: Request, corrections: dict[str
     """Store the rectification's new values on the request (replacing earlier ones); the next
     plan uses them. The audit event names the fields, never the values."""
     if "rectification" not in request.types:
-        raise ChangeInputError("the request does not ask for rectification")
+        raise ChangeInputError("the request does not ask for rectification",
+                               msgid="err_not_rectification")
     if request.status not in ("verified", "review", "awaiting_verification", "received"):
-        raise ChangeInputError(f"corrections cannot change while the request is {request.status}")
+        raise ChangeInputError("corrections cannot change while the request is {status}",
+                               msgid="err_corrections_locked", status=request.status)
     stored = request.correction(CorrectionSource.RECORDED)
     if stored is None:
         request.corrections.append(RequestCorrection(source=CorrectionSource.RECORDED,

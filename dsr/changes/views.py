@@ -22,10 +22,8 @@ from dsr.requests.models import Request
 from dsr.users.models import User
 from dsr.users.views import actor
 from dsr.web.context import clock, db_session
-from dsr.web.i18n import t
+from dsr.web.i18n import _, has_message, service_error
 from dsr.web.permissions import require
-from dsr.web.service_errors import service_error
-from dsr.web.strings import STRINGS
 
 bp = Blueprint("changes", __name__, url_prefix="/queue")
 
@@ -39,7 +37,7 @@ def _target_label(connector: Connector | None, target: str, lang: str) -> str:
     label = mapped.target_label(target, lang) if mapped is not None else None
     if label is not None:
         return label
-    return t(f"ch_target_{target}") if f"ch_target_{target}" in STRINGS["de"] else target
+    return _(f"ch_target_{target}") if has_message(f"ch_target_{target}") else target
 
 
 def _field_labels(connector: Connector | None, target: str, names: list[str],
@@ -47,7 +45,7 @@ def _field_labels(connector: Connector | None, target: str, names: list[str],
     mapped = capable(connector, DataMapped)
     listed = mapped.column_labels(target, lang) if mapped is not None else None
     if listed is None:
-        return [t(f"ch_field_{n}") if f"ch_field_{n}" in STRINGS["de"] else n for n in names]
+        return [_(f"ch_field_{n}") if has_message(f"ch_field_{n}") else n for n in names]
     return [str(listed.get(name, name)) for name in names]
 
 
@@ -56,13 +54,13 @@ def _reason_label(reason: str, register: dict[str, Any], lang: str) -> str:
     register, a legal hold — never the internal code."""
     rule = register.get("retention", {}).get(reason)
     if rule is not None:
-        return f"{t('ch_reason_retention')}: {rule.get('label', {}).get(lang, reason)}"
+        return f"{_('ch_reason_retention')}: {rule.get('label', {}).get(lang, reason)}"
     if reason.startswith("hold:"):
-        return t("ch_reason_hold", hold=reason.split(":", 1)[1])
+        return _("ch_reason_hold", hold=reason.split(":", 1)[1])
     key = f"ch_reason_{reason}"
-    if key in STRINGS["de"]:
-        return t(key)
-    return t(f"type_{reason}") if f"type_{reason}" in STRINGS["de"] else reason
+    if has_message(key):
+        return _(key)
+    return _(f"type_{reason}") if has_message(f"type_{reason}") else reason
 
 
 @bp.app_context_processor
@@ -166,10 +164,10 @@ def confirm(notice_id: int) -> Any:
     except ValueError as exc:  # a malformed date, or the service's ChangeInputError
         db_session().rollback()
         message = (service_error(exc) if isinstance(exc, changes.ChangeInputError)
-                   else t("ch_lift_bad_date"))
-        flash(f"{t('ch_confirm')}: {message}", "error")
+                   else _("ch_lift_bad_date"))
+        flash(f"{_('ch_confirm')}: {message}", "error")
     else:
-        flash(t("ch_confirmed"), "ok")
+        flash(_("ch_confirmed"), "ok")
     return _notice_back(notice)
 
 
@@ -190,9 +188,9 @@ def unconfirm(notice_id: int) -> Any:
         changes.undo_confirmation(db_session(), notice, actor=actor())
     except changes.ChangeInputError as exc:
         db_session().rollback()
-        flash(f"{t('ch_confirm')}: {service_error(exc)}", "error")
+        flash(f"{_('ch_confirm')}: {service_error(exc)}", "error")
     else:
-        flash(t("ch_unconfirmed"), "ok")
+        flash(_("ch_unconfirmed"), "ok")
     return _notice_back(notice)
 
 
@@ -210,9 +208,9 @@ def corrections(request_id: int) -> Any:
         changes.record_corrections(db_session(), req, found, actor=actor())
     except changes.ChangeInputError as exc:
         db_session().rollback()
-        flash(f"{t('ch_corrections')}: {service_error(exc)}", "error")
+        flash(f"{_('ch_corrections')}: {service_error(exc)}", "error")
     else:
-        flash(t("ch_corrections_saved"), "ok")
+        flash(_("ch_corrections_saved"), "ok")
     return redirect(url_for("queue.detail", request_id=request_id))
 
 
@@ -229,16 +227,16 @@ def lift_notice(request_id: int) -> Any:
     try:
         lift_on = date.fromisoformat(raw) if raw else None
     except ValueError:
-        flash(f"{t('ch_lift_notice')}: {t('ch_lift_bad_date')}", "error")
+        flash(f"{_('ch_lift_notice')}: {_('ch_lift_bad_date')}", "error")
         return redirect(url_for("queue.detail", request_id=request_id))
     try:
         restriction_lift.send_lift_notice(_services(), db_session(), req, lift_on=lift_on,
                                           reason=request.form.get("reason", ""), actor=actor())
     except changes.ChangeInputError as exc:
         db_session().rollback()
-        flash(f"{t('ch_lift_notice')}: {service_error(exc)}", "error")
+        flash(f"{_('ch_lift_notice')}: {service_error(exc)}", "error")
     else:
-        flash(t("ch_lift_notice_sent"), "ok")
+        flash(_("ch_lift_notice_sent"), "ok")
     return redirect(url_for("queue.detail", request_id=request_id))
 
 
@@ -249,7 +247,7 @@ def lift(request_id: int) -> Any:
     try:
         restriction_lift.lift_restriction(_services(), request_id, actor=actor())
     except changes.ChangeInputError as exc:
-        flash(f"{t('ch_lift')}: {service_error(exc)}", "error")
+        flash(f"{_('ch_lift')}: {service_error(exc)}", "error")
     else:
-        flash(t("ch_lifted"), "ok")
+        flash(_("ch_lifted"), "ok")
     return redirect(url_for("queue.detail", request_id=request_id))

@@ -26,10 +26,13 @@ from dsr.answers.delivery import DeliveryError, address_on_file
 from dsr.answers.letters.compose import CHANNEL, render_template_letter
 from dsr.answers.operations import collected_data
 from dsr.audit import append_event
+from dsr.catalogs import gettext
 from dsr.contest.models import REVIEW_OUTCOMES, DecisionReview
 from dsr.correspondence import drafts as correspondence
 from dsr.correspondence import notices
 from dsr.correspondence.models import MessageDraft, OutgoingMail
+from dsr.errors import ServiceError
+from dsr.rendering import correspondence_languages
 from dsr.requests.models import Decision, Request
 from workflows.deadlines import BERLIN
 
@@ -38,25 +41,17 @@ if TYPE_CHECKING:
 
 CONTEST = "contest_decision"
 TEMPLATE = "contest_outcome"
-#: Who reviewed the decision, as the subject reads it (German, English).
-REVIEWER_ROLES: dict[str, dict[str, str]] = {
-    "privacy_coordinator": {"de": "Datenschutzkoordination", "en": "privacy coordination"},
-    "data_protection_officer": {"de": "Datenschutzbeauftragte/r", "en": "data protection officer"},
-    "credit_management": {"de": "Kreditmanagement", "en": "credit management"},
-    "customer_service_lead": {"de": "Leitung Kundenservice", "en": "head of customer service"},
-    "management": {"de": "Geschäftsführung", "en": "management"},
-}
+#: Who reviewed the decision: the codes; the subject reads the catalogs' ``ct_role_<code>``.
+REVIEWER_ROLES: tuple[str, ...] = ("privacy_coordinator", "data_protection_officer",
+                                   "credit_management", "customer_service_lead", "management")
 #: States in which the review can be recorded or changed (until approval).
 EDITABLE_STATES = ("review",)
 MAX_REASONS = 5000
 
 
-class ReviewError(ValueError):
-    """The review cannot be recorded; the message says why (``de``, ``en``; both as str)."""
-
-    def __init__(self, de: str, en: str | None = None) -> None:
-        super().__init__(f"{de} / {en}" if en else de)
-        self.de, self.en = de, en or de
+class ReviewError(ServiceError):
+    """The review cannot be recorded; the message id names the text the page shows (the
+    plain text is "German / English" for the CLI and the API)."""
 
 
 def _label(value: dict[str, str] | None, lang: str, default: str = "") -> str:
@@ -167,39 +162,43 @@ def record_review(services: Services, session: Session, request: Request, *, che
     the outcome message is dropped, since it no longer says what was decided.
     """
     if CONTEST not in request.types:
-        raise ReviewError("Diese Anfrage ficht keine Entscheidung an.",
-                          "This request contests no decision.")
+        raise ReviewError("Diese Anfrage ficht keine Entscheidung an. / This request contests no "
+                          "decision.", msgid="err_contest_none")
     if request.status not in EDITABLE_STATES:
-        raise ReviewError("Das Ergebnis kann nur in der Prüfung vor der Freigabe erfasst werden.",
-                          "The outcome can only be recorded in review, before approval.")
+        raise ReviewError("Das Ergebnis kann nur in der Prüfung vor der Freigabe erfasst werden. / "
+                          "The outcome can only be recorded in review, before approval.",
+                          msgid="err_contest_not_review")
     reasons = reasons.replace("\r\n", "\n").strip()
     if not reasons or len(reasons) > MAX_REASONS:
-        raise ReviewError(f"Begründung: 1 bis {MAX_REASONS} Zeichen.",
-                          f"Reasons: 1 to {MAX_REASONS} characters.")
+        raise ReviewError("Begründung: 1 bis {max} Zeichen. / Reasons: 1 to {max} characters.",
+                          msgid="err_contest_reasons_length", max=MAX_REASONS)
     if outcome not in REVIEW_OUTCOMES:
-        raise ReviewError("Ergebnis: bestätigt oder geändert.", "Outcome: upheld or changed.")
+        raise ReviewError("Ergebnis: bestätigt oder geändert. / Outcome: upheld or changed.",
+                          msgid="err_contest_outcome")
     if reviewer_role not in REVIEWER_ROLES:
-        raise ReviewError("Rolle: bitte eine der angebotenen wählen.",
-                          "Role: choose one of those offered.")
+        raise ReviewError("Rolle: bitte eine der angebotenen wählen. / Role: choose one of those "
+                          "offered.", msgid="err_contest_role")
     taken = {c["key"]: (d, c) for d in contested(services, session, request, "de")
              for c in d["checks"]}
     if check_key not in taken:
-        raise ReviewError("Entscheidung: bitte eine der gesammelten wählen.",
-                          "Decision: choose one of those gathered.")
+        raise ReviewError("Entscheidung: bitte eine der gesammelten wählen. / Decision: choose one "
+                          "of those gathered.", msgid="err_contest_decision")
     decision, check = taken[check_key]
     chosen = list(dict.fromkeys(o.strip() for o in options if o.strip()))
     if outcome == "changed":
         unknown = [o for o in chosen if o not in decision["option_labels"]]
         if unknown:
-            raise ReviewError(f"Unbekannte Zahlungsart: {', '.join(unknown)}.",
-                              f"Unknown payment option: {', '.join(unknown)}.")
+            raise ReviewError("Unbekannte Zahlungsart: {options}. / Unknown payment option: "
+                              "{options}.", msgid="err_contest_unknown_option",
+                              options=", ".join(unknown))
         if not chosen:
-            raise ReviewError("Bei „geändert“ bitte die jetzt angebotenen Zahlungsarten wählen.",
-                              "For “changed”, choose the payment options now offered.")
+            raise ReviewError("Bei „geändert“ bitte die jetzt angebotenen Zahlungsarten wählen. / "
+                              "For “changed”, choose the payment options now offered.",
+                              msgid="err_contest_changed_needs_options")
         if set(chosen) == set(check["option_codes"]):
             raise ReviewError("Das sind die bisher angebotenen Zahlungsarten – dann bitte „bestätigt“ "
-                              "wählen.",
-                              "These are the options offered before: choose “upheld”.")
+                              "wählen. / These are the options offered before: choose “upheld”.",
+                              msgid="err_contest_same_options")
         order = list(decision["option_labels"])
         chosen.sort(key=order.index)
     else:
@@ -229,14 +228,14 @@ def message_context(services: Services, session: Session, request: Request) -> d
     review = review_of(session, request.id)
     if review is None:
         raise ReviewError("no review recorded for this request")
-    lang = request.language if request.language in ("de", "en") else "de"
+    lang = request.language if request.language in correspondence_languages() else "de"
     decision = services.register.get("automated_decisions", {}).get(review.decision, {})
     labels = decision.get("option_labels", {})
     checked = next((c["day"] for d in contested(services, session, request, lang)
                     for c in d["checks"] if c["key"] == review.check_key), None)
     return {"outcome": review.outcome, "reasons": review.reasons,
             "options": [_label(labels.get(o), lang, o) for o in review.options],
-            "reviewer_role": REVIEWER_ROLES[review.reviewer_role][lang],
+            "reviewer_role": gettext(lang, f"ct_role_{review.reviewer_role}"),
             "checked_on": checked, "authority": services.register.get("supervisory_authority", {})}
 
 
@@ -245,7 +244,7 @@ def outcome_preview(services: Services, session: Session, request: Request) -> d
     or for a postal request the letter's text; and whether it went already."""
     context = message_context(services, session, request)
     received = request.received_at.astimezone(BERLIN)
-    lang = request.language if request.language in ("de", "en") else "de"
+    lang = request.language if request.language in correspondence_languages() else "de"
     if postal.is_postal(request):
         subject, paragraphs = render_template_letter(
             TEMPLATE, lang, req=request, name=request.claim("name") or "",

@@ -19,9 +19,8 @@ from dsr.requests.schemas import first_error
 from dsr.requests.views import render_detail
 from dsr.users.views import actor
 from dsr.web.context import db_session, request_or_404
-from dsr.web.i18n import error_text, t
+from dsr.web.i18n import _, error_text, service_error
 from dsr.web.permissions import require
-from dsr.web.service_errors import service_error
 
 bp = Blueprint("contest", __name__, url_prefix="/queue/requests")
 SHOWN_STATES = ("processing", "review", "executing", "completed")
@@ -58,8 +57,7 @@ def contest_review(req: Request) -> dict[str, Any]:
     return {"shown": True, "decisions": decisions, "review": review,
             "checks": sum(len(d["checks"]) for d in decisions),
             "editable": req.status in contest.EDITABLE_STATES,
-            "roles": {code: label.get(lang, label["de"])
-                      for code, label in contest.REVIEWER_ROLES.items()},
+            "roles": {code: _(f"ct_role_{code}") for code in contest.REVIEWER_ROLES},
             "message": (contest.outcome_preview(services, session, req)
                         if review is not None else None)}
 
@@ -82,7 +80,7 @@ def record(request_id: int) -> Any:
             "reviewer_role": form.get("reviewer_role", "")})
     except ValidationError as exc:
         field, message = first_error(exc.normalized_messages())
-        flash(f"{t('ct_field_' + field)}: {error_text(message)}", "error")
+        flash(f"{_('ct_field_' + field)}: {error_text(message)}", "error")
         return _again(req, field)
     try:
         contest.record_review(_services(), session, req, check_key=data["check"],
@@ -91,9 +89,9 @@ def record(request_id: int) -> Any:
                               actor=actor(), user_id=current_user.id)
     except contest.ReviewError as exc:
         session.rollback()
-        flash(f"{t('ct_title')}: {service_error(exc)}", "error")
+        flash(f"{_('ct_title')}: {service_error(exc)}", "error")
         return _again(req, None)
-    flash(t("ct_recorded"), "ok")
+    flash(_("ct_recorded"), "ok")
     return _back(request_id)
 
 
@@ -113,7 +111,7 @@ def edit_message(request_id: int) -> Any:
     req = request_or_404(request_id)
     session = db_session()
     if contest.CONTEST not in req.types or contest.review_of(session, req.id) is None:
-        flash(f"{t('ct_title')}: {t('ct_message_needs_review')}", "error")
+        flash(f"{_('ct_title')}: {_('ct_message_needs_review')}", "error")
         return _back(request_id)
     try:
         correspondence.save_draft(session, req, contest.TEMPLATE,
@@ -122,7 +120,7 @@ def edit_message(request_id: int) -> Any:
                                   user_id=current_user.id)
     except correspondence.DraftError as exc:
         session.rollback()
-        flash(f"{t('ct_message')}: {exc}", "error")
+        flash(f"{_('ct_message')}: {exc}", "error")
     else:
-        flash(t("message_saved"), "ok")
+        flash(_("message_saved"), "ok")
     return _back(request_id)

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from dsr.audit import append_event
 from dsr.mail.models import TriageEntry
 from dsr.mail.triage import merge_candidates
+from dsr.rendering import correspondence_languages
 from dsr.requests import intake
 from dsr.requests.models import Request, RequestType
 from dsr.requests.schemas import load_today
@@ -39,7 +40,8 @@ class KeyingSchema(Schema):
     date_stamp = fields.Date(required=True)
     types = fields.List(fields.String(validate=validate.OneOf([t.value for t in RequestType])),
                         required=True, validate=validate.Length(min=1))
-    language = fields.String(load_default="de", validate=validate.OneOf(["de", "en"]))
+    language = fields.String(load_default="de",
+                              validate=validate.OneOf(correspondence_languages()))
     name = fields.String(required=True, validate=validate.Length(min=2, max=200))
     postal_address = fields.String(load_default="", validate=validate.Length(max=500))
     email = fields.String(load_default="", validate=validate.Length(max=254))

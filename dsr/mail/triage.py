@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from dsr.audit import append_event
 from dsr.clock import clock_of
 from dsr.mail.models import ClassificationCorrection, InboundMessage, TriageEntry
+from dsr.rendering import correspondence_languages
 from dsr.requests.models import IdentityClaim, Request, RequestType
 from workflows.models import Task, TaskStatus
 from workflows.states import OPEN_STATES, State, transition
@@ -64,7 +65,7 @@ def _check_types(types: list[str], language: str) -> list[str]:
     types = list(dict.fromkeys(types))
     if not types or any(t not in TYPE_VALUES for t in types):
         raise TriageError("types: choose at least one known request type")
-    if language not in ("de", "en"):
+    if language not in correspondence_languages():
         raise TriageError("language: de or en")
     return types
 

@@ -35,7 +35,7 @@ from dsr.requests.models import Request, RequestType
 from dsr.requests.schemas import first_error
 from dsr.users.views import actor
 from dsr.web.context import clock, db_session, request_or_404
-from dsr.web.i18n import t
+from dsr.web.i18n import _
 from dsr.web.permissions import require
 from workflows.states import TransitionError
 
@@ -72,12 +72,12 @@ def new() -> Any:
                                     scan=_upload("scan"), id_copy=_upload("id_copy"))
         except ValidationError as exc:
             field, message = first_error(exc.normalized_messages())
-            flash(f"{t('field_' + field)}: {message}", "error")
+            flash(f"{_('field_' + field)}: {message}", "error")
         except keying.KeyingError as exc:
             db_session().rollback()
-            flash(f"{t('field_' + exc.field)}: {str(exc).split(': ', 1)[1]}", "error")
+            flash(f"{_('field_' + exc.field)}: {str(exc).split(': ', 1)[1]}", "error")
         else:
-            flash(t("keyed_done"), "ok")
+            flash(_("keyed_done"), "ok")
             return redirect(url_for("staff.keyed", request_id=created.id))
         return render_template("staff_new.html", values=values, types=list(RequestType),
                                channels=keying.CHANNELS, evidence=keying.EVIDENCE), 422
@@ -98,7 +98,7 @@ def letter(request_id: int) -> Any:
     req = request_or_404(request_id)
     services = _services()
     if not req.claim("postal_address"):
-        abort(404, description=t("letter_no_address"))
+        abort(404, description=_("letter_no_address"))
     try:
         pdf = render_letter(request_letter(
             req, "acknowledgement", register=services.register, letter_date=clock().today(),
@@ -165,7 +165,7 @@ def decide(entry_id: int, action: str) -> Any:
             target = session.scalars(select(Request).where(
                 Request.reference == form.get("reference", "").strip().upper())).first()
             if target is None:
-                raise triage.TriageError(t("triage_unknown_reference"))
+                raise triage.TriageError(_("triage_unknown_reference"))
             triage.attach(session, entry, target, user_id=current_user.id, actor=actor())
         else:
             triage.close(session, entry, "dismissed", current_user.id)
@@ -173,7 +173,7 @@ def decide(entry_id: int, action: str) -> Any:
         session.rollback()
         flash(str(exc), "error")
     else:
-        flash(t("triage_done"), "ok")
+        flash(_("triage_done"), "ok")
     return redirect(url_for("staff.triage_list"))
 
 
@@ -193,5 +193,5 @@ def merge(request_id: int) -> Any:
         session.rollback()
         flash(str(exc), "error")
     else:
-        flash(t("merged_done"), "ok")
+        flash(_("merged_done"), "ok")
     return redirect(url_for("staff.triage_list"))

@@ -25,7 +25,7 @@ from dsr.register import store as register_store
 from dsr.register.schema import RegisterError
 from dsr.users.views import actor
 from dsr.web.context import db_session
-from dsr.web.i18n import t
+from dsr.web.i18n import _
 from dsr.web.permissions import require
 
 bp = Blueprint("register", __name__, url_prefix="/queue/register")
@@ -57,7 +57,7 @@ def _save(text: str, note: str) -> Any:
         db_session().rollback()
         flash(str(exc), "error")
         return _page(text, note, 422)
-    flash(t("register_saved", n=version.number), "ok")
+    flash(_("register_saved", n=version.number), "ok")
     return redirect(url_for("register.show"))
 
 
@@ -75,10 +75,10 @@ def import_toml() -> Any:
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
-        flash(t("register_not_utf8"), "error")
+        flash(_("register_not_utf8"), "error")
         return _page(status=422)
     if not text.strip():
-        flash(t("register_no_file"), "error")
+        flash(_("register_no_file"), "error")
         return _page(status=422)
     return _save(text, request.form.get("note", "") or (upload.filename or "" if upload else ""))
 

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from dsr.audit import append_event
 from dsr.crypto import keyed_hash
+from dsr.rendering import correspondence_languages
 from dsr.requests.contracts import RequestedCorrections
 from dsr.requests.models import (
     Channel,
@@ -85,7 +86,8 @@ def submit(session: Session, submission: Submission, *, calendar: Calendar,
     while session.scalar(select(Request.id).where(Request.reference == reference)):
         reference = new_reference()
     request = Request(reference=reference, types=types, channel=submission.channel,
-                      language=submission.language if submission.language in ("de", "en") else "de",
+                      language=(submission.language if submission.language in correspondence_languages()
+                                else "de"),
                       received_at=submission.received_at,
                       channel_authenticated=submission.channel_authenticated,
                       due_on=due_date(submission.received_at, calendar))

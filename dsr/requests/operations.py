@@ -17,6 +17,7 @@ from connectors.changes import CHANGE_TYPES
 from dsr.audit import append_event
 from dsr.changes.operations import current_plans
 from dsr.clock import clock_of
+from dsr.errors import ServiceError
 from dsr.requests.contracts import SubjectKeys
 from dsr.requests.models import Decision, Outcome, Request
 from dsr.security import overrides
@@ -43,7 +44,7 @@ VERIFY_METHODS = ("manual", "email_code", "signed_in", "id_document", "power_of_
 PHASE_DISCOVER, PHASE_COLLECT, PHASE_COMPILE, PHASE_EXECUTE, PHASE_FINALISE = 0, 1, 2, 3, 4
 
 
-class ActionError(ValueError):
+class ActionError(ServiceError):
     """The action cannot be taken on this request now; the message says why."""
 
 
@@ -71,7 +72,8 @@ def verify(session: Session, request: Request, *, actor: str, method: str,
     and, for an erasing or disclosing request, a second coordinator (dsr.security.overrides):
     returns ``"pending"`` while it waits for them, else ``"verified"``."""
     if method not in VERIFY_METHODS:
-        raise ActionError(f"method: one of {', '.join(VERIFY_METHODS)}")
+        raise ActionError("method: one of {methods}", msgid="err_verify_method",
+                          methods=", ".join(VERIFY_METHODS))
     if subject_keys is not None:
         subject_keys.store_on(request)
     details: dict[str, Any] = {"method": method}
@@ -99,9 +101,10 @@ def extend(session: Session, request: Request, *, actor: str, months: int, reaso
            calendar: Calendar) -> None:
     """Extend the deadline by one or two months (Art. 12(3)); the requester is told why."""
     if request.extended_due_on is not None:
-        raise ActionError("the deadline has been extended already")
+        raise ActionError("the deadline has been extended already", msgid="err_extended_already")
     if State(request.status) not in OPEN_STATES:
-        raise ActionError(f"extend: the request is {request.status}")
+        raise ActionError("extend: the request is {status}", msgid="err_extend_state",
+                          status=request.status)
     try:
         new_due = extended_due_date(request.received_at, months, reason,
                                     today=clock_of(session).today(), calendar=calendar)
@@ -143,21 +146,24 @@ def approve(session: Session, request: Request, *, actor: str, user_id: int | No
             decisions: list[DecisionInput]) -> None:
     """Record the decisions per right and category and start executing the approved plan."""
     if not decisions:
-        raise ActionError("decisions: at least one decision is needed to approve")
+        raise ActionError("decisions: at least one decision is needed to approve",
+                          msgid="err_approve_needs_decision")
     for item in decisions:
         if item.outcome not in Outcome.__members__.values():
-            raise ActionError(f"decisions: unknown outcome {item.outcome!r}")
+            raise ActionError("decisions: unknown outcome {outcome!r}", msgid="err_unknown_outcome",
+                              outcome=item.outcome)
         if item.outcome != Outcome.GRANTED and not item.reason.strip():
-            raise ActionError("decisions: a partly granted or refused right needs a reason")
+            raise ActionError("decisions: a partly granted or refused right needs a reason",
+                              msgid="err_decision_needs_reason")
     from dsr.changes import holds
     from dsr.contest import operations as contest
 
     if holds.needs_replan(session, request):
-        raise ActionError(HOLD_CHANGED)
+        raise ActionError(HOLD_CHANGED, msgid="err_hold_changed")
 
     if contest.needs_review(session, request,
                             {d.right for d in decisions if d.outcome == Outcome.REFUSED}):
-        raise ActionError(contest.REVIEW_MISSING)
+        raise ActionError(contest.REVIEW_MISSING, msgid="err_review_missing")
     transition(session, request, State.EXECUTING, actor=actor,
                details={"decisions": len(decisions)})
     for item in decisions:
@@ -175,7 +181,8 @@ def approve(session: Session, request: Request, *, actor: str, user_id: int | No
 def release(session: Session, request: Request, *, actor: str) -> None:
     """Release the answer; the request completes once every execute task is done as well."""
     if request.status != State.EXECUTING:
-        raise ActionError(f"release: the request is {request.status}, not executing")
+        raise ActionError("release: the request is {status}, not executing",
+                          msgid="err_release_state", status=request.status)
     if request.released_at is None:
         request.released_at = clock_of(session).now()
         append_event(session, actor=actor, action="released", request_id=request.id)
@@ -216,7 +223,8 @@ def reject(session: Session, request: Request, *, actor: str, user_id: int | Non
            reason: str) -> None:
     """Refuse the whole request with its legal norm and reason (Art. 12(4) letter follows)."""
     if not norm.strip() or not reason.strip():
-        raise ActionError("norm and reason are both needed to reject a request")
+        raise ActionError("norm and reason are both needed to reject a request",
+                          msgid="err_reject_needs_norm_reason")
     transition(session, request, State.REJECTED, actor=actor, reason=norm.strip())
     for right in request.types:
         session.add(Decision(request_id=request.id, right=right, category="*",

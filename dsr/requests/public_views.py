@@ -15,6 +15,7 @@ from sqlalchemy import select
 from connectors.datamap_schema import RECTIFIABLE_FIELDS
 from dsr.changes import rectification
 from dsr.extensions import limiter, submissions_limit
+from dsr.rendering import correspondence_language
 from dsr.requests import intake
 from dsr.requests.models import Channel, Request, RequestType
 from dsr.requests.schemas import (
@@ -101,7 +102,7 @@ def submit() -> Any:
         "customer_number": request.form.get("customer_number", ""),
         "postal_address": request.form.get("postal_address", ""),
         "message": request.form.get("message", ""),
-        "language": g.lang,
+        "language": correspondence_language(g.lang),
         "shop_token": request.form.get("shop_token", ""),
         **{k: request.form.get(k, "") for k in POLICY_CLAIMS},
         "corrections": {k.removeprefix(CORRECT_PREFIX): v for k, v in request.form.items()
@@ -109,8 +110,9 @@ def submit() -> Any:
         "correction_note": request.form.get("correction_note", ""),
     }
     for name in MULTILINE:
-        if isinstance(raw.get(name), str):
-            raw[name] = raw[name].replace("\r\n", "\n")
+        value = raw.get(name)
+        if isinstance(value, str):
+            raw[name] = value.replace("\r\n", "\n")
     try:
         data = SubmissionSchema().load(raw)
         unknown = rectification.unavailable(data["corrections"], rectifiable_fields())

@@ -19,6 +19,7 @@ from marshmallow import (
 )
 from marshmallow.experimental.context import Context
 
+from dsr.rendering import correspondence_languages
 from dsr.requests.models import RequestType
 from dsr.security.text import name_problem, nfc
 
@@ -125,7 +126,8 @@ class SubmissionSchema(Schema):
     customer_number = fields.String(load_default="", validate=validate.Length(max=40))
     postal_address = fields.String(load_default="", validate=validate.Length(max=500))
     message = fields.String(load_default="", validate=validate.Length(max=10000))
-    language = fields.String(load_default="de", validate=validate.OneOf(["de", "en"]))
+    language = fields.String(load_default="de",
+                              validate=validate.OneOf(correspondence_languages()))
     #: A signed token from the shop for a signed-in customer (verified by signature only).
     shop_token = fields.String(load_default="", validate=validate.Length(max=500))
     #: Claims the identity policy weighs: a changed address (confirmed through the old one

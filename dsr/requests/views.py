@@ -32,9 +32,8 @@ from dsr.requests.schemas import DecisionSchema, ExtendSchema, RejectSchema, fir
 from dsr.users.models import User
 from dsr.users.views import actor
 from dsr.web.context import clock, db_session, request_or_404
-from dsr.web.i18n import error_text, t
+from dsr.web.i18n import _, error_text, service_error
 from dsr.web.permissions import ByArgument, current_actor, require
-from dsr.web.service_errors import service_error
 from dsr.web.task_summary import task_summary
 from workflows import outbox
 from workflows.deadlines import days_left
@@ -126,7 +125,7 @@ def _act(request_id: int, action: str) -> Any:
             if actions.verify(session, req, actor=actor(), method=form.get("method", "manual"),
                               settings=services.config.verification,
                               reason=form.get("reason", "")) == "pending":
-                flash(t("v_override_pending"), "ok")
+                flash(_("v_override_pending"), "ok")
                 return redirect(url_for("queue.detail", request_id=request_id))
         elif action == "process":
             actions.process(session, req, actor=actor(), connectors=list(services.config.connectors))
@@ -153,7 +152,7 @@ def _act(request_id: int, action: str) -> Any:
         if action == "approve" and field.isdigit():  # one decision row of many
             row = int(field)
             field, message = first_error(exc.messages[row])  # type: ignore[arg-type]
-        flash(f"{t('field_' + field)}: {error_text(message)}", "error")
+        flash(f"{_('field_' + field)}: {error_text(message)}", "error")
         session.rollback()
         if action == "approve":
             return _decisions_again(req, row)
@@ -163,7 +162,7 @@ def _act(request_id: int, action: str) -> Any:
         if action == "approve" and isinstance(exc, actions.ActionError):
             return _decisions_again(req, None)
     else:
-        flash(t(f"done_{action}"), "ok")
+        flash(_(f"done_{action}"), "ok")
     return redirect(url_for("queue.detail", request_id=request_id))
 
 
@@ -211,7 +210,7 @@ def retry_task(task_id: int) -> Any:
         abort(404)
     if task.status == TaskStatus.FAILED.value:
         outbox.retry(db_session(), task)
-        flash(t("done_retry"), "ok")
+        flash(_("done_retry"), "ok")
     return redirect(url_for("queue.detail", request_id=task.request_id))
 
 
@@ -224,9 +223,9 @@ def waive_task(task_id: int) -> Any:
     try:
         actions.waive_task(db_session(), task, request.form.get("reason", ""), actor=actor())
     except outbox.WaiveRefused:
-        flash(t("waive_refused"), "error")
+        flash(_("waive_refused"), "error")
         return redirect(url_for("queue.detail", request_id=task.request_id))
-    flash(t("done_waive"), "ok")
+    flash(_("done_waive"), "ok")
     return redirect(url_for("queue.detail", request_id=task.request_id))
 
 
@@ -236,7 +235,7 @@ def report(request_id: int, fmt: str) -> Any:
     req = request_or_404(request_id)
     doc = latest_document(db_session(), req.id, "report_pdf" if fmt == "pdf" else "report_json")
     if doc is None:
-        abort(404, description=t("report_not_ready"))
+        abort(404, description=_("report_not_ready"))
     data = _services().documents.read(doc)
     return Response(data, mimetype=doc.content_type, headers={
         "Content-Disposition": f'attachment; filename="{doc.filename}"',

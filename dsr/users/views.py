@@ -13,7 +13,7 @@ from dsr.permissions import Permission, permissions_of
 from dsr.security.throttle import DEVICE_COOKIE
 from dsr.users.operations import record_sign_in
 from dsr.web.context import db_session
-from dsr.web.i18n import t
+from dsr.web.i18n import _
 from dsr.web.permissions import may
 from dsr.web.security import SignInRefused, sign_in, sign_out
 
@@ -34,9 +34,9 @@ def login() -> Any:
             user, device = sign_in(db_session(), request.form.get("username", ""),
                                    request.form.get("password", ""))
         except SignInRefused as refused:
-            flash(t("login_failed"), "error")
+            flash(_("login_failed"), "error")
             if refused.wait:
-                flash(t("login_wait", seconds=refused.wait), "error")
+                flash(_("login_wait", seconds=refused.wait), "error")
             return render_template("login.html"), 401
         login_user(user)
         record_sign_in(db_session(), user)

@@ -19,7 +19,7 @@ from dsr.users.views import actor
 from dsr.verification import steps
 from dsr.verification.views import bp
 from dsr.web.context import db_session, request_or_404
-from dsr.web.i18n import t
+from dsr.web.i18n import _
 from dsr.web.permissions import current_actor, require
 from workflows.states import TransitionError
 
@@ -73,7 +73,7 @@ def upload_id_copy(request_id: int) -> Any:
     req = request_or_404(request_id)
     upload = request.files.get("file")
     if not upload or not upload.filename:
-        flash(t("v_id_missing"), "error")
+        flash(_("v_id_missing"), "error")
         return _back(request_id)
     services = _services()
     try:
@@ -82,9 +82,9 @@ def upload_id_copy(request_id: int) -> Any:
                         uploaded_by_id=current_user.id)
     except _id_copies().IdCopyRefused as exc:
         db_session().commit()
-        flash(t(f"id_refused_{exc.code}"), "error")
+        flash(_(f"id_refused_{exc.code}"), "error")
     else:
-        flash(t("v_id_ok"), "ok")
+        flash(_("v_id_ok"), "ok")
     return _back(request_id)
 
 
@@ -126,5 +126,5 @@ def _do(request_id: int, run: Any, done: str) -> Any:
         db.rollback()
         flash(str(exc), "error")
     else:
-        flash(t(done), "ok")
+        flash(_(done), "ok")
     return _back(request_id)

@@ -26,7 +26,7 @@ from dsr.requests import operations as actions
 from dsr.requests.models import Request
 from dsr.verification import codes, steps
 from dsr.web.context import clock, db_session
-from dsr.web.i18n import t
+from dsr.web.i18n import _
 from workflows import outbox
 from workflows.deadlines import days_left
 from workflows.states import State, TransitionError, allowed
@@ -65,7 +65,7 @@ def _back() -> Any:
 
 
 def _gone() -> Any:
-    flash(t("v_session_gone"), "error")
+    flash(_("v_session_gone"), "error")
     return redirect(url_for("public.status"))
 
 
@@ -100,9 +100,9 @@ def code() -> Any:
     if req is None:
         return _gone()
     if _confirm(req, request.form.get("code", "")):
-        flash(t("v_code_ok"), "ok")
+        flash(_("v_code_ok"), "ok")
     else:
-        flash(t("v_code_refused"), "error")
+        flash(_("v_code_refused"), "error")
     return _back()
 
 
@@ -116,7 +116,7 @@ def new_code() -> Any:
         db = db_session()
         outbox.add_task(db, kind="verify_identity", request_id=req.id, queue=outbox.QUEUE_MAIL,
                         round_=codes.issued_count(db, req.id))
-    flash(t("v_new_code_sent"), "ok")  # the same words whether or not an address is on file
+    flash(_("v_new_code_sent"), "ok")  # the same words whether or not an address is on file
     return _back()
 
 
@@ -129,7 +129,7 @@ def id_copy() -> Any:
     upload = request.files.get("file")
     data = upload.read() if upload else b""
     if not upload or not upload.filename:
-        flash(t("v_id_missing"), "error")
+        flash(_("v_id_missing"), "error")
         return _back()
     if req.status not in CONFIRMING:
         return _back()
@@ -140,9 +140,9 @@ def id_copy() -> Any:
                         actor=steps.CUSTOMER, uploaded_by_id=None)
     except _id_copies().IdCopyRefused as exc:
         db.commit()  # the refusal stays in the history
-        flash(t(f"id_refused_{exc.code}"), "error")
+        flash(_(f"id_refused_{exc.code}"), "error")
     else:
-        flash(t("v_id_ok"), "ok")
+        flash(_("v_id_ok"), "ok")
     return _back()
 
 
@@ -152,14 +152,14 @@ def withdraw() -> Any:
     if req is None:
         return _gone()
     if request.form.get("confirm") != "yes":
-        flash(t("v_withdraw_needs_confirm"), "error")
+        flash(_("v_withdraw_needs_confirm"), "error")
         return _back()
     try:
         actions.withdraw(db_session(), req, actor=steps.CUSTOMER)
     except TransitionError:
-        flash(t("v_withdraw_not_now"), "error")
+        flash(_("v_withdraw_not_now"), "error")
     else:
-        flash(t("v_withdrawn"), "ok")
+        flash(_("v_withdrawn"), "ok")
     return _back()
 
 
@@ -173,9 +173,9 @@ def by_link(reference: str) -> Any:
     req = db_session().scalars(select(Request).where(Request.reference == reference)).first()
     code_given = request.form.get("code", "")
     if not code_given.strip():
-        flash(t("v_code_empty"), "error")
+        flash(_("v_code_empty"), "error")
     elif _confirm(req, code_given):
         return render_template("verify_code.html", reference=reference, done=True)
     else:
-        flash(t("v_code_refused"), "error")
+        flash(_("v_code_refused"), "error")
     return redirect(url_for("verify.by_link", reference=reference))

@@ -14,9 +14,9 @@ from typing import Any
 from sqlalchemy import select
 
 from dsr.audit import AuditEvent
+from dsr.catalogs import builtin
 from dsr.changes.models import RecipientNotice
 from dsr.context import Services
-from dsr.web.strings import STRINGS
 from tests.support.clock import CLOCK
 from tests.web.test_change_review import _client, _csrf, _request
 from workflows.deadlines import BERLIN
@@ -101,6 +101,9 @@ def _emitted_actions() -> set[str]:
                 found.add(match.group(1))
     found |= {"mail_reply", "mail_reminder"}
     return found
+
+
+STRINGS = {lang: builtin().entries(lang) for lang in ("de", "en")}
 
 
 def test_every_audit_action_has_a_german_and_an_english_label() -> None:

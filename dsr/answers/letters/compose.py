@@ -9,7 +9,7 @@ from datetime import date
 from typing import Any
 
 from dsr.answers.letters.letter import Letter
-from dsr.rendering import template_env
+from dsr.rendering import correspondence_languages, template_env
 from dsr.requests.models import Request
 from workflows.deadlines import BERLIN
 
@@ -47,7 +47,7 @@ def render_template_letter(template: str, language: str, **context: Any) -> tupl
 def request_letter(request: Request, template: str, *, register: Mapping[str, Any],
                    letter_date: date, notes: Sequence[str] = (), **context: Any) -> Letter:
     """A letter about ``request`` to the postal address it gives, in its language."""
-    language = request.language if request.language in ("de", "en") else "de"
+    language = request.language if request.language in correspondence_languages() else "de"
     name = request.claim("name") or ""
     subject, body = render_template_letter(
         template, language, req=request, name=name,

@@ -1,24 +1,62 @@
-"""Looking up the report's German and English texts (``dsr.answers.report.texts``) and formatting
-dates and values as readers of each language expect them."""
+"""Looking up the report's German and English texts (the ``report_*`` entries of the message
+catalogs, :mod:`dsr.catalogs`) and formatting dates and values as readers of each language
+expect them."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from datetime import datetime
 
 from babel.dates import format_date as babel_format_date
 
-from dsr.answers.report.labels import OUTCOMES, RECIPIENT_KINDS, REDACTION_REASONS, RIGHTS, STATUSES
-from dsr.answers.report.texts import TEXTS
+from dsr.catalogs import builtin
+from dsr.rendering import correspondence_languages
 
 __all__ = ["OUTCOMES", "RECIPIENT_KINDS", "REDACTION_REASONS", "RIGHTS", "STATUSES", "TEXTS",
            "display_value", "format_date", "normalise_language", "outcome_label",
            "recipient_kind_label", "redaction_reason_label", "right_label", "status_label",
            "texts_for"]
 
-SUPPORTED_LANGUAGES: tuple[str, ...] = ("de", "en")
+SUPPORTED_LANGUAGES: tuple[str, ...] = correspondence_languages()
 DEFAULT_LANGUAGE = "de"
+
+
+class CatalogTexts(Mapping[str, str]):
+    """One language's catalog entries whose id starts with ``prefix``, keyed without it
+    (``TEXTS["de"]["title"]`` is the German of ``report_title``)."""
+
+    def __init__(self, language: str, prefix: str) -> None:
+        self.language, self.prefix = language, prefix
+
+    def _keys(self) -> list[str]:
+        return [k.removeprefix(self.prefix) for k in builtin().entries(self.language)
+                if k.startswith(self.prefix)]
+
+    def __getitem__(self, key: str) -> str:
+        msgid = self.prefix + key
+        if not builtin().has_message(msgid):
+            raise KeyError(key)
+        return builtin().gettext(self.language, msgid)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._keys())
+
+    def __len__(self) -> int:
+        return len(self._keys())
+
+
+def _table(prefix: str) -> Mapping[str, Mapping[str, str]]:
+    return {lang: CatalogTexts(lang, prefix) for lang in SUPPORTED_LANGUAGES}
+
+
+TEXTS = _table("report_")
+RIGHTS = _table("label_right_")
+OUTCOMES = _table("label_outcome_")
+STATUSES = _table("label_status_")
+RECIPIENT_KINDS = _table("label_recipient_kind_")
+REDACTION_REASONS = _table("label_redaction_reason_")
+
 
 def normalise_language(language: object) -> str:
     """Return a supported language code, falling back to German."""
@@ -80,7 +118,6 @@ def format_date(value: object, language: str) -> str:
 
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _ISO_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?([+-]\d{2}:\d{2}|Z)?$")
-_BOOLEAN = {"de": ("ja", "nein"), "en": ("yes", "no")}
 
 
 def display_value(value: object, language: str) -> object:
@@ -88,7 +125,7 @@ def display_value(value: object, language: str) -> object:
     booleans as words; anything else unchanged (the JSON export keeps the stored form)."""
     lang = normalise_language(language)
     if isinstance(value, bool):
-        return _BOOLEAN[lang][0 if value else 1]
+        return builtin().gettext(lang, "value_yes" if value else "value_no")
     if not isinstance(value, str):
         return value
     if _ISO_DATE.match(value):
