@@ -235,7 +235,7 @@ def test_erasure_and_objection_leave_exactly_what_must_stay(
     assert "löschen bzw. erledigen" in bureau.get_content()
     for message in [bureau, *by_to.values()]:
         assert f"E-Mail-Adresse: {address}" in message.get_content()
-        assert "PSO Computer GmbH" in message.get_content()
+        assert "PSO GmbH – Datenschutz" in message.get_content()
     assert all(str(m["Subject"]).startswith("Mitteilung nach Art. 19 DSGVO – Löschung")
                for m in by_to.values())
     assert {n.recipient for n in notices} == expected

@@ -12,6 +12,7 @@ TEXTS: Mapping[str, Mapping[str, str]] = {
     "de": {
         "title": "Auskunft nach Art. 15 DSGVO",
         "controller": "Verantwortlicher",
+        "dpo": "Datenschutzbeauftragte/r",
         "subject": "Betroffene Person",
         "reference": "Aktenzeichen",
         "received": "Antrag eingegangen am",
@@ -152,6 +153,7 @@ TEXTS: Mapping[str, Mapping[str, str]] = {
     "en": {
         "title": "Access report under Art. 15 GDPR",
         "controller": "Controller",
+        "dpo": "Data protection officer",
         "subject": "Data subject",
         "reference": "Reference",
         "received": "Request received",
