@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any, Literal, Protocol
+from typing import Any, Literal, Protocol, runtime_checkable
 
 from connectors.base import ConnectorError, JsonValue, Subject, json_safe
 
@@ -70,6 +70,16 @@ class LegalHold:
     id: int
     kind: str
     norm: str = "Art. 17 Abs. 3 lit. e DSGVO / GDPR"
+
+
+@runtime_checkable
+class ClaimSource(Protocol):
+    """A connector that can tell whether the subject has an open claim (collection case,
+    unpaid invoice) from its data map's ``hold_when`` conditions: erasure then waits."""
+
+    def open_claims(self, subject: Any) -> list[str]:
+        """Each condition the subject's rows meet (``table: condition``); empty: none."""
+        ...
 
 
 @dataclass(frozen=True)

@@ -199,6 +199,7 @@ class _Builder:
                 alternatives=tuple(_path(path) for path in raw["alternative_links"]),
                 retention_when=raw["retention_when"],
                 document_date_table=date_table,
+                hold_when=raw["hold_when"],
             )
         return tables
 

@@ -95,6 +95,7 @@ class TableMap:
     alternatives: tuple[Path, ...] = ()  # further link paths: rows found by any, once
     retention_when: Condition | None = None  # the table's rule applies only to rows meeting it
     document_date_table: str | None = None  # document_date is read in this table of the link
+    hold_when: Condition | None = None  # a subject's row meeting it holds its erasure (a claim)
 
     @property
     def paths(self) -> tuple[Path, ...]:
@@ -109,7 +110,8 @@ class TableMap:
         """Every other table reading this table's rows joins or looks into."""
         names = {hop.table for path in self.paths for hop in path}
         conditions = [hop.where for path in self.paths for hop in path]
-        conditions += [self.retention_when, *(c.retention_when for c in self.columns)]
+        conditions += [self.retention_when, self.hold_when,
+                       *(c.retention_when for c in self.columns)]
         conditions += [c.disclose_when for c in self.columns]
         names |= {t for condition in conditions if condition for t in condition.tables()}
         names |= {c.lookup.table for c in self.columns if c.lookup}

@@ -239,6 +239,8 @@ class TableSchema(Schema):
         load_default=list)
     document_date = _name(load_default=None)
     retention_when = ConditionField(load_default=None)
+    # An open claim (Art. 17(3)(e)): a subject's row meeting it places a legal hold.
+    hold_when = ConditionField(load_default=None)
     columns = fields.Dict(keys=fields.String(), required=True, validate=validate.Length(min=1))
     recipient = fields.Nested(RecipientSchema, load_default=None)
 

@@ -52,7 +52,7 @@ class NewsletterSettingsSchema(ShopSqlSettingsSchema):
     consent_end = fields.String(load_default="withdrawn_at")
     # Consent kinds an objection to advertising ends (a withdrawal ends every kind).
     advertising_consents = fields.List(fields.String(), load_default=lambda: [
-        "newsletter", "postal_advertising"])
+        "newsletter", "postal_advertising", "sweepstakes"])
 
 
 @register("newsletter")

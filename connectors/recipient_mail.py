@@ -168,8 +168,12 @@ class RecipientMailConnector(Plans, Executes, DerivesSubject, Notifies):
         return [key for key in self.endpoints if disclosed & self.values_of(key, request)]
 
     def plan(self, subject: Subject, request: ChangeRequest) -> Plan:
-        """One notice per recipient that received the subject's data, for Art. 19 types."""
-        types = [t for t in request.types if t in NOTIFIED_TYPES]
+        """One notice per recipient that received the subject's data, for Art. 19 types.
+
+        While a legal hold keeps the subject's data (an open claim), nothing is erased: no
+        recipient is asked to delete or settle anything (a credit bureau would misreport)."""
+        types = [t for t in request.types if t in NOTIFIED_TYPES
+                 and not (t == "erasure" and request.holds)]
         changes = []
         if types:
             disclosed = set(subject.identifiers.get("disclosed_to", ()))

@@ -45,7 +45,7 @@ from connectors.datamap import DataMap, DataMapError, RecipientMap, TableMap, lo
 from connectors.examples import example_datamap
 from connectors.shop_sql_discover import IdentifierSearch
 from connectors.shop_sql_execute import SqlExecutor, remaining
-from connectors.shop_sql_facts import disclosures, ip_windows, postal_addresses
+from connectors.shop_sql_facts import disclosures, ip_windows, open_claims, postal_addresses
 from connectors.shop_sql_plan import SqlPlanner
 from connectors.shop_sql_values import readable, record_column, shown_column, shown_value
 from connectors.sql_paths import (
@@ -197,6 +197,12 @@ class ShopSqlConnector(Plans, Executes, DerivesSubject, DataMapped, Closes):
         """Who received the subject's data according to the subject's rows (Art. 15, 19)."""
         with read_transaction(self.engine) as connection:
             return disclosures(connection, self.datamap, self._reflector.tables(),
+                               self.tables, subject)
+
+    def open_claims(self, subject: Subject) -> list[str]:
+        """The data map's ``hold_when`` conditions the subject's rows meet (open claims)."""
+        with read_transaction(self.engine) as connection:
+            return open_claims(connection, self.datamap, self._reflector.tables(),
                                self.tables, subject)
 
     def ip_windows(self, subject: Subject) -> list[tuple[str, str, str]]:

@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from connectors.base import Subject, json_safe
+from connectors.datamap_conditions import condition_sql
 from connectors.datamap_model import DataMap, TableMap
 from connectors.sql_paths import column, key_in, linked_rows
 
@@ -92,3 +93,21 @@ def postal_addresses(connection: Connection, datamap: DataMap,
 
 def _moment(value: Any) -> datetime:
     return value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+
+
+def open_claims(connection: Connection, datamap: DataMap, reflected: Mapping[str, sa.Table],
+                tables: tuple[TableMap, ...], subject: Subject) -> list[str]:
+    """Each ``hold_when`` condition some of the subject's rows meet, as ``table: condition``
+    (an open collection case, an unpaid invoice: Art. 17(3)(e) GDPR)."""
+    found: list[str] = []
+    if not subject.keys:
+        return found
+    for table in (t for t in tables if t.hold_when is not None and (t.link or t.name == datamap.subject.table)):
+        assert table.hold_when is not None
+        joined, where = _joined(datamap, reflected, table, subject)
+        source = reflected[table.name]
+        meets = condition_sql(table.hold_when, source, table.key, reflected)
+        query = sa.select(sa.literal(1)).select_from(joined).where(where, meets).limit(1)
+        if connection.execute(query).first() is not None:
+            found.append(f"{table.name}: {table.hold_when.text}")
+    return found

@@ -16,6 +16,8 @@ import zipfile
 from collections.abc import Mapping
 from typing import Any
 
+from connectors.shop_sql_values import NOT_DISCLOSED
+
 FORMAT = "dsr-export/1"
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 SCALAR = {"type": ["string", "number", "boolean", "null"]}
@@ -42,9 +44,20 @@ def neutralise(value: Any) -> Any:
     return value
 
 
+def _secret_label(column: Mapping[str, Any]) -> str | None:
+    """A secret's text in the answer's language ("stored, not disclosed for security reasons"),
+    or None for a column that is disclosed."""
+    return (column.get("value_labels") or {}).get(NOT_DISCLOSED)
+
+
 def _records(table: Mapping[str, Any]) -> list[dict[str, Any]]:
-    names = [c["name"] for c in table.get("columns") or []]
-    return [dict(zip(names, row, strict=False)) for row in table.get("rows") or []]
+    columns = table.get("columns") or []
+    names = [c["name"] for c in columns]
+    secrets = [_secret_label(c) for c in columns]
+    # A withheld secret reads as the sentence saying so, not as the connector's code for it.
+    return [{name: secret if secret and value == NOT_DISCLOSED else value
+             for name, value, secret in zip(names, row, secrets, strict=False)}
+            for row in table.get("rows") or []]
 
 
 def export_document(payload: Mapping[str, Any], provided_only: bool = False) -> dict[str, Any]:

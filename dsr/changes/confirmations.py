@@ -41,6 +41,12 @@ HOLD = {"de": "gesetzliche Aufbewahrung ausgesetzt, solange ein Anspruch oder ei
 ORDER = ("erasure", "restriction", "rectification", "objection", "consent_withdrawal")
 """Which right's template a request with several change types is confirmed with (one
 confirmation per request; its text has a paragraph for every right carried out)."""
+OBJECTION_PURPOSES = {
+    "market_research": {"de": "Marktforschung", "en": "Market research"},
+    "credit_transfer": {"de": "Übermittlung an Auskunfteien", "en": "Transfers to credit bureaus"},
+}
+"""The Art. 21(1) purposes the form's objection names beside advertising: each is weighed by
+the coordinator (a decision of right ``objection`` with the purpose as its category)."""
 RECORDED = {"de": "eingetragen", "en": "recorded"}
 """A ``set`` that is no rectification (the end of a subscription, a withdrawal's date)."""
 
@@ -122,13 +128,27 @@ def outcome(services: Services, session: Session, request: Request) -> dict[str,
             "corrected": [f"{label}: {', '.join(fields)}" for label, fields in corrected.items()],
             "not_corrected": [f"{label}: {', '.join(fields)}"
                               for label, fields in not_corrected.items()],
-            "kept": kept, "recipients_told": told}
+            "kept": kept, "recipients_told": told,
+            "objection_purposes": objection_purposes(session, request, language)}
+
+
+def objection_purposes(session: Session, request: Request, language: str) -> list[dict[str, Any]]:
+    """The coordinator's decision per Art. 21(1) purpose (market research, credit-bureau
+    transfers): stopped, or not stopped with the compelling grounds weighed; a purpose
+    nobody decided on is not mentioned (nothing claims it stopped)."""
+    found = session.scalars(select(Decision).where(
+        Decision.request_id == request.id, Decision.right == "objection",
+        Decision.category.in_(list(OBJECTION_PURPOSES))).order_by(Decision.id))
+    return [{"label": OBJECTION_PURPOSES[d.category][language],
+             "stopped": d.outcome == "granted", "grounds": d.reason} for d in found]
 
 
 def confirmed_types(session: Session, request: Request) -> list[str]:
-    """The request's change types to confirm: not refused by the coordinator."""
+    """The request's change types to confirm: not refused by the coordinator (an objection
+    purpose weighed and not stopped is stated in the confirmation, not a refused objection)."""
     refused = {d.right for d in session.scalars(select(Decision).where(
-        Decision.request_id == request.id, Decision.outcome == "refused"))}
+        Decision.request_id == request.id, Decision.outcome == "refused",
+        Decision.category.not_in(list(OBJECTION_PURPOSES))))}
     return [kind for kind in request.types if kind in TEMPLATES and kind not in refused]
 
 

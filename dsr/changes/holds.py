@@ -176,3 +176,33 @@ def requests_to_replan(session: Session, connector: str,
         if key in subject_keys(request).get(connector, []) and needs_replan(session, request):
             found.append(request)
     return found
+
+
+#: Who places the holds a data map's ``hold_when`` derives (never a coordinator's name).
+DERIVED_BY = "system:hold_when"
+
+
+def derive_holds(session: Session, *, connectors: Collection[str], connector: str,
+                 subject_keys: Sequence[Sequence[Any]], claims: Sequence[str],
+                 request_id: int | None = None) -> list[LegalHold]:
+    """Place an ``open_claim`` hold on each subject key for every open claim the connector
+    found (Art. 17(3)(e) GDPR: erasure waits while a claim is being enforced), once: a claim
+    already held for that key by an active derived hold is not held twice. The coordinator
+    lifts it when the claim is settled. Audited like every hold. Flushes."""
+    placed: list[LegalHold] = []
+    active = session.scalars(select(LegalHold).where(
+        LegalHold.connector == connector, LegalHold.lifted_at.is_(None),
+        LegalHold.created_by == DERIVED_BY)).all()
+    for key in subject_keys:
+        held = {row.reference for row in active if list(row.subject_key) == list(key)}
+        for claim in claims:
+            reference = claim[:REFERENCE_MAX]
+            if reference in held:
+                continue
+            placed.append(place_hold(
+                session, connectors=connectors, connector=connector, subject_key=list(key),
+                kind=HoldKind.OPEN_CLAIM.value, reference=reference, actor=DERIVED_BY,
+                request_id=request_id,
+                reason="Offene Forderung laut Datenbestand / open claim in the records "
+                       "(Art. 17 Abs. 3 lit. e DSGVO)"))
+    return placed

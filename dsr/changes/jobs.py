@@ -25,8 +25,9 @@ from connectors.capabilities import (
     capable,
     subject_holder,
 )
-from connectors.changes import NOTIFIED_TYPES, Plan
+from connectors.changes import NOTIFIED_TYPES, ClaimSource, Plan
 from dsr.audit import append_event
+from dsr.changes import holds as hold_service
 from dsr.changes import operations as changes
 from dsr.changes.models import ChangePlan, ChangeReceipt, RecipientNotice
 from dsr.changes.models import LegalHold as LegalHoldRow
@@ -65,6 +66,7 @@ def plan_changes(services: Services, session: Session, task: Task) -> dict[str, 
         subject = subject_in(services, request, task.connector)
         holder = subject_holder(services.connectors[task.connector])
         keys = [list(key) for key in subject_for(request, holder).keys]
+        _derive_holds(services, session, request, holder, keys)
         wanted = changes.change_request(services, session, request, holder, keys,
                                         services.clock.today())
         if not set(wanted.types) & set(NOTIFIED_TYPES) \
@@ -75,6 +77,19 @@ def plan_changes(services: Services, session: Session, task: Task) -> dict[str, 
                                     round_=round_, plan=plan)
     return {"planned": True, "changes": sum(row["rows"] for row in stored.summary),
             "targets": len({row["target"] for row in stored.summary})}
+
+
+def _derive_holds(services: Services, session: Session, request: Request, holder: str,
+                  keys: list[list[Any]]) -> None:
+    """Before an erasure is planned, hold the subject whose rows show an open claim (the data
+    map's ``hold_when``), so that neither its data nor any recipient's notice goes."""
+    source = services.connectors.get(holder)
+    if "erasure" not in request.types or not keys or not isinstance(source, ClaimSource):
+        return
+    claims = source.open_claims(subject_in(services, request, holder))
+    if claims:
+        hold_service.derive_holds(session, connectors=services.connectors, connector=holder,
+                                  subject_keys=keys, claims=claims, request_id=request.id)
 
 
 def _refused(session: Session, request: Request) -> bool:

@@ -30,10 +30,26 @@ class Label(_Strict):
     en = fields.String(required=True, validate=validate.Length(min=1))
 
 
+class DataProtectionOfficer(_Strict):
+    """The DPO's contact (Art. 37(7), 13(1)(b) GDPR): named in answers and letters when given."""
+
+    name = fields.String(required=True, validate=validate.Length(min=1))
+    email = fields.Email()
+    address = fields.List(fields.String(validate=validate.Length(min=1)))
+
+    @validates_schema
+    def _reachable(self, data: dict[str, Any], **_: Any) -> None:
+        if not data.get("email") and not data.get("address"):
+            raise ValidationError("give an e-mail address or a postal address (or both)",
+                                  "email")
+
+
 class Controller(_Strict):
     name = fields.String(required=True)
     address = fields.List(fields.String(), required=True)
     email = fields.Email(required=True)
+    #: Optional: a shop without a data protection officer leaves it out.
+    dpo = fields.Nested(DataProtectionOfficer)
 
 
 class Authority(_Strict):

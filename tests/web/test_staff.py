@@ -116,7 +116,7 @@ def test_the_reply_letter_puts_the_address_in_the_envelope_window(
     assert sorted(in_window) == sorted(["Jürgen", "Weiß", "Lindenstraße", "14", "80331", "München"])
     assert req.reference in boxes
     text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True).stdout
-    assert "Eingangsbestätigung" in text and "PSO Computer GmbH" in text
+    assert "Eingangsbestätigung" in text and "PSO GmbH" in text
 
 
 def test_bad_keying_input_is_refused_clearly_and_creates_nothing(

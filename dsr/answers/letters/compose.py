@@ -27,12 +27,25 @@ def address_lines(name: str, postal_address: str) -> list[str]:
     return [line for line in [name.strip(), *parts] if line][:6]
 
 
-def sender_from_register(register: Mapping[str, Any]) -> dict[str, Any]:
+DPO = {"de": "Datenschutzbeauftragte/r", "en": "Data protection officer"}
+
+
+def _dpo_lines(dpo: Mapping[str, Any] | None, language: str) -> list[str]:
+    """The letterhead's lines naming the data protection officer, when the register has one."""
+    if not dpo:
+        return []
+    reach = dpo.get("email") or ", ".join(dpo.get("address") or [])
+    return [f"{DPO.get(language, DPO['de'])}: {dpo['name']}", *([reach] if reach else [])]
+
+
+def sender_from_register(register: Mapping[str, Any], language: str = "de") -> dict[str, Any]:
+    """The letterhead from the register's controller (and its DPO, if it names one)."""
     controller = register.get("controller", {})
     name = controller.get("name", "")
     lines = list(controller.get("address", []))
+    contact = [controller["email"]] if controller.get("email") else []
     return {"sender_name": name, "sender_lines": lines,
-            "contact": [controller["email"]] if controller.get("email") else [],
+            "contact": contact + _dpo_lines(controller.get("dpo"), language),
             "return_line": " · ".join([name, *[x for x in lines if any(c.isdigit() for c in x)]])}
 
 
@@ -53,7 +66,7 @@ def request_letter(request: Request, template: str, *, register: Mapping[str, An
         template, language, req=request, name=name,
         received_local=request.received_at.astimezone(BERLIN),
         channel_label=CHANNEL[language].get(request.channel, request.channel), **context)
-    sender = sender_from_register(register)
+    sender = sender_from_register(register, language)
     return Letter(recipient=address_lines(name, request.claim("postal_address") or ""),
                   letter_date=letter_date, subject=subject, body=body,
                   reference=request.reference, language=language, notes=tuple(notes),

@@ -75,6 +75,10 @@ def _letter(p: Mapping[str, Any], lang: str, t: Mapping[str, str]) -> list[Flowa
         (t["due"], markup(strings.format_date(request.get("due"), lang))),
         (t["controller"], lines(ctrl.get("name"), *ctrl.get("address") or [], ctrl.get("email"))),
     ]
+    dpo = ctrl.get("dpo")
+    if dpo:  # only a controller that has one names its data protection officer
+        facts.append((t["dpo"], lines(dpo.get("name"), *dpo.get("address") or [],
+                                      dpo.get("email"))))
     return [*story, key_values(facts)]
 
 
