@@ -83,8 +83,8 @@ def _derive_holds(services: Services, session: Session, request: Request, holder
                   keys: list[list[Any]]) -> None:
     """Before an erasure is planned, hold the subject whose rows show an open claim (the data
     map's ``hold_when``), so that neither its data nor any recipient's notice goes."""
-    source = services.connectors.get(holder)
-    if "erasure" not in request.types or not keys or not isinstance(source, ClaimSource):
+    source = services.capable(holder, ClaimSource)
+    if "erasure" not in request.types or not keys or source is None:
         return
     claims = source.open_claims(subject_in(services, request, holder))
     if claims:
