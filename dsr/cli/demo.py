@@ -69,7 +69,7 @@ def _showcases(summary: object) -> list[tuple[str, str]]:
                                   f"an e-mail naming {s.sample_third_party_name}: redact it), "
                                   "erasure + objection, rectification, contest"),
         (s.recipient_customer_email, "received a gift order: access shows only that delivery"),
-        (s.collection_customer_email, "open debt collection: place a legal hold, then erase"),
+        (s.collection_customer_email, "open debt collection: an erasure keeps the claim on hold (derived from the open case)"),
         (s.b2b_contact_email, f"contact person of {s.b2b_company_name} (B2B)"),
         (s.shared_ip_customer_emails[0], f"shares the IP {s.shared_ip} with "
                                          f"{s.shared_ip_customer_emails[1]} at other times"),
