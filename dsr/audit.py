@@ -12,6 +12,7 @@ import hashlib
 import json
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import ForeignKey, String, select, update
@@ -21,6 +22,58 @@ from dsr.clock import clock_of
 from dsr.db import Base
 
 GENESIS = "0" * 64
+
+
+class AuditAction(StrEnum):
+    """What an audit event records; the value is the stored ``audit_events.action``."""
+
+    ADVERTISING_STOPPED = "advertising_stopped"
+    ANSWER_DELIVERED = "answer_delivered"
+    ANSWER_DOWNLOADED = "answer_downloaded"
+    ANSWER_RECIPIENT = "answer_recipient"
+    ANSWER_SEALED = "answer_sealed"
+    CONTEST_OUTCOME_SENT = "contest_outcome_sent"
+    CONTEST_REVIEWED = "contest_reviewed"
+    CORRECTIONS_RECORDED = "corrections_recorded"
+    DOCUMENT_DELETED = "document_deleted"
+    EMAIL_DELIVERY_REQUESTED = "email_delivery_requested"
+    ESCALATED = "escalated"
+    EXTENDED = "extended"
+    ID_COPY_DECIDED = "id_copy_decided"
+    ID_COPY_VIEWED = "id_copy_viewed"
+    IDENTITY_EVIDENCE_ENCLOSED = "identity_evidence_enclosed"
+    INBOUND_REDUCED = "inbound_reduced"
+    JOURNAL_REPLAYED = "journal_replayed"
+    LEGAL_HOLD_ADDED = "legal_hold_added"
+    LEGAL_HOLD_LIFTED = "legal_hold_lifted"
+    LETTER_PRINTED = "letter_printed"
+    LETTER_STORED = "letter_stored"
+    MAIL_ATTACHED = "mail_attached"
+    MAIL_REMINDER = "mail_reminder"
+    MAIL_REPLY = "mail_reply"
+    MESSAGE_EDITED = "message_edited"
+    PORTAL_EXPIRED = "portal_expired"
+    POWER_OF_ATTORNEY = "power_of_attorney"
+    RECEIVED = "received"
+    RECIPIENT_CONFIRMATION_UNDONE = "recipient_confirmation_undone"
+    RECIPIENT_CONFIRMED = "recipient_confirmed"
+    RECIPIENT_REMINDED = "recipient_reminded"
+    RECIPIENT_STATUS = "recipient_status"
+    REDACTED = "redacted"
+    REDACTION_REMOVED = "redaction_removed"
+    REDUCED = "reduced"
+    REGISTER_CHANGED = "register_changed"
+    REGISTER_SEEDED = "register_seeded"
+    RELEASED = "released"
+    RESTRICTION_LIFT_NOTICE_SENT = "restriction_lift_notice_sent"
+    RESTRICTION_LIFT_PLANNED = "restriction_lift_planned"
+    RESTRICTION_LIFTED = "restriction_lifted"
+    SEALED_ANSWER_REDUCED = "sealed_answer_reduced"
+    SIGNED_IN = "signed_in"
+    TASK_WAIVED = "task_waived"
+    TRANSITION = "transition"
+    TYPES_CONFIRMED = "types_confirmed"
+    TYPES_CORRECTED = "types_corrected"
 
 
 def canonical_json(value: Any) -> str:
@@ -66,10 +119,13 @@ def _next_seq(session: Session) -> tuple[int, str]:
     return seq, prev
 
 
-def append_event(session: Session, *, actor: str, action: str, request_id: int | None = None,
-                 from_state: str | None = None, to_state: str | None = None,
-                 details: dict[str, Any] | None = None) -> AuditEvent:
-    """Append one event to the chain inside the caller's transaction (flushes, never commits)."""
+def append_event(session: Session, *, actor: str, action: AuditAction,
+                 request_id: int | None = None, from_state: str | None = None,
+                 to_state: str | None = None, details: dict[str, Any] | None = None) -> AuditEvent:
+    """Append one event to the chain inside the caller's transaction (flushes, never commits).
+
+    ``action`` must be an :class:`AuditAction` (a misspelt one raises); its value is stored."""
+    action = AuditAction(action).value
     seq, prev = _next_seq(session)
     created_at = clock_of(session).now()
     details = details or {}

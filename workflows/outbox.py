@@ -13,6 +13,7 @@ from sqlalchemy import Integer, and_, bindparam, exists, or_, select, update
 from sqlalchemy.orm import Session, aliased, sessionmaker
 
 from dsr.clock import clock_of
+from workflows.kinds import Phase, TaskKind
 from workflows.models import Task, TaskAttempt, TaskStatus
 
 QUEUE_CONNECTORS = "connectors"
@@ -24,8 +25,8 @@ _NEW = "dsr_new_task_ids"
 FINISHED = (TaskStatus.DONE.value, TaskStatus.WAIVED.value)
 
 
-def add_task(session: Session, *, kind: str, request_id: int | None, connector: str = "",
-             queue: str = QUEUE_CONNECTORS, phase: int = 0, round_: int = 0,
+def add_task(session: Session, *, kind: TaskKind, request_id: int | None, connector: str = "",
+             queue: str = QUEUE_CONNECTORS, phase: Phase = Phase.DISCOVER, round_: int = 0,
              max_attempts: int = 5) -> Task:
     """Add a task unless the same (request, kind, connector, round) exists; flushes.
 
@@ -34,8 +35,8 @@ def add_task(session: Session, *, kind: str, request_id: int | None, connector: 
     key = f"{request_id}:{kind}:{connector}:{round_}"
     task = session.scalars(select(Task).where(Task.dedupe_key == key)).first()
     if task is None:
-        task = Task(dedupe_key=key, request_id=request_id, kind=kind, connector=connector,
-                    queue=queue, phase=phase, max_attempts=max_attempts,
+        task = Task(dedupe_key=key, request_id=request_id, kind=str(kind), connector=connector,
+                    queue=queue, phase=int(phase), max_attempts=max_attempts,
                     status=TaskStatus.PENDING.value, run_after=clock_of(session).now())
         session.add(task)
         session.flush()

@@ -23,6 +23,7 @@ from dsr.changes.models import ChangePlan, RetainedRecord, SuppressionEntry
 from dsr.documents import Document, DocumentStore
 from dsr.register import store as register_store
 from dsr.requests.models import Decision, IdentityClaim, Request
+from workflows.kinds import TaskKind
 from workflows.models import Task
 
 if TYPE_CHECKING:
@@ -325,7 +326,7 @@ def latest_document(session: Session, request_id: int, kind: str) -> Document | 
 def found_categories(session: Session, request_id: int) -> list[str]:
     """The data categories the newest draft found (the default decisions cover these)."""
     result = session.scalars(select(Task.result).where(Task.request_id == request_id,
-                                                       Task.kind == "compile",
+                                                       Task.kind == TaskKind.COMPILE,
                                                        Task.status == "done")
                              .order_by(Task.id.desc())).first()
     return list((result or {}).get("categories", []))

@@ -24,7 +24,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from dsr.answers.models import REDACTION_REASONS, Redaction
-from dsr.audit import AuditEvent, append_event
+from dsr.audit import AuditAction, AuditEvent, append_event
 from dsr.clock import clock_of
 from dsr.crypto import Cipher
 from dsr.requests.models import Request
@@ -108,7 +108,7 @@ def add(session: Session, cipher: Cipher, request: Request, collected: list[dict
                      term_encrypted=cipher.encrypt(term.encode("utf-8")).decode("ascii"))
     session.add(item)
     session.flush()
-    append_event(session, actor=actor, action="redacted", request_id=request.id,
+    append_event(session, actor=actor, action=AuditAction.REDACTED, request_id=request.id,
                  details={"redaction": item.id, "table": table, "column": column,
                           "reason": reason, "occurrences": count})
     return item
@@ -123,7 +123,7 @@ def remove(session: Session, request: Request, redaction_id: int, *, actor: str)
     if request.released_at is not None:
         raise RedactionError("the answer has been released; its redactions stay")
     session.delete(item)
-    append_event(session, actor=actor, action="redaction_removed", request_id=request.id,
+    append_event(session, actor=actor, action=AuditAction.REDACTION_REMOVED, request_id=request.id,
                  details={"redaction": redaction_id})
     session.flush()
 

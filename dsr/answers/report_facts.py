@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from dsr.register.store import InForce
+from workflows.kinds import TaskKind
 from workflows.models import Task, TaskStatus
 
 if TYPE_CHECKING:
@@ -23,7 +24,7 @@ def systems(services: Services, session: Session, request_id: int, lang: str) ->
     coordinator waived (``not_searched``: their data follows), by label in ``lang``. The
     coordinator's reason stays on the task: the answer does not quote it."""
     tasks = session.scalars(select(Task).where(Task.request_id == request_id,
-                                               Task.kind == "collect").order_by(Task.id)).all()
+                                               Task.kind == TaskKind.COLLECT).order_by(Task.id)).all()
     newest = {task.connector: task for task in tasks}
 
     def label(name: str) -> str:

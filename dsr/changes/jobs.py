@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from connectors.base import ChangingConnector, ConnectorError
 from connectors.changes import NOTIFIED_TYPES, Plan
-from dsr.audit import append_event
+from dsr.audit import AuditAction, append_event
 from dsr.changes import operations as changes
 from dsr.changes.models import ChangePlan, ChangeReceipt, RecipientNotice
 from dsr.changes.models import LegalHold as LegalHoldRow
@@ -27,6 +27,7 @@ from dsr.recipients import opengdpr
 from dsr.requests.models import Decision, Request
 from dsr.requests.subjects import load_request, subject_for, subject_in
 from workflows.jobs import job
+from workflows.kinds import TaskKind
 from workflows.models import Task
 
 if TYPE_CHECKING:
@@ -39,7 +40,7 @@ def _round(task: Task) -> int:
     return int(task.dedupe_key.rsplit(":", 1)[1])
 
 
-@job("plan")
+@job(TaskKind.PLAN)
 def plan_changes(services: Services, session: Session, task: Task) -> dict[str, Any]:
     """Work out what one system will change for the request and store it; nothing is touched.
 
@@ -82,7 +83,7 @@ def changes_types(request: Request) -> set[str]:
     return set(request.types) & set(CHANGE_TYPES)
 
 
-@job("execute")
+@job(TaskKind.EXECUTE)
 def execute_changes(services: Services, session: Session, task: Task) -> dict[str, Any]:
     """Carry out the approved plan of one system and store its receipt (once)."""
     request = load_request(session, task)
@@ -216,7 +217,7 @@ def remind_recipients(services: Services) -> int:
             notice = session.get(RecipientNotice, notice_id)
             assert notice is not None
             notice.reminded_at = services.clock.now()
-            append_event(session, actor="system", action="recipient_reminded",
+            append_event(session, actor="system", action=AuditAction.RECIPIENT_REMINDED,
                          request_id=request_id, details={"recipient": recipient})
         reminded += 1
     return reminded

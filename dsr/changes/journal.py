@@ -25,7 +25,7 @@ from connectors.changes import Plan, PlannedChange
 from connectors.newsletter import NewsletterConnector
 from connectors.shop_sql_execute import NOW
 from connectors.sql_paths import column, read_transaction
-from dsr.audit import append_event
+from dsr.audit import AuditAction, append_event
 from dsr.changes import operations as changes
 from dsr.changes.models import ChangePlan, ChangeReceipt, ErasureJournalEntry, PlanStatus
 
@@ -116,7 +116,7 @@ def replay(services: Services, *, actor: str = "cli") -> dict[str, int]:
         done["changes"] += len(plan.changes)
         done["touched"] += sum(_touched(step) for step in receipt.to_json()["steps"])
     with services.db.session() as session:
-        append_event(session, actor=actor, action="journal_replayed", details=dict(done))
+        append_event(session, actor=actor, action=AuditAction.JOURNAL_REPLAYED, details=dict(done))
     return done
 
 

@@ -26,7 +26,7 @@ from connectors.changes import (
     RetentionRule,
 )
 from connectors.shop_sql_execute import NOW
-from dsr.audit import append_event
+from dsr.audit import AuditAction, append_event
 from dsr.changes.models import (
     ChangePlan,
     ChangeReceipt,
@@ -300,7 +300,7 @@ def confirm_notice(session: Session, notice: RecipientNotice, *, actor: str,
         raise ChangeInputError(f"note: at most {CONFIRMATION_NOTE_MAX} characters")
     notice.status, notice.confirmed_at, notice.confirmed_by = "confirmed", clock_of(session).now(), actor
     notice.confirmation_received_on, notice.confirmation_note = received_on, note or None
-    append_event(session, actor=actor, action="recipient_confirmed",
+    append_event(session, actor=actor, action=AuditAction.RECIPIENT_CONFIRMED,
                  request_id=notice.request_id,
                  details={"recipient": notice.recipient, "notice": notice.id,
                           "received_on": received_on.isoformat() if received_on else None,
@@ -314,7 +314,7 @@ def undo_confirmation(session: Session, notice: RecipientNotice, *, actor: str) 
         raise ChangeInputError("the notice is not confirmed")
     notice.status, notice.confirmed_at, notice.confirmed_by = "waiting", None, None
     notice.confirmation_received_on = notice.confirmation_note = None
-    append_event(session, actor=actor, action="recipient_confirmation_undone",
+    append_event(session, actor=actor, action=AuditAction.RECIPIENT_CONFIRMATION_UNDONE,
                  request_id=notice.request_id,
                  details={"recipient": notice.recipient, "notice": notice.id})
     session.flush()
@@ -350,7 +350,7 @@ def record_corrections(session: Session, request: Request, corrections: dict[str
         session.delete(claim)
     session.add(IdentityClaim(request_id=request.id, kind=CORRECTIONS_CLAIM,
                               value=json.dumps(corrections, ensure_ascii=False, sort_keys=True)))
-    append_event(session, actor=actor, action="corrections_recorded", request_id=request.id,
+    append_event(session, actor=actor, action=AuditAction.CORRECTIONS_RECORDED, request_id=request.id,
                  details={"fields": sorted(corrections)})
     session.flush()
     session.expire(request, ["claims"])

@@ -24,7 +24,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from dsr.audit import append_event
+from dsr.audit import AuditAction, append_event
 from dsr.correspondence.models import OutgoingMail
 from dsr.mail.authentication import channel_authenticated
 from dsr.mail.models import InboundMessage, TriageEntry
@@ -184,7 +184,7 @@ def _follow_up(session: Session, inbound: InboundMessage, request: Request | Non
     if rec.action == "triage":
         session.add(TriageEntry(inbound_id=inbound.id, reason=rec.reason or "unclear"))
     elif request is not None and rec.action in ("reply", "reminder"):
-        append_event(session, actor=ACTOR, action=f"mail_{rec.action}", request_id=request.id,
+        append_event(session, actor=ACTOR, action=AuditAction(f"mail_{rec.action}"), request_id=request.id,
                      details={"inbound": inbound.id, "id_copies": sum(
                          a["kind"] == "id_copy" for a in inbound.attachments)})
     elif request is not None:

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from dsr.audit import AuditAction
+
 if TYPE_CHECKING:
     from dsr.context import Services
 
@@ -49,7 +51,7 @@ def reduce_inbound(services: Services) -> dict[str, int]:
             row.from_address, row.from_name, row.subject, row.words = "", "", "", []
             row.attachments = [{k: v for k, v in a.items() if k != "filename"}
                                for a in row.attachments]
-            append_event(session, actor="system", action="inbound_reduced",
+            append_event(session, actor="system", action=AuditAction.INBOUND_REDUCED,
                          request_id=row.request_id, details={"inbound": row.id})
             reduced += 1
     return {"reduced": reduced}

@@ -12,11 +12,10 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from dsr.audit import append_event
+from dsr.audit import AuditAction, append_event
 from dsr.clock import clock_of
 from dsr.mail.models import ClassificationCorrection, InboundMessage, TriageEntry
 from dsr.requests.models import IdentityClaim, Request, RequestType
-from workflows.models import Task, TaskStatus
 from workflows.states import OPEN_STATES, State, transition
 
 TYPE_VALUES = [t.value for t in RequestType]
@@ -83,7 +82,7 @@ def confirm_types(session: Session, request: Request, *, types: list[str], langu
             corrected_types=types, predicted_language=request.language,
             corrected_language=language, corrected_by_id=user_id))
         request.types, request.language = types, language
-    append_event(session, actor=actor, action="types_corrected" if corrected else "types_confirmed",
+    append_event(session, actor=actor, action=AuditAction.TYPES_CORRECTED if corrected else AuditAction.TYPES_CONFIRMED,
                  request_id=request.id, details={"types": types, "language": language})
     for entry in session.scalars(select(TriageEntry).where(
             TriageEntry.request_id == request.id, TriageEntry.reason == "confirm_type",
@@ -100,7 +99,7 @@ def attach(session: Session, entry: TriageEntry, request: Request, *, user_id: i
     if inbound is None:
         raise TriageError("only a received message can be attached")
     inbound.request_id = request.id
-    append_event(session, actor=actor, action="mail_attached", request_id=request.id,
+    append_event(session, actor=actor, action=AuditAction.MAIL_ATTACHED, request_id=request.id,
                  details={"inbound": inbound.id})
     close(session, entry, "attached", user_id)
 
@@ -115,9 +114,6 @@ def merge(session: Session, absorbed: Request, into: Request, *, actor: str,
         raise TriageError(f"the request to keep is {into.status}")
     absorbed.merged_into_id = into.id
     transition(session, absorbed, State.MERGED, actor=actor, details={"into": into.id})
-    for task in session.scalars(select(Task).where(Task.request_id == absorbed.id,
-                                                   Task.status == TaskStatus.PENDING.value)):
-        task.status, task.last_error = TaskStatus.WAIVED.value, "request merged"
     for entry in session.scalars(select(TriageEntry).where(
             TriageEntry.request_id.in_([absorbed.id, into.id]),
             TriageEntry.reason == "merge_offer", TriageEntry.status == "open")):

@@ -28,7 +28,7 @@ from dsr.answers import postal
 from dsr.answers.letters import LetterError, render_letter
 from dsr.answers.letters.compose import request_letter
 from dsr.app import clock, db_session, request_or_404
-from dsr.audit import append_event
+from dsr.audit import AuditAction, append_event
 from dsr.mail import keying, triage
 from dsr.mail.models import InboundMessage, TriageEntry
 from dsr.requests.intake import status_code
@@ -106,7 +106,7 @@ def letter(request_id: int) -> Any:
             status_url=f"{services.config.base_url}/status"))
     except LetterError as exc:
         abort(422, description=str(exc))
-    append_event(db_session(), actor=actor(), action="letter_printed", request_id=req.id,
+    append_event(db_session(), actor=actor(), action=AuditAction.LETTER_PRINTED, request_id=req.id,
                  details={"template": "acknowledgement"})
     return Response(pdf, mimetype="application/pdf", headers={
         "Content-Disposition": f'inline; filename="{req.reference}-eingang.pdf"',
@@ -121,7 +121,7 @@ def stored_letter(request_id: int, document_id: int) -> Any:
     if doc is None:
         abort(404)
     data = _services().documents.read(doc)
-    append_event(db_session(), actor=actor(), action="letter_printed", request_id=request_id,
+    append_event(db_session(), actor=actor(), action=AuditAction.LETTER_PRINTED, request_id=request_id,
                  details={"document": doc.id})
     return Response(data, mimetype="application/pdf", headers={
         "Content-Disposition": f'inline; filename="{doc.filename}"', "Cache-Control": "no-store"})

@@ -18,11 +18,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from connectors.recipient_api import split_request_id
-from dsr.audit import append_event
+from dsr.audit import AuditAction, append_event
 from dsr.changes.models import RecipientNotice
 from dsr.changes.operations import ChangeInputError, confirm_notice
 from dsr.requests.models import Request
 from workflows import outbox
+from workflows.kinds import TaskKind
 from workflows.models import Task
 
 ACCESS_TYPES = ("access", "portability")
@@ -44,7 +45,7 @@ def record_callback(session: Session, content: Mapping[str, Any], *, connector: 
         raise ChangeInputError(f"no question of {connector} with request id {external!r}")
     if status == "completed":
         outbox.make_due(session, task)
-    append_event(session, actor=f"opengdpr:{connector}", action="recipient_status",
+    append_event(session, actor=f"opengdpr:{connector}", action=AuditAction.RECIPIENT_STATUS,
                  request_id=task.request_id, details={"connector": connector, "type": kind,
                                                       "status": status})
     session.flush()
@@ -59,7 +60,7 @@ def apply_status(session: Session, notice: RecipientNotice, status: str, connect
     if status == "completed":
         confirm_notice(session, notice, actor=f"opengdpr:{connector}")
     elif changed:
-        append_event(session, actor=f"opengdpr:{connector}", action="recipient_status",
+        append_event(session, actor=f"opengdpr:{connector}", action=AuditAction.RECIPIENT_STATUS,
                      request_id=notice.request_id,
                      details={"recipient": notice.recipient, "status": status})
     session.flush()
@@ -72,4 +73,4 @@ def _collect_task(session: Session, reference: str, connector: str) -> Task | No
         return None
     return session.scalars(select(Task).where(
         Task.request_id == request_id, Task.connector == connector,
-        Task.kind == "collect")).first()
+        Task.kind == TaskKind.COLLECT)).first()

@@ -14,11 +14,12 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from dsr.audit import append_event
+from dsr.audit import AuditAction, append_event
 from dsr.crypto import keyed_hash
 from dsr.requests.models import Channel, IdentityClaim, Request, RequestType
 from workflows import outbox
 from workflows.deadlines import Calendar, due_date
+from workflows.kinds import TaskKind
 
 _ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"
 CLAIM_KINDS = ("name", "email", "customer_number", "postal_address", "message")
@@ -82,9 +83,9 @@ def submit(session: Session, submission: Submission, *, calendar: Calendar,
     request.claims = [IdentityClaim(kind=k, value=v.strip()) for k, v in values.items() if v and v.strip()]
     session.add(request)
     session.flush()
-    append_event(session, actor=actor, action="received", request_id=request.id,
+    append_event(session, actor=actor, action=AuditAction.RECEIVED, request_id=request.id,
                  to_state="received", details={"channel": request.channel, "types": types})
-    outbox.add_task(session, kind="acknowledge", request_id=request.id, queue=outbox.QUEUE_MAIL)
+    outbox.add_task(session, kind=TaskKind.ACKNOWLEDGE, request_id=request.id, queue=outbox.QUEUE_MAIL)
     for name in connectors:
-        outbox.add_task(session, kind="discover", request_id=request.id, connector=name)
+        outbox.add_task(session, kind=TaskKind.DISCOVER, request_id=request.id, connector=name)
     return request

@@ -24,16 +24,17 @@ from dsr.correspondence.models import OutgoingMail
 from dsr.requests.intake import status_code
 from dsr.requests.models import Decision, Request
 from dsr.requests.subjects import identity_of, load_request, match_summary, subject_in
-from workflows import outbox
+from workflows import states
 from workflows.models import Task
 from workflows.states import State, transition
 
 if TYPE_CHECKING:
     from dsr.context import Services
 from workflows.jobs import SYSTEM, NotReady, job
+from workflows.kinds import TaskKind
 
 
-@job("acknowledge")
+@job(TaskKind.ACKNOWLEDGE)
 def acknowledge(services: Services, session: Session, task: Task) -> dict[str, Any]:
     """The acknowledgement with reference, deadline and status code; a few per address an hour."""
     request = load_request(session, task)
@@ -55,7 +56,7 @@ def acknowledge(services: Services, session: Session, task: Task) -> dict[str, A
 
 
 
-@job("discover")
+@job(TaskKind.DISCOVER)
 def discover(services: Services, session: Session, task: Task) -> dict[str, Any]:
     """Match the request's claims against one system; the coordinator sees the match table.
 
@@ -78,18 +79,19 @@ def discover(services: Services, session: Session, task: Task) -> dict[str, Any]
     else:
         subjects.pop(task.connector, None)
     request.subject_keys = subjects
+    # Once every system is matched: the policy, and the code to the address on file only
+    # (the edge starts that task; a request moved on already still gets it, once).
     if request.status == State.RECEIVED:
         transition(session, request, State.AWAITING_VERIFICATION, actor=SYSTEM)
-    # Once every system is matched: the policy, and the code to the address on file only.
-    outbox.add_task(session, kind="verify_identity", request_id=request.id,
-                    queue=outbox.QUEUE_MAIL, phase=1)
+    else:
+        states.start(session, request, [TaskKind.VERIFY_IDENTITY])
     return {"subjects": summary["subjects"], "proposals": summary["proposals"],
             "conflict": summary["conflict"]}
 
 
 
 
-@job("collect")
+@job(TaskKind.COLLECT)
 def collect(services: Services, session: Session, task: Task) -> dict[str, Any]:
     """Read the subject's data from one system and store it encrypted for the draft answer."""
     request = load_request(session, task)
@@ -124,7 +126,7 @@ def _compile(services: Services, session: Session, request: Request) -> dict[str
             "rows": sum(len(t["rows"]) for s in payload["sections"] for t in s["tables"])}
 
 
-@job("compile")
+@job(TaskKind.COMPILE)
 def compile_draft(services: Services, session: Session, task: Task) -> dict[str, Any]:
     """Build the draft answer from everything collected and hand the request to review."""
     request = load_request(session, task)
@@ -134,13 +136,13 @@ def compile_draft(services: Services, session: Session, task: Task) -> dict[str,
     return result
 
 
-@job("finalise")
+@job(TaskKind.FINALISE)
 def finalise(services: Services, session: Session, task: Task) -> dict[str, Any]:
     """Render the approved answer with its decisions (completion follows once released)."""
     return _compile(services, session, load_request(session, task))
 
 
-@job("notify_refusal")
+@job(TaskKind.NOTIFY_REFUSAL)
 def notify_refusal(services: Services, session: Session, task: Task) -> dict[str, Any]:
     """Tell the requester that and why the request is refused, with their remedies."""
     request = load_request(session, task)
@@ -155,7 +157,7 @@ def notify_refusal(services: Services, session: Session, task: Task) -> dict[str
                              authority=authority)
 
 
-@job("notify_extension")
+@job(TaskKind.NOTIFY_EXTENSION)
 def notify_extension(services: Services, session: Session, task: Task) -> dict[str, Any]:
     """Tell the requester, within the first month, that and why the deadline is extended."""
     request = load_request(session, task)

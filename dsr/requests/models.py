@@ -11,6 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from dsr.clock import stamp
 from dsr.db import Base
+from workflows.states import status_check
 
 
 class RequestType(StrEnum):
@@ -39,17 +40,12 @@ class Outcome(StrEnum):
     REFUSED = "refused"
 
 
-STATUS_VALUES = ("received", "awaiting_verification", "verified", "processing", "review",
-                 "executing", "completed", "rejected", "withdrawn", "merged")
-
-
 class Request(Base):
     """One request of one data subject; its status moves only through ``workflows.transition``."""
 
     __tablename__ = "requests"
     __table_args__ = (
-        CheckConstraint("status IN (" + ", ".join(f"'{s}'" for s in STATUS_VALUES) + ")",
-                        name="status"),
+        CheckConstraint(status_check(), name="status"),
         CheckConstraint("status != 'completed' OR released_at IS NOT NULL", name="completed_released"),
         CheckConstraint("status != 'merged' OR merged_into_id IS NOT NULL", name="merged_target"),
     )

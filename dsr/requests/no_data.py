@@ -12,12 +12,11 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from dsr.audit import append_event
 from dsr.clock import clock_of
 from dsr.requests.models import Decision, Outcome, Request
 from dsr.requests.operations import NORMS
 from dsr.verification.steps import VerificationError, record
-from workflows import outbox
+from workflows import states
 from workflows.states import State, transition
 
 REASON = "Keine Daten gefunden / no data found"
@@ -25,12 +24,9 @@ REASON = "Keine Daten gefunden / no data found"
 LISTED = ("email", "customer_number", "name", "postal_address")
 
 
-def nothing_found(request: Request) -> bool:
-    """True when every system was checked and none holds a subject or a proposal."""
-    table = request.match_table or {}
-    return bool(table) and all(
-        not found.get("subjects") and not found.get("proposals") and not found.get("conflict")
-        for found in table.values())
+#: True when every system was checked and none holds a subject or a proposal (the guard of
+#: the ``no_data`` edge).
+nothing_found = states.nothing_found
 
 
 def checked(request: Request, labels: dict[str, dict[str, str]]) -> dict[str, Any]:
@@ -46,21 +42,21 @@ def checked(request: Request, labels: dict[str, dict[str, str]]) -> dict[str, An
 
 
 def answer_no_data(session: Session, request: Request, *, actor: str) -> None:
-    """Answer "no data found": decisions recorded, the answer released, the letter queued."""
+    """Answer "no data found" along its own edge (awaiting verification -> executing, one
+    audit event): decisions recorded, the answer released, the letter queued; the request
+    completes once the letter has gone."""
     if request.status != State.AWAITING_VERIFICATION:
         raise VerificationError(f"no data found: the request is {request.status}")
     if not nothing_found(request):
         raise VerificationError("no data found: a system holds a possible match")
-    details = {"method": "not_required", "reason": "no_data_found"}
-    transition(session, request, State.VERIFIED, actor=actor, details=details)
-    transition(session, request, State.PROCESSING, actor=actor, details=details)
-    transition(session, request, State.REVIEW, actor=actor, details=details)
-    transition(session, request, State.EXECUTING, actor=actor, details={"decisions": len(request.types)})
     for right in request.types:
         session.add(Decision(request_id=request.id, right=right, category="*",
                              outcome=Outcome.GRANTED.value, norm=NORMS[right], reason=REASON))
     request.released_at = clock_of(session).now()
     record(session, request, "no_data_found", "ok", actor)
-    append_event(session, actor=actor, action="released", request_id=request.id,
-                 details={"answer": "no_data_found"})
-    outbox.add_task(session, kind="send_no_data", request_id=request.id, queue=outbox.QUEUE_MAIL)
+    try:
+        transition(session, request, State.EXECUTING, actor=actor, reason=states.NO_DATA,
+                   details={"method": "not_required", "decisions": len(request.types),
+                            "answer": "no_data_found"})
+    except states.Refused as exc:
+        raise VerificationError(exc.reason) from None

@@ -10,18 +10,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import update
 from sqlalchemy.orm import Session
 
-from connectors.changes import CHANGE_TYPES
-from dsr.audit import append_event
 from dsr.changes.operations import current_plans
 from dsr.clock import clock_of
 from dsr.requests.models import Decision, Outcome, Request
-from workflows import outbox
+from workflows import states
 from workflows.deadlines import Calendar, DeadlineError, extended_due_date
-from workflows.models import Task, TaskStatus
-from workflows.states import OPEN_STATES, State, transition
+from workflows.states import State, transition
 
 #: Request types that disclose data and so need the access phase.
 DISCLOSING = {"access", "portability"}
@@ -35,10 +32,9 @@ NORMS = {
     "consent_withdrawal": "Art. 7(3) DSGVO / GDPR",
     "contest_decision": "Art. 22(3) DSGVO / GDPR",
 }
-#: Phases of a request's tasks (see outbox: a phase starts when the earlier ones are done).
-#: How an identity check can pass; the method goes into the audit chain, so no free text.
-VERIFY_METHODS = ("manual", "email_code", "signed_in", "id_document", "power_of_attorney")
-PHASE_DISCOVER, PHASE_COLLECT, PHASE_COMPILE, PHASE_EXECUTE, PHASE_FINALISE = 0, 1, 2, 3, 4
+#: How a coordinator's identity check can pass; the method goes into the audit chain, so no
+#: free text (the engine's ``METHOD_NAMED`` guard knows the automatic methods as well).
+VERIFY_METHODS = states.VERIFY_METHODS
 
 
 class ActionError(ValueError):
@@ -59,6 +55,14 @@ class DecisionInput:
     reason: str = ""
 
 
+def _move(session: Session, request: Request, target: State, **kwargs: Any) -> None:
+    """Take the edge to ``target``; a guard's refusal is this action's error."""
+    try:
+        transition(session, request, target, **kwargs)
+    except states.Refused as exc:
+        raise ActionError(exc.reason) from None
+
+
 def verify(session: Session, request: Request, *, actor: str, method: str,
            subject_keys: dict[str, list[list[object]]] | None = None,
            settings: dict[str, Any] | None = None) -> None:
@@ -68,6 +72,7 @@ def verify(session: Session, request: Request, *, actor: str, method: str,
     that overrides the policy's flags is visible as such."""
     if method not in VERIFY_METHODS:
         raise ActionError(f"method: one of {', '.join(VERIFY_METHODS)}")
+    states.edge_for(request, State.VERIFIED)  # refused before anything is recorded
     if subject_keys is not None:
         request.subject_keys = subject_keys
     details: dict[str, Any] = {"method": method}
@@ -77,102 +82,66 @@ def verify(session: Session, request: Request, *, actor: str, method: str,
         found = assessment(session, request, settings)
         details.update(level=found.level.name.lower(), policy_met=found.automatic,
                        flags=list(found.flags))
-    transition(session, request, State.VERIFIED, actor=actor, details=details)
+    _move(session, request, State.VERIFIED, actor=actor, details=details)
 
 
 def extend(session: Session, request: Request, *, actor: str, months: int, reason: str,
            calendar: Calendar) -> None:
     """Extend the deadline by one or two months (Art. 12(3)); the requester is told why."""
-    if request.extended_due_on is not None:
-        raise ActionError("the deadline has been extended already")
-    if State(request.status) not in OPEN_STATES:
-        raise ActionError(f"extend: the request is {request.status}")
+    try:
+        states.check(session, request, states.EXTEND, actor=actor)
+    except states.Refused as exc:
+        raise ActionError(exc.reason) from None
     try:
         new_due = extended_due_date(request.received_at, months, reason,
                                     today=clock_of(session).today(), calendar=calendar)
     except DeadlineError as exc:
         raise ActionError(str(exc)) from None
+    states.take(session, request, states.EXTEND, actor=actor,
+                details={"months": months, "due": new_due.isoformat()})
     request.extended_due_on = new_due
     request.extension_reason = reason.strip()
-    append_event(session, actor=actor, action="extended", request_id=request.id,
-                 details={"months": months, "due": new_due.isoformat()})
-    outbox.add_task(session, kind="notify_extension", request_id=request.id,
-                    queue=outbox.QUEUE_MAIL)
+    session.flush()
 
 
 def process(session: Session, request: Request, *, actor: str, connectors: list[str]) -> None:
     """Start finding the subject's data in every system; the draft follows as tasks finish."""
-    transition(session, request, State.PROCESSING, actor=actor)
-    round_ = _round(session, request, "compile")
-    if DISCLOSING & set(request.types) or "contest_decision" in request.types:
-        for name in connectors:
-            outbox.add_task(session, kind="collect", request_id=request.id, connector=name,
-                            phase=PHASE_COLLECT, round_=round_)
-    if set(CHANGE_TYPES) & set(request.types):
-        # Plans are stored before any system is touched; a connector that cannot change
-        # data finishes its plan task at once with nothing planned.
-        for name in connectors:
-            outbox.add_task(session, kind="plan", request_id=request.id, connector=name,
-                            phase=PHASE_COLLECT, round_=round_)
-    outbox.add_task(session, kind="compile", request_id=request.id, queue=outbox.QUEUE_REPORTS,
-                    phase=PHASE_COMPILE, round_=round_)
-
-
-def _round(session: Session, request: Request, kind: str) -> int:
-    """Processing again after review starts a new round of tasks (their keys differ)."""
-    return int(session.scalar(select(func.count(Task.id)).where(
-        Task.request_id == request.id, Task.kind == kind)) or 0)
+    _move(session, request, State.PROCESSING, actor=actor, inputs={"connectors": connectors})
 
 
 def approve(session: Session, request: Request, *, actor: str, user_id: int | None,
             decisions: list[DecisionInput]) -> None:
     """Record the decisions per right and category and start executing the approved plan."""
-    if not decisions:
-        raise ActionError("decisions: at least one decision is needed to approve")
-    for item in decisions:
-        if item.outcome not in Outcome.__members__.values():
-            raise ActionError(f"decisions: unknown outcome {item.outcome!r}")
-        if item.outcome != Outcome.GRANTED and not item.reason.strip():
-            raise ActionError("decisions: a partly granted or refused right needs a reason")
     from dsr.changes import holds
     from dsr.contest import operations as contest
 
-    if holds.needs_replan(session, request):
-        raise ActionError(HOLD_CHANGED)
-
-    if contest.needs_review(session, request,
-                            {d.right for d in decisions if d.outcome == Outcome.REFUSED}):
-        raise ActionError(contest.REVIEW_MISSING)
-    transition(session, request, State.EXECUTING, actor=actor,
-               details={"decisions": len(decisions)})
+    refused = {d.right for d in decisions if d.outcome == Outcome.REFUSED}
+    findings = {
+        "decisions": decisions,
+        "plan_changed": HOLD_CHANGED if decisions and holds.needs_replan(session, request)
+        else None,
+        "contest_review_missing": contest.REVIEW_MISSING
+        if decisions and contest.needs_review(session, request, refused) else None,
+        "plans": [(plan.connector, plan.round) for plan in current_plans(session, request.id)],
+    }
+    _move(session, request, State.EXECUTING, actor=actor, details={"decisions": len(decisions)},
+          inputs=findings)
     for item in decisions:
         session.add(Decision(request_id=request.id, right=item.right, category=item.category,
                              outcome=item.outcome, norm=item.norm, reason=item.reason,
                              decided_by_id=user_id))
     session.flush()
-    for plan in current_plans(session, request.id):
-        outbox.add_task(session, kind="execute", request_id=request.id, connector=plan.connector,
-                        phase=PHASE_EXECUTE, round_=plan.round)
-    outbox.add_task(session, kind="finalise", request_id=request.id, queue=outbox.QUEUE_REPORTS,
-                    phase=PHASE_FINALISE, round_=_round(session, request, "finalise"))
 
 
 def release(session: Session, request: Request, *, actor: str) -> None:
     """Release the answer; the request completes once every execute task is done as well."""
-    if request.status != State.EXECUTING:
-        raise ActionError(f"release: the request is {request.status}, not executing")
+    try:
+        states.check(session, request, states.RELEASE, actor=actor)
+    except states.Refused as exc:
+        raise ActionError(exc.reason) from None
     if request.released_at is None:
         request.released_at = clock_of(session).now()
-        append_event(session, actor=actor, action="released", request_id=request.id)
-        if DISCLOSING & set(request.types):  # the answer goes out through delivery (portal)
-            outbox.add_task(session, kind="deliver", request_id=request.id,
-                            queue=outbox.QUEUE_MAIL, phase=PHASE_FINALISE + 1)
-        if set(CHANGE_TYPES) & set(request.types):  # confirmations once executed
-            outbox.add_task(session, kind="confirm_changes", request_id=request.id,
-                            queue=outbox.QUEUE_MAIL, phase=PHASE_FINALISE + 1)
-        if "contest_decision" in request.types:  # the review's outcome in writing
-            outbox.add_task(session, kind="notify_contest", request_id=request.id,
-                            queue=outbox.QUEUE_MAIL, phase=PHASE_FINALISE + 1)
+        states.take(session, request, states.RELEASE, actor=actor)
         session.flush()
     complete_if_done(session, request, actor=actor)
 
@@ -187,12 +156,10 @@ def complete_if_done(session: Session, request: Request, *, actor: str) -> bool:
     """
     session.execute(update(Request).where(Request.id == request.id).values(updated_at=clock_of(session).now()))
     session.refresh(request)
-    if request.status != State.EXECUTING or request.released_at is None:
+    if request.status != State.EXECUTING:
         return False
-    unfinished = session.scalar(select(Task.id).where(
-        Task.request_id == request.id, Task.status.not_in(outbox.FINISHED)).limit(1))
-    if unfinished is not None:
-        return False
+    if states.refusal(session, request, State.COMPLETED, actor=actor) is not None:
+        return False  # not released yet, or a task is unfinished
     transition(session, request, State.COMPLETED, actor=actor)
     return True
 
@@ -200,30 +167,18 @@ def complete_if_done(session: Session, request: Request, *, actor: str) -> bool:
 def reject(session: Session, request: Request, *, actor: str, user_id: int | None, norm: str,
            reason: str) -> None:
     """Refuse the whole request with its legal norm and reason (Art. 12(4) letter follows)."""
-    if not norm.strip() or not reason.strip():
-        raise ActionError("norm and reason are both needed to reject a request")
-    transition(session, request, State.REJECTED, actor=actor, reason=norm.strip())
+    _move(session, request, State.REJECTED, actor=actor, reason=norm.strip(),
+          inputs={"why": reason})
     for right in request.types:
         session.add(Decision(request_id=request.id, right=right, category="*",
                              outcome=Outcome.REFUSED.value, norm=norm.strip(),
                              reason=reason.strip(), decided_by_id=user_id))
-    _cancel_open_tasks(session, request)
-    outbox.add_task(session, kind="notify_refusal", request_id=request.id,
-                    queue=outbox.QUEUE_MAIL)
+    session.flush()
 
 
 def withdraw(session: Session, request: Request, *, actor: str) -> None:
     """The subject withdraws the request; open tasks are waived."""
     transition(session, request, State.WITHDRAWN, actor=actor)
-    _cancel_open_tasks(session, request)
-
-
-def _cancel_open_tasks(session: Session, request: Request) -> None:
-    for task in session.scalars(select(Task).where(Task.request_id == request.id,
-                                                   Task.status == TaskStatus.PENDING.value)):
-        task.status = TaskStatus.WAIVED.value
-        task.last_error = "request closed"
-    session.flush()
 
 
 def default_decisions(request: Request, categories: list[str]) -> list[DecisionInput]:

@@ -22,7 +22,7 @@ from sqlalchemy import select
 
 from dsr.answers.operations import found_categories, latest_document
 from dsr.app import clock, db_session, request_or_404
-from dsr.audit import AuditEvent, append_event
+from dsr.audit import AuditAction, AuditEvent, append_event
 from dsr.documents import Document
 from dsr.mail.triage import reminded_request_ids
 from dsr.requests import operations as actions
@@ -211,7 +211,7 @@ def waive_task(task_id: int) -> Any:
     except outbox.WaiveRefused:
         flash(t("waive_refused"), "error")
         return redirect(url_for("queue.detail", request_id=task.request_id))
-    append_event(db_session(), actor=actor(), action="task_waived", request_id=task.request_id,
+    append_event(db_session(), actor=actor(), action=AuditAction.TASK_WAIVED, request_id=task.request_id,
                  details={"task": task.id, "kind": task.kind, "connector": task.connector})
     req = db_session().get(Request, task.request_id)
     if req is not None:

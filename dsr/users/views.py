@@ -11,7 +11,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user, login_required, login_user, logout_user
 
 from dsr.app import db_session
-from dsr.audit import append_event
+from dsr.audit import AuditAction, append_event
 from dsr.extensions import limiter
 from dsr.users.operations import authenticate
 from dsr.web.i18n import t
@@ -49,7 +49,7 @@ def login() -> Any:
             flash(t("login_failed"), "error")
             return render_template("login.html"), 401
         login_user(user)
-        append_event(db_session(), actor=f"user:{user.id}", action="signed_in")
+        append_event(db_session(), actor=f"user:{user.id}", action=AuditAction.SIGNED_IN)
         target = request.args.get("next", "")
         if not target.startswith("/") or urlsplit(target).netloc or target.startswith("//"):
             target = url_for("admin.users" if user.role == "admin" else "queue.index")

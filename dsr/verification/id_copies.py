@@ -24,7 +24,7 @@ from pypdf.generic import DictionaryObject, IndirectObject
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from dsr.audit import append_event
+from dsr.audit import AuditAction, append_event
 from dsr.documents import Document, DocumentStore
 from dsr.requests import operations as actions
 from dsr.requests.models import Request
@@ -221,7 +221,7 @@ def decide(session: Session, documents: DocumentStore, request: Request, *, acto
     if not copies:
         raise VerificationError("there is no ID copy to decide on")
     record(session, request, "id_copy_decision", "ok" if accepted else "refused", actor)
-    append_event(session, actor=actor, action="id_copy_decided", request_id=request.id,
+    append_event(session, actor=actor, action=AuditAction.ID_COPY_DECIDED, request_id=request.id,
                  details={"accepted": accepted, "copies": len(copies)})
     if accepted and request.status == "awaiting_verification":
         actions.verify(session, request, actor=actor, method="id_document", settings=settings)
@@ -229,7 +229,7 @@ def decide(session: Session, documents: DocumentStore, request: Request, *, acto
         return 0
     for doc in copies:
         documents.delete(doc)
-        append_event(session, actor=actor, action="document_deleted", request_id=request.id,
+        append_event(session, actor=actor, action=AuditAction.DOCUMENT_DELETED, request_id=request.id,
                      details={"kind": doc.kind, "document": doc.id})
     session.flush()
     return len(copies)

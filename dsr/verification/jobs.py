@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from dsr.answers import postal
-from dsr.audit import append_event
+from dsr.audit import AuditAction, append_event
 from dsr.correspondence import notices
 from dsr.documents import Document
 from dsr.requests import no_data
@@ -22,6 +22,7 @@ from dsr.verification import codes, id_copies, steps
 from dsr.verification.models import VerificationStep
 from workflows.deadlines import days_left
 from workflows.jobs import SYSTEM, job
+from workflows.kinds import TaskKind
 from workflows.models import Task
 from workflows.states import State
 
@@ -36,7 +37,7 @@ def _sent_by(session: Session, task: Task) -> bool:
                                        VerificationStep.kind == "code_sent")))
 
 
-@job("verify_identity")
+@job(TaskKind.VERIFY_IDENTITY)
 def verify_identity(services: Services, session: Session, task: Task) -> dict[str, Any]:
     """After matching (or when the customer asks for a new code): apply the policy, and send a
     one-time code to the e-mail address on file, never to one only the request names."""
@@ -71,7 +72,7 @@ def verify_identity(services: Services, session: Session, task: Task) -> dict[st
     return {"sent": True}
 
 
-@job("send_no_data")
+@job(TaskKind.SEND_NO_DATA)
 def send_no_data(services: Services, session: Session, task: Task) -> dict[str, Any]:
     """The negative answer to the address searched, listing identifiers and systems checked:
     a DIN 5008 letter for a postal request (or one that gives no e-mail address)."""
@@ -116,7 +117,7 @@ def expire_id_copies(services: Services) -> dict[str, int]:
                     Document.request_id == request_id, Document.kind == id_copies.KIND,
                     Document.deleted_at.is_(None))):
                 services.documents.delete(doc)
-                append_event(session, actor=SYSTEM, action="document_deleted",
+                append_event(session, actor=SYSTEM, action=AuditAction.DOCUMENT_DELETED,
                              request_id=request_id, details={"kind": doc.kind, "document": doc.id})
                 deleted += 1
     return {"deleted": deleted}

@@ -23,6 +23,8 @@ from dataclasses import dataclass
 from enum import IntEnum
 from typing import Any
 
+from workflows import states
+
 
 class Level(IntEnum):
     BASIC = 1
@@ -42,7 +44,7 @@ CONTACT_CHANGES = frozenset({"new_email", "new_postal_address"})
 #: Who may act for the subject (claim ``acting_as``); each needs the coordinator.
 REPRESENTATIVES = frozenset({"lawyer", "relative", "heir", "other"})
 #: Methods that can pass a check without a coordinator, strongest first.
-AUTOMATIC_METHODS = ("email_code", "signed_in", "authenticated_channel")
+AUTOMATIC_METHODS = states.AUTOMATIC_METHODS
 
 
 @dataclass(frozen=True)

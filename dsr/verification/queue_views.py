@@ -11,7 +11,7 @@ from flask import Response, abort, current_app, flash, redirect, request, url_fo
 from flask_login import current_user
 
 from dsr.app import db_session, request_or_404
-from dsr.audit import append_event
+from dsr.audit import AuditAction, append_event
 from dsr.documents import Document
 from dsr.requests import no_data
 from dsr.requests.models import Request
@@ -63,7 +63,7 @@ def show_id_copy(request_id: int, doc_id: int) -> Any:
         abort(403)
     req = request_or_404(request_id)
     data = _id_copies().shown(_services().documents.read(doc), doc.content_type, req.reference)
-    append_event(db_session(), actor=actor(), action="id_copy_viewed", request_id=req.id,
+    append_event(db_session(), actor=actor(), action=AuditAction.ID_COPY_VIEWED, request_id=req.id,
                  details={"document": doc.id})
     return Response(data, mimetype=doc.content_type, headers={
         "Content-Disposition": f'inline; filename="{doc.filename}"',

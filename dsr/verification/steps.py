@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from dsr.audit import append_event
+from dsr.audit import AuditAction, append_event
 from dsr.clock import clock_of
 from dsr.crypto import keyed_hash
 from dsr.requests.models import Request
@@ -130,7 +130,7 @@ def check_power_of_attorney(session: Session, request: Request, *, actor: str,
     if not request.claim("acting_as"):
         raise VerificationError("this request names no representative")
     record(session, request, "power_of_attorney", "ok" if valid else "refused", actor)
-    append_event(session, actor=actor, action="power_of_attorney", request_id=request.id,
+    append_event(session, actor=actor, action=AuditAction.POWER_OF_ATTORNEY, request_id=request.id,
                  details={"valid": valid})
 
 
@@ -141,7 +141,7 @@ def answer_to_representative(session: Session, request: Request, *, actor: str) 
     if poa is None or poa.outcome != "ok":
         raise VerificationError("check the power of attorney first")
     record(session, request, "answer_recipient", "ok", actor, to="representative_office")
-    append_event(session, actor=actor, action="answer_recipient", request_id=request.id,
+    append_event(session, actor=actor, action=AuditAction.ANSWER_RECIPIENT, request_id=request.id,
                  details={"to": "representative_office"})
 
 
@@ -160,7 +160,7 @@ def stop_advertising_for_heir(session: Session, request: Request, *, actor: str)
     if "objection" not in request.types:
         request.types = [*request.types, "objection"]
     record(session, request, "advertising_stopped", "ok", actor)
-    append_event(session, actor=actor, action="advertising_stopped", request_id=request.id,
+    append_event(session, actor=actor, action=AuditAction.ADVERTISING_STOPPED, request_id=request.id,
                  details={"why": "heir"})
     return True
 

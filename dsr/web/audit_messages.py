@@ -1,5 +1,5 @@
 """Labels of the audit trail's events and of the request page's staff texts: key -> (German,
-English). Every action that the code writes with ``append_event`` has one (a test checks)."""
+English). Every ``dsr.audit.AuditAction`` has one (a test checks)."""
 
 from __future__ import annotations
 
@@ -26,4 +26,5 @@ PAIRS: dict[str, tuple[str, str]] = {
     "event_task_waived": ("Aufgabe erlassen (mit Begründung)", "Task waived (with reason)"),
     "event_transition": ("Statuswechsel", "Status change"),
     "event_types_corrected": ("Art der Anfrage korrigiert", "Request type corrected"),
+    "event_types_confirmed": ("Art der Anfrage bestätigt", "Request type confirmed"),
 }

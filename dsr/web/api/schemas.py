@@ -9,9 +9,10 @@ from typing import Any
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 
-from dsr.requests.models import STATUS_VALUES, Outcome
+from dsr.requests.models import Outcome
 from dsr.requests.operations import VERIFY_METHODS
 from dsr.requests.schemas import DecisionSchema
+from workflows.states import State
 
 COORDINATORS_ONLY = "Coordinators only; absent for staff."
 #: How an identity was checked. A fixed list: the value goes into the audit chain, which
@@ -32,7 +33,7 @@ class ReceiptSchema(Schema):
 
     id = fields.Integer(required=True)
     reference = fields.String(required=True, metadata={"example": "DSR-7KQ2M9X"})
-    status = fields.String(required=True, validate=validate.OneOf(STATUS_VALUES))
+    status = fields.String(required=True, validate=validate.OneOf([s.value for s in State]))
     due = fields.Date(required=True, attribute="due_on",
                       metadata={"description": "Answer due by (Art. 12(3) GDPR)"})
 
@@ -90,7 +91,7 @@ class RequestViewSchema(Schema):
 
     id = fields.Integer(required=True)
     reference = fields.String(required=True)
-    status = fields.String(required=True, validate=validate.OneOf(STATUS_VALUES))
+    status = fields.String(required=True, validate=validate.OneOf([s.value for s in State]))
     types = fields.List(fields.String(), required=True)
     channel = fields.String(required=True)
     received_at = fields.DateTime(required=True)
