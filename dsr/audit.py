@@ -125,13 +125,13 @@ def append_event(session: Session, *, actor: str, action: AuditAction,
     """Append one event to the chain inside the caller's transaction (flushes, never commits).
 
     ``action`` must be an :class:`AuditAction` (a misspelt one raises); its value is stored."""
-    action = AuditAction(action).value
+    stored = AuditAction(action).value
     seq, prev = _next_seq(session)
     created_at = clock_of(session).now()
     details = details or {}
-    digest = event_hash(prev, _body(seq, request_id, actor, action, from_state, to_state,
+    digest = event_hash(prev, _body(seq, request_id, actor, stored, from_state, to_state,
                                     details, created_at))
-    event = AuditEvent(seq=seq, request_id=request_id, actor=actor, action=action,
+    event = AuditEvent(seq=seq, request_id=request_id, actor=actor, action=stored,
                        from_state=from_state, to_state=to_state, details=details,
                        created_at=created_at, prev_hash=prev, hash=digest)
     session.add(event)
