@@ -162,10 +162,6 @@ def nothing_found(request: Request) -> bool:
         for found in table.values())
 
 
-def _no_data_reason(move: Move) -> str | None:
-    return None if move.reason == NO_DATA else "no data found: the reason must be no_data"
-
-
 def _nothing_found(move: Move) -> str | None:
     return None if nothing_found(move.request) else "no data found: a system holds a possible match"
 
@@ -207,7 +203,6 @@ CONTEST_REVIEWED = Guard("contest_reviewed", _domain_finding(
     "contest_review_missing", "approve: whether the contest was reviewed"))
 NORM_AND_REASON = Guard("norm_and_reason", _norm_and_reason)
 MERGED_TARGET = Guard("merged_target", _merged_target)
-NO_DATA_REASON = Guard("no_data_reason", _no_data_reason)
 NOTHING_FOUND = Guard("nothing_found", _nothing_found)
 RELEASED = Guard("released", _released)
 TASKS_FINISHED = Guard("tasks_finished", _tasks_finished)
@@ -310,7 +305,8 @@ def start(session: Session, request: Request, kinds: Iterable[TaskKind],
 
 @dataclass(frozen=True)
 class Edge:
-    """One allowed move; ``waives`` (a note) waives the request's pending tasks first."""
+    """One allowed move; ``waives`` (a note) waives the request's pending tasks first. An edge
+    with a ``reason`` exists only for a move that gives that reason (``no_data``)."""
 
     source: State
     target: State
@@ -318,6 +314,7 @@ class Edge:
     starts: tuple[TaskKind, ...] = ()
     waives: str | None = None
     name: str = ""
+    reason: str | None = None
 
 
 _PROCESS = (TaskKind.COLLECT, TaskKind.PLAN, TaskKind.COMPILE)
@@ -330,8 +327,8 @@ EDGES: tuple[Edge, ...] = (
     Edge(S.AWAITING_VERIFICATION, S.VERIFIED, guards=(METHOD_NAMED,), name="verify"),
     # "No data found": nothing to verify or disclose; decisions and release are recorded by
     # the operation, the letter goes, and the request completes once it has gone.
-    Edge(S.AWAITING_VERIFICATION, S.EXECUTING, guards=(NO_DATA_REASON, NOTHING_FOUND, RELEASED),
-         starts=(TaskKind.SEND_NO_DATA,), name="no_data"),
+    Edge(S.AWAITING_VERIFICATION, S.EXECUTING, guards=(NOTHING_FOUND, RELEASED),
+         starts=(TaskKind.SEND_NO_DATA,), name="no_data", reason=NO_DATA),
     Edge(S.VERIFIED, S.PROCESSING, starts=_PROCESS, name="process"),
     Edge(S.PROCESSING, S.REVIEW, name="drafted"),
     # Back to processing when the coordinator wants the plan made again.
@@ -391,11 +388,12 @@ def _refusal(guards: Iterable[Guard], move: Move) -> Refused | None:
     return None
 
 
-def edge_for(request: Request, target: State) -> Edge:
-    """The edge from the request's state to ``target``; TransitionError when there is none."""
+def edge_for(request: Request, target: State, reason: str | None = None) -> Edge:
+    """The edge from the request's state to ``target`` (for ``reason``, where the edge is
+    kept for one); TransitionError when there is none."""
     current = State(request.status)
     edge = EDGE_FOR.get((current, target))
-    if edge is None:
+    if edge is None or (edge.reason is not None and reason != edge.reason):
         raise TransitionError(f"request {request.reference}: {current} -> {target} is not allowed")
     return edge
 
@@ -405,7 +403,8 @@ def check(session: Session, request: Request, target: State | Step, *, actor: st
           inputs: Mapping[str, Any] | None = None) -> None:
     """Raise TransitionError or :class:`Refused` unless the move (or step) may be taken now;
     for operations that must know before they change anything."""
-    guards = target.guards if isinstance(target, Step) else edge_for(request, target).guards
+    guards = (target.guards if isinstance(target, Step)
+              else edge_for(request, target, reason).guards)
     refused = _refusal(guards, Move(session, request, actor, reason, details or {}, inputs or {}))
     if refused is not None:
         raise refused
@@ -439,7 +438,7 @@ def transition(session: Session, request: Request, target: State, *, actor: str,
 
     ``reason`` is a short code or norm (e.g. ``"Art. 12(5)"``), not free text about a person.
     """
-    edge = edge_for(request, target)
+    edge = edge_for(request, target, reason)
     move = Move(session, request, actor, reason, details or {}, inputs or {})
     refused = _refusal(edge.guards, move)
     if refused is not None:

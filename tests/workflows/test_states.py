@@ -36,7 +36,7 @@ def test_happy_path_is_allowed_and_audited(services: Services) -> None:
 
 @pytest.mark.parametrize("start,target", [
     (State.RECEIVED, State.PROCESSING),
-    (State.AWAITING_VERIFICATION, State.REVIEW),
+    (State.AWAITING_VERIFICATION, State.EXECUTING),
     (State.VERIFIED, State.COMPLETED),
     (State.REVIEW, State.COMPLETED),
 ])
@@ -107,8 +107,8 @@ def _good(edge: states.Edge) -> Case:
     names = {g.name for g in edge.guards}
     if "method_named" in names:
         case.details["method"] = "manual"
-    if "no_data_reason" in names:
-        case.reason = states.NO_DATA
+    if edge.reason:
+        case.reason = edge.reason
     if "nothing_found" in names:
         case.columns["match_table"] = NOTHING
     if "released" in names:
@@ -123,8 +123,6 @@ BREAKS: dict[str, tuple[Any, str]] = {
     "method_named": (lambda c: c.details.update(method="guess"),
                      "method: one of manual, email_code, signed_in, id_document, "
                      "power_of_attorney"),
-    "no_data_reason": (lambda c: setattr(c, "reason", None),
-                       "no data found: the reason must be no_data"),
     "nothing_found": (lambda c: c.columns.update(match_table={"shop": {"subjects": [1]}}),
                       "no data found: a system holds a possible match"),
     "released": (lambda c: c.columns.update(released_at=None), "the answer is not released"),
@@ -236,6 +234,11 @@ def test_every_state_pair_outside_the_table_is_refused(services: Services) -> No
                     transition(session, req, target, actor="system")
                 assert not isinstance(refused.value, states.Refused)
                 assert "is not allowed" in str(refused.value)
+        # An edge kept for one reason is no edge for any other move.
+        for edge in (e for e in states.EDGES if e.reason):
+            req = Request(reference="DSR-TEST", status=edge.source.value)
+            with pytest.raises(TransitionError, match="is not allowed"):
+                transition(session, req, edge.target, actor="system", reason="other")
 
 
 def test_a_request_is_never_moved_out_of_a_terminal_state() -> None:
