@@ -242,8 +242,8 @@ def test_every_state_pair_outside_the_table_is_refused(services: Services) -> No
 
 
 def test_a_request_is_never_moved_out_of_a_terminal_state() -> None:
-    assert states.TERMINAL_STATES == {State.COMPLETED, State.REJECTED, State.WITHDRAWN,
-                                      State.MERGED}
+    assert {State.COMPLETED, State.REJECTED, State.WITHDRAWN,
+                                      State.MERGED} == states.TERMINAL_STATES
     assert not [e for e in states.EDGES if e.source in states.TERMINAL_STATES]
 
 
