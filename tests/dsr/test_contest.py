@@ -66,7 +66,7 @@ def _in_review(services: Services, *, channel: str = Channel.FORM.value, languag
         req.subject_keys = {"shop": {"keys": [[6]], "identifiers": {"email": [EMAIL]}}}
         for state in (State.AWAITING_VERIFICATION, State.VERIFIED, State.PROCESSING,
                       State.REVIEW):
-            transition(session, req, state, actor="system")
+            transition(session, req, state, actor="system", details={"method": "manual"})
         services.documents.put(session, request_id=req.id, kind="access_data",
                                filename="shop.json", content_type="application/json",
                                data=json.dumps(_collected()).encode())

@@ -43,7 +43,7 @@ def request_in(services: Services, state: State, types: list[str],
             "shop": {"keys": [[6]], "identifiers": {"email": ["juergen.weiss@example.org"]}}}
         path = [State.AWAITING_VERIFICATION, State.VERIFIED, State.PROCESSING, State.REVIEW]
         for step in path[:path.index(state) + 1] if state in path else []:
-            transition(session, req, step, actor="user:1")
+            transition(session, req, step, actor="user:1", details={"method": "manual"})
         return req.id
 
 

@@ -73,7 +73,8 @@ def test_working_copies_of_closed_requests_are_deleted(services: Services) -> No
 def test_closed_requests_are_reduced_after_the_accountability_period(services: Services) -> None:
     request_id = _request(services)
     with services.db.session() as session:
-        transition(session, session.get(Request, request_id), State.REJECTED, actor="user:1")
+        transition(session, session.get(Request, request_id), State.REJECTED, actor="user:1",
+                   reason="Art. 12(5)", inputs={"why": "manifestly unfounded"})
     assert periodic.reduce_closed_requests(services) == {"reduced": 0}
     with services.db.session() as session:
         session.execute(update(Request).values(updated_at=CLOCK.now() - timedelta(days=4 * 365)))
