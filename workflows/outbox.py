@@ -180,7 +180,7 @@ def make_due(session: Session, task: Task) -> None:
     session.info.setdefault(_NEW, []).append(task.id)
 
 
-WAIVABLE = ("discover", "collect", "plan", "execute")
+WAIVABLE = (TaskKind.DISCOVER, TaskKind.COLLECT, TaskKind.PLAN, TaskKind.EXECUTE)
 """Task kinds a coordinator may waive: one system's part of a request (a processor that never
 answers, a system gone), never the request's own steps (compile, finalise, notices)."""
 
