@@ -27,7 +27,7 @@ fi
 if [ ! -x "$VENV/bin/python" ]; then
   "$PYTHON" -m venv "$VENV"
 fi
-"$VENV/bin/python" -m pip install -q --disable-pip-version-check -e '.[test]'
+"$VENV/bin/python" -m pip install -q --disable-pip-version-check -e '.[test,deploy]'
 
 redis_pid=""
 cleanup() { [ -n "$redis_pid" ] && kill "$redis_pid" 2>/dev/null || true; }
