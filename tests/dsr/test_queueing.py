@@ -21,6 +21,7 @@ from dsr.context import Services
 from dsr.db import make_engine
 from dsr.migrate import upgrade
 from tests.support.clock import CLOCK
+from tests.support.waiting import wait_until
 from workflows import outbox
 from workflows.models import Task, TaskAttempt
 
@@ -122,15 +123,6 @@ def rq_setup(tmp_path: Path, pg_url: str, redis_url: str,
     finally:
         workers.stop_all()
         services.close()
-
-
-def wait_until(predicate: Any, seconds: float, what: str) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.2)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def statuses(services: Services) -> dict[int, str]:

@@ -23,6 +23,7 @@ from dsr.config import load_config
 from dsr.context import Services
 from dsr.db import make_engine
 from dsr.migrate import upgrade
+from tests.support.waiting import wait_until
 from workflows import outbox
 from workflows.models import Task, TaskAttempt
 from workflows.queueing import connect, job_id, sweep_outbox
@@ -91,15 +92,6 @@ def setup(tmp_path: Path, pg_url: str, throwaway_redis: Any,
     finally:
         procs.stop_all()
         services.close()
-
-
-def wait_until(predicate: Any, seconds: float, what: str) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.2)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def status(services: Services, task_id: int) -> str:
