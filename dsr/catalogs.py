@@ -2,7 +2,9 @@
 
 The catalogs are gettext ``.po`` files, ``dsr/translations/<lang>/LC_MESSAGES/messages.po``
 (and the same layout under each extra directory a deployment configures, which is how a
-third language is added). The message id is a stable key such as ``"status_received"``, not
+third language is added). A domain may keep its own texts in a file of its own beside it
+(``LC_MESSAGES/<domain>.po``, e.g. ``workspace.po``): every ``.po`` file of a language's folder
+is read, ``messages.po`` first, and a later file's entry wins for the same id. The message id is a stable key such as ``"status_received"``, not
 the English text, so a reworded English entry never loses its German. Placeholders are
 ``str.format`` fields (``{n}``, ``{status}``), filled by :meth:`Catalogs.gettext`.
 
@@ -20,6 +22,7 @@ from io import BytesIO
 from pathlib import Path
 from typing import IO, Any
 
+from babel.messages.catalog import Catalog
 from babel.messages.extract import extract_python
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
@@ -36,10 +39,33 @@ def catalog_path(root: Path, language: str) -> Path:
     return root / language / "LC_MESSAGES" / f"{DOMAIN}.po"
 
 
-def compile_po(path: Path) -> Translations:
-    """The translations of one ``.po`` file, compiled in memory."""
-    with path.open("rb") as source:
-        catalog = read_po(source)
+def catalog_files(root: Path, language: str) -> list[Path]:
+    """Every catalog file of ``language`` under ``root``: ``messages.po`` first, then the
+    domains' own files by name."""
+    folder = catalog_path(root, language).parent
+    if not folder.is_dir():
+        return []
+    return sorted(folder.glob("*.po"), key=lambda path: (path.stem != DOMAIN, path.name))
+
+
+def _read(paths: Sequence[Path]) -> Catalog:
+    """The files' entries in one catalog; the first file's header (plural forms) holds."""
+    if not paths:
+        return Catalog(domain=DOMAIN)
+    with paths[0].open("rb") as source:
+        merged = read_po(source)
+    for path in paths[1:]:
+        with path.open("rb") as source:
+            for message in read_po(source):
+                if message.id:
+                    merged.delete(message.id)     # assigning would keep the old text
+                    merged[message.id] = message
+    return merged
+
+
+def compile_po(paths: Path | Sequence[Path]) -> Translations:
+    """The translations of one ``.po`` file (or several, merged), compiled in memory."""
+    catalog = _read([paths] if isinstance(paths, Path) else paths)
     compiled = BytesIO()
     write_mo(compiled, catalog)
     compiled.seek(0)
@@ -57,12 +83,12 @@ class Catalogs:
         self._loaded: dict[str, NullTranslations] = {}
         self._entries: dict[str, dict[str, str]] = {}
 
-    def _file(self, language: str) -> Path | None:
+    def _files(self, language: str) -> list[Path]:
         for root in self.dirs:
-            path = catalog_path(root, language)
-            if path.is_file():
-                return path
-        return None
+            files = catalog_files(root, language)
+            if files:
+                return files
+        return []
 
     def translations(self, language: str) -> NullTranslations:
         """The translations for ``language`` (English for an unknown one)."""
@@ -70,8 +96,8 @@ class Catalogs:
             language = FALLBACK
         loaded = self._loaded.get(language)
         if loaded is None:
-            path = self._file(language)
-            loaded = compile_po(path) if path else NullTranslations()
+            files = self._files(language)
+            loaded = compile_po(files) if files else NullTranslations()
             if language != FALLBACK:
                 loaded.add_fallback(self.translations(FALLBACK))
             self._loaded[language] = loaded
@@ -80,13 +106,9 @@ class Catalogs:
     def entries(self, language: str) -> dict[str, str]:
         """``language``'s own entries (message id -> text, without the English fallback)."""
         if language not in self._entries:
-            path = self._file(language)
-            found: dict[str, str] = {}
-            if path is not None:
-                with path.open("rb") as source:
-                    found = {m.id: str(m.string) for m in read_po(source)
-                             if m.id and isinstance(m.id, str)}
-            self._entries[language] = found
+            self._entries[language] = {
+                m.id: str(m.string) for m in _read(self._files(language))
+                if m.id and isinstance(m.id, str)}
         return dict(self._entries[language])
 
     def has_message(self, msgid: str) -> bool:

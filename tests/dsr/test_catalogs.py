@@ -101,3 +101,21 @@ def test_plural_forms_follow_the_catalog(tmp_path: Path) -> None:
     catalogs = Catalogs(("de", "en", "fr"), [tmp_path])
     assert catalogs.ngettext("fr", "file_count", "file_count_plural", 0) == "0 fichier"
     assert catalogs.ngettext("fr", "file_count", "file_count_plural", 3) == "3 fichiers"
+
+
+def test_a_domain_keeps_its_texts_in_a_file_of_its_own(tmp_path: Path) -> None:
+    folder = tmp_path / "fr" / "LC_MESSAGES"
+    folder.mkdir(parents=True)
+    (folder / "messages.po").write_text(
+        'msgid ""\nmsgstr ""\n"Plural-Forms: nplurals=2; plural=(n > 1);\\n"\n\n'
+        'msgid "form_title"\nmsgstr "Demande"\n\nmsgid "n_items"\nmsgid_plural "n_items"\n'
+        'msgstr[0] "{n} article"\nmsgstr[1] "{n} articles"\n', encoding="utf-8")
+    (folder / "queue.po").write_text(
+        'msgid "queue_title"\nmsgstr "File"\n\nmsgid "form_title"\nmsgstr "Formulaire"\n',
+        encoding="utf-8")
+    catalogs = Catalogs(languages=("fr", "en"), dirs=[tmp_path])
+    assert catalogs.gettext("fr", "queue_title") == "File"
+    assert catalogs.gettext("fr", "form_title") == "Formulaire"   # the later file wins
+    assert catalogs.entries("fr")["queue_title"] == "File"
+    # the plural rule of messages.po holds for the merged catalog (French: 0 is singular)
+    assert catalogs.ngettext("fr", "n_items", "n_items", 0) == "0 article"
