@@ -75,7 +75,7 @@ def create_app(config: Config | None = None, services: Services | None = None,
     _register_error_pages(app)
     pow_gate.install(app)  # after the error pages: it hands other limits to their handler
     i18n.init_app(app, config.languages, list(config.translation_dirs))
-    app.jinja_env.globals.update(fmt_date=i18n.fmt_date)
+    app.jinja_env.globals.update(fmt_date=i18n.fmt_date, fmt_day=i18n.fmt_day)
     return app
 
 

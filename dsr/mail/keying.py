@@ -53,19 +53,19 @@ class KeyingSchema(Schema):
     def _stamp(self, value: date, **_: object) -> None:
         today = load_today()
         if value > today:
-            raise ValidationError("the date stamp lies in the future")
+            raise ValidationError("key_stamp_future")
         if value < today - timedelta(days=MAX_AGE_DAYS):
-            raise ValidationError("the date stamp is more than a year old")
+            raise ValidationError("key_stamp_too_old")
 
     @validates("email")
     def _email(self, value: str, **_: object) -> None:
         if value and fields.Email().deserialize(value) != value:
-            raise ValidationError("not a valid e-mail address")
+            raise ValidationError("key_email_invalid")
 
     @validates_schema
     def _reachable(self, data: dict[str, Any], **_: object) -> None:
         if data["channel"] in ("letter", "fax") and not data.get("postal_address", "").strip():
-            raise ValidationError("a postal request needs the address to answer to",
+            raise ValidationError("key_postal_needs_address",
                                   field_name="postal_address")
 
 
@@ -77,11 +77,12 @@ class Upload:
 
 
 class KeyingError(ValueError):
-    """An upload cannot be accepted; ``field`` and the message say which and why."""
+    """An upload cannot be accepted; ``field`` says which, ``msgid`` why (a catalog entry)."""
 
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(f"{field}: {message}")
+    def __init__(self, field: str, msgid: str) -> None:
+        super().__init__(f"{field}: {msgid}")
         self.field = field
+        self.msgid = msgid
 
 
 def stamp_time(stamp: date) -> datetime:
@@ -100,7 +101,7 @@ def key_in(services: Services, session: Session, data: dict[str, Any], *, user_i
     """Create the request from loaded :class:`KeyingSchema` data; flushes. Uploads are checked
     before anything is created, so a refused file loses nothing and creates nothing."""
     if scan is not None and _detect(scan.data) not in SCAN_TYPES:
-        raise KeyingError("scan", "PDF, JPEG, PNG or TIFF only (checked from the file's bytes)")
+        raise KeyingError("scan", "key_scan_type")
     if id_copy is not None:
         from dsr.verification import id_copies
 
@@ -108,7 +109,7 @@ def key_in(services: Services, session: Session, data: dict[str, Any], *, user_i
             id_copies.clean(id_copy.data, max_bytes=services.config.verification["id_copy_max_bytes"],
                             max_pixels=services.config.verification["id_copy_max_pixels"])
         except id_copies.IdCopyRefused as exc:
-            raise KeyingError("id_copy", exc.code) from None
+            raise KeyingError("id_copy", f"id_refused_{exc.code}") from None
     actor = f"user:{user_id}"
     request = intake.submit(session, intake.Submission(
         types=data["types"], name=data["name"], email=data["email"], channel=data["channel"],

@@ -35,7 +35,7 @@ from dsr.requests.models import Request, RequestType
 from dsr.requests.schemas import first_error
 from dsr.users.views import actor
 from dsr.web.context import clock, db_session, request_or_404
-from dsr.web.i18n import _
+from dsr.web.i18n import _, error_text
 from dsr.web.permissions import require
 from workflows.states import TransitionError
 
@@ -53,7 +53,7 @@ def _upload(name: str) -> keying.Upload | None:
         return None
     data = file.read(_MAX_UPLOAD + 1)
     if len(data) > _MAX_UPLOAD:
-        raise keying.KeyingError(name, "file too large")
+        raise keying.KeyingError(name, "key_file_too_large")
     return keying.Upload(filename=file.filename[:200], content_type=file.mimetype or "", data=data)
 
 
@@ -72,10 +72,10 @@ def new() -> Any:
                                     scan=_upload("scan"), id_copy=_upload("id_copy"))
         except ValidationError as exc:
             field, message = first_error(exc.normalized_messages())
-            flash(f"{_('field_' + field)}: {message}", "error")
+            flash(f"{_('field_' + field)}: {error_text(message)}", "error")
         except keying.KeyingError as exc:
             db_session().rollback()
-            flash(f"{_('field_' + exc.field)}: {str(exc).split(': ', 1)[1]}", "error")
+            flash(f"{_('field_' + exc.field)}: {_(exc.msgid)}", "error")
         else:
             flash(_("keyed_done"), "ok")
             return redirect(url_for("staff.keyed", request_id=created.id))

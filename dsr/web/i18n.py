@@ -77,6 +77,12 @@ def lazy_gettext(msgid: str, **values: object) -> LazyProxy:
     return LazyProxy(gettext, msgid, enable_cache=False, **values)
 
 
+def fmt_day(value: datetime | None) -> str:
+    """The calendar day of a moment in Europe/Berlin (a receipt, a deadline's start): a
+    letter stamped 27.11. and stored as 00:00 Berlin (23:00 UTC the day before) reads 27.11."""
+    return fmt_date(value.astimezone(BERLIN).date() if value is not None else None)
+
+
 def fmt_date(value: date | datetime | None) -> str:
     if value is None:
         return "—"
@@ -105,10 +111,12 @@ _SCHEMA_MESSAGES: tuple[tuple[re.Pattern[str], str, tuple[str, ...]], ...] = (
 
 def error_text(message: str) -> str:
     """A schema's validation message in the page's language (marshmallow writes English;
-    a message it does not know stays as it is)."""
+    a message id of the catalogs is translated; any other message stays as it is)."""
     for pattern, msgid, names in _SCHEMA_MESSAGES:
         if match := pattern.match(message):
             return gettext(msgid, **dict(zip(names, match.groups(), strict=True)))
+    if has_message(message):   # a schema's own message, given as a message id
+        return gettext(message)
     return message
 
 

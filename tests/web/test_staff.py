@@ -75,6 +75,8 @@ def test_postal_request_gets_its_deadline_from_the_date_stamp(app: Any, make_use
             TriageEntry.request_id == req.id)).all() == ["evidence_id_copy"]
     page = staff.get(response.headers["Location"]).get_data(as_text=True)
     assert req.reference in page
+    # the confirmation shows the stamped day (stored as 00:00 Berlin, 23:00 UTC the day before)
+    assert f"{stamp:%d.%m.%Y}" in page
     assert staff.get("/staff/triage").status_code == 403  # identity decisions are not staff's
 
 
@@ -123,9 +125,17 @@ def test_bad_keying_input_is_refused_clearly_and_creates_nothing(
         app: Any, make_user: Any, demo_services: Services) -> None:
     staff, _ = _client(app, make_user, "staff")
     future = _key_in(staff, date_stamp=(receipt_date(CLOCK.now()) + timedelta(days=2)).isoformat())
-    assert future.status_code == 422 and "future" in future.get_data(as_text=True)
+    assert future.status_code == 422
+    assert "Eingangsstempel liegt in der Zukunft" in future.get_data(as_text=True)
     no_address = _key_in(staff, date_stamp=receipt_date(CLOCK.now()).isoformat(), postal_address="")
-    assert no_address.status_code == 422 and "address to answer" in no_address.get_data(as_text=True)
+    assert no_address.status_code == 422
+    assert "Postanschrift gebraucht" in no_address.get_data(as_text=True)
+    # an empty form: a German sentence, not marshmallow's English validator text
+    empty = staff.post("/staff/new", data={"csrf_token": _csrf(staff, "/staff/new")},
+                       content_type="multipart/form-data")
+    assert empty.status_code == 422
+    assert "Missing data" not in empty.get_data(as_text=True)
+    assert "Pflichtangabe" in empty.get_data(as_text=True)
     fake_scan = _key_in(staff, date_stamp=receipt_date(CLOCK.now()).isoformat(),
                         scan=(io.BytesIO(b"<html><script>x</script></html>"), "scan.pdf"))
     assert fake_scan.status_code == 422
