@@ -21,6 +21,10 @@ from marshmallow import INCLUDE, RAISE, Schema, ValidationError, fields, validat
 DEMO_DIR = Path(__file__).parent / "demo"
 
 
+#: Where links point when ``[service] base_url`` is not set and no server derived it.
+DEFAULT_BASE_URL = "http://127.0.0.1:5000"
+
+
 class ConfigError(Exception):
     """The configuration cannot be used; the message names the key or URL at fault."""
 
@@ -34,7 +38,10 @@ class ServiceSchema(_Strict):
     secret_key = fields.String(load_default="")
     data_dir = fields.String(load_default="")
     database_url = fields.String(load_default="")
-    base_url = fields.String(load_default="http://127.0.0.1:5000")
+    # Where links in mails and letters point. Unset: `dsr serve` derives it from its host and
+    # port; other commands use http://127.0.0.1:5000.
+    base_url = fields.String(load_default="", validate=validate.Regexp(
+        r"^$|^https?://[^\s/]+(/\S*)?$", error="an http(s) URL such as https://privacy.example.org"))
     encryption_keys = fields.List(fields.String(), load_default=list)
     # German states whose public holidays end a period on the next working day (Reg. 1182/71).
     holiday_subdivision = fields.String(load_default="BY", validate=validate.OneOf(
@@ -220,6 +227,8 @@ class Config:
     web: dict[str, Any] = field(default_factory=lambda: WebSchema().load({}))
     languages: list[str] = field(default_factory=lambda: ["de", "en"])
     translation_dirs: list[Path] = field(default_factory=list)
+    #: whether ``base_url`` was set (file or ``DSR_BASE_URL``) rather than defaulted
+    base_url_configured: bool = True
 
     @property
     def mail_out_dir(self) -> Path:
@@ -321,7 +330,8 @@ def load_config(path: str | os.PathLike[str] | None = None, env: dict[str, str] 
         secret_key=secret_key,
         data_dir=data_dir,
         database_url=database_url,
-        base_url=service["base_url"].rstrip("/"),
+        base_url=(env.get("DSR_BASE_URL") or service["base_url"] or DEFAULT_BASE_URL).rstrip("/"),
+        base_url_configured=bool(env.get("DSR_BASE_URL") or service["base_url"]),
         encryption_keys=keys,
         holiday_subdivision=service["holiday_subdivision"],
         accountability_years=service["accountability_years"],

@@ -19,19 +19,37 @@ log = logging.getLogger("dsr")
 class Context:
     def __init__(self, config_path: str | None) -> None:
         self.config_path = config_path
+        self._config: Config | None = None
         self._services: Services | None = None
 
     @property
     def config(self) -> Config:
-        return self.services.config
+        """The loaded configuration (before the services are built, so a command can still
+        settle what it derives, such as :meth:`derive_base_url`)."""
+        if self._config is None:
+            try:
+                self._config = load_config(self.config_path)
+            except ConfigError as exc:
+                raise click.ClickException(str(exc)) from None
+        return self._config
+
+    def derive_base_url(self, url: str) -> None:
+        """Links point at ``url`` unless the configuration names the address itself."""
+        if self._services is not None:
+            raise RuntimeError("the services are built: the base URL is settled")
+        if not self.config.base_url_configured:
+            self.config.base_url = url.rstrip("/")
+
+    def set_base_url(self, url: str) -> None:
+        """Links point at ``url`` (a command-line option, over the configuration)."""
+        if self._services is not None:
+            raise RuntimeError("the services are built: the base URL is settled")
+        self.config.base_url = url.rstrip("/")
 
     @property
     def services(self) -> Services:
         if self._services is None:
-            try:
-                config = load_config(self.config_path)
-            except ConfigError as exc:
-                raise click.ClickException(str(exc)) from None
+            config = self.config
             try:
                 services = Services(config)
             except ArgumentError:

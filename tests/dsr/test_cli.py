@@ -96,3 +96,46 @@ def test_datamap_check_reports_and_exits_zero_on_the_demo(run) -> None:  # type:
     result = run("datamap", "check")
     assert result.exit_code == 0, result.output
     assert "error" not in result.output.split()
+
+
+def test_serve_points_links_at_its_own_port_unless_the_address_is_configured(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from dsr.cli.base import Context
+    from dsr.cli.serve import derived_base_url
+
+    monkeypatch.delenv("DSR_BASE_URL", raising=False)
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "plain.toml").write_text('[service]\ndata_dir = "data"\n', encoding="utf-8")
+    (tmp_path / "named.toml").write_text(
+        '[service]\ndata_dir = "data"\nbase_url = "https://privacy.example.org/"\n', encoding="utf-8")
+
+    plain = Context(str(tmp_path / "plain.toml"))
+    plain.derive_base_url(derived_base_url("127.0.0.1", 5001))
+    assert plain.services.config.base_url == "http://127.0.0.1:5001"
+
+    named = Context(str(tmp_path / "named.toml"))
+    named.derive_base_url(derived_base_url("127.0.0.1", 5001))
+    assert named.services.config.base_url == "https://privacy.example.org"
+
+    option = Context(str(tmp_path / "named.toml"))
+    option.set_base_url("https://dsr.example.org:8443/")
+    assert option.services.config.base_url == "https://dsr.example.org:8443"
+    with pytest.raises(RuntimeError):   # settled once the services exist
+        option.set_base_url("https://other.example.org")
+
+    assert derived_base_url("::1", 5002) == "http://[::1]:5002"
+    assert not derived_base_url("0.0.0.0", 5003).startswith("http://0.0.0.0")
+
+
+def test_serve_refuses_a_base_url_that_is_not_a_url(run) -> None:  # type: ignore[no-untyped-def]
+    result = CliRunner().invoke(main, ["serve", "--base-url", "privacy.example.org"])
+    assert result.exit_code == 2 and "--base-url" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_a_configured_base_url_must_be_a_url(tmp_path: Path) -> None:
+    from dsr.config import ConfigError, load_config
+
+    (tmp_path / "bad.toml").write_text('[service]\nbase_url = "javascript:alert(1)"\n', encoding="utf-8")
+    with pytest.raises(ConfigError, match="base_url"):
+        load_config(str(tmp_path / "bad.toml"))
