@@ -75,7 +75,8 @@ def create_app(config: Config | None = None, services: Services | None = None,
     _register_error_pages(app)
     pow_gate.install(app)  # after the error pages: it hands other limits to their handler
     i18n.init_app(app, config.languages, list(config.translation_dirs))
-    app.jinja_env.globals.update(fmt_date=i18n.fmt_date, fmt_day=i18n.fmt_day)
+    app.jinja_env.globals.update(fmt_date=i18n.fmt_date, fmt_day=i18n.fmt_day,
+                                  fmt_number=i18n.fmt_number)
     return app
 
 
@@ -118,6 +119,18 @@ def _register_request_hooks(app: Flask) -> None:
         # Forms and API bodies are loaded against today by the service clock.
         g.load_context = Context(LoadContext(today=clock().today()))
         g.load_context.__enter__()
+
+    @app.context_processor
+    def _controller() -> dict[str, Any]:
+        # The pages are headed with the controller the register names (the one the letters
+        # and answers name too); the catalog's shop name only while the register is broken.
+        from dsr.register.schema import RegisterError
+
+        try:
+            name = str(app.extensions["dsr"].register.get("controller", {}).get("name", ""))
+        except RegisterError:
+            name = ""
+        return {"controller_name": name or i18n.gettext("shop_name")}
 
     @app.after_request
     def _commit(response: Any) -> Any:

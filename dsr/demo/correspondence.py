@@ -81,7 +81,7 @@ def add_service_emails(ctx: Context, person: Person, purchases: list[Purchase],
             "subject": "AW: " + subject.format(**fields),
             "body": f"{_greeting(person)}\n\nvielen Dank für Ihre Nachricht zur Bestellung "
                     f"{order['order_no']}. {rng.choice(ANSWERS)}\n\nMit freundlichen Grüßen\n"
-                    "Ihr PSO-Kundenservice\nPSO Computer GmbH"})
+                    "Ihr PSO-Kundenservice\nPSO GmbH"})
 
 
 def _greeting(person: Person) -> str:

@@ -8,6 +8,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 from babel.dates import format_date, format_datetime
+from babel.numbers import format_decimal
 from babel.support import LazyProxy
 from flask import Flask, current_app, g, has_app_context, request
 
@@ -75,6 +76,14 @@ def has_message(msgid: str) -> bool:
 def lazy_gettext(msgid: str, **values: object) -> LazyProxy:
     """:func:`gettext` evaluated when the text is used (for module-level labels)."""
     return LazyProxy(gettext, msgid, enable_cache=False, **values)
+
+
+def fmt_number(value: float | None, digits: int = 1) -> str:
+    """A number in the page's language (``2,5`` in German, ``2.5`` in English)."""
+    if value is None:
+        return "—"
+    return format_decimal(value, format="#,##0." + "0" * digits if digits else "#,##0",
+                          locale=g.get("lang", "de"))
 
 
 def fmt_day(value: datetime | None) -> str:

@@ -70,3 +70,17 @@ def test_the_page_draws_the_chart_for_coordinators(
     assert "Auskunft / Datenübertragbarkeit: 1" in page
     staff = _client(app, make_user, "staff")
     assert staff.get("/queue/statistics").status_code == 403
+
+
+def test_the_page_writes_numbers_and_names_the_controller_in_the_readers_language(
+        app: Any, make_user: Any, demo_services: Services) -> None:
+    first = received(demo_services, ["access"], CLOCK.now() - timedelta(days=3), Channel.FORM.value)
+    second = received(demo_services, ["access"], CLOCK.now() - timedelta(days=2), Channel.FORM.value)
+    completed(demo_services, first, CLOCK.now() - timedelta(days=1))    # two days
+    completed(demo_services, second, CLOCK.now() - timedelta(days=1))   # one day
+    coordinator = _client(app, make_user, "coordinator")
+    german = coordinator.get("/queue/statistics?lang=de").get_data(as_text=True)
+    english = coordinator.get("/queue/statistics?lang=en").get_data(as_text=True)
+    assert "<td>1,5</td>" in german and "<td>1.5</td>" in english
+    # the header names the controller of the register, not a catalog's shop name
+    assert "PSO GmbH" in german and "PSO Computer" not in german
