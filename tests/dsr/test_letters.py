@@ -69,3 +69,13 @@ def test_compose_helpers() -> None:
         name="Mary Smith", received_local=date(2026, 3, 2), channel_label="by letter",
         code="ABCD2345", status_url="https://example.org/status")
     assert subject.startswith("Your privacy request") and "DSR-X" in " ".join(paragraphs)
+
+
+def test_a_name_on_the_first_address_line_prints_once() -> None:
+    assert address_lines("Jürgen Weiß", "Jürgen Weiß\nLindenstraße 14\n80331 München") == \
+        ["Jürgen Weiß", "Lindenstraße 14", "80331 München"]
+    assert address_lines("Jürgen Weiß", "jürgen  weiß, Lindenstraße 14, 80331 München") == \
+        ["Jürgen Weiß", "Lindenstraße 14", "80331 München"]
+    # another person on the first line (c/o, a company) stays
+    assert address_lines("Jürgen Weiß", "c/o Anna Weiß\nLindenstraße 14\n80331 München") == \
+        ["Jürgen Weiß", "c/o Anna Weiß", "Lindenstraße 14", "80331 München"]

@@ -22,9 +22,20 @@ CHANNEL = {"de": {"letter": "per Brief", "fax": "per Fax", "phone": "telefonisch
 
 
 def address_lines(name: str, postal_address: str) -> list[str]:
-    """The recipient block: the name, then the address split on new lines or commas."""
+    """The recipient block: the name, then the address split on new lines or commas. An
+    address that starts with the name already (as people write it on an envelope) does not
+    print it twice."""
     parts = [p.strip() for chunk in postal_address.splitlines() for p in chunk.split(",")]
+    parts = [p for p in parts if p]
+    if parts and _same_name(parts[0], name):
+        parts = parts[1:]
     return [line for line in [name.strip(), *parts] if line][:6]
+
+
+def _same_name(line: str, name: str) -> bool:
+    def words(text: str) -> list[str]:
+        return " ".join(text.casefold().replace(".", " ").split()).split()
+    return bool(name.strip()) and words(line) == words(name)
 
 
 DPO = {"de": "Datenschutzbeauftragte/r", "en": "Data protection officer"}
