@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy.orm import Session
 
 from dsr.audit import append_event
+from dsr.errors import ServiceError
 
 if TYPE_CHECKING:
     from dsr.requests.models import Request
@@ -53,8 +54,8 @@ TERMINAL_STATES = frozenset(State) - OPEN_STATES
 WAITING_ON_SUBJECT = frozenset({S.AWAITING_VERIFICATION})
 
 
-class TransitionError(Exception):
-    """A move that the table does not allow."""
+class TransitionError(ServiceError):
+    """A move that the table does not allow (the page says the step is not possible now)."""
 
 
 def allowed(current: str, target: State) -> bool:
@@ -69,7 +70,9 @@ def transition(session: Session, request: Request, target: State, *, actor: str,
     """
     current = State(request.status)
     if target not in TRANSITIONS[current]:
-        raise TransitionError(f"request {request.reference}: {current} -> {target} is not allowed")
+        raise TransitionError("request {reference}: {current} -> {target} is not allowed",
+                              msgid="err_transition_not_now", reference=request.reference,
+                              current=current.value, target=target.value)
     request.status = target.value
     session.flush()
     payload = dict(details or {})

@@ -30,6 +30,7 @@ from dsr.clock import clock_of
 from dsr.correspondence import notices
 from dsr.crypto import keyed_hash
 from dsr.documents import Document
+from dsr.errors import ServiceError
 from dsr.requests.contracts import SubjectKeys
 from dsr.requests.models import Request
 
@@ -39,8 +40,8 @@ if TYPE_CHECKING:
 PORTAL_KINDS = {"report_pdf": "portal_pdf", "report_zip": "portal_zip"}
 
 
-class DeliveryError(ValueError):
-    """The answer cannot be handed out this way; the message says why."""
+class DeliveryError(ServiceError):
+    """The answer cannot be handed out this way; the message (and its message id) says why."""
 
 
 class Refused(Exception):
@@ -67,7 +68,7 @@ def _code_hash(services: Services, delivery: Delivery, code: str) -> str:
 def _answer_files(services: Services, session: Session, request: Request) -> list[Document]:
     docs = [latest_document(session, request.id, kind) for kind in PORTAL_KINDS]
     if not all(docs):
-        raise DeliveryError("the answer's files are not built yet")
+        raise DeliveryError("the answer's files are not built yet", msgid="err_delivery_not_built")
     return [d for d in docs if d is not None]
 
 
@@ -101,7 +102,8 @@ def record_email_request(session: Session, request: Request, *, actor: str, note
     """Record the subject's express request for the answer by plain e-mail (with the
     coordinator's note of where and when the subject said so)."""
     if not note.strip():
-        raise DeliveryError("note: say where and when the subject asked for plain e-mail")
+        raise DeliveryError("note: say where and when the subject asked for plain e-mail",
+                            msgid="err_delivery_email_note")
     delivery = Delivery(request_id=request.id, method="email", email_requested_at=clock_of(session).now(),
                         email_request_note=note.strip()[:1000])
     session.add(delivery)
@@ -122,7 +124,8 @@ def deliver(services: Services, session: Session, request: Request,
         return {"delivered": False, "why": "already delivered", "method": done.method}
     to = address_on_file(request)
     if to is None:
-        raise DeliveryError("no e-mail address on file; the answer needs a letter")
+        raise DeliveryError("no e-mail address on file; the answer needs a letter",
+                            msgid="err_delivery_no_email")
     rebuild.ensure_current(services, session, request)
     files = _answer_files(services, session, request)
     wanted = session.scalars(select(Delivery).where(Delivery.request_id == request.id,

@@ -53,7 +53,8 @@ def store_letter(services: Services, session: Session, request: Request, templat
     if found is not None:
         return found
     if not (request.claim("postal_address") or "").strip():
-        raise DeliveryError("no postal address; the letter cannot be addressed")
+        raise DeliveryError("no postal address; the letter cannot be addressed",
+                            msgid="err_delivery_no_address")
     letter = request_letter(request, template, register=services.register,
                             letter_date=services.clock.today(), **context)
     pdf = render_letter(replace(letter, attachments=enclosures))
@@ -77,7 +78,7 @@ def deliver_letter(services: Services, session: Session, request: Request,
     rebuild.ensure_current(services, session, request)
     report = latest_document(session, request.id, "report_pdf")
     if report is None:
-        raise DeliveryError("the answer's files are not built yet")
+        raise DeliveryError("the answer's files are not built yet", msgid="err_delivery_not_built")
     letter = store_letter(services, session, request, "answer", enclosures=(report.filename,))
     seal(services, session, request, [letter, report], method="letter", now=now)
     delivery = Delivery(request_id=request.id, method="letter", created_at=now, sent_at=now)

@@ -124,7 +124,7 @@ def email_delivery(request_id: int) -> Any:
         delivery.record_email_request(db_session(), req, actor=actor(),
                                       note=request.form.get("note", ""))
     except delivery.DeliveryError as exc:
-        flash(str(exc), "error")
+        flash(service_error(exc), "error")
         db_session().rollback()
     else:
         flash(_("email_delivery_recorded"), "ok")

@@ -92,16 +92,18 @@ def send_lift_notice(services: Services, session: Session, request: Request, *,
     earliest = earliest_lift(today, services.config.workflow["restriction_lift_notice_days"])
     lift_on = lift_on or earliest
     if not restricted_in(session, request):
-        raise LiftRefused("no restriction of this request has been carried out")
+        raise LiftRefused("no restriction of this request has been carried out",
+                          msgid="err_lift_nothing_restricted")
     if not reason.strip():
-        raise LiftRefused("give the reason for lifting the restriction")
+        raise LiftRefused("give the reason for lifting the restriction", msgid="err_lift_reason")
     if lift_on < earliest:
-        raise LiftRefused(f"the notice period ends on {earliest.isoformat()}: the restriction "
-                          f"can be lifted from that day at the earliest, not from "
-                          f"{lift_on.isoformat()}")
+        raise LiftRefused("the notice period ends on {earliest}: the restriction can be lifted "
+                          "from that day at the earliest, not from {lift_on}",
+                          msgid="err_lift_too_early", earliest=earliest, lift_on=lift_on)
     to = request.claim("email")
     if not to:
-        raise LiftRefused("the request has no e-mail address; send the notice by letter")
+        raise LiftRefused("the request has no e-mail address; send the notice by letter",
+                          msgid="err_lift_no_email")
     sent = notices.send_once(services, session, request, LIFT_NOTICE, to, lift_on=lift_on,
                              reason=reason.strip(),
                              authority=services.register.get("supervisory_authority", {}))
@@ -125,17 +127,21 @@ def lift_restriction(services: Services, request_id: int, *, actor: str,
     with services.db.session() as session:
         request = session.get(Request, request_id)
         if request is None:
-            raise LiftRefused(f"no request {request_id}")
+            raise LiftRefused("no request {request_id}", msgid="err_lift_no_request",
+                              request_id=request_id)
         if not lift_notice_sent(session, request):
-            raise LiftRefused("the Art. 18(3) notice has not gone out yet: send it first")
+            raise LiftRefused("the Art. 18(3) notice has not gone out yet: send it first",
+                              msgid="err_lift_notice_first")
         lift_on = lift_date(session, request)
         if lift_on is not None and today < lift_on:
-            raise LiftRefused(f"the Art. 18(3) notice names {lift_on.isoformat()} as the day "
-                              f"the restriction will be lifted: not before that day")
+            raise LiftRefused("the Art. 18(3) notice names {lift_on} as the day the restriction "
+                              "will be lifted: not before that day", msgid="err_lift_before_day",
+                              lift_on=lift_on)
         work = [_stored_lift(services, session, request, row, today)
                 for row in restricted_in(session, request)]
         if not work:
-            raise LiftRefused("no restriction of this request has been carried out")
+            raise LiftRefused("no restriction of this request has been carried out",
+                              msgid="err_lift_nothing_restricted")
     lifted = []
     for name, plan_id in work:
         with services.db.session() as session:

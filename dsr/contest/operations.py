@@ -292,7 +292,7 @@ def send_outcome(services: Services, session: Session, request: Request) -> dict
         return {"sent": had is None, "method": "letter", "letter": doc.id}
     if to is None:
         raise DeliveryError("no e-mail address on file and no postal address; "
-                            "the outcome cannot be sent")
+                            "the outcome cannot be sent", msgid="err_delivery_no_channel")
     sent = notices.send_once(services, session, request, template, to, **context)
     if sent["sent"]:
         mail_id = session.scalar(select(OutgoingMail.id).where(

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from dsr.audit import append_event
 from dsr.clock import clock_of
+from dsr.errors import ServiceError
 from dsr.mail.models import ClassificationCorrection, InboundMessage, TriageEntry
 from dsr.rendering import correspondence_languages
 from dsr.requests.models import IdentityClaim, Request, RequestType
@@ -23,8 +24,8 @@ from workflows.states import OPEN_STATES, State, transition
 TYPE_VALUES = [t.value for t in RequestType]
 
 
-class TriageError(ValueError):
-    """The triage step cannot be taken; the message says why."""
+class TriageError(ServiceError):
+    """The triage step cannot be taken; the message (and its message id) says why."""
 
 
 def open_entries(session: Session, limit: int = 500) -> list[TriageEntry]:
@@ -64,9 +65,9 @@ def close(session: Session, entry: TriageEntry, outcome: str, user_id: int | Non
 def _check_types(types: list[str], language: str) -> list[str]:
     types = list(dict.fromkeys(types))
     if not types or any(t not in TYPE_VALUES for t in types):
-        raise TriageError("types: choose at least one known request type")
+        raise TriageError("types: choose at least one known request type", msgid="err_triage_types")
     if language not in correspondence_languages():
-        raise TriageError("language: de or en")
+        raise TriageError("language: de or en", msgid="err_triage_language")
     return types
 
 
@@ -99,7 +100,7 @@ def attach(session: Session, entry: TriageEntry, request: Request, *, user_id: i
     """Attach a triaged message to an existing request (a reply or reminder we did not match)."""
     inbound = session.get(InboundMessage, entry.inbound_id) if entry.inbound_id else None
     if inbound is None:
-        raise TriageError("only a received message can be attached")
+        raise TriageError("only a received message can be attached", msgid="err_triage_attach")
     inbound.request_id = request.id
     append_event(session, actor=actor, action="mail_attached", request_id=request.id,
                  details={"inbound": inbound.id})
@@ -111,9 +112,10 @@ def merge(session: Session, absorbed: Request, into: Request, *, actor: str,
     """The same request arrived by two channels: ``absorbed`` ends as ``merged`` into ``into``
     (its open tasks waived); the deadline that counts is the earlier receipt's."""
     if absorbed.id == into.id:
-        raise TriageError("a request cannot be merged into itself")
+        raise TriageError("a request cannot be merged into itself", msgid="err_merge_itself")
     if into.status not in {s.value for s in OPEN_STATES}:
-        raise TriageError(f"the request to keep is {into.status}")
+        raise TriageError("the request to keep is {status}", msgid="err_merge_closed",
+                          status=into.status)
     absorbed.merged_into_id = into.id
     transition(session, absorbed, State.MERGED, actor=actor, details={"into": into.id})
     for task in session.scalars(select(Task).where(Task.request_id == absorbed.id,
@@ -147,7 +149,8 @@ def request_from_message(services: Any, session: Session, entry: TriageEntry, *,
     types = _check_types(types, language)
     inbound = session.get(InboundMessage, entry.inbound_id) if entry.inbound_id else None
     if inbound is None or inbound.request_id is not None:
-        raise TriageError("only a received message without a request can become one")
+        raise TriageError("only a received message without a request can become one",
+                          msgid="err_triage_create")
     text = ""
     if inbound.document_id:
         from dsr.documents import Document

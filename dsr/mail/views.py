@@ -35,7 +35,7 @@ from dsr.requests.models import Request, RequestType
 from dsr.requests.schemas import first_error
 from dsr.users.views import actor
 from dsr.web.context import clock, db_session, request_or_404
-from dsr.web.i18n import _, error_text
+from dsr.web.i18n import _, error_text, service_error
 from dsr.web.permissions import require
 from workflows.states import TransitionError
 
@@ -171,7 +171,7 @@ def decide(entry_id: int, action: str) -> Any:
             triage.close(session, entry, "dismissed", current_user.id)
     except (triage.TriageError, TransitionError) as exc:
         session.rollback()
-        flash(str(exc), "error")
+        flash(service_error(exc), "error")
     else:
         flash(_("triage_done"), "ok")
     return redirect(url_for("staff.triage_list"))
@@ -191,7 +191,7 @@ def merge(request_id: int) -> Any:
         triage.merge(session, absorbed, into, actor=actor(), user_id=current_user.id)
     except (triage.TriageError, TransitionError) as exc:
         session.rollback()
-        flash(str(exc), "error")
+        flash(service_error(exc), "error")
     else:
         flash(_("merged_done"), "ok")
     return redirect(url_for("staff.triage_list"))

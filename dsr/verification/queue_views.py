@@ -19,7 +19,7 @@ from dsr.users.views import actor
 from dsr.verification import steps
 from dsr.verification.views import bp
 from dsr.web.context import db_session, request_or_404
-from dsr.web.i18n import _
+from dsr.web.i18n import _, service_error
 from dsr.web.permissions import current_actor, require
 from workflows.states import TransitionError
 
@@ -124,7 +124,7 @@ def _do(request_id: int, run: Any, done: str) -> Any:
         run(db, req)
     except (steps.VerificationError, ActionError, TransitionError) as exc:
         db.rollback()
-        flash(str(exc), "error")
+        flash(service_error(exc), "error")
     else:
         flash(_(done), "ok")
     return _back(request_id)

@@ -73,3 +73,28 @@ def test_a_lazy_text_is_read_in_the_language_of_the_page_that_uses_it(app: Flask
         assert str(label) == "noch 2 Tage"
         g.lang = "en"
         assert str(label) == "2 days left"
+
+
+def test_refusals_of_triage_delivery_lift_and_transitions_read_in_german() -> None:
+    from datetime import date
+
+    from dsr.answers.delivery import DeliveryError
+    from dsr.catalogs import gettext
+    from dsr.changes.restriction_lift import LiftRefused
+    from dsr.mail.triage import TriageError
+    from workflows.states import TransitionError
+
+    refusals = [TriageError("a request cannot be merged into itself", msgid="err_merge_itself"),
+                DeliveryError("no e-mail address", msgid="err_delivery_no_email"),
+                LiftRefused("the notice period ends on {earliest}", msgid="err_lift_too_early",
+                            earliest=date(2026, 12, 16), lift_on=date(2026, 12, 3)),
+                TransitionError("request {reference}: not allowed", msgid="err_transition_not_now",
+                                reference="DSR-ABCDEFG", current="review", target="verified")]
+    for error in refusals:
+        assert isinstance(error, ServiceError) and error.msgid
+        german = gettext("de", error.msgid, **error.params)
+        assert german != error.msgid and german != gettext("en", error.msgid, **error.params)
+    lift = refusals[2]
+    assert "16.12.2026" in gettext("de", lift.msgid or "", **lift.params)
+    assert "16 December 2026" in gettext("en", lift.msgid or "", **lift.params)
+    assert "2026-12-16" in str(lift)   # the CLI, API and logs keep the plain text

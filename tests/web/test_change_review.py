@@ -180,7 +180,8 @@ def test_a_coordinator_lifts_a_restriction_only_after_the_notice(
     assert 'id="restriction-lift"' in page and "/restriction/lift" not in page
     refused = coordinator.post(f"{path}/restriction/lift", data={"csrf_token": _csrf(
         coordinator, path)}, follow_redirects=True).get_data(as_text=True)
-    assert "Einschränkung aufheben: the Art. 18(3) notice has not gone out" in refused
+    assert ("Einschränkung aufheben: Die Mitteilung nach Art. 18 Abs. 3 DSGVO ist noch nicht "
+            "versandt") in refused
     bad = coordinator.post(f"{path}/restriction/notice", data={
         "csrf_token": _csrf(coordinator, path), "lift_on": "morgen", "reason": "geklärt"},
         follow_redirects=True).get_data(as_text=True)
@@ -195,7 +196,7 @@ def test_a_coordinator_lifts_a_restriction_only_after_the_notice(
     early = coordinator.post(f"{path}/restriction/notice", data={
         "csrf_token": _csrf(coordinator, path), "lift_on": today.isoformat(),
         "reason": "geklärt"}, follow_redirects=True).get_data(as_text=True)
-    assert f"the notice period ends on {earliest.isoformat()}" in early
+    assert f"Die Ankündigungsfrist endet am {earliest:%d.%m.%Y}" in early
     coordinator.post(f"{path}/restriction/notice", data={
         "csrf_token": _csrf(coordinator, path), "lift_on": "",
         "reason": "Die Richtigkeit ist geklärt."})
@@ -205,7 +206,8 @@ def test_a_coordinator_lifts_a_restriction_only_after_the_notice(
     assert earliest.strftime("%d.%m.%Y") in shown[:300] and "abgelehnt" in shown[:300]
     refused = coordinator.post(f"{path}/restriction/lift", data={"csrf_token": _csrf(
         coordinator, path)}, follow_redirects=True).get_data(as_text=True)
-    assert (f"Einschränkung aufheben: the Art. 18(3) notice names {earliest.isoformat()}"
+    assert (f"Einschränkung aufheben: Die Mitteilung nach Art. 18 Abs. 3 DSGVO nennt den "
+            f"{earliest:%d.%m.%Y}"
             in refused)
     with demo_services.db.session() as session:
         assert len(session.scalars(select(ChangePlan).where(
