@@ -70,3 +70,13 @@ class CodeAttempts(Base):
                                          index=True)
     source_hash: Mapped[str] = mapped_column(String(64))
     attempts: Mapped[int] = mapped_column(default=0)
+
+
+class SpentChallenge(Base):
+    """A proof-of-work challenge that was taken (its SHA-256), until it would have expired
+    anyway: each challenge buys one form post, in every web process of the service."""
+
+    __tablename__ = "spent_challenges"
+
+    digest: Mapped[str] = mapped_column(String(64), primary_key=True)
+    expires_at: Mapped[datetime] = mapped_column(index=True)

@@ -4,18 +4,26 @@ A household or a carrier's NAT shares one address; refusing the address would re
 them. Past the limit the form comes back, with what was typed, and a challenge: the browser
 finds a number ``n`` such that SHA-256 of ``"<challenge>:<n>"`` starts with ``difficulty``
 zero bits (a second or two for one person, costly for a flood). The challenge is signed by
-the service (no state, no third-party service), expires after :data:`MAX_AGE` and each one
-is taken once (remembered in this process until it expires).
+the service (no third-party service), expires after :data:`MAX_AGE` and each one is taken
+once: :class:`SpentChallenges` remembers it in the service database until it would have expired,
+so a solution replayed against another web process (gunicorn's workers) is refused as well.
 """
 
 from __future__ import annotations
 
 import hashlib
 import secrets
-import threading
-from datetime import datetime
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from itsdangerous import BadSignature, URLSafeSerializer
+from sqlalchemy import delete
+from sqlalchemy.exc import IntegrityError
+
+from dsr.security.models import SpentChallenge
+
+if TYPE_CHECKING:
+    from dsr.db import Database
 
 DIFFICULTY = 18  # ~260,000 hashes on average: about a second in a browser
 MAX_AGE = 600  # seconds
@@ -56,21 +64,24 @@ def solve(challenge: str, difficulty: int) -> str:
 
 
 class SpentChallenges:
-    """Challenges already taken, until they expire (one process; see the module docstring)."""
+    """Challenges already taken, in the service database (every web process sees them)."""
 
-    def __init__(self) -> None:
-        self._spent: dict[str, int] = {}
-        self._lock = threading.Lock()
+    def __init__(self, db: Database) -> None:
+        self._db = db
 
     def take(self, challenge: str, issued: int, now: int) -> bool:
-        """Mark ``challenge`` spent; False if it was spent before."""
-        with self._lock:
-            for key in [k for k, t in self._spent.items() if t + MAX_AGE < now]:
-                del self._spent[key]
-            if challenge in self._spent:
-                return False
-            self._spent[challenge] = issued
-            return True
+        """Mark ``challenge`` spent, in a transaction of its own (a form refused afterwards
+        does not give the challenge back); False if it was spent before."""
+        digest = hashlib.sha256(challenge.encode()).hexdigest()
+        moment = datetime.fromtimestamp(now, UTC)
+        try:
+            with self._db.session() as session:
+                session.execute(delete(SpentChallenge).where(SpentChallenge.expires_at < moment))
+                session.add(SpentChallenge(digest=digest, expires_at=datetime.fromtimestamp(
+                    issued + MAX_AGE, UTC)))
+        except IntegrityError:
+            return False
+        return True
 
 
 def accept(secret: str, challenge: str, solution: str, now: datetime,

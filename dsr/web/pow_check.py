@@ -9,7 +9,6 @@ from flask import current_app, g, request
 
 from dsr.security import pow as proof
 
-_spent = proof.SpentChallenges()
 FORM_ENDPOINT = "public.submit"
 
 
@@ -27,5 +26,5 @@ def solved() -> bool:
         g.pow_solved = proof.accept(services.config.secret_key,
                                     request.form.get("pow_challenge", ""),
                                     request.form.get("pow_solution", ""), services.clock.now(),
-                                    _spent)
+                                    proof.SpentChallenges(services.db))
     return bool(g.pow_solved)

@@ -4,6 +4,7 @@ and a proof-of-work challenge; a solved challenge is taken (once) and the reques
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import func, select
@@ -63,3 +64,29 @@ def test_other_limits_answer_as_before(demo_services: Services) -> None:
              for n in range(11)]
     assert codes[-1] == 429
     assert client.get("/static/pow.js").status_code == 200
+
+
+def test_a_challenge_is_taken_once_across_web_processes(demo_services: Services) -> None:
+    """Two web processes (gunicorn's workers) share only the service database: a solution
+    replayed against the other one is refused too."""
+    first = create_app(services=demo_services, flask_config={"TESTING": True,
+                                                             "RATELIMIT_ENABLED": True})
+    other_process = Services(demo_services.config)
+    second = create_app(services=other_process, flask_config={"TESTING": True,
+                                                              "RATELIMIT_ENABLED": True})
+    challenge = proof.make_challenge(demo_services.config.secret_key, demo_services.clock.now())
+    solution = proof.solve(challenge, proof.DIFFICULTY)
+    one, two = first.test_client(), second.test_client()
+    for n in range(10):
+        _post(one, n)
+        _post(two, 100 + n)
+    assert _post(one, 10, pow_challenge=challenge, pow_solution=solution).status_code == 302
+    assert _post(two, 110, pow_challenge=challenge, pow_solution=solution).status_code == 429
+    # an expired entry is cleared as the next one is taken; a fresh challenge still works
+    demo_services.clock.advance(timedelta(seconds=proof.MAX_AGE + 1))
+    fresh = proof.make_challenge(demo_services.config.secret_key, demo_services.clock.now())
+    assert proof.SpentChallenges(demo_services.db).take(fresh, int(
+        demo_services.clock.now().timestamp()), int(demo_services.clock.now().timestamp()))
+    from dsr.security.models import SpentChallenge
+    with demo_services.db.session() as session:
+        assert session.scalar(select(func.count()).select_from(SpentChallenge)) == 1
