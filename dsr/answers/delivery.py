@@ -33,6 +33,7 @@ from dsr.documents import Document
 from dsr.errors import ServiceError
 from dsr.requests.contracts import SubjectKeys
 from dsr.requests.models import Request
+from dsr.verification.steps import answer_address
 
 if TYPE_CHECKING:
     from dsr.context import Services
@@ -122,7 +123,7 @@ def deliver(services: Services, session: Session, request: Request,
                                                   Delivery.sent_at.is_not(None))).first()
     if done is not None:
         return {"delivered": False, "why": "already delivered", "method": done.method}
-    to = address_on_file(request)
+    to = answer_address(session, request) or address_on_file(request)
     if to is None:
         raise DeliveryError("no e-mail address on file; the answer needs a letter",
                             msgid="err_delivery_no_email")

@@ -8,6 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from dsr.documents import Document
+from dsr.errors import ServiceError
 from dsr.mail.models import InboundMessage
 from dsr.requests.models import Request
 from dsr.verification.models import VerificationStep
@@ -15,8 +16,8 @@ from dsr.verification.models import VerificationStep
 NAME_MATCHES = "match"
 
 
-class EvidenceMissing(ValueError):
-    """The decision lacks the evidence it must rest on; the message says which."""
+class EvidenceMissing(ServiceError):
+    """The decision lacks the evidence it must rest on; the message (and its id) says which."""
 
 
 def power_of_attorney_on_file(session: Session, request: Request) -> bool:
@@ -40,11 +41,12 @@ def require_name_check(name_check: str) -> None:
     """Raise unless the coordinator recorded that the document's name is the subject's."""
     if name_check != NAME_MATCHES:
         raise EvidenceMissing("record the name check: the name on the document must be the "
-                              "subject's")
+                              "subject's", msgid="err_evidence_name_check")
 
 
 def require_power_of_attorney(session: Session, request: Request, name_check: str) -> None:
     if not power_of_attorney_on_file(session, request):
         raise EvidenceMissing("there is no power of attorney on file (a scanned letter, mail "
-                              "with the document, or a letter recorded as enclosing it)")
+                              "with the document, or a letter recorded as enclosing it)",
+                              msgid="err_evidence_no_poa")
     require_name_check(name_check)

@@ -222,12 +222,12 @@ def decide(session: Session, documents: DocumentStore, request: Request, *, acto
 
     copies = live_copies(session, request.id)
     if not copies:
-        raise VerificationError("there is no ID copy to decide on")
+        raise VerificationError("there is no ID copy to decide on", msgid="err_v_no_id_copy")
     if accepted:
         try:
             require_name_check(name_check)  # accepted only with the name on it checked
         except EvidenceMissing as exc:
-            raise VerificationError(str(exc)) from None
+            raise VerificationError(exc.text, msgid=exc.msgid, **exc.params) from None
     record(session, request, "id_copy_decision", "ok" if accepted else "refused", actor,
            **({"name_check": name_check} if accepted else {}))
     append_event(session, actor=actor, action="id_copy_decided", request_id=request.id,

@@ -48,6 +48,7 @@ def verification_panel(req: Request) -> dict[str, Any]:
     return {"assessment": found, "history": steps.history(db, req.id),
             "copies": _id_copies().live_copies(db, req.id),
             "answer_to": steps.answer_recipient(db, req), "acting_as": req.acting_as,
+            "answer_address": steps.answer_address(db, req),
             "nothing_found": no_data.nothing_found(req),
             "evidence": steps.POSTAL_EVIDENCE}
 
@@ -110,7 +111,9 @@ def decide(request_id: int, what: str) -> Any:
             steps.check_power_of_attorney(db, req, actor=actor(), valid=what == "poa_valid",
                                           name_check=request.form.get("name_check", ""))
         elif what == "answer_rep":
-            steps.answer_to_representative(db, req, actor=actor())
+            steps.answer_to_representative(db, req, actor=actor(),
+                                           office_email=request.form.get("office_email", ""),
+                                           verified_how=request.form.get("verified_how", ""))
         else:
             no_data.answer_no_data(db, req, actor=actor())
 

@@ -7,6 +7,7 @@ are audit events as well. Services flush; the edge commits.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from sqlalchemy import select
@@ -15,6 +16,7 @@ from sqlalchemy.orm import Session
 from dsr.audit import append_event
 from dsr.clock import clock_of
 from dsr.crypto import keyed_hash
+from dsr.errors import ServiceError
 from dsr.requests.contracts import SubjectKeys
 from dsr.requests.models import Request
 from dsr.verification import codes
@@ -28,8 +30,11 @@ POSTAL_EVIDENCE = ("signature", "sender_address_on_file", "customer_number_given
                    "id_copy_enclosed", "power_of_attorney_enclosed", "letterhead")
 
 
-class VerificationError(ValueError):
-    """The step cannot be taken on this request now; the message says why."""
+class VerificationError(ServiceError):
+    """The step cannot be taken on this request now; the message (and its id) says why."""
+
+
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 
 
 def record(session: Session, request: Request, kind: str, outcome: str, actor: str,
@@ -128,27 +133,49 @@ def check_power_of_attorney(session: Session, request: Request, *, actor: str,
     from dsr.security.evidence import EvidenceMissing, require_power_of_attorney
 
     if not request.acting_as:
-        raise VerificationError("this request names no representative")
+        raise VerificationError("this request names no representative", msgid="err_v_no_representative")
     if valid:
         try:
             require_power_of_attorney(session, request, name_check)
         except EvidenceMissing as exc:
-            raise VerificationError(str(exc)) from None
+            raise VerificationError(exc.text, msgid=exc.msgid, **exc.params) from None
     record(session, request, "power_of_attorney", "ok" if valid else "refused", actor,
            **({"name_check": name_check} if valid else {}))
     append_event(session, actor=actor, action="power_of_attorney", request_id=request.id,
                  details={"valid": valid})
 
 
-def answer_to_representative(session: Session, request: Request, *, actor: str) -> None:
+def answer_to_representative(session: Session, request: Request, *, actor: str,
+                             office_email: str, verified_how: str) -> None:
     """The coordinator decides, on the record, to answer the representative's verified office
-    rather than the address on file; needs a power of attorney found valid."""
+    rather than the address on file: needs a power of attorney found valid, the office's
+    e-mail address as the coordinator verified it (not merely as the requester typed it) and
+    how it was verified (e.g. the bar's public register). The answer's link and code then go
+    there (:func:`answer_address`)."""
     poa = _latest(session, request, "power_of_attorney")
     if poa is None or poa.outcome != "ok":
-        raise VerificationError("check the power of attorney first")
-    record(session, request, "answer_recipient", "ok", actor, to="representative_office")
+        raise VerificationError("check the power of attorney first", msgid="err_v_poa_first")
+    office = office_email.strip()
+    if not _EMAIL.fullmatch(office) or len(office) > 254:
+        raise VerificationError("give the office's e-mail address as you verified it",
+                                msgid="err_v_office_email")
+    how = " ".join(verified_how.split())
+    if len(how) < 5:
+        raise VerificationError("say how the office's address was verified",
+                                msgid="err_v_office_how")
+    record(session, request, "answer_recipient", "ok", actor, to="representative_office",
+           office_email=office, verified_how=how[:300])
     append_event(session, actor=actor, action="answer_recipient", request_id=request.id,
                  details={"to": "representative_office"})
+
+
+def answer_address(session: Session, request: Request) -> str | None:
+    """The e-mail address the answer goes to when the coordinator decided on the record that
+    it goes to the representative's verified office; None: the address on file."""
+    step = _latest(session, request, "answer_recipient")
+    if step is None or step.details.get("to") != "representative_office":
+        return None
+    return str(step.details.get("office_email") or "") or None
 
 
 def answer_recipient(session: Session, request: Request) -> str:
@@ -176,5 +203,5 @@ def record_postal_evidence(session: Session, request: Request, *, actor: str,
     """Staff record what a letter enclosed; a coordinator decides on it."""
     unknown = [e for e in evidence if e not in POSTAL_EVIDENCE]
     if unknown or not evidence:
-        raise VerificationError("evidence: choose from the list")
+        raise VerificationError("evidence: choose from the list", msgid="err_v_evidence_list")
     record(session, request, "postal_evidence", "info", actor, evidence=sorted(set(evidence)))

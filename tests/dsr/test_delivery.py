@@ -35,17 +35,22 @@ RENATE = ("Renate Köhler", "renate.koehler@example.com")
 
 
 def released_answer(services: Services, who: tuple[str, str] = JUERGEN,
-                    claimed: str | None = None) -> int:
-    """An access request taken through verify, process, approve and release."""
+                    claimed: str | None = None, acting_as: str = "",
+                    before_verify: Any = None) -> int:
+    """An access request taken through verify, process, approve and release
+    (``before_verify(session, request)`` runs the coordinator's steps before verification)."""
     name, address = who
     with services.db.session() as session:
         req = submit(session, Submission(types=["access"], name=name, email=claimed or address,
-                                         channel=Channel.FORM.value, received_at=CLOCK.now()),
+                                         channel=Channel.FORM.value, received_at=CLOCK.now(),
+                                         acting_as=acting_as),
                      calendar=services.calendar, connectors=list(services.config.connectors))
         request_id = req.id
     run_pending(services)
     with services.db.session() as session:
         req = session.get(Request, request_id)
+        if before_verify is not None:
+            before_verify(session, req)
         actions.verify(session, req, actor="user:0", method="manual")
         actions.process(session, req, actor="user:0", connectors=list(services.config.connectors))
     run_pending(services)
@@ -256,3 +261,30 @@ def test_answer_by_plain_email_when_the_subject_asked_for_it(demo_services: Serv
         sent = session.scalars(select(Delivery).where(Delivery.request_id == request_id)).one()
         assert sent.method == "email" and sent.sent_at and sent.email_requested_at
         assert session.scalars(select(SealedAnswer).where(SealedAnswer.request_id == request_id)).one()
+
+
+def test_the_answer_goes_to_the_representatives_verified_office_when_decided_so(
+        demo_services: Services) -> None:
+    """A lawyer asks for Jürgen: once the coordinator found the power of attorney valid and
+    decided, on the record, to answer the office whose address they verified, the link and
+    the code go there — and only there, not to the address the lawyer typed."""
+    from dsr.verification import steps
+
+    office = "post@huber-partner.example.net"
+
+    def decide(session: Any, req: Request) -> None:
+        steps.record_postal_evidence(session, req, actor="user:3",
+                                     evidence=["power_of_attorney_enclosed"])
+        steps.check_power_of_attorney(session, req, actor="user:1", valid=True,
+                                      name_check="match")
+        steps.answer_to_representative(session, req, actor="user:1", office_email=office,
+                                       verified_how="Bundesrechtsanwaltsverzeichnis")
+
+    request_id = released_answer(demo_services, JUERGEN, claimed="kanzlei@huber.example.net",
+                                 acting_as="lawyer", before_verify=decide)
+    with demo_services.db.session() as session:
+        reference = session.get(Request, request_id).reference
+    token, code = link_and_code(demo_services, reference, office)
+    for address in (JUERGEN[1], "kanzlei@huber.example.net"):
+        for message in mails_to(demo_services, address):
+            assert token not in body(message) and "/portal/" not in body(message)

@@ -94,14 +94,24 @@ def test_representative_informs_the_subject_and_needs_the_coordinator(
         found = steps.assessment(session, req, demo_services.config.verification)
         assert "representative:lawyer" in found.flags and not found.automatic
         assert steps.answer_recipient(session, req) == "on_file"
+        office = {"office_email": "post@huber-partner.example.net",
+                  "verified_how": "Kanzleiadresse im Bundesrechtsanwaltsverzeichnis geprüft"}
         with pytest.raises(steps.VerificationError, match="power of attorney first"):
-            steps.answer_to_representative(session, req, actor="user:1")
+            steps.answer_to_representative(session, req, actor="user:1", **office)
         steps.record_postal_evidence(session, req, actor="user:3",
                                      evidence=["power_of_attorney_enclosed"])
         steps.check_power_of_attorney(session, req, actor="user:1", valid=True,
                                       name_check="match")
-        steps.answer_to_representative(session, req, actor="user:1")
+        with pytest.raises(steps.VerificationError, match="e-mail address"):
+            steps.answer_to_representative(session, req, actor="user:1",
+                                           office_email="kanzlei", verified_how="geprüft im Register")
+        with pytest.raises(steps.VerificationError, match="how"):
+            steps.answer_to_representative(session, req, actor="user:1",
+                                           office_email=office["office_email"], verified_how=" ")
+        assert steps.answer_address(session, req) is None
+        steps.answer_to_representative(session, req, actor="user:1", **office)
         assert steps.answer_recipient(session, req) == "representative_office"
+        assert steps.answer_address(session, req) == "post@huber-partner.example.net"
         actions = [e.action for e in session.scalars(select(AuditEvent).where(
             AuditEvent.request_id == request_id))]
         assert "power_of_attorney" in actions and "answer_recipient" in actions
