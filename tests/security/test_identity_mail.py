@@ -11,7 +11,7 @@ from sqlalchemy import select
 from dsr.context import Services
 from dsr.mail.ingest import fetch_all
 from dsr.requests.models import Request
-from tests.dsr.test_mail_ingest import RECEIVED, _configure, _eml, _one
+from tests.dsr.mail.test_mail_ingest import RECEIVED, _configure, _eml, _one
 from tests.support.mail_samples import mail
 from workflows.runner import run_pending
 

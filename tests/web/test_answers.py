@@ -18,7 +18,7 @@ from dsr.context import Services
 from dsr.documents import Document
 from dsr.requests import operations as actions
 from dsr.requests.models import Request
-from tests.dsr.test_delivery import JUERGEN, body, mails_to
+from tests.dsr.answers.test_delivery import JUERGEN, body, mails_to
 from tests.web.test_queue import _client, _csrf, _request_in_review
 from workflows.runner import run_pending
 

@@ -13,7 +13,7 @@ from dsr.answers import delivery
 from dsr.answers.jobs import expire_answers
 from dsr.context import Services
 from dsr.documents import Document
-from tests.dsr.test_delivery import JUERGEN, RENATE, link_and_code, released_answer
+from tests.dsr.answers.test_delivery import JUERGEN, RENATE, link_and_code, released_answer
 from tests.support.clock import CLOCK
 
 

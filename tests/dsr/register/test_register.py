@@ -9,7 +9,7 @@ import pytest
 
 from dsr.register.schema import RegisterError, load_register
 
-DEMO = Path(__file__).resolve().parents[2] / "dsr" / "demo" / "register.toml"
+DEMO = Path(__file__).resolve().parents[3] / "dsr" / "demo" / "register.toml"
 
 
 def test_demo_register_loads_with_its_names() -> None:

@@ -14,7 +14,7 @@ from dsr.changes.models import ChangePlan, RetainedRecord, SuppressionEntry
 from dsr.context import Services
 from dsr.requests.intake import Submission, submit
 from dsr.requests.models import Channel, Request
-from tests.dsr.test_reports_article15 import EMAIL, access_report
+from tests.dsr.answers.test_reports_article15 import EMAIL, access_report
 from tests.support.clock import CLOCK
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from dsr.recipients.check import recipient_findings
 
-REGISTER = tomllib.loads((Path(__file__).resolve().parents[2] / "dsr" / "demo" /
+REGISTER = tomllib.loads((Path(__file__).resolve().parents[3] / "dsr" / "demo" /
                           "register.toml").read_text(encoding="utf-8"))
 
 

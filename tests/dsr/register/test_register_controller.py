@@ -19,7 +19,7 @@ from dsr.answers.letters.compose import sender_from_register
 from dsr.answers.report.pdf import render_access_report
 from dsr.context import Services
 from dsr.register.schema import RegisterError, parse_register
-from tests.dsr.test_reports_pdf import make_payload
+from tests.dsr.answers.test_reports_pdf import make_payload
 from tests.web.test_access_path import walk_access_request
 
 DPO = {"name": "Dr. Erika Muster", "email": "dsb@pso.example.org",

@@ -29,7 +29,7 @@ from workflows.models import Task
 from workflows.runner import run_pending
 
 EMAIL = "juergen.weiss@example.org"
-ARTIFACTS = Path(__file__).parents[2] / "test-artifacts"
+ARTIFACTS = Path(__file__).parents[3] / "test-artifacts"
 HEADINGS = {
     "de": ["a) Verarbeitungszwecke", "b) Kategorien personenbezogener Daten",
            "c) Empfänger Ihrer Daten", "d) Speicherdauer", "e) Ihre Rechte auf Berichtigung",
