@@ -7,7 +7,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from dsr.clock import stamp
@@ -83,6 +83,9 @@ class Request(Base):
     #: The day from which a restriction may be lifted, as the Art. 18(3) notice named it.
     restriction_lift_on: Mapped[date | None]
     merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("requests.id"))
+    #: The user who works on the request (the queue's "mine"); set only by ``assignment``.
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"),
+                                                    index=True)
     created_at: Mapped[datetime] = mapped_column(default=stamp)
     updated_at: Mapped[datetime] = mapped_column(default=stamp, onupdate=stamp)
 
@@ -129,6 +132,15 @@ class IdentityClaim(Base):
     kind: Mapped[str] = mapped_column(String(30))
     value: Mapped[str] = mapped_column(Text)
     request: Mapped[Request] = relationship(back_populates="claims")
+
+
+# The queue's sort orders, filters and search (migration 0035). The deadline is the extended one
+# where there is one, so its index is on the expression the queue compares; claims are matched
+# case-blind on their kind and value.
+Index("ix_requests_deadline", func.coalesce(Request.extended_due_on, Request.due_on), Request.id)
+Index("ix_requests_received_at_id", Request.received_at, Request.id)
+Index("ix_requests_channel", Request.channel)
+Index("ix_identity_claims_kind_folded", IdentityClaim.kind, func.lower(IdentityClaim.value))
 
 
 class RequestCorrection(Base):
