@@ -278,7 +278,7 @@ def fetch_page(session: Session, query: QueueQuery, *, today: date, contents: bo
         value, request_id = decode_cursor(query.after, query.sort)
         pair, bound = tuple_(key, Request.id), tuple_(value, request_id)
         stmt = stmt.where(pair < bound if query.descending else pair > bound)
-    found = list(session.execute(stmt).tuples())
+    found = [(row[0], row[1]) for row in session.execute(stmt)]
     more = len(found) > query.limit
     found = found[:query.limit]
     total = int(session.scalar(select(func.count(Request.id)).where(*where)) or 0)

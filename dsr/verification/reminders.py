@@ -14,15 +14,23 @@ from dsr.audit import append_event
 from dsr.requests.models import Request
 from dsr.verification import codes
 from workflows import outbox
+from workflows.models import Task, TaskStatus
 from workflows.states import WAITING_ON_SUBJECT
 
 
 @dataclass(frozen=True)
 class Reminded:
-    """How many requests were reminded, and how many were not waiting on their customer."""
+    """How many requests were reminded, and how many were skipped (not waiting on their
+    customer, or a new code already on its way)."""
 
     reminded: int
     skipped: int
+
+
+def _code_on_its_way(session: Session, request_id: int) -> bool:
+    return session.scalar(select(Task.id).where(
+        Task.request_id == request_id, Task.kind == "verify_identity",
+        Task.status.in_((TaskStatus.PENDING.value, TaskStatus.RUNNING.value))).limit(1)) is not None
 
 
 def remind_customers(session: Session, request_ids: list[int], *, actor: str) -> Reminded:
@@ -32,7 +40,7 @@ def remind_customers(session: Session, request_ids: list[int], *, actor: str) ->
     reminded = skipped = 0
     for request in session.scalars(select(Request).where(Request.id.in_(request_ids))
                                    .order_by(Request.id)):
-        if request.status not in waiting:
+        if request.status not in waiting or _code_on_its_way(session, request.id):
             skipped += 1
             continue
         outbox.add_task(session, kind="verify_identity", request_id=request.id,
