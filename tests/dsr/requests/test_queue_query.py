@@ -164,3 +164,14 @@ def test_the_page_arguments_are_read_and_refused_when_wrong() -> None:
 def test_a_cursor_names_its_sort_value_and_id() -> None:
     cursor = queue.encode_cursor(Sort.DEADLINE, date(2026, 12, 24), 42)
     assert queue.decode_cursor(cursor, Sort.DEADLINE) == (date(2026, 12, 24), 42)
+
+
+def test_the_open_deadline_index_names_the_open_states_of_today() -> None:
+    """The partial index is used only while its states are the queue's: a new open state
+    needs a migration that makes the index again."""
+    import importlib
+
+    from dsr.requests.models import OPEN_STATUS_VALUES
+
+    migration = importlib.import_module("dsr.migrations.versions.0035_queue_assignee_and_indexes")
+    assert migration.OPEN == OPEN_STATUS_VALUES
