@@ -7,11 +7,21 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import (
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from dsr.clock import stamp
 from dsr.db import Base
+from workflows.states import OPEN_STATES
 
 
 class RequestType(StrEnum):
@@ -83,6 +93,9 @@ class Request(Base):
     #: The day from which a restriction may be lifted, as the Art. 18(3) notice named it.
     restriction_lift_on: Mapped[date | None]
     merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("requests.id"))
+    #: The user who works on the request (the queue's "mine"); set only by ``assignment``.
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"),
+                                                    index=True)
     created_at: Mapped[datetime] = mapped_column(default=stamp)
     updated_at: Mapped[datetime] = mapped_column(default=stamp, onupdate=stamp)
 
@@ -122,6 +135,10 @@ class IdentityClaim(Base):
     """What the requester says about themselves: name, e-mail, customer number, address."""
 
     __tablename__ = "identity_claims"
+    #: The search by a part of a name, on PostgreSQL with pg_trgm (migration 0035).
+    __table_args__ = (Index("ix_identity_claims_name_trigrams", text("lower(value) gin_trgm_ops"),
+                            postgresql_using="gin",
+                            postgresql_where=text("kind = 'name'")).ddl_if(dialect="postgresql"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     request_id: Mapped[int] = mapped_column(ForeignKey("requests.id", ondelete="CASCADE"),
@@ -129,6 +146,21 @@ class IdentityClaim(Base):
     kind: Mapped[str] = mapped_column(String(30))
     value: Mapped[str] = mapped_column(Text)
     request: Mapped[Request] = relationship(back_populates="claims")
+
+
+# The queue's sort orders, filters and search (migration 0035). The deadline is the extended one
+# where there is one, so its index is on the expression the queue compares; claims are matched
+# case-blind on their kind and value.
+Index("ix_requests_deadline", func.coalesce(Request.extended_due_on, Request.due_on), Request.id)
+#: Open requests by deadline (the queue's default page and the overdue filter): without it the
+#: scan in deadline order passes every older closed request first.
+OPEN_STATUS_VALUES = tuple(sorted(state.value for state in OPEN_STATES))
+_open = Request.status.in_(OPEN_STATUS_VALUES)
+Index("ix_requests_open_deadline", func.coalesce(Request.extended_due_on, Request.due_on),
+      Request.id, postgresql_where=_open, sqlite_where=_open)
+Index("ix_requests_received_at_id", Request.received_at, Request.id)
+Index("ix_requests_channel", Request.channel)
+Index("ix_identity_claims_kind_folded", IdentityClaim.kind, func.lower(IdentityClaim.value))
 
 
 class RequestCorrection(Base):

@@ -23,14 +23,15 @@ from sqlalchemy import select
 from dsr.answers.operations import found_categories, latest_document
 from dsr.audit import AuditEvent
 from dsr.documents import Document
-from dsr.mail.triage import reminded_request_ids
 from dsr.permissions import Permission
+from dsr.requests import assignment, queue
 from dsr.requests import operations as actions
 from dsr.requests.contracts import MatchTable
-from dsr.requests.models import Request
+from dsr.requests.models import STATUS_VALUES, Channel, Request, RequestType
 from dsr.requests.schemas import DecisionSchema, ExtendSchema, RejectSchema, first_error
 from dsr.users.models import User
 from dsr.users.views import actor
+from dsr.verification import reminders
 from dsr.web.context import clock, db_session, request_or_404
 from dsr.web.i18n import _, error_text, service_error
 from dsr.web.permissions import ByArgument, current_actor, require
@@ -39,7 +40,7 @@ from workflows import outbox
 from workflows.deadlines import days_left
 from workflows.models import Task, TaskStatus
 from workflows.results import TaskResult
-from workflows.states import OPEN_STATES, TRANSITIONS, State, TransitionError
+from workflows.states import TRANSITIONS, State, TransitionError
 
 bp = Blueprint("queue", __name__, url_prefix="/queue")
 
@@ -63,16 +64,95 @@ def _task_helpers() -> dict[str, Any]:
 @bp.get("/")
 @require(Permission.REQUESTS_VIEW)
 def index() -> Any:
-    show = request.args.get("show", "open")
-    stmt = select(Request).order_by(Request.due_on, Request.id)
-    if show == "open":
-        stmt = stmt.where(Request.status.in_([s.value for s in OPEN_STATES]))
-    rows = list(db_session().scalars(stmt.limit(500)))
-    reminded = reminded_request_ids(db_session(), [r.id for r in rows])
-    rows.sort(key=lambda r: r.id not in reminded)  # a requester's reminder raises the request
+    user_id = current_user.id
+    try:
+        query = queue.parse_args(request.args, user_id)
+    except ValidationError as exc:
+        field, message = first_error(exc.normalized_messages())
+        flash(f"{_('queue_bad_filter')} ({field}): {error_text(message)}", "error")
+        query = queue.QueueQuery()
+    contents = current_actor().may(Permission.REQUESTS_VIEW_CONTENTS)
     today = clock().today()
-    return render_template("queue.html", rows=rows, today=today, days_left=days_left, show=show,
-                           reminded=reminded)
+    page = queue.fetch_page(db_session(), query, today=today, contents=contents)
+    return render_template(
+        "queue.html", page=page, query=query, today=today, days_left=days_left,
+        contents=contents, buckets=queue.deadline_buckets(db_session(), today),
+        users=assignment.assignable_users(db_session()), me=user_id,
+        args=_queue_args(), views=list(queue.View), sorts=list(queue.Sort),
+        waitings=list(queue.Waiting), statuses=STATUS_VALUES, types=list(RequestType),
+        channels=list(Channel))
+
+
+def _queue_args() -> dict[str, str]:
+    """The queue's own arguments of this page (for the links to other pages and back)."""
+    known = queue.QueueArgsSchema().fields
+    return {k: v for k, v in request.values.items() if k in known and k != "after" and v != ""}
+
+
+@bp.post("/bulk")
+@require(Permission.REQUESTS_DECIDE)
+def bulk() -> Any:
+    """Assign, unassign or remind the requests checked in the queue."""
+    form = request.form
+    ids = [int(i) for i in form.getlist("ids") if i.isdigit()]
+    action = form.get("action", "")
+    known = queue.QueueArgsSchema().fields
+    back_args: dict[str, Any] = {k[5:]: v for k, v in form.items()
+                                 if k.startswith("back_") and k[5:] in known and v}
+    back = redirect(url_for("queue.index", **back_args))
+    if not ids:
+        flash(_("queue_none_selected"), "error")
+        return back
+    session = db_session()
+    try:
+        if action == "assign":
+            changed = assignment.assign_many(session, ids, _user_id(form.get("assignee", "")),
+                                             actor=actor())
+            flash(_("queue_done_assign", n=changed), "ok")
+        elif action == "unassign":
+            changed = assignment.assign_many(session, ids, None, actor=actor())
+            flash(_("queue_done_unassign", n=changed), "ok")
+        elif action == "remind":
+            done = reminders.remind_customers(session, ids, actor=actor())
+            flash(_("queue_done_remind", n=done.reminded, skipped=done.skipped), "ok")
+        else:
+            abort(404)
+    except assignment.AssignmentError as exc:
+        session.rollback()
+        flash(service_error(exc), "error")
+    return back
+
+
+def _user_id(value: str) -> int | None:
+    """The user a form names: ``me``, a user id, or nobody (empty)."""
+    if value == "me":
+        return int(current_user.id)
+    return int(value) if value.isdigit() else None
+
+
+@bp.post("/requests/<int:request_id>/assign")
+@require(Permission.REQUESTS_DECIDE)
+def assign(request_id: int) -> Any:
+    req = request_or_404(request_id)
+    try:
+        assignment.assign(db_session(), req, _user_id(request.form.get("assignee", "")),
+                          actor=actor())
+    except assignment.AssignmentError as exc:
+        db_session().rollback()
+        flash(service_error(exc), "error")
+    else:
+        flash(_("assignee_done"), "ok")
+    return redirect(url_for("queue.detail", request_id=request_id))
+
+
+@bp.app_context_processor
+def _assignment_helpers() -> dict[str, Any]:
+    def assignment_of(req: Request) -> dict[str, Any]:
+        """What the request page's assignee block shows: who has it and to whom it may go."""
+        session = db_session()
+        current = session.get(User, req.assignee_id) if req.assignee_id else None
+        return {"assignee": current, "choices": assignment.assignable_users(session)}
+    return {"assignment_of": assignment_of}
 
 
 @bp.get("/requests/<int:request_id>")

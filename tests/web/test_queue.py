@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from sqlalchemy import select
 
+from dsr.audit import AuditEvent
 from dsr.context import Services
 from dsr.requests import operations as actions
 from dsr.requests.intake import Submission, submit
@@ -158,3 +160,115 @@ def test_extension_with_reason_moves_the_deadline_and_tells_the_requester(
     notice = [p.read_text() for p in demo_services.config.mail_out_dir.glob("*.eml")
               if "Verl=C3=A4ngerung" in p.read_text() or "Verlängerung" in p.read_text()]
     assert len(notice) == 1 and "Archivsystemen" in notice[0].replace("=\n", "")
+
+
+def _submitted(services: Services, email: str, name: str, *, days_ago: int = 0) -> int:
+    with services.db.session() as session:
+        req = submit(session, Submission(types=["access"], name=name, email=email,
+                                         channel=Channel.FORM.value,
+                                         received_at=CLOCK.now() - timedelta(days=days_ago)),
+                     calendar=services.calendar, connectors=["shop"])
+        return req.id
+
+
+def _reference(services: Services, request_id: int) -> str:
+    with services.db.session() as session:
+        return session.get(Request, request_id).reference
+
+
+def test_a_coordinator_searches_by_email_and_sees_the_requesters_name(
+        app: Any, make_user: Any, demo_services: Services) -> None:
+    wanted = _submitted(demo_services, "Anna.Schmidt@example.org", "Anna Schmidt")
+    other = _submitted(demo_services, "bert@example.org", "Bert Brecht")
+    coordinator = _client(app, make_user, "coordinator")
+    page = coordinator.get("/queue/?q=anna.schmidt@EXAMPLE.org").get_data(as_text=True)
+    assert _reference(demo_services, wanted) in page and "Anna Schmidt" in page
+    assert _reference(demo_services, other) not in page
+    assert "1 von 1 Anfragen" in page
+    english = coordinator.get("/queue/?q=Brecht&lang=en").get_data(as_text=True)
+    assert "1 of 1 requests" in english and "Bert Brecht" in english
+
+
+def test_staff_see_no_names_and_cannot_search_the_claims(app: Any, make_user: Any,
+                                                         demo_services: Services) -> None:
+    request_id = _submitted(demo_services, "anna@example.org", "Anna Schmidt")
+    reference = _reference(demo_services, request_id)
+    staff = _client(app, make_user, "staff")
+    listing = staff.get("/queue/").get_data(as_text=True)
+    assert reference in listing and "Anna Schmidt" not in listing
+    assert reference not in staff.get("/queue/?q=anna@example.org").get_data(as_text=True)
+    assert reference in staff.get(f"/queue/?q={reference}").get_data(as_text=True)
+    assert staff.post("/queue/bulk", data={"csrf_token": _csrf(staff, "/queue/"),
+                                           "ids": [str(request_id)],
+                                           "action": "assign"}).status_code == 403
+
+
+def test_a_wrong_filter_is_a_clear_message_not_an_error_page(app: Any, make_user: Any) -> None:
+    coordinator = _client(app, make_user, "coordinator")
+    for bad in ("due_within=soon", "after=%21%21", "status=lost&sort=name"):
+        response = coordinator.get(f"/queue/?{bad}")
+        assert response.status_code == 200
+        assert "Dieser Filter ist ungültig" in response.get_data(as_text=True)
+
+
+def test_the_next_page_link_says_more_exist_and_leads_on(app: Any, make_user: Any,
+                                                         demo_services: Services) -> None:
+    ids = [_submitted(demo_services, f"k{i}@example.org", f"Kunde {i}", days_ago=i)
+           for i in range(5)]
+    coordinator = _client(app, make_user, "coordinator")
+    first = coordinator.get("/queue/?limit=3&sort=received&order=desc").get_data(as_text=True)
+    assert "3 von 5 Anfragen" in first and "Es gibt weitere Anfragen" in first
+    link = re.search(r'href="([^"]+)" id="next-page"', first).group(1).replace("&amp;", "&")
+    second = coordinator.get(link).get_data(as_text=True)
+    assert 'id="next-page"' not in second and 'id="first-page"' in second
+    shown = re.findall(r'data-reference="([^"]+)"', first) + re.findall(
+        r'data-reference="([^"]+)"', second)
+    assert shown == [_reference(demo_services, i) for i in ids]  # newest first, each once
+
+
+def test_bulk_assignment_and_reminder_from_the_queue(app: Any, make_user: Any,
+                                                     demo_services: Services) -> None:
+    first = _submitted(demo_services, "a@example.org", "A")
+    second = _submitted(demo_services, "b@example.org", "B")
+    coordinator = _client(app, make_user, "coordinator")
+    token = _csrf(coordinator, "/queue/")
+    response = coordinator.post("/queue/bulk", data={
+        "csrf_token": token, "ids": [str(first), str(second)], "action": "assign",
+        "assignee": "me", "back_view": "mine"}, follow_redirects=True)
+    page = response.get_data(as_text=True)
+    assert "Anfragen zugewiesen: 2." in page
+    assert all(_reference(demo_services, i) in page for i in (first, second))  # the view "mine"
+    with demo_services.db.session() as session:
+        events = session.scalars(select(AuditEvent).where(AuditEvent.action == "assigned")).all()
+        assert sorted(e.request_id for e in events) == [first, second]
+        assert {session.get(Request, i).assignee_id for i in (first, second)} == {
+            events[0].details["assignee"]}
+    reminded = coordinator.post("/queue/bulk", data={
+        "csrf_token": token, "ids": [str(first)], "action": "remind"}, follow_redirects=True)
+    assert "Kunden erinnert: 0. Übersprungen" in \
+        reminded.get_data(as_text=True)  # received, not yet waiting on the customer
+    nothing = coordinator.post("/queue/bulk", data={"csrf_token": token, "action": "assign"},
+                               follow_redirects=True)
+    assert "Bitte zuerst Anfragen auswählen." in nothing.get_data(as_text=True)
+
+
+def test_the_request_page_assigns_and_unassigns(app: Any, make_user: Any,
+                                                demo_services: Services) -> None:
+    request_id = _submitted(demo_services, "a@example.org", "A")
+    make_user("deputy", "coordinator")
+    coordinator = _client(app, make_user, "coordinator")
+    detail = f"/queue/requests/{request_id}"
+    page = coordinator.get(detail).get_data(as_text=True)
+    deputy = re.search(r'<option value="(\d+)" >deputy</option>', page).group(1)
+    after = coordinator.post(f"{detail}/assign", data={"csrf_token": _csrf(coordinator, detail),
+                                                       "assignee": deputy},
+                             follow_redirects=True).get_data(as_text=True)
+    assert '<span id="assignee-name">deputy</span>' in after and "Zugewiesen" in after
+    coordinator.post(f"{detail}/assign", data={"csrf_token": _csrf(coordinator, detail),
+                                               "assignee": ""})
+    with demo_services.db.session() as session:
+        assert session.get(Request, request_id).assignee_id is None
+    staff = _client(app, make_user, "staff")
+    assert staff.post(f"{detail}/assign", data={"csrf_token": _csrf(staff, detail),
+                                                "assignee": deputy}).status_code == 403
+    assert 'id="assignee-select"' not in staff.get(detail).get_data(as_text=True)
