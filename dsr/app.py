@@ -92,11 +92,14 @@ def _register_blueprints(app: Flask) -> None:
     from dsr.requests.views import bp as queue_bp
     from dsr.users.account_views import bp as account_bp
     from dsr.users.admin_views import bp as admin_bp
+    from dsr.users.oidc_views import bp as oidc_bp
+    from dsr.users.oidc_views import install as install_oidc
     from dsr.users.views import bp as auth_bp
     from dsr.verification import queue_views  # noqa: F401 - its routes are on verify_bp
     from dsr.verification.views import bp as verify_bp
 
-    for blueprint in (public_bp, auth_bp, account_bp, queue_bp, admin_bp,
+    install_oidc(app, app.extensions["dsr"].config.oidc)
+    for blueprint in (public_bp, auth_bp, account_bp, oidc_bp, queue_bp, admin_bp,
                       verify_bp,
                       changes_bp,
                       staff_bp,

@@ -248,7 +248,8 @@ def user_for_claims(session: Session, claims: Mapping[str, Any], *, claim: str,
                     match: str) -> User | None:
     """The existing active user an OpenID Connect ID token names, else None. ``claim`` is
     compared with the user's ``match`` field (``email``: case-insensitive, and only when the
-    provider says the address is verified; ``username``: exactly). Never creates a user."""
+    provider says the address is verified; ``username``: exactly). Never creates a user; one
+    whose role still waits for confirmation (``role`` None) is returned, to be refused."""
     value = claims.get(claim)
     if not isinstance(value, str) or not value.strip():
         return None
@@ -260,7 +261,7 @@ def user_for_claims(session: Session, claims: Mapping[str, Any], *, claim: str,
     else:
         found = list(session.scalars(select(User).where(User.username == value)).all())
     # Two accounts with one address: refuse rather than guess.
-    if len(found) != 1 or not found[0].active or found[0].role is None:
+    if len(found) != 1 or not found[0].active:
         return None
     return found[0]
 

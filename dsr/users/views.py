@@ -100,14 +100,21 @@ def login() -> Any:
             return render_template("login.html", oidc=oidc), 401
         if user.role is None:
             return refuse_unconfirmed()
-        step = second_factor.step_after_password(
-            user, _services().config.users["second_factor_required"])
-        if step is Step.NONE:
-            return finish_sign_in(user, device, _target())
-        session[PENDING_KEY] = {"user_id": user.id, "device": device, "target": _target(),
-                                "at": clock().now().isoformat(), "step": step.value}
-        return redirect(url_for("auth.login_code" if step is Step.CODE else "auth.login_enrol"))
+        return after_first_factor(user, device, _target())
     return render_template("login.html", oidc=oidc)
+
+
+def after_first_factor(user: User, device: str, target: str, method: str = "password") -> Any:
+    """Sign in at once, or note who passed the first factor (password, single sign-on) and
+    ask for the second one (a code, or an enrolment where the role requires it)."""
+    step = second_factor.step_after_password(
+        user, _services().config.users["second_factor_required"])
+    if step is Step.NONE:
+        return finish_sign_in(user, device, target, method)
+    session[PENDING_KEY] = {"user_id": user.id, "device": device, "target": target,
+                            "at": clock().now().isoformat(), "step": step.value,
+                            "method": method}
+    return redirect(url_for("auth.login_code" if step is Step.CODE else "auth.login_enrol"))
 
 
 def _pending(step: Step) -> tuple[User, dict[str, Any]] | None:
@@ -144,7 +151,7 @@ def login_code() -> Any:
                                                  request.form.get("code", "")):
             throttle.record_success(db, key)
             return finish_sign_in(user, str(note.get("device", "")), str(note.get("target", "")),
-                                  "password+totp")
+                                  f"{note.get('method', 'password')}+totp")
         if not wait:
             wait = throttle.record_failure(db, key, clock().now())
         db.commit()  # the count stays although the answer is an error
@@ -169,7 +176,8 @@ def login_enrol() -> Any:
                                            request.form.get("code", "")):
             flash(_("second_factor_enrolled"), "ok")
             return finish_sign_in(user, str(note.get("device", "")),
-                                  str(note.get("target", "")), "password+totp")
+                                  str(note.get("target", "")),
+                                  f"{note.get('method', 'password')}+totp")
         flash(_("login_code_wrong"), "error")
     secret = (second_factor.pending_secret(services.cipher, user)
               or second_factor.start_enrolment(db_session(), services.cipher, user))

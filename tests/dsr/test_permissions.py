@@ -34,6 +34,7 @@ PUBLIC = {
     "portal.download", "auth.login", "auth.logout", "callbacks.opengdpr_status",
     "api.submit", "api-docs.openapi_json",
     "auth.login_code", "auth.login_enrol", "account.second_factor_page", "account.reset_password",
+    "oidc.start", "oidc.callback",
 }
 
 #: What the brief calls "request contents" and "work on requests".
