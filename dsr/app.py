@@ -63,8 +63,8 @@ def create_app(config: Config | None = None, services: Services | None = None,
     @login_manager.user_loader
     def _load_user(user_id: str) -> User | None:
         user = db_session().get(User, int(user_id)) if user_id.isdigit() else None
-        if user is None or not user.active or not security_web.session_is_live(db_session(),
-                                                                                user.id):
+        if user is None or not user.is_active or not security_web.session_is_live(db_session(),
+                                                                                   user.id):
             return None
         return user
 
@@ -91,12 +91,16 @@ def _register_blueprints(app: Flask) -> None:
     from dsr.requests.public_views import bp as public_bp
     from dsr.requests.statistics_views import bp as statistics_bp
     from dsr.requests.views import bp as queue_bp
+    from dsr.users.account_views import bp as account_bp
     from dsr.users.admin_views import bp as admin_bp
+    from dsr.users.oidc_views import bp as oidc_bp
+    from dsr.users.oidc_views import install as install_oidc
     from dsr.users.views import bp as auth_bp
     from dsr.verification import queue_views  # noqa: F401 - its routes are on verify_bp
     from dsr.verification.views import bp as verify_bp
 
-    for blueprint in (public_bp, auth_bp, queue_bp, admin_bp,
+    install_oidc(app, app.extensions["dsr"].config.oidc)
+    for blueprint in (public_bp, auth_bp, account_bp, oidc_bp, queue_bp, admin_bp,
                       verify_bp,
                       changes_bp,
                       staff_bp,

@@ -186,6 +186,34 @@ class WebSchema(_Strict):
     allowed_origins = fields.List(fields.String(), load_default=list)
 
 
+class UsersSchema(_Strict):
+    """Accounts (``[users]``): the second factor, password reset links."""
+
+    # Roles whose users must sign in with a TOTP code; one without enrolment is sent to
+    # enrolment right after the password.
+    second_factor_required = fields.List(
+        fields.String(validate=validate.OneOf(["staff", "coordinator", "admin"])),
+        load_default=list)
+    # The name an authenticator app shows beside the account.
+    totp_issuer = fields.String(load_default="dsr", validate=validate.Length(min=1, max=60))
+    reset_link_hours = fields.Integer(load_default=24, validate=validate.Range(min=1, max=168))
+
+
+class OidcSchema(_Strict):
+    """Optional sign-in through the shop's OpenID Connect provider (``[oidc]``). It signs in
+    existing users only: ``claim`` of the ID token is matched to the user's ``match`` field;
+    no account is ever created from it."""
+
+    enabled = fields.Boolean(load_default=False)
+    issuer = fields.String(load_default="")
+    client_id = fields.String(load_default="")
+    client_secret = fields.String(load_default="")
+    claim = fields.String(load_default="email", validate=validate.Length(min=1, max=60))
+    match = fields.String(load_default="email", validate=validate.OneOf(["email", "username"]))
+    scopes = fields.String(load_default="openid email profile")
+    label = fields.String(load_default="Single sign-on", validate=validate.Length(max=60))
+
+
 class ConfigSchema(_Strict):
     service = fields.Nested(ServiceSchema, load_default=lambda: ServiceSchema().load({}))
     tasks = fields.Nested(TasksSchema, load_default=lambda: TasksSchema().load({}))
@@ -196,6 +224,8 @@ class ConfigSchema(_Strict):
     delivery = fields.Nested(DeliverySchema, load_default=lambda: DeliverySchema().load({}))
     workflow = fields.Nested(WorkflowSchema, load_default=lambda: WorkflowSchema().load({}))
     web = fields.Nested(WebSchema, load_default=lambda: WebSchema().load({}))
+    users = fields.Nested(UsersSchema, load_default=lambda: UsersSchema().load({}))
+    oidc = fields.Nested(OidcSchema, load_default=lambda: OidcSchema().load({}))
     register = fields.String(load_default="")
     connectors = fields.Dict(
         keys=fields.String(), values=fields.Nested(ConnectorSchema), load_default=dict
@@ -229,6 +259,8 @@ class Config:
     translation_dirs: list[Path] = field(default_factory=list)
     #: whether ``base_url`` was set (file or ``DSR_BASE_URL``) rather than defaulted
     base_url_configured: bool = True
+    users: dict[str, Any] = field(default_factory=lambda: UsersSchema().load({}))
+    oidc: dict[str, Any] = field(default_factory=lambda: OidcSchema().load({}))
 
     @property
     def mail_out_dir(self) -> Path:
@@ -349,7 +381,20 @@ def load_config(path: str | os.PathLike[str] | None = None, env: dict[str, str] 
         web=dict(data["web"]),
         languages=list(service["languages"]),
         translation_dirs=[_resolve(base, d, base) for d in service["translations"]],
+        users=dict(data["users"]),
+        oidc=_oidc(data["oidc"], env),
     )
+
+
+def _oidc(section: dict[str, Any], env: dict[str, str]) -> dict[str, Any]:
+    """The OpenID Connect settings; the client secret may come from ``DSR_OIDC_CLIENT_SECRET``."""
+    out = {**section, "client_secret": env.get("DSR_OIDC_CLIENT_SECRET")
+           or section["client_secret"]}
+    if out["enabled"] and not (out["issuer"] and out["client_id"]):
+        raise ConfigError("configuration key oidc.issuer: issuer and client_id are required "
+                          "when oidc.enabled = true")
+    out["issuer"] = out["issuer"].rstrip("/")
+    return out
 
 
 def _clock_start(env: dict[str, str], configured: datetime | None) -> datetime | None:

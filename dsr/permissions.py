@@ -35,6 +35,7 @@ class Permission(StrEnum):
     REGISTER_EDIT = "register.edit"
     STATISTICS_VIEW = "statistics.view"
     USERS_MANAGE = "users.manage"
+    USERS_CONFIRM = "users.confirm"
 
 
 #: One line per permission: what it allows (rendered into docs/permissions.md).
@@ -62,7 +63,11 @@ DESCRIPTIONS: Mapping[Permission, str] = MappingProxyType({
     Permission.REGISTER_VIEW: "read the Art. 30 register and its versions",
     Permission.REGISTER_EDIT: "change or import the Art. 30 register",
     Permission.STATISTICS_VIEW: "see the statistics of requests",
-    Permission.USERS_MANAGE: "list users and create users with a role",
+    Permission.USERS_MANAGE: "list, create and deactivate users, change roles (a coordinator "
+                             "grant waits for a coordinator's confirmation), issue password "
+                             "reset links, remove a lost second factor",
+    Permission.USERS_CONFIRM: "confirm a coordinator role an admin granted (no admin gives "
+                              "access to request contents alone)",
 })
 
 _REQUEST_WORK = frozenset(p for p in Permission
@@ -78,13 +83,16 @@ ROLE_PERMISSIONS: Mapping[Role, frozenset[Permission]] = MappingProxyType({
         Permission.REQUESTS_VIEW, Permission.REQUESTS_KEY_IN, Permission.ID_COPIES_UPLOAD,
         Permission.RECIPIENTS_VIEW, Permission.RECIPIENTS_CONFIRM,
     }),
-    Role.COORDINATOR: _REQUEST_WORK,
+    Role.COORDINATOR: _REQUEST_WORK | {Permission.USERS_CONFIRM},
     Role.ADMIN: frozenset({Permission.USERS_MANAGE}),
 })
 
 
-def permissions_of(role: str) -> frozenset[Permission]:
-    """The permissions of ``role``; none for a role the table does not know."""
+def permissions_of(role: str | None) -> frozenset[Permission]:
+    """The permissions of ``role``; none for a role the table does not know, or for no role (a
+    grant still waiting for confirmation)."""
+    if role is None:
+        return frozenset()
     try:
         return ROLE_PERMISSIONS[Role(role)]
     except ValueError:
@@ -104,7 +112,7 @@ class Actor:
     permissions: frozenset[Permission]
 
     @classmethod
-    def of(cls, user_id: int, role: str) -> Actor:
+    def of(cls, user_id: int, role: str | None) -> Actor:
         return cls(user_id, permissions_of(role))
 
     def may(self, permission: Permission) -> bool:

@@ -39,7 +39,10 @@ def users_list(ctx: Context) -> None:
     """List users and their roles."""
     with ctx.services.db.session() as session:
         for user in session.scalars(select(User).order_by(User.username)):
-            click.echo(f"{user.username}\t{user.role}\t{'active' if user.active else 'inactive'}")
+            role = user.role or "-"
+            if user.pending_role:
+                role += f" ({user.pending_role} awaits confirmation)"
+            click.echo(f"{user.username}\t{role}\t{'active' if user.active else 'inactive'}")
 
 
 @main.group()

@@ -50,7 +50,7 @@ def _is_api_call() -> bool:
                for name in request.blueprints)
 
 
-def _refuse(permission: Permission, role: str) -> Forbidden:
+def _refuse(permission: Permission, role: str | None) -> Forbidden:
     holders = " or ".join(role.value for role in roles_with(permission)) or "nobody"
     return Forbidden(description=f"This needs the permission {permission.value} (held by "
                                  f"{holders}); the user has the role {role}.")

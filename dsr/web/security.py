@@ -108,7 +108,21 @@ class SignInRefused(Exception):
 
 
 def sign_in(db: Any, username: str, password: str) -> tuple[Any, str]:
-    """Check the throttle and the password; return the user and the device cookie's value.
+    """Check the throttle and the password, open the server-side session; return the user and
+    the device cookie's value (see :func:`check_password_step`)."""
+    user, device = check_password_step(db, username, password)
+    open_staff_session(db, user.id)
+    return user, device
+
+
+def open_staff_session(db: Any, user_id: int) -> None:
+    """Open this browser's server-side session for ``user_id`` (after every step of sign-in)."""
+    session[SESSION_KEY] = sessions.open_session(db, user_id, _services().clock.now())
+
+
+def check_password_step(db: Any, username: str, password: str) -> tuple[Any, str]:
+    """Check the throttle and the password; return the user and the device cookie's value,
+    without signing in yet (a second factor may follow).
 
     A failure is counted, audited (the account's user id if the name exists, never the typed
     name) and raised as :class:`SignInRefused`.
@@ -132,7 +146,6 @@ def sign_in(db: Any, username: str, password: str) -> tuple[Any, str]:
         db.commit()  # the count and the audit event stay although the answer is an error
         raise SignInRefused(0 if trusted else wait)
     throttle.record_success(db, key)
-    session[SESSION_KEY] = sessions.open_session(db, user.id, now)
     return user, throttle.device_cookie(secret, key)
 
 

@@ -25,13 +25,16 @@ from dsr.web.permissions import ByArgument, needed
 DOC = Path(__file__).resolve().parents[2] / "docs" / "permissions.md"
 
 #: Endpoints anyone may call: the customer's pages check a code or a token of their own, a
-#: recipient's callback its signature; logout needs only a session.
+#: recipient's callback its signature; logout and the own account need only a session, the
+#: second step of sign-in the note that the password was right, a reset link its token.
 PUBLIC = {
     "static", "public.form", "public.submit", "public.status", "public.submitted",
     "verify.view", "verify.code", "verify.id_copy", "verify.new_code", "verify.withdraw",
     "verify.by_link", "portal.show", "portal.enter_code", "portal.resend_code",
     "portal.download", "auth.login", "auth.logout", "callbacks.opengdpr_status",
     "api.submit", "api-docs.openapi_json",
+    "auth.login_code", "auth.login_enrol", "account.second_factor_page", "account.reset_password",
+    "oidc.start", "oidc.callback",
 }
 
 #: What the brief calls "request contents" and "work on requests".
@@ -53,7 +56,8 @@ def test_staff_keys_in_and_confirms_but_decides_nothing() -> None:
 
 
 def test_coordinator_does_everything_on_requests_and_admin_sees_none_of_it() -> None:
-    assert ROLE_PERMISSIONS[Role.COORDINATOR] == ON_REQUESTS
+    # Besides the work on requests, coordinators confirm a coordinator role an admin granted.
+    assert ROLE_PERMISSIONS[Role.COORDINATOR] == ON_REQUESTS | {Permission.USERS_CONFIRM}
     assert ROLE_PERMISSIONS[Role.ADMIN] == {Permission.USERS_MANAGE}
     assert not ROLE_PERMISSIONS[Role.ADMIN] & ON_REQUESTS
     assert Permission.USERS_MANAGE not in ROLE_PERMISSIONS[Role.COORDINATOR]

@@ -70,10 +70,13 @@ def test_audit_verify_finds_tampering_and_a_cut_tail(run, tmp_path: Path) -> Non
     published = run("audit", "head").output.split()[1]
     assert run("audit", "verify", "--head", published).exit_code == 0
     engine = services.db.engine
-    with engine.begin() as conn:
-        conn.execute(text("DELETE FROM audit_events WHERE seq = 4"))
-        last = conn.execute(text("SELECT hash FROM audit_events WHERE seq = 3")).scalar_one()
-        conn.execute(text("UPDATE audit_head SET seq = 3, hash = :h"), {"h": last})
+    with engine.begin() as conn:  # cut off the newest event (creating users is audited too)
+        newest = conn.execute(text("SELECT max(seq) FROM audit_events")).scalar_one()
+        conn.execute(text("DELETE FROM audit_events WHERE seq = :s"), {"s": newest})
+        last = conn.execute(text("SELECT hash FROM audit_events WHERE seq = :s"),
+                            {"s": newest - 1}).scalar_one()
+        conn.execute(text("UPDATE audit_head SET seq = :s, hash = :h"),
+                     {"s": newest - 1, "h": last})
     result = run("audit", "verify", "--head", published)
     assert result.exit_code == 1 and "published head" in result.output
     services.close()
