@@ -72,26 +72,56 @@ class ViewDocument:
     system_label: str
     label: str
     row_key: str
-    facts: list[tuple[str, str]] = field(default_factory=list)
+    facts: list[tuple[str, Any]] = field(default_factory=list)
     texts: list[ViewField] = field(default_factory=list)
 
+    @property
+    def anchor(self) -> str:
+        """The document's id on the page."""
+        ref = self.texts[0].ref if self.texts else None
+        return f"doc-{ref.table}-{ref.row_key}" if ref else f"doc-{self.row_key}"
 
-def _display(value: Any, column: dict[str, Any]) -> str:
+
+def places(docs: list[ViewDocument]) -> dict[tuple[str, str, str, str], tuple[str, str]]:
+    """(system, table, row key, column) -> (where it reads on the page, the document's
+    anchor): how suggestions and redactions name their field."""
+    return {(f.ref.system, f.ref.table, f.ref.row_key, f.ref.column):
+            (f"{d.label} · {d.row_key} · {f.label}", d.anchor) for d in docs for f in d.texts}
+
+
+ISO_TIME = re.compile(r"^(\d{4})-(\d\d)-(\d\d)(?:[T ](\d\d):(\d\d)(?::\d\d(?:\.\d+)?)?)?"
+                      r"(?:Z|[+-]\d\d:\d\d)?$")
+
+
+def _display(value: Any, column: dict[str, Any]) -> Any:
+    """A short value as the answer reads it: its code's label, a date as 06.06.2015 06:29;
+    booleans stay booleans (the page says yes or no in its language)."""
     labels = column.get("value_labels") or {}
-    return str(labels.get(value, value)) if value is not None else "—"
+    if isinstance(value, str) and value in labels:
+        return str(labels[value])
+    if isinstance(value, str) and (m := ISO_TIME.match(value)):
+        year, month, day, hour, minute = m.groups()
+        return f"{day}.{month}.{year}" + (f" {hour}:{minute}" if hour else "")
+    return value
 
 
-def _is_free(value: Any, correspondence: bool) -> bool:
-    if not isinstance(value, str) or not value.strip():
+def _is_free(value: Any, column: dict[str, Any], correspondence: bool) -> bool:
+    """Free text: a string with a space in it (in correspondence), or a long one (elsewhere);
+    never a code with a label, a date or an address field."""
+    if not isinstance(value, str) or " " not in value.strip() or value in (
+            column.get("value_labels") or {}) or ISO_TIME.match(value):
         return False
-    return correspondence or (len(value) >= FREE_TEXT_MIN and " " in value.strip())
+    if column["name"].endswith(("_address", "email")):
+        return False
+    return correspondence or len(value) >= FREE_TEXT_MIN
 
 
 def documents(sections: list[dict[str, Any]]) -> list[ViewDocument]:
     """The records with free text, from answer sections (the answer's ``sections``: tables
     with labelled columns and rows, redactions already burned in)."""
     docs: list[ViewDocument] = []
-    for section in sections:
+    ordered = sorted(sections, key=lambda s: s["category"] != "correspondence")
+    for section in ordered:
         correspondence = section["category"] == "correspondence"
         for table in section["tables"]:
             columns = table["columns"]
@@ -100,7 +130,7 @@ def documents(sections: list[dict[str, Any]]) -> list[ViewDocument]:
                     continue
                 doc = ViewDocument(table.get("system_label", ""), table["label"], str(row[0]))
                 for column, value in zip(columns, row, strict=False):
-                    if _is_free(value, correspondence) and not column["name"].endswith("_address"):
+                    if _is_free(value, column, correspondence):
                         ref = FieldRef(table["system"], table["table"], str(row[0]), column["name"])
                         doc.texts.append(ViewField(ref, column["label"], value))
                     elif column["name"] not in ("id", "customer_id") and value not in (None, ""):

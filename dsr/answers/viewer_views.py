@@ -11,7 +11,7 @@ from flask_login import current_user
 
 from dsr.answers import rebuild, redaction, suggestion_ops
 from dsr.answers.models import REDACTION_REASONS
-from dsr.answers.viewer import FieldRef
+from dsr.answers.viewer import FieldRef, places
 from dsr.permissions import Permission
 from dsr.users.views import actor
 from dsr.web.context import db_session, request_or_404
@@ -30,7 +30,8 @@ def _services() -> Any:
 def show(request_id: int) -> Any:
     req = request_or_404(request_id)
     view = suggestion_ops.load_view(_services(), db_session(), req)
-    return render_template("redaction_viewer.html", req=req, view=view, reasons=REDACTION_REASONS)
+    return render_template("redaction_viewer.html", req=req, view=view, reasons=REDACTION_REASONS,
+                           places=places(view.documents))
 
 
 def _back(request_id: int, anchor: str = "") -> Any:
