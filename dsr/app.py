@@ -82,6 +82,7 @@ def create_app(config: Config | None = None, services: Services | None = None,
 
 def _register_blueprints(app: Flask) -> None:
     from dsr.answers.portal_views import bp as portal_bp
+    from dsr.answers.viewer_views import bp as redaction_viewer_bp
     from dsr.answers.views import bp as answers_bp
     from dsr.changes.views import bp as changes_bp
     from dsr.mail.views import bp as staff_bp
@@ -104,7 +105,7 @@ def _register_blueprints(app: Flask) -> None:
                       verify_bp,
                       changes_bp,
                       staff_bp,
-                      portal_bp, answers_bp, register_bp, callbacks_bp,
+                      portal_bp, answers_bp, redaction_viewer_bp, register_bp, callbacks_bp,
                       notices_bp, statistics_bp):
         app.register_blueprint(blueprint)
     from dsr.changes.holds_views import bp as holds_bp

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, String, Text
+from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from dsr.clock import stamp
@@ -113,3 +113,34 @@ class SealedAnswer(Base):
     sealed_at: Mapped[datetime] = mapped_column(default=stamp)
     keep_until: Mapped[datetime]
     reduced_at: Mapped[datetime | None]
+
+
+SUGGESTION_DECISIONS = ("accepted", "dismissed")
+
+
+class SuggestionDecision(Base):
+    """What the coordinator decided about one suggested piece of a third party's data in one
+    field: accepted (the redaction it became) or dismissed. The suggested text is identified
+    by a keyed hash only; it is never stored here."""
+
+    __tablename__ = "redaction_suggestion_decisions"
+    __table_args__ = (
+        CheckConstraint("decision IN (" + ", ".join(f"'{d}'" for d in SUGGESTION_DECISIONS)
+                        + ")", name="decision"),
+        UniqueConstraint("request_id", "suggestion", name="uq_suggestion_decision"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("requests.id", ondelete="CASCADE"),
+                                            index=True)
+    suggestion: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(10))
+    system: Mapped[str] = mapped_column(String(60))
+    table_name: Mapped[str] = mapped_column(String(100))
+    row_key: Mapped[str] = mapped_column(String(200))
+    column: Mapped[str] = mapped_column(String(100))
+    decision: Mapped[str] = mapped_column(String(10))
+    redaction_id: Mapped[int | None] = mapped_column(ForeignKey("redactions.id",
+                                                                ondelete="SET NULL"))
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    decided_at: Mapped[datetime] = mapped_column(default=stamp)

@@ -57,8 +57,14 @@ class Authority(_Strict):
     address = fields.String(required=True)
 
 
+def _owner() -> fields.String:
+    """Who answers for an entry (a person or a team), set in the register editor."""
+    return fields.String(validate=validate.Length(min=1, max=120))
+
+
 class Category(_Strict):
     label = fields.Nested(Label, required=True)
+    owner = _owner()
     #: Data the subject provided (Art. 20): goes into the portability export.
     provided = fields.Boolean(load_default=False)
 
@@ -70,6 +76,7 @@ class Retention(_Strict):
     starts = fields.String(required=True,
                            validate=validate.OneOf(["end_of_year", "creation", "event"]))
     norm = fields.String(required=True)
+    owner = _owner()
 
     @validates_schema
     def _one_period(self, data: dict[str, Any], **_: Any) -> None:
@@ -94,6 +101,7 @@ class Recipient(_Strict):
     role = fields.Nested(Label, required=True)
     country = fields.String(required=True, validate=validate.Length(equal=2))
     evidence = fields.List(fields.Nested(Evidence), load_default=list)
+    owner = _owner()
 
 
 class Purpose(_Strict):
@@ -105,6 +113,7 @@ class Purpose(_Strict):
     retention = fields.List(fields.String(), load_default=list)
     source = fields.Nested(Label, required=True)
     deletion = fields.Nested(Label)
+    owner = _owner()
 
 
 class Band(_Strict):

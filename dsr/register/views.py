@@ -1,6 +1,7 @@
-"""The processing register in the queue: the coordinator reads, edits, exports and imports it
-as TOML. Every save is a new version (validated, audited); answers quote the version in
-force."""
+"""The processing register in the queue: the coordinator edits it entry by entry (a form per
+purpose, category, recipient and retention rule) or as TOML, exports and imports it, and
+compares two versions. Every save is a new version (validated, audited); answers quote the
+version in force."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ from flask_login import current_user
 
 from dsr.answers.models import RegisterVersion
 from dsr.permissions import Permission
+from dsr.register import editor
 from dsr.register import store as register_store
 from dsr.register.schema import RegisterError
 from dsr.users.views import actor
@@ -38,8 +40,9 @@ def _path() -> Any:
 def _page(text: str | None = None, note: str = "", status: int = 200) -> Any:
     session = db_session()
     current = register_store.in_force(session, _path())
-    return render_template("register.html", current=current,
-                           versions=register_store.versions(session),
+    versions = register_store.versions(session)
+    return render_template("register.html", current=current, versions=versions,
+                           sections=list(editor.Section),
                            text=current.toml if text is None else text, note=note), status
 
 
@@ -103,3 +106,94 @@ def version(number: int) -> Any:
     if found is None:
         abort(404)
     return _toml(found.toml, f"register-v{number}.toml")
+
+
+def _section(name: str) -> editor.Section:
+    try:
+        return editor.Section(name)
+    except ValueError:
+        abort(404)
+
+
+def _entry_page(section: editor.Section, key: str | None, values: dict[str, Any], *,
+                errors: dict[str, list[str]] | None = None, note: str = "",
+                status: int = 200) -> Any:
+    current = register_store.in_force(db_session(), _path())
+    return render_template("register_entry.html", section=section, key=key, values=values,
+                           errors=errors or {}, register=current.data, note=note), status
+
+
+@bp.get("/<section>/new")
+@require(Permission.REGISTER_EDIT)
+def new_entry(section: str) -> Any:
+    found = _section(section)
+    return _entry_page(found, None, editor.form_values(found, "", {}))
+
+
+@bp.get("/<section>/<key>")
+@require(Permission.REGISTER_VIEW)
+def entry(section: str, key: str) -> Any:
+    found = _section(section)
+    current = register_store.in_force(db_session(), _path())
+    data = editor.entry_of(current.data, found, key)
+    if data is None:
+        abort(404)
+    return _entry_page(found, key, editor.form_values(found, key, data))
+
+
+def _form() -> dict[str, Any]:
+    form: dict[str, Any] = {k: v for k, v in request.form.items() if k not in editor.LISTS}
+    for name in editor.LISTS:
+        form[name] = request.form.getlist(name)
+    form["provided"] = "provided" in request.form
+    return form
+
+
+def _save_entry(section: editor.Section, original: str | None) -> Any:
+    form, note = _form(), request.form.get("note", "")
+    try:
+        version = editor.save_entry(db_session(), _path(), section, form, original=original,
+                                    actor=actor(), user_id=current_user.id, note=note)
+    except editor.EntryError as exc:
+        db_session().rollback()
+        flash(_("register_form_errors"), "error")
+        return _entry_page(section, original, form, errors=exc.errors, note=note, status=422)
+    except RegisterError as exc:
+        db_session().rollback()
+        flash(str(exc), "error")
+        return _entry_page(section, original, form, note=note, status=422)
+    flash(_("register_saved", n=version.number), "ok")
+    return redirect(url_for("register.diff", to=version.number))
+
+
+@bp.post("/<section>/new")
+@require(Permission.REGISTER_EDIT)
+def create_entry(section: str) -> Any:
+    return _save_entry(_section(section), None)
+
+
+@bp.post("/<section>/<key>")
+@require(Permission.REGISTER_EDIT)
+def save_entry(section: str, key: str) -> Any:
+    found = _section(section)
+    if editor.entry_of(register_store.in_force(db_session(), _path()).data, found, key) is None:
+        abort(404)
+    return _save_entry(found, key)
+
+
+@bp.get("/diff")
+@require(Permission.REGISTER_VIEW)
+def diff() -> Any:
+    versions = {v.number: v for v in register_store.versions(db_session())}
+    if not versions:
+        flash(_("register_no_versions"), "error")
+        return redirect(url_for("register.show"))
+    newest = max(versions)
+    to = request.args.get("to", type=int) or newest
+    since = request.args.get("from", type=int) or max(to - 1, 1)
+    if to not in versions or since not in versions:
+        abort(404)
+    lines = editor.diff(versions[since], versions[to])
+    return render_template("register_diff.html", versions=sorted(versions.values(),
+                           key=lambda v: v.number), old=versions[since], new=versions[to],
+                           lines=lines)
