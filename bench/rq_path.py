@@ -42,6 +42,7 @@ import sqlalchemy as sa
 from bench.build_shop import build_shop
 from bench.common import SECRET, create_database
 from bench.machine import describe, load_average
+from bench.stages import grouped, top_functions
 from bench.subjects import Subject, pick_subjects
 from dsr.audit import ensure_head
 from dsr.config import load_config
@@ -283,9 +284,76 @@ def measure(setup: Setup, subjects: list[Subject], warmups: list[Subject], shop_
     return figures
 
 
+def profile_horse(shop_url: str, service_url: str, data_dir: Path, subject: Subject,
+                  warmup: Subject) -> dict[str, Any]:
+    """cProfile of what a forked work horse does for one request (process → review), the way
+    ``dsr worker`` runs it: a parent that preloaded what the jobs need (and never ran a job
+    itself) forks a child per task; each child runs the task under cProfile and writes its
+    profile. Without Redis: the tasks are taken from the outbox in order."""
+    import cProfile
+    import pstats
+
+    from dsr.cli.worker import preload
+    from workflows import outbox, queueing
+    from workflows.runner import run_task
+
+    create_database(service_url, fresh=True)
+    shutil.rmtree(data_dir, ignore_errors=True)
+    data_dir.mkdir(parents=True)
+    config = write_config(data_dir / "config.toml", shop_url, service_url, "", data_dir, "thread")
+    services = Services(load_config(config, env={}))
+    upgrade(services.db.engine)
+    with services.db.session() as session:
+        ensure_head(session)
+    preload(services)
+    queueing.install_fork_safety(services)
+    profiles = data_dir / "profiles"
+    profiles.mkdir()
+    horse_seconds: list[float] = []
+
+    def in_horses(record: bool) -> None:
+        while True:
+            with services.db.session() as session:
+                ids = outbox.due_task_ids(session)
+            if not ids:
+                return
+            for task_id in ids:
+                started = time.perf_counter()
+                pid = os.fork()
+                if pid == 0:  # the work horse
+                    profile = cProfile.Profile()
+                    profile.enable()
+                    run_task(services, task_id)
+                    profile.disable()
+                    if record:
+                        profile.dump_stats(str(profiles / f"{task_id}.prof"))
+                    os._exit(0)
+                os.waitpid(pid, 0)
+                if record:
+                    horse_seconds.append(time.perf_counter() - started)
+
+    try:
+        ids = [_submit(services, s) for s in (warmup, subject)]
+        in_horses(False)
+        _verify(services, ids)
+        _process(services, ids[0])  # the first request warms nothing in the parent: horses
+        in_horses(False)
+        _process(services, ids[1])
+        in_horses(True)
+    finally:
+        services.close()
+    files = sorted(str(p) for p in profiles.glob("*.prof"))
+    combined = str(profiles / "combined.prof")
+    pstats.Stats(*files).dump_stats(combined)
+    return {"horses": len(files), "horse_seconds": sum(horse_seconds),
+            "groups": grouped(combined)[:10],  # type: ignore[arg-type]
+            "top": top_functions(combined, 12)}  # type: ignore[arg-type]
+
+
 def run(shop_url: str = SHOP_URL, service_url: str = SERVICE_URL, redis_url: str = REDIS_URL,
         data_dir: Path = DATA_DIR, requests: int = 10,
-        customers: int = CUSTOMERS, only: tuple[str, ...] = ()) -> dict[str, Any]:
+        customers: int = CUSTOMERS, only: tuple[str, ...] = (),
+        profile: bool = True) -> dict[str, Any]:
     """Every set-up on the same subjects; the figures as plain data."""
     build_shop(shop_url, customers)
     engine = sa.create_engine(shop_url)
@@ -303,7 +371,10 @@ def run(shop_url: str = SHOP_URL, service_url: str = SERVICE_URL, redis_url: str
         click.echo(f"{setup.key} ...", err=True)
         results.append(measure(setup, subjects, warmups[:max(1, setup.workers)], shop_url,
                                service_url, redis_url, data_dir))
+    horse = (profile_horse(shop_url, service_url, data_dir, subjects[0], warmups[0])
+             if profile else None)
     return {"results": results, "requests": requests, "load": (load_start, load_average()),
+            "horse": horse,
             "machine": describe(shop_url), "started": datetime.now(UTC)}
 
 
@@ -343,13 +414,23 @@ def markdown(data: dict[str, Any]) -> str:
     for key in ("fork", "no-fork"):
         one, two = by_key.get(f"{key}-1"), by_key.get(f"{key}-2")
         if base and one:
-            ratio = one.median / base.median
-            lines.append(f"- `{key}`, per request: {ratio:.2f}× in-process — "
-                         f"{'met' if ratio <= TARGET_PER_REQUEST else 'missed'}")
+            slower = one.median / base.median
+            lines.append(f"- `{key}`, per request: {slower:.2f}× in-process — "
+                         f"{'met' if slower <= TARGET_PER_REQUEST else 'missed'}")
         if one and two and one.throughput:
             scale = two.throughput / one.throughput
             lines.append(f"- `{key}`, two workers: {scale:.2f}× one — "
                          f"{'met' if scale >= TARGET_SCALING else 'missed'}")
+    horse = data.get("horse")
+    if horse:
+        lines += ["", f"What a forked work horse spends for one request (cProfile of the "
+                      f"{horse['horses']} horses of process → review, {_ms(horse['horse_seconds'])} "
+                      "fork to exit under the profiler; own time by library):", "",
+                  "| library | own time |", "| --- | ---: |",
+                  *(f"| {name} | {_ms(sec)} |" for name, sec in horse["groups"]),
+                  "", "| function | calls | own | cumulative |", "| --- | ---: | ---: | ---: |",
+                  *(f"| `{fn}` | {calls} | {_ms(own)} | {_ms(cum)} |"
+                    for fn, calls, own, cum in horse["top"])]
     lines += ["", MARK_END, ""]
     return "\n".join(lines)
 
@@ -383,12 +464,14 @@ def run_into(shop_url: str, results_file: Path, redis_url: str = REDIS_URL) -> N
 @click.option("--requests", default=10, show_default=True, type=click.IntRange(2, 200))
 @click.option("--only", multiple=True, help="Set-ups to run (in-process, fork-1, fork-2, "
               "no-fork-1, no-fork-2); all by default.")
+@click.option("--profile/--no-profile", default=True, show_default=True,
+              help="cProfile a forked work horse's share of one request.")
 @click.option("--write", is_flag=True, help="Write the section into bench/RESULTS.md.")
 def main(shop_url: str, customers: int, service_url: str, redis_url: str, requests: int,
-         only: tuple[str, ...], write: bool) -> None:
+         only: tuple[str, ...], profile: bool, write: bool) -> None:
     """Measure the rq path beside the in-process one and print the figures."""
     section = markdown(run(shop_url, service_url, redis_url, requests=requests,
-                           customers=customers, only=only))
+                           customers=customers, only=only, profile=profile))
     click.echo(section)
     if write:
         write_section(Path(__file__).with_name("RESULTS.md"), section)
