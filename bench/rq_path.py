@@ -446,9 +446,9 @@ def write_section(path: Path, section: str) -> None:
     path.write_text(text, encoding="utf-8")
 
 
-def run_into(shop_url: str, results_file: Path, redis_url: str = REDIS_URL) -> None:
+def run_into(shop_url: str, customers: int, results_file: Path, redis_url: str = REDIS_URL) -> None:
     """For ``bench.run_all``: measure on its shop and add the section to its results file."""
-    section = markdown(run(shop_url=shop_url, redis_url=redis_url))
+    section = markdown(run(shop_url=shop_url, redis_url=redis_url, customers=customers))
     click.echo(section)
     write_section(results_file, section)
 
