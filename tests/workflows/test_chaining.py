@@ -153,3 +153,27 @@ def test_a_job_outside_a_worker_finds_no_services(services: Services) -> None:
         assert queueing.current() is holder
     with pytest.raises(RuntimeError):
         queueing.current()
+
+
+def test_a_chained_task_that_fails_is_recorded_and_handed_to_the_queue_for_its_retry(
+        services: Services, request_id: int, dispatched: list[int]) -> None:
+    def broken(services: Any, session: Any, task: Any) -> dict[str, Any]:
+        raise ConnectionError("shop database went away")
+
+    JOBS["test_chain_broken"] = broken
+    try:
+        first = _tasks(services, request_id, (5, "connectors"))[0]
+        with services.db.session() as session:
+            second = outbox.add_task(session, kind="test_chain_broken", request_id=request_id,
+                                     phase=6, round_=9).id
+        dispatched.clear()
+        run_chain(services, first, queues=outbox.QUEUES, budget_seconds=60)
+    finally:
+        JOBS.pop("test_chain_broken", None)
+    assert _statuses(services, [first, second]) == ["done", "pending"]
+    assert dispatched == [second]  # its retry goes through the queue, as any task's
+    with services.db.session() as session:
+        task = session.get(Task, second)
+        assert task.attempts == 1 and "ConnectionError" in (task.last_error or "")
+        assert session.scalars(select(TaskAttempt.outcome)
+                               .where(TaskAttempt.task_id == second)).all() == ["error"]
