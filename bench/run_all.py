@@ -16,7 +16,7 @@ from typing import Any
 import click
 from sqlalchemy.engine import make_url
 
-from bench import access_request, erasure_request, memory
+from bench import access_request, erasure_request, memory, rq_path
 from bench.build_shop import BuildReport, build_record, build_shop
 from bench.common import (
     COMPETITOR,
@@ -181,6 +181,7 @@ def main(customers: int, subjects: int, erasures: int, rebuild: bool, shop_url: 
     text = markdown(access, erasure, mem, build_record(shop_url), built.created, describe(shop_url),
                     (load_start, load_average()), started, settings)
     Path(output).write_text(text, encoding="utf-8")
+    rq_path.run_into(shop_url, customers, Path(output), REDIS_URL)  # its own section
     click.echo(f"wrote {output}")
 
 

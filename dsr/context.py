@@ -106,17 +106,24 @@ class Services:
         return built
 
     def task_finished(self, session: Session, request_id: int) -> list[int]:
-        """After a task of request ``request_id`` finished, in its transaction: complete the
-        request if that was its last task (the check locks the request row first), and return
-        the ids of the request's tasks that became due."""
+        """After a task of request ``request_id`` finished, in its transaction: return the ids
+        of the request's tasks that became due, or, when none did, complete the request if
+        that was its last task (the check locks the request row first). A request with a due
+        task has an unfinished one, so the completion check would find nothing to do."""
         from dsr.requests.models import Request
         from dsr.requests.operations import complete_if_done
+        from workflows.states import State
 
+        due = outbox.due_task_ids_for_request(session, request_id)
+        if due:  # a task of the request is still to run: it cannot be complete yet
+            return due
         request = session.get(Request, request_id)
-        if request is None:
-            return []
-        complete_if_done(session, request, actor="system")
-        return outbox.due_task_ids_for_request(session, request_id)
+        # Only an executing request completes with its last task. One in another state here
+        # (the job has just moved it to review, say) gets its execute tasks from the approval,
+        # and the last of those checks again; release checks on its side.
+        if request is not None and request.status == State.EXECUTING:
+            complete_if_done(session, request, actor="system")
+        return []
 
     def capable(self, name: str, capability: Callable[..., C]) -> C | None:
         """Connector ``name`` typed as ``capability`` (a Protocol of

@@ -88,6 +88,9 @@ class _Statements:
                     lease_until=bindparam("lease"), attempts=Task.attempts + 1)
             .execution_options(synchronize_session=False))
         self.claim_returning = self.claim.returning(Task.kind, Task.attempts)
+        # The same, for a worker that takes only the tasks of its queues (a chained task).
+        self.claim_on = self.claim.where(Task.queue.in_(bindparam("queues", expanding=True)))
+        self.claim_on_returning = self.claim_on.returning(Task.kind, Task.attempts)
         self.stale = select(Task.id).where(
             Task.status == TaskStatus.RUNNING.value,
             or_(Task.lease_until.is_(None), Task.lease_until < bindparam("now")))
@@ -139,16 +142,22 @@ def claim(session: Session, task_id: int, worker: str, lease: timedelta) -> bool
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
-def claim_task(session: Session, task_id: int, worker: str,
-               lease: timedelta) -> tuple[str, int] | None:
+def claim_task(session: Session, task_id: int, worker: str, lease: timedelta,
+               queues: Iterable[str] | None = None) -> tuple[str, int] | None:
     """:func:`claim`, returning the claimed task's kind and attempt number (None if another
-    worker was first): one statement where the database returns updated rows (PostgreSQL,
-    SQLite), a claim and a read where it does not (MariaDB)."""
+    worker was first, or the task is not on one of ``queues`` when they are given): one
+    statement where the database returns updated rows (PostgreSQL, SQLite), a claim and a
+    read where it does not (MariaDB)."""
     params = _claim_params(session, task_id, worker, lease)
+    built = _built()
+    claim_, returning = built.claim, built.claim_returning
+    if queues is not None:
+        params["queues"] = list(queues)
+        claim_, returning = built.claim_on, built.claim_on_returning
     if session.connection().dialect.update_returning:
-        row = session.execute(_built().claim_returning, params).first()
+        row = session.execute(returning, params).first()
         return (row[0], row[1]) if row is not None else None
-    if not session.execute(_built().claim, params).rowcount:  # type: ignore[attr-defined]
+    if not session.execute(claim_, params).rowcount:  # type: ignore[attr-defined]
         return None
     row = session.execute(select(Task.kind, Task.attempts).where(Task.id == task_id)).one()
     return row[0], row[1]

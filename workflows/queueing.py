@@ -12,12 +12,16 @@ import logging
 import os
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from redis import Redis
 from redis.exceptions import RedisError
-from rq import Queue, Retry
+from rq import Queue, Retry, SimpleWorker, Worker
 from rq.exceptions import NoSuchJobError
 from rq.job import Job, JobStatus
 from sqlalchemy import select
@@ -31,8 +35,64 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-#: The services of this worker process, set by ``dsr worker`` before it starts working.
-_process_services: Services | None = None
+
+@dataclass(frozen=True)
+class WorkerServices:
+    """What a ``dsr worker`` hands to the jobs it runs: its services (built and preloaded once,
+    in the worker before any job) and the queues it works on (a finished task's next task is
+    run on in the same job only if it belongs to one of them)."""
+
+    services: Services
+    queues: tuple[str, ...] = QUEUES
+
+
+#: Bound by :meth:`ServicesWorker.perform_job` for the length of one rq job, and only then.
+_running: ContextVar[WorkerServices | None] = ContextVar("dsr_worker_services", default=None)
+
+
+@contextmanager
+def running_with(holder: WorkerServices) -> Iterator[WorkerServices]:
+    """Run the block as a job of the worker that owns ``holder`` (tests, and the workers)."""
+    token = _running.set(holder)
+    try:
+        yield holder
+    finally:
+        _running.reset(token)
+
+
+def current() -> WorkerServices:
+    """The running job's worker's services; an error outside a job of ``dsr worker``."""
+    holder = _running.get()
+    if holder is None:
+        raise RuntimeError("rq job outside `dsr worker`: no services configured")
+    return holder
+
+
+class ServicesWorker:
+    """Mixed into rq's worker classes: the worker owns its :class:`WorkerServices` and binds
+    them while it performs a job (in the forked work horse, or in the worker itself)."""
+
+    def __init__(self, *args: Any, holder: WorkerServices, **kwargs: Any) -> None:
+        self.holder = holder
+        super().__init__(*args, **kwargs)
+
+    def perform_job(self, job: Job, queue: Queue, *args: Any, **kwargs: Any) -> bool:
+        with running_with(self.holder):
+            return super().perform_job(job, queue, *args, **kwargs)  # type: ignore[misc]
+
+
+class ForkingWorker(ServicesWorker, Worker):
+    """rq's default: each job in a forked work horse (which inherits what the worker loaded)."""
+
+
+class InProcessWorker(ServicesWorker, SimpleWorker):
+    """Each job in the worker process itself: no fork, warm connection pools and caches."""
+
+
+def make_rq_worker(holder: WorkerServices, *, fork: bool, **kwargs: Any) -> Worker | SimpleWorker:
+    """An rq worker of the chosen kind that owns ``holder``."""
+    cls: type[ForkingWorker] | type[InProcessWorker] = ForkingWorker if fork else InProcessWorker
+    return cls(holder=holder, **kwargs)
 
 
 def connect(url: str) -> Redis:
@@ -93,17 +153,19 @@ class TaskNotDoneYet(Exception):
 
 def run_task_job(task_id: int) -> str:
     """The rq job: run one task row (see ``workflows.runner.run_task``)."""
-    from workflows.runner import run_task
+    from workflows.runner import run_chain
 
-    services = _process_services
-    if services is None:
-        raise RuntimeError("rq job outside `dsr worker`: no services configured")
+    holder = current()
+    services = holder.services
     with services.db.session() as session:
         task = session.get(Task, task_id)
         wait = (task.run_after - services.clock.now()).total_seconds() if task is not None else 0
     if 0 < wait <= 5:  # rq's retry fired a moment before our back-off ends
         time.sleep(wait)
-    status = run_task(services, task_id)
+    # The tasks this one makes due (the request's next phase) run on in this job, as long as
+    # half the job's time is left: a round trip through Redis and a free worker saved per phase.
+    status = run_chain(services, task_id, queues=holder.queues,
+                       budget_seconds=services.config.tasks["lease_seconds"] / 2)
     if status == "pending":
         raise TaskNotDoneYet(f"task {task_id} will be retried")
     return status
@@ -127,9 +189,7 @@ def run_periodic(name: str) -> object:
     """The rq job of one entry of ``workflows.schedule.SCHEDULE``."""
     from workflows.schedule import BY_NAME
 
-    if _process_services is None:
-        raise RuntimeError("rq job outside `dsr worker`: no services configured")
-    return BY_NAME[name].resolve()(_process_services)
+    return BY_NAME[name].resolve()(current().services)
 
 
 def install_fork_safety(services: Services) -> None:

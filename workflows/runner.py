@@ -12,12 +12,16 @@ import logging
 import os
 import socket
 import threading
+import time
 import traceback
 from collections import deque
+from collections.abc import Collection
+from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from sqlalchemy import update
+from sqlalchemy.orm import Session
 
 from dsr.clock import BERLIN
 from workflows import outbox
@@ -37,33 +41,104 @@ def worker_name() -> str:
 
 def run_task(services: Services, task_id: int, worker: str | None = None) -> str:
     """Claim and run one task; returns its status afterwards. Safe to call twice."""
-    status, next_ids = _run_task(services, task_id, worker)
-    services.dispatch(next_ids)
-    return status
+    ran = _run_task(services, task_id, worker)
+    services.dispatch(ran.next_ids)
+    return ran.status
 
 
-def _run_task(services: Services, task_id: int, worker: str | None) -> tuple[str, list[int]]:
-    """:func:`run_task` without the dispatch: the status, and the ids of the request's tasks
-    that became due because this one finished (to hand to the dispatcher)."""
+@dataclass(frozen=True)
+class _Claim:
+    """A task moved to running (lease, attempt row) by a transaction that has committed."""
+
+    task_id: int
+    kind: str
+    attempt_id: int
+
+
+@dataclass(frozen=True)
+class _Ran:
+    """What running one task left: its status, the tasks it made due (to dispatch), and the
+    first of them when it was claimed in the same commit (to run next, here)."""
+
+    status: str
+    next_ids: list[int] = field(default_factory=list)
+    handed: _Claim | None = None
+
+
+CHAIN_LIMIT = 50
+"""At most this many tasks run on one after another in one :func:`run_chain`."""
+
+
+def run_chain(services: Services, task_id: int, *, queues: Collection[str],
+              budget_seconds: float, worker: str | None = None) -> str:
+    """Run one task, then the tasks of its request that it made due, one after another in
+    this call instead of a round trip each through the queue; returns the first task's status.
+
+    Each chained task is a row committed before it runs (the phase before committed it, as
+    every task is), and it is claimed — lease and attempt row — in the same commit that
+    finishes the task before it, so it is never run unclaimed and a worker that dies leaves
+    it to the lease as any other. Of the tasks one finish makes due the first runs on here
+    and the others go to the dispatcher at once, so that idle workers take a phase's other
+    connectors in parallel. A task outside ``queues`` (the worker does not work on it), one
+    another worker claimed first, one that ends pending (retry or outside wait) and all of
+    them once ``budget_seconds`` have passed go to the dispatcher. Nothing that waits for a
+    person is chained: those tasks are added by the person's action, not made due by a task.
+    """
+    started = time.monotonic()
+
+    def go_on(chained: int) -> bool:
+        return chained < CHAIN_LIMIT and time.monotonic() - started < budget_seconds
+
+    ran = _run_task(services, task_id, worker, queues=queues, hand_over=go_on(0))
+    first, chained = ran.status, 0
+    while ran.handed is not None:
+        services.dispatch(ran.next_ids)
+        chained += 1
+        handed = ran.handed
+        ran = _run_task(services, handed.task_id, worker, queues=queues, claimed=handed,
+                        hand_over=go_on(chained))
+        if ran.status == TaskStatus.PENDING.value:  # due for a retry: the dispatcher's job
+            services.dispatch([handed.task_id])
+    services.dispatch(ran.next_ids)
+    return first
+
+
+def _claim(session: Session, task_id: int, worker: str, lease: timedelta,
+           queues: Collection[str] | None) -> _Claim | None:
+    """Claim the task and add its attempt row in ``session`` (committed by the caller)."""
+    claimed = outbox.claim_task(session, task_id, worker, lease, queues)
+    if claimed is None:
+        return None
+    kind, number = claimed
+    attempt = TaskAttempt(task_id=task_id, number=number, worker=worker)
+    session.add(attempt)
+    session.flush()
+    return _Claim(task_id, kind, attempt.id)
+
+
+def _run_task(services: Services, task_id: int, worker: str | None,
+              queues: Collection[str] | None = None, *, claimed: _Claim | None = None,
+              hand_over: bool = False) -> _Ran:
+    """:func:`run_task` without the dispatch. With ``queues`` only a task on one of them is
+    claimed; ``claimed``: the task was claimed already (handed over by the one before it);
+    ``hand_over``: claim the first task this one makes due in the commit that finishes it."""
     # The jobs and what they use (reportlab, pypdf, the letters, ...) load with the first task,
     # not when ``dsr serve`` starts: an idle web process stays small.
     from workflows.jobs import JOBS, NotReady
 
     worker = worker or worker_name()
     lease = timedelta(seconds=services.config.tasks["lease_seconds"])
-    with services.db.session() as session:
-        claimed = outbox.claim_task(session, task_id, worker, lease)
-        if claimed is None:
-            task = session.get(Task, task_id)
-            return (task.status if task else "missing"), []
-        kind, number = claimed
-        attempt = TaskAttempt(task_id=task_id, number=number, worker=worker)
-        session.add(attempt)
-        session.flush()
-        attempt_id = attempt.id
+    if claimed is None:
+        with services.db.session() as session:
+            claimed = _claim(session, task_id, worker, lease, queues)
+            if claimed is None:
+                task = session.get(Task, task_id)
+                return _Ran(task.status if task else "missing")
+    kind, attempt_id = claimed.kind, claimed.attempt_id
 
     error: str | None = None
     next_ids: list[int] = []
+    handed: _Claim | None = None
     session = services.db.sessionmaker()
     try:
         task = session.get(Task, task_id)
@@ -72,7 +147,7 @@ def _run_task(services: Services, task_id: int, worker: str | None) -> tuple[str
     except NotReady as waiting:
         session.rollback()
         session.close()
-        return _record_waiting(services, task_id, attempt_id, waiting), []
+        return _Ran(_record_waiting(services, task_id, attempt_id, waiting))
     except Exception as exc:  # noqa: BLE001 - recorded on the task, never swallowed
         session.rollback()
         error = f"{type(exc).__name__}: {exc}"
@@ -90,16 +165,21 @@ def _run_task(services: Services, task_id: int, worker: str | None) -> tuple[str
                         .execution_options(synchronize_session=False))
         session.flush()
         # In the same transaction: complete the request if this was its last task, and find
-        # the tasks of the next phase that this one unblocked (the container knows how).
+        # the tasks of the next phase that this one unblocked (the container knows how); the
+        # first of them is claimed here too when it is to run next in this worker.
         if task.request_id is not None:
             next_ids = services.task_finished(session, task.request_id)
+        if hand_over and next_ids:
+            handed = _claim(session, next_ids[0], worker, lease, queues)
+            if handed is not None:
+                next_ids = next_ids[1:]
         session.commit()
     finally:
         session.close()
 
     if error is not None:
-        return _record_failure(services, task_id, attempt_id, error), []
-    return TaskStatus.DONE.value, next_ids
+        return _Ran(_record_failure(services, task_id, attempt_id, error))
+    return _Ran(TaskStatus.DONE.value, next_ids, handed)
 
 
 def _record_waiting(services: Services, task_id: int, attempt_id: int, waiting: NotReady) -> str:
@@ -150,13 +230,23 @@ def run_pending(services: Services, limit: int = 1000) -> int:
         if not ids:
             return ran
         queued, seen = deque(ids), set(ids)
-        while queued and ran < limit:
-            _, next_ids = _run_task(services, queued.popleft(), None)
-            services.dispatch(next_ids)
+        handed: _Claim | None = None
+        while (handed is not None or queued) and ran < limit:
+            more = ran + 1 < limit  # claim a next task only if it may still run here
+            if handed is not None:
+                done = _run_task(services, handed.task_id, None, claimed=handed, hand_over=more)
+            else:
+                done = _run_task(services, queued.popleft(), None, hand_over=more)
+            services.dispatch(done.next_ids)
             ran += 1
-            fresh = [task_id for task_id in next_ids if task_id not in seen]
+            handed = done.handed
+            if handed is not None and handed.task_id in queued:
+                queued.remove(handed.task_id)
+            fresh = [task_id for task_id in done.next_ids if task_id not in seen]
             queued.extend(fresh)
             seen.update(fresh)
+            if handed is not None:
+                seen.add(handed.task_id)
     return ran
 
 

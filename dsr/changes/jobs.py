@@ -124,7 +124,8 @@ def execute_changes(services: Services, session: Session, task: Task) -> dict[st
         _bind_mailer(services, connector)
         plan = Plan.from_json(plan_row.body)
         _refuse_if_held_since(services, session, request, task.connector, plan_row, plan)
-        done = connector.execute(plan, changes.DbStepLog(services, plan_row.id))
+        done = connector.execute(plan, changes.DbStepLog(services, plan_row.id,
+                                                              plan_row.steps_done or {}))
         receipt = changes.record_receipt(services, session, plan_row, plan, done)
         _record_notices(session, request, task.connector, done.to_json())
     body = receipt.body

@@ -151,12 +151,18 @@ def store_plan(session: Session, *, request_id: int | None, connector: str, roun
 class DbStepLog:
     """Records each finished step of a plan in the service database, committed at once."""
 
-    def __init__(self, services: Services, plan_id: int) -> None:
+    def __init__(self, services: Services, plan_id: int,
+                 done: Mapping[str, Any] | None = None) -> None:
+        """``done``: the plan's ``steps_done`` when the caller has just read the plan row
+        (spares a transaction); else read here."""
         self.services = services
         self.plan_id = plan_id
+        if done is not None:
+            self.done: dict[str, Any] = dict(done)
+            return
         with services.db.session() as session:
             plan = session.get(ChangePlan, plan_id)
-            self.done: dict[str, Any] = dict(plan.steps_done or {}) if plan else {}
+            self.done = dict(plan.steps_done or {}) if plan else {}
 
     def is_done(self, index: int) -> bool:
         """True when an earlier run finished step ``index``."""

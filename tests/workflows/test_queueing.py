@@ -85,8 +85,8 @@ class Workers:
                     "DSR_CONFIG": str(config)}
         self.procs: list[subprocess.Popen[bytes]] = []
 
-    def start(self) -> subprocess.Popen[bytes]:
-        proc = subprocess.Popen([sys.executable, "-m", "dsr.cli", "worker"], cwd=ROOT,
+    def start(self, *options: str) -> subprocess.Popen[bytes]:
+        proc = subprocess.Popen([sys.executable, "-m", "dsr.cli", "worker", *options], cwd=ROOT,
                                 env=self.env, start_new_session=True,
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         self.procs.append(proc)
@@ -163,6 +163,30 @@ def test_sigkilled_worker_loses_no_task_and_runs_none_twice(rq_setup: dict[str, 
     assert second.poll() is None
 
 
+def test_a_no_fork_worker_killed_mid_task_is_recovered_by_the_next_one(
+        rq_setup: dict[str, Any]) -> None:
+    """`--no-fork` runs the job in the worker itself: killing the worker kills the task; the
+    restarted worker picks it up after its lease and it finishes exactly once."""
+    services, workers, markers = rq_setup["services"], rq_setup["workers"], rq_setup["markers"]
+    first = workers.start("--no-fork")
+    with services.db.session() as session:
+        task_id = outbox.add_task(session, kind="test_slow", request_id=None).id
+    wait_until(lambda: bool(list(markers.glob(f"{task_id}.start.*"))), 30, "the task to start")
+    [started] = markers.glob(f"{task_id}.start.*")
+    assert int(started.read_text().split()[0]) == first.pid  # no work horse: the worker itself
+    os.killpg(first.pid, signal.SIGKILL)
+    first.wait(timeout=10)
+    assert statuses(services)[task_id] == "running"  # held by its lease (4 s)
+    time.sleep(4.5)
+    workers.start("--no-fork")  # sweeps the outbox when it starts
+    wait_until(lambda: statuses(services)[task_id] == "done", 60, "the task to finish")
+    assert len(list(markers.glob(f"{task_id}.done.*"))) == 1
+    with services.db.session() as session:
+        attempts = session.scalars(select(TaskAttempt).where(TaskAttempt.task_id == task_id)
+                                   .order_by(TaskAttempt.number)).all()
+        assert [a.outcome for a in attempts] == ["abandoned", "ok"]
+
+
 def test_task_committed_while_redis_is_down_runs_when_it_returns(rq_setup: dict[str, Any]) -> None:
     services, workers = rq_setup["services"], rq_setup["workers"]
     from workflows.queueing import RqDispatcher, connect
@@ -176,15 +200,18 @@ def test_task_committed_while_redis_is_down_runs_when_it_returns(rq_setup: dict[
     wait_until(lambda: statuses(services)[task_id] == "done", 30, "the task to run")
 
 
-def test_access_path_with_two_workers(rq_setup: dict[str, Any], demo_shop: dict[str, Any]) -> None:
-    """The foundation's path, every task run by `dsr worker` processes through Redis."""
+@pytest.mark.parametrize("options", [(), ("--no-fork",)], ids=["fork", "no-fork"])
+def test_access_path_with_two_workers(rq_setup: dict[str, Any], demo_shop: dict[str, Any],
+                                      options: tuple[str, ...]) -> None:
+    """The foundation's path, every task run by `dsr worker` processes through Redis (each
+    phase's next task run on in the same job, see workflows.runner.run_chain)."""
     from dsr.requests import operations as actions
     from dsr.requests.intake import Submission, submit
     from dsr.requests.models import Channel, Request
 
     services, workers = rq_setup["services"], rq_setup["workers"]
-    workers.start()
-    workers.start()
+    workers.start(*options)
+    workers.start(*options)
     email = demo_shop["summary"].sample_customer_email
     with services.db.session() as session:
         request_id = submit(session, Submission(types=["access"], name="Jürgen Weiß", email=email,
