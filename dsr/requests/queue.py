@@ -121,6 +121,7 @@ class QueueArgsSchema(Schema):
     type = fields.String(load_default="", validate=validate.OneOf(["", *RequestType]))
     channel = fields.String(load_default="", validate=validate.OneOf(["", *Channel]))
     overdue = fields.Boolean(load_default=False)
+    actionable = fields.Boolean(load_default=False)
     due_within = fields.Integer(load_default=None, allow_none=True,
                                 validate=validate.Range(min=0, max=366))
     assignee = fields.String(load_default="", validate=validate.Regexp(r"^(|me|none|\d{1,9})$"))
@@ -153,7 +154,7 @@ def parse_args(args: Mapping[str, str], user_id: int) -> QueueQuery:
     assignee = data["assignee"]
     return QueueQuery(
         status=data["status"], type=data["type"], channel=data["channel"],
-        overdue=data["overdue"], due_within=data["due_within"],
+        overdue=data["overdue"], due_within=data["due_within"], actionable=data["actionable"],
         assignee_id=user_id if assignee == "me" else (int(assignee) if assignee.isdigit() else None),
         unassigned=assignee == "none",
         waiting=Waiting(data["waiting"]) if data["waiting"] else None, **page)

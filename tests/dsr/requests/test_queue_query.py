@@ -154,6 +154,8 @@ def test_the_page_arguments_are_read_and_refused_when_wrong() -> None:
                                descending=True)
     assert queue.parse_args({"view": "mine"}, user_id=5) == QueueQuery(assignee_id=5)
     assert queue.parse_args({"assignee": "none"}, user_id=5).unassigned
+    assert queue.parse_args({"actionable": "1", "assignee": "me"}, user_id=5) == \
+        queue.saved_view(View.WAITING_FOR_ME, 5)  # the view's filter, refined in the form
     for bad in ({"status": "lost"}, {"due_within": "soon"}, {"assignee": "x' OR 1=1"},
                 {"sort": "name"}, {"after": "garbled!"}, {"limit": "100000"},
                 {"after": queue.encode_cursor(Sort.REFERENCE, "DSR-A", 3), "sort": "deadline"}):
