@@ -221,3 +221,17 @@ class Decision(Base):
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     decided_at: Mapped[datetime] = mapped_column(default=stamp)
     request: Mapped[Request] = relationship(back_populates="decisions")
+
+
+class SavedView(Base):
+    """A queue filter a user saved under a name: the page's arguments (``args``) as the queue
+    reads them, checked when saved."""
+
+    __tablename__ = "saved_views"
+    __table_args__ = (UniqueConstraint("user_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(60))
+    args: Mapped[dict[str, Any]]
+    created_at: Mapped[datetime] = mapped_column(default=stamp)

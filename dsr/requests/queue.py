@@ -38,7 +38,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql import Select
 
 from dsr.changes.models import RecipientNotice
-from dsr.mail.triage import reminded_request_ids
+from dsr.mail.models import InboundMessage
 from dsr.requests.models import (
     OPEN_STATUS_VALUES,
     STATUS_VALUES,
@@ -121,6 +121,7 @@ class QueueArgsSchema(Schema):
     type = fields.String(load_default="", validate=validate.OneOf(["", *RequestType]))
     channel = fields.String(load_default="", validate=validate.OneOf(["", *Channel]))
     overdue = fields.Boolean(load_default=False)
+    actionable = fields.Boolean(load_default=False)
     due_within = fields.Integer(load_default=None, allow_none=True,
                                 validate=validate.Range(min=0, max=366))
     assignee = fields.String(load_default="", validate=validate.Regexp(r"^(|me|none|\d{1,9})$"))
@@ -153,7 +154,7 @@ def parse_args(args: Mapping[str, str], user_id: int) -> QueueQuery:
     assignee = data["assignee"]
     return QueueQuery(
         status=data["status"], type=data["type"], channel=data["channel"],
-        overdue=data["overdue"], due_within=data["due_within"],
+        overdue=data["overdue"], due_within=data["due_within"], actionable=data["actionable"],
         assignee_id=user_id if assignee == "me" else (int(assignee) if assignee.isdigit() else None),
         unassigned=assignee == "none",
         waiting=Waiting(data["waiting"]) if data["waiting"] else None, **page)
@@ -279,13 +280,27 @@ class QueuePage:
     next_cursor: str | None
 
 
+def _reminded() -> Select[int | None]:
+    return select(InboundMessage.request_id).where(InboundMessage.action == "reminder",
+                                                   InboundMessage.request_id.is_not(None))
+
+
 def fetch_page(session: Session, query: QueueQuery, *, today: date, contents: bool) -> QueuePage:
     """One page of the queue: at most ``query.limit`` rows after the cursor, the number of all
-    that match, and the cursor of the next page when more exist."""
+    that match, and the cursor of the next page when more exist. In the deadline order the
+    requests whose requester sent a reminder come first, on the first page (beside the
+    limit), and are left out of the pages after."""
     where = conditions(query, today=today, contents=contents)
+    pinned: list[Request] = []
+    paged = where
+    if query.sort is Sort.DEADLINE and not query.descending:
+        paged = [*where, Request.id.not_in(_reminded())]
+        if not query.after:
+            pinned = list(session.scalars(select(Request).where(*where, Request.id.in_(_reminded()))
+                                          .order_by(deadline(), Request.id)))
     key = _sort_column(query.sort)
     order = [key.desc(), Request.id.desc()] if query.descending else [key, Request.id]
-    stmt = select(Request, key).where(*where).order_by(*order).limit(query.limit + 1)
+    stmt = select(Request, key).where(*paged).order_by(*order).limit(query.limit + 1)
     if query.after:
         value, request_id = decode_cursor(query.after, query.sort)
         pair, bound = tuple_(key, Request.id), tuple_(value, request_id)
@@ -294,12 +309,14 @@ def fetch_page(session: Session, query: QueueQuery, *, today: date, contents: bo
     more = len(found) > query.limit
     found = found[:query.limit]
     total = int(session.scalar(select(func.count(Request.id)).where(*where)) or 0)
-    ids = [req.id for req, _ in found]
+    requests = pinned + [req for req, _ in found]
+    ids = [req.id for req in requests]
     names = _names(session, ids) if contents and ids else {}
-    assignees = _usernames(session, {req.assignee_id for req, _ in found if req.assignee_id})
-    reminded = reminded_request_ids(session, ids) if ids else set()
-    rows = [QueueRow(req, names.get(req.id), assignees.get(req.assignee_id or 0), req.id in reminded)
-            for req, _ in found]
+    assignees = _usernames(session, {req.assignee_id for req in requests if req.assignee_id})
+    reminded = set(session.scalars(_reminded().where(InboundMessage.request_id.in_(ids)))) \
+        if ids else set()
+    rows = [QueueRow(req, names.get(req.id), assignees.get(req.assignee_id or 0),
+                     req.id in reminded) for req in requests]
     cursor = encode_cursor(query.sort, found[-1][1], found[-1][0].id) if more else None
     return QueuePage(rows=rows, total=total, next_cursor=cursor)
 
@@ -334,4 +351,5 @@ def matching_ids(session: Session, ids: list[int]) -> list[int]:
     """The ids among ``ids`` that name a request (a bulk form's checkboxes, checked)."""
     return list(session.scalars(select(Request.id).where(Request.id.in_(ids))
                                 .order_by(Request.id))) if ids else []
+
 

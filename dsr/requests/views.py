@@ -24,7 +24,7 @@ from dsr.answers.operations import found_categories, latest_document
 from dsr.audit import AuditEvent
 from dsr.documents import Document
 from dsr.permissions import Permission
-from dsr.requests import assignment, queue
+from dsr.requests import assignment, queue, saved_views
 from dsr.requests import operations as actions
 from dsr.requests.contracts import MatchTable
 from dsr.requests.models import STATUS_VALUES, Channel, Request, RequestType
@@ -78,6 +78,7 @@ def index() -> Any:
         "queue.html", page=page, query=query, today=today, days_left=days_left,
         contents=contents, buckets=queue.deadline_buckets(db_session(), today),
         users=assignment.assignable_users(db_session()), me=user_id,
+        saved=saved_views.saved_views(db_session(), user_id),
         args=_queue_args(), views=list(queue.View), sorts=list(queue.Sort),
         waitings=list(queue.Waiting), statuses=STATUS_VALUES, types=list(RequestType),
         channels=list(Channel))
@@ -87,6 +88,33 @@ def _queue_args() -> dict[str, str]:
     """The queue's own arguments of this page (for the links to other pages and back)."""
     known = queue.QueueArgsSchema().fields
     return {k: v for k, v in request.values.items() if k in known and k != "after" and v != ""}
+
+
+@bp.post("/views")
+@require(Permission.REQUESTS_VIEW)
+def save_view() -> Any:
+    """Save the queue's current filter under a name for the signed-in user."""
+    form = request.form
+    known = queue.QueueArgsSchema().fields
+    args: dict[str, Any] = {k[5:]: v for k, v in form.items()
+                            if k.startswith("back_") and k[5:] in known and v}
+    try:
+        saved_views.save_view(db_session(), current_user.id, form.get("name", ""), args)
+    except saved_views.SavedViewError as exc:
+        db_session().rollback()
+        flash(service_error(exc), "error")
+    else:
+        flash(_("queue_view_saved"), "ok")
+    return redirect(url_for("queue.index", **args))
+
+
+@bp.post("/views/<int:view_id>/delete")
+@require(Permission.REQUESTS_VIEW)
+def delete_view(view_id: int) -> Any:
+    if not saved_views.delete_view(db_session(), current_user.id, view_id):
+        abort(404)
+    flash(_("queue_view_deleted"), "ok")
+    return redirect(url_for("queue.index"))
 
 
 @bp.post("/bulk")

@@ -272,3 +272,26 @@ def test_the_request_page_assigns_and_unassigns(app: Any, make_user: Any,
     assert staff.post(f"{detail}/assign", data={"csrf_token": _csrf(staff, detail),
                                                 "assignee": deputy}).status_code == 403
     assert 'id="assignee-select"' not in staff.get(detail).get_data(as_text=True)
+
+
+def test_a_coordinator_saves_a_filter_and_opens_it_again(app: Any, make_user: Any,
+                                                         demo_services: Services) -> None:
+    letter = _submitted(demo_services, "a@example.org", "A")
+    coordinator = _client(app, make_user, "coordinator")
+    token = _csrf(coordinator, "/queue/")
+    saved = coordinator.post("/queue/views", data={
+        "csrf_token": token, "name": "Formulare", "back_channel": "form", "back_sort": "received"},
+        follow_redirects=True).get_data(as_text=True)
+    assert "Ansicht gespeichert." in saved
+    link = re.search(r'<a href="([^"]+)" class="saved-view">Formulare</a>', saved).group(1)
+    assert "channel=form" in link and _reference(demo_services, letter) in coordinator.get(
+        link.replace("&amp;", "&")).get_data(as_text=True)
+    refused = coordinator.post("/queue/views", data={"csrf_token": token, "name": " "},
+                               follow_redirects=True)
+    assert refused.status_code == 200 and "1 bis 60 Zeichen" in refused.get_data(as_text=True)
+    view_id = re.search(r'/queue/views/(\d+)/delete', saved).group(1)
+    assert coordinator.post(f"/queue/views/{int(view_id) + 99}/delete",
+                            data={"csrf_token": token}).status_code == 404
+    assert "Ansicht gelöscht." in coordinator.post(
+        f"/queue/views/{view_id}/delete", data={"csrf_token": token},
+        follow_redirects=True).get_data(as_text=True)

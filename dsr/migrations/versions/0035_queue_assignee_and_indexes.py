@@ -1,4 +1,5 @@
-"""queue: a request's assignee, and the indexes of the queue's sort orders, filters and search
+"""queue: a request's assignee, the users' saved views, and the indexes of the queue's sort
+orders, filters and search
 
 The deadline index is on ``coalesce(extended_due_on, due_on)``, the expression the queue sorts
 and filters by (once for all requests, once for the open ones only); claims get a case-blind
@@ -45,6 +46,18 @@ def upgrade() -> None:
 
     if op.get_bind().dialect.name == "postgresql":
         _name_trigrams()
+    op.create_table(
+        "saved_views",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("user_id", sa.Integer(), nullable=False),
+        sa.Column("name", sa.String(length=60), nullable=False),
+        sa.Column("args", sa.JSON(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(["user_id"], ["users.id"], name=op.f("fk_saved_views_user_id_users"),
+                                ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_saved_views")),
+        sa.UniqueConstraint("user_id", "name", name=op.f("uq_saved_views_user_id")),
+    )
 
 
 def _name_trigrams() -> None:
@@ -65,6 +78,7 @@ def _name_trigrams() -> None:
 
 
 def downgrade() -> None:
+    op.drop_table("saved_views")
     if op.get_bind().dialect.name == "postgresql":
         op.drop_index("ix_identity_claims_name_trigrams", table_name="identity_claims",
                       if_exists=True)  # the extension stays: other schemas may use it

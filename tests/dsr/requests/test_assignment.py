@@ -74,3 +74,23 @@ def test_bulk_assignment_counts_the_requests_it_changed(setting: Any) -> None:
     assert assignment.assign_many(session, [first.id, second.id], None, actor=f"user:{other}") == 2
     assert third.assignee_id == dpo and first.assignee_id is None
     assert [a for a, _ in _events(session, first.id)] == ["assigned", "unassigned"]
+
+
+def test_saved_views_are_a_users_own_and_always_readable(setting: Any) -> None:
+    from dsr.requests import saved_views
+    from dsr.requests.queue import QueueQuery, parse_args
+
+    session, dpo, other, _ = setting
+    view = saved_views.save_view(session, dpo, "  Late   letters ", {
+        "channel": "letter", "overdue": "1", "after": "cursor", "csrf_token": "x", "q": ""})
+    assert (view.name, view.args) == ("Late letters", {"channel": "letter", "overdue": "1"})
+    assert parse_args(view.args, dpo) == QueueQuery(channel="letter", overdue=True)
+    again = saved_views.save_view(session, dpo, "Late letters", {"channel": "fax"})
+    assert again.id == view.id and again.args == {"channel": "fax"}
+    for name, args in (("", {}), ("x" * 61, {}), ("bad", {"status": "lost"})):
+        with pytest.raises(saved_views.SavedViewError):
+            saved_views.save_view(session, dpo, name, args)
+    assert saved_views.saved_views(session, other) == []
+    assert not saved_views.delete_view(session, other, view.id)  # not theirs
+    assert saved_views.delete_view(session, dpo, view.id)
+    assert saved_views.saved_views(session, dpo) == []

@@ -154,6 +154,8 @@ def test_the_page_arguments_are_read_and_refused_when_wrong() -> None:
                                descending=True)
     assert queue.parse_args({"view": "mine"}, user_id=5) == QueueQuery(assignee_id=5)
     assert queue.parse_args({"assignee": "none"}, user_id=5).unassigned
+    assert queue.parse_args({"actionable": "1", "assignee": "me"}, user_id=5) == \
+        queue.saved_view(View.WAITING_FOR_ME, 5)  # the view's filter, refined in the form
     for bad in ({"status": "lost"}, {"due_within": "soon"}, {"assignee": "x' OR 1=1"},
                 {"sort": "name"}, {"after": "garbled!"}, {"limit": "100000"},
                 {"after": queue.encode_cursor(Sort.REFERENCE, "DSR-A", 3), "sort": "deadline"}):
@@ -175,3 +177,22 @@ def test_the_open_deadline_index_names_the_open_states_of_today() -> None:
 
     migration = importlib.import_module("dsr.migrations.versions.0035_queue_assignee_and_indexes")
     assert migration.OPEN == OPEN_STATUS_VALUES
+
+
+def test_a_requesters_reminder_puts_the_request_first_and_only_once(filled: Any) -> None:
+    from dsr.mail.models import InboundMessage
+
+    session, _ = filled
+    later = session.scalars(select(Request).where(Request.reference == "DSR-AAAAAA3")).one()
+    for i, request_id in enumerate((later.id, None)):  # an unmatched reminder changes nothing
+        session.add(InboundMessage(dedupe_key=f"rem-{i}", source="privacy", channel="email",
+                                   received_at=CLOCK.now(), received_basis="imap_internaldate",
+                                   action="reminder", types=[], words=[], auth={},
+                                   attachments=[], request_id=request_id))
+    session.flush()
+    first = _page(session, limit=1)
+    assert _refs(first) == ["DSR-AAAAAA3", "DSR-AAAAAA1"] and first.rows[0].reminded
+    rest = _page(session, limit=1, after=first.next_cursor)
+    assert _refs(rest) == ["DSR-AAAAAA2"] and rest.next_cursor is None  # not shown again
+    assert _refs(_page(session, sort=Sort.RECEIVED)) == [
+        "DSR-AAAAAA1", "DSR-AAAAAA2", "DSR-AAAAAA3"]  # equal receipts: by id
