@@ -129,10 +129,13 @@ def confirm(user_id: int) -> Any:
     try:
         if user is None or me is None:
             raise UserError("no such user", "users_error_invalid")
-        operations.confirm_role(db_session(), user, me)
+        if request.form.get("decision") == "decline":
+            operations.decline_role(db_session(), user, me)
+            flash(_("coordinator_declined"), "ok")
+        else:
+            operations.confirm_role(db_session(), user, me)
+            flash(_("coordinator_confirmed"), "ok")
     except UserError as exc:
         db_session().rollback()
         flash(_(exc.key), "error")
-    else:
-        flash(_("coordinator_confirmed"), "ok")
     return redirect(url_for("admin.confirmations"))

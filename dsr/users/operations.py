@@ -132,6 +132,20 @@ def confirm_role(session: Session, user: User, confirmer: User) -> None:
                  details={"user_id": user.id, "role": user.role, "granted_by": granted_by})
 
 
+def decline_role(session: Session, user: User, decliner: User) -> None:
+    """An active coordinator refuses ``user``'s pending grant: the user keeps the role held
+    before (an account that held none still cannot sign in). Flushes, audits."""
+    if user.pending_role is None:
+        raise UserError("nothing waits for confirmation", "users_error_nothing_pending")
+    if decliner.role != Role.COORDINATOR or not decliner.active or decliner.id == user.id:
+        raise UserError("only another active coordinator declines", "users_error_confirmer")
+    declined, granted_by = user.pending_role, user.pending_role_by
+    _clear_pending(user)
+    session.flush()
+    append_event(session, actor=actor_of(decliner.id), action="coordinator_declined",
+                 details={"user_id": user.id, "role": declined, "granted_by": granted_by})
+
+
 def deactivate(session: Session, user: User, *, by: int) -> int:
     """Deactivate ``user``: no sign-in, no API token, and every open session ends at once.
     Returns how many sessions ended. Flushes, audits."""

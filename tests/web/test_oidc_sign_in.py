@@ -25,7 +25,8 @@ QUEUE = "/queue/"
 def provider() -> Iterator[Provider]:
     started = Provider().start()
     yield started
-    started.stop()
+    if started.thread.is_alive():
+        started.stop()
 
 
 @pytest.fixture
@@ -145,3 +146,11 @@ def test_a_required_second_factor_is_asked_after_single_sign_on(
 def test_without_configuration_there_is_no_single_sign_on(app: Any) -> None:
     assert app.test_client().get("/login/oidc").status_code == 404
     assert "/login/oidc" not in app.test_client().get("/login").get_data(as_text=True)
+
+
+def test_a_provider_that_does_not_answer_gives_a_clear_page(sso_app: Any,
+                                                            provider: Provider) -> None:
+    provider.stop()
+    refused = sso_app.test_client().get("/login/oidc")
+    assert refused.status_code == 401
+    assert "Identitätsanbieter ist fehlgeschlagen" in refused.get_data(as_text=True)

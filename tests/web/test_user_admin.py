@@ -198,3 +198,22 @@ def test_bad_input_gives_a_clear_answer_and_changes_nothing(app: Any, make_user:
     assert _actions(demo_services) == before
     assert app.test_client().get("/reset/not-a-token").status_code == 410
     assert app.test_client().get("/login/code").status_code == 302
+
+
+def test_a_coordinator_declines_a_grant_on_the_page(app: Any, make_user: Any,
+                                                    demo_services: Services) -> None:
+    make_user("admin", "admin")
+    make_user("koordination", "coordinator")
+    desk = make_user("servicedesk", "staff")
+    admin = _signed_in(app, "admin")
+    _act(admin, desk.id, "role", role="coordinator")
+    coordinator = _signed_in(app, "koordination")
+    declined = coordinator.post(f"/admin/confirmations/{desk.id}?lang=en", data={
+        "csrf_token": _csrf(coordinator, "/admin/confirmations"), "decision": "decline"},
+        follow_redirects=True).get_data(as_text=True)
+    assert "Declined: the account keeps the role it held." in declined
+    assert "No role waits for confirmation." in declined
+    staff = _signed_in(app, "servicedesk")
+    assert staff.get(QUEUE).status_code == 200  # still staff
+    assert staff.get("/queue/statistics").status_code == 403  # and no coordinator
+    assert "coordinator_declined" in _actions(demo_services)

@@ -160,3 +160,17 @@ def test_openid_claims_name_an_existing_user_only(services: Services,
         ops.deactivate(session, session.get(User, people["staff"]), by=people["admin"])
         assert ops.user_for_claims(session, {"preferred_username": "staff-1"},
                                    claim="preferred_username", match="username") is None
+
+
+def test_a_coordinator_declines_a_grant_and_the_old_role_stays(services: Services,
+                                                              people: dict[str, int]) -> None:
+    with services.db.session() as session:
+        staff = session.get(User, people["staff"])
+        ops.change_role(session, staff, "coordinator", by=people["admin"])
+        with pytest.raises(UserError):
+            ops.decline_role(session, staff, session.get(User, people["admin"]))
+        ops.decline_role(session, staff, session.get(User, people["coordinator"]))
+        assert staff.role == "staff" and staff.pending_role is None
+        assert ops.pending_confirmations(session) == []
+        assert _events(session, "coordinator_declined")[0].details == {
+            "user_id": staff.id, "role": "coordinator", "granted_by": people["admin"]}
