@@ -415,8 +415,10 @@ def markdown(data: dict[str, Any]) -> str:
         one, two = by_key.get(f"{key}-1"), by_key.get(f"{key}-2")
         if base and one:
             slower = one.median / base.median
+            cpu = one.cpu_per_request / base.cpu_per_request if base.cpu_per_request else 0.0
             lines.append(f"- `{key}`, per request: {slower:.2f}× in-process — "
-                         f"{'met' if slower <= TARGET_PER_REQUEST else 'missed'}")
+                         f"{'met' if slower <= TARGET_PER_REQUEST else 'missed'} (CPU per "
+                         f"request {cpu:.2f}× in-process, which other load disturbs less)")
         if one and two and one.throughput:
             scale = two.throughput / one.throughput
             lines.append(f"- `{key}`, two workers: {scale:.2f}× one — "
