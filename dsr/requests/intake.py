@@ -112,7 +112,7 @@ def submit(session: Session, submission: Submission, *, calendar: Calendar,
     session.flush()
     append_event(session, actor=actor, action="received", request_id=request.id,
                  to_state="received", details={"channel": request.channel, "types": types})
-    outbox.add_task(session, kind="acknowledge", request_id=request.id, queue=outbox.QUEUE_MAIL)
-    for name in connectors:
-        outbox.add_task(session, kind="discover", request_id=request.id, connector=name)
+    outbox.add_first_tasks(session, request.id, [
+        ("acknowledge", "", outbox.QUEUE_MAIL),
+        *(("discover", name, outbox.QUEUE_CONNECTORS) for name in connectors)])
     return request
