@@ -126,14 +126,9 @@ def _services(data_dir: Path, maildir: Path, service_url: str) -> Any:
     return services
 
 
-@click.command()
-@click.option("--messages", default=5000, show_default=True, type=click.IntRange(10, 200_000))
-@click.option("--corpus", type=click.Path(file_okay=False, path_type=Path), default=CORPUS,
-              show_default=True, help="Folder of sample letters (*.txt) used as bodies.")
-@click.option("--service-url", default=SERVICE_URL, show_default=True)
-@click.option("--profile", is_flag=True, help="Only profile the ingest of 300 messages (pyinstrument).")
-def main(messages: int, corpus: Path, service_url: str, profile: bool) -> None:
-    """Time the ingest of a Maildir of varied messages."""
+def measure(messages: int = 5000, corpus: Path = CORPUS,
+            service_url: str = SERVICE_URL) -> dict[str, Any]:
+    """Build the Maildir, ingest it, and return the figures as plain data."""
     from dsr.mail.ingest import fetch_all
 
     letters = _letters(corpus)
@@ -141,13 +136,9 @@ def main(messages: int, corpus: Path, service_url: str, profile: bool) -> None:
         root = Path(tmp)
         kinds = build_maildir(root / "Maildir", messages, letters)
         services = _services(root / "data", root / "Maildir", service_url)
-        if profile:  # a separate run: profiled messages would be duplicates in a timed one
-            _profile(services, root / "Maildir", 300)
-            services.db.engine.dispose()
-            return
-        load_start = load_average()
         counter = EngineCounter(services.db.engine)
         counter.install()
+        load_start = load_average()
         with counter.counting() as db:
             wall, cpu = time.perf_counter(), time.process_time()
             results = fetch_all(services)
@@ -156,15 +147,43 @@ def main(messages: int, corpus: Path, service_url: str, profile: bool) -> None:
         left = len(list((root / "Maildir" / "new").iterdir()))
         services.db.engine.dispose()
     handled = sum(counts.values())
-    print(f"maildir: {messages} messages ({', '.join(f'{k} {v}' for k, v in sorted(kinds.items()))}) "
-          f"from {len(letters)} letters")
-    print(f"outcomes: {dict(sorted(counts.items()))}; left in new/: {left}")
-    print(f"ingest: {handled} messages in {wall:.1f} s wall ({cpu:.1f} s CPU of this process): "
-          f"{handled / wall * 60:,.0f} messages per minute "
-          f"({wall / handled * 1000:.1f} ms each; target >= 10,000 per minute)")
-    print(f"service database: {db.statements / handled:.1f} statements and "
-          f"{db.begins / handled:.2f} transactions per message")
-    print(f"load average at start / end: {load_start} / {load_average()}")
+    return {"messages": messages, "letters": len(letters), "kinds": dict(kinds),
+            "outcomes": dict(counts), "left": left, "handled": handled, "seconds": wall,
+            "cpu_seconds": cpu, "per_minute": handled / wall * 60,
+            "statements": db.statements / handled, "transactions": db.begins / handled,
+            "load_start": load_start, "load_end": load_average()}
+
+
+def print_figures(f: dict[str, Any]) -> None:
+    kinds = ", ".join(f"{k} {v}" for k, v in sorted(f["kinds"].items()))
+    print(f"maildir: {f['messages']} messages ({kinds}) from {f['letters']} letters")
+    print(f"outcomes: {dict(sorted(f['outcomes'].items()))}; left in new/: {f['left']}")
+    print(f"ingest: {f['handled']} messages in {f['seconds']:.1f} s wall "
+          f"({f['cpu_seconds']:.1f} s CPU of this process): {f['per_minute']:,.0f} messages per "
+          f"minute ({f['seconds'] / f['handled'] * 1000:.1f} ms each; target >= 10,000 per minute)")
+    print(f"service database: {f['statements']:.1f} statements and {f['transactions']:.2f} "
+          "transactions per message")
+    print(f"load average at start / end: {f['load_start']} / {f['load_end']}")
+
+
+@click.command()
+@click.option("--messages", default=5000, show_default=True, type=click.IntRange(10, 200_000))
+@click.option("--corpus", type=click.Path(file_okay=False, path_type=Path), default=CORPUS,
+              show_default=True, help="Folder of sample letters (*.txt) used as bodies.")
+@click.option("--service-url", default=SERVICE_URL, show_default=True)
+@click.option("--profile", is_flag=True,
+              help="Only profile the ingest of 300 messages (pyinstrument), no timed run.")
+def main(messages: int, corpus: Path, service_url: str, profile: bool) -> None:
+    """Time the ingest of a Maildir of varied messages."""
+    if not profile:
+        print_figures(measure(messages, corpus, service_url))
+        return
+    with tempfile.TemporaryDirectory(prefix="dsr-mail-bench-") as tmp:
+        root = Path(tmp)
+        build_maildir(root / "Maildir", 300, _letters(corpus))
+        services = _services(root / "data", root / "Maildir", service_url)
+        _profile(services, root / "Maildir", 300)
+        services.db.engine.dispose()
 
 
 def _profile(services: Any, maildir: Path, count: int) -> None:

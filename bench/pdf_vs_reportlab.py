@@ -147,6 +147,57 @@ def _profile(payload: dict[str, Any]) -> None:
     print(profiler.output_text(unicode=True, color=False, show_all=False))
 
 
+def measure(customers: int = 200, repeats: int = 15,
+            payload: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Both renderings, interleaved ``repeats`` times; the figures as plain data."""
+    from pypdf import PdfReader
+
+    from dsr.answers.report.pdf import render_access_report
+
+    load_start = load_average()
+    if payload is None:
+        with tempfile.TemporaryDirectory(prefix="dsr-pdf-bench-") as tmp:
+            payload = _answer_payload(Path(tmp), customers)
+    tables = _tables(payload)
+    first_dsr = _timed(render_access_report, payload)
+    first_bare = _timed(bare_pdf, tables)
+    dsr_wall, dsr_cpu, bare_wall, bare_cpu = [], [], [], []
+    pdf = bare = b""
+    for _ in range(repeats):  # interleaved, so load changes touch both alike
+        wall, cpu, pdf = _timed(render_access_report, payload)
+        dsr_wall.append(wall)
+        dsr_cpu.append(cpu)
+        wall, cpu, bare = _timed(bare_pdf, tables)
+        bare_wall.append(wall)
+        bare_cpu.append(cpu)
+    return {
+        "rows": sum(len(t[2]) for t in tables), "tables": len(tables), "repeats": repeats,
+        "dsr_pages": len(PdfReader(io.BytesIO(pdf)).pages), "dsr_kib": len(pdf) // 1024,
+        "bare_pages": len(PdfReader(io.BytesIO(bare)).pages), "bare_kib": len(bare) // 1024,
+        "first_dsr_ms": first_dsr[0] * 1000, "first_bare_ms": first_bare[0] * 1000,
+        "dsr_ms": statistics.median(dsr_wall) * 1000, "dsr_cpu_ms": statistics.median(dsr_cpu) * 1000,
+        "bare_ms": statistics.median(bare_wall) * 1000,
+        "bare_cpu_ms": statistics.median(bare_cpu) * 1000,
+        "dsr_min_ms": min(dsr_wall) * 1000, "bare_min_ms": min(bare_wall) * 1000,
+        "load_start": load_start, "load_end": load_average(),
+    }
+
+
+def print_figures(f: dict[str, Any]) -> None:
+    print(f"rows: {f['rows']} in {f['tables']} tables; dsr PDF {f['dsr_pages']} pages "
+          f"{f['dsr_kib']} KiB, bare PDF {f['bare_pages']} pages {f['bare_kib']} KiB")
+    print(f"first rendering (not counted): dsr {f['first_dsr_ms']:.0f} ms, "
+          f"bare {f['first_bare_ms']:.0f} ms")
+    print(f"dsr PDF:   median {f['dsr_ms']:.1f} ms wall, {f['dsr_cpu_ms']:.1f} ms CPU "
+          f"(min {f['dsr_min_ms']:.1f} ms, {f['repeats']} runs)")
+    print(f"bare PDF:  median {f['bare_ms']:.1f} ms wall, {f['bare_cpu_ms']:.1f} ms CPU "
+          f"(min {f['bare_min_ms']:.1f} ms)")
+    print(f"ratio dsr / bare: {f['dsr_ms'] / f['bare_ms']:.2f}x wall, "
+          f"{f['dsr_cpu_ms'] / f['bare_cpu_ms']:.2f}x CPU (target <= 3x); per page "
+          f"{f['dsr_cpu_ms'] / f['dsr_pages']:.1f} against {f['bare_cpu_ms'] / f['bare_pages']:.1f} ms CPU")
+    print(f"load average at start / end: {f['load_start']} / {f['load_end']}")
+
+
 @click.command()
 @click.option("--customers", default=200, show_default=True, type=click.IntRange(10, 100_000))
 @click.option("--repeats", default=15, show_default=True, type=click.IntRange(3, 1000))
@@ -155,41 +206,11 @@ def _profile(payload: dict[str, Any]) -> None:
               help="Render this stored payload (report JSON) instead of building one.")
 def main(customers: int, repeats: int, profile: bool, payload_file: Path | None) -> None:
     """Time dsr's answer PDF against a bare reportlab document of the same rows."""
-    from dsr.answers.report.pdf import render_access_report
-
-    load_start = load_average()
-    if payload_file is not None:
-        payload = json.loads(payload_file.read_text())
-    else:
+    payload = json.loads(payload_file.read_text()) if payload_file is not None else None
+    if payload is None:
         with tempfile.TemporaryDirectory(prefix="dsr-pdf-bench-") as tmp:
             payload = _answer_payload(Path(tmp), customers)
-    tables = _tables(payload)
-    rows = sum(len(t[2]) for t in tables)
-    first_dsr = _timed(render_access_report, payload)
-    first_bare = _timed(bare_pdf, tables)
-    dsr_wall, dsr_cpu, bare_wall, bare_cpu = [], [], [], []
-    for _ in range(repeats):  # interleaved, so load changes touch both alike
-        wall, cpu, pdf = _timed(render_access_report, payload)
-        dsr_wall.append(wall)
-        dsr_cpu.append(cpu)
-        wall, cpu, bare = _timed(bare_pdf, tables)
-        bare_wall.append(wall)
-        bare_cpu.append(cpu)
-    from pypdf import PdfReader
-
-    pages, bare_pages = len(PdfReader(io.BytesIO(pdf)).pages), len(PdfReader(io.BytesIO(bare)).pages)
-    d, b = statistics.median(dsr_wall), statistics.median(bare_wall)
-    dc, bc = statistics.median(dsr_cpu), statistics.median(bare_cpu)
-    print(f"rows: {rows} in {len(tables)} tables; dsr PDF {pages} pages {len(pdf) // 1024} KiB, "
-          f"bare PDF {bare_pages} pages {len(bare) // 1024} KiB")
-    print(f"first rendering (not counted): dsr {first_dsr[0] * 1000:.0f} ms, "
-          f"bare {first_bare[0] * 1000:.0f} ms")
-    print(f"dsr PDF:   median {d * 1000:.1f} ms wall, {dc * 1000:.1f} ms CPU "
-          f"(min {min(dsr_wall) * 1000:.1f} ms, {repeats} runs)")
-    print(f"bare PDF:  median {b * 1000:.1f} ms wall, {bc * 1000:.1f} ms CPU "
-          f"(min {min(bare_wall) * 1000:.1f} ms)")
-    print(f"ratio dsr / bare: {d / b:.2f}x wall, {dc / bc:.2f}x CPU (target <= 3x)")
-    print(f"load average at start / end: {load_start} / {load_average()}")
+    print_figures(measure(customers, repeats, payload))
     if profile:
         _profile(payload)
 
