@@ -166,8 +166,8 @@ def heading(text: Any, style: str, room: float = 35 * mm) -> list[Flowable]:
 @lru_cache(maxsize=8192)
 def cell_width(text: str, font: str) -> float:
     """The width of ``text`` in ``font`` at cell size. Labels, dashes, dates and words repeat
-    across a report's tables, so the widths are remembered (a pure function of its
-    arguments)."""
+    across a report's tables, so the widths are remembered (a pure function of its arguments)
+    during one rendering; ``render_access_report`` clears them after it."""
     return stringWidth(text, font, CELL_SIZE)
 
 

@@ -115,13 +115,19 @@ def format_date(value: object, language: str) -> str:
 @lru_cache(maxsize=4096)
 def _format_date(value: str, language: str) -> str:
     """:func:`format_date` of a non-empty string; babel is slow and a report repeats dates,
-    so the results are remembered (pure: the text depends only on the arguments)."""
+    so the results are remembered (pure: the text depends only on the arguments) until
+    :func:`clear_caches`, which the report calls after each rendering."""
     try:
         parsed = datetime.fromisoformat(value)
     except ValueError:
         return str(value)
     locale = "de_DE" if normalise_language(language) == "de" else "en_GB"
     return babel_format_date(parsed.date(), format="medium", locale=locale)
+
+
+def clear_caches() -> None:
+    """Forget the remembered dates (they may be a subject's, such as a date of birth)."""
+    _format_date.cache_clear()
 
 
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
