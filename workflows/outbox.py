@@ -44,6 +44,26 @@ def add_task(session: Session, *, kind: str, request_id: int | None, connector: 
     return task
 
 
+def add_first_tasks(session: Session, request_id: int,
+                    tasks: Iterable[tuple[str, str, str]]) -> list[Task]:
+    """The first tasks of a request created in this transaction, ``(kind, connector, queue)``
+    each, added in one flush.
+
+    :func:`add_task` looks each key up first; a request that did not exist before this
+    transaction has no tasks, so there is nothing to look up, and the rows go to the database
+    in one statement. The keys are those of :func:`add_task` (round 0), so adding one of them
+    again later stays a no-op."""
+    now = clock_of(session).now()
+    added = [Task(dedupe_key=f"{request_id}:{kind}:{connector}:0", request_id=request_id,
+                  kind=kind, connector=connector, queue=queue, phase=0, max_attempts=5,
+                  status=TaskStatus.PENDING.value, run_after=now)
+             for kind, connector, queue in dict.fromkeys(tasks)]
+    session.add_all(added)
+    session.flush()
+    session.info.setdefault(_NEW, []).extend(task.id for task in added)
+    return added
+
+
 def install_dispatch_hook(factory: sessionmaker[Session],
                           dispatch: Callable[[list[int]], None]) -> None:
     """After each commit of a session from ``factory``, hand its new task ids to ``dispatch``."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from dsr.audit import append_event
@@ -44,10 +44,18 @@ def merge_candidates(session: Session, request: Request) -> list[Request]:
     email, name, address = _claims(request)
     if not email and not (name and address):
         return []
+    # Only requests sharing the e-mail address or the name (ignoring case) are read; the
+    # comparison below decides. Reading every open request of the other channels cost one
+    # row per open request for every mail received.
+    same = []
+    for kind, wanted in (("email", email), ("name", name if address else "")):
+        if wanted:
+            raw = request.claim(kind) or ""
+            same.append((IdentityClaim.kind == kind) & or_(
+                IdentityClaim.value == raw, func.lower(IdentityClaim.value) == raw.lower()))
     rows = session.scalars(select(Request).join(IdentityClaim).where(
         Request.id != request.id, Request.channel != request.channel,
-        Request.status.in_([s.value for s in OPEN_STATES]),
-        IdentityClaim.kind.in_(["email", "name"]))).unique().all()
+        Request.status.in_([s.value for s in OPEN_STATES]), or_(*same))).unique().all()
     found = []
     for other in rows:
         o_email, o_name, o_address = _claims(other)

@@ -110,9 +110,11 @@ def submit(session: Session, submission: Submission, *, calendar: Calendar,
                                                 deliver_to=deliver_to or None)
     session.add(request)
     session.flush()
+    outbox.add_first_tasks(session, request.id, [
+        ("acknowledge", "", outbox.QUEUE_MAIL),
+        *(("discover", name, outbox.QUEUE_CONNECTORS) for name in connectors)])
+    # Last: appending to the audit chain locks its head row until the commit, and every
+    # other submission waits for that lock; nothing else of the submission runs under it.
     append_event(session, actor=actor, action="received", request_id=request.id,
                  to_state="received", details={"channel": request.channel, "types": types})
-    outbox.add_task(session, kind="acknowledge", request_id=request.id, queue=outbox.QUEUE_MAIL)
-    for name in connectors:
-        outbox.add_task(session, kind="discover", request_id=request.id, connector=name)
     return request

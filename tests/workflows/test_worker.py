@@ -154,3 +154,29 @@ def test_a_job_waiting_on_an_outside_system_is_deferred_without_using_an_attempt
         assert run_task(services, task_id) == "done"
     finally:
         del JOBS["test_waits"]
+
+
+def test_first_tasks_of_a_new_request_are_dispatched_once_in_order(services: Services) -> None:
+    from datetime import UTC, datetime
+
+    from dsr.requests.intake import Submission, submit
+
+    dispatched: list[list[int]] = []
+    services.dispatch = dispatched.append
+    with services.db.session() as session:
+        request = submit(session, Submission(types=["access"], name="Erika Muster",
+                                             email="erika@example.org", channel="form",
+                                             received_at=datetime(2026, 12, 1, 9, tzinfo=UTC)),
+                         calendar=services.calendar, connectors=["shop", "newsletter"])
+        request_id = request.id
+        # The keys are add_task's: adding one again later changes nothing.
+        again = outbox.add_task(session, kind="discover", request_id=request_id, connector="shop")
+    with services.db.session() as session:
+        tasks = session.scalars(select(Task).where(Task.request_id == request_id)
+                                .order_by(Task.id)).all()
+        assert [(t.kind, t.connector, t.queue) for t in tasks] == [
+            ("acknowledge", "", outbox.QUEUE_MAIL), ("discover", "shop", outbox.QUEUE_CONNECTORS),
+            ("discover", "newsletter", outbox.QUEUE_CONNECTORS)]
+        assert again.id == tasks[1].id
+        assert all(t.status == "pending" and t.phase == 0 and t.max_attempts == 5 for t in tasks)
+    assert dispatched == [[t.id for t in tasks]]

@@ -101,6 +101,8 @@ class NumberedCanvas(Canvas):
         super().__init__(*args, **kw)
         self._header, self._footer, self._toc = header, footer, toc
         self._pages: list[dict[str, Any]] = []
+        #: The header's title shortened to fit, once (shared by the saved page states).
+        self._fitted: dict[str, str] = {}
 
     def showPage(self) -> None:  # reportlab's method name
         """Remember the finished page instead of emitting it right away."""
@@ -123,9 +125,12 @@ class NumberedCanvas(Canvas):
         self.setFillColor(MUTED)
         self.setStrokeColor(RULE)
         self.setLineWidth(0.4)
-        room = FRAME_WIDTH - stringWidth(reference, FONT, 7.5) - 12
-        while len(title) > 1 and stringWidth(title, FONT, 7.5) > room:
-            title = title[:-2] + "…"
+        if "title" not in self._fitted:  # the same on every page: shortened once
+            room = FRAME_WIDTH - stringWidth(reference, FONT, 7.5) - 12
+            while len(title) > 1 and stringWidth(title, FONT, 7.5) > room:
+                title = title[:-2] + "…"
+            self._fitted["title"] = title
+        title = self._fitted["title"]
         top, bottom, right = PAGE_HEIGHT - 13 * mm, 11 * mm, PAGE_WIDTH - MARGIN_X
         self.drawString(MARGIN_X, top, title)
         self.drawRightString(right, top, reference)

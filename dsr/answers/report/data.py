@@ -19,6 +19,7 @@ from dsr.answers.report.layout import (
     CELL_PAD,
     FIT_SLACK,
     FRAME_WIDTH,
+    KEPT_RECORD_STYLE,
     RECORD_STYLE,
     Row,
     S,
@@ -27,6 +28,7 @@ from dsr.answers.report.layout import (
     heading,
     markup,
     para,
+    table,
 )
 
 WIDE_TABLE_COLUMNS = 7  # more columns than this: records or column groups
@@ -61,11 +63,9 @@ def _records(labels: Sequence[str], rows: Sequence[Row], t: Mapping[str, str]) -
         data += [[fitting_cell(label, label_room, "label"),
                   fitting_cell(row[i] if i < len(row) else None, value_room)]
                  for i, label in enumerate(labels)]
-        table = RecordTable(data, colWidths=widths, repeatRows=1)
-        table.setStyle(RECORD_STYLE)
-        if len(labels) <= KEEP_RECORD_FIELDS:
-            table.setStyle([("NOSPLIT", (0, 0), (-1, -1))])
-        blocks += [table, Spacer(1, 5)]
+        style = RECORD_STYLE if len(labels) > KEEP_RECORD_FIELDS else KEPT_RECORD_STYLE
+        blocks += [table(data, style, RecordTable, colWidths=widths, repeatRows=1),
+                   Spacer(1, 5)]
     return blocks
 
 

@@ -7,6 +7,7 @@ import io
 import re
 import threading
 from collections.abc import Mapping, Sequence
+from functools import lru_cache
 from importlib import resources
 from typing import Any
 from xml.sax.saxutils import escape
@@ -20,7 +21,7 @@ from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus.flowables import CondPageBreak, Flowable
 from reportlab.platypus.paragraph import Paragraph
-from reportlab.platypus.tables import Table, TableStyle
+from reportlab.platypus.tables import CellStyle, Table, TableStyle
 
 Row = Sequence[Any]
 FONT, FONT_BOLD = "DejaVuSans", "DejaVuSans-Bold"
@@ -35,6 +36,28 @@ HEAD_BG, ZEBRA = HexColor("#334e68"), HexColor("#eef2f6")
 _font_lock = threading.Lock()
 
 
+class _SplitOnceFont(TTFont):
+    """A TrueType font that remembers, per document, how a text splits into its subsets.
+
+    reportlab maps every character of every string drawn to the document's font subset, in
+    Python, each time; a report draws the same labels, dashes and dates hundreds of times.
+    Once a text has been split its characters are assigned, so splitting it again in the same
+    document gives the same chunks: the remembered ones are returned. The cache lives in the
+    font's per-document state and goes with it."""
+
+    def splitString(self, text: Any, doc: Any, encoding: str = "utf-8") -> Any:  # noqa: N802
+        state = self.state.get(doc)
+        cache = getattr(state, "dsr_split_cache", None) if state is not None else None
+        if cache is None:
+            chunks = super().splitString(text, doc, encoding)
+            self.state[doc].dsr_split_cache = {text: chunks}
+            return chunks
+        chunks = cache.get(text)
+        if chunks is None:
+            chunks = cache[text] = super().splitString(text, doc, encoding)
+        return chunks
+
+
 def register_fonts() -> None:
     """Register the shipped DejaVu Sans fonts with reportlab (once per process)."""
     with _font_lock:
@@ -43,7 +66,7 @@ def register_fonts() -> None:
         font_dir = resources.files("dsr") / "fonts"
         for name, filename in ((FONT, "DejaVuSans.ttf"), (FONT_BOLD, "DejaVuSans-Bold.ttf")):
             data = (font_dir / filename).read_bytes()
-            pdfmetrics.registerFont(TTFont(name, io.BytesIO(data)))
+            pdfmetrics.registerFont(_SplitOnceFont(name, io.BytesIO(data)))
         pdfmetrics.registerFontFamily(
             FONT, normal=FONT, bold=FONT_BOLD, italic=FONT, boldItalic=FONT_BOLD
         )
@@ -72,21 +95,39 @@ S: Mapping[str, ParagraphStyle] = {
     "label": _style("label", CELL_SIZE, True),
     "th": _style("th", CELL_SIZE, True, textColor=white),
 }
-_BASE = [
-    ("VALIGN", (0, 0), (-1, -1), "TOP"), ("BOX", (0, 0), (-1, -1), 0.4, RULE),
-    ("LEFTPADDING", (0, 0), (-1, -1), CELL_PAD), ("RIGHTPADDING", (0, 0), (-1, -1), CELL_PAD),
-    ("TOPPADDING", (0, 0), (-1, -1), 2.5), ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
-    ("FONTNAME", (0, 0), (-1, -1), FONT), ("FONTSIZE", (0, 0), (-1, -1), CELL_SIZE),
-    ("LEADING", (0, 0), (-1, -1), CELL_SIZE * 1.25), ("TEXTCOLOR", (0, 0), (-1, -1), INK),
-]
+
+
+class _Cell(CellStyle):
+    """Every cell's look as the defaults of its style: vertical alignment, padding, font, size,
+    leading and colour. A table built with :func:`table` starts its cells from these instead
+    of applying one style command per property to every cell (a report has thousands)."""
+
+    valign = "TOP"
+    leftPadding = rightPadding = CELL_PAD
+    topPadding, bottomPadding = 2.5, 3
+    fontname, fontsize, leading, color = FONT, CELL_SIZE, CELL_SIZE * 1.25, INK
+
+
+def table(data: list[list[Any]], style: TableStyle, cls: type[Table] = Table,
+          **kw: Any) -> Table:
+    """A ``cls`` table of ``data`` whose cells start from the report's cell look, then
+    ``style``."""
+    ncols = max((len(row) for row in data), default=0)
+    built = cls(data, cellStyles=[[_Cell("cell") for _ in range(ncols)] for _ in data], **kw)
+    built.setStyle(style)
+    return built
+
+
+_BASE = [("BOX", (0, 0), (-1, -1), 0.4, RULE)]
 _ZEBRA_BODY = ("ROWBACKGROUNDS", (0, 1), (-1, -1), [white, ZEBRA])
 _HEAD_TEXT = [("FONTNAME", (0, 0), (-1, 0), FONT_BOLD), ("TEXTCOLOR", (0, 0), (-1, 0), white)]
 GRID_STYLE = TableStyle([*_BASE, ("BACKGROUND", (0, 0), (-1, 0), HEAD_BG), *_HEAD_TEXT,
                          _ZEBRA_BODY])
-RECORD_STYLE = TableStyle(
-    [*_BASE, ("SPAN", (0, 0), (-1, 0)), ("BACKGROUND", (0, 0), (-1, 0), MUTED), *_HEAD_TEXT,
-     _ZEBRA_BODY, ("FONTNAME", (0, 1), (0, -1), FONT_BOLD)]
-)
+_RECORD = [*_BASE, ("SPAN", (0, 0), (-1, 0)), ("BACKGROUND", (0, 0), (-1, 0), MUTED), *_HEAD_TEXT,
+           _ZEBRA_BODY, ("FONTNAME", (0, 1), (0, -1), FONT_BOLD)]
+RECORD_STYLE = TableStyle(_RECORD)
+KEPT_RECORD_STYLE = TableStyle([*_RECORD, ("NOSPLIT", (0, 0), (-1, -1))])
+"""A record block that never breaks across pages."""
 KEY_VALUE_STYLE = TableStyle([*_BASE, ("ROWBACKGROUNDS", (0, 0), (-1, -1), [ZEBRA, white])])
 
 
@@ -122,10 +163,18 @@ def heading(text: Any, style: str, room: float = 35 * mm) -> list[Flowable]:
     return [CondPageBreak(room), Paragraph(markup(text), S[style])]
 
 
+@lru_cache(maxsize=8192)
+def cell_width(text: str, font: str) -> float:
+    """The width of ``text`` in ``font`` at cell size. Labels, dashes, dates and words repeat
+    across a report's tables, so the widths are remembered (a pure function of its arguments)
+    during one rendering; ``render_access_report`` clears them after it."""
+    return stringWidth(text, font, CELL_SIZE)
+
+
 def _text_width(text: str, font: str) -> tuple[float, float]:
     """Natural one-line width and longest-word width of ``text`` at cell size."""
-    natural = max((stringWidth(line, font, CELL_SIZE) for line in text.splitlines()), default=0.0)
-    longest = max((stringWidth(word, font, CELL_SIZE) for word in text.split()), default=0.0)
+    natural = max((cell_width(line, font) for line in text.splitlines()), default=0.0)
+    longest = max((cell_width(word, font) for word in text.split()), default=0.0)
     return natural, longest
 
 
@@ -167,7 +216,7 @@ def _wrapped(text: str, font: str, width: float) -> list[str] | None:
     unusual white space."""
     if _UNUSUAL.search(text):
         return None
-    space = stringWidth(" ", font, CELL_SIZE)
+    space = cell_width(" ", font)
     shrink = 0.05 * space  # ParagraphStyle.spaceShrinkage
     lines: list[str] = []
     for source in text.replace("\r\n", "\n").replace("\r", "\n").split("\n"):
@@ -177,7 +226,7 @@ def _wrapped(text: str, font: str, width: float) -> list[str] | None:
         line: list[str] = []
         used = -space
         for word in words:
-            word_width = stringWidth(word, font, CELL_SIZE)
+            word_width = cell_width(word, font)
             if word_width > width:
                 return None
             if line and used + space + word_width > width + shrink * len(line):
@@ -197,7 +246,7 @@ def fitting_cell(value: Any, room: float, style: str = "cell") -> Any:
     matching font (bold for ``label`` and ``th``, white for ``th``)."""
     text = EMPTY if value is None or value == "" else str(value)
     font = FONT_BOLD if style in ("label", "th") else FONT
-    if "\n" not in text and "\r" not in text and stringWidth(text, font, CELL_SIZE) <= room:
+    if "\n" not in text and "\r" not in text and cell_width(text, font) <= room:
         return text
     lines = _wrapped(text, font, room + FIT_SLACK)
     return "\n".join(lines) if lines is not None else cell(value, style)
@@ -211,14 +260,10 @@ def grid(header: Sequence[str], rows: Sequence[Row]) -> Table:
     data: list[list[Any]] = [[fitting_cell(h, rooms[i], "th") for i, h in enumerate(header)]]
     data += [[fitting_cell(v, rooms[i]) for i, v in enumerate((list(row) + [None] * n)[:n])]
              for row in rows]
-    table = Table(data, colWidths=widths, repeatRows=1)
-    table.setStyle(GRID_STYLE)
-    return table
+    return table(data, GRID_STYLE, colWidths=widths, repeatRows=1)
 
 
 def key_values(pairs: Sequence[tuple[str, str]], split: float = 0.3) -> Table:
     """A two-column table of bold labels and (already marked-up) values."""
     rows = [[Paragraph(escape(k), S["label"]), Paragraph(v, S["cell"])] for k, v in pairs]
-    table = Table(rows, colWidths=[FRAME_WIDTH * split, FRAME_WIDTH * (1 - split)])
-    table.setStyle(KEY_VALUE_STYLE)
-    return table
+    return table(rows, KEY_VALUE_STYLE, colWidths=[FRAME_WIDTH * split, FRAME_WIDTH * (1 - split)])

@@ -33,6 +33,7 @@ from dsr.answers.report.layout import (
     MARGIN_TOP,
     MARGIN_X,
     S,
+    cell_width,
     grid,
     heading,
     key_values,
@@ -113,6 +114,16 @@ def render_access_report(payload: Mapping[str, Any]) -> bytes:
     list every section with its page.
     """
     register_fonts()
+    try:
+        return _render(payload)
+    finally:
+        # The remembered widths and dates hold words and dates of the subject's data: they
+        # serve one rendering and are not kept in the process after it.
+        cell_width.cache_clear()
+        strings.clear_caches()
+
+
+def _render(payload: Mapping[str, Any]) -> bytes:
     lang = strings.normalise_language(payload.get("language"))
     t = strings.texts_for(lang)
     reference = str(payload.get("reference") or "")

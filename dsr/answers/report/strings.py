@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Mapping
 from datetime import datetime
+from functools import lru_cache
 
 from babel.dates import format_date as babel_format_date
 
@@ -108,12 +109,25 @@ def format_date(value: object, language: str) -> str:
     """
     if not value:
         return "—"
+    return _format_date(str(value), language)
+
+
+@lru_cache(maxsize=4096)
+def _format_date(value: str, language: str) -> str:
+    """:func:`format_date` of a non-empty string; babel is slow and a report repeats dates,
+    so the results are remembered (pure: the text depends only on the arguments) until
+    :func:`clear_caches`, which the report calls after each rendering."""
     try:
-        parsed = datetime.fromisoformat(str(value))
+        parsed = datetime.fromisoformat(value)
     except ValueError:
         return str(value)
     locale = "de_DE" if normalise_language(language) == "de" else "en_GB"
     return babel_format_date(parsed.date(), format="medium", locale=locale)
+
+
+def clear_caches() -> None:
+    """Forget the remembered dates (they may be a subject's, such as a date of birth)."""
+    _format_date.cache_clear()
 
 
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
