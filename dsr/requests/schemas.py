@@ -20,6 +20,7 @@ from marshmallow import (
 from marshmallow.experimental.context import Context
 
 from dsr.rendering import correspondence_languages
+from dsr.requests import postcodes
 from dsr.requests.models import RequestType
 from dsr.security.text import name_problem, nfc
 
@@ -36,6 +37,7 @@ def policy_claims(data: dict[str, object]) -> dict[str, str]:
 EMAIL_CONFLICT = "Differs from new_email: give one new e-mail address."
 _PHONE = re.compile(r"^[0-9 +()/.-]{5,32}$")
 _POSTCODE = re.compile(r"^[0-9A-Za-z -]{2,10}$")
+POSTCODE_FORM = "Not a valid postcode."
 _DOTTED_DATE = re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4})$")
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 #: The date of birth's messages (the form tells them apart).
@@ -88,7 +90,8 @@ class CorrectionValuesSchema(Schema):
     first_name = fields.String(validate=[validate.Length(min=1, max=100), _printable])
     last_name = fields.String(validate=[validate.Length(min=1, max=100), _printable])
     street = fields.String(validate=[validate.Length(min=1, max=120), _printable])
-    postcode = fields.String(validate=[validate.Regexp(_POSTCODE, error="Not a valid postcode."),
+    # Checked with the country in ``_postcode_of_country`` (a country's own form of it).
+    postcode = fields.String(validate=[validate.Regexp(_POSTCODE, error=POSTCODE_FORM),
                                        validate.Length(max=10)])
     city = fields.String(validate=[validate.Length(min=1, max=80), _printable])
     country = fields.String(validate=validate.Regexp(
@@ -107,6 +110,13 @@ class CorrectionValuesSchema(Schema):
         if isinstance(cleaned.get("country"), str):
             cleaned["country"] = cleaned["country"].upper()
         return {k: v for k, v in cleaned.items() if v != ""}
+
+    @validates_schema
+    def _postcode_of_country(self, data: dict[str, Any], **_: object) -> None:
+        """The postcode in the form its country's post prints (DE five digits, NL "1234 AB")."""
+        postcode = data.get("postcode")
+        if isinstance(postcode, str) and not postcodes.valid(postcode, data.get("country")):
+            raise ValidationError(POSTCODE_FORM, field_name="postcode")
 
 
 
