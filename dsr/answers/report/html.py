@@ -32,7 +32,7 @@ STYLE = ("body{font:16px/1.5 'DejaVu Sans',Arial,sans-serif;color:#1f2933;max-wi
          "th{background:#eef2f6}.meta{color:#3e4c59;font-size:.9rem}"
          "dl{display:grid;grid-template-columns:14rem 1fr;gap:.2rem 1rem}dt{font-weight:700}"
          "dd{margin:0;white-space:pre-line}.address{white-space:pre-line}"
-         ".wide{overflow-x:auto}")
+         ".wide{overflow-x:auto}.wide:focus{outline:3px solid #ffbf47}")
 STYLE_HASH = "sha256-" + base64.b64encode(hashlib.sha256(STYLE.encode()).digest()).decode()
 
 
