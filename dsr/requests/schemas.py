@@ -92,7 +92,11 @@ class CorrectionValuesSchema(Schema):
     street = fields.String(validate=[validate.Length(min=1, max=120), _printable])
     # Checked with the country in ``_postcode_of_country`` (a country's own form of it).
     postcode = fields.String(validate=[validate.Regexp(_POSTCODE, error=POSTCODE_FORM),
-                                       validate.Length(max=10)])
+                                       validate.Length(max=10)],
+                             metadata={"description": "as the post of `country` writes it (DE "
+                                       "five digits, AT/CH four, NL `1234 AB`, PL `00-950`, ...); "
+                                       "without `country`, a postcode of one of the EU/EEA "
+                                       "countries, CH or GB"})
     city = fields.String(validate=[validate.Length(min=1, max=80), _printable])
     country = fields.String(validate=validate.Regexp(
         r"^[A-Z]{2}$", error="Not a country code (two letters, ISO 3166, e.g. DE)."))

@@ -134,3 +134,31 @@ def test_status_pages_and_portal_are_accessible(server: dict[str, Any], browser:
     page.reload()
     assert re.search(r"\b4\b", page.locator("#portal-visits").inner_text())  # still one
     context.close()
+
+
+def test_past_the_rate_limit_nothing_typed_is_lost(server: dict[str, Any], browser: Any) -> None:
+    """Runs last in this module: it uses up the module server's submission budget."""
+    context = browser.new_context(locale="de-DE", viewport={"width": 1000, "height": 900})
+    page = context.new_page()
+    for _ in range(15):
+        page.goto(f"{server['url']}/?lang=de")
+        page.check("input[value=access]")
+        page.fill("#name", "Jürgen Weiß")
+        page.fill("#email", server["email"])
+        page.fill("#message", "Bitte auch die Newsletter-Daten.")
+        page.click("button[type=submit]")
+        if page.locator("#rate-limited").count():
+            break
+    else:
+        pytest.fail("the submission limit was never reached")
+    assert page.locator("#name").input_value() == "Jürgen Weiß"
+    assert page.locator("#message").input_value() == "Bitte auch die Newsletter-Daten."
+    assert page.locator("input[value=access]").is_checked()
+    notice = page.locator("#rate-limited").inner_text()
+    assert re.search(r"ab \d\d\.\d\d\.\d{4} \d\d:\d\d Uhr an", notice)
+    assert "datenschutz@pso.example.org" in notice and "Theresienhöhe 28" in notice
+    accessible(page, "public-form-rate-limited-de")
+    page.click("button[type=submit]")  # the browser solves the challenge and sends the form
+    page.wait_for_url("**/submitted", timeout=60_000)
+    assert page.locator("#reference").inner_text().startswith("DSR-")
+    context.close()
