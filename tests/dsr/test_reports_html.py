@@ -74,5 +74,5 @@ def test_values_are_escaped() -> None:
 
 def test_the_style_hash_is_the_styles() -> None:
     digest = base64.b64encode(hashlib.sha256(STYLE.encode()).digest()).decode()
-    assert STYLE_HASH == f"sha256-{digest}"
+    assert f"sha256-{digest}" == STYLE_HASH
     assert f"<style>{STYLE}</style>" in render_access_html(make_payload("en")).decode()
