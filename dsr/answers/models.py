@@ -140,7 +140,7 @@ class SuggestionDecision(Base):
     row_key: Mapped[str] = mapped_column(String(200))
     column: Mapped[str] = mapped_column(String(100))
     decision: Mapped[str] = mapped_column(String(10))
-    redaction_id: Mapped[int | None] = mapped_column(ForeignKey("redactions.id",
-                                                                ondelete="SET NULL"))
+    #: The redaction it became; no foreign key (its table is on another migration branch).
+    redaction_id: Mapped[int | None]
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     decided_at: Mapped[datetime] = mapped_column(default=stamp)

@@ -1,7 +1,11 @@
 """the coordinator's decisions on suggested redactions (accepted or dismissed)
 
 Revision ID: 0038
-Revises: 0034 (depends on 0005, which creates the redactions table)
+Revises: 0034
+
+``redaction_id`` names a row of ``redactions`` (revision 0005, on another branch) without a
+foreign key, so this revision needs no order among the branches; a decision whose redaction
+was removed is treated as open again.
 """
 
 from __future__ import annotations
@@ -12,7 +16,7 @@ from alembic import op
 revision = "0038"
 down_revision = "0034"
 branch_labels = None
-depends_on = "0005"  # the redactions table it refers to
+depends_on = None
 
 
 def upgrade() -> None:
@@ -34,8 +38,6 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_redaction_suggestion_decisions")),
         sa.ForeignKeyConstraint(["request_id"], ["requests.id"], ondelete="CASCADE",
                                 name=op.f("fk_redaction_suggestion_decisions_request_id_requests")),
-        sa.ForeignKeyConstraint(["redaction_id"], ["redactions.id"], ondelete="SET NULL",
-                                name=op.f("fk_redaction_suggestion_decisions_redaction_id_redactions")),
         sa.ForeignKeyConstraint(["decided_by_id"], ["users.id"],
                                 name=op.f("fk_redaction_suggestion_decisions_decided_by_id_users")),
         sa.CheckConstraint("decision IN ('accepted', 'dismissed')",
