@@ -47,6 +47,8 @@ OBJECTION_PURPOSES = {
 }
 """The Art. 21(1) purposes the form's objection names beside advertising: each is weighed by
 the coordinator (a decision of right ``objection`` with the purpose as its category)."""
+PURPOSE_NORM = "Art. 21 Abs. 1 DSGVO / GDPR"
+"""The norm of a decision on an Art. 21(1) purpose (review proposes it)."""
 RECORDED = {"de": "eingetragen", "en": "recorded"}
 """A ``set`` that is no rectification (the end of a subscription, a withdrawal's date)."""
 

@@ -14,8 +14,8 @@ from sqlalchemy import select
 
 from connectors.base import Connector
 from connectors.capabilities import DataMapped, capable
+from dsr.changes import confirmations, overdue, rectification, restriction_lift
 from dsr.changes import operations as changes
-from dsr.changes import overdue, rectification, restriction_lift
 from dsr.changes.models import ChangeReceipt, RecipientNotice
 from dsr.permissions import Permission
 from dsr.requests.models import Request
@@ -109,6 +109,10 @@ def change_review(request_id: int) -> dict[str, Any]:
     lift_on = restriction_lift.lift_date(session, req) if notice_sent and req else None
     return {"plans": plans, "notices": notices, "today": today,
             "overdue": _overdue(request_id, lang),
+            "objection_purposes": [
+                {"code": code, "label": label[lang], "norm": confirmations.PURPOSE_NORM}
+                for code, label in confirmations.OBJECTION_PURPOSES.items()]
+            if req is not None and "objection" in req.types else [],
             "confirmed_by": _user_names(n.confirmed_by for n in notices),
             "corrections": changes.corrections_of(req) if req is not None else {},
             **_requested(req, lang),
