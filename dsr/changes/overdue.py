@@ -98,7 +98,8 @@ def overdue_of(session: Session, store: DocumentStore, request_id: int) -> list[
     return [OverdueGroup(connector, target, action, fields, rule, found[0].norm,
                          max(c.retained_until for c in found if c.retained_until),
                          tuple(c.key for c in found))
-            for (connector, target, action, fields, rule), found in groups.items()]
+            for (connector, target, action, fields, rule), found in sorted(
+                groups.items(), key=lambda item: item[0])]
 
 
 def erase_released(services: Services) -> dict[str, int]:
