@@ -54,6 +54,16 @@ class Plans(Protocol):
 
 
 @runtime_checkable
+class FindsOverdue(Protocol):
+    """Finds, touching nothing, the subject's fields whose retention period has ended."""
+
+    def overdue(self, subject: Subject, request: ChangeRequest) -> Plan:
+        """The erasure of every field of the subject past its period (reason
+        ``retention_expired:<rule>``, ``retained_until`` the day the period ended)."""
+        ...
+
+
+@runtime_checkable
 class Executes(Protocol):
     """Carries out an approved plan: the steps ``log`` does not list as done (one transaction
     per step, marked in ``log`` after its commit); running it again changes nothing twice."""

@@ -29,7 +29,14 @@ from connectors.base import (
     load_settings,
     register,
 )
-from connectors.capabilities import Closes, DataMapped, DerivesSubject, Executes, Plans
+from connectors.capabilities import (
+    Closes,
+    DataMapped,
+    DerivesSubject,
+    Executes,
+    FindsOverdue,
+    Plans,
+)
 from connectors.changes import (
     ChangeRequest,
     MemoryStepLog,
@@ -83,7 +90,7 @@ _Read = tuple[TableMap, tuple[str, ...], bool, "sa.Select[Any] | None", dict[str
 
 
 @register("shop_sql")
-class ShopSqlConnector(Plans, Executes, DerivesSubject, DataMapped, Closes):
+class ShopSqlConnector(Plans, Executes, FindsOverdue, DerivesSubject, DataMapped, Closes):
     """Reads the shop's SQL database (PostgreSQL, MariaDB, SQLite) through its own engine.
 
     ``url`` should carry read-only credentials for discover and access. The tables it reads are
@@ -164,6 +171,17 @@ class ShopSqlConnector(Plans, Executes, DerivesSubject, DataMapped, Closes):
             with read_transaction(self.engine) as connection:
                 changes = planner.plan(connection, subject, request)
         return Plan(self.name, tuple(changes), subject_json(subject))
+
+    def overdue(self, subject: Subject, request: ChangeRequest) -> Plan:
+        """The subject's fields past their retention period, planned for erasure by the map's
+        actions; reads only. The plan carries no subject: its execution (the retention run,
+        after the answer is released) checks only the rows it names."""
+        planner = SqlPlanner(self.datamap, self.tables, self._reflector.tables())
+        changes: list[PlannedChange] = []
+        if subject.keys:
+            with read_transaction(self.engine) as connection:
+                changes = planner.overdue(connection, subject, request)
+        return Plan(self.name, tuple(changes), {"keys": [], "identifiers": {}})
 
     def execute(self, plan: Plan, log: StepLog | None = None) -> Receipt:
         """Run the plan's open steps (one transaction each), then read the subject again:

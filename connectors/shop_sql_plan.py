@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from connectors.base import ConnectorError, JsonValue, Subject, SubjectKey, json_safe
-from connectors.changes import ChangeRequest, PlannedChange, RetentionRule
+from connectors.changes import Action, ChangeRequest, PlannedChange, RetentionRule
 from connectors.datamap_conditions import Condition, condition_sql
 from connectors.datamap_model import ColumnMap, DataMap, TableMap
 from connectors.sql_paths import column, key_in, linked_rows, matches_value
@@ -28,6 +28,8 @@ from connectors.sql_paths import column, key_in, linked_rows, matches_value
 ERASURE_NORM = "Art. 17 Abs. 1 DSGVO / GDPR"
 RESTRICTION_NORM = "Art. 18 DSGVO / GDPR"
 RECTIFICATION_NORM = "Art. 16 DSGVO / GDPR"
+OVERDUE_REASON = "retention_expired"
+"""The reason of a change to a field whose retention period has ended (``overdue``)."""
 DOCUMENT_NORM = "§146 Abs. 4 AO, §239 Abs. 3 HGB"
 KEY_CHUNK = 500
 """Keys per ``IN`` list: one statement per chunk keeps every back end's parameter limit."""
@@ -198,6 +200,27 @@ class SqlPlanner:
                                     deletes_row=deletes_row, nullable=nullable)
         return changes
 
+    def overdue(self, connection: Connection, subject: Subject,
+                request: ChangeRequest) -> list[PlannedChange]:
+        """The subject's own fields whose retention rule has ended, each with the map's
+        erasure action and the day its period ended (``retained_until``); reads only.
+
+        A field without a rule is not overdue; a row with ``delete`` columns goes whole only
+        when every erasable field of it is overdue, else its overdue fields are emptied.
+        """
+        if not subject.keys:
+            return []
+        changes: list[PlannedChange] = []
+        for table in self._ordered():
+            erasable = [c for c in table.columns if c.erasure != "keep"]
+            if not erasable or (table.retention is None
+                                and not any(c.retention for c in erasable)):
+                continue
+            nullable = {c.name: self.reflected[table.name].c[c.name].nullable for c in erasable}
+            for row in self._own_rows(connection, table, subject.keys):
+                changes += _overdue_changes(table, row, erasable, request, nullable)
+        return changes
+
     def _erase_received(self, connection: Connection, table: TableMap, subject: Subject,
                         request: ChangeRequest) -> list[PlannedChange]:
         """Recipient fields of other people's rows that were sent to the subject."""
@@ -330,6 +353,39 @@ def _row_changes(table: TableMap, row: _Row,
         changes.append(PlannedChange(table.name, key, tuple(anonymised), "anonymise", reason,
                                      ERASURE_NORM))
     return changes
+
+
+def _overdue_changes(table: TableMap, row: _Row, erasable: Sequence[ColumnMap],
+                     request: ChangeRequest,
+                     nullable: Mapping[str, bool | None]) -> list[PlannedChange]:
+    """The changes of one row whose retention period has ended, grouped by rule."""
+    if row.document is None:
+        return []
+    ended: dict[str, tuple[RetentionRule, date]] = {}
+    live = False
+    for mapped in erasable:
+        rule = _rule(table, mapped, row, request)
+        if rule is None or rule.until(row.document) >= request.today:
+            live = True
+        else:
+            ended[mapped.name] = (rule, rule.until(row.document))
+    if not ended:
+        return []
+    if not live and any(c.erasure == "delete" for c in erasable):
+        rule, until = max(ended.values(), key=lambda pair: pair[1])
+        return [PlannedChange(table.name, row.key, (), "delete",
+                              f"{OVERDUE_REASON}:{rule.name}", rule.norm, until)]
+    grouped: dict[tuple[Action, str], list[str]] = {}
+    for mapped in erasable:
+        action: Action | None = ("null" if mapped.erasure == "null" or (
+            mapped.erasure == "delete" and nullable.get(mapped.name)) else
+            "anonymise" if mapped.erasure == "anonymise" else None)
+        if mapped.name in ended and action is not None:  # NOT NULL ``delete``: waits for its row
+            grouped.setdefault((action, ended[mapped.name][0].name), []).append(mapped.name)
+    return [PlannedChange(table.name, row.key, tuple(fields), action,
+                          f"{OVERDUE_REASON}:{rule_name}", ended[fields[0]][0].norm,
+                          max(ended[name][1] for name in fields))
+            for (action, rule_name), fields in grouped.items()]
 
 
 def _until(rule: RetentionRule, document: date | None, today: date) -> date:

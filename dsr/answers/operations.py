@@ -19,7 +19,9 @@ from sqlalchemy.orm import Session
 from connectors.base import AccessResult, RecordColumn, TableRecords
 from dsr.answers import export, redaction, report_facts
 from dsr.answers.article15 import register_section
+from dsr.answers.past_period import past_period
 from dsr.changes.models import ChangePlan, RetainedRecord, SuppressionEntry
+from dsr.changes.overdue import OverdueGroup, overdue_of
 from dsr.documents import Document, DocumentStore
 from dsr.register import store as register_store
 from dsr.requests.contracts import SubjectKeys
@@ -125,6 +127,7 @@ class PayloadSchema(Schema):
     own_records = fields.Dict()
     redactions = fields.List(fields.Dict())
     systems = fields.Dict()
+    overdue = fields.List(fields.Dict())
 
 
 RECIPIENT_NOTE = {
@@ -163,13 +166,17 @@ def build_payload(request: Request, collected: list[dict[str, Any]], register: d
                   register_version: str = "", own_records: dict[str, Any] | None = None,
                   redactions: list[dict[str, Any]] | None = None,
                   register_as_of: dict[str, Any] | None = None,
-                  systems: dict[str, Any] | None = None) -> dict[str, Any]:
+                  systems: dict[str, Any] | None = None,
+                  overdue: list[OverdueGroup] | None = None) -> dict[str, Any]:
     """The whole answer as data, dumped through :class:`PayloadSchema`. ``register_version``
     (number, date, hash) stays in the JSON for accountability; the PDF quotes
-    ``register_as_of`` (number and date)."""
+    ``register_as_of`` (number and date). ``overdue`` (records past their retention period)
+    is named under each table it concerns and listed on its own."""
     lang = request.language
     categories = register.get("categories", {})
     sections = _sections(collected, categories, lang)
+    past = past_period(overdue or [], collected, register, lang)
+    _note_past_period(sections, past)
     own = own_records or {"requests": []}
 
     def label_of(category: str) -> str:
@@ -194,10 +201,21 @@ def build_payload(request: Request, collected: list[dict[str, Any]], register: d
         "own_records": own,
         "redactions": redactions or [],
         "systems": systems or {"searched": [], "not_searched": []},
+        "overdue": past,
     }
     if payload["register"] is not None and register_as_of:
         payload["register"]["as_of"] = register_as_of
     return PayloadSchema().dump(payload)
+
+
+def _note_past_period(sections: list[dict[str, Any]], past: list[dict[str, Any]]) -> None:
+    """Each table with records past their period says so beneath its heading."""
+    for section in sections:
+        for table in section["tables"]:
+            notes = [p["text"] for p in past
+                     if (p["system"], p["table"]) == (table["system"], table["table"])]
+            if notes:
+                table["note"] = " ".join(filter(None, [table.get("note"), *notes]))
 
 
 def own_records(session: Session, request: Request) -> dict[str, Any]:
@@ -277,7 +295,8 @@ def compile_answer(services: Services, session: Session, request: Request) -> di
                             register_as_of=report_facts.register_as_of(
                                 register, services.config.register_path),
                             systems=report_facts.systems(services, session, request.id,
-                                                         request.language))
+                                                         request.language),
+                            overdue=overdue_of(session, services.documents, request.id))
     store_report(session, services.documents, request, payload)
     return payload
 

@@ -47,8 +47,31 @@ OBJECTION_PURPOSES = {
 }
 """The Art. 21(1) purposes the form's objection names beside advertising: each is weighed by
 the coordinator (a decision of right ``objection`` with the purpose as its category)."""
-RECORDED = {"de": "eingetragen", "en": "recorded"}
+PURPOSE_NORM = "Art. 21 Abs. 1 DSGVO / GDPR"
+"""The norm of a decision on an Art. 21(1) purpose (review proposes it)."""
+RECORDED = {"de": "Datum eingetragen", "en": "date recorded"}
 """A ``set`` that is no rectification (the end of a subscription, a withdrawal's date)."""
+
+
+ENTRIES = {"de": ("1 Eintrag", "{n} Einträge"), "en": ("1 entry", "{n} entries")}
+"""How many rows an item of the confirmation concerns (an erased row and a kept row of the
+same table are different rows: the count says so)."""
+
+
+COUNTED = ("delete", "null", "anonymise", "set")
+"""Actions whose confirmation item says how many rows it concerns."""
+
+
+def _entries(language: str, n: int) -> str:
+    one, many = ENTRIES[language]
+    return one if n == 1 else many.format(n=n)
+
+
+def _item(label: str, action: str, rows: int, fields: list[str], language: str) -> str:
+    """``Rechnungen: Angaben gelöscht, 2 Einträge – Rechnungsempfänger, Firma (Rechnung)``:
+    the fields after a dash, so a field label's own parentheses are never nested."""
+    head = f"{label}: {action}" + (f", {_entries(language, rows)}" if rows else "")
+    return f"{head} – {', '.join(fields)}" if fields else head
 
 
 def _labels(services: Services, connector: str, target: str, fields: list[str],
@@ -84,9 +107,13 @@ def outcome(services: Services, session: Session, request: Request) -> dict[str,
     language = request.language if request.language in DONE else "de"
     plans = list(session.scalars(select(ChangePlan).where(
         ChangePlan.request_id == request.id, ChangePlan.status == PlanStatus.EXECUTED.value)))
-    done: dict[tuple[str, str], list[str]] = {}
+    # one line per area, action and set of fields: rows whose fields differ (old invoices
+    # emptied entirely, newer ones only of the payer's e-mail) are never merged into a claim
+    # that every row lost every field
+    done: dict[tuple[str, str, tuple[str, ...]], list[str]] = {}
     corrected: dict[str, list[str]] = {}
     not_corrected: dict[str, list[str]] = {}
+    rows: dict[tuple[str, str, tuple[str, ...]], int] = {}
     for plan in plans:
         for row in plan.summary:
             label, fields = _labels(services, plan.connector, row["target"], row["fields"],
@@ -102,7 +129,10 @@ def outcome(services: Services, session: Session, request: Request) -> dict[str,
                 continue
             if row["action"] == "set" and not rectifying:
                 action = RECORDED[language]
-            _merge(done.setdefault((label, action), []), fields)
+            line = (label, action, tuple(fields))
+            _merge(done.setdefault(line, []), fields)
+            if row["action"] in COUNTED:
+                rows[line] = rows.get(line, 0) + int(row.get("rows") or 0)
     grouped: dict[tuple[str, str, bool], dict[str, Any]] = {}
     for record in session.scalars(select(RetainedRecord).where(
             RetainedRecord.plan_id.in_([p.id for p in plans])).order_by(RetainedRecord.id)):
@@ -112,19 +142,22 @@ def outcome(services: Services, session: Session, request: Request) -> dict[str,
         until = record.retained_until
         entry = grouped.setdefault((label, why, until is None),
                                    {"label": label, "fields": [], "why": why,
-                                    "first": until, "until": until})
+                                    "first": until, "until": until, "rows": set()})
         _merge(entry["fields"], fields)
+        entry["rows"].add(repr(record.row_key))
         if until is not None:
             entry["first"], entry["until"] = min(entry["first"], until), max(entry["until"], until)
-    kept = [{"what": f"{e['label']} ({', '.join(e['fields'])})" if e["fields"] else e["label"],
+    kept = [{"what": f"{e['label']}, {_entries(language, len(e['rows']))}"
+                     + (f" – {', '.join(e['fields'])}" if e["fields"] else ""),
              "why": e["why"], "until": e["until"], "first": e["first"]}
             for e in sorted(grouped.values(), key=lambda e: (e["label"], e["until"] or date.max))]
     recipients: Mapping[str, Any] = services.register.get("recipients", {})
     told = sorted({str(recipients.get(n.recipient, {}).get("name", n.recipient))
                    for n in session.scalars(select(RecipientNotice).where(
                        RecipientNotice.request_id == request.id))})
-    return {"done": [f"{label}: {action}" + (f" ({', '.join(fields)})" if fields else "")
-                     for (label, action), fields in done.items()],
+    return {"done": [_item(label, action, rows.get(line, 0), fields, language)
+                     for line, fields in sorted(done.items())
+                     for label, action, _ in [line]],
             "corrected": [f"{label}: {', '.join(fields)}" for label, fields in corrected.items()],
             "not_corrected": [f"{label}: {', '.join(fields)}"
                               for label, fields in not_corrected.items()],

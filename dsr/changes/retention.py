@@ -26,6 +26,7 @@ from connectors.changes import (
     subject_from_json,
 )
 from dsr.changes import operations as changes
+from dsr.changes import overdue
 from dsr.changes.models import ChangePlan, LegalHold, RetainedRecord
 
 if TYPE_CHECKING:
@@ -61,6 +62,9 @@ def run_retention(services: Services, today: date | None = None) -> dict[str, in
                 record.erased_at = services.clock.now()
         done["plans"] += 1
         done["records"] += len(record_ids)
+    released = overdue.erase_released(services)
+    if released["plans"]:
+        done["overdue_plans"], done["overdue_changes"] = released["plans"], released["changes"]
     return done
 
 

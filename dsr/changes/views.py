@@ -14,8 +14,8 @@ from sqlalchemy import select
 
 from connectors.base import Connector
 from connectors.capabilities import DataMapped, capable
+from dsr.changes import confirmations, overdue, rectification, restriction_lift
 from dsr.changes import operations as changes
-from dsr.changes import rectification, restriction_lift
 from dsr.changes.models import ChangeReceipt, RecipientNotice
 from dsr.permissions import Permission
 from dsr.requests.models import Request
@@ -108,6 +108,11 @@ def change_review(request_id: int) -> dict[str, Any]:
     today = clock().today()
     lift_on = restriction_lift.lift_date(session, req) if notice_sent and req else None
     return {"plans": plans, "notices": notices, "today": today,
+            "overdue": _overdue(request_id, lang),
+            "objection_purposes": [
+                {"code": code, "label": label[lang], "norm": confirmations.PURPOSE_NORM}
+                for code, label in confirmations.OBJECTION_PURPOSES.items()]
+            if req is not None and "objection" in req.types else [],
             "confirmed_by": _user_names(n.confirmed_by for n in notices),
             "corrections": changes.corrections_of(req) if req is not None else {},
             **_requested(req, lang),
@@ -117,6 +122,23 @@ def change_review(request_id: int) -> dict[str, Any]:
             "lift_waits": lift_on is not None and today < lift_on,
             "earliest_lift": restriction_lift.earliest_lift(
                 today, services.config.workflow["restriction_lift_notice_days"])}
+
+
+def _overdue(request_id: int, lang: str) -> list[dict[str, Any]]:
+    """The subject's entries past their retention period, as the coordinator reviews them."""
+    services = _services()
+    found = []
+    for group in overdue.overdue_of(db_session(), services.documents, request_id):
+        connector = services.connectors.get(group.connector)
+        rule = services.register.get("retention", {}).get(group.rule, {})
+        found.append({"target_label": _target_label(connector, group.target, lang),
+                      "key_list": ", ".join("/".join(map(str, key)) for key in group.keys),
+                      "rows": len(group.keys), "action": group.action,
+                      "field_labels": _field_labels(connector, group.target,
+                                                    list(group.fields), lang),
+                      "rule": rule.get("label", {}).get(lang, group.rule),
+                      "norm": group.norm, "ended": group.ended})
+    return found
 
 
 def _user_names(actors: Iterable[str | None]) -> dict[str, str]:

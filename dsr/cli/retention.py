@@ -26,6 +26,9 @@ def retention_run(ctx: Context, today: object) -> None:
     day = today.date() if today is not None else None  # type: ignore[attr-defined]
     done = run_retention(ctx.services, day)
     click.echo(f"erased: {done['records']} blocked record(s) in {done['plans']} plan(s)")
+    if done.get("overdue_plans"):
+        click.echo(f"erased after release: {done['overdue_changes']} change(s) past their "
+                   f"retention period in {done['overdue_plans']} plan(s)")
 
 
 def _key(values: tuple[str, ...]) -> list[object]:

@@ -14,7 +14,7 @@ from flask import Response, current_app
 from sqlalchemy import select
 from werkzeug.exceptions import NotFound
 
-from dsr.answers.operations import found_categories, latest_document
+from dsr.answers.operations import PayloadSchema, found_categories, latest_document
 from dsr.extensions import submissions_limit
 from dsr.permissions import Permission
 from dsr.requests import operations as actions
@@ -36,7 +36,7 @@ if TYPE_CHECKING:
 
 blp = ApiBlueprint("api", __name__, url_prefix=URL_PREFIX,
                    description="Data-subject requests: submit, follow, decide, download.")
-REPORTS = {"pdf": "report_pdf", "json": "report_json"}
+REPORTS = {"pdf": "report_pdf", "json": "report_json", "zip": "report_zip"}
 BINARY = {"type": "string", "format": "binary"}
 
 
@@ -226,8 +226,20 @@ def report_pdf(request_id: str) -> Response:
 @blp.get("/requests/<request_id>/report.json")
 @require(Permission.ANSWERS_DOWNLOAD)
 @blp.alt_response(200, success=True, content_type="application/json",
-                  schema={"type": "object"}, description="The newest access report (JSON)")
+                  schema=PayloadSchema, description="The newest access report (JSON)")
 @blp.alt_response(404, response="NOT_FOUND")
 def report_json(request_id: str) -> Response:
     """Download the newest access report as JSON"""
     return _report(request_id, "json")
+
+
+@blp.get("/requests/<request_id>/export.zip")
+@require(Permission.ANSWERS_DOWNLOAD)
+@blp.alt_response(200, success=True, content_type="application/zip", schema=BINARY,
+                  description="The copy of the data (Art. 15(3), Art. 20 GDPR): JSON with its "
+                              "JSON Schema and a CSV file per category, as the portal hands it "
+                              "out")
+@blp.alt_response(404, response="NOT_FOUND")
+def report_zip(request_id: str) -> Response:
+    """Download the newest export of the subject's data (ZIP of JSON, JSON Schema and CSV)"""
+    return _report(request_id, "zip")

@@ -18,6 +18,7 @@ from connectors.base import (
 from connectors.capabilities import AnswersLater, capable, subject_source
 from dsr.answers import operations as reports
 from dsr.answers import postal, redaction
+from dsr.changes import overdue
 from dsr.contest import operations as contest
 from dsr.correspondence import notices
 from dsr.correspondence.models import OutgoingMail
@@ -115,6 +116,8 @@ def collect(services: Services, session: Session, task: Task) -> dict[str, Any]:
     services.documents.put(session, request_id=request.id, kind="access_data",
                            filename=f"{task.connector}.json", content_type="application/json",
                            data=json.dumps(data, ensure_ascii=False).encode())
+    if wanted:
+        overdue.find_overdue(services, session, request, task.connector, subject)
     return {"tables": sum(1 for t in result.tables if t.rows), "rows": result.row_count}
 
 

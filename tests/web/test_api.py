@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+import zipfile
 from typing import Any
 
 import pytest
@@ -141,6 +142,11 @@ def test_the_whole_path_with_a_coordinator_token(app: Any, demo_services: Servic
     payload = json.loads(exported.data)
     assert payload["reference"] == reference
     assert {"orders", "invoices"} <= {section["category"] for section in payload["sections"]}
+    # Art. 15(3) / 20: the export the portal hands out is served by the API as well.
+    export = client.get(f"{API}/requests/{request_id}/export.zip", headers=auth)
+    assert export.status_code == 200 and export.mimetype == "application/zip"
+    names = zipfile.ZipFile(io.BytesIO(export.data)).namelist()
+    assert any(n.endswith(".json") for n in names) and any(n.endswith(".csv") for n in names)
 
 
 def test_staff_see_the_status_only_and_cannot_decide(app: Any, demo_services: Services,
@@ -319,10 +325,16 @@ def test_the_openapi_document_validates_and_names_each_endpoint_with_its_securit
     assert paths[f"{API}/requests"]["post"]["security"] == []
     item = f"{API}/requests/{{request_id}}"
     secured = [(item, "get")] + [(f"{item}/{action}", "post") for action in ACTIONS] + [
-        (f"{item}/report.pdf", "get"), (f"{item}/report.json", "get")]
+        (f"{item}/report.pdf", "get"), (f"{item}/report.json", "get"),
+        (f"{item}/export.zip", "get")]
     for path, method in secured:
         operation = paths[path][method]
         assert operation["security"] == [{"bearerAuth": []}], path
         assert {"401", "403"} <= set(operation["responses"]), path
     assert "409" in paths[f"{item}/approve"]["post"]["responses"]
     assert "application/pdf" in paths[f"{item}/report.pdf"]["get"]["responses"]["200"]["content"]
+    # report.json's shape is documented, not a generic object
+    shape = paths[f"{item}/report.json"]["get"]["responses"]["200"]["content"][
+        "application/json"]["schema"]
+    assert shape.get("$ref", "").endswith("/Payload"), shape
+    assert "sections" in spec["components"]["schemas"]["Payload"]["properties"]

@@ -65,7 +65,7 @@ def test_erasure_and_objection_are_confirmed_once_with_what_was_kept_until_when_
     assert invoices
     # Kept: one line per area and reason, with the latest date (the earliest beside it).
     kept = [line for line in text.splitlines() if line.startswith("- ") and "gesperrt bis" in line]
-    areas = [line[2:].split(" (", 1)[0] for line in kept]
+    areas = [line[2:].split(",", 1)[0] for line in kept]
     assert len(areas) == len(set(areas)), kept
     [invoice_line] = [line for line in kept if line.startswith("- Rechnungen")]
     assert "Rechnungsempfänger" in invoice_line
@@ -75,7 +75,15 @@ def test_erasure_and_objection_are_confirmed_once_with_what_was_kept_until_when_
     # Every area and field by its label, never by a connector's or column's name.
     done = [line for line in text.splitlines() if line.startswith("- ")]
     assert len(done) == len(set(done))
-    assert "Server-Logdateien: anonymisiert (IP-Adresse gekürzt)" in text
+    assert "Server-Logdateien: anonymisiert, 3 Einträge – IP-Adresse gekürzt" in text
+    # Exactly what was done to which rows (issue 14): an old invoice emptied entirely and the
+    # newer ones only of the payer's e-mail are two lines, each with its count; the kept line
+    # counts the rows still blocked; a date recorded is named as such.
+    emptied = [line for line in done if line.startswith("- Rechnungen: Angaben gelöscht")]
+    assert len(emptied) == 2 and any(line.endswith("– Versandt an E-Mail-Adresse")
+                                     for line in emptied)
+    assert f"- Rechnungen, {len(invoices)} Einträge – Rechnungsempfänger" in text
+    assert "eingetragen (" not in text and "Datum eingetragen" in text
     assert "logs:" not in text and "(ip)" not in text
     assert "informiert (Art. 19 DSGVO)" in text and "SCHUFA" in text
     # A second run of the task sends nothing new.

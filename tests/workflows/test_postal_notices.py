@@ -46,6 +46,7 @@ def test_refusal_of_a_postal_request_is_a_letter_with_the_remedies(services: Ser
     assert "Lindenweg 3" in text and "91522 Ansbach" in text
     flowing = " ".join(text.split())  # the PDF wraps lines anywhere
     assert "offenkundig unbegründet" in flowing and "Art. 79" in flowing and "Ansbach" in flowing
+    assert "§44 BDSG" in flowing
     assert "Auskunft (Art. 15 DSGVO): abgelehnt" in flowing  # the right's name, not its code
     assert not list(services.config.mail_out_dir.glob("*.eml"))
 
