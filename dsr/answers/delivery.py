@@ -38,7 +38,10 @@ from dsr.verification.steps import answer_address
 if TYPE_CHECKING:
     from dsr.context import Services
 
-PORTAL_KINDS = {"report_pdf": "portal_pdf", "report_zip": "portal_zip"}
+PORTAL_KINDS = {"report_pdf": "portal_pdf", "report_html": "portal_html",
+                "report_zip": "portal_zip"}
+#: An answer built before the HTML page existed goes out without it.
+OPTIONAL_KINDS = frozenset({"report_html"})
 
 
 class DeliveryError(ServiceError):
@@ -67,10 +70,10 @@ def _code_hash(services: Services, delivery: Delivery, code: str) -> str:
 
 
 def _answer_files(services: Services, session: Session, request: Request) -> list[Document]:
-    docs = [latest_document(session, request.id, kind) for kind in PORTAL_KINDS]
-    if not all(docs):
+    docs = {kind: latest_document(session, request.id, kind) for kind in PORTAL_KINDS}
+    if any(doc is None for kind, doc in docs.items() if kind not in OPTIONAL_KINDS):
         raise DeliveryError("the answer's files are not built yet", msgid="err_delivery_not_built")
-    return [d for d in docs if d is not None]
+    return [d for d in docs.values() if d is not None]
 
 
 def seal(services: Services, session: Session, request: Request, files: list[Document], *,
@@ -245,9 +248,12 @@ def files(session: Session, delivery: Delivery) -> list[Document]:
 
 
 def download(services: Services, session: Session, delivery: Delivery, document_id: int,
-             now: datetime | None = None) -> tuple[Document, bytes]:
+             now: datetime | None = None, *, new_visit: bool = True) -> tuple[Document, bytes]:
     """One download: refused when expired, over the limit, or not this delivery's file;
-    every attempt is logged and every download is an audit event."""
+    every attempt is logged and every download is an audit event.
+
+    The limit counts visits, not files: the first download of a visit (``new_visit``) uses
+    one of ``max_downloads``; the PDF, the ZIP and the HTML of that visit use no more."""
     now = now or services.clock.now()
     try:
         _open(delivery, now)
@@ -258,15 +264,17 @@ def download(services: Services, session: Session, delivery: Delivery, document_
     if doc is None:
         _log(session, delivery, "refused_unknown_file")
         raise Refused("not_found")
-    if delivery.downloads >= delivery.max_downloads:
+    if new_visit and delivery.downloads >= delivery.max_downloads:
         _log(session, delivery, "refused_limit", doc.id)
         raise Refused("limit")
     data = services.documents.read(doc)
-    delivery.downloads += 1
+    if new_visit:
+        delivery.downloads += 1
     _log(session, delivery, "downloaded", doc.id)
     append_event(session, actor="subject", action="answer_downloaded",
                  request_id=delivery.request_id,
-                 details={"delivery": delivery.id, "document": doc.id, "n": delivery.downloads})
+                 details={"delivery": delivery.id, "document": doc.id, "n": delivery.downloads,
+                          "new_visit": new_visit})
     return doc, data
 
 

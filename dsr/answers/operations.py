@@ -318,7 +318,8 @@ def report_stem(request: Request) -> str:
 
 def store_report(session: Session, store: DocumentStore, request: Request,
                  payload: dict[str, Any]) -> tuple[Document, Document]:
-    """Render the PDF from the payload and store it with the JSON and the export ZIP;
+    """Render the PDF and the HTML page from the payload and store them with the JSON and the
+    export ZIP;
     flushes. A portability-only request's ZIP holds only the data the subject provided."""
     # reportlab loads with the first answer, not with every process that imports this module
     # (the web app does, for downloads): an idle ``dsr serve`` stays smaller.
@@ -331,6 +332,11 @@ def store_report(session: Session, store: DocumentStore, request: Request,
     json_doc = store.put(session, request_id=request.id, kind="report_json",
                          filename=f"{stem}.json", content_type="application/json",
                          data=json.dumps(payload, ensure_ascii=False, indent=2).encode())
+    from dsr.answers.report.html import render_access_html
+
+    # The same answer as an accessible web page (headings, tables with headers, lang).
+    store.put(session, request_id=request.id, kind="report_html", filename=f"{stem}.html",
+              content_type="text/html; charset=utf-8", data=render_access_html(payload))
     provided_only = "access" not in request.types
     store.put(session, request_id=request.id, kind="report_zip", filename=f"{stem}.zip",
               content_type="application/zip",

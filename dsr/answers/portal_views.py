@@ -3,6 +3,7 @@ address on file opens the answer's files for download. No login; German and Engl
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import Any
 
 from flask import (
@@ -19,11 +20,16 @@ from flask import (
 
 from dsr.answers import delivery
 from dsr.answers.models import Delivery
+from dsr.answers.report.html import STYLE_HASH
 from dsr.extensions import limiter
 from dsr.web.context import clock, db_session
 
 bp = Blueprint("portal", __name__, url_prefix="/portal")
-SESSION_KEY = "portal_deliveries"  # the deliveries this browser has opened with their code
+#: The visits this browser has opened with a code: delivery id -> when, and whether the visit
+#: has used one of the answer's downloads yet (the files of one visit count once).
+SESSION_KEY = "portal_visits"
+#: A visit ends after this long; then the next download needs a new code (and counts again).
+VISIT = timedelta(hours=1)
 
 
 def _services() -> Any:
@@ -37,16 +43,37 @@ def _delivery(token: str) -> Delivery:
     return found
 
 
+def _visit(found: Delivery) -> dict[str, Any] | None:
+    visit = (session.get(SESSION_KEY) or {}).get(str(found.id))
+    if not isinstance(visit, dict):
+        return None
+    try:
+        opened = datetime.fromisoformat(str(visit.get("at")))
+    except ValueError:
+        return None
+    return visit if clock().now() - opened < VISIT else None
+
+
 def _opened(found: Delivery) -> bool:
-    return found.id in session.get(SESSION_KEY, [])
+    return _visit(found) is not None
+
+
+def _remember(found: Delivery, counted: bool) -> None:
+    visits = {k: v for k, v in (session.get(SESSION_KEY) or {}).items()
+              if k != str(found.id)}
+    at = (_visit(found) or {}).get("at") or clock().now().isoformat()
+    session[SESSION_KEY] = {**dict(list(visits.items())[-9:]),
+                            str(found.id): {"at": at, "counted": counted}}
 
 
 def _page(found: Delivery, token: str, error: str | None = None, status: int = 200) -> Any:
     expired = found.files_deleted_at is not None or (
         found.expires_at is not None and clock().now() >= found.expires_at)
     files = [] if expired or not _opened(found) else delivery.files(db_session(), found)
+    visit = _visit(found)
     return render_template("portal.html", delivery=found, token=token, files=files,
                            opened=_opened(found), expired=expired, error=error,
+                           counted=bool(visit and visit.get("counted")),
                            left=max(0, found.max_downloads - found.downloads)), status
 
 
@@ -65,7 +92,7 @@ def enter_code(token: str) -> Any:
     except delivery.Refused as refused:
         db_session().commit()  # the failed attempt counts, whatever the response
         return _page(found, token, error=f"portal_{refused.reason}", status=403)
-    session[SESSION_KEY] = [*session.get(SESSION_KEY, [])[-9:], found.id]
+    _remember(found, counted=False)
     return redirect(url_for("portal.show", token=token))
 
 
@@ -82,15 +109,27 @@ def resend_code(token: str) -> Any:
 
 @bp.get("/<token>/files/<int:document_id>")
 def download(token: str, document_id: int) -> Any:
+    """One of the answer's files; the first of a visit uses one of its downloads. The HTML
+    page opens in the browser (``?view=1``) under its own policy, the others download."""
     found = _delivery(token)
-    if not _opened(found):
+    visit = _visit(found)
+    if visit is None:
         return redirect(url_for("portal.show", token=token))
     try:
-        doc, data = delivery.download(_services(), db_session(), found, document_id)
+        doc, data = delivery.download(_services(), db_session(), found, document_id,
+                                      new_visit=not visit.get("counted"))
     except delivery.Refused as refused:
         db_session().commit()  # the refusal is logged
         status = {"expired": 410, "not_found": 404}.get(refused.reason, 403)
         return _page(found, token, error=f"portal_{refused.reason}", status=status)
-    return Response(data, mimetype=doc.content_type, headers={
-        "Content-Disposition": f'attachment; filename="{doc.filename}"',
-        "Cache-Control": "no-store"})
+    _remember(found, counted=True)
+    headers = {"Cache-Control": "no-store",
+               "Content-Disposition": f'attachment; filename="{doc.filename}"'}
+    if doc.kind == "portal_html":
+        # The page's one style element is allowed by its hash; nothing else may load or run.
+        headers["Content-Security-Policy"] = (
+            f"default-src 'none'; style-src '{STYLE_HASH}'; base-uri 'none'; "
+            "form-action 'none'; frame-ancestors 'none'")
+        if request.args.get("view"):
+            headers["Content-Disposition"] = f'inline; filename="{doc.filename}"'
+    return Response(data, mimetype=doc.content_type, headers=headers)

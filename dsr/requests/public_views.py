@@ -16,7 +16,7 @@ from connectors.datamap_schema import RECTIFIABLE_FIELDS
 from dsr.changes import rectification
 from dsr.extensions import limiter, submissions_limit
 from dsr.rendering import correspondence_language
-from dsr.requests import intake
+from dsr.requests import form_views, intake
 from dsr.requests.models import Channel, Request, RequestType
 from dsr.requests.schemas import (
     EMAIL_CONFLICT,
@@ -28,8 +28,9 @@ from dsr.requests.schemas import (
 )
 from dsr.requests.submission_views import rectifiable_fields, submit_public
 from dsr.security.pow import DIFFICULTY as POW_DIFFICULTY
-from dsr.verification.views import grant
+from dsr.verification.views import confirm_as_status_code, grant
 from dsr.web.context import db_session
+from dsr.web.retry import RetryInfo
 
 bp = Blueprint("public", __name__)
 
@@ -73,15 +74,21 @@ def sort_key(label: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
-def _form_page(values: dict[str, Any], errors: dict[str, Any]) -> str:
+def _form_page(values: dict[str, Any], errors: dict[str, Any],
+               retry: RetryInfo | None = None) -> str:
+    """The form with what was typed, its mistakes (summary and per field) and, past the rate
+    limit, when to try again and the other ways to ask."""
     lang = g.get("lang", "de")
     names = Locale.parse(lang).territories
+    rectifiable = list(rectifiable_fields())
+    too_long = {name: format_decimal(MAX_LENGTHS[name], locale=lang)
+                for name in errors.get("too_long", ())}
+    found = form_views.problems(errors, too_long, values, rectifiable)
     return render_template(
-        "form.html", types=list(RequestType), values=values, errors=errors,
-        rectifiable=list(rectifiable_fields()), maxlength=MAX_LENGTHS,
-        correction_maxlength=CORRECTION_MAX_LENGTHS,
-        too_long={name: format_decimal(MAX_LENGTHS[name], locale=lang)
-                  for name in errors.get("too_long", ())}, pow_difficulty=POW_DIFFICULTY,
+        "form.html", types=list(RequestType), values=values, errors=errors, problems=found,
+        field_errors={p.field: p.text for p in found}, retry=retry,
+        rectifiable=rectifiable, maxlength=MAX_LENGTHS,
+        correction_maxlength=CORRECTION_MAX_LENGTHS, pow_difficulty=POW_DIFFICULTY,
         countries=sorted(((code, names.get(code, code)) for code in COUNTRIES),
                          key=lambda pair: (sort_key(pair[1]), pair[1])))
 
@@ -165,13 +172,16 @@ def submitted() -> Any:
 @limiter.limit("30/hour", methods=["POST"])
 def status() -> Any:
     if request.method == "GET":
-        return render_template("status_lookup.html", error=None)
+        return render_template("status_lookup.html", error=None,
+                               reference=request.args.get("reference", "")[:20])
     reference = request.form.get("reference", "").strip().upper()
     code = request.form.get("code", "").strip().upper()
     found = db_session().scalars(select(Request).where(Request.reference == reference)).first()
     expected = intake.status_code(_services().config.secret_key, reference)
-    if found is None or not hmac.compare_digest(code, expected):
-        return render_template("status_lookup.html", error="status_not_found"), 404
+    if found is None or not (hmac.compare_digest(code, expected)
+                             or confirm_as_status_code(found, code)):
+        return render_template("status_lookup.html", error="status_not_found",
+                               reference=reference), 404
     grant(found.reference)  # the status page, with code entry, ID upload and withdrawal
     return redirect(url_for("verify.view"))
 

@@ -20,6 +20,7 @@ from marshmallow import (
 from marshmallow.experimental.context import Context
 
 from dsr.rendering import correspondence_languages
+from dsr.requests import postcodes
 from dsr.requests.models import RequestType
 from dsr.security.text import name_problem, nfc
 
@@ -36,6 +37,7 @@ def policy_claims(data: dict[str, object]) -> dict[str, str]:
 EMAIL_CONFLICT = "Differs from new_email: give one new e-mail address."
 _PHONE = re.compile(r"^[0-9 +()/.-]{5,32}$")
 _POSTCODE = re.compile(r"^[0-9A-Za-z -]{2,10}$")
+POSTCODE_FORM = "Not a valid postcode."
 _DOTTED_DATE = re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4})$")
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 #: The date of birth's messages (the form tells them apart).
@@ -88,8 +90,13 @@ class CorrectionValuesSchema(Schema):
     first_name = fields.String(validate=[validate.Length(min=1, max=100), _printable])
     last_name = fields.String(validate=[validate.Length(min=1, max=100), _printable])
     street = fields.String(validate=[validate.Length(min=1, max=120), _printable])
-    postcode = fields.String(validate=[validate.Regexp(_POSTCODE, error="Not a valid postcode."),
-                                       validate.Length(max=10)])
+    # Checked with the country in ``_postcode_of_country`` (a country's own form of it).
+    postcode = fields.String(validate=[validate.Regexp(_POSTCODE, error=POSTCODE_FORM),
+                                       validate.Length(max=10)],
+                             metadata={"description": "as the post of `country` writes it (DE "
+                                       "five digits, AT/CH four, NL `1234 AB`, PL `00-950`, ...); "
+                                       "without `country`, a postcode of one of the EU/EEA "
+                                       "countries, CH or GB"})
     city = fields.String(validate=[validate.Length(min=1, max=80), _printable])
     country = fields.String(validate=validate.Regexp(
         r"^[A-Z]{2}$", error="Not a country code (two letters, ISO 3166, e.g. DE)."))
@@ -107,6 +114,13 @@ class CorrectionValuesSchema(Schema):
         if isinstance(cleaned.get("country"), str):
             cleaned["country"] = cleaned["country"].upper()
         return {k: v for k, v in cleaned.items() if v != ""}
+
+    @validates_schema
+    def _postcode_of_country(self, data: dict[str, Any], **_: object) -> None:
+        """The postcode in the form its country's post prints (DE five digits, NL "1234 AB")."""
+        postcode = data.get("postcode")
+        if isinstance(postcode, str) and not postcodes.valid(postcode, data.get("country")):
+            raise ValidationError(POSTCODE_FORM, field_name="postcode")
 
 
 

@@ -20,6 +20,7 @@ from flask import (
 )
 from sqlalchemy import select
 
+from dsr.answers.whereabouts import whereabouts
 from dsr.crypto import keyed_hash
 from dsr.extensions import limiter
 from dsr.requests import operations as actions
@@ -42,6 +43,27 @@ bp = Blueprint("verify", __name__)
 GRANT = "status_ref"
 #: Statuses in which the customer is asked to prove who they are.
 CONFIRMING = frozenset({State.RECEIVED, State.AWAITING_VERIFICATION})
+#: Statuses after which the page says what was done and where the answer is.
+DECIDED = frozenset({State.COMPLETED, State.REJECTED})
+#: The steps the customer sees, in order (the status page marks the current one).
+STEPS = ("received", "identity", "working", "done")
+_STEP_OF = {State.RECEIVED: 0, State.AWAITING_VERIFICATION: 1, State.VERIFIED: 2,
+            State.PROCESSING: 2, State.REVIEW: 2, State.EXECUTING: 2, State.COMPLETED: 3,
+            State.REJECTED: 3, State.WITHDRAWN: 3, State.MERGED: 3}
+
+
+def progress(status: str) -> int:
+    """The index in :data:`STEPS` of the step the request is at."""
+    return _STEP_OF.get(State(status), 0)
+
+
+def confirm_as_status_code(req: Request, code: str) -> bool:
+    """The status lookup also takes the identity code from the e-mail to the address on file
+    (it proves more than the acknowledgement's status code): True when it was right."""
+    if req.status != State.AWAITING_VERIFICATION or len(codes.normalise_code(code)) != \
+            codes.CODE_LENGTH:
+        return False
+    return _confirm(req, code)
 
 
 def _services() -> Any:
@@ -74,9 +96,12 @@ def view() -> Any:
     req = _granted()
     if req is None:
         return _gone()
+    decided = req.status in DECIDED
     return render_template("status.html", req=req, confirming=req.status in CONFIRMING,
                            can_withdraw=allowed(req.status, State.WITHDRAWN),
-                           days_left=days_left(req.deadline, clock().today()))
+                           days_left=days_left(req.deadline, clock().today()),
+                           progress=progress(req.status), steps=STEPS,
+                           done=whereabouts(db_session(), req) if decided else None)
 
 
 def _confirm(req: Request | None, code: str) -> bool:
@@ -174,7 +199,8 @@ def by_link(reference: str) -> Any:
     code_given = request.form.get("code", "")
     if not code_given.strip():
         flash(_("v_code_empty"), "error")
-    elif _confirm(req, code_given):
+    elif _confirm(req, code_given) and req is not None:
+        grant(req.reference)  # the identity code opens the status page too: no second code
         return render_template("verify_code.html", reference=reference, done=True)
     else:
         flash(_("v_code_refused"), "error")

@@ -23,9 +23,9 @@ log = logging.getLogger(__name__)
 SESSION_KEY = "dsr_sid"
 STATE_CHANGING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
-#: No inline script anywhere; style attributes (dynamic bar widths) are allowed, style
-#: elements are not.
-CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; style-src-attr 'unsafe-inline'; "
+#: No inline script and no inline style anywhere (no <script>/<style> element, no style or
+#: on* attribute): scripts and styles are files under templates/web/static/.
+CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; "
        "img-src 'self' data:; font-src 'self'; object-src 'none'; base-uri 'none'; "
        "form-action 'self'; frame-ancestors 'none'")
 HSTS = "max-age=31536000; includeSubDomains"

@@ -59,6 +59,35 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]
         proc.wait(timeout=10)
 
 
+class WatchedBrowser:
+    """Playwright's browser, whose every page reports Content-Security-Policy violations
+    (Chromium logs each refused inline script or style to the console)."""
+
+    def __init__(self, browser: Any) -> None:
+        self._browser = browser
+        self.violations: list[str] = []
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._browser, name)
+
+    def _watch(self, page: Any) -> None:
+        page.on("console", lambda message: self._seen(page, message))
+
+    def _seen(self, page: Any, message: Any) -> None:
+        if "Content Security Policy" in message.text:
+            self.violations.append(f"{page.url}: {message.text}")
+
+    def new_context(self, **options: Any) -> Any:
+        context = self._browser.new_context(**options)
+        context.on("page", self._watch)
+        return context
+
+    def new_page(self, **options: Any) -> Any:
+        page = self._browser.new_page(**options)
+        self._watch(page)
+        return page
+
+
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
     from playwright.sync_api import sync_playwright
@@ -66,5 +95,15 @@ def browser() -> Iterator[Any]:
     with sync_playwright() as p:
         launched = p.chromium.launch(executable_path=CHROMIUM, args=[
             "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
-        yield launched
+        yield WatchedBrowser(launched)
         launched.close()
+
+
+@pytest.fixture(autouse=True)
+def _no_csp_violation(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Every page a browser test opened loaded without a Content-Security-Policy violation."""
+    yield
+    if "browser" in request.fixturenames:
+        watched = request.getfixturevalue("browser")
+        found, watched.violations[:] = list(watched.violations), []
+        assert not found, "Content-Security-Policy violations:\n" + "\n".join(found)

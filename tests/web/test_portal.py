@@ -13,7 +13,14 @@ from dsr.answers import delivery
 from dsr.answers.jobs import expire_answers
 from dsr.context import Services
 from dsr.documents import Document
-from tests.dsr.answers.test_delivery import JUERGEN, RENATE, link_and_code, released_answer
+from tests.dsr.answers.test_delivery import (
+    JUERGEN,
+    RENATE,
+    body,
+    link_and_code,
+    mails_to,
+    released_answer,
+)
 from tests.support.clock import CLOCK
 
 
@@ -47,13 +54,47 @@ def test_link_and_code_open_the_answer_for_download(app: Any, demo_services: Ser
     assert _open(client, token, code).status_code == 302
     files = client.get(f"/portal/{token}").get_data(as_text=True)
     links = re.findall(rf'href="(/portal/{token}/files/\d+)"', files)
-    assert len(links) == 2 and "Noch 5 Downloads möglich" in files
-    for link in links:
+    assert len(links) == 3 and "Noch 5 Besuche mit Abruf möglich" in files
+    for link in links:  # the PDF, the HTML page and the ZIP of one visit count once
         response = client.get(link)
         assert response.status_code == 200 and response.headers["Cache-Control"] == "no-store"
-        assert response.data[:4] in (b"%PDF", b"PK\x03\x04")
+        assert response.data[:15].lower() in (b"<!doctype html>",) or \
+            response.data[:4] in (b"%PDF", b"PK\x03\x04")
     english = client.get(f"/portal/{token}?lang=en").get_data(as_text=True)
-    assert "3 downloads left" in english and "Collect your answer" in english
+    assert "4 more visits with downloads possible" in english and "Collect your answer" in english
+
+
+def test_the_answer_reads_as_an_accessible_page_in_the_browser(app: Any,
+                                                               demo_services: Services) -> None:
+    _, token, code = _answer(demo_services)
+    client = app.test_client()
+    _open(client, token, code)
+    files = client.get(f"/portal/{token}?lang=en").get_data(as_text=True)
+    view = re.search(rf'id="answer-html" href="(/portal/{token}/files/\d+\?view=1)"', files)
+    response = client.get(view.group(1).replace("&amp;", "&"))
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200 and response.mimetype == "text/html"
+    assert response.headers["Content-Disposition"].startswith("inline")
+    policy = response.headers["Content-Security-Policy"]
+    assert "default-src 'none'" in policy and "script-src" not in policy
+    assert '<html lang="de">' in page  # the request's language, as the PDF
+    assert "<h1>" in page and '<th scope="col">' in page and "<caption>" in page
+    assert "<script" not in page
+
+
+def test_a_new_visit_counts_again_and_stops_at_the_limit(app: Any,
+                                                         demo_services: Services) -> None:
+    _, token, code = _answer(demo_services)
+    client = app.test_client()
+    _open(client, token, code)
+    links = re.findall(rf'href="(/portal/{token}/files/\d+)"',
+                       client.get(f"/portal/{token}").get_data(as_text=True))
+    for link in links * 2:
+        assert client.get(link).status_code == 200
+    with demo_services.db.session() as session:
+        assert delivery.find(session, token).downloads == 1
+    CLOCK.advance(timedelta(hours=2))  # the visit is over: the link asks for a code again
+    assert client.get(links[0]).status_code == 302
 
 
 def test_another_requests_link_and_files_are_refused(app: Any, demo_services: Services) -> None:
@@ -79,10 +120,20 @@ def test_used_up_downloads_and_expired_links_are_refused(app: Any,
     _open(client, token, code)
     link = re.findall(rf'href="(/portal/{token}/files/\d+)"',
                       client.get(f"/portal/{token}").get_data(as_text=True))[0]
-    for _ in range(5):
-        assert client.get(link).status_code == 200
-    refused = client.get(f"{link}?lang=en")
-    assert refused.status_code == 403 and "downloaded as often as allowed" in refused.get_data(as_text=True)
+    assert client.get(link).status_code == 200
+    with demo_services.db.session() as session:  # four more visits were made elsewhere
+        found = delivery.find(session, token)
+        found.downloads = found.max_downloads
+        session.commit()
+    assert client.get(link).status_code == 200  # this visit is counted already
+    again = app.test_client()
+    with demo_services.db.session() as session:
+        delivery.new_code(demo_services, session, delivery.find(session, token))
+        session.commit()
+    fresh = [re.search(r"^(\d{8})$", body(m), re.M) for m in mails_to(demo_services, JUERGEN[1])]
+    _open(again, token, [m for m in fresh if m][-1].group(1))
+    refused = again.get(f"{link}?lang=en")
+    assert refused.status_code == 403 and "fetched as often as possible" in refused.get_data(as_text=True)
     with demo_services.db.session() as session:
         delivery.find(session, token).expires_at = CLOCK.now() - timedelta(seconds=1)
     assert client.get(link).status_code == 410

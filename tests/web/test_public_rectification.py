@@ -75,7 +75,7 @@ def test_the_form_offers_only_what_the_shop_holds(app: Any,
 def test_corrections_from_the_form_become_claims(app: Any, demo_services: Any) -> None:
     response = _submit(app.test_client(), "de", correct_last_name="Weiss-Neumann",
                        correct_street=" Leopoldstraße 200 ", correct_postcode="80804",
-                       correct_country="at", correct_birth_date="4.7.1985",
+                       correct_country="de", correct_birth_date="4.7.1985",
                        correct_email="j.weiss@example.org", correct_phone="",
                        correction_note="Seit der Heirat heiße ich Weiss-Neumann.")
     assert response.status_code == 302
@@ -83,13 +83,13 @@ def test_corrections_from_the_form_become_claims(app: Any, demo_services: Any) -
     assert "requested_corrections" not in claims
     assert _requested(demo_services) == {
         "fields": {"last_name": "Weiss-Neumann", "street": "Leopoldstraße 200",
-                   "postcode": "80804", "country": "AT", "birth_date": "1985-07-04",
+                   "postcode": "80804", "country": "DE", "birth_date": "1985-07-04",
                    "email": "j.weiss@example.org"},
         "note": "Seit der Heirat heiße ich Weiss-Neumann."}
     # A new address is a contact change: the identity policy's claims, passed only through
     # the address on file.
     assert claims["new_email"] == "j.weiss@example.org"
-    assert claims["new_postal_address"] == "Leopoldstraße 200\n80804\nAT"
+    assert claims["new_postal_address"] == "Leopoldstraße 200\n80804\nDE"
     assert claims["email"] == "juergen.weiss@example.org"
 
 

@@ -105,7 +105,7 @@ def test_release_sends_link_and_code_to_the_address_on_file_and_completes(
         assert found is not None and found.method == "portal" and found.request_id == answer["id"]
         assert found.expires_at - found.created_at == timedelta(days=14)
         assert found.max_downloads == 5
-        assert {d.kind for d in delivery.files(session, found)} == {"portal_pdf", "portal_zip"}
+        assert {d.kind for d in delivery.files(session, found)} == {"portal_pdf", "portal_html", "portal_zip"}
     link_mail = next(m for m in mails_to(demo_services, JUERGEN[1]) if "/portal/" in body(m))
     assert link_mail.get_body(preferencelist=("html",)) is not None  # text and HTML
     assert answer["code"] not in body(link_mail)  # link and code travel apart
@@ -159,8 +159,24 @@ def test_downloads_are_limited_logged_and_audited(demo_services: Services,
         events = session.scalars(select(AuditEvent).where(
             AuditEvent.request_id == answer["id"], AuditEvent.action == "answer_downloaded")).all()
         assert len(events) == 5
-        assert all(set(e.details) == {"delivery", "document", "n"} for e in events)
+        assert all(set(e.details) == {"delivery", "document", "n", "new_visit"} for e in events)
         assert "refused_limit" in session.scalars(select(DownloadEvent.outcome)).all()
+
+
+def test_the_files_of_one_visit_count_once(demo_services: Services,
+                                           answer: dict[str, Any]) -> None:
+    with demo_services.db.session() as session:
+        found = delivery.find(session, answer["token"])
+        files = delivery.files(session, found)
+        assert {d.kind for d in files} == {"portal_pdf", "portal_html", "portal_zip"}
+        delivery.download(demo_services, session, found, files[0].id)
+        for doc in files:
+            delivery.download(demo_services, session, found, doc.id, new_visit=False)
+        assert found.downloads == 1
+        found.downloads = found.max_downloads
+        delivery.download(demo_services, session, found, files[1].id, new_visit=False)
+        with pytest.raises(delivery.Refused, match="limit"):
+            delivery.download(demo_services, session, found, files[1].id)
 
 
 def test_another_requests_file_is_refused_through_this_link(demo_services: Services,
