@@ -3,22 +3,21 @@ English: the form (empty and with mistakes), the status lookup, the status page 
 identity is checked and after release, the portal and the answer as an HTML page. Each passes
 axe-core (WCAG 2.0/2.1 A and AA rules) with no serious or critical violation, and loads
 without a Content-Security-Policy violation (the conftest's watch). Screenshots of each page
-go to docs/screenshots/."""
+go to test-artifacts/ (docs/screenshots/ with DSR_DOC_SCREENSHOTS=1)."""
 
 from __future__ import annotations
 
 import re
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests.browser.test_verification_in_chromium import _wait_for_mail
-from tests.support.browser import sign_in, wait_for_status
+from tests.support.browser import screenshot_folder, sign_in, wait_for_status
 
 pytestmark = pytest.mark.browser
 
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+SCREENSHOTS = screenshot_folder()
 WCAG = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]},
         "resultTypes": ["violations"]}
 

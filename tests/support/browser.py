@@ -3,17 +3,27 @@ most tests start with (a request on the form, the coordinator's sign-in, review)
 
 from __future__ import annotations
 
+import os
 import time
 from pathlib import Path
 from typing import Any
 
 CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
+DOCS_SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+
+
+def screenshot_folder() -> Path:
+    """Where the browser tests keep their screenshots: test-artifacts/ (ignored by git), or
+    docs/screenshots/ when DSR_DOC_SCREENSHOTS=1 asks to renew the documentation's pictures —
+    a test run never changes tracked files on its own."""
+    return DOCS_SCREENSHOTS if os.environ.get("DSR_DOC_SCREENSHOTS") == "1" else ARTIFACTS
 
 
 def shot(page: Any, name: str) -> None:
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+    folder = screenshot_folder()
+    folder.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(folder / f"{name}.png"), full_page=True)
 
 
 def wait_for_status(page: Any, url: str, wanted: str, seconds: float = 30) -> None:
