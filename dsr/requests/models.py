@@ -21,7 +21,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from dsr.clock import stamp
 from dsr.db import Base
-from workflows.states import OPEN_STATES
+from workflows.states import OPEN_STATES, State
 
 
 class RequestType(StrEnum):
@@ -58,8 +58,9 @@ class Outcome(StrEnum):
     REFUSED = "refused"
 
 
-STATUS_VALUES = ("received", "awaiting_verification", "verified", "processing", "review",
-                 "executing", "completed", "rejected", "withdrawn", "merged")
+#: The workflow's states, in its order; the one list, taken from the engine's enum (it also
+#: builds the status check constraint below).
+STATUS_VALUES = tuple(state.value for state in State)
 
 
 class Request(Base):

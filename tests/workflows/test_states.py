@@ -61,3 +61,18 @@ def test_completed_needs_a_released_answer_in_the_database(services: Services) -
         req_id = req.id
     with pytest.raises(IntegrityError), services.db.engine.begin() as conn:
         conn.execute(text("UPDATE requests SET status = 'completed' WHERE id = :i"), {"i": req_id})
+
+
+def test_the_status_constraint_is_built_from_the_one_state_enum(services: Services) -> None:
+    """A state added to the enum is a state the database accepts; anything else it refuses."""
+    from sqlalchemy.exc import IntegrityError
+
+    with services.db.session() as session:
+        req = _request(services, session)
+        for state in State:
+            session.execute(text("UPDATE requests SET status = :s, merged_into_id = :m, "
+                                 "released_at = CURRENT_TIMESTAMP WHERE id = :id"),
+                            {"s": state.value, "m": req.id, "id": req.id})
+        with pytest.raises(IntegrityError):
+            session.execute(text("UPDATE requests SET status = 'lost' WHERE id = :id"),
+                            {"id": req.id})
