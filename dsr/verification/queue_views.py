@@ -65,7 +65,10 @@ def show_id_copy(request_id: int, doc_id: int) -> Any:
     data = _id_copies().view(_services().documents, db_session(), req, doc, actor=actor())
     return Response(data, mimetype=doc.content_type, headers={
         "Content-Disposition": f'inline; filename="{doc.filename}"',
-        "Cache-Control": "no-store", "Content-Security-Policy": "default-src 'none'"})
+        "Cache-Control": "no-store", "X-Content-Type-Options": "nosniff",
+        # An image or PDF, never HTML (nosniff): nothing may load or run; the only inline style
+        # is the one the browser's own image viewer applies to centre the picture.
+        "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'"})
 
 
 @bp.post("/queue/requests/<int:request_id>/id-copy")
