@@ -129,7 +129,8 @@ def verify(body: dict[str, Any], request_id: str) -> dict[str, Any]:
     """Record the identity check as passed"""
     req = _load(request_id)
     actions.verify(db_session(), req, actor=api_actor(), method=body["method"],
-                   settings=_services().config.verification, reason=body.get("reason", ""))
+                   settings=_services().config.verification, reason=body.get("reason", ""),
+                   wait_hours=_services().config.workflow["single_coordinator_wait_hours"])
     return represent(req)
 
 
