@@ -17,6 +17,7 @@ from dsr.audit import append_event
 from dsr.clock import clock_of
 from dsr.errors import ServiceError
 from dsr.requests.models import ApprovalRequest, Request
+from dsr.requests.operations import ActionError
 
 #: Request types whose answer discloses data: the release of the answer is their
 #: irreversible step (for the other types it is the execution of the plan).
@@ -28,7 +29,7 @@ class Outcome(StrEnum):
     PENDING = "pending"  # recorded; waits for a second coordinator
 
 
-class SecondPersonNeeded(ServiceError):
+class SecondPersonNeeded(ActionError):
     """The same coordinator tried to give the second confirmation of their own request."""
 
 
