@@ -129,7 +129,7 @@ def place(request_id: int) -> Any:
     """Place a hold on one of the confirmed subject's keys."""
     req = request_or_404(request_id)
     session = db_session()
-    back = redirect(url_for("queue.detail", request_id=request_id, _anchor="holds"))
+    back = redirect(url_for("queue.detail", request_id=request_id, tab="changes", _anchor="holds"))
     keys = holds.subject_keys(req)
     if not keys:
         flash(f"{_('hold_title')}: {_('hold_no_subject')}", "error")
@@ -171,7 +171,7 @@ def lift(hold_id: int) -> Any:
     session = db_session()
     raw = request.form.get("request_id", "")
     req = session.get(Request, int(raw)) if raw.isdigit() else None
-    back = (redirect(url_for("queue.detail", request_id=req.id, _anchor="holds")) if req
+    back = (redirect(url_for("queue.detail", request_id=req.id, tab="changes", _anchor="holds")) if req
             else redirect(url_for("holds.index")))
     try:
         if req is not None:
