@@ -33,6 +33,7 @@ from dsr.audit import append_event
 from dsr.changes.models import (
     ChangePlan,
     ChangeReceipt,
+    CorrectionRows,
     ErasureJournalEntry,
     PlanStatus,
     RecipientNotice,
@@ -89,13 +90,14 @@ def change_request(services: Services, session: Session, request: Request, conne
                          recipient_values=recipient_values(services.register),
                          correction_labels=correction_labels(services.connectors,
                                                              corrections_of(request)),
-                         row_corrections=row_corrections_of(request))
+                         row_corrections=row_corrections_of(session, request))
 
 
-def row_corrections_of(request: Request) -> tuple[RowCorrection, ...]:
+def row_corrections_of(session: Session, request: Request) -> tuple[RowCorrection, ...]:
     """The rows and fields the coordinator picked in the rectification editor (empty: none;
     a recorded correction then applies to every row of the subject)."""
-    stored = request.correction(CorrectionSource.RECORDED)
+    stored = session.scalars(select(CorrectionRows).where(
+        CorrectionRows.request_id == request.id)).first() if request.id is not None else None
     rows = stored.rows if stored is not None else None
     if not isinstance(rows, list):
         return ()
@@ -380,7 +382,9 @@ def record_corrections(session: Session, request: Request, corrections: dict[str
                                                      values=dict(corrections)))
     else:
         stored.values = dict(corrections)
-        stored.rows = None  # lines typed by hand apply to every row again
+    for picked in session.scalars(select(CorrectionRows).where(  # typed lines: every row
+            CorrectionRows.request_id == request.id)):
+        session.delete(picked)
     append_event(session, actor=actor, action="corrections_recorded", request_id=request.id,
                  details={"fields": sorted(corrections)})
     session.flush()
@@ -397,9 +401,9 @@ def record_row_corrections(session: Session, request: Request,
     for pick in picks:
         lines.setdefault(pick.column, pick.value)
     record_corrections(session, request, lines, actor=actor)
-    stored = request.correction(CorrectionSource.RECORDED)
-    assert stored is not None
-    stored.rows = [{"column": p.column, "key": list(p.key), "value": p.value} for p in picks]
+    session.flush()
+    session.add(CorrectionRows(request_id=request.id, rows=[
+        {"column": p.column, "key": list(p.key), "value": p.value} for p in picks]))
     counts: dict[str, int] = {}
     for pick in picks:
         counts[pick.column] = counts.get(pick.column, 0) + 1

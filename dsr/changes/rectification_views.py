@@ -54,7 +54,7 @@ def _rows(req: Request) -> list[rectification.EditorRow]:
         found[name] = connector.rectifiable_rows(subject_in(services, req, name), wanted)
     return rectification.editor_rows(found, rectification.requested_of(req),
                                      changes.corrections_of(req),
-                                     changes.row_corrections_of(req))
+                                     changes.row_corrections_of(db_session(), req))
 
 
 def _labels(rows: list[rectification.EditorRow], lang: str) -> dict[str, Any]:
@@ -88,7 +88,7 @@ def _page(req: Request, rows: list[rectification.EditorRow], status: int = 200,
     return render_template("rectification_editor.html", req=req, by_table=by_table,
                            labels=labels, error=error,
                            requested=rectification.requested_of(req),
-                           saved=bool(changes.row_corrections_of(req))), status
+                           saved=bool(changes.row_corrections_of(db_session(), req))), status
 
 
 @bp.get("/requests/<int:request_id>/rectification")

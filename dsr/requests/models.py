@@ -180,9 +180,6 @@ class RequestCorrection(Base):
     source: Mapped[str] = mapped_column(String(10))
     values: Mapped[dict[str, Any]]
     note: Mapped[str] = mapped_column(Text, default="")
-    #: The rows and fields the coordinator picked in the rectification editor (recorded only):
-    #: ``{"column": "table.column", "key": [...], "value": "..."}`` each; None: every row.
-    rows: Mapped[list[Any] | None] = mapped_column(default=None)
     request: Mapped[Request] = relationship(back_populates="corrections")
 
     @property

@@ -17,10 +17,18 @@ depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("request_corrections", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("rows", sa.JSON(), nullable=True))
+    op.create_table(
+        "correction_rows",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("request_id", sa.Integer(), nullable=False),
+        sa.Column("rows", sa.JSON(), nullable=False),
+        sa.ForeignKeyConstraint(["request_id"], ["requests.id"],
+                                name=op.f("fk_correction_rows_request_id_requests"),
+                                ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_correction_rows")),
+        sa.UniqueConstraint("request_id", name=op.f("uq_correction_rows_request_id")),
+    )
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("request_corrections", schema=None) as batch_op:
-        batch_op.drop_column("rows")
+    op.drop_table("correction_rows")
