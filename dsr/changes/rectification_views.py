@@ -74,8 +74,8 @@ def _labels(rows: list[rectification.EditorRow], lang: str) -> dict[str, Any]:
                 for code, label in (column.values or {}).items():
                     kinds[(table.name, column.name, code)] = str(label.get(lang, code))
     return {"tables": tables, "columns": columns,
-            "kinds": {row.key: [kinds.get((row.table, name, code), code)
-                                for name, code in row.kinds] for row in rows}}
+            "kinds": {(row.table, row.key): [kinds.get((row.table, name, code), code)
+                                             for name, code in row.kinds] for row in rows}}
 
 
 def _page(req: Request, rows: list[rectification.EditorRow], status: int = 200,
