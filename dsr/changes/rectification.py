@@ -139,6 +139,8 @@ def _proposed(row: RectifiableRow, value: RectifiableValue, requested: Requested
     column = f"{row.table}.{value.column}"
     if (column, row.key) in saved:
         return saved[(column, row.key)]
+    if saved:  # a row left as it is keeps no recorded value of another row
+        return requested.fields.get(value.field, "")
     return recorded.get(column) or requested.fields.get(value.field, "")
 
 
