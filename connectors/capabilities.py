@@ -145,6 +145,18 @@ class KeepsSuppressionList(Protocol):
 
 
 @runtime_checkable
+class StopsAdvertising(Protocol):
+    """Can stop advertising to one address at once, without a subject: the one change made
+    on intake, before verification (an objection or a withdrawal of consent, Art. 21(3),
+    7(3)); it ends sends to the address and nothing else, so a third party who triggers it
+    stops advertising and learns nothing."""
+
+    def advertising_stops(self, email: str, norm: str) -> Plan:
+        """The plan that ends every running advertising send to ``email`` (reads only)."""
+        ...
+
+
+@runtime_checkable
 class Notifies(Protocol):
     """Tells recipients of the subject's data by e-mail (Art. 19) and reminds them."""
 
@@ -191,7 +203,7 @@ class Closes(Protocol):
 
 CAPABILITIES: tuple[type, ...] = (
     Discovers, Reads, Plans, Executes, AnswersLater, DerivesSubject, DataMapped, NamesTargets,
-    KeepsSuppressionList, Notifies, ReportsStatus, AcceptsCallbacks, Closes,
+    KeepsSuppressionList, StopsAdvertising, Notifies, ReportsStatus, AcceptsCallbacks, Closes,
 )
 """Every capability a connector may declare, for the conformance test and the docs."""
 

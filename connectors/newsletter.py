@@ -24,7 +24,7 @@ import sqlalchemy as sa
 from marshmallow import fields, validate
 
 from connectors.base import ConnectorConfigError, Subject, json_safe, load_settings, register
-from connectors.capabilities import KeepsSuppressionList
+from connectors.capabilities import KeepsSuppressionList, StopsAdvertising
 from connectors.changes import ChangeRequest, Plan, PlannedChange
 from connectors.examples import example_datamap
 from connectors.matching import normalise, street_key
@@ -56,7 +56,7 @@ class NewsletterSettingsSchema(ShopSqlSettingsSchema):
 
 
 @register("newsletter")
-class NewsletterConnector(ShopSqlConnector, KeepsSuppressionList):
+class NewsletterConnector(ShopSqlConnector, KeepsSuppressionList, StopsAdvertising):
     """Subscriptions and consents in an SQL database, with the suppression list's hashes."""
 
     kind: ClassVar[str]
@@ -121,6 +121,14 @@ class NewsletterConnector(ShopSqlConnector, KeepsSuppressionList):
         return tuple(PlannedChange(name, tuple(row[:-1]), (end,), "set", "suppressed", norm,
                                    value=NOW) for row in running
                      if is_suppressed([d for _, d in self.suppression_hashes(email=str(row[-1]))]))
+
+    def advertising_stops(self, email: str, norm: str) -> Plan:
+        """End each running subscription of ``email`` (normalised as the suppression list
+        does), whoever it belongs to; consents and everything else stay as they are."""
+        mine = {digest for _, digest in self.suppression_hashes(email=email)}
+        stops = self.suppressed_stops(lambda digests: bool(mine & set(digests)), norm) \
+            if mine else ()
+        return Plan(self.name, stops, {"keys": [], "identifiers": {}})
 
     def plan(self, subject: Subject, request: ChangeRequest) -> Plan:
         """End subscriptions and consents now, suppress the addresses, block the proof."""

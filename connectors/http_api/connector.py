@@ -34,7 +34,13 @@ from connectors.base import (
     load_settings,
     register,
 )
-from connectors.capabilities import DerivesSubject, Executes, Plans, ReportsStatus
+from connectors.capabilities import (
+    DerivesSubject,
+    Executes,
+    Plans,
+    ReportsStatus,
+    StopsAdvertising,
+)
 from connectors.changes import (
     Action,
     ChangeRequest,
@@ -90,7 +96,7 @@ def _record_fields(spec: Mapping[str, Any]) -> list[str]:
 
 
 @register("http_api")
-class HttpApiConnector(Plans, Executes, DerivesSubject, ReportsStatus):
+class HttpApiConnector(Plans, Executes, DerivesSubject, ReportsStatus, StopsAdvertising):
     """One hosted service, driven by its definition."""
 
     kind: ClassVar[str]
@@ -260,6 +266,21 @@ class HttpApiConnector(Plans, Executes, DerivesSubject, ReportsStatus):
                         "operation": operation, "reference": request.reference,
                         "record": {k: json_safe(record.get(k)) for k in kept}, "set": new}))
         return Plan(self.name, tuple(changes), subject_json(subject))
+
+    def advertising_stops(self, email: str, norm: str) -> Plan:
+        """The ``unsubscribe`` request for each of the service's records of ``email`` (a
+        processor's mailing list; nothing where the definition has no ``unsubscribe``)."""
+        spec = self.definition.get("unsubscribe")
+        if self.role != "processor" or not spec or "email" not in self.definition["identifiers"]:
+            return Plan(self.name, (), {"keys": [], "identifiers": {}})
+        kept = _record_fields(spec)
+        action: Action = spec.get("action") or OPERATIONS["unsubscribe"][1]
+        changes = tuple(PlannedChange(
+            self.target("unsubscribe"), (json_safe(record["id"]),), (), action, "suppressed",
+            norm, value={"operation": "unsubscribe", "reference": "",
+                         "record": {k: json_safe(record.get(k)) for k in kept}, "set": {}})
+            for record in self.found({"email": (email,)}))
+        return Plan(self.name, changes, {"keys": [], "identifiers": {}})
 
     @staticmethod
     def _corrections(spec: Mapping[str, Any], request: ChangeRequest) -> dict[str, Any]:

@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from connectors.base import Connector
 from connectors.capabilities import DataMapped, capable
-from dsr.changes import confirmations, overdue, rectification, restriction_lift
+from dsr.changes import confirmations, overdue, rectification, restriction_lift, suppression
 from dsr.changes import operations as changes
 from dsr.changes.models import ChangeReceipt, RecipientNotice
 from dsr.permissions import Permission
@@ -65,7 +65,12 @@ def _reason_label(reason: str, register: dict[str, Any], lang: str) -> str:
 
 @bp.app_context_processor
 def _review_helpers() -> dict[str, Any]:
-    return {"change_review": change_review}
+    return {"change_review": change_review, "intake_suppression": _intake_suppression}
+
+
+def _intake_suppression(req: Request) -> suppression.IntakeSuppression | None:
+    """What was stopped on intake (the request page's one line; no addresses)."""
+    return suppression.intake_suppression(db_session(), req.id)
 
 
 def checked(summary: list[dict[str, Any]]) -> list[str]:

@@ -110,7 +110,12 @@ def submit(session: Session, submission: Submission, *, calendar: Calendar,
                                                 deliver_to=deliver_to or None)
     session.add(request)
     session.flush()
+    # An objection or a withdrawal stops advertising to the address given at once, before
+    # any lookup or verification (dsr.changes.suppression: the one exception to "nothing
+    # before approval"); its task comes first.
+    stops = bool({RequestType.OBJECTION, RequestType.CONSENT_WITHDRAWAL} & set(types))
     outbox.add_first_tasks(session, request.id, [
+        *((("suppress", "", outbox.QUEUE_CONNECTORS),) if stops else ()),
         ("acknowledge", "", outbox.QUEUE_MAIL),
         *(("discover", name, outbox.QUEUE_CONNECTORS) for name in connectors)])
     # Last: appending to the audit chain locks its head row until the commit, and every

@@ -16,7 +16,7 @@ from connectors.datamap_schema import RECTIFIABLE_FIELDS
 from dsr.changes import rectification
 from dsr.extensions import limiter, submissions_limit
 from dsr.rendering import correspondence_language
-from dsr.requests import intake
+from dsr.requests import intake, privacy_notice
 from dsr.requests.models import Channel, Request, RequestType
 from dsr.requests.schemas import (
     EMAIL_CONFLICT,
@@ -151,6 +151,15 @@ def _correction_error(name: str, messages: Any) -> str:
         return ("error_correct_birth_date_no_such_day" if first == NO_SUCH_DAY
                 else "error_correct_birth_date_range")
     return "error_correct_email_conflict" if first == EMAIL_CONFLICT else f"error_correct_{name}"
+
+
+@bp.get("/privacy")
+def privacy() -> Any:
+    """The privacy notice for the processing of a request itself (Art. 13 GDPR): controller,
+    purpose, legal basis, recipients and retention from the register, rights, authority."""
+    lang = g.get("lang", "de")
+    return render_template("privacy_request.html",
+                           notice=privacy_notice.notice(_services().register, lang))
 
 
 @bp.get("/submitted")
