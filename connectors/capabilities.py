@@ -145,6 +145,17 @@ class KeepsSuppressionList(Protocol):
 
 
 @runtime_checkable
+class FindsOnItsOwn(Protocol):
+    """Derives its subject from another system, yet can find subjects by the claimed
+    identifiers itself: a newsletter service's subscriber without a shop account is found
+    here, so that "no data found" is not said of someone this system holds."""
+
+    def discover_own(self, identity: Identity) -> Discovery:
+        """The subjects this system holds by the claims alone (e-mail at least); reads only."""
+        ...
+
+
+@runtime_checkable
 class StopsAdvertising(Protocol):
     """Can stop advertising to one address at once, without a subject: the one change made
     on intake, before verification (an objection or a withdrawal of consent, Art. 21(3),
@@ -203,7 +214,7 @@ class Closes(Protocol):
 
 CAPABILITIES: tuple[type, ...] = (
     Discovers, Reads, Plans, Executes, AnswersLater, DerivesSubject, DataMapped, NamesTargets,
-    KeepsSuppressionList, StopsAdvertising, Notifies, ReportsStatus, AcceptsCallbacks, Closes,
+    KeepsSuppressionList, StopsAdvertising, FindsOnItsOwn, Notifies, ReportsStatus, AcceptsCallbacks, Closes,
 )
 """Every capability a connector may declare, for the conformance test and the docs."""
 
