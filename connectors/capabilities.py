@@ -156,6 +156,15 @@ class FindsOnItsOwn(Protocol):
 
 
 @runtime_checkable
+class NamesConsents(Protocol):
+    """Holds consents a customer can withdraw one by one (Art. 7(3))."""
+
+    def consent_kinds(self) -> dict[str, dict[str, str]]:
+        """Consent kind -> its label by language (``{"de": ..., "en": ...}``)."""
+        ...
+
+
+@runtime_checkable
 class StopsAdvertising(Protocol):
     """Can stop advertising to one address at once, without a subject: the one change made
     on intake, before verification (an objection or a withdrawal of consent, Art. 21(3),
@@ -214,7 +223,8 @@ class Closes(Protocol):
 
 CAPABILITIES: tuple[type, ...] = (
     Discovers, Reads, Plans, Executes, AnswersLater, DerivesSubject, DataMapped, NamesTargets,
-    KeepsSuppressionList, StopsAdvertising, FindsOnItsOwn, Notifies, ReportsStatus, AcceptsCallbacks, Closes,
+    KeepsSuppressionList, StopsAdvertising, FindsOnItsOwn, NamesConsents,
+    Notifies, ReportsStatus, AcceptsCallbacks, Closes,
 )
 """Every capability a connector may declare, for the conformance test and the docs."""
 

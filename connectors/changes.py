@@ -105,6 +105,8 @@ class ChangeRequest:
     #: For each corrected ``table.column``: its labels and the form field it is
     #: (``{"de": "Nachname", "en": "Last name", "field": "last_name"}``), from the data map.
     correction_labels: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    #: The consents a withdrawal names (``newsletter``, ``analytics``, ...); empty: all.
+    consents: tuple[str, ...] = ()
 
     def wants(self, *types: str) -> bool:
         """True when the request asks for any of ``types``."""

@@ -87,7 +87,8 @@ def change_request(services: Services, session: Session, request: Request, conne
                                           services.register.get("recipients", {}).items()},
                          recipient_values=recipient_values(services.register),
                          correction_labels=correction_labels(services.connectors,
-                                                             corrections_of(request)))
+                                                             corrections_of(request)),
+                         consents=tuple(request.withdrawn_consents or ()))
 
 
 def correction_labels(connectors: Mapping[str, Connector],

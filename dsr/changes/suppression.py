@@ -35,9 +35,9 @@ NORMS = {"objection": "Art. 21 Abs. 3 DSGVO / GDPR (sofort bei Eingang)",
          "consent_withdrawal": "Art. 7 Abs. 3 DSGVO / GDPR (sofort bei Eingang)"}
 SUPPRESSED = "suppressed_on_intake"
 STOPPED = "advertising_stopped_on_intake"
-#: Consents whose withdrawal stops advertising at once (a withdrawal naming only others, such
-#: as web analytics, waits for verification like every other change).
-ADVERTISING_CONSENTS = frozenset({"newsletter", "postal_advertising", "sweepstakes"})
+#: The suppression channel a withdrawal of each consent ends (a withdrawal naming only other
+#: consents, such as web analytics, waits for verification like every other change).
+WITHDRAWN_CHANNELS = (("newsletter", "newsletter"), ("postal_advertising", "postal"))
 
 
 @dataclass(frozen=True)
@@ -60,20 +60,19 @@ class IntakeSuppression:
         return sum(n for _, n in self.stopped)
 
 
-def wanted(request: Request) -> str | None:
-    """The request type that stops advertising on intake, if any (objection first)."""
+def wanted(request: Request) -> tuple[str, tuple[str, ...]] | None:
+    """The request type that stops advertising on intake and the channels it suppresses:
+    an objection every advertising channel, a withdrawal the newsletter (or the consents it
+    names: newsletter, advertising by post); None when nothing stops on intake."""
     if RequestType.OBJECTION in request.types:
-        return RequestType.OBJECTION.value
+        return RequestType.OBJECTION.value, CHANNELS
     if RequestType.CONSENT_WITHDRAWAL in request.types:
         named = set(request.withdrawn_consents or ())
-        if not named or named & ADVERTISING_CONSENTS:
-            return RequestType.CONSENT_WITHDRAWAL.value
+        channels = tuple(channel for kind, channel in WITHDRAWN_CHANNELS
+                         if kind in named) if named else ("newsletter",)
+        if channels:
+            return RequestType.CONSENT_WITHDRAWAL.value, channels
     return None
-
-
-def channels_for(why: str) -> tuple[str, ...]:
-    """An objection ends every advertising channel; a withdrawal the newsletter."""
-    return CHANNELS if why == RequestType.OBJECTION else ("newsletter",)
 
 
 #: The round of the plans made on intake: the request's own plans count from 0 and supersede
@@ -87,12 +86,12 @@ def suppress_on_intake(services: Services, session: Session, request: Request) -
     plan that ends its sends to the e-mail address given (round ``INTAKE_ROUND``); audited.
     Returns the systems whose plan has something to stop (their ``stop_advertising`` tasks
     follow). Idempotent; flushes."""
-    why = wanted(request)
-    if why is None:
+    found = wanted(request)
+    if found is None:
         return []
-    email = request.claim("email") or None
+    why, channels = found
+    email = request.claim("email") or None if "newsletter" in channels else None
     postal = parse_postal_address(request.claim("postal_address") or "")
-    channels = channels_for(why)
     added = 0
     for _, keeper in services.all_capable(KeepsSuppressionList):
         for kind, digest in keeper.suppression_hashes(

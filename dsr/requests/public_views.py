@@ -13,7 +13,7 @@ from marshmallow import Schema, ValidationError, validate
 from sqlalchemy import select
 
 from connectors.datamap_schema import RECTIFIABLE_FIELDS
-from dsr.changes import rectification
+from dsr.changes import rectification, withdrawal
 from dsr.extensions import limiter, submissions_limit
 from dsr.rendering import correspondence_language
 from dsr.requests import intake, privacy_notice
@@ -26,7 +26,7 @@ from dsr.requests.schemas import (
     CorrectionValuesSchema,
     SubmissionSchema,
 )
-from dsr.requests.submission_views import rectifiable_fields, submit_public
+from dsr.requests.submission_views import consent_kinds, rectifiable_fields, submit_public
 from dsr.security.pow import DIFFICULTY as POW_DIFFICULTY
 from dsr.verification.views import grant
 from dsr.web.context import db_session
@@ -79,6 +79,7 @@ def _form_page(values: dict[str, Any], errors: dict[str, Any]) -> str:
     return render_template(
         "form.html", types=list(RequestType), values=values, errors=errors,
         rectifiable=list(rectifiable_fields()), maxlength=MAX_LENGTHS,
+        consent_kinds=consent_kinds(), lang=lang,
         correction_maxlength=CORRECTION_MAX_LENGTHS,
         too_long={name: format_decimal(MAX_LENGTHS[name], locale=lang)
                   for name in errors.get("too_long", ())}, pow_difficulty=POW_DIFFICULTY,
@@ -108,6 +109,8 @@ def submit() -> Any:
         "corrections": {k.removeprefix(CORRECT_PREFIX): v for k, v in request.form.items()
                         if k.startswith(CORRECT_PREFIX) and v.strip()},
         "correction_note": request.form.get("correction_note", ""),
+        "consents": request.form.getlist("consents"),
+        "restriction_ground": request.form.get("restriction_ground", ""),
     }
     for name in MULTILINE:
         value = raw.get(name)
@@ -118,6 +121,8 @@ def submit() -> Any:
         unknown = rectification.unavailable(data["corrections"], rectifiable_fields())
         if unknown:
             raise ValidationError({"corrections": {name: ["unknown"] for name in unknown}})
+        if withdrawal.unknown_consents(data["consents"], consent_kinds()):
+            raise ValidationError({"consents": ["unknown"]})
     except ValidationError as exc:
         return _form_page(raw, _form_errors(exc.normalized_messages())), 422
     created = submit_public(data, Channel.FORM.value)
