@@ -145,11 +145,15 @@ class SubmissionSchema(Schema):
     #: ``sweepstakes``, ``analytics``, ...: the shop's consent kinds; an unknown one is refused
     #: with the list of known ones); none: every consent.
     consents = fields.List(fields.String(validate=validate.Length(min=1, max=40)),
-                           load_default=list, validate=validate.Length(max=20))
+                           load_default=list, validate=validate.Length(max=20), metadata={
+                               "description": "With consent_withdrawal: the consents withdrawn "
+                               "(newsletter, analytics, postal_advertising, sweepstakes, ...); "
+                               "none: every consent"})
     #: Restriction (Art. 18(1)): the ground, lit. a (accuracy contested), b (unlawful, no
     #: erasure wanted), c (needed for legal claims), d (objection pending verification).
     restriction_ground = fields.String(load_default="", validate=validate.OneOf(
-        ["", "a", "b", "c", "d"]))
+        ["", "a", "b", "c", "d"]), metadata={"description": "With restriction: the ground, "
+                                             "Art. 18(1)(a)-(d) GDPR"})
 
     @pre_load
     def _normalise(self, data: Any, **_: object) -> Any:
