@@ -121,7 +121,7 @@ class _Check:
         for name in self.columns(table.name):
             if name not in mapped:
                 yield self.unmapped(table.name, name)
-        link_columns = set(table.key).union(*(hop.columns for hop in table.link[:1]))
+        link_columns = set(table.key).union(*(path[0].columns for path in table.paths))
         for column in table.columns:
             if (
                 column.erasure == "keep"

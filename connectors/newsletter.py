@@ -30,7 +30,7 @@ from connectors.examples import example_datamap
 from connectors.matching import normalise, street_key
 from connectors.shop_sql import ShopSqlConnector, ShopSqlSettingsSchema
 from connectors.shop_sql_execute import NOW
-from connectors.sql_paths import column, key_in, linked, read_transaction
+from connectors.sql_paths import column, read_transaction, subject_rows
 
 CHANNELS = ("newsletter", "existing_customer_email", "postal")
 """Advertising channels kept apart: §7(2) Nr. 2 UWG, §7(3) UWG, post."""
@@ -149,8 +149,9 @@ class NewsletterConnector(ShopSqlConnector, KeepsSuppressionList):
                                      (o["consents"], o["consent_end"], consent_kinds)):
                 table = self.datamap.tables[name]
                 source = tables[name]
-                joined, keys = linked(source, table.link, tables, self.datamap.subject.key)
-                where = [key_in(keys, subject.keys), column(source, end).is_(None)]
+                joined, found = subject_rows(table, tables, self.datamap.subject.key,
+                                             subject.keys)
+                where = [found, column(source, end).is_(None)]
                 if extra is not None:
                     where.append(column(source, o["consent_kind"]).in_(extra))
                 selected = [column(source, k) for k in table.key]

@@ -64,6 +64,7 @@ from connectors.sql_paths import (
     make_engine,
     matches_value,
     read_transaction,
+    subject_rows,
 )
 
 
@@ -342,10 +343,8 @@ class ShopSqlConnector(Plans, Executes, FindsOverdue, DerivesSubject, DataMapped
         condition = matches_value(column(source, recipient.column), ident.normalise, values)
         if table.link and subject.keys:
             # The subject's own rows are in the table's other records already.
-            _, own = linked_rows(source, table.paths, table.key, tables,
-                                 self.datamap.subject.key,
-                                 lambda key_columns: key_in(key_columns, subject.keys),
-                                 as_filter=True)
+            _, own = subject_rows(table, tables, self.datamap.subject.key, subject.keys,
+                                  as_filter=True)
             condition = condition & sa.not_(own)
         return (
             sa.select(*(column(source, name) for name in recipient.fields))

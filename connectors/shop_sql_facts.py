@@ -17,14 +17,12 @@ from sqlalchemy.engine import Connection
 from connectors.base import Subject, json_safe
 from connectors.datamap_conditions import condition_sql
 from connectors.datamap_model import DataMap, TableMap
-from connectors.sql_paths import column, key_in, linked_rows
+from connectors.sql_paths import column, subject_rows
 
 
 def _joined(datamap: DataMap, reflected: Mapping[str, sa.Table], table: TableMap,
             subject: Subject) -> tuple[sa.FromClause, sa.ColumnElement[bool]]:
-    source = reflected[table.name]
-    return linked_rows(source, table.paths, table.key, reflected, datamap.subject.key,
-                       lambda keys: key_in(keys, subject.keys))
+    return subject_rows(table, reflected, datamap.subject.key, subject.keys)
 
 
 def disclosures(connection: Connection, datamap: DataMap, reflected: Mapping[str, sa.Table],

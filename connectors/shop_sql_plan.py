@@ -23,7 +23,7 @@ from connectors.base import ConnectorError, JsonValue, Subject, SubjectKey, json
 from connectors.changes import Action, ChangeRequest, PlannedChange, RetentionRule
 from connectors.datamap_conditions import Condition, condition_sql
 from connectors.datamap_model import ColumnMap, DataMap, TableMap
-from connectors.sql_paths import column, key_in, linked_rows, matches_value
+from connectors.sql_paths import column, matches_value, subject_rows
 
 ERASURE_NORM = "Art. 17 Abs. 1 DSGVO / GDPR"
 RESTRICTION_NORM = "Art. 18 DSGVO / GDPR"
@@ -128,12 +128,9 @@ class SqlPlanner:
     def _own_rows(self, connection: Connection, table: TableMap,
                   keys: tuple[SubjectKey, ...]) -> list[_Row]:
         """Key values and document date of the table's rows that link to the subject."""
-        source = self.reflected[table.name]
         if not table.link and table.name != self.datamap.subject.table:
             return []
-        joined, condition = linked_rows(source, table.paths, table.key, self.reflected,
-                                        self.datamap.subject.key,
-                                        lambda key_columns: key_in(key_columns, keys))
+        joined, condition = subject_rows(table, self.reflected, self.datamap.subject.key, keys)
         return self._rows(connection, table, sa.select().select_from(joined).where(condition))
 
     def _rows(self, connection: Connection, table: TableMap,
@@ -232,10 +229,8 @@ class SqlPlanner:
         source = self.reflected[table.name]
         condition = matches_value(column(source, recipient.column), ident.normalise, values)
         if table.link and subject.keys:
-            _, own = linked_rows(source, table.paths, table.key, self.reflected,
-                                 self.datamap.subject.key,
-                                 lambda key_columns: key_in(key_columns, subject.keys),
-                                 as_filter=True)
+            _, own = subject_rows(table, self.reflected, self.datamap.subject.key,
+                                  subject.keys, as_filter=True)
             condition = condition & sa.not_(own)
         fields = [table.column(name) for name in recipient.fields]
         erasable = [c for c in fields if c.erasure != "keep"]

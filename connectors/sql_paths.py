@@ -19,7 +19,7 @@ from sqlalchemy.sql.selectable import FromClause
 
 from connectors.base import ConnectorConfigError, SubjectKey
 from connectors.datamap_conditions import condition_sql
-from connectors.datamap_model import Hop
+from connectors.datamap_model import Hop, TableMap
 from connectors.matching import normalise
 
 
@@ -195,6 +195,25 @@ def linked_rows(
         own = [column(table, name) for name in key]
         found.append(own[0].in_(inner) if len(own) == 1 else sa.tuple_(*own).in_(inner))
     return table, sa.or_(*found)
+
+
+def subject_rows(
+    table: TableMap,
+    tables: Mapping[str, sa.Table],
+    subject_key: Sequence[str],
+    keys: Iterable[SubjectKey],
+    *,
+    as_filter: bool = False,
+) -> tuple[FromClause, ColumnElement[bool]]:
+    """The FROM and WHERE of the mapped ``table``'s rows that belong to one of the subject
+    ``keys``: along its ``link`` and every one of its ``alternative_links`` (each row once).
+
+    Every connector that reads a subject's rows from the data map goes through here, so that
+    all of them find the same rows (the subject table itself: its key is the subject's).
+    """
+    keys = tuple(keys)
+    return linked_rows(tables[table.name], table.paths, table.key, tables, subject_key,
+                       lambda key_columns: key_in(key_columns, keys), as_filter=as_filter)
 
 
 def equal(left: ColumnElement[Any], right: ColumnElement[Any]) -> ColumnElement[bool]:

@@ -90,7 +90,10 @@ def classify(column: Column, *, link: bool = False, key: bool = False) -> Guess:
     samples = column.samples
     if key or link:
         return Guess("key", False, 0.95, "key or link column")
-    if named & SECRET_NAMES or _share(samples, lambda v: bool(SECRET_VALUE.match(_text(v)))) > .6:
+    # Only text and bytes hold a secret: a date or number named after one (PrestaShop's
+    # last_passwd_gen, reset_password_validity) says when, not what.
+    secret_named = bool(named & SECRET_NAMES) and (column.is_text or column.is_binary)
+    if secret_named or _share(samples, lambda v: bool(SECRET_VALUE.match(_text(v)))) > .6:
         return Guess("secret", True, 0.9, "a secret (hash, token): stored, never disclosed",
                      secret=True)
     if column.is_binary:

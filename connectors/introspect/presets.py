@@ -18,7 +18,19 @@ import sqlalchemy as sa
 import tomli_w
 from sqlalchemy.engine import Engine
 
+from connectors.introspect.drafts import (
+    Zones,
+    is_naive_timestamp,
+    lookup_entry,
+    lookup_for,
+    lookup_tables,
+    read_zones,
+    recipient_kind,
+    recipient_notes,
+    timezone_for,
+)
 from connectors.introspect.links import common_prefix
+from connectors.introspect.schema import Table, read_schema
 
 PRESETS = Path(__file__).resolve().parents[1] / "presets"
 
@@ -47,6 +59,8 @@ def adapt(name: str, engine: Engine) -> tuple[str, list[str]]:
         data = tomllib.loads(text)
         notes.append(f"table prefix {old!r} replaced by {new!r}")
     _drop_missing(data, existing, notes)
+    schema = read_schema(engine, only=list(existing))
+    _draft(data, schema, new, read_zones(engine, schema), notes)
     header = ["# Data map from the preset " + repr(name) + ", adapted by `dsr datamap propose`."]
     header += [f"# TODO: {note}" for note in notes]
     return "\n".join(header) + "\n" + tomli_w.dumps(data), notes
@@ -100,3 +114,45 @@ def _drop_missing(data: dict[str, Any], existing: dict[str, set[str]], notes: li
     data["identifiers"] = [i for i in data.get("identifiers", []) if i["table"] in tables
                            and all(c in tables[i["table"]]["columns"] for c in
                                    ([i["column"]] if "column" in i else i["columns"].values()))]
+
+
+def _draft(data: dict[str, Any], schema: dict[str, Table], prefix: str, zones: Zones,
+           notes: list[str]) -> None:
+    """What ``propose`` drafts without a preset, where the preset has nothing: lookup labels
+    for coded columns, the zone of naive timestamps (the shop's own zone replacing the
+    preset's local one), the columns naming a carrier or payment provider."""
+    tables = data["tables"]
+    lookups = lookup_tables(schema, tables)
+    local_setting = zones.local_source != zones.server_source
+    for name, table in tables.items():
+        links = {c for path in [table.get("link", []), *table.get("alternative_links", [])]
+                 for hop in path[:1] for c in hop["columns"]}
+        for column_name, entry in table["columns"].items():
+            column = schema[name].columns[column_name]
+            where = f"{name}.{column_name}"
+            coded = not ({"lookup", "values", "unit"} & set(entry)) and entry.get("export", True)
+            if coded and column_name not in links and column_name not in table["key"]:
+                found = lookup_for(name, column, lookups, prefix)
+                if found is not None:
+                    entry["lookup"], why = lookup_entry(found)
+                    notes.append(f"{where}: {why}")
+            zone = entry.get("timezone")
+            if zone is None and is_naive_timestamp(column):
+                entry["timezone"], why = timezone_for(column, zones)
+                notes.append(f"{where}: {why}")
+            elif zone not in (None, "UTC") and local_setting and zone != zones.local:
+                entry["timezone"] = zones.local
+                notes.append(f"{where}: zone {zone!r} of the preset replaced by {zones.local!r} "
+                             f"({zones.local_source}): review")
+            kind = recipient_kind(column)
+            if kind is not None and not entry.get("discloses_to") and column_name not in links:
+                entry["discloses_to"] = True
+                notes.append(f"{where}: names who received the row's data (a "
+                             f"{kind.replace('_', ' ')}): confirm, and name each in the "
+                             "register's recipients")
+
+
+def register_notes(engine: Engine) -> list[str]:
+    """The starter register's TODO lines for the database's carrier and payment tables."""
+    schema = read_schema(engine, sample_rows=0)
+    return recipient_notes(schema, common_prefix(list(schema)))

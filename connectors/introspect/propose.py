@@ -9,12 +9,25 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from sqlalchemy.engine import Engine
 
 from connectors.introspect.classify import Guess, classify, words
+from connectors.introspect.drafts import (
+    Lookup,
+    Zones,
+    is_naive_timestamp,
+    lookup_entry,
+    lookup_for,
+    lookup_tables,
+    read_zones,
+    recipient_kind,
+    recipient_notes,
+    recipient_tables,
+    timezone_for,
+)
 from connectors.introspect.labels import draft
 from connectors.introspect.links import (
     Hop,
@@ -27,7 +40,7 @@ from connectors.introspect.links import (
     meta_hops,
     naming_hops,
 )
-from connectors.introspect.schema import Table, read_schema
+from connectors.introspect.schema import Column, Table, read_schema
 
 CATEGORY_WORDS = [
     ({"order", "orders", "sales"}, "orders"), ({"invoice", "invoices"}, "invoices"),
@@ -78,10 +91,15 @@ def propose(engine: Engine) -> Proposal:
             paths.setdefault(name, []).insert(0, (back, to_meta, to_subject))
     # A table that nothing links from but that a linked table points at (an order whose
     # customer copy points at it): reached backwards through that table.
+    # Not a lookup table or the list of carriers, though: an order names its carrier, the
+    # carrier's row is not the customer's.
+    reference = {lookup.table for lookup in lookup_tables(tables, [subject, *paths])}
+    reference |= {name for name, _ in recipient_tables(tables, prefix)}
     reverse = {name: [Hop(h.ref, other, h.columns, "reverse")
                       for other in paths for h in hops[other]
                       if h.table == name and h.ref == tables[name].key and h.how != "e-mail"]
-               for name in tables if name not in paths and name != subject}
+               for name in tables if name not in paths and name != subject
+               and name not in reference}
     if any(reverse.values()):
         combined = {name: hops[name] + reverse.get(name, []) for name in tables}
         more = find_paths(tables, combined, subject)
@@ -92,13 +110,17 @@ def propose(engine: Engine) -> Proposal:
                         for c in p[0].columns} for n in mapped}
     guesses = {n: {c: classify(col, key=c in keys[n], link=c in link_columns[n])
                    for c, col in tables[n].columns.items()} for n in mapped}
-    writer = _Writer(tables, prefix, subject, email)
+    writer = _Writer(tables, prefix, subject, email, lookup_tables(tables, mapped),
+                     read_zones(engine, tables))
     for name in mapped:
         writer.table(tables[name], guesses[name], paths.get(name, []))
-    unlinked = sorted(n for n in tables if n not in mapped and any(
+    unlinked = sorted(n for n in tables if n not in mapped and n not in reference and any(
         g.personal for g in first[n].values()))
     writer.unlinked(unlinked)
-    return Proposal(writer.text(), starter_register(), subject, mapped, writer.todos, unlinked)
+    notes = recipient_notes(tables, prefix)
+    writer.recipients(notes)
+    return Proposal(writer.text(), starter_register(notes), subject, mapped, writer.todos,
+                    unlinked)
 
 
 def toml_key(name: str) -> str:
@@ -132,8 +154,10 @@ def _category(name: str, prefix: str) -> str:
 
 class _Writer:
     def __init__(self, tables: Mapping[str, Table], prefix: str, subject: str,
-                 email: str | None) -> None:
+                 email: str | None, lookups: list[Lookup], zones: Zones) -> None:
         self.tables = tables
+        self.lookups = lookups
+        self.zones = zones
         self.prefix = prefix
         self.subject = subject
         self.todos = 0
@@ -206,7 +230,7 @@ class _Writer:
             if guess.kind == "money" and not guess.personal:
                 entry["unit"] = "money"
                 entry["currency"] = "EUR"
-            reasons = []
+            reasons = self._drafts(name, column, guess, entry)
             if guess.unsure:
                 reasons.append(f"{guess.why} (confidence {guess.confidence:.1f}): "
                                + ("personal?" if guess.personal else "not personal?"))
@@ -218,6 +242,31 @@ class _Writer:
                 self.todo("; ".join(reasons))
             self.lines.append(f"{toml_key(column_name)} = {toml_value(entry)}")
         self.lines.append("")
+
+    def _drafts(self, table: str, column: Column, guess: Guess,
+                entry: dict[str, object]) -> list[str]:
+        """Lookup labels, the time zone and the recipient flag of a column, each with the
+        reason to review it."""
+        reasons = []
+        if not guess.personal and guess.kind != "key" and column.name not in \
+                self.tables[table].key and "unit" not in entry:
+            found = lookup_for(table, column, self.lookups, self.prefix)
+            if found is not None:
+                entry["lookup"], why = lookup_entry(found)
+                reasons.append(why)
+        if is_naive_timestamp(column):
+            entry["timezone"], why = timezone_for(column, self.zones)
+            reasons.append(why)
+        kind = recipient_kind(column)
+        if kind is not None and guess.kind != "key":
+            entry["discloses_to"] = True
+            reasons.append(f"names who received the row's data (a {kind.replace('_', ' ')}): "
+                           "confirm, and name each in the register's recipients")
+        return reasons
+
+    def recipients(self, notes: list[str]) -> None:
+        for note in notes:
+            self.todo(note)
 
     def _retention(self, table: Table, category: str, paths: list[Path]) -> None:
         rule = RETENTION.get(category)
@@ -266,10 +315,15 @@ class _Writer:
                       f"{self.subject!r} was found: map it by hand or leave it out")
 
 
-def starter_register() -> str:
+def starter_register(recipients: Sequence[str] = ()) -> str:
     """A register to start from: controller, authority and contacts as clear TODOs, the usual
-    shop purposes, the German retention periods and recipient kinds."""
-    return REGISTER
+    shop purposes, the German retention periods and recipient kinds; ``recipients``: TODO
+    lines for the tables of carriers and payment providers found in the database."""
+    if not recipients:
+        return REGISTER
+    anchor = REGISTER.index("[recipients.carrier]")
+    lines = "".join(f"# TODO: {note}\n" for note in recipients)
+    return REGISTER[:anchor] + lines + REGISTER[anchor:]
 
 
 REGISTER = '''\

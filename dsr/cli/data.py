@@ -83,7 +83,7 @@ def datamap_propose(url: str, preset: str | None, out: str, register_out: str | 
 
     import sqlalchemy as sa
 
-    from connectors.introspect.presets import adapt
+    from connectors.introspect.presets import adapt, register_notes
     from connectors.introspect.propose import propose, starter_register
 
     engine = sa.create_engine(url)
@@ -94,9 +94,10 @@ def datamap_propose(url: str, preset: str | None, out: str, register_out: str | 
             except ValueError as exc:
                 raise click.ClickException(str(exc)) from None
             summary = f"preset {preset}: {len(notes)} change(s) for this database"
+            register = starter_register(register_notes(engine))
         else:
             proposal = propose(engine)
-            text = proposal.datamap
+            text, register = proposal.datamap, proposal.register
             summary = (f"subject table {proposal.subject}; {len(proposal.tables)} table(s); "
                        f"{proposal.unsure} TODO(s); {len(proposal.unlinked)} table(s) with "
                        "personal-looking columns not linked")
@@ -106,7 +107,7 @@ def datamap_propose(url: str, preset: str | None, out: str, register_out: str | 
         engine.dispose()
     Path(out).write_text(text, encoding="utf-8")
     if register_out:
-        Path(register_out).write_text(starter_register(), encoding="utf-8")
+        Path(register_out).write_text(register, encoding="utf-8")
     click.echo(f"wrote {out}" + (f" and {register_out}" if register_out else "") + f": {summary}")
 
 

@@ -17,7 +17,7 @@ from connectors.newsletter import NewsletterConnector
 from connectors.shop_sql import ShopSqlConnector
 from dsr.config import DEMO_DIR
 from tests.support.clock import CLOCK
-from tests.support.shops import demo_rules
+from tests.support.shops import BACKENDS, demo_rules, fresh_shop
 
 MAP = str(DEMO_DIR / "datamap.toml")
 KEY = "k" * 32
@@ -101,3 +101,64 @@ def test_a_suppression_key_is_required() -> None:
     with pytest.raises(ConnectorConfigError, match="suppression_key"):
         build_connector("newsletter", {"kind": "newsletter", "url": "sqlite://",
                                        "datamap": MAP, "subject_from": "shop"})
+
+
+# A sign-up with the customer's address that the shop recorded under another account (a
+# household's shared login): only the map's alternative path by e-mail finds it.
+ALTERNATIVE = ('link = [ { columns = ["customer_id"], table = "customers", ref = ["id"] } ]\n'
+               'alternative_links = [ [ { columns = ["email"], table = "customers", '
+               'ref = ["email"] } ] ]\n')
+
+
+@pytest.fixture(params=BACKENDS)
+def shared_signup(request: pytest.FixtureRequest, tmp_path: Path,
+                  demo_shop: dict[str, Any]) -> Iterator[tuple[str, str, int]]:
+    """A shop on each database, a map whose subscriptions link by account or by e-mail, and
+    a running subscription with Jürgen's address under Renate's account (its id)."""
+    for shop in fresh_shop(request, request.param, tmp_path, demo_shop):
+        text = (DEMO_DIR / "datamap.toml").read_text(encoding="utf-8")
+        section = text.index("[tables.newsletter_subscriptions]\n")
+        link = text.index("link = ", section)
+        text = text[:link] + ALTERNATIVE + text[text.index("\n", link) + 1:]
+        datamap = tmp_path / "datamap.toml"
+        datamap.write_text(text, encoding="utf-8")
+        engine = sa.create_engine(shop["url"])
+        with engine.begin() as connection:
+            other = connection.execute(sa.text(
+                "SELECT id FROM customers WHERE email = 'renate.koehler@example.com'")).scalar()
+            top = connection.execute(sa.text(
+                "SELECT max(id) FROM newsletter_subscriptions")).scalar()
+            connection.execute(sa.text(
+                "INSERT INTO newsletter_subscriptions (id, customer_id, email, channel, "
+                "policy_version, subscribed_at) VALUES (:id, :c, :e, 'footer_form', 'v1', "
+                ":at)"), {"id": top + 1, "c": other, "e": "juergen.weiss@example.org",
+                          "at": CLOCK.now().replace(tzinfo=None)})
+        engine.dispose()
+        yield shop["url"], str(datamap), top + 1
+
+
+def test_an_objection_ends_the_subscriptions_every_path_finds(shared_signup: Any) -> None:
+    url, datamap, signup = shared_signup
+    shop = build_connector("shop", {"kind": "shop_sql", "url": url, "datamap": datamap})
+    newsletter = build_connector("newsletter", {"kind": "newsletter", "url": url,
+                                                "datamap": datamap, "subject_from": "shop",
+                                                "suppression_key": KEY})
+    assert isinstance(shop, ShopSqlConnector) and isinstance(newsletter, NewsletterConnector)
+    try:
+        who = subject((shop, newsletter), "juergen.weiss@example.org")
+        plan = newsletter.plan(who, ChangeRequest("DSR-N", ("objection",), CLOCK.today(),
+                                                  demo_rules()))
+        ended = [c.key for c in plan.changes
+                 if c.target == "newsletter_subscriptions" and c.action == "set"]
+        assert (signup,) in ended and len(ended) == len(set(ended))
+        newsletter.execute(plan, MemoryStepLog(at=CLOCK.now()))
+    finally:
+        shop.close()
+        newsletter.close()
+    engine = sa.create_engine(url)
+    with engine.connect() as connection:
+        end = connection.execute(sa.text(
+            "SELECT unsubscribed_at FROM newsletter_subscriptions WHERE id = :i"),
+            {"i": signup}).scalar()
+    engine.dispose()
+    assert end is not None

@@ -139,6 +139,9 @@ def _prestashop() -> dict[str, list[dict[str, Any]]]:
                            {"id_gender": 1, "id_lang": 2, "name": "Mr."}],
         "ps_configuration": [{"id_configuration": 1, "name": "PS_SHOP_EMAIL",
                               "value": "shop@example.org", "date_add": T1, "date_upd": T1}],
+        "ps_carrier": [{"id_carrier": 1, "id_reference": 1, "name": "DHL Paket",
+                        "url": "https://www.dhl.de/de/privatkunden/pakete-empfangen/"
+                               "verfolgen.html?piececode=@", "active": 1}],
         "ps_product_lang": [{"id_product": 1, "id_lang": 1, "name": "Kaffeebecher",
                              "description": "Steingut, 300 ml"}],
     }
@@ -229,7 +232,8 @@ def _woocommerce() -> dict[str, list[dict[str, Any]]]:
         "wp_woocommerce_sessions": [
             {"session_key": "1", "session_expiry": 1767225600,
              "session_value": 'a:1:{s:8:"customer";s:25:"juergen.weiss@example.org";}'}],
-        "wp_options": [{"option_name": "admin_email", "option_value": "shop@example.org"}],
+        "wp_options": [{"option_name": "admin_email", "option_value": "shop@example.org"},
+                       {"option_name": "timezone_string", "option_value": "Europe/Berlin"}],
         "wp_terms": [{"name": "Becher", "slug": "becher"}],
     }
 
