@@ -43,13 +43,17 @@ class Services:
         self.config = config
         #: The service clock: every domain path reads the time from it (or from its session).
         self.clock = database.clock if database else (clock or Clock(config.clock_start))
-        self._register: tuple[float, int, dict[str, Any]] | None = None
+        #: The register last read (``Services.register``), and when (monotonic seconds).
+        self._register: tuple[float, dict[str, Any]] | None = None
         for module in (*JOB_MODULES, *config.tasks["job_modules"]):  # + plugins' job kinds
             importlib.import_module(module)
         self.db = database or Database(config.database_url, self.clock)
         #: Told the ids of tasks committed to the outbox (worker thread or rq); may be replaced.
         self.dispatch: Callable[[list[int]], None] = lambda ids: None
         outbox.install_dispatch_hook(self.db.sessionmaker, lambda ids: self.dispatch(ids))
+        from dsr.register import store as register_store
+
+        register_store.install_saved_hook(self.db.sessionmaker, self._forget_register)
         if config.tasks["backend"] == "rq":
             from workflows.queueing import RqDispatcher, connect
 
@@ -77,18 +81,20 @@ class Services:
         queue, else the TOML file; validated (raises RegisterError).
 
         Read at most every ``REGISTER_SECONDS`` (a request's jobs ask for it many times); a
-        version saved in this process is seen at once, one saved by another process within
-        those seconds."""
+        version saved through these services is seen once its transaction commits, one saved
+        elsewhere (another process) within those seconds."""
         from dsr.register import store as register_store
 
         now = time.monotonic()
         cached = self._register
-        if cached is not None and now - cached[0] < REGISTER_SECONDS \
-                and cached[1] == register_store.saved_versions:
-            return cached[2]
+        if cached is not None and now - cached[0] < REGISTER_SECONDS:
+            return cached[1]
         data = register_store.services_register(self)
-        self._register = (now, register_store.saved_versions, data)
+        self._register = (now, data)
         return data
+
+    def _forget_register(self) -> None:
+        self._register = None
 
     @cached_property
     def connectors(self) -> dict[str, Connector]:

@@ -7,6 +7,7 @@ import shutil
 import socket
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -118,14 +119,18 @@ def pg_template() -> Iterator[str]:
     next(gen, None)
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def service_db_url(request: pytest.FixtureRequest, tmp_path: Path,
-                   migrated_template: Path) -> Iterator[str]:
-    """The service database of one test: a copy of the migrated SQLite file, or a clone of the
-    migrated PostgreSQL template in a database of its own."""
-    if request.param == "sqlite":
-        shutil.copy(migrated_template, tmp_path / "service.sqlite")
-        yield f"sqlite:///{tmp_path / 'service.sqlite'}"
+SERVICE_DATABASES = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+"""The service databases every test on ``service_db_url`` runs on."""
+
+
+@contextmanager
+def service_database(kind: str, directory: Path, migrated_template: Path,
+                     request: pytest.FixtureRequest) -> Iterator[str]:
+    """A migrated service database of its own: a copy of the migrated SQLite file in
+    ``directory``, or a clone of the migrated PostgreSQL template (dropped afterwards)."""
+    if kind == "sqlite":
+        shutil.copy(migrated_template, directory / "service.sqlite")
+        yield f"sqlite:///{directory / 'service.sqlite'}"
         return
     template = request.getfixturevalue("pg_template").rsplit("/", 1)[1]
     name = f"dsr_t_{uuid.uuid4().hex[:10]}"
@@ -138,6 +143,15 @@ def service_db_url(request: pytest.FixtureRequest, tmp_path: Path,
         with admin.connect() as conn:
             conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
         admin.dispose()
+
+
+@pytest.fixture(params=SERVICE_DATABASES)
+def service_db_url(request: pytest.FixtureRequest, tmp_path: Path,
+                   migrated_template: Path) -> Iterator[str]:
+    """The service database of one test: a copy of the migrated SQLite file, or a clone of the
+    migrated PostgreSQL template in a database of its own."""
+    with service_database(request.param, tmp_path, migrated_template, request) as url:
+        yield url
 
 
 @pytest.fixture(autouse=True)

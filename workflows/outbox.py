@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
+from functools import cache
 
 from sqlalchemy import Integer, and_, bindparam, exists, or_, select, update
 from sqlalchemy.orm import Session, aliased, sessionmaker
@@ -116,14 +117,10 @@ class _Statements:
             or_(Task.lease_until.is_(None), Task.lease_until < bindparam("now")))
 
 
-_statements: _Statements | None = None
-
-
+@cache
 def _built() -> _Statements:
-    global _statements
-    if _statements is None:
-        _statements = _Statements()
-    return _statements
+    """The statements, built on first use (they do not change afterwards)."""
+    return _Statements()
 
 
 def due_task_ids(session: Session, queues: Iterable[str] = QUEUES, limit: int = 50) -> list[int]:

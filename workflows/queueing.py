@@ -29,6 +29,7 @@ from sqlalchemy import select
 from connectors.capabilities import DataMapped, capable
 from workflows.models import Task
 from workflows.outbox import QUEUES
+from workflows.retry import RetryClock
 
 if TYPE_CHECKING:
     from dsr.context import Services
@@ -111,26 +112,28 @@ class RqDispatcher:
         self.connection = connection
         self.queues = {name: Queue(name, connection=connection) for name in QUEUES}
 
-    def retry_policy(self) -> Retry:
-        tasks = self.services.config.tasks
-        intervals = [max(1, int(tasks["backoff_seconds"] * 2 ** i))
-                     for i in range(tasks["max_attempts"] - 1)]
-        return Retry(max=max(1, tasks["max_attempts"] - 1), interval=intervals or [1])
+    def retry_policy(self, attempts: int, max_attempts: int) -> Retry | None:
+        """rq's wake-ups for a task that has made ``attempts`` attempts: the retry clock's
+        (``workflows.retry``), None when its next attempt is its last."""
+        intervals = RetryClock.of(self.services.config.tasks).wake_ups(attempts, max_attempts)
+        return Retry(max=len(intervals), interval=intervals) if intervals else None
 
     def __call__(self, task_ids: list[int]) -> None:
         if not task_ids:
             return
         with self.services.db.session() as session:
-            rows = session.execute(select(Task.id, Task.queue).where(Task.id.in_(task_ids))).all()
+            rows = session.execute(select(Task.id, Task.queue, Task.attempts, Task.max_attempts)
+                                   .where(Task.id.in_(task_ids))).all()
         try:
-            for task_id, queue in rows:
-                self.enqueue(task_id, queue)
+            for task_id, queue, attempts, max_attempts in rows:
+                self.enqueue(task_id, queue, attempts, max_attempts)
         except RedisError as exc:
             log.warning("Redis unavailable (%s): %d task(s) stay in the outbox",
                         type(exc).__name__, len(rows))
 
-    def enqueue(self, task_id: int, queue: str) -> None:
-        """Enqueue one task unless its job is already waiting (deterministic job id)."""
+    def enqueue(self, task_id: int, queue: str, attempts: int = 0, max_attempts: int = 5) -> None:
+        """Enqueue one task unless its job is already waiting (deterministic job id);
+        ``attempts`` made so far of its ``max_attempts`` (the row's) set rq's retries."""
         try:
             existing = Job.fetch(job_id(task_id), connection=self.connection)
         except NoSuchJobError:
@@ -142,7 +145,7 @@ class RqDispatcher:
                 return
             existing.delete()
         self.queues.get(queue, self.queues["connectors"]).enqueue(
-            run_task_job, task_id, job_id=job_id(task_id), retry=self.retry_policy(),
+            run_task_job, task_id, job_id=job_id(task_id), retry=self.retry_policy(attempts, max_attempts),
             job_timeout=self.services.config.tasks["lease_seconds"], result_ttl=3600,
             failure_ttl=7 * 86400)
 

@@ -3,6 +3,7 @@
 The rq backend (production) enqueues ``run_task`` by task id after the commit; the embedded
 default runs the same function on a thread that polls the outbox. Either way a task is
 claimed atomically, every attempt is recorded, failures are retried with exponential back-off
+(``workflows.retry``)
 and a task whose worker died is picked up again once its lease runs out.
 """
 
@@ -27,6 +28,7 @@ from dsr.clock import BERLIN
 from workflows import outbox
 from workflows.models import Task, TaskAttempt, TaskStatus
 from workflows.results import TaskResult
+from workflows.retry import RetryClock
 
 if TYPE_CHECKING:
     from dsr.context import Services
@@ -199,20 +201,21 @@ def _record_waiting(services: Services, task_id: int, attempt_id: int, waiting: 
 
 
 def _record_failure(services: Services, task_id: int, attempt_id: int, error: str) -> str:
-    """Record a failed attempt: retry later with back-off, or give up; returns the status."""
+    """Record a failed attempt: retry later with back-off, or give up (the rule:
+    ``workflows.retry``); returns the status."""
     with services.db.session() as session:
         task = session.get(Task, task_id)
         attempt = session.get(TaskAttempt, attempt_id)
         assert task is not None and attempt is not None
         attempt.outcome, attempt.finished_at, attempt.error = "error", services.clock.now(), error
         task.last_error, task.lease_until, task.worker = error, None, None
-        if task.attempts >= task.max_attempts:
+        retry = RetryClock.of(services.config.tasks)
+        if retry.gives_up(task.attempts, task.max_attempts):
             task.status = TaskStatus.FAILED.value
             task.finished_at = services.clock.now()
         else:
-            delay = services.config.tasks["backoff_seconds"] * (2 ** (task.attempts - 1))
             task.status = TaskStatus.PENDING.value
-            task.run_after = services.clock.now() + timedelta(seconds=delay)
+            task.run_after = services.clock.now() + retry.delay(task.attempts)
         return task.status
 
 

@@ -5,14 +5,15 @@ quote the version they were built with."""
 from __future__ import annotations
 
 import hashlib
-import threading
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 from sqlalchemy.exc import OperationalError, ProgrammingError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from dsr.answers.models import RegisterVersion
 from dsr.audit import append_event
@@ -43,15 +44,10 @@ class InForce:
         return f"v{self.number} · {(self.created_at or '')[:10]} · {self.sha256[:12]}"
 
 
-_cache: dict[str, dict[str, Any]] = {}
-_lock = threading.Lock()
-
-
+@lru_cache(maxsize=32)
 def _parsed(toml: str, sha256: str, source: str) -> dict[str, Any]:
-    with _lock:
-        if sha256 not in _cache:
-            _cache[sha256] = parse_register(toml, source)
-        return _cache[sha256]
+    """The parsed register (a pure function of its text: parsed once per text and place)."""
+    return parse_register(toml, source)
 
 
 def _digest(text: str) -> str:
@@ -89,8 +85,22 @@ def services_register(services: Services) -> dict[str, Any]:
         return from_file(services.config.register_path).data
 
 
-saved_versions = 0
-"""How many versions this process has saved: ``Services.register`` reads again after a save."""
+_SAVED = "dsr_register_saved"
+"""``session.info`` key: this transaction saved a register version."""
+
+
+def install_saved_hook(factory: sessionmaker[Session], saved: Callable[[], None]) -> None:
+    """After each commit of a session from ``factory`` that saved a version, call ``saved``
+    (``Services`` drops the register it read)."""
+
+    @event.listens_for(factory, "after_commit")
+    def _after_commit(session: Session) -> None:
+        if session.info.pop(_SAVED, False):
+            saved()
+
+    @event.listens_for(factory, "after_rollback")
+    def _after_rollback(session: Session) -> None:
+        session.info.pop(_SAVED, None)
 
 
 def save_version(session: Session, text: str, *, path: Path, actor: str,
@@ -115,8 +125,7 @@ def save_version(session: Session, text: str, *, path: Path, actor: str,
                               note=note.strip()[:500], created_by_id=user_id)
     session.add(version)
     session.flush()
-    global saved_versions
-    saved_versions += 1
+    session.info[_SAVED] = True
     append_event(session, actor=actor, action="register_changed",
                  details={"version": version.number, "sha256": version.sha256})
     return version

@@ -5,11 +5,8 @@ runs again once the service clock passes its lease and one outbox sweep runs."""
 
 from __future__ import annotations
 
-import contextlib
 import os
 import signal
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,79 +16,24 @@ import pytest
 from sqlalchemy import select
 
 from dsr.clock import Clock
-from dsr.config import load_config
 from dsr.context import Services
-from dsr.db import make_engine
-from dsr.migrate import upgrade
 from tests.support.waiting import wait_until
+from tests.support.workers import WorkerRig, worker_rig
 from workflows import outbox
 from workflows.models import Task, TaskAttempt
 from workflows.queueing import connect, job_id, sweep_outbox
 
-ROOT = Path(__file__).resolve().parents[2]
 LEASE_SECONDS = 300
-
-
-def _config(tmp_path: Path, database_url: str, redis_url: str, shop_url: str) -> Path:
-    path = tmp_path / "config.toml"
-    path.write_text(f"""
-[service]
-data_dir = "{tmp_path / 'data'}"
-database_url = "{database_url}"
-secret_key = "fault-test-secret-0123456789abcdef"
-[tasks]
-backend = "rq"
-redis_url = "{redis_url}"
-lease_seconds = {LEASE_SECONDS}
-backoff_seconds = 600
-job_modules = ["tests.security.hang_jobs", "tests.support.slow_jobs"]
-[connectors.shop]
-kind = "shop_sql"
-url = "{shop_url}"
-""")
-    return path
-
-
-class Processes:
-    """`dsr worker` / `dsr scheduler` processes, each leading its own process group."""
-
-    def __init__(self, env: dict[str, str]) -> None:
-        self.env = env
-        self.procs: list[subprocess.Popen[bytes]] = []
-
-    def start(self, command: str) -> subprocess.Popen[bytes]:
-        proc = subprocess.Popen([sys.executable, "-m", "dsr.cli", command], cwd=ROOT,
-                                env=self.env, start_new_session=True,
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        self.procs.append(proc)
-        return proc
-
-    def stop_all(self) -> None:
-        for proc in self.procs:
-            with contextlib.suppress(ProcessLookupError, PermissionError):
-                os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait(timeout=10)
 
 
 @pytest.fixture
 def setup(tmp_path: Path, pg_url: str, throwaway_redis: Any,
-          demo_shop: dict[str, Any]) -> Iterator[dict[str, Any]]:
-    engine = make_engine(pg_url)
-    upgrade(engine)
-    engine.dispose()
-    config = _config(tmp_path, pg_url, throwaway_redis.url, demo_shop["url"])
-    markers = tmp_path / "markers"
-    markers.mkdir()
-    os.environ["DSR_TEST_MARKERS"] = str(markers)
-    services = Services(load_config(config, env={}))
-    procs = Processes({**os.environ, "PYTHONPATH": str(ROOT), "DSR_TEST_MARKERS": str(markers),
-                       "DSR_CONFIG": str(config), "DSR_TEST_SLOW_SECONDS": "0.1"})
-    try:
-        yield {"services": services, "procs": procs, "markers": markers,
-               "redis": throwaway_redis}
-    finally:
-        procs.stop_all()
-        services.close()
+          demo_shop: dict[str, Any]) -> Iterator[tuple[WorkerRig, Any]]:
+    with worker_rig(tmp_path, database_url=pg_url, redis_url=throwaway_redis.url,
+                    shop_url=demo_shop["url"], lease_seconds=LEASE_SECONDS, backoff_seconds=600,
+                    job_modules=("tests.security.hang_jobs", "tests.support.slow_jobs"),
+                    env={"DSR_TEST_SLOW_SECONDS": "0.1"}, gently=False) as rig:
+        yield rig, throwaway_redis
 
 
 def status(services: Services, task_id: int) -> str:
@@ -120,10 +62,11 @@ def outcomes(services: Services, task_id: int) -> list[str]:
                                     .order_by(TaskAttempt.number)))
 
 
-def test_worker_and_scheduler_are_back_at_work_after_a_redis_outage(setup: dict[str, Any]) -> None:
+def test_worker_and_scheduler_are_back_at_work_after_a_redis_outage(setup: tuple[WorkerRig, Any]) -> None:
     from rq.cron import get_cron_job_ids
 
-    services, procs, redis = setup["services"], setup["procs"], setup["redis"]
+    (rig, redis) = setup
+    services, procs = rig.services, rig.procs
     worker, scheduler = procs.start("worker"), procs.start("scheduler")
     before = add(services, "test_slow", "before")
     wait_until(lambda: status(services, before) == "done", 60, "the worker to run a task")
@@ -147,8 +90,9 @@ def test_worker_and_scheduler_are_back_at_work_after_a_redis_outage(setup: dict[
 
 
 def test_killing_a_workers_group_ends_its_horse_and_the_task_runs_after_its_lease(
-        setup: dict[str, Any]) -> None:
-    services, procs, markers = setup["services"], setup["procs"], setup["markers"]
+        setup: tuple[WorkerRig, Any]) -> None:
+    rig, _ = setup
+    services, procs, markers = rig.services, rig.procs, rig.markers
     clock = Clock()
     worker = procs.start("worker")
     task_id = add(services, "test_hang")
@@ -171,11 +115,11 @@ def test_killing_a_workers_group_ends_its_horse_and_the_task_runs_after_its_leas
 
 
 def test_a_task_whose_horse_was_killed_is_not_left_to_rqs_late_retry(
-        setup: dict[str, Any]) -> None:
+        setup: tuple[WorkerRig, Any]) -> None:
     from rq.job import Job
 
-    services, procs, markers, redis = (setup["services"], setup["procs"], setup["markers"],
-                                       setup["redis"])
+    rig, redis = setup
+    services, procs, markers = rig.services, rig.procs, rig.markers
     clock = Clock()
     worker = procs.start("worker")
     task_id = add(services, "test_hang")

@@ -6,8 +6,6 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,16 +14,13 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from dsr.config import load_config
 from dsr.context import Services
-from dsr.db import make_engine
-from dsr.migrate import upgrade
 from tests.support.clock import CLOCK
 from tests.support.waiting import wait_until
+from tests.support.workers import WorkerRig, worker_rig
 from workflows import outbox
 from workflows.models import Task, TaskAttempt
 
-ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.postgres
 
 
@@ -56,73 +51,13 @@ def _stop_stray_workers(connection: Any) -> None:
                 os.kill(stray.pid, signal.SIGKILL)
 
 
-def write_config(tmp_path: Path, database_url: str, redis_url: str, shop_url: str) -> Path:
-    path = tmp_path / "config.toml"
-    path.write_text(f"""
-[service]
-data_dir = "{tmp_path / 'data'}"
-database_url = "{database_url}"
-secret_key = "worker-test-secret-0123456789abcdef"
-[tasks]
-backend = "rq"
-redis_url = "{redis_url}"
-lease_seconds = 4
-backoff_seconds = 1
-job_modules = ["tests.support.slow_jobs"]
-[connectors.shop]
-kind = "shop_sql"
-url = "{shop_url}"
-""")
-    return path
-
-
-class Workers:
-    """`dsr worker` processes, each the leader of its own process group."""
-
-    def __init__(self, config: Path, markers: Path) -> None:
-        self.config = config
-        self.env = {**os.environ, "PYTHONPATH": str(ROOT), "DSR_TEST_MARKERS": str(markers),
-                    "DSR_CONFIG": str(config)}
-        self.procs: list[subprocess.Popen[bytes]] = []
-
-    def start(self, *options: str) -> subprocess.Popen[bytes]:
-        proc = subprocess.Popen([sys.executable, "-m", "dsr.cli", "worker", *options], cwd=ROOT,
-                                env=self.env, start_new_session=True,
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        self.procs.append(proc)
-        return proc
-
-    def stop_all(self) -> None:
-        for proc in self.procs:
-            if proc.poll() is None:
-                os.killpg(proc.pid, signal.SIGTERM)
-        for proc in self.procs:
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                proc.wait(timeout=10)
-            # Whatever is left of the group (a work horse outliving its worker) goes too.
-            with contextlib.suppress(ProcessLookupError, PermissionError):
-                os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait(timeout=10)
-
-
 @pytest.fixture
 def rq_setup(tmp_path: Path, pg_url: str, redis_url: str,
-             demo_shop: dict[str, Any]) -> Iterator[dict[str, Any]]:
-    engine = make_engine(pg_url)
-    upgrade(engine)
-    engine.dispose()
-    config_path = write_config(tmp_path, pg_url, redis_url, demo_shop["url"])
-    markers = tmp_path / "markers"
-    markers.mkdir()
-    os.environ["DSR_TEST_MARKERS"] = str(markers)
-    services = Services(load_config(config_path, env={}))
-    workers = Workers(config_path, markers)
-    try:
-        yield {"services": services, "workers": workers, "markers": markers,
-               "config": config_path}
-    finally:
-        workers.stop_all()
-        services.close()
+             demo_shop: dict[str, Any]) -> Iterator[WorkerRig]:
+    with worker_rig(tmp_path, database_url=pg_url, redis_url=redis_url,
+                    shop_url=demo_shop["url"], lease_seconds=4, backoff_seconds=1,
+                    job_modules=("tests.support.slow_jobs",)) as rig:
+        yield rig
 
 
 def statuses(services: Services) -> dict[int, str]:
@@ -130,8 +65,8 @@ def statuses(services: Services) -> dict[int, str]:
         return dict(session.execute(select(Task.id, Task.status)).all())
 
 
-def test_sigkilled_worker_loses_no_task_and_runs_none_twice(rq_setup: dict[str, Any]) -> None:
-    services, workers, markers = rq_setup["services"], rq_setup["workers"], rq_setup["markers"]
+def test_sigkilled_worker_loses_no_task_and_runs_none_twice(rq_setup: WorkerRig) -> None:
+    services, workers, markers = rq_setup.services, rq_setup.procs, rq_setup.markers
     first, second = workers.start(), workers.start()
     with services.db.session() as session:
         ids = [outbox.add_task(session, kind="test_slow", request_id=None, connector=f"c{i}").id
@@ -164,11 +99,11 @@ def test_sigkilled_worker_loses_no_task_and_runs_none_twice(rq_setup: dict[str, 
 
 
 def test_a_no_fork_worker_killed_mid_task_is_recovered_by_the_next_one(
-        rq_setup: dict[str, Any]) -> None:
+        rq_setup: WorkerRig) -> None:
     """`--no-fork` runs the job in the worker itself: killing the worker kills the task; the
     restarted worker picks it up after its lease and it finishes exactly once."""
-    services, workers, markers = rq_setup["services"], rq_setup["workers"], rq_setup["markers"]
-    first = workers.start("--no-fork")
+    services, workers, markers = rq_setup.services, rq_setup.procs, rq_setup.markers
+    first = workers.start("worker", "--no-fork")
     with services.db.session() as session:
         task_id = outbox.add_task(session, kind="test_slow", request_id=None).id
     wait_until(lambda: bool(list(markers.glob(f"{task_id}.start.*"))), 30, "the task to start")
@@ -178,7 +113,7 @@ def test_a_no_fork_worker_killed_mid_task_is_recovered_by_the_next_one(
     first.wait(timeout=10)
     assert statuses(services)[task_id] == "running"  # held by its lease (4 s)
     time.sleep(4.5)
-    workers.start("--no-fork")  # sweeps the outbox when it starts
+    workers.start("worker", "--no-fork")  # sweeps the outbox when it starts
     wait_until(lambda: statuses(services)[task_id] == "done", 60, "the task to finish")
     assert len(list(markers.glob(f"{task_id}.done.*"))) == 1
     with services.db.session() as session:
@@ -187,8 +122,8 @@ def test_a_no_fork_worker_killed_mid_task_is_recovered_by_the_next_one(
         assert [a.outcome for a in attempts] == ["abandoned", "ok"]
 
 
-def test_task_committed_while_redis_is_down_runs_when_it_returns(rq_setup: dict[str, Any]) -> None:
-    services, workers = rq_setup["services"], rq_setup["workers"]
+def test_task_committed_while_redis_is_down_runs_when_it_returns(rq_setup: WorkerRig) -> None:
+    services, workers = rq_setup.services, rq_setup.procs
     from workflows.queueing import RqDispatcher, connect
 
     dead = RqDispatcher(services, connect("redis://127.0.0.1:1/0"))  # nothing listens on port 1
@@ -201,7 +136,7 @@ def test_task_committed_while_redis_is_down_runs_when_it_returns(rq_setup: dict[
 
 
 @pytest.mark.parametrize("options", [(), ("--no-fork",)], ids=["fork", "no-fork"])
-def test_access_path_with_two_workers(rq_setup: dict[str, Any], demo_shop: dict[str, Any],
+def test_access_path_with_two_workers(rq_setup: WorkerRig, demo_shop: dict[str, Any],
                                       options: tuple[str, ...]) -> None:
     """The foundation's path, every task run by `dsr worker` processes through Redis (each
     phase's next task run on in the same job, see workflows.runner.run_chain)."""
@@ -209,9 +144,9 @@ def test_access_path_with_two_workers(rq_setup: dict[str, Any], demo_shop: dict[
     from dsr.requests.intake import Submission, submit
     from dsr.requests.models import Channel, Request
 
-    services, workers = rq_setup["services"], rq_setup["workers"]
-    workers.start(*options)
-    workers.start(*options)
+    services, workers = rq_setup.services, rq_setup.procs
+    workers.start("worker", *options)
+    workers.start("worker", *options)
     email = demo_shop["summary"].sample_customer_email
     with services.db.session() as session:
         request_id = submit(session, Submission(types=["access"], name="Jürgen Weiß", email=email,
@@ -240,7 +175,7 @@ def test_access_path_with_two_workers(rq_setup: dict[str, Any], demo_shop: dict[
     from email import message_from_bytes
     from email.header import decode_header, make_header
 
-    mails = sorted((rq_setup["config"].parent / "data" / "mail-out").glob("*.eml"))
+    mails = sorted((rq_setup.config.parent / "data" / "mail-out").glob("*.eml"))
     subjects = [str(make_header(decode_header(message_from_bytes(p.read_bytes())["Subject"])))
                 for p in mails]
     # Each mail once: acknowledgement, portal link, one-time portal code (the identity code

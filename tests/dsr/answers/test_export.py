@@ -132,7 +132,7 @@ def test_the_same_answer_gives_the_same_bytes() -> None:
 def test_juergens_stored_export_validates_and_holds_every_collected_record(
         demo_services: Any) -> None:
     from dsr.answers import operations as reports
-    from tests.dsr.answers.test_reports_article15 import access_report
+    from tests.support.reports import access_report
 
     _, req, collected = access_report(demo_services, "de")
     with demo_services.db.session() as session:

@@ -22,7 +22,7 @@ from dsr.context import Services
 from dsr.documents import Document
 from dsr.requests import operations as actions
 from dsr.requests.models import Request
-from tests.dsr.answers.test_reports_article15 import access_report, squash
+from tests.support.reports import access_report, squash
 from workflows.runner import run_pending
 
 NEIGHBOUR = "Elke Brunner"

@@ -5,30 +5,31 @@ and date, and each section of Art. 15(1)(a)-(h) - in German and in English."""
 
 from __future__ import annotations
 
-import io
 import json
 import re
 from pathlib import Path
 from typing import Any
 
 import pytest
-from pypdf import PdfReader
-from sqlalchemy import create_engine, select, text
+from sqlalchemy import select
 
 from dsr.answers import operations as reports
 from dsr.answers.article15 import number
 from dsr.answers.report.strings import format_date
 from dsr.answers.report.values import formatter
 from dsr.context import Services
-from dsr.requests import operations as actions
-from dsr.requests.intake import Submission, submit
-from dsr.requests.models import Channel, Request
-from tests.support.clock import CLOCK
+from tests.support.reports import (
+    AccessReport,
+    pdf_pages,
+    shop_rows,
+    squash,
+    submit_access,
+    verify_and_process,
+)
 from workflows import outbox
 from workflows.models import Task
 from workflows.runner import run_pending
 
-EMAIL = "juergen.weiss@example.org"
 ARTIFACTS = Path(__file__).parents[3] / "test-artifacts"
 HEADINGS = {
     "de": ["a) Verarbeitungszwecke", "b) Kategorien personenbezogener Daten",
@@ -44,47 +45,14 @@ HEADINGS = {
 }
 
 
-def squash(value: str) -> str:
-    return re.sub(r"\s+", "", value)
-
-
-def access_report(services: Services, language: str) -> tuple[bytes, Request, list[Any]]:
-    """Submit, verify, process: the draft PDF, the request and what was collected."""
-    with services.db.session() as session:
-        req = submit(session, Submission(types=["access"], name="Jürgen Weiß", email=EMAIL,
-                                         channel=Channel.FORM.value, received_at=CLOCK.now(),
-                                         language=language),
-                     calendar=services.calendar, connectors=list(services.config.connectors))
-        request_id = req.id
-    run_pending(services)
-    with services.db.session() as session:
-        req = session.get(Request, request_id)
-        actions.verify(session, req, actor="user:0", method="manual")
-        actions.process(session, req, actor="user:0", connectors=list(services.config.connectors))
-    run_pending(services)
-    with services.db.session() as session:
-        req = session.get(Request, request_id)
-        collected = reports.collected_data(session, services.documents, request_id)
-        pdf = services.documents.read(reports.latest_document(session, request_id, "report_pdf"))
-        return pdf, req, collected
-
-
-def shop_rows(url: str, sql: str) -> list[Any]:
-    engine = create_engine(url)
-    with engine.connect() as conn:
-        rows = list(conn.execute(text(sql), {"e": EMAIL}))
-    engine.dispose()
-    return rows
-
-
-@pytest.mark.parametrize("language", ["de", "en"])
 def test_juergens_report_holds_everything_article_15_asks(
-        demo_services: Services, demo_shop: dict[str, Any], language: str) -> None:
-    pdf, req, collected = access_report(demo_services, language)
-    pages = [page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages]
+        juergens_report: AccessReport, demo_shop: dict[str, Any]) -> None:
+    language, req, collected = (juergens_report.language, juergens_report.request,
+                                juergens_report.collected)
+    pages = juergens_report.pages
     content = "\n".join(pages)
     flat = squash(content)
-    register = demo_services.register
+    register = juergens_report.services.register
 
     # Reference and "page N of M" on every page.
     word = "Seite" if language == "de" else "Page"
@@ -153,14 +121,13 @@ def test_juergens_report_holds_everything_article_15_asks(
     assert register["supervisory_authority"]["address"] in content
 
 
-@pytest.mark.parametrize("language", ["de", "en"])
-def test_juergens_report_reads_in_words_not_codes(
-        demo_services: Services, demo_shop: dict[str, Any], language: str) -> None:
+def test_juergens_report_reads_in_words_not_codes(juergens_report: AccessReport) -> None:
     """Codes by the data map's labels, cents as euros, the register by version and date; the
     JSON keeps the stored values (and the register's hash, for accountability)."""
-    pdf, req, collected = access_report(demo_services, language)
-    pages = [page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages]
-    content = "\n".join(pages)
+    language, req, collected, pdf = (juergens_report.language, juergens_report.request,
+                                     juergens_report.collected, juergens_report.pdf)
+    demo_services = juergens_report.services
+    content = "\n".join(juergens_report.pages)
     if ARTIFACTS.is_dir():
         (ARTIFACTS / f"juergen-{language}.pdf").write_bytes(pdf)
     orders = next(t for found in collected for t in found["tables"] if t["table"] == "orders")
@@ -200,17 +167,9 @@ def test_a_waived_system_is_named_as_not_searched_in_time(
     """A coordinator waives one system's collect task: the answer names the system as not
     searched in time (its data follows), without the coordinator's internal reason."""
     services = demo_services
+    request_id = submit_access(services, language)
     with services.db.session() as session:
-        req = submit(session, Submission(types=["access"], name="Jürgen Weiß", email=EMAIL,
-                                         channel=Channel.FORM.value, received_at=CLOCK.now(),
-                                         language=language),
-                     calendar=services.calendar, connectors=list(services.config.connectors))
-        request_id = req.id
-    run_pending(services)
-    with services.db.session() as session:
-        req = session.get(Request, request_id)
-        actions.verify(session, req, actor="user:0", method="manual")
-        actions.process(session, req, actor="user:0", connectors=list(services.config.connectors))
+        verify_and_process(services, session, request_id)
         task = session.scalars(select(Task).where(Task.request_id == request_id,
                                                   Task.kind == "collect",
                                                   Task.connector == "newsletter")).one()
@@ -218,8 +177,7 @@ def test_a_waived_system_is_named_as_not_searched_in_time(
     run_pending(services)
     with services.db.session() as session:
         pdf = services.documents.read(reports.latest_document(session, request_id, "report_pdf"))
-    content = re.sub(r"\s+", " ", "\n".join(p.extract_text()
-                                            for p in PdfReader(io.BytesIO(pdf)).pages))
+    content = re.sub(r"\s+", " ", "\n".join(pdf_pages(pdf)))
     label = services.config.connectors["newsletter"]["label"][language]
     shop = services.config.connectors["shop"]["label"][language]
     expected = {"de": f"Diese Systeme konnten wir nicht rechtzeitig durchsuchen: {label}.",

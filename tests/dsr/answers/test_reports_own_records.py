@@ -14,8 +14,8 @@ from dsr.changes.models import ChangePlan, RetainedRecord, SuppressionEntry
 from dsr.context import Services
 from dsr.requests.intake import Submission, submit
 from dsr.requests.models import Channel, Request
-from tests.dsr.answers.test_reports_article15 import EMAIL, access_report
 from tests.support.clock import CLOCK
+from tests.support.reports import EMAIL, access_report
 
 
 def test_earlier_requests_suppression_and_blocked_fields_are_in_the_answer(

@@ -99,3 +99,20 @@ def test_every_save_is_a_version_audited_and_the_diff_shows_the_entry(
         assert [e.details["version"] for e in events] == [2, 3]
         assert store.in_force(session, path).data["recipients"][recipient]["owner"] == "Logistik"
         assert versions[3].note == f"recipients.{recipient}"
+
+
+def test_the_services_see_a_saved_version_once_it_commits(services: Services) -> None:
+    """The register ``Services`` read is theirs: a save through their sessions drops it when
+    it commits (not before, and not when it rolls back), without any process-wide counter."""
+    path = services.config.register_path
+    assert "support_tickets" not in services.register["retention"]
+    with pytest.raises(RuntimeError), services.db.session() as session:
+        editor.save_entry(session, path, editor.Section.RETENTION, _retention(),
+                          original=None, actor="user:1", user_id=None)
+        raise RuntimeError("the transaction is rolled back")
+    assert "support_tickets" not in services.register["retention"]
+    with services.db.session() as session:
+        editor.save_entry(session, path, editor.Section.RETENTION, _retention(),
+                          original=None, actor="user:1", user_id=None)
+        assert "support_tickets" not in services.register["retention"]  # not committed yet
+    assert "support_tickets" in services.register["retention"]  # at once, not after seconds
