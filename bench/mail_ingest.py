@@ -108,7 +108,7 @@ def build_maildir(root: Path, count: int, letters: list[str], seed: int = 17) ->
     return kinds
 
 
-def _services(data_dir: Path, maildir: Path, service_url: str) -> Any:
+def _services(data_dir: Path, maildir: Path, service_url: str, batch_size: int = 50) -> Any:
     from dsr.audit import ensure_head
     from dsr.config import load_config
     from dsr.context import Services
@@ -118,7 +118,8 @@ def _services(data_dir: Path, maildir: Path, service_url: str) -> Any:
     config = load_config(path=None, env={}, overrides={
         "service": {"data_dir": str(data_dir), "secret_key": SECRET, "database_url": service_url},
         "tasks": {"backend": "thread"},
-        "mail_ingest": {"maildirs": [{"name": "privacy", "path": str(maildir)}]}})
+        "mail_ingest": {"maildirs": [{"name": "privacy", "path": str(maildir)}],
+                        "batch_size": batch_size}})
     services = Services(config)
     upgrade(services.db.engine)
     with services.db.session() as session:
@@ -127,15 +128,16 @@ def _services(data_dir: Path, maildir: Path, service_url: str) -> Any:
 
 
 def measure(messages: int = 5000, corpus: Path = CORPUS,
-            service_url: str = SERVICE_URL) -> dict[str, Any]:
-    """Build the Maildir, ingest it, and return the figures as plain data."""
+            service_url: str = SERVICE_URL, batch_size: int = 50) -> dict[str, Any]:
+    """Build the Maildir, ingest it ``batch_size`` messages per transaction, and return the
+    figures as plain data."""
     from dsr.mail.ingest import fetch_all
 
     letters = _letters(corpus)
     with tempfile.TemporaryDirectory(prefix="dsr-mail-bench-") as tmp:
         root = Path(tmp)
         kinds = build_maildir(root / "Maildir", messages, letters)
-        services = _services(root / "data", root / "Maildir", service_url)
+        services = _services(root / "data", root / "Maildir", service_url, batch_size)
         counter = EngineCounter(services.db.engine)
         counter.install()
         load_start = load_average()
@@ -147,7 +149,8 @@ def measure(messages: int = 5000, corpus: Path = CORPUS,
         left = len(list((root / "Maildir" / "new").iterdir()))
         services.db.engine.dispose()
     handled = sum(counts.values())
-    return {"messages": messages, "letters": len(letters), "kinds": dict(kinds),
+    return {"messages": messages, "batch_size": batch_size, "letters": len(letters),
+            "kinds": dict(kinds),
             "outcomes": dict(counts), "left": left, "handled": handled, "seconds": wall,
             "cpu_seconds": cpu, "per_minute": handled / wall * 60,
             "statements": db.statements / handled, "transactions": db.begins / handled,
@@ -158,7 +161,7 @@ def print_figures(f: dict[str, Any]) -> None:
     kinds = ", ".join(f"{k} {v}" for k, v in sorted(f["kinds"].items()))
     print(f"maildir: {f['messages']} messages ({kinds}) from {f['letters']} letters")
     print(f"outcomes: {dict(sorted(f['outcomes'].items()))}; left in new/: {f['left']}")
-    print(f"ingest: {f['handled']} messages in {f['seconds']:.1f} s wall "
+    print(f"ingest, {f['batch_size']} message(s) per transaction: {f['handled']} messages in {f['seconds']:.1f} s wall "
           f"({f['cpu_seconds']:.1f} s CPU of this process): {f['per_minute']:,.0f} messages per "
           f"minute ({f['seconds'] / f['handled'] * 1000:.1f} ms each; target >= 10,000 per minute)")
     print(f"service database: {f['statements']:.1f} statements and {f['transactions']:.2f} "
@@ -171,12 +174,21 @@ def print_figures(f: dict[str, Any]) -> None:
 @click.option("--corpus", type=click.Path(file_okay=False, path_type=Path), default=CORPUS,
               show_default=True, help="Folder of sample letters (*.txt) used as bodies.")
 @click.option("--service-url", default=SERVICE_URL, show_default=True)
+@click.option("--batch-size", default=50, show_default=True, type=click.IntRange(1, 1000),
+              help="Messages per transaction ([mail_ingest] batch_size).")
+@click.option("--compare", is_flag=True,
+              help="Also ingest the same Maildir one message per transaction (batch size 1, "
+                   "as before batching), interleaved: before, after, before, after.")
 @click.option("--profile", is_flag=True,
               help="Only profile the ingest of 300 messages (pyinstrument), no timed run.")
-def main(messages: int, corpus: Path, service_url: str, profile: bool) -> None:
+def main(messages: int, corpus: Path, service_url: str, batch_size: int, compare: bool,
+         profile: bool) -> None:
     """Time the ingest of a Maildir of varied messages."""
     if not profile:
-        print_figures(measure(messages, corpus, service_url))
+        sizes = [1, batch_size, 1, batch_size] if compare else [batch_size]
+        for size in sizes:
+            print_figures(measure(messages, corpus, service_url, size))
+            print()
         return
     with tempfile.TemporaryDirectory(prefix="dsr-mail-bench-") as tmp:
         root = Path(tmp)

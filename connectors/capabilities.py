@@ -74,6 +74,19 @@ class Executes(Protocol):
 
 
 @runtime_checkable
+class RechecksSteps(Protocol):
+    """Executes plans whose every step checks the system's state in its own statements (an
+    ``UPDATE`` only where a row still differs from the planned value, a ``DELETE`` of the rows
+    still there): a step that committed changes nothing when it runs again. The service's step
+    log then keeps the finished steps and stores them with the receipt, or at once when the
+    run fails, instead of committing each in a transaction of its own; a worker killed in
+    between runs the unrecorded steps again, and they change nothing twice. Still one
+    transaction in the system per step."""
+
+    rechecks_steps: ClassVar[bool]
+
+
+@runtime_checkable
 class AnswersLater(Protocol):
     """Answers access per request, asynchronously (a processor's API): the request's reference
     names the question it asks, so asking again is asking the same one. Raises
@@ -190,7 +203,7 @@ class Closes(Protocol):
 
 
 CAPABILITIES: tuple[type, ...] = (
-    Discovers, Reads, Plans, Executes, AnswersLater, DerivesSubject, DataMapped, NamesTargets,
+    Discovers, Reads, Plans, Executes, RechecksSteps, AnswersLater, DerivesSubject, DataMapped, NamesTargets,
     KeepsSuppressionList, Notifies, ReportsStatus, AcceptsCallbacks, Closes,
 )
 """Every capability a connector may declare, for the conformance test and the docs."""

@@ -36,6 +36,7 @@ from connectors.capabilities import (
     Executes,
     FindsOverdue,
     Plans,
+    RechecksSteps,
 )
 from connectors.changes import (
     ChangeRequest,
@@ -91,7 +92,8 @@ _Read = tuple[TableMap, tuple[str, ...], bool, "sa.Select[Any] | None", dict[str
 
 
 @register("shop_sql")
-class ShopSqlConnector(Plans, Executes, FindsOverdue, DerivesSubject, DataMapped, Closes):
+class ShopSqlConnector(Plans, Executes, RechecksSteps, FindsOverdue, DerivesSubject, DataMapped,
+                       Closes):
     """Reads the shop's SQL database (PostgreSQL, MariaDB, SQLite) through its own engine.
 
     ``url`` should carry read-only credentials for discover and access. The tables it reads are
@@ -99,6 +101,7 @@ class ShopSqlConnector(Plans, Executes, FindsOverdue, DerivesSubject, DataMapped
     """
 
     kind: ClassVar[str]
+    rechecks_steps: ClassVar[bool] = True  # every UPDATE checks the row still differs
 
     def __init__(
         self, name: str, url: str | URL, datamap: DataMap, statement_timeout_ms: int = 5000,

@@ -65,6 +65,9 @@ class _Ran:
     status: str
     next_ids: list[int] = field(default_factory=list)
     handed: _Claim | None = None
+    due_ids: list[int] | None = None
+    """With ``look_further``: the other tasks due now that the finishing commit found (None:
+    it did not look)."""
 
 
 CHAIN_LIMIT = 50
@@ -120,10 +123,13 @@ def _claim(session: Session, task_id: int, worker: str, lease: timedelta,
 
 def _run_task(services: Services, task_id: int, worker: str | None,
               queues: Collection[str] | None = None, *, claimed: _Claim | None = None,
-              hand_over: bool = False) -> _Ran:
+              hand_over: bool = False, look_further: bool = False) -> _Ran:
     """:func:`run_task` without the dispatch. With ``queues`` only a task on one of them is
     claimed; ``claimed``: the task was claimed already (handed over by the one before it);
-    ``hand_over``: claim the first task this one makes due in the commit that finishes it."""
+    ``hand_over``: claim the first task this one makes due in the commit that finishes it;
+    ``look_further`` (with ``hand_over``): when it makes none due, look in that commit for any
+    task due now (the next look at the outbox, without a transaction of its own) and claim
+    the first."""
     # The jobs and what they use (reportlab, pypdf, the letters, ...) load with the first task,
     # not when ``dsr serve`` starts: an idle web process stays small.
     from workflows.jobs import JOBS, NotReady
@@ -141,6 +147,7 @@ def _run_task(services: Services, task_id: int, worker: str | None,
     error: str | None = None
     next_ids: list[int] = []
     handed: _Claim | None = None
+    due_ids: list[int] | None = None
     session = services.db.sessionmaker()
     try:
         task = session.get(Task, task_id)
@@ -175,13 +182,29 @@ def _run_task(services: Services, task_id: int, worker: str | None,
             handed = _claim(session, next_ids[0], worker, lease, queues)
             if handed is not None:
                 next_ids = next_ids[1:]
+        elif hand_over and look_further:
+            handed, due_ids = _look_and_claim(session, worker, lease)
         session.commit()
     finally:
         session.close()
 
     if error is not None:
         return _Ran(_record_failure(services, task_id, attempt_id, error))
-    return _Ran(TaskStatus.DONE.value, next_ids, handed)
+    return _Ran(TaskStatus.DONE.value, next_ids, handed, due_ids)
+
+
+def _look_and_claim(session: Session, worker: str,
+                    lease: timedelta) -> tuple[_Claim | None, list[int]]:
+    """In ``session``: give back the tasks of dead workers, find the tasks due now and claim
+    the first that is still claimable; returns that claim and the other due ids (the claim is
+    committed by the caller, before the task runs)."""
+    outbox.release_expired_leases(session)
+    ids = outbox.due_task_ids(session)
+    for index, task_id in enumerate(ids):
+        claimed = _claim(session, task_id, worker, lease, None)
+        if claimed is not None:
+            return claimed, ids[index + 1:]
+    return None, []
 
 
 def _record_waiting(services: Services, task_id: int, attempt_id: int, waiting: NotReady) -> str:
@@ -223,33 +246,46 @@ def run_pending(services: Services, limit: int = 1000) -> int:
     """Run every task that is due now, in order, until none is left; returns how many ran.
 
     The tasks a finished task made due (the next phase) run right after it, as the next look
-    at the outbox would have found them; that look comes once nothing more is chained.
+    at the outbox would have found them. The look at the outbox claims the first task it
+    finds in its own commit, and once nothing more is queued the commit that finishes a task
+    looks and claims too, so a look costs no transaction of its own: every task is still
+    claimed (lease, attempt row) in a committed transaction before it runs.
     """
     ran = 0
+    worker = worker_name()
+    lease = timedelta(seconds=services.config.tasks["lease_seconds"])
+    queued: deque[int] = deque()
+    seen: set[int] = set()
+    handed: _Claim | None = None
+    looked = False  # the last commit looked at the outbox and found nothing more due
     while ran < limit:
-        with services.db.session() as session:
-            outbox.release_expired_leases(session)
-            ids = outbox.due_task_ids(session)
-        if not ids:
-            return ran
-        queued, seen = deque(ids), set(ids)
-        handed: _Claim | None = None
-        while (handed is not None or queued) and ran < limit:
-            more = ran + 1 < limit  # claim a next task only if it may still run here
-            if handed is not None:
-                done = _run_task(services, handed.task_id, None, claimed=handed, hand_over=more)
-            else:
-                done = _run_task(services, queued.popleft(), None, hand_over=more)
-            services.dispatch(done.next_ids)
-            ran += 1
-            handed = done.handed
-            if handed is not None and handed.task_id in queued:
-                queued.remove(handed.task_id)
-            fresh = [task_id for task_id in done.next_ids if task_id not in seen]
-            queued.extend(fresh)
-            seen.update(fresh)
-            if handed is not None:
-                seen.add(handed.task_id)
+        if handed is None and not queued:
+            if looked:
+                return ran
+            with services.db.session() as session:
+                handed, ids = _look_and_claim(session, worker, lease)
+            if handed is None:
+                return ran
+            queued, seen = deque(ids), {handed.task_id, *ids}
+        more = ran + 1 < limit  # claim a next task only if it may still run here
+        if handed is not None:
+            done = _run_task(services, handed.task_id, worker, claimed=handed, hand_over=more,
+                             look_further=not queued)
+        else:
+            done = _run_task(services, queued.popleft(), worker, hand_over=more,
+                             look_further=not queued)
+        services.dispatch(done.next_ids)
+        ran += 1
+        handed = done.handed
+        if handed is not None and handed.task_id in queued:
+            queued.remove(handed.task_id)
+        fresh = [task_id for task_id in [*done.next_ids, *(done.due_ids or ())]
+                 if task_id not in seen]
+        queued.extend(fresh)
+        seen.update(fresh)
+        if handed is not None:
+            seen.add(handed.task_id)
+        looked = done.due_ids is not None and handed is None
     return ran
 
 

@@ -2,8 +2,9 @@
 connector, after approval); registered with ``@job`` from ``workflows.jobs``.
 
 ``plan`` stores the connector's plan in the service database and touches no system.
-``execute`` runs the stored plan's open steps — each committed step is recorded at once — and
-stores one receipt. A worker killed between a system's commit and the receipt's commit leaves
+``execute`` runs the stored plan's open steps — each committed step is recorded at once, or,
+for a system whose steps check their own state (``RechecksSteps``), with the receipt or when
+the run fails — and stores one receipt. A worker killed between a system's commit and the receipt's commit leaves
 the step recorded or checkable in the system: the re-run changes nothing twice and stores the
 one receipt.
 """
@@ -21,6 +22,7 @@ from connectors.capabilities import (
     Executes,
     Notifies,
     Plans,
+    RechecksSteps,
     ReportsStatus,
     capable,
     subject_holder,
@@ -124,8 +126,14 @@ def execute_changes(services: Services, session: Session, task: Task) -> dict[st
         _bind_mailer(services, connector)
         plan = Plan.from_json(plan_row.body)
         _refuse_if_held_since(services, session, request, task.connector, plan_row, plan)
-        done = connector.execute(plan, changes.DbStepLog(services, plan_row.id,
-                                                              plan_row.steps_done or {}))
+        log = changes.DbStepLog(services, plan_row.id, plan_row.steps_done or {},
+                                defer=capable(connector, RechecksSteps) is not None)
+        try:
+            done = connector.execute(plan, log)
+        except BaseException:
+            log.flush()  # the steps that committed in the system are recorded all the same
+            raise
+        plan_row.steps_done = dict(log.done)  # with the receipt, in the job's commit
         receipt = changes.record_receipt(services, session, plan_row, plan, done)
         _record_notices(session, request, task.connector, done.to_json())
     body = receipt.body

@@ -4,7 +4,8 @@ suppression list and the notices to recipients.
 
 Services take a session and flush; the job or command around them commits. The exception is
 :class:`DbStepLog`: a finished step of a plan is committed at once in a session of its own,
-because the system it changed has committed already.
+because the system it changed has committed already (unless the system's steps check their
+own state, see there).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from collections.abc import Mapping
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from connectors.base import Connector
@@ -149,14 +150,22 @@ def store_plan(session: Session, *, request_id: int | None, connector: str, roun
 
 
 class DbStepLog:
-    """Records each finished step of a plan in the service database, committed at once."""
+    """Records each finished step of a plan in the service database, committed at once.
+
+    With ``defer`` (for a connector whose steps check the system's state themselves,
+    :class:`~connectors.capabilities.RechecksSteps`) the finished steps are kept here instead:
+    the job stores them with the receipt, and :meth:`flush` commits them when the run fails.
+    A worker killed in between leaves them unrecorded, and the steps run again change
+    nothing twice."""
 
     def __init__(self, services: Services, plan_id: int,
-                 done: Mapping[str, Any] | None = None) -> None:
+                 done: Mapping[str, Any] | None = None, *, defer: bool = False) -> None:
         """``done``: the plan's ``steps_done`` when the caller has just read the plan row
         (spares a transaction); else read here."""
         self.services = services
         self.plan_id = plan_id
+        self.defer = defer
+        self.unsaved = False
         if done is not None:
             self.done: dict[str, Any] = dict(done)
             return
@@ -173,12 +182,23 @@ class DbStepLog:
         return self.services.clock.now()
 
     def mark_done(self, index: int, touched: int) -> None:
-        """Commit step ``index`` as finished (the changed system has committed already)."""
+        """Commit step ``index`` as finished (the changed system has committed already); with
+        ``defer``, keep it for the receipt's commit."""
         self.done[str(index)] = touched
+        if self.defer:
+            self.unsaved = True
+            return
+        self.flush(force=True)
+
+    def flush(self, *, force: bool = False) -> None:
+        """Commit the finished steps kept so far (one statement, in a session of its own)."""
+        if not (self.unsaved or force):
+            return
         with self.services.db.session() as session:
-            plan = session.get(ChangePlan, self.plan_id)
-            assert plan is not None
-            plan.steps_done = dict(self.done)
+            session.execute(update(ChangePlan).where(ChangePlan.id == self.plan_id)
+                            .values(steps_done=dict(self.done))
+                            .execution_options(synchronize_session=False))
+        self.unsaved = False
 
 
 def subject_hash(secret: str, connector: str, keys: list[list[Any]]) -> str:

@@ -32,6 +32,8 @@ class Fetched:
 class MailSource(Protocol):
     name: str
     fax: bool
+    batch_size: int
+    """How many messages ingest handles in one transaction (and an IMAP fetch asks for)."""
 
     def fetch(self) -> Iterator[Fetched]: ...
 
@@ -105,9 +107,10 @@ class MaildirSource:
     """A Maildir: ``new/`` and ``cur/``; the delivery time is the timestamp the delivery agent
     put at the start of the file name (the file's mtime if the name has none)."""
 
-    def __init__(self, settings: dict[str, Any]) -> None:
+    def __init__(self, settings: dict[str, Any], batch_size: int = 50) -> None:
         self.name = settings["name"]
         self.fax = bool(settings.get("fax"))
+        self.batch_size = batch_size
         self.root = Path(settings["path"])
         self.processed = self.root / ("." + settings["processed_folder"].lstrip("."))
 
@@ -140,9 +143,10 @@ class EmlFolderSource:
     """A folder of ``.eml`` files: the newest ``Received`` header is the receipt time, else the
     ``Date`` header, else (a file without either) the time the file was put there."""
 
-    def __init__(self, settings: dict[str, Any]) -> None:
+    def __init__(self, settings: dict[str, Any], batch_size: int = 50) -> None:
         self.name = settings["name"]
         self.fax = bool(settings.get("fax"))
+        self.batch_size = batch_size
         self.root = Path(settings["path"])
         self.processed = self.root / settings["processed_folder"]
 
@@ -179,5 +183,5 @@ def configured_sources(settings: dict[str, Any]) -> list[MailSource]:
     """Every source of ``[mail_ingest]``, in the order configured."""
     batch = settings.get("batch_size", 50)
     return [*(ImapSource(m, batch) for m in settings.get("mailboxes", [])),
-            *(MaildirSource(m) for m in settings.get("maildirs", [])),
-            *(EmlFolderSource(m) for m in settings.get("eml_folders", []))]
+            *(MaildirSource(m, batch) for m in settings.get("maildirs", [])),
+            *(EmlFolderSource(m, batch) for m in settings.get("eml_folders", []))]

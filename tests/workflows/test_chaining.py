@@ -133,6 +133,37 @@ def test_run_pending_runs_the_chain_too(services: Services, request_id: int) -> 
     assert all(SEEN[task_id][0] == "running" for task_id in ids)
 
 
+def test_run_pending_looks_at_the_outbox_in_the_commits_that_claim_and_finish(
+        services: Services, request_id: int) -> None:
+    from sqlalchemy import event
+
+    JOBS["test_chain_noop"] = lambda services, session, task: {"ran": True}
+    begins: list[object] = []
+
+    def began(connection: object) -> None:
+        begins.append(connection)
+
+    try:
+        with services.db.session() as session:
+            ids = [outbox.add_task(session, kind="test_chain_noop", request_id=request_id,
+                                   connector=f"c{i}", phase=phase, round_=9).id
+                   for i, phase in enumerate((5, 5, 6))]
+        event.listen(services.db.engine, "begin", began)
+        try:
+            assert run_pending(services) == 3
+        finally:
+            event.remove(services.db.engine, "begin", began)
+    finally:
+        JOBS.pop("test_chain_noop", None)
+    # One transaction per task and the first look (which claims the first task): the looks
+    # after it ride in the commits that finish a task, and every claim commits before its run.
+    assert len(begins) == len(ids) + 1
+    assert _statuses(services, ids) == ["done", "done", "done"]
+    with services.db.session() as session:
+        assert session.scalars(select(TaskAttempt.outcome)
+                               .where(TaskAttempt.task_id.in_(ids))).all() == ["ok"] * 3
+
+
 def test_the_request_completes_with_its_last_chained_task(
         services: Services, request_id: int) -> None:
     with services.db.session() as session:

@@ -279,3 +279,57 @@ def test_old_mail_is_reduced_to_what_accountability_needs(services: Services, tm
         assert session.get(Document, spam.document_id).deleted_at is not None
     assert _one(services, InboundMessage, message_id="<open@x>").from_address
     assert reduce_inbound(services) == {"reduced": 0}
+
+
+def test_a_batch_of_messages_is_one_transaction_and_a_resend_inside_it_is_found(
+        services: Services, tmp_path: Path) -> None:
+    from sqlalchemy import event
+
+    eml, _ = _configure(services, tmp_path)
+    for i in range(4):
+        _eml(eml, f"{i}.eml", mail(f"Bitte löschen Sie alle meine Daten. ({i})",
+                                   sender=f"Kunde {i} <kunde{i}@example.org>",
+                                   message_id=f"<batch{i}@example.org>"), RECEIVED)
+    _eml(eml, "4.eml", mail("Bitte löschen Sie alle meine Daten. (0)",
+                            sender="Kunde 0 <kunde0@example.org>",
+                            message_id="<batch0@example.org>"), RECEIVED)  # the first, resent
+    begins: list[object] = []
+
+    def began(connection: object) -> None:
+        begins.append(connection)
+
+    event.listen(services.db.engine, "begin", began)
+    try:
+        counts = fetch_all(services)["scans"].counts
+    finally:
+        event.remove(services.db.engine, "begin", began)
+    assert dict(counts) == {"request": 4, "already_handled": 1}
+    assert len(begins) == 1  # the five messages in one transaction
+    assert not list(eml.glob("*.eml"))
+    with services.db.session() as session:
+        assert session.scalar(select(func.count(Request.id))) == 4
+        assert session.scalar(select(func.count(InboundMessage.id))) == 4
+        assert verify_chain(session).ok
+
+
+def test_a_failing_message_of_a_batch_fails_alone(
+        services: Services, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    eml, _ = _configure(services, tmp_path)
+    services.config.mail_ingest["batch_size"] = 3
+    for i in range(5):
+        _eml(eml, f"{i}.eml", mail(f"Bitte löschen Sie alle meine Daten. ({i})",
+                                   sender=f"kunde{i}@example.org",
+                                   message_id=f"<fail{i}@example.org>"), RECEIVED)
+    real = mail_ingest.ingest_raw
+
+    def flaky(services_: Services, session: Any, raw: bytes, **kw: Any) -> Any:
+        if b"<fail1@example.org>" in raw:
+            raise OSError("disk full")
+        return real(services_, session, raw, **kw)
+
+    monkeypatch.setattr(mail_ingest, "ingest_raw", flaky)
+    assert dict(fetch_all(services)["scans"].counts) == {"failed": 1, "request": 4}
+    assert [p.name for p in eml.glob("*.eml")] == ["1.eml"]
+    with services.db.session() as session:
+        assert session.scalar(select(func.count(Request.id))) == 4
+        assert verify_chain(session).ok
