@@ -10,7 +10,7 @@ system afterwards; it never holds personal values, only keys, fields and counts.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Literal, Protocol, runtime_checkable
@@ -83,6 +83,152 @@ class ClaimSource(Protocol):
 
 
 @dataclass(frozen=True)
+class KnownValue:
+    """A value a recipient knows the subject by: its own reference or a tracking number (read
+    from the rows that name it), or the name and date of birth it was given."""
+
+    label: Mapping[str, str]  # de / en
+    value: str
+    own_reference: bool = False  # the recipient's own reference (a bureau's, a carrier's)
+
+
+@dataclass(frozen=True)
+class RecipientTerms:
+    """One recipient as its Art. 19 notice needs it: the rectifiable fields it received
+    (the register's ``receives``; None: not stated, every corrected field is named), how long
+    after its last disclosure it still processes them (``processes_days``; None: not stated),
+    the day of that disclosure in the subject's rows, and the values it knows the subject by."""
+
+    receives: tuple[str, ...] | None = None
+    processes_days: int | None = None
+    last_disclosed: date | None = None
+    known_by: tuple[KnownValue, ...] = ()
+
+    def processes_until(self) -> date | None:
+        """The last day the recipient still processes the subject's data (None: not known)."""
+        if self.processes_days is None or self.last_disclosed is None:
+            return None
+        return date.fromordinal(self.last_disclosed.toordinal() + self.processes_days)
+
+
+@dataclass(frozen=True)
+class RecipientEvidence:
+    """Where the subject's rows name a recipient: rows of ``table`` whose ``column`` holds one
+    of ``values`` (any value when empty), dated by the ``date`` column (the register's
+    ``evidence``)."""
+
+    table: str
+    column: str
+    values: tuple[str, ...] = ()
+    date: str | None = None
+
+
+@dataclass(frozen=True)
+class RecipientFacts:
+    """What the subject's rows show of one recipient: the latest day it received data, and
+    the values it knows the subject by."""
+
+    last_disclosed: date | None = None
+    known_by: tuple[KnownValue, ...] = ()
+
+
+@runtime_checkable
+class KnowsRecipients(Protocol):
+    """A connector that can read from the subject's rows what a recipient received and when."""
+
+    def known_to(self, subject: Subject, evidence: RecipientEvidence,
+                 read: Sequence[str]) -> RecipientFacts:
+        """The facts of the recipient named by ``evidence``; ``read``: ``table.column``
+        names whose values it knows the subject by."""
+        ...
+
+
+WithheldReason = Literal["not_received", "no_longer_processing"]
+"""Why a recipient of the subject's data is not told: it received none of the corrected
+fields, or its processing period after its last disclosure has ended."""
+
+
+@dataclass(frozen=True)
+class WithheldNotice:
+    """An Art. 19 notice that does not go, and why (shown to the coordinator, stated in the
+    confirmation)."""
+
+    target: str
+    reason: WithheldReason
+    last_disclosed: date | None = None
+    processed_until: date | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        """JSON-safe form (dates as ISO text)."""
+        return {"target": self.target, "reason": self.reason,
+                "last_disclosed": self.last_disclosed.isoformat() if self.last_disclosed
+                else None,
+                "processed_until": self.processed_until.isoformat() if self.processed_until
+                else None}
+
+    @classmethod
+    def from_json(cls, raw: Mapping[str, Any]) -> WithheldNotice:
+        """Read the stored form back."""
+        last, until = raw.get("last_disclosed"), raw.get("processed_until")
+        return cls(str(raw["target"]), raw["reason"],
+                   date.fromisoformat(last) if last else None,
+                   date.fromisoformat(until) if until else None)
+
+
+@dataclass(frozen=True)
+class RowCorrection:
+    """One field of one row the coordinator chose to rectify: ``column`` is ``table.column``,
+    ``key`` the row's key, ``value`` its new value."""
+
+    column: str
+    key: tuple[JsonValue, ...]
+    value: str
+
+    @property
+    def table(self) -> str:
+        """The table of the row."""
+        return self.column.split(".", 1)[0]
+
+    @property
+    def field(self) -> str:
+        """The column's name."""
+        return self.column.split(".", 1)[1]
+
+
+@dataclass(frozen=True)
+class RectifiableValue:
+    """One rectifiable field of one row as stored: the column, the form field it holds, its
+    value, and — for a document under retention — the day until which a correction is only
+    recorded beside it (§146(4) AO: never rewritten)."""
+
+    column: str
+    field: str
+    old: str | None
+    recorded_beside_until: date | None = None
+
+
+@dataclass(frozen=True)
+class RectifiableRow:
+    """One of the subject's rows that holds rectifiable fields: its table and key, the coded
+    values that tell it apart (``("kind", "billing")``), its fields and its document date."""
+
+    table: str
+    key: tuple[JsonValue, ...]
+    kinds: tuple[tuple[str, str], ...]
+    fields: tuple[RectifiableValue, ...]
+    document: date | None = None
+
+
+@runtime_checkable
+class RectifiesByRow(Protocol):
+    """A connector that shows the subject's rows holding rectifiable fields (the editor)."""
+
+    def rectifiable_rows(self, subject: Subject, request: ChangeRequest) -> list[RectifiableRow]:
+        """The subject's rows with their rectifiable fields as stored; reads only."""
+        ...
+
+
+@dataclass(frozen=True)
 class ChangeRequest:
     """What a plan is for: the request's change types and what the service knows beside them.
 
@@ -105,6 +251,11 @@ class ChangeRequest:
     #: For each corrected ``table.column``: its labels and the form field it is
     #: (``{"de": "Nachname", "en": "Last name", "field": "last_name"}``), from the data map.
     correction_labels: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    #: The rows and fields the coordinator picked (rectification editor): a ``table.column``
+    #: named here is changed in these rows only; one not named in every row of the subject.
+    row_corrections: tuple[RowCorrection, ...] = ()
+    #: Per recipient of the register: what it received and until when it processes it.
+    recipient_terms: Mapping[str, RecipientTerms] = field(default_factory=dict)
 
     def wants(self, *types: str) -> bool:
         """True when the request asks for any of ``types``."""
@@ -150,6 +301,7 @@ class Plan:
     system: str
     changes: tuple[PlannedChange, ...]
     subject: Mapping[str, Any] = field(default_factory=dict)
+    withheld: tuple[WithheldNotice, ...] = ()
 
     def steps(self) -> list[tuple[str, tuple[PlannedChange, ...]]]:
         """The changes grouped by target, in the order targets first appear: one step each."""
@@ -180,13 +332,15 @@ class Plan:
     def to_json(self) -> dict[str, Any]:
         """JSON-safe form, as stored in the service database."""
         return {"system": self.system, "subject": dict(self.subject),
-                "changes": [change.to_json() for change in self.changes]}
+                "changes": [change.to_json() for change in self.changes],
+                "withheld": [notice.to_json() for notice in self.withheld]}
 
     @classmethod
     def from_json(cls, raw: Mapping[str, Any]) -> Plan:
         """Read the stored form back."""
         return cls(raw["system"], tuple(PlannedChange.from_json(c) for c in raw["changes"]),
-                   raw.get("subject", {}))
+                   raw.get("subject", {}),
+                   tuple(WithheldNotice.from_json(w) for w in raw.get("withheld", ())))
 
 
 @dataclass(frozen=True)

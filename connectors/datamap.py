@@ -233,12 +233,12 @@ class _Builder:
         lookup = raw["lookup"]
         return ColumnMap(
             name, raw["label"], category, raw["erasure"], raw["retention"], raw["discloses_to"],
-            raw["rectify_as"], raw["values"], raw["unit"],
+            raw["rectify_as"] or None, raw["values"], raw["unit"],
             currency=raw["currency"] or ("EUR" if raw["unit"] == "money" else None),
             transform=raw["transform"], timezone=raw["timezone"], export=raw["export"],
             disclose=raw["disclose"] is not False,
             disclose_when=None if isinstance(raw["disclose"], bool) else raw["disclose"],
-            retention_when=raw["retention_when"],
+            retention_when=raw["retention_when"], never_rectified=raw["rectify_as"] is False,
             lookup=LookupMap(lookup["table"], lookup["key"], lookup["label"],
                              lookup["where"] or {"de": None, "en": None}) if lookup else None,
         )

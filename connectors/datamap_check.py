@@ -36,6 +36,22 @@ _PERSON_WORDS = {
     "kunde", "empf", "empfaenger", "billing", "shipping", "delivery", "invoice",
 }  # fmt: skip
 _WORD = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+")
+# The rectifiable field (Art. 16) a column name suggests: parts matched anywhere, words whole.
+_RECTIFIABLE_PARTS = (
+    ("first_name", ("first_name", "firstname", "vorname", "given_name")),
+    ("last_name", ("last_name", "lastname", "surname", "nachname", "family_name")),
+    ("birth_date", ("birth", "geburt")),
+    ("email", ("email", "e_mail")),
+    ("phone", ("phone", "telefon", "mobile", "handy")),
+    ("street", ("street", "strasse", "straße")),
+    ("postcode", ("postcode", "postal_code", "zipcode")),
+    ("country", ("country",)),
+)  # fmt: skip
+_RECTIFIABLE_WORDS = {"city": "city", "ort": "city", "town": "city", "zip": "postcode",
+                      "plz": "postcode", "dob": "birth_date", "tel": "phone", "mail": "email",
+                      "land": "country"}
+_RECTIFIABLE_CATEGORIES = ("contact",)
+"""Categories whose personal-looking columns hold a contact detail a customer may correct."""
 
 
 @dataclass(frozen=True)
@@ -61,6 +77,25 @@ def looks_personal(column: str) -> bool:
     return "name" in words and (words == {"name"} or bool(words & _PERSON_WORDS))
 
 
+def rectifiable_field(column: str, category: str = "") -> str | None:
+    """The form's rectifiable field a column seems to hold, by its name (``billing_street``,
+    ``recipient_city``, ``dob``; ``"name"`` for a full name) or, for a name that looks
+    personal, by its category (``contact``: an address or number to reach the customer)."""
+    lowered = column.casefold()
+    for name, parts in _RECTIFIABLE_PARTS:
+        if any(part in lowered for part in parts):
+            return name
+    words = {word.casefold() for word in _WORD.findall(column)}
+    for word, name in _RECTIFIABLE_WORDS.items():
+        if word in words:
+            return name
+    if "name" in words and (words == {"name"} or bool(words & _PERSON_WORDS)):
+        return "name"
+    if category in _RECTIFIABLE_CATEGORIES and looks_personal(column):
+        return "contact"
+    return None
+
+
 def check_against_database(
     datamap: DataMap, engine: Engine, connector: str | None = None
 ) -> list[Finding]:
@@ -70,6 +105,11 @@ def check_against_database(
     elsewhere); tables in the database that the map lists nowhere are reported either way.
     """
     return list(_Check(datamap, sa.inspect(engine)).run(connector))
+
+
+def where_of(table: TableMap, column: str) -> str:
+    """The data map's key path of a column."""
+    return f"tables.{table.name}.columns.{column}"
 
 
 class _Check:
@@ -122,6 +162,7 @@ class _Check:
             if name not in mapped:
                 yield self.unmapped(table.name, name)
         link_columns = set(table.key).union(*(path[0].columns for path in table.paths))
+        yield from self.rectifiable(table, link_columns)
         for column in table.columns:
             if (
                 column.erasure == "keep"
@@ -134,6 +175,25 @@ class _Check:
                     "keep is for keys and non-personal columns",
                 )  # fmt: skip
         yield from self.link(table)
+
+    def rectifiable(self, table: TableMap, link_columns: set[str]) -> Iterator[Finding]:
+        """A column of the subject's own rows that holds a field a customer may correct
+        (by its name or category) but names no ``rectify_as``: a rectification would leave
+        it as it is (set ``rectify_as = false`` for a record of what was sent)."""
+        if not (table.link or table.name == self.map.subject.table):
+            return
+        for column in table.columns:
+            if column.rectify_as or column.never_rectified or column.erasure == "keep" \
+                    or column.name in link_columns:
+                continue
+            held = rectifiable_field(column.name, column.category)
+            if held is not None:
+                yield Finding(
+                    "warning", f"{where_of(table, column.name)}.rectify_as",
+                    f"{column.name!r} seems to hold a field a customer may correct ({held}) "
+                    "but has no rectify_as: a rectification never changes it (set "
+                    "rectify_as = \"<field>\", or false for a record of what was sent)",
+                )  # fmt: skip
 
     def link(self, table: TableMap) -> Iterator[Finding]:
         yield from self.path(table, table.link, f"tables.{table.name}.link")

@@ -67,6 +67,7 @@ class ColumnMap:
     disclose_when: Condition | None = None  # disclosed only on rows meeting it (meta rows)
     lookup: LookupMap | None = None
     retention_when: Condition | None = None  # the rule applies only to rows meeting it
+    never_rectified: bool = False  # ``rectify_as = false``: a record of what was sent
 
 
 @dataclass(frozen=True)

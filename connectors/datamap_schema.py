@@ -83,6 +83,18 @@ class ConditionField(fields.Field):
             raise ValidationError(f"condition {value!r}: {exc}") from None
 
 
+class RectifyAsField(fields.Field):
+    """``rectify_as``: the form's field the column holds, or false (it holds such a value but
+    is a record of what was sent, never corrected: ``dsr datamap check`` stays quiet)."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
+        if value is False:
+            return False
+        if not isinstance(value, str) or value not in RECTIFIABLE_FIELDS:
+            raise ValidationError(f"must be false or one of: {', '.join(RECTIFIABLE_FIELDS)}")
+        return value
+
+
 class DiscloseField(fields.Field):
     """``disclose``: true, false, or a condition naming the rows whose value is disclosed."""
 
@@ -191,8 +203,9 @@ class ColumnSchema(Schema):
     # The column names who the row's data went to (a carrier, a bureau): Art. 15 and Art. 19.
     discloses_to = fields.Boolean(load_default=False)
     # The form's field a customer corrects this column with (Art. 16): the coordinator's
-    # corrections are pre-filled from it. Several columns may name the same field.
-    rectify_as = fields.String(load_default=None, validate=validate.OneOf(RECTIFIABLE_FIELDS))
+    # corrections are pre-filled from it. Several columns may name the same field; false:
+    # the column holds such a value but is never corrected (where an invoice was sent).
+    rectify_as = RectifyAsField(load_default=None)
     # How a stored code reads to people (the PDF answer): ``{ delivered = { de, en } }``.
     values = CodeLabels(load_default=None)
     # How a number is shown to people: money in cents, a percentage.

@@ -38,7 +38,9 @@ from connectors.changes import (
     Plan,
     PlannedChange,
     Receipt,
+    RecipientTerms,
     StepLog,
+    WithheldNotice,
     subject_json,
 )
 
@@ -101,15 +103,35 @@ recipient of an order had. Other corrected fields are named, not given (data min
 a carrier never had the date of birth); a recipient that holds them may ask."""
 
 
-def _told(request: ChangeRequest) -> list[dict[str, str]]:
-    """The corrections as recipients are told them: labels, and the value of order fields."""
+def _told(request: ChangeRequest, receives: tuple[str, ...] | None) -> list[dict[str, str]]:
+    """The corrections as a recipient is told them: labels, and the new value of a field it
+    received. With the register's ``receives`` only the corrected fields it received are named
+    at all; without it every corrected field is named, the value given for order fields."""
     told = []
     for name, value in sorted(request.corrections.items()):
         labels = request.correction_labels.get(name, {})
+        form_field = labels.get("field", "")
+        if receives is not None and form_field not in receives:
+            continue
         column = name.rsplit(".", 1)[-1]
+        given = form_field in (ORDER_FIELDS if receives is None else receives)
         told.append({"de": labels.get("de", column), "en": labels.get("en", column),
-                     "value": value if labels.get("field") in ORDER_FIELDS else ""})
+                     "value": value if given else ""})
     return told
+
+
+def _withheld(key: str, types: list[str], terms: RecipientTerms, request: ChangeRequest,
+              told: list[dict[str, str]]) -> tuple[list[str], WithheldNotice | None]:
+    """The types a recipient is told of, or why it is told nothing: its processing period
+    after its last disclosure has ended, or it received none of the corrected fields."""
+    until = terms.processes_until()
+    if until is not None and until < request.today:
+        return [], WithheldNotice(key, "no_longer_processing", terms.last_disclosed, until)
+    if "rectification" in types and terms.receives is not None and not told:
+        types = [t for t in types if t != "rectification"]
+        if not types:
+            return [], WithheldNotice(key, "not_received", terms.last_disclosed, until)
+    return types, None
 
 
 @register("recipient_mail")
@@ -170,15 +192,25 @@ class RecipientMailConnector(Plans, Executes, DerivesSubject, Notifies):
     def plan(self, subject: Subject, request: ChangeRequest) -> Plan:
         """One notice per recipient that received the subject's data, for Art. 19 types.
 
+        Each is told only the corrected fields it received, identified by what it knows
+        (the register's ``receives`` and ``identified_by``), and only while it still
+        processes the data (``processes_days`` after its last disclosure); a recipient left
+        out for either reason is recorded in the plan's ``withheld``.
         While a legal hold keeps the subject's data (an open claim), nothing is erased: no
         recipient is asked to delete or settle anything (a credit bureau would misreport)."""
-        types = [t for t in request.types if t in NOTIFIED_TYPES
-                 and not (t == "erasure" and request.holds)]
-        changes = []
-        if types:
+        wanted = [t for t in request.types if t in NOTIFIED_TYPES
+                  and not (t == "erasure" and request.holds)]
+        changes, withheld = [], []
+        if wanted:
             disclosed = set(subject.identifiers.get("disclosed_to", ()))
             for key in self.recipients_of(subject, request):
                 endpoint = self.endpoints[key]
+                terms = request.recipient_terms.get(key, RecipientTerms())
+                told = _told(request, terms.receives) if "rectification" in wanted else []
+                types, skipped = _withheld(key, wanted, terms, request, told)
+                if skipped is not None:
+                    withheld.append(skipped)
+                    continue
                 changes.append(PlannedChange(
                     key, (), (), "notify", "+".join(types), ART19_NORM, value={
                         "to": endpoint["email"], "types": types, "reference": request.reference,
@@ -186,9 +218,11 @@ class RecipientMailConnector(Plans, Executes, DerivesSubject, Notifies):
                         "disclosed": sorted(disclosed & self.values_of(key, request)),
                         "credit_bureau": endpoint["credit_bureau"],
                         "language": endpoint["language"],
-                        "corrections": _told(request)
-                        if "rectification" in types else []}))
-        return Plan(self.name, tuple(changes), subject_json(subject))
+                        "known_by": [{"de": k.label.get("de", ""), "en": k.label.get("en", ""),
+                                      "value": k.value, "own_reference": k.own_reference}
+                                     for k in terms.known_by],
+                        "corrections": told if "rectification" in types else []}))
+        return Plan(self.name, tuple(changes), subject_json(subject), tuple(withheld))
 
     def execute(self, plan: Plan, log: StepLog | None = None) -> Receipt:
         """Send each notice not sent yet; a sent notice is a finished step."""
@@ -248,8 +282,13 @@ class RecipientMailConnector(Plans, Executes, DerivesSubject, Notifies):
         language = str(value.get("language", "de"))
         index = 0 if language == "de" else 1
         ids = plan.subject.get("identifiers", {})
-        details = [f"{IDENTIFIER_WORDS[kind][index]}: {item}"
-                   for kind in IDENTIFIER_WORDS for item in ids.get(kind, [])]
+        known = value.get("known_by") or []
+        details = [f"{item[language]}: {item['value']}" for item in known
+                   if not (value["credit_bureau"] and item["own_reference"])]
+        if not known:  # the register names nothing it knows the subject by
+            details = [f"{IDENTIFIER_WORDS[kind][index]}: {item}"
+                       for kind in IDENTIFIER_WORDS for item in ids.get(kind, [])]
+        bureau_reference = ", ".join(item["value"] for item in known if item["own_reference"])
         withheld = ("berichtigt (neuer Wert auf Anfrage, falls Sie ihn von uns erhalten haben)",
                     "corrected (new value on request, if you received it from us)")[index]
         details += [f"{item[language]}: {item['value'] or withheld}"
@@ -257,7 +296,7 @@ class RecipientMailConnector(Plans, Executes, DerivesSubject, Notifies):
         action = value["types"][0]
         if value["credit_bureau"]:
             return self.compose("bureau_correction", language, reference=value["reference"],
-                                bureau_reference="", action=action,
+                                bureau_reference=bureau_reference, action=action,
                                 details=details, correction=BUREAU_ASKS[action][index])
         return self.compose("art19_notice", language, reference=value["reference"],
                             recipient=value["name"], action=action, details=details)

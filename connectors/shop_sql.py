@@ -9,7 +9,7 @@ more query for rows of other people's orders that the subject only receives. All
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -40,10 +40,15 @@ from connectors.capabilities import (
 )
 from connectors.changes import (
     ChangeRequest,
+    KnowsRecipients,
     MemoryStepLog,
     Plan,
     PlannedChange,
     Receipt,
+    RecipientEvidence,
+    RecipientFacts,
+    RectifiableRow,
+    RectifiesByRow,
     StepLog,
     retained_entries,
     subject_from_json,
@@ -53,7 +58,13 @@ from connectors.datamap import DataMap, DataMapError, RecipientMap, TableMap, lo
 from connectors.examples import example_datamap
 from connectors.shop_sql_discover import IdentifierSearch
 from connectors.shop_sql_execute import SqlExecutor, remaining
-from connectors.shop_sql_facts import disclosures, ip_windows, open_claims, postal_addresses
+from connectors.shop_sql_facts import (
+    disclosures,
+    ip_windows,
+    known_to,
+    open_claims,
+    postal_addresses,
+)
 from connectors.shop_sql_plan import SqlPlanner
 from connectors.shop_sql_values import readable, record_column, shown_column, shown_value
 from connectors.sql_paths import (
@@ -93,7 +104,7 @@ _Read = tuple[TableMap, tuple[str, ...], bool, "sa.Select[Any] | None", dict[str
 
 @register("shop_sql")
 class ShopSqlConnector(Plans, Executes, RechecksSteps, FindsOverdue, DerivesSubject, DataMapped,
-                       Closes):
+                       Closes, KnowsRecipients, RectifiesByRow):
     """Reads the shop's SQL database (PostgreSQL, MariaDB, SQLite) through its own engine.
 
     ``url`` should carry read-only credentials for discover and access. The tables it reads are
@@ -220,6 +231,21 @@ class ShopSqlConnector(Plans, Executes, RechecksSteps, FindsOverdue, DerivesSubj
         with read_transaction(self.engine) as connection:
             return disclosures(connection, self.datamap, self._reflector.tables(),
                                self.tables, subject)
+
+    def rectifiable_rows(self, subject: Subject, request: ChangeRequest) -> list[RectifiableRow]:
+        """The subject's rows holding rectifiable fields, their values as stored (the
+        rectification editor); one read transaction."""
+        planner = SqlPlanner(self.datamap, self.tables, self._reflector.tables())
+        with read_transaction(self.engine) as connection:
+            return planner.rectifiable_rows(connection, subject, request)
+
+    def known_to(self, subject: Subject, evidence: RecipientEvidence,
+                 read: Sequence[str]) -> RecipientFacts:
+        """When the recipient named by ``evidence`` last received the subject's data, and the
+        values it knows the subject by (Art. 19 notices)."""
+        with read_transaction(self.engine) as connection:
+            return known_to(connection, self.datamap, self._reflector.tables(), self.tables,
+                            subject, evidence, read)
 
     def open_claims(self, subject: Subject) -> list[str]:
         """The data map's ``hold_when`` conditions the subject's rows meet (open claims)."""

@@ -7,17 +7,18 @@ the subject's postal addresses (for the suppression list). Each is one query per
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from datetime import datetime, timedelta
+from collections.abc import Mapping, Sequence
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from connectors.base import Subject, json_safe
+from connectors.changes import KnownValue, RecipientEvidence, RecipientFacts
 from connectors.datamap_conditions import condition_sql
 from connectors.datamap_model import DataMap, TableMap
-from connectors.sql_paths import column, subject_rows
+from connectors.sql_paths import column, key_in, subject_rows
 
 
 def _joined(datamap: DataMap, reflected: Mapping[str, sa.Table], table: TableMap,
@@ -109,3 +110,61 @@ def open_claims(connection: Connection, datamap: DataMap, reflected: Mapping[str
         if connection.execute(query).first() is not None:
             found.append(f"{table.name}: {table.hold_when.text}")
     return found
+
+
+def known_to(connection: Connection, datamap: DataMap, reflected: Mapping[str, sa.Table],
+             tables: tuple[TableMap, ...], subject: Subject, evidence: RecipientEvidence,
+             read: Sequence[str]) -> RecipientFacts:
+    """What one recipient received of the subject according to its evidence rows (the rows
+    of ``evidence.table`` whose ``evidence.column`` holds one of its values): the latest
+    date of those rows, and the values of the ``table.column`` names in ``read`` it knows
+    the subject by — columns of those rows (its reference, a tracking number) and columns
+    of the subject's own row (the name and date of birth it was given)."""
+    owned = {table.name: table for table in tables}
+    table = owned.get(evidence.table)
+    if table is None or not subject.keys or not (table.link or table.name == datamap.subject.table):
+        return RecipientFacts()
+    source = reflected[table.name]
+    joined, where = _joined(datamap, reflected, table, subject)
+    named = column(source, evidence.column)
+    where = where & (named.in_(list(evidence.values)) if evidence.values
+                     else named.is_not(None))
+    date_name = evidence.date or table.document_date
+    last = None
+    if date_name:
+        found = connection.execute(sa.select(sa.func.max(column(source, date_name)))
+                                   .select_from(joined).where(where)).scalar()
+        last = _day(found)
+    known: list[KnownValue] = []
+    for name in read:
+        table_name, _, column_name = name.partition(".")
+        mapped = owned.get(table_name)
+        if mapped is None or column_name not in {c.name for c in mapped.columns}:
+            continue
+        label = mapped.column(column_name).label
+        if table_name == table.name:
+            query = (sa.select(column(source, column_name)).select_from(joined)
+                     .where(where, column(source, column_name).is_not(None)).distinct())
+            own = True
+        elif table_name == datamap.subject.table:
+            subjects = reflected[table_name]
+            keys = [column(subjects, k) for k in datamap.subject.key]
+            query = (sa.select(column(subjects, column_name))
+                     .where(key_in(keys, subject.keys),
+                            column(subjects, column_name).is_not(None)).distinct())
+            own = False
+        else:
+            continue
+        values = sorted({str(json_safe(v)) for (v,) in connection.execute(query)})
+        known += [KnownValue(dict(label), value, own) for value in values]
+    return RecipientFacts(last, tuple(known))
+
+
+def _day(value: Any) -> date | None:
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value)[:10])

@@ -20,7 +20,14 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from connectors.base import ConnectorError, JsonValue, Subject, SubjectKey, json_safe
-from connectors.changes import Action, ChangeRequest, PlannedChange, RetentionRule
+from connectors.changes import (
+    Action,
+    ChangeRequest,
+    PlannedChange,
+    RectifiableRow,
+    RectifiableValue,
+    RetentionRule,
+)
 from connectors.datamap_conditions import Condition, condition_sql
 from connectors.datamap_model import ColumnMap, DataMap, TableMap
 from connectors.sql_paths import column, matches_value, subject_rows
@@ -244,18 +251,34 @@ class SqlPlanner:
 
     def _rectify(self, connection: Connection, table: TableMap, subject: Subject,
                  request: ChangeRequest) -> list[PlannedChange]:
+        """A ``set`` per corrected field of the subject's rows: of the rows the coordinator
+        picked where the request names rows for the column, else of every row; in a document
+        under retention the correction is recorded beside it (``block``), never written."""
         wanted = {name.split(".", 1)[1]: value for name, value in request.corrections.items()
                   if name.split(".", 1)[0] == table.name}
+        picked: dict[str, dict[tuple[JsonValue, ...], str]] = {}
+        for pick in request.row_corrections:
+            if pick.table == table.name:
+                picked.setdefault(pick.field, {})[tuple(pick.key)] = pick.value
         listed = {c.name for c in table.columns}
-        if not wanted or not subject.keys:
+        if not (wanted or picked) or not subject.keys:
             return []
         self._check_fits(table, {n: v for n, v in wanted.items() if n in listed})
+        for name, by_row in picked.items():
+            for value in by_row.values() if name in listed else ():
+                self._check_fits(table, {name: value})
         changes = []
         for row in self._own_rows(connection, table, subject.keys):
             key, document = row.key, row.document
-            for name, value in sorted(wanted.items()):
+            for name in sorted(set(wanted) | set(picked)):
                 if name not in listed:
                     continue
+                if name in picked:
+                    if key not in picked[name]:
+                        continue  # a row the coordinator left as it is
+                    value = picked[name][key]
+                else:
+                    value = wanted[name]
                 mapped = table.column(name)
                 rule = _rule(table, mapped, row, request)
                 if rule is not None and document is not None:
@@ -267,6 +290,48 @@ class SqlPlanner:
                                                  "rectification", RECTIFICATION_NORM,
                                                  value=value))
         return changes
+
+    def rectifiable_rows(self, connection: Connection, subject: Subject,
+                         request: ChangeRequest) -> list[RectifiableRow]:
+        """The subject's rows of every table with ``rectify_as`` columns: key, what tells the
+        row apart (its coded columns: billing or delivery address), and per rectifiable field
+        the stored value and whether a correction is only recorded beside (a document under
+        retention, §146(4) AO); reads only."""
+        found: list[RectifiableRow] = []
+        if not subject.keys:
+            return found
+        for table in self.tables:
+            held = [c for c in table.columns if c.rectify_as]
+            if not held or not (table.link or table.name == self.datamap.subject.table):
+                continue
+            source = self.reflected[table.name]
+            coded = [c for c in table.columns if c.values and c.name not in table.key]
+            joined, condition = subject_rows(table, self.reflected, self.datamap.subject.key,
+                                             subject.keys)
+            selected = [column(source, name) for name in table.key]
+            selected += [column(source, c.name) for c in [*held, *coded]]
+            query = (sa.select(*selected).select_from(joined).where(condition)
+                     .order_by(*selected[:len(table.key)]))
+            rows = {r.key: r for r in self._own_rows(connection, table, subject.keys)}
+            width = len(table.key)
+            for values in connection.execute(query):
+                key = tuple(json_safe(v) for v in values[:width])
+                own = rows.get(key)
+                stored = values[width:width + len(held)]
+                codes = values[width + len(held):]
+                fields = []
+                for mapped, value in zip(held, stored, strict=True):
+                    rule = _rule(table, mapped, own, request) if own else None
+                    beside = (rule.until(own.document) if rule is not None and own is not None
+                              and own.document is not None else None)
+                    fields.append(RectifiableValue(
+                        mapped.name, str(mapped.rectify_as),
+                        None if value is None else str(json_safe(value)), beside))
+                kinds = tuple((c.name, str(code)) for c, code in zip(coded, codes, strict=True)
+                              if code is not None)
+                found.append(RectifiableRow(table.name, key, kinds, tuple(fields),
+                                            own.document if own else None))
+        return found
 
     def _check_fits(self, table: TableMap, wanted: Mapping[str, str]) -> None:
         """Refuse a correction its column cannot take, before anything is planned (the

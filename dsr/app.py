@@ -111,6 +111,9 @@ def _register_blueprints(app: Flask) -> None:
     from dsr.changes.holds_views import bp as holds_bp
 
     app.register_blueprint(holds_bp)
+    from dsr.changes.rectification_views import bp as rectification_bp
+
+    app.register_blueprint(rectification_bp)
     from dsr.contest.views import bp as contest_bp
 
     app.register_blueprint(contest_bp)

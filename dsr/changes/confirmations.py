@@ -16,6 +16,8 @@ from sqlalchemy.orm import Session
 from connectors.capabilities import DataMapped, NamesTargets
 from dsr.answers import postal
 from dsr.answers.delivery import address_on_file
+from dsr.changes import art19
+from dsr.changes import operations as changes
 from dsr.changes.models import ChangePlan, PlanStatus, RecipientNotice, RetainedRecord
 from dsr.correspondence import notices
 from dsr.requests.models import Decision, Request
@@ -155,7 +157,8 @@ def outcome(services: Services, session: Session, request: Request) -> dict[str,
     told = sorted({str(recipients.get(n.recipient, {}).get("name", n.recipient))
                    for n in session.scalars(select(RecipientNotice).where(
                        RecipientNotice.request_id == request.id))})
-    return {"done": [_item(label, action, rows.get(line, 0), fields, language)
+    return {"recipients_not_told": not_told(services, session, request, language),
+            "done": [_item(label, action, rows.get(line, 0), fields, language)
                      for line, fields in sorted(done.items())
                      for label, action, _ in [line]],
             "corrected": [f"{label}: {', '.join(fields)}" for label, fields in corrected.items()],
@@ -163,6 +166,35 @@ def outcome(services: Services, session: Session, request: Request) -> dict[str,
                               for label, fields in not_corrected.items()],
             "kept": kept, "recipients_told": told,
             "objection_purposes": objection_purposes(session, request, language)}
+
+
+NOT_TOLD = {
+    "de": {"not_received": "hat keine der berichtigten Angaben von uns erhalten",
+           "no_longer_processing": "verarbeitet die Daten nicht mehr (letzte Übermittlung am "
+                                   "{last}, Verarbeitung bis {until})"},
+    "en": {"not_received": "received none of the corrected details from us",
+           "no_longer_processing": "no longer processes the data (last sent on {last}, "
+                                   "processed until {until})"},
+}
+"""Why a recipient of the subject's data was not told (Art. 19), as the confirmation says."""
+
+
+def not_told(services: Services, session: Session, request: Request,
+             language: str) -> list[str]:
+    """``name: why`` for each recipient the request's current plans left out (Art. 19)."""
+    recipients: Mapping[str, Any] = services.register.get("recipients", {})
+    bodies = [row.body for row in changes.newest_plans(session, request.id)]
+    found = []
+    for notice in art19.withheld_of(bodies):
+        name = str(recipients.get(notice.target, {}).get("name", notice.target))
+        day = "%d.%m.%Y" if language == "de" else "%d %B %Y"
+        why = NOT_TOLD[language][notice.reason].format(
+            last=notice.last_disclosed.strftime(day) if notice.last_disclosed else "—",
+            until=notice.processed_until.strftime(day) if notice.processed_until else "—")
+        line = f"{name}: {why}"
+        if line not in found:
+            found.append(line)
+    return found
 
 
 def objection_purposes(session: Session, request: Request, language: str) -> list[dict[str, Any]]:

@@ -11,6 +11,7 @@ one receipt.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -27,8 +28,9 @@ from connectors.capabilities import (
     capable,
     subject_holder,
 )
-from connectors.changes import NOTIFIED_TYPES, ClaimSource, Plan
+from connectors.changes import NOTIFIED_TYPES, ClaimSource, KnowsRecipients, Plan
 from dsr.audit import append_event
+from dsr.changes import art19
 from dsr.changes import holds as hold_service
 from dsr.changes import operations as changes
 from dsr.changes.models import ChangePlan, ChangeReceipt, RecipientNotice
@@ -71,9 +73,12 @@ def plan_changes(services: Services, session: Session, task: Task) -> dict[str, 
         _derive_holds(services, session, request, holder, keys)
         wanted = changes.change_request(services, session, request, holder, keys,
                                         services.clock.today())
-        if not set(wanted.types) & set(NOTIFIED_TYPES) \
-                and capable(connector, Notifies) is not None:
-            return {"planned": False, "why": "nothing_to_notify"}
+        if capable(connector, Notifies) is not None:
+            if not set(wanted.types) & set(NOTIFIED_TYPES):
+                return {"planned": False, "why": "nothing_to_notify"}
+            wanted = replace(wanted, recipient_terms=art19.recipient_terms(
+                services.register, services.capable(holder, KnowsRecipients),
+                subject_in(services, request, holder)))
         plan = connector.plan(subject, wanted)
         stored = changes.store_plan(session, request_id=request.id, connector=task.connector,
                                     round_=round_, plan=plan)

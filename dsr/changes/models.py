@@ -138,6 +138,20 @@ class LegalHold(Base):
     lift_reason: Mapped[str | None] = mapped_column(Text)
 
 
+class CorrectionRows(Base):
+    """The rows and fields the coordinator picked for a rectification (the editor), each
+    ``{"column": "table.column", "key": [...], "value": "..."}``: only those change. Without
+    it a recorded correction applies to every row of the subject. Replaced on every save;
+    lines typed by hand remove it."""
+
+    __tablename__ = "correction_rows"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("requests.id", ondelete="CASCADE"),
+                                            unique=True)
+    rows: Mapped[list[Any]]
+
+
 class SuppressionEntry(Base):
     """A keyed hash (HMAC) of a normalised e-mail or postal address that must not be
     contacted again on ``channel``; an import of that address is refused."""

@@ -27,12 +27,14 @@ from connectors.changes import (
     PlannedChange,
     Receipt,
     RetentionRule,
+    RowCorrection,
 )
 from connectors.shop_sql_execute import NOW
 from dsr.audit import append_event
 from dsr.changes.models import (
     ChangePlan,
     ChangeReceipt,
+    CorrectionRows,
     ErasureJournalEntry,
     PlanStatus,
     RecipientNotice,
@@ -88,7 +90,21 @@ def change_request(services: Services, session: Session, request: Request, conne
                                           services.register.get("recipients", {}).items()},
                          recipient_values=recipient_values(services.register),
                          correction_labels=correction_labels(services.connectors,
-                                                             corrections_of(request)))
+                                                             corrections_of(request)),
+                         row_corrections=row_corrections_of(session, request))
+
+
+def row_corrections_of(session: Session, request: Request) -> tuple[RowCorrection, ...]:
+    """The rows and fields the coordinator picked in the rectification editor (empty: none;
+    a recorded correction then applies to every row of the subject)."""
+    stored = session.scalars(select(CorrectionRows).where(
+        CorrectionRows.request_id == request.id)).first() if request.id is not None else None
+    rows = stored.rows if stored is not None else None
+    if not isinstance(rows, list):
+        return ()
+    return tuple(RowCorrection(str(item["column"]), tuple(item["key"]), str(item["value"]))
+                 for item in rows if isinstance(item, dict)
+                 and {"column", "key", "value"} <= set(item))
 
 
 def correction_labels(connectors: Mapping[str, Connector],
@@ -125,12 +141,18 @@ def current_plan(session: Session, request_id: int, connector: str) -> ChangePla
 
 def current_plans(session: Session, request_id: int) -> list[ChangePlan]:
     """The request's newest plan per connector that has changes and is not superseded."""
+    return [row for row in newest_plans(session, request_id) if row.summary]
+
+
+def newest_plans(session: Session, request_id: int) -> list[ChangePlan]:
+    """The request's newest plan per connector that is not superseded (with or without
+    changes: a recipient plan may only record the notices it leaves out)."""
     newest: dict[str, ChangePlan] = {}
     for row in session.scalars(select(ChangePlan).where(
             ChangePlan.request_id == request_id,
             ChangePlan.status != PlanStatus.SUPERSEDED.value).order_by(ChangePlan.round)):
         newest[row.connector] = row
-    return [row for row in newest.values() if row.summary]
+    return list(newest.values())
 
 
 def store_plan(session: Session, *, request_id: int | None, connector: str, round_: int,
@@ -380,8 +402,33 @@ def record_corrections(session: Session, request: Request, corrections: dict[str
                                                      values=dict(corrections)))
     else:
         stored.values = dict(corrections)
+    for picked in session.scalars(select(CorrectionRows).where(  # typed lines: every row
+            CorrectionRows.request_id == request.id)):
+        session.delete(picked)
     append_event(session, actor=actor, action="corrections_recorded", request_id=request.id,
                  details={"fields": sorted(corrections)})
+    session.flush()
+
+
+def record_row_corrections(session: Session, request: Request,
+                           picks: tuple[RowCorrection, ...], *, actor: str) -> None:
+    """Store the rows and fields the coordinator picked in the rectification editor, with
+    their new values (replacing earlier corrections): only those change on execution. The
+    recorded ``table.column`` lines keep the first value of each column (the notices and the
+    confirmation name the fields). The audit event names columns and row counts, never
+    values."""
+    lines: dict[str, str] = {}
+    for pick in picks:
+        lines.setdefault(pick.column, pick.value)
+    record_corrections(session, request, lines, actor=actor)
+    session.flush()
+    session.add(CorrectionRows(request_id=request.id, rows=[
+        {"column": p.column, "key": list(p.key), "value": p.value} for p in picks]))
+    counts: dict[str, int] = {}
+    for pick in picks:
+        counts[pick.column] = counts.get(pick.column, 0) + 1
+    append_event(session, actor=actor, action="correction_rows_recorded", request_id=request.id,
+                 details={"rows": counts})
     session.flush()
 
 

@@ -15,12 +15,17 @@ A new e-mail or postal address is a change of contact details: it is also kept a
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date
 
-from connectors.base import Connector
+from connectors.base import Connector, JsonValue
 from connectors.capabilities import DataMapped, capable
+from connectors.changes import RectifiableRow, RectifiableValue, RowCorrection
 from connectors.datamap_model import rectification_columns
 from connectors.datamap_schema import RECTIFIABLE_FIELDS
+from dsr.changes.operations import ChangeInputError
 from dsr.requests.contracts import RequestedCorrections
 from dsr.requests.intake import IntakeError
 from dsr.requests.models import CorrectionSource, Request
@@ -91,3 +96,116 @@ def in_form_order(fields: Mapping[str, str]) -> list[tuple[str, str]]:
     """``fields`` as (name, value) in the form's order (unknown names last)."""
     order = {name: index for index, name in enumerate(RECTIFIABLE_FIELDS)}
     return sorted(fields.items(), key=lambda item: (order.get(item[0], len(order)), item[0]))
+
+
+# --- the rectification editor: rows and fields ------------------------------------------------
+
+
+@dataclass(frozen=True)
+class EditorField:
+    """One rectifiable field of one row in the editor: its stored and its proposed value,
+    whether it is picked, and — for a document under retention — the day until which its
+    correction is only recorded beside it (§146(4) AO)."""
+
+    column: str  # table.column
+    field: str
+    old: str | None
+    new: str
+    picked: bool
+    recorded_beside_until: date | None = None
+
+    def token(self, connector: str, key: tuple[JsonValue, ...]) -> str:
+        """The name the editor's form gives this row's field."""
+        return f"{connector}|{self.column}|{json.dumps(list(key))}"
+
+
+@dataclass(frozen=True)
+class EditorRow:
+    """One of the subject's rows in the editor, with what tells it apart (billing/delivery)."""
+
+    connector: str
+    table: str
+    key: tuple[JsonValue, ...]
+    kinds: tuple[tuple[str, str], ...]
+    document: date | None
+    fields: tuple[EditorField, ...]
+
+
+def _proposed(row: RectifiableRow, value: RectifiableValue, requested: RequestedCorrections,
+              recorded: Mapping[str, str],
+              saved: Mapping[tuple[str, tuple[JsonValue, ...]], str]) -> str:
+    """The new value shown: the coordinator's saved one, else the recorded line's, else the
+    requester's for the field (empty when nobody asked)."""
+    column = f"{row.table}.{value.column}"
+    if (column, row.key) in saved:
+        return saved[(column, row.key)]
+    if saved:  # a row left as it is keeps no recorded value of another row
+        return requested.fields.get(value.field, "")
+    return recorded.get(column) or requested.fields.get(value.field, "")
+
+
+def editor_rows(found: Mapping[str, list[RectifiableRow]], requested: RequestedCorrections,
+                recorded: Mapping[str, str],
+                saved: tuple[RowCorrection, ...]) -> list[EditorRow]:
+    """The editor's rows, per connector, with a proposal per field.
+
+    Once the coordinator has saved picks they are shown as saved. Before, a field is picked
+    where a new value is proposed that differs from the stored one, outside a kept document,
+    and in a row that is plainly the subject's: the only row of its table holding the field,
+    or one whose stored value equals the one the subject's single rows hold (an address-book
+    name equal to the account's; a gift recipient's name is not proposed). Several addresses
+    (billing, delivery) are left to the coordinator to pick."""
+    by_key = {(pick.column, tuple(pick.key)): pick.value for pick in saved}
+    counts: dict[tuple[str, str], int] = {}
+    for rows in found.values():
+        for row in rows:
+            for value in row.fields:
+                counts[(row.table, value.column)] = counts.get((row.table, value.column), 0) + 1
+    single: dict[str, set[str]] = {}
+    for rows in found.values():
+        for row in rows:
+            for value in row.fields:
+                if counts[(row.table, value.column)] == 1 and value.old is not None:
+                    single.setdefault(value.field, set()).add(value.old)
+    shown: list[EditorRow] = []
+    for connector, rows in found.items():
+        for row in rows:
+            fields = []
+            for value in row.fields:
+                new = _proposed(row, value, requested, recorded, by_key)
+                column = f"{row.table}.{value.column}"
+                if saved:
+                    picked = (column, row.key) in by_key
+                else:
+                    own = counts[(row.table, value.column)] == 1 or value.old in single.get(
+                        value.field, set())
+                    picked = bool(new) and new != value.old and own \
+                        and value.recorded_beside_until is None
+                fields.append(EditorField(column, value.field, value.old, new, picked,
+                                          value.recorded_beside_until))
+            shown.append(EditorRow(connector, row.table, row.key, row.kinds, row.document,
+                                   tuple(fields)))
+    return shown
+
+
+def picks_from(form: Mapping[str, str], picked: Iterable[str],
+               rows: list[EditorRow]) -> tuple[RowCorrection, ...]:
+    """The coordinator's picks from the editor's form: each picked token with its new value
+    (``new:<token>``); raises :class:`ChangeInputError` for a row or field the editor did not
+    show, an empty value, or no pick at all."""
+    shown = {field.token(row.connector, row.key): (field, row)
+             for row in rows for field in row.fields}
+    picks = []
+    for token in picked:
+        if token not in shown:
+            raise ChangeInputError("unknown row or field", msgid="err_rect_unknown_row")
+        field, row = shown[token]
+        value = form.get(f"new:{token}", "").strip()
+        if not value:
+            raise ChangeInputError("a picked field has no new value", msgid="err_rect_no_value",
+                                   column=field.column)
+        picks.append(RowCorrection(field.column, row.key, value))
+    if not picks:
+        raise ChangeInputError("no row and field picked", msgid="err_rect_nothing_picked")
+    return tuple(picks)
+

@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from connectors.base import Connector
 from connectors.capabilities import DataMapped, capable
-from dsr.changes import confirmations, overdue, rectification, restriction_lift
+from dsr.changes import art19, confirmations, overdue, rectification, restriction_lift
 from dsr.changes import operations as changes
 from dsr.changes.models import ChangeReceipt, RecipientNotice
 from dsr.permissions import Permission
@@ -114,6 +114,8 @@ def change_review(request_id: int) -> dict[str, Any]:
                 for code, label in confirmations.OBJECTION_PURPOSES.items()]
             if req is not None and "objection" in req.types else [],
             "confirmed_by": _user_names(n.confirmed_by for n in notices),
+            "withheld": art19.withheld_of([p.body for p in changes.newest_plans(session,
+                                                                               request_id)]),
             "corrections": changes.corrections_of(req) if req is not None else {},
             **_requested(req, lang),
             "recipients": services.register.get("recipients", {}),

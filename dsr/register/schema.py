@@ -13,6 +13,7 @@ from typing import Any
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 
+from connectors.datamap_schema import RECTIFIABLE_FIELDS
 from dsr.config import flatten_error
 
 
@@ -101,6 +102,16 @@ class Recipient(_Strict):
     role = fields.Nested(Label, required=True)
     country = fields.String(required=True, validate=validate.Length(equal=2))
     evidence = fields.List(fields.Nested(Evidence), load_default=list)
+    # Art. 19: the form's fields (first_name, street, birth_date, ...) this recipient received
+    # from us; a rectification tells it only those. Not given: every corrected field is named.
+    receives = fields.List(fields.String(validate=validate.OneOf(RECTIFIABLE_FIELDS)))
+    # How many days after its last disclosure (the evidence's date) it still processes the
+    # data; after that no Art. 19 notice goes, and the plan records why. Not given: always.
+    processes_days = fields.Integer(validate=validate.Range(min=0))
+    # ``table.column`` names whose values it knows the subject by: columns of its evidence
+    # rows (its reference, a tracking number) or of the subject's row (name, date of birth).
+    identified_by = fields.List(fields.String(validate=validate.Regexp(
+        r"^[A-Za-z0-9_]+\.[A-Za-z0-9_]+$", error="must be table.column")))
     owner = _owner()
 
 

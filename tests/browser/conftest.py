@@ -25,8 +25,10 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
-    """`dsr demo` then `dsr serve` in a fresh directory, as a person would run them."""
+def server(request: pytest.FixtureRequest,
+           tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+    """`dsr demo` then `dsr serve` in a fresh directory, as a person would run them (a test
+    module may ask for more customers with ``DEMO_CUSTOMERS``)."""
     if not Path(CHROMIUM).exists():
         pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
     pytest.importorskip("playwright")
@@ -34,7 +36,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]
     env = {**os.environ, "DSR_DATA_DIR": str(workdir / "dsr-data")}
     env.pop("DSR_CONFIG", None)
     dsr = [sys.executable, "-m", "dsr.cli"]
-    demo = subprocess.run([*dsr, "demo", "--customers", "80"], cwd=workdir, env=env,
+    demo = subprocess.run([*dsr, "demo", "--customers",
+                           str(getattr(request.module, "DEMO_CUSTOMERS", 80))], cwd=workdir, env=env,
                           capture_output=True, text=True, timeout=300)
     assert demo.returncode == 0, demo.stderr
     password = re.search(r"koordinator / (\S+)", demo.stdout).group(1)

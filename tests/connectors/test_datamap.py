@@ -303,8 +303,36 @@ def test_check_against_database(engine: sa.Engine) -> None:
     assert status.level == "warning" and "looks personal" not in status.message
     assert "foreign key to 'customers'" in by_where["database.wishlists"].message
     assert "tables.newsletter" not in by_where  # another connector's table: not checked here
-    assert len(findings) == 4 and "database.products" not in by_where, findings
+    others = [f for f in findings if not f.where.endswith(".rectify_as")]
+    assert len(others) == 4 and "database.products" not in by_where, findings
     assert str(phone).startswith("warning: tables.customers.columns.phone: ")
+
+
+def test_the_check_warns_of_a_column_holding_a_rectifiable_field_without_rectify_as(
+        engine: sa.Engine) -> None:
+    """By its name (``zip``, ``to_email``) or category a column holds a field a customer may
+    correct; without ``rectify_as`` a rectification would never change it."""
+    def warned(text: str) -> dict[str, str]:
+        return {f.where: f.message for f in check_against_database(
+            parse_datamap(text), engine, connector="shop") if f.where.endswith(".rectify_as")}
+
+    found = warned(VALID)
+    assert set(found) == {f"tables.{name}.rectify_as" for name in (
+        "customers.columns.email", "customers.columns.first_name",
+        "customers.columns.last_name", "customers.columns.street", "customers.columns.zip",
+        "deliveries.columns.to_email")}
+    assert "(postcode)" in found["tables.customers.columns.zip.rectify_as"]
+    assert "(email)" in found["tables.deliveries.columns.to_email.rectify_as"]
+    assert "keys" not in " ".join(found)  # keys and keep columns are never asked about
+    named = VALID.replace('erasure = "anonymise" }\nlast_name', 'erasure = "anonymise", '
+                          'rectify_as = "first_name" }\nlast_name').replace(
+        'to_email = { label = { de = "E-Mail", en = "E-mail" }, erasure = "anonymise" }',
+        'to_email = { label = { de = "E-Mail", en = "E-mail" }, erasure = "anonymise", '
+        'rectify_as = false }')
+    found = warned(named)
+    assert "tables.customers.columns.first_name.rectify_as" not in found  # names its field
+    assert "tables.deliveries.columns.to_email.rectify_as" not in found  # false: a record
+    assert "tables.customers.columns.last_name.rectify_as" in found
 
 
 def test_check_reports_broken_paths_and_missing_tables(engine: sa.Engine) -> None:
@@ -368,8 +396,8 @@ def test_rectify_as_maps_the_forms_fields_to_changeable_columns_of_the_subject()
         'tables.customers.columns.id.rectify_as: a column with erasure = "keep" is never '
         "changed (key or non-personal column)"]
     assert problems(rectify(VALID, street, "shoe_size")) == [
-        "tables.customers.columns.street.rectify_as: Must be one of: first_name, last_name, "
-        "street, postcode, city, country, phone, email, birth_date."]
+        "tables.customers.columns.street.rectify_as: must be false or one of: first_name, "
+        "last_name, street, postcode, city, country, phone, email, birth_date"]
     unlinked = VALID.replace(
         'link = [\n  { columns = ["order_id"], table = "orders", ref = ["id"] },\n'
         '  { columns = ["customer_id"], table = "customers", ref = ["id"] },\n]\n', "")
@@ -386,8 +414,10 @@ def test_the_demo_map_offers_every_form_field_from_the_account_and_address_book(
 
     columns = rectification_columns(load_datamap(DEMO_DIR / "datamap.toml").tables.values())
     assert set(columns) == set(RECTIFIABLE_FIELDS)
-    assert columns["last_name"] == ("customers.last_name",)
-    assert columns["street"] == ("addresses.street",)
+    # The address book's names too (the editor proposes them only where they equal the
+    # account's), and the invoices' billing address (recorded beside, never rewritten).
+    assert columns["last_name"] == ("customers.last_name", "addresses.last_name")
+    assert columns["street"] == ("addresses.street", "invoices.billing_street")
 
 
 def test_values_and_unit_say_how_a_column_reads_to_people() -> None:

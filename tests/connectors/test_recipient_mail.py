@@ -8,7 +8,7 @@ from email.message import EmailMessage
 import pytest
 
 from connectors.base import ConnectorConfigError, Subject, build_connector
-from connectors.changes import ChangeRequest, MemoryStepLog
+from connectors.changes import ChangeRequest, MemoryStepLog, Plan
 from connectors.recipient_mail import RecipientMailConnector
 from tests.support.clock import CLOCK
 
@@ -124,3 +124,66 @@ def test_with_the_services_templates_each_recipient_is_written_to_in_its_languag
     assert "1970-02-03" not in sent["schufa"].get_content()
     assert {str(m["Message-ID"]) for m in outbox.sent} == {
         f"<DSR-R4.{k}.art19@pso.example.org>" for k in ("dhl", "ups", "schufa")}
+
+
+def test_each_recipient_is_told_only_what_it_received_while_it_processes_it() -> None:
+    """Art. 19 without over-disclosure: the carrier gets the new street (not the new phone
+    number it never had) and is named by its tracking number; the bureau gets it with the name,
+    date of birth and its own reference; a carrier whose processing ended is not told, and
+    a recipient that received none of the corrected fields neither — each recorded with why."""
+    from datetime import timedelta
+
+    from connectors.changes import KnownValue, RecipientTerms
+    from dsr.correspondence.drafts import render
+
+    def compose(template: str, language: str, **context: object) -> tuple[str, str]:
+        done = render(template, language, controller={"name": "PSO GmbH",
+                                                      "email": "dsb@pso.example.org"}, **context)
+        return done.subject, done.text
+
+    today = CLOCK.today()
+    address = ("first_name", "last_name", "street", "postcode", "city", "country")
+    terms = {
+        "dhl": RecipientTerms(address, 180, today - timedelta(days=20), (
+            KnownValue({"de": "Sendungsnummer", "en": "Tracking number"}, "00340434", True),)),
+        "ups": RecipientTerms(address, 180, today - timedelta(days=400), (
+            KnownValue({"de": "Sendungsnummer", "en": "Tracking number"}, "1Z999", True),)),
+        "schufa": RecipientTerms((*address[:5], "birth_date"), 365, today - timedelta(days=30), (
+            KnownValue({"de": "Nachname", "en": "Last name"}, "Weiß"),
+            KnownValue({"de": "Geburtsdatum", "en": "Date of birth"}, "1968-04-12"),
+            KnownValue({"de": "Referenz der Auskunftei", "en": "Bureau's reference"},
+                       "SA-1402922632", True)))}
+    who = Subject(((1,),), {"email": ("a@example.org",), "customer_number": ("K-1",),
+                            "disclosed_to": ("DHL", "UPS", "SCHUFA Holding AG")})
+    labels = {"addresses.street": {"de": "Straße", "en": "Street", "field": "street"},
+              "customers.phone": {"de": "Telefon", "en": "Phone", "field": "phone"}}
+    recipients, outbox = connector(), Outbox()
+    recipients.use_mailer(outbox, "datenschutz@pso.example.org", compose=compose)
+    plan = recipients.plan(who, ChangeRequest(
+        "DSR-R5", ("rectification",), today, recipient_terms=terms,
+        corrections={"addresses.street": "Neuweg 5", "customers.phone": "089 1234"},
+        correction_labels=labels))
+    assert [c.target for c in plan.changes] == ["dhl", "schufa"]
+    assert [(w.target, w.reason, w.processed_until) for w in plan.withheld] == [
+        ("ups", "no_longer_processing", today - timedelta(days=220))]
+    assert Plan.from_json(plan.to_json()) == plan  # stored with the plan
+    recipients.execute(plan, MemoryStepLog(at=CLOCK.now()))
+    sent = {str(m["To"]).split("@")[1].split(".")[0]: m.get_content() for m in outbox.sent}
+    assert "Straße: Neuweg 5" in sent["dhl"] and "Sendungsnummer: 00340434" in sent["dhl"]
+    for never in ("Telefon", "089 1234", "a@example.org", "K-1", "1Z999"):
+        assert never not in sent["dhl"]
+    assert "Ihre Referenz SA-1402922632" in sent["schufa"]
+    assert "Nachname: Weiß" in sent["schufa"] and "Geburtsdatum: 1968-04-12" in sent["schufa"]
+    assert "Straße: Neuweg 5" in sent["schufa"] and "089 1234" not in sent["schufa"]
+    # Only the phone number corrected: no carrier ever had it, nobody is told.
+    phone = recipients.plan(who, ChangeRequest(
+        "DSR-R6", ("rectification",), today, recipient_terms=terms,
+        corrections={"customers.phone": "089 1234"}, correction_labels=labels))
+    assert not phone.changes
+    assert {(w.target, w.reason) for w in phone.withheld} == {
+        ("dhl", "not_received"), ("schufa", "not_received"), ("ups", "no_longer_processing")}
+    # An erasure still goes to every recipient that received data and still processes it.
+    erasure = recipients.plan(who, ChangeRequest("DSR-R7", ("erasure",), today,
+                                                 recipient_terms=terms))
+    assert [c.target for c in erasure.changes] == ["dhl", "schufa"]
+    assert [w.target for w in erasure.withheld] == ["ups"]

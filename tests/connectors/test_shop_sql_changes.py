@@ -254,3 +254,45 @@ def test_a_correction_its_column_cannot_take_is_refused_before_planning(
 def test_plans_round_trip_through_json(connector: ShopSqlConnector) -> None:
     plan = connector.plan(subject_of(connector, SAMPLE), wants("erasure"))
     assert Plan.from_json(plan.to_json()) == plan
+
+
+def test_a_rectification_changes_only_the_rows_and_fields_the_coordinator_picked(
+        connector: ShopSqlConnector, shop: dict[str, Any]) -> None:
+    """Billing and delivery address apart: the new street goes into the billing row only, the
+    corrected surname into both address-book rows (their names equal the account's), and an
+    issued invoice keeps its address (the correction recorded beside it, §146(4) AO)."""
+    from connectors.changes import RowCorrection
+
+    subject = subject_of(connector, SAMPLE)
+    (cid,) = subject.keys[0]
+    found = connector.rectifiable_rows(subject, wants("rectification"))
+    addresses = {dict(r.kinds)["kind"]: r for r in found if r.table == "addresses"}
+    assert set(addresses) == {"billing", "delivery"}
+    billing, delivery = addresses["billing"], addresses["delivery"]
+    street = {r.table: f for r in found for f in r.fields if f.field == "street"}
+    assert street["addresses"].recorded_beside_until is None
+    invoices = [r for r in found if r.table == "invoices"]
+    newest = max(invoices, key=lambda r: r.document or date.min)
+    kept = next(f for f in newest.fields if f.column == "billing_street")
+    assert kept.recorded_beside_until is not None and kept.recorded_beside_until >= CLOCK.today()
+    old_delivery = next(f.old for f in delivery.fields if f.column == "street")
+    before = rows(shop["url"], "SELECT id, billing_street FROM invoices ORDER BY id")
+
+    picks = (RowCorrection("addresses.street", billing.key, "Leopoldstraße 200"),
+             RowCorrection("addresses.last_name", billing.key, "Weiss-Neumann"),
+             RowCorrection("addresses.last_name", delivery.key, "Weiss-Neumann"),
+             RowCorrection("invoices.billing_street", newest.key, "Leopoldstraße 200"))
+    plan = connector.plan(subject, wants("rectification", corrections={
+        "addresses.street": "Leopoldstraße 200", "addresses.last_name": "Weiss-Neumann",
+        "invoices.billing_street": "Leopoldstraße 200"}, row_corrections=picks))
+    assert sorted((c.target, c.key, c.fields, c.action) for c in plan.changes) == sorted([
+        ("addresses", billing.key, ("street",), "set"),
+        ("addresses", billing.key, ("last_name",), "set"),
+        ("addresses", delivery.key, ("last_name",), "set"),
+        ("invoices", newest.key, ("billing_street",), "block")])
+    assert connector.execute(plan, MemoryStepLog(at=CLOCK.now())).verified
+    assert rows(shop["url"], "SELECT kind, street, last_name FROM addresses "
+                "WHERE customer_id = :c ORDER BY kind", c=cid) == [
+        ("billing", "Leopoldstraße 200", "Weiss-Neumann"),
+        ("delivery", old_delivery, "Weiss-Neumann")]
+    assert rows(shop["url"], "SELECT id, billing_street FROM invoices ORDER BY id") == before

@@ -137,8 +137,12 @@ def test_the_requesters_corrections_pre_fill_the_coordinators_lines_through_the_
     assert "Leopoldstraße 200" in shown and "addresses.street" in shown and "Adressbuch" in shown
     assert "customers.birth_date" in shown and "Seit der Heirat" in shown
     box = re.search(r'<textarea name="corrections"[^>]*>(.*?)</textarea>', page, re.S).group(1)
+    # Every column the data map names for a field (the address book's names, the invoices'
+    # billing street — recorded beside them); the editor page picks rows and fields.
     assert box.splitlines() == ["customers.last_name = Weiss-Neumann",
+                                "addresses.last_name = Weiss-Neumann",
                                 "addresses.street = Leopoldstraße 200",
+                                "invoices.billing_street = Leopoldstraße 200",
                                 "customers.birth_date = 1985-07-04"]
     assert 'id="corrections-prefilled"' in page
     with demo_services.db.session() as session:  # nothing applies until the coordinator saves
@@ -147,8 +151,9 @@ def test_the_requesters_corrections_pre_fill_the_coordinators_lines_through_the_
                                                   "corrections": box.replace("200", "20")})
     with demo_services.db.session() as session:
         assert corrections_of(session.get(Request, request_id)) == {
-            "customers.last_name": "Weiss-Neumann", "addresses.street": "Leopoldstraße 20",
-            "customers.birth_date": "1985-07-04"}
+            "customers.last_name": "Weiss-Neumann", "addresses.last_name": "Weiss-Neumann",
+            "addresses.street": "Leopoldstraße 20",
+            "invoices.billing_street": "Leopoldstraße 20", "customers.birth_date": "1985-07-04"}
     page = unescape(coordinator.get(path).get_data(as_text=True))
     assert "addresses.street = Leopoldstraße 20\n" in page  # the saved lines win
     assert 'id="corrections-prefilled"' not in page
