@@ -75,7 +75,8 @@ def context(template: str, kind: str, outcome: str, language: str) -> dict[str, 
                  "confirm_objection", "confirm_consent_withdrawal"):
         extra[name] = {"done": ["Kundenkonto gelöscht", "Wunschzettel gelöscht"],
                        "kept": kept if outcome != "granted" else [],
-                       "recipients_told": ["DHL Paket GmbH"]}
+                       "recipients_told": ["DHL Paket GmbH"],
+                       "recipients_not_told": []}
     return {**base, **extra.get(template, {})}
 
 
