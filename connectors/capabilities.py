@@ -158,6 +158,38 @@ class KeepsSuppressionList(Protocol):
 
 
 @runtime_checkable
+class FindsOnItsOwn(Protocol):
+    """Derives its subject from another system, yet can find subjects by the claimed
+    identifiers itself: a newsletter service's subscriber without a shop account is found
+    here, so that "no data found" is not said of someone this system holds."""
+
+    def discover_own(self, identity: Identity) -> Discovery:
+        """The subjects this system holds by the claims alone (e-mail at least); reads only."""
+        ...
+
+
+@runtime_checkable
+class NamesConsents(Protocol):
+    """Holds consents a customer can withdraw one by one (Art. 7(3))."""
+
+    def consent_kinds(self) -> dict[str, dict[str, str]]:
+        """Consent kind -> its label by language (``{"de": ..., "en": ...}``)."""
+        ...
+
+
+@runtime_checkable
+class StopsAdvertising(Protocol):
+    """Can stop advertising to one address at once, without a subject: the one change made
+    on intake, before verification (an objection or a withdrawal of consent, Art. 21(3),
+    7(3)); it ends sends to the address and nothing else, so a third party who triggers it
+    stops advertising and learns nothing."""
+
+    def advertising_stops(self, email: str, norm: str) -> Plan:
+        """The plan that ends every running advertising send to ``email`` (reads only)."""
+        ...
+
+
+@runtime_checkable
 class Notifies(Protocol):
     """Tells recipients of the subject's data by e-mail (Art. 19) and reminds them."""
 
@@ -203,8 +235,9 @@ class Closes(Protocol):
 
 
 CAPABILITIES: tuple[type, ...] = (
-    Discovers, Reads, Plans, Executes, RechecksSteps, AnswersLater, DerivesSubject, DataMapped, NamesTargets,
-    KeepsSuppressionList, Notifies, ReportsStatus, AcceptsCallbacks, Closes,
+    Discovers, Reads, Plans, Executes, RechecksSteps, AnswersLater, DerivesSubject, DataMapped,
+    NamesTargets, KeepsSuppressionList, StopsAdvertising, FindsOnItsOwn, NamesConsents,
+    Notifies, ReportsStatus, AcceptsCallbacks, Closes,
 )
 """Every capability a connector may declare, for the conformance test and the docs."""
 

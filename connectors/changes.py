@@ -256,6 +256,8 @@ class ChangeRequest:
     row_corrections: tuple[RowCorrection, ...] = ()
     #: Per recipient of the register: what it received and until when it processes it.
     recipient_terms: Mapping[str, RecipientTerms] = field(default_factory=dict)
+    #: The consents a withdrawal names (``newsletter``, ``analytics``, ...); empty: all.
+    consents: tuple[str, ...] = ()
 
     def wants(self, *types: str) -> bool:
         """True when the request asks for any of ``types``."""

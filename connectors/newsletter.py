@@ -24,7 +24,7 @@ import sqlalchemy as sa
 from marshmallow import fields, validate
 
 from connectors.base import ConnectorConfigError, Subject, json_safe, load_settings, register
-from connectors.capabilities import KeepsSuppressionList
+from connectors.capabilities import KeepsSuppressionList, NamesConsents, StopsAdvertising
 from connectors.changes import ChangeRequest, Plan, PlannedChange
 from connectors.examples import example_datamap
 from connectors.matching import normalise, street_key
@@ -56,7 +56,8 @@ class NewsletterSettingsSchema(ShopSqlSettingsSchema):
 
 
 @register("newsletter")
-class NewsletterConnector(ShopSqlConnector, KeepsSuppressionList):
+class NewsletterConnector(ShopSqlConnector, KeepsSuppressionList, StopsAdvertising,
+                          NamesConsents):
     """Subscriptions and consents in an SQL database, with the suppression list's hashes."""
 
     kind: ClassVar[str]
@@ -122,6 +123,14 @@ class NewsletterConnector(ShopSqlConnector, KeepsSuppressionList):
                                    value=NOW) for row in running
                      if is_suppressed([d for _, d in self.suppression_hashes(email=str(row[-1]))]))
 
+    def advertising_stops(self, email: str, norm: str) -> Plan:
+        """End each running subscription of ``email`` (normalised as the suppression list
+        does), whoever it belongs to; consents and everything else stay as they are."""
+        mine = {digest for _, digest in self.suppression_hashes(email=email)}
+        stops = self.suppressed_stops(lambda digests: bool(mine & set(digests)), norm) \
+            if mine else ()
+        return Plan(self.name, stops, {"keys": [], "identifiers": {}})
+
     def plan(self, subject: Subject, request: ChangeRequest) -> Plan:
         """End subscriptions and consents now, suppress the addresses, block the proof."""
         base = super().plan(subject, request)
@@ -129,24 +138,41 @@ class NewsletterConnector(ShopSqlConnector, KeepsSuppressionList):
         suppress: list[PlannedChange] = []
         why = next((t for t in ("objection", "consent_withdrawal", "erasure")
                     if request.wants(t)), None)
+        named = request.consents if why == "consent_withdrawal" else ()
         if why and subject.keys:
-            stops, emails = self._stops(subject, why, request.wants("erasure"))
-            if request.wants("objection", "consent_withdrawal"):
+            stops, emails = self._stops(subject, why, request.wants("erasure"), named)
+            if request.wants("objection") or not named or "newsletter" in named:
                 suppress = self._suppressions(subject, emails, why, request)
         return Plan(self.name, (*stops, *base.changes, *suppress), base.subject)
 
-    def _stops(self, subject: Subject, why: str,
-               everything: bool) -> tuple[list[PlannedChange], set[str]]:
-        """``set`` the end of each running subscription and consent to the moment of execution."""
+    def consent_kinds(self) -> dict[str, dict[str, str]]:
+        """The consents a customer can withdraw one by one: the data map's labelled kinds of
+        the consents table (``newsletter`` first, the subscription itself)."""
+        column = next((c for c in self.datamap.tables[self.options["consents"]].columns
+                       if c.name == self.options["consent_kind"]), None)
+        values = dict(column.values or {}) if column is not None else {}
+        kinds = {"newsletter": {"de": "Newsletter", "en": "Newsletter"}}
+        kinds.update({str(k): {"de": str(v.get("de", k)), "en": str(v.get("en", k))}
+                      for k, v in values.items()})
+        return kinds
+
+    def _stops(self, subject: Subject, why: str, everything: bool,
+               named: tuple[str, ...] = ()) -> tuple[list[PlannedChange], set[str]]:
+        """``set`` the end of each running subscription and consent to the moment of
+        execution; a withdrawal that ``named`` consents ends those only (the subscription
+        with ``newsletter``)."""
         o = self.options
         tables = self._reflector.tables()
         consent_kinds = None if why != "objection" else o["advertising_consents"]
         if everything or why == "consent_withdrawal":
-            consent_kinds = None
+            consent_kinds = list(named) if named and not everything else None
+        subscriptions = everything or not named or "newsletter" in named
         changes, emails = [], set()
         with read_transaction(self.engine) as connection:
             for name, end, extra in ((o["subscriptions"], o["subscription_end"], None),
                                      (o["consents"], o["consent_end"], consent_kinds)):
+                if name == o["subscriptions"] and not subscriptions:
+                    continue
                 table = self.datamap.tables[name]
                 source = tables[name]
                 joined, found = subject_rows(table, tables, self.datamap.subject.key,

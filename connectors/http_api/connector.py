@@ -27,6 +27,8 @@ from connectors.base import (
     ConnectorConfigError,
     Discovery,
     Identity,
+    Match,
+    Outcome,
     RecordColumn,
     Subject,
     TableRecords,
@@ -34,7 +36,14 @@ from connectors.base import (
     load_settings,
     register,
 )
-from connectors.capabilities import DerivesSubject, Executes, Plans, ReportsStatus
+from connectors.capabilities import (
+    DerivesSubject,
+    Executes,
+    FindsOnItsOwn,
+    Plans,
+    ReportsStatus,
+    StopsAdvertising,
+)
 from connectors.changes import (
     Action,
     ChangeRequest,
@@ -90,7 +99,8 @@ def _record_fields(spec: Mapping[str, Any]) -> list[str]:
 
 
 @register("http_api")
-class HttpApiConnector(Plans, Executes, DerivesSubject, ReportsStatus):
+class HttpApiConnector(Plans, Executes, DerivesSubject, ReportsStatus, StopsAdvertising,
+                       FindsOnItsOwn):
     """One hosted service, driven by its definition."""
 
     kind: ClassVar[str]
@@ -159,8 +169,24 @@ class HttpApiConnector(Plans, Executes, DerivesSubject, ReportsStatus):
         return subject
 
     def discover(self, identity: Identity) -> Discovery:
-        """The service is not searched for matches: the subject is the shop's."""
+        """Not searched as a system of its own: the subject is the shop's (the discover task
+        asks :meth:`discover_own` instead)."""
         return Discovery(self.name)
+
+    def discover_own(self, identity: Identity) -> Discovery:
+        """The records a processor's service holds for the claimed e-mail address, each a
+        subject of its own (a newsletter contact without a shop account); nothing where the
+        service is not searched by e-mail, has no ``find``, or is a separate controller."""
+        email = (identity.email or "").strip()
+        if self.role != "processor" or not email or "find" not in self.definition \
+                or "email" not in self.definition["identifiers"]:
+            return Discovery(self.name)
+        checks: dict[str, Outcome] = {kind: "not_on_file" for kind in identity.claims()}
+        checks["email"] = "match"
+        matches = tuple(Match(key=(json_safe(record["id"]),), checks=dict(checks),
+                              on_file={"email": (str(record.get("email") or email),)})
+                        for record in self.found({"email": (email,)}))
+        return Discovery(self.name, matches=matches, searched=("email",))
 
     # --- finding and reading --------------------------------------------------------------
 
@@ -260,6 +286,21 @@ class HttpApiConnector(Plans, Executes, DerivesSubject, ReportsStatus):
                         "operation": operation, "reference": request.reference,
                         "record": {k: json_safe(record.get(k)) for k in kept}, "set": new}))
         return Plan(self.name, tuple(changes), subject_json(subject))
+
+    def advertising_stops(self, email: str, norm: str) -> Plan:
+        """The ``unsubscribe`` request for each of the service's records of ``email`` (a
+        processor's mailing list; nothing where the definition has no ``unsubscribe``)."""
+        spec = self.definition.get("unsubscribe")
+        if self.role != "processor" or not spec or "email" not in self.definition["identifiers"]:
+            return Plan(self.name, (), {"keys": [], "identifiers": {}})
+        kept = _record_fields(spec)
+        action: Action = spec.get("action") or OPERATIONS["unsubscribe"][1]
+        changes = tuple(PlannedChange(
+            self.target("unsubscribe"), (json_safe(record["id"]),), (), action, "suppressed",
+            norm, value={"operation": "unsubscribe", "reference": "",
+                         "record": {k: json_safe(record.get(k)) for k in kept}, "set": {}})
+            for record in self.found({"email": (email,)}))
+        return Plan(self.name, changes, {"keys": [], "identifiers": {}})
 
     @staticmethod
     def _corrections(spec: Mapping[str, Any], request: ChangeRequest) -> dict[str, Any]:

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from connectors.capabilities import DataMapped, NamesTargets
 from dsr.answers import postal
 from dsr.answers.delivery import address_on_file
-from dsr.changes import art19
+from dsr.changes import art19, withdrawal
 from dsr.changes import operations as changes
 from dsr.changes.models import ChangePlan, PlanStatus, RecipientNotice, RetainedRecord
 from dsr.correspondence import notices
@@ -226,7 +226,12 @@ def send_confirmations(services: Services, session: Session, request: Request) -
         return {"sent": 0, "why": "nothing to confirm"}
     kinds = sorted(kinds, key=ORDER.index)
     template = TEMPLATES[kinds[0]]
-    context = {**outcome(services, session, request), "kinds": kinds}
+    context = {**outcome(services, session, request), "kinds": kinds,
+               # what a withdrawal named, and a restriction's Art. 18(1) ground
+               "withdrawn_consents": withdrawal.withdrawn_labels(
+                   request, withdrawal.consent_kinds(services.connectors),
+                   request.language if request.language in DONE else "de"),
+               "restriction_ground": request.restriction_ground}
     if postal.is_postal(request) and request.claim("postal_address"):
         postal.store_letter(services, session, request, template, **context)
         return {"sent": 1, "method": "letter"}

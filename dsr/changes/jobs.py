@@ -30,7 +30,7 @@ from connectors.capabilities import (
 )
 from connectors.changes import NOTIFIED_TYPES, ClaimSource, KnowsRecipients, Plan
 from dsr.audit import append_event
-from dsr.changes import art19
+from dsr.changes import art19, suppression
 from dsr.changes import holds as hold_service
 from dsr.changes import operations as changes
 from dsr.changes.models import ChangePlan, ChangeReceipt, RecipientNotice
@@ -262,3 +262,20 @@ def remind_recipients(services: Services) -> int:
                          request_id=request_id, details={"recipient": recipient})
         reminded += 1
     return reminded
+
+
+@job("suppress")
+def suppress_on_intake(services: Services, session: Session, task: Task) -> dict[str, Any]:
+    """On intake of an objection or a withdrawal: the address given onto the suppression list
+    and the plans that end advertising sends to it (before verification; see
+    ``dsr.changes.suppression``)."""
+    request = load_request(session, task)
+    senders = suppression.suppress_on_intake(services, session, request)
+    return {"stopping": len(senders)}
+
+
+@job("stop_advertising")
+def stop_advertising(services: Services, session: Session, task: Task) -> dict[str, Any]:
+    """End one system's advertising sends to the address given, as planned on intake."""
+    request = load_request(session, task)
+    return {"ended": suppression.stop_advertising(services, session, request, task.connector)}

@@ -91,7 +91,8 @@ def change_request(services: Services, session: Session, request: Request, conne
                          recipient_values=recipient_values(services.register),
                          correction_labels=correction_labels(services.connectors,
                                                              corrections_of(request)),
-                         row_corrections=row_corrections_of(session, request))
+                         row_corrections=row_corrections_of(session, request),
+                         consents=tuple(request.withdrawn_consents or ()))
 
 
 def row_corrections_of(session: Session, request: Request) -> tuple[RowCorrection, ...]:
@@ -301,14 +302,17 @@ def _forget_rectified(session: Session, connector: str, erased: list[PlannedChan
 
 
 def add_suppression(session: Session, digest: str, kind: str, channel: str,
-                    request_id: int | None) -> None:
-    """Add a keyed hash to the suppression list unless it is there for the channel."""
+                    request_id: int | None) -> int:
+    """Add a keyed hash to the suppression list unless it is there for the channel; returns
+    the number of entries added (0 or 1)."""
     exists = session.scalar(select(SuppressionEntry.id).where(
         SuppressionEntry.hash == digest, SuppressionEntry.channel == channel))
-    if exists is None:
-        session.add(SuppressionEntry(hash=digest, kind=kind, channel=channel,
-                                     request_id=request_id))
-        session.flush()
+    if exists is not None:
+        return 0
+    session.add(SuppressionEntry(hash=digest, kind=kind, channel=channel,
+                                 request_id=request_id))
+    session.flush()
+    return 1
 
 
 def suppressed(session: Session, digests: list[str], channel: str) -> bool:

@@ -14,7 +14,15 @@ from sqlalchemy import select
 
 from connectors.base import Connector
 from connectors.capabilities import DataMapped, capable
-from dsr.changes import art19, confirmations, overdue, rectification, restriction_lift
+from dsr.changes import (
+    art19,
+    confirmations,
+    overdue,
+    rectification,
+    restriction_lift,
+    suppression,
+    withdrawal,
+)
 from dsr.changes import operations as changes
 from dsr.changes.models import ChangeReceipt, RecipientNotice
 from dsr.permissions import Permission
@@ -65,7 +73,19 @@ def _reason_label(reason: str, register: dict[str, Any], lang: str) -> str:
 
 @bp.app_context_processor
 def _review_helpers() -> dict[str, Any]:
-    return {"change_review": change_review}
+    return {"change_review": change_review, "intake_suppression": _intake_suppression,
+            "withdrawn_consent_labels": _withdrawn_consent_labels}
+
+
+def _withdrawn_consent_labels(req: Request) -> list[str]:
+    """The consents a withdrawal named, by label in the page's language (empty: all)."""
+    return withdrawal.withdrawn_labels(req, withdrawal.consent_kinds(_services().connectors),
+                                       g.get("lang", "de"))
+
+
+def _intake_suppression(req: Request) -> suppression.IntakeSuppression | None:
+    """What was stopped on intake (the request page's one line; no addresses)."""
+    return suppression.intake_suppression(db_session(), req.id)
 
 
 def checked(summary: list[dict[str, Any]]) -> list[str]:
@@ -274,4 +294,23 @@ def lift(request_id: int) -> Any:
         flash(f"{_('ch_lift')}: {service_error(exc)}", "error")
     else:
         flash(_("ch_lifted"), "ok")
+    return redirect(url_for("queue.detail", request_id=request_id))
+
+
+@bp.post("/requests/<int:request_id>/restriction/ground")
+@require(Permission.REQUESTS_DECIDE)
+def restriction_ground(request_id: int) -> Any:
+    """Record the Art. 18(1) ground of a restriction (lit. a-d); audited."""
+    req = db_session().get(Request, request_id)
+    if req is None:
+        abort(404)
+    try:
+        withdrawal.set_restriction_ground(db_session(), req,
+                                          request.form.get("ground", "").strip().lower(),
+                                          actor=actor())
+    except withdrawal.RestrictionGroundError as exc:
+        db_session().rollback()
+        flash(f"{_('sup_ground_title')}: {service_error(exc)}", "error")
+    else:
+        flash(_("sup_ground_saved"), "ok")
     return redirect(url_for("queue.detail", request_id=request_id))

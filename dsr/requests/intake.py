@@ -58,6 +58,13 @@ class Submission:
     requested_corrections: RequestedCorrections = field(default_factory=RequestedCorrections)
     acting_as: str = ""
     deliver_to: str = ""
+    #: The consents a withdrawal names (kinds of the shop's consents); empty: every consent.
+    consents: tuple[str, ...] = ()
+    #: The ground of a restriction, Art. 18(1) lit. a-d; empty when the requester gave none.
+    restriction_ground: str = ""
+
+
+RESTRICTION_GROUNDS = ("a", "b", "c", "d")
 
 
 def new_reference() -> str:
@@ -82,6 +89,14 @@ def submit(session: Session, submission: Submission, *, calendar: Calendar,
         raise IntakeError(f"channel: unknown channel {submission.channel!r}")
     if submission.received_at.tzinfo is None:
         raise IntakeError("received_at: needs a time zone")
+    consents = tuple(dict.fromkeys(submission.consents))
+    if consents and RequestType.CONSENT_WITHDRAWAL not in types:
+        raise IntakeError("consents: only with a withdrawal of consent (consent_withdrawal)")
+    ground = submission.restriction_ground.strip().lower()
+    if ground and ground not in RESTRICTION_GROUNDS:
+        raise IntakeError("restriction_ground: one of a, b, c, d (Art. 18(1) GDPR)")
+    if ground and RequestType.RESTRICTION not in types:
+        raise IntakeError("restriction_ground: only with a request for restriction")
     reference = new_reference()
     while session.scalar(select(Request.id).where(Request.reference == reference)):
         reference = new_reference()
@@ -90,7 +105,9 @@ def submit(session: Session, submission: Submission, *, calendar: Calendar,
                                 else "de"),
                       received_at=submission.received_at,
                       channel_authenticated=submission.channel_authenticated,
-                      due_on=due_date(submission.received_at, calendar))
+                      due_on=due_date(submission.received_at, calendar),
+                      withdrawn_consents=list(consents) or None,
+                      restriction_ground=ground or None)
     values = {"name": submission.name, "email": submission.email.strip(),
               "customer_number": submission.customer_number,
               "postal_address": submission.postal_address, "message": submission.message,
@@ -110,7 +127,12 @@ def submit(session: Session, submission: Submission, *, calendar: Calendar,
                                                 deliver_to=deliver_to or None)
     session.add(request)
     session.flush()
+    # An objection or a withdrawal stops advertising to the address given at once, before
+    # any lookup or verification (dsr.changes.suppression: the one exception to "nothing
+    # before approval"); its task comes first.
+    stops = bool({RequestType.OBJECTION, RequestType.CONSENT_WITHDRAWAL} & set(types))
     outbox.add_first_tasks(session, request.id, [
+        *((("suppress", "", outbox.QUEUE_CONNECTORS),) if stops else ()),
         ("acknowledge", "", outbox.QUEUE_MAIL),
         *(("discover", name, outbox.QUEUE_CONNECTORS) for name in connectors)])
     # Last: appending to the audit chain locks its head row until the commit, and every

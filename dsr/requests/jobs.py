@@ -15,7 +15,7 @@ from connectors.base import (
     NotYetAvailable,
     Subject,
 )
-from connectors.capabilities import AnswersLater, capable, subject_source
+from connectors.capabilities import AnswersLater, FindsOnItsOwn, capable, subject_source
 from dsr.answers import operations as reports
 from dsr.answers import postal, redaction
 from dsr.changes import overdue
@@ -66,11 +66,15 @@ def discover(services: Services, session: Session, task: Task) -> dict[str, Any]
     address only) and conflicts wait for the coordinator.
     """
     request = load_request(session, task)
-    source = subject_source(services.connectors[task.connector])
-    if source:  # it knows the subject only through ``source``'s match (access logs, ...)
+    connector = services.connectors[task.connector]
+    source = subject_source(connector)
+    own = capable(connector, FindsOnItsOwn) if source else None
+    if source and own is None:  # it knows the subject only through ``source``'s match
         return {"derived_from": source}
     identity = identity_of(request)
-    found = services.connectors[task.connector].discover(identity)
+    # A system that can search by the claims itself does, though its subject is the shop's:
+    # a newsletter subscriber without a shop account is found there.
+    found = own.discover_own(identity) if own is not None else connector.discover(identity)
     summary = match_summary(found, identity)
     MatchTable.of(request).with_entry(task.connector, summary).store_on(request)
     subjects = SubjectKeys.of(request)

@@ -72,6 +72,8 @@ class Request(Base):
                         name="status"),
         CheckConstraint("status != 'completed' OR released_at IS NOT NULL", name="completed_released"),
         CheckConstraint("status != 'merged' OR merged_into_id IS NOT NULL", name="merged_target"),
+        CheckConstraint("restriction_ground IS NULL OR restriction_ground IN ('a', 'b', 'c', 'd')",
+                        name="restriction_ground"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -93,6 +95,10 @@ class Request(Base):
     released_at: Mapped[datetime | None]
     #: The day from which a restriction may be lifted, as the Art. 18(3) notice named it.
     restriction_lift_on: Mapped[date | None]
+    #: The consents a withdrawal names (the data map's consent kinds); None: every consent.
+    withdrawn_consents: Mapped[list[Any] | None]
+    #: The ground of a restriction, Art. 18(1) lit. a-d (requester or coordinator).
+    restriction_ground: Mapped[str | None] = mapped_column(String(1))
     merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("requests.id"))
     #: The user who works on the request (the queue's "mine"); set only by ``assignment``.
     assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"),

@@ -13,10 +13,10 @@ from marshmallow import Schema, ValidationError, validate
 from sqlalchemy import select
 
 from connectors.datamap_schema import RECTIFIABLE_FIELDS
-from dsr.changes import rectification
+from dsr.changes import rectification, withdrawal
 from dsr.extensions import limiter, submissions_limit
 from dsr.rendering import correspondence_language
-from dsr.requests import form_views, intake
+from dsr.requests import form_views, intake, privacy_notice
 from dsr.requests.models import Channel, Request, RequestType
 from dsr.requests.schemas import (
     EMAIL_CONFLICT,
@@ -26,7 +26,7 @@ from dsr.requests.schemas import (
     CorrectionValuesSchema,
     SubmissionSchema,
 )
-from dsr.requests.submission_views import rectifiable_fields, submit_public
+from dsr.requests.submission_views import consent_kinds, rectifiable_fields, submit_public
 from dsr.security.pow import DIFFICULTY as POW_DIFFICULTY
 from dsr.verification.views import confirm_as_status_code, grant
 from dsr.web.context import db_session
@@ -87,7 +87,7 @@ def _form_page(values: dict[str, Any], errors: dict[str, Any],
     return render_template(
         "form.html", types=list(RequestType), values=values, errors=errors, problems=found,
         field_errors={p.field: p.text for p in found}, retry=retry,
-        rectifiable=rectifiable, maxlength=MAX_LENGTHS,
+        rectifiable=rectifiable, maxlength=MAX_LENGTHS, consent_kinds=consent_kinds(), lang=lang,
         correction_maxlength=CORRECTION_MAX_LENGTHS, pow_difficulty=POW_DIFFICULTY,
         countries=sorted(((code, names.get(code, code)) for code in COUNTRIES),
                          key=lambda pair: (sort_key(pair[1]), pair[1])))
@@ -115,6 +115,8 @@ def submit() -> Any:
         "corrections": {k.removeprefix(CORRECT_PREFIX): v for k, v in request.form.items()
                         if k.startswith(CORRECT_PREFIX) and v.strip()},
         "correction_note": request.form.get("correction_note", ""),
+        "consents": request.form.getlist("consents"),
+        "restriction_ground": request.form.get("restriction_ground", ""),
     }
     for name in MULTILINE:
         value = raw.get(name)
@@ -125,6 +127,8 @@ def submit() -> Any:
         unknown = rectification.unavailable(data["corrections"], rectifiable_fields())
         if unknown:
             raise ValidationError({"corrections": {name: ["unknown"] for name in unknown}})
+        if withdrawal.unknown_consents(data["consents"], consent_kinds()):
+            raise ValidationError({"consents": ["unknown"]})
     except ValidationError as exc:
         return _form_page(raw, _form_errors(exc.normalized_messages())), 422
     created = submit_public(data, Channel.FORM.value)
@@ -158,6 +162,15 @@ def _correction_error(name: str, messages: Any) -> str:
         return ("error_correct_birth_date_no_such_day" if first == NO_SUCH_DAY
                 else "error_correct_birth_date_range")
     return "error_correct_email_conflict" if first == EMAIL_CONFLICT else f"error_correct_{name}"
+
+
+@bp.get("/privacy")
+def privacy() -> Any:
+    """The privacy notice for the processing of a request itself (Art. 13 GDPR): controller,
+    purpose, legal basis, recipients and retention from the register, rights, authority."""
+    lang = g.get("lang", "de")
+    return render_template("privacy_request.html",
+                           notice=privacy_notice.notice(_services().register, lang))
 
 
 @bp.get("/submitted")

@@ -155,6 +155,19 @@ class SubmissionSchema(Schema):
     #: "rectification" among the types; the fields offered are those the data map names.
     corrections = fields.Nested(CorrectionValuesSchema, load_default=dict)
     correction_note = fields.String(load_default="", validate=validate.Length(max=2000))
+    #: Withdrawal of consent (Art. 7(3)): the consents withdrawn, by kind (``newsletter``,
+    #: ``sweepstakes``, ``analytics``, ...: the shop's consent kinds; an unknown one is refused
+    #: with the list of known ones); none: every consent.
+    consents = fields.List(fields.String(validate=validate.Length(min=1, max=40)),
+                           load_default=list, validate=validate.Length(max=20), metadata={
+                               "description": "With consent_withdrawal: the consents withdrawn "
+                               "(newsletter, analytics, postal_advertising, sweepstakes, ...); "
+                               "none: every consent"})
+    #: Restriction (Art. 18(1)): the ground, lit. a (accuracy contested), b (unlawful, no
+    #: erasure wanted), c (needed for legal claims), d (objection pending verification).
+    restriction_ground = fields.String(load_default="", validate=validate.OneOf(
+        ["", "a", "b", "c", "d"]), metadata={"description": "With restriction: the ground, "
+                                             "Art. 18(1)(a)-(d) GDPR"})
 
     @pre_load
     def _normalise(self, data: Any, **_: object) -> Any:
@@ -174,6 +187,12 @@ class SubmissionSchema(Schema):
                 and "rectification" not in (data.get("types") or []):
             raise ValidationError("Corrections are only taken with a request for rectification "
                                   "(add \"rectification\" to types).", "corrections")
+        if data.get("consents") and "consent_withdrawal" not in (data.get("types") or []):
+            raise ValidationError("Consents are only taken with a withdrawal of consent (add "
+                                  "\"consent_withdrawal\" to types).", "consents")
+        if data.get("restriction_ground") and "restriction" not in (data.get("types") or []):
+            raise ValidationError("A ground is only taken with a request for restriction (add "
+                                  "\"restriction\" to types).", "restriction_ground")
         new_email, corrected = data.get("new_email", ""), corrections.get("email", "")
         if new_email and corrected and new_email.strip().casefold() != corrected.casefold():
             raise ValidationError({"email": [EMAIL_CONFLICT]}, "corrections")

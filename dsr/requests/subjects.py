@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy.orm import Session
 
 from connectors.base import Discovery, Identity, Subject
-from connectors.capabilities import DerivesSubject, capable
+from connectors.capabilities import DerivesSubject, FindsOnItsOwn, capable
 from dsr.requests.contracts import MatchEntry, SubjectKeys
 from dsr.requests.models import Request
 from workflows.models import Task
@@ -60,5 +60,11 @@ def subject_in(services: Services, request: Request, name: str) -> Subject:
     derived = capable(services.connectors[name], DerivesSubject)
     source = derived.subject_from if derived is not None else ""
     if derived is not None and source and source in services.connectors:
-        return derived.derive_subject(services.connectors[source], subject_for(request, source))
+        subject = derived.derive_subject(services.connectors[source],
+                                         subject_for(request, source))
+        if not subject.keys and capable(services.connectors[name], FindsOnItsOwn) is not None:
+            # nobody in the shop: the subject this system found by the claims itself, if any
+            own = subject_for(request, name)
+            return own if own.keys else subject
+        return subject
     return subject_for(request, name)

@@ -7,7 +7,7 @@ from typing import Any
 
 from flask import current_app
 
-from dsr.changes import rectification
+from dsr.changes import rectification, withdrawal
 from dsr.requests import intake
 from dsr.requests.models import Request
 from dsr.requests.schemas import policy_claims
@@ -20,6 +20,11 @@ def rectifiable_fields() -> dict[str, tuple[str, ...]]:
     return rectification.field_columns(current_app.extensions["dsr"].connectors)
 
 
+def consent_kinds() -> dict[str, dict[str, str]]:
+    """The consents a customer may withdraw one by one -> label by language."""
+    return withdrawal.consent_kinds(current_app.extensions["dsr"].connectors)
+
+
 def submit_public(data: dict[str, Any], channel: str) -> Request:
     """Create the request from a loaded ``SubmissionSchema`` body; flushes, the edge commits.
     Raises :class:`intake.IntakeError` for a correction of a field no system holds."""
@@ -27,6 +32,11 @@ def submit_public(data: dict[str, Any], channel: str) -> Request:
     token = data.pop("shop_token", "")
     requested = rectification.RequestedCorrections(data.pop("corrections", None) or {},
                                                    data.pop("correction_note", "").strip())
+    unknown = withdrawal.unknown_consents(data.get("consents") or (), consent_kinds())
+    if unknown:
+        raise intake.IntakeError(f"consents: unknown consent {unknown[0]!r} "
+                                 f"(known: {', '.join(consent_kinds())})")
+    data["consents"] = tuple(data.get("consents") or ())
     extra = policy_claims(data)
     acting_as, deliver_to = extra.pop("acting_as", ""), extra.pop("deliver_to", "")
     extra.update(rectification.claims_for(requested, rectifiable_fields(), data["types"]))
