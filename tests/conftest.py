@@ -77,7 +77,7 @@ def migrated_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def demo_shop(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+def demo_shop(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     """A small demo shop (SQLite file and logs) built once per session; tests only read it."""
     from dsr.demo.generator import build_demo_shop
 
@@ -85,7 +85,10 @@ def demo_shop(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     url = f"sqlite:///{root / 'shop.sqlite'}"
     summary = build_demo_shop(url, customers=TEST_CUSTOMERS, log_dir=root / "logs",
                               today=START.date())
-    return {"url": url, "summary": summary, "log_dir": root / "logs"}
+    built = (root / "shop.sqlite").read_bytes()
+    yield {"url": url, "summary": summary, "log_dir": root / "logs"}
+    # Every test shares this file: one that wrote to it would change what later tests find.
+    assert (root / "shop.sqlite").read_bytes() == built, "a test wrote to the shared demo shop"
 
 
 def make_config(data_dir: Path, *, database_url: str | None = None, shop_url: str,
@@ -183,8 +186,11 @@ def services(tmp_path: Path, service_db_url: str) -> Iterator[Services]:
 @pytest.fixture
 def demo_services(tmp_path: Path, service_db_url: str,
                   demo_shop: dict[str, Any]) -> Iterator[Services]:
-    """Services on a fresh service database and the session's demo shop."""
-    built = _services(tmp_path, service_db_url, demo_shop["url"])
+    """Services on a fresh service database and a copy of the session's demo shop (a
+    request's changes, the advertising stop on intake among them, stay in the test)."""
+    shop = tmp_path / "demo-shop.sqlite"
+    shutil.copyfile(demo_shop["url"].removeprefix("sqlite:///"), shop)
+    built = _services(tmp_path, service_db_url, f"sqlite:///{shop}")
     yield built
     built.close()
 
