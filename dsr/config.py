@@ -152,13 +152,27 @@ class MailIngestSchema(_Strict):
     batch_size = fields.Integer(load_default=50, validate=validate.Range(min=1, max=1000))
 
 
+class ReceiverSchema(_Strict):
+    """Another controller that takes a portability copy through an interface of its own
+    (``[delivery.portability_receivers.<name>]``, Art. 20(2) GDPR): the export ZIP is posted
+    to ``url`` with ``token`` as a bearer token."""
+
+    label = fields.Dict(keys=fields.String(), values=fields.String(validate=validate.Length(min=1)),
+                        required=True)
+    url = fields.Url(required=True, schemes={"http", "https"}, require_tld=False)
+    token = fields.String(load_default="")
+
+
 class DeliverySchema(_Strict):
-    """How answers are handed out (``[delivery]``): the portal link and its one-time code."""
+    """How answers are handed out (``[delivery]``): the portal link and its one-time code, and
+    the controllers a portability copy can be transmitted to directly."""
 
     portal_days = fields.Integer(load_default=14, validate=validate.Range(min=1, max=90))
     max_downloads = fields.Integer(load_default=5, validate=validate.Range(min=1, max=50))
     code_attempts = fields.Integer(load_default=5, validate=validate.Range(min=1, max=20))
     codes_per_delivery = fields.Integer(load_default=5, validate=validate.Range(min=1, max=20))
+    portability_receivers = fields.Dict(keys=fields.String(), values=fields.Nested(ReceiverSchema),
+                                        load_default=dict)
 
 
 class WorkflowSchema(_Strict):

@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from dsr.catalogs import gettext
+from dsr.register.schema import in_language
 
 Table = dict[str, Any]
 
@@ -137,9 +138,7 @@ def register_section(register: dict[str, Any], sections: list[dict[str, Any]],
     automated = automated_decisions(register, collected, lang)
 
     def period(rule: dict[str, Any]) -> str:
-        text = (gettext(lang, "a15_period_years", n=rule["years"]) if "years" in rule
-                else gettext(lang, "a15_period_days", n=rule["days"]))
-        return f"{text} {gettext(lang, 'a15_starts_' + rule['starts'])}"
+        return _period(rule, lang)
 
     return {
         "version": version,
@@ -165,9 +164,25 @@ def register_section(register: dict[str, Any], sections: list[dict[str, Any]],
                      for item in automated for d in item["decisions"]],
         "automated": automated,
         "transfers": [{"recipient": register["recipients"][t["recipient"]]["name"],
-                       "country": t["country"], "safeguard": t["safeguard"]}
+                       "country": t["country"], "safeguard": in_language(t["safeguard"], lang)}
                       for t in register.get("transfers", [])
                       if register["recipients"][t["recipient"]]["name"] in involved],
         "rights": [gettext(lang, f"a15_right_{code}") for code in RIGHT_CODES],
         "complaint": register.get("supervisory_authority", {}),
     }
+
+
+def request_retention(register: dict[str, Any], lang: str) -> str:
+    """How long the service keeps a request and its answer (the register's rules for the
+    purposes that hold the ``dsr`` category): "3 years from the end of the year ... (norm)"."""
+    rules = dict.fromkeys(r for p in register.get("purposes", []) if "dsr" in p["categories"]
+                          for r in p.get("retention", []))
+    known = register.get("retention", {})
+    return "; ".join(f"{_period(known[r], lang)} ({known[r]['norm']})" for r in rules
+                     if r in known)
+
+
+def _period(rule: dict[str, Any], lang: str) -> str:
+    text = (gettext(lang, "a15_period_years", n=rule["years"]) if "years" in rule
+            else gettext(lang, "a15_period_days", n=rule["days"]))
+    return f"{text} {gettext(lang, 'a15_starts_' + rule['starts'])}"

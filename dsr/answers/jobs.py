@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.orm import Session
 
-from dsr.answers import delivery, postal
+from dsr.answers import delivery, portability, postal
 from dsr.changes import confirmations
 from dsr.requests.models import Request
 from workflows.jobs import job
@@ -22,13 +22,18 @@ if TYPE_CHECKING:
 def deliver(services: Services, session: Session, task: Task) -> dict[str, Any]:
     """Hand the released answer to the subject: portal link and one-time code to the address
     on file (or plain e-mail where the subject expressly asked for it); sealed first. A postal
-    request gets a DIN 5008 letter with the report enclosed, for staff to print (never fax)."""
+    request gets a DIN 5008 letter with the report enclosed, for staff to print (never fax).
+    A portability copy goes on to the controller the subject named where it has an interface."""
     request = session.get(Request, task.request_id)
     if request is None:
         raise LookupError(f"task {task.id}: request {task.request_id} is gone")
     if postal.is_postal(request):
-        return postal.deliver_letter(services, session, request)
-    return delivery.deliver(services, session, request)
+        result = postal.deliver_letter(services, session, request)
+    else:
+        result = delivery.deliver(services, session, request)
+    # Art. 20(2): after the subject has their copy, the one to the controller they named
+    # (once; a receiver's error fails the job, which is retried and delivers nothing twice)
+    return {**result, "transmission": portability.transmit(services, session, request)}
 
 
 @job("confirm_changes")

@@ -17,7 +17,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from connectors.base import AccessResult, RecordColumn, TableRecords
-from dsr.answers import export, redaction, report_facts
+from dsr.answers import export, portability, redaction, report_facts
 from dsr.answers.article15 import register_section
 from dsr.answers.past_period import past_period
 from dsr.changes.models import ChangePlan, RetainedRecord, SuppressionEntry
@@ -26,6 +26,7 @@ from dsr.documents import Document, DocumentStore
 from dsr.register import store as register_store
 from dsr.requests.contracts import SubjectKeys
 from dsr.requests.models import Decision, IdentityClaim, Request
+from dsr.verification.policy import POSTAL_CHANNELS
 from workflows.models import Task
 from workflows.results import TaskResult
 
@@ -128,6 +129,9 @@ class PayloadSchema(Schema):
     redactions = fields.List(fields.Dict())
     systems = fields.Dict()
     overdue = fields.List(fields.Dict())
+    #: "access" (Art. 15) or "portability" (Art. 20: provided data only, and Art. 20(2)).
+    answer = fields.String()
+    transmission = fields.Dict(allow_none=True)
 
 
 RECIPIENT_NOTE = {
@@ -167,14 +171,20 @@ def build_payload(request: Request, collected: list[dict[str, Any]], register: d
                   redactions: list[dict[str, Any]] | None = None,
                   register_as_of: dict[str, Any] | None = None,
                   systems: dict[str, Any] | None = None,
-                  overdue: list[OverdueGroup] | None = None) -> dict[str, Any]:
+                  overdue: list[OverdueGroup] | None = None,
+                  receivers: dict[str, portability.Receiver] | None = None) -> dict[str, Any]:
     """The whole answer as data, dumped through :class:`PayloadSchema`. ``register_version``
     (number, date, hash) stays in the JSON for accountability; the PDF quotes
     ``register_as_of`` (number and date). ``overdue`` (records past their retention period)
-    is named under each table it concerns and listed on its own."""
+    is named under each table it concerns and listed on its own. A portability answer
+    (Art. 20) holds only the categories the subject provided (observed data included) and
+    what Art. 20(2) allows with ``receivers``, no Art. 15 information."""
     lang = request.language
     categories = register.get("categories", {})
     sections = _sections(collected, categories, lang)
+    art20 = portability.is_portability_answer(list(request.types))
+    if art20:
+        sections = [s for s in sections if s["provided"]]
     past = past_period(overdue or [], collected, register, lang)
     _note_past_period(sections, past)
     own = own_records or {"requests": []}
@@ -189,7 +199,8 @@ def build_payload(request: Request, collected: list[dict[str, Any]], register: d
         "controller": register.get("controller", {}),
         "subject": {"name": request.claim("name") or "", "email": request.claim("email") or ""},
         "request": {"received_at": request.received_at.isoformat(),
-                    "due": request.deadline.isoformat(), "types": list(request.types)},
+                    "due": request.deadline.isoformat(), "types": list(request.types),
+                    "postal": request.channel in POSTAL_CHANNELS},
         "decisions": [{"right": d.right, "category": d.category,
                        "category_label": label_of(d.category) if d.category != "*" else "—",
                        "outcome": d.outcome, "norm": d.norm, "reason": d.reason}
@@ -202,7 +213,12 @@ def build_payload(request: Request, collected: list[dict[str, Any]], register: d
         "redactions": redactions or [],
         "systems": systems or {"searched": [], "not_searched": []},
         "overdue": past,
+        "answer": "portability" if art20 else "access",
+        "transmission": portability.transmission(request, receivers or {}, lang) if art20
+        else None,
     }
+    if art20:  # Art. 20 asks for the data, not for the information of Art. 15(1) and (2)
+        payload["register"] = None
     if payload["register"] is not None and register_as_of:
         payload["register"]["as_of"] = register_as_of
     return PayloadSchema().dump(payload)
@@ -235,7 +251,7 @@ def own_records(session: Session, request: Request) -> dict[str, Any]:
     rows = session.scalars(select(Request).where(Request.id.in_(ids)).order_by(Request.received_at))
     return {"requests": [{
         "reference": r.reference, "received_at": r.received_at.isoformat(),
-        "types": list(r.types), "status": r.status,
+        "types": list(r.types), "status": r.status, "current": r.id == request.id,
         "closed_at": r.updated_at.isoformat()
         if r.status in ("completed", "rejected", "withdrawn", "merged") else None,
     } for r in rows], "tables": _kept_records(session, ids, request.language)}
@@ -296,7 +312,8 @@ def compile_answer(services: Services, session: Session, request: Request) -> di
                                 register, services.config.register_path),
                             systems=report_facts.systems(services, session, request.id,
                                                          request.language),
-                            overdue=overdue_of(session, services.documents, request.id))
+                            overdue=overdue_of(session, services.documents, request.id),
+                            receivers=portability.receivers(services.config.delivery))
     store_report(session, services.documents, request, payload)
     return payload
 
@@ -313,6 +330,8 @@ def collected_data(session: Session, store: DocumentStore, request_id: int) -> l
 
 def report_stem(request: Request) -> str:
     """The file name stem of the answer's files, in the request's language."""
+    if portability.is_portability_answer(list(request.types)):
+        return f"{request.reference}-{'datenuebertragung' if request.language == 'de' else 'data-portability'}"
     return f"{request.reference}-{'auskunft' if request.language == 'de' else 'access-report'}"
 
 

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from connectors.capabilities import DataMapped, NamesTargets
 from dsr.answers import postal
 from dsr.answers.delivery import address_on_file
+from dsr.catalogs import gettext
 from dsr.changes import art19, withdrawal
 from dsr.changes import operations as changes
 from dsr.changes.models import ChangePlan, PlanStatus, RecipientNotice, RetainedRecord
@@ -63,17 +64,32 @@ same table are different rows: the count says so)."""
 COUNTED = ("delete", "null", "anonymise", "set")
 """Actions whose confirmation item says how many rows it concerns."""
 
+ERASING = ("delete", "null", "anonymise")
+"""Actions that erase: a field erased in some rows of a table and kept in others is named
+once, under "kept"; the erased rows say they lost the kept details too, without listing them
+a second time."""
+
+PARTIAL = ("partly_granted", "refused")
+"""Erasure decisions whose reason the confirmation quotes (the coordinator's own words)."""
+
 
 def _entries(language: str, n: int) -> str:
     one, many = ENTRIES[language]
     return one if n == 1 else many.format(n=n)
 
 
-def _item(label: str, action: str, rows: int, fields: list[str], language: str) -> str:
+def _item(label: str, action: str, rows: int, fields: list[str], language: str,
+          also_kept: bool = False) -> str:
     """``Rechnungen: Angaben gelöscht, 2 Einträge – Rechnungsempfänger, Firma (Rechnung)``:
-    the fields after a dash, so a field label's own parentheses are never nested."""
+    the fields after a dash, so a field label's own parentheses are never nested.
+    ``also_kept``: these rows lost as well the details kept for other rows of the table (named
+    under "kept" only)."""
     head = f"{label}: {action}" + (f", {_entries(language, rows)}" if rows else "")
-    return f"{head} – {', '.join(fields)}" if fields else head
+    tail = ", ".join(fields)
+    if also_kept:
+        more = gettext(language, "ans_erased_also_kept")
+        tail = f"{tail}; {more}" if tail else more
+    return f"{head} – {tail}" if tail else head
 
 
 def _labels(services: Services, connector: str, target: str, fields: list[str],
@@ -157,14 +173,28 @@ def outcome(services: Services, session: Session, request: Request) -> dict[str,
     told = sorted({str(recipients.get(n.recipient, {}).get("name", n.recipient))
                    for n in session.scalars(select(RecipientNotice).where(
                        RecipientNotice.request_id == request.id))})
+    kept_fields: dict[str, set[str]] = {}
+    for e in grouped.values():
+        kept_fields.setdefault(e["label"], set()).update(e["fields"])
+    erasing = {DONE[language][a] for a in ERASING}
+    items = []
+    for (label, action, _), fields in sorted(done.items()):
+        overlap = kept_fields.get(label, set()) if action in erasing else set()
+        items.append(_item(label, action, rows.get((label, action, _), 0),
+                           [f for f in fields if f not in overlap], language,
+                           also_kept=any(f in overlap for f in fields)))
+    reasons = [d.reason.strip() for d in session.scalars(select(Decision).where(
+        Decision.request_id == request.id, Decision.right == "erasure",
+        Decision.outcome.in_(PARTIAL)).order_by(Decision.id)) if d.reason.strip()]
     return {"recipients_not_told": not_told(services, session, request, language),
-            "done": [_item(label, action, rows.get(line, 0), fields, language)
-                     for line, fields in sorted(done.items())
-                     for label, action, _ in [line]],
+            "done": items,
             "corrected": [f"{label}: {', '.join(fields)}" for label, fields in corrected.items()],
             "not_corrected": [f"{label}: {', '.join(fields)}"
                               for label, fields in not_corrected.items()],
             "kept": kept, "recipients_told": told,
+            "erasure_partial": "erasure" in request.types and bool(kept or reasons),
+            "erasure_reasons": list(dict.fromkeys(reasons)),
+            "authority": services.register.get("supervisory_authority", {}),
             "objection_purposes": objection_purposes(session, request, language)}
 
 

@@ -31,6 +31,25 @@ class Label(_Strict):
     en = fields.String(required=True, validate=validate.Length(min=1))
 
 
+class TextOrLabel(fields.Field):
+    """A text the answers quote in the reader's language: ``{de = "...", en = "..."}``, or
+    one text for both (older registers; a citation that reads the same in both)."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
+        if isinstance(value, str) and value.strip():
+            return value
+        if isinstance(value, dict):
+            return Label().load(value)
+        raise ValidationError("give a text or a table with 'de' and 'en'")
+
+
+def in_language(value: str | dict[str, str], language: str) -> str:
+    """A :class:`TextOrLabel` value in ``language`` (the German text where one is missing)."""
+    if isinstance(value, str):
+        return value
+    return value.get(language) or value.get("de") or next(iter(value.values()), "")
+
+
 class DataProtectionOfficer(_Strict):
     """The DPO's contact (Art. 37(7), 13(1)(b) GDPR): named in answers and letters when given."""
 
@@ -66,7 +85,9 @@ def _owner() -> fields.String:
 class Category(_Strict):
     label = fields.Nested(Label, required=True)
     owner = _owner()
-    #: Data the subject provided (Art. 20): goes into the portability export.
+    #: Data the subject provided (Art. 20): goes into the portability answer and export. As
+    #: WP242 rev.01 reads Art. 20, that includes data observed while the subject used the
+    #: service (sessions, searches, consents, reviews), not only what they typed in.
     provided = fields.Boolean(load_default=False)
 
 
@@ -163,7 +184,8 @@ class AutomatedDecision(_Strict):
 class Transfer(_Strict):
     recipient = fields.String(required=True)
     country = fields.String(required=True, validate=validate.Length(equal=2))
-    safeguard = fields.String(required=True)
+    #: The safeguard (Art. 46 GDPR or an adequacy decision), in each language of the answers.
+    safeguard = TextOrLabel(required=True)
 
 
 class RegisterSchema(_Strict):

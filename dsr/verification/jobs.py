@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from dsr.answers import postal
+from dsr.answers.article15 import request_retention
 from dsr.audit import append_event
 from dsr.correspondence import notices
 from dsr.documents import Document
@@ -78,14 +79,15 @@ def send_no_data(services: Services, session: Session, task: Task) -> dict[str, 
     request = load_request(session, task)
     to = request.claim("email")
     labels = {name: c["label"] for name, c in services.config.connectors.items()}
+    # the answer says how long the request itself is kept (the register's period)
+    context = {**no_data.checked(request, labels),
+               "kept_for": request_retention(services.register, request.language)}
     if (postal.is_postal(request) or not to) and request.claim("postal_address"):
-        letter = postal.store_letter(services, session, request, "no_data_found",
-                                     **no_data.checked(request, labels))
+        letter = postal.store_letter(services, session, request, "no_data_found", **context)
         return {"sent": True, "method": "letter", "letter": letter.id}
     if not to:
         return {"sent": False, "why": "no e-mail or postal address"}
-    return notices.send_once(services, session, request, "no_data_found", to,
-                             **no_data.checked(request, labels))
+    return notices.send_once(services, session, request, "no_data_found", to, **context)
 
 
 def answer_unmatched(services: Services) -> dict[str, int]:

@@ -131,9 +131,11 @@ def systems_story(systems: Mapping[str, Any], t: Mapping[str, str]) -> list[Flow
 
 
 def data_story(sections: Sequence[Mapping[str, Any]], t: Mapping[str, str], lang: str,
-               head: HeadingMaker, systems: Mapping[str, Any] | None = None) -> list[Flowable]:
-    """All stored data, one numbered heading per data category, after the systems searched."""
-    story = head("data", t["data"], 0) + systems_story(systems or {}, t)
+               head: HeadingMaker, systems: Mapping[str, Any] | None = None, *,
+               title: str | None = None) -> list[Flowable]:
+    """All stored data, one numbered heading per data category, after the systems searched
+    (under ``title``: the Art. 20 answer names its copy differently)."""
+    story = head("data", title or t["data"], 0) + systems_story(systems or {}, t)
     if not sections:
         story.append(Paragraph(escape(t["no_data"]), S["body"]))
     for number, section in enumerate(sections, 1):
@@ -153,7 +155,8 @@ def own_records_story(own: Mapping[str, Any], t: Mapping[str, str], lang: str,
     story.append(Paragraph(escape(t["own_records_intro"]), S["body"]))
     rows = [[r.get("reference"), strings.format_date(r.get("received_at"), lang),
              ", ".join(strings.right_label(lang, x) for x in r.get("types") or []),
-             strings.status_label(lang, r.get("status")),
+             # this answer is the request's answer: never "in progress" in the released copy
+             t["own_current_status"] if r.get("current") else strings.status_label(lang, r.get("status")),
              strings.format_date(r.get("closed_at"), lang) if r.get("closed_at") else None]
             for r in own.get("requests") or []]
     if rows:

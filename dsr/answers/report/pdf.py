@@ -1,11 +1,13 @@
-"""Render the Art. 15 GDPR access report as a PDF.
+"""Render the Art. 15 GDPR access report (or the Art. 20 portability answer) as a PDF.
 
 :func:`render_access_report` is a pure function: it takes the serialised report payload and
 returns PDF bytes. The only I/O is reading the DejaVu fonts shipped in ``dsr/fonts`` (once
 per process), so umlauts and ß render on any machine.
 
 Order: cover letter; contents; decisions; the information of Art. 15(1)(a)-(h) and (2);
-the copy of the data (Art. 15(3)); the service's own records; the redaction legend.
+the copy of the data (Art. 15(3)); the service's own records; the redaction legend. A
+portability answer (``answer = "portability"``) has its own title and letter, the data the
+subject provided (observed data included) and the Art. 20(2) transmission instead.
 """
 
 from __future__ import annotations
@@ -59,10 +61,13 @@ def _letter(p: Mapping[str, Any], lang: str, t: Mapping[str, str]) -> list[Flowa
         Paragraph(lines(name, *(subject.get("address") or []), subject.get("email")), S["address"]),
         Spacer(1, 18),
         Paragraph(markup(strings.format_date(p.get("generated_at"), lang)), S["body"]),
-        Paragraph(escape(t["letter_subject"].format(reference=p.get("reference") or "")), S["h2"]),
+        Paragraph(escape(t[_kind(p, "letter_subject")].format(reference=p.get("reference") or "")),
+                  S["h2"]),
         Paragraph(escape(t["letter_salutation"].format(name=name)).strip(), S["letter"]),
-        Paragraph(t["letter_body"].format(received=received), S["letter"]),
-        Paragraph(t["letter_body_2"].format(reference=reference,
+        # a postal answer is printed and posted: its cover names no portal it never opened
+        Paragraph(t[_kind(p, "letter_body_postal" if request.get("postal") else "letter_body")]
+                  .format(received=received), S["letter"]),
+        Paragraph(t[_kind(p, "letter_body_2")].format(reference=reference,
                                             email=markup(ctrl.get("email"))), S["letter"]),
         Paragraph(escape(t["letter_close"]), S["letter"]),
         Paragraph(escape(t["letter_signature"].format(controller=ctrl.get("name") or "")),
@@ -83,6 +88,18 @@ def _letter(p: Mapping[str, Any], lang: str, t: Mapping[str, str]) -> list[Flowa
     return [*story, key_values(facts)]
 
 
+def _kind(p: Mapping[str, Any], key: str) -> str:
+    """The text key for the answer's kind: ``<key>_art20`` in a portability answer."""
+    return f"{key}_art20" if p.get("answer") == "portability" else key
+
+
+def _transmission(p: Mapping[str, Any], t: Mapping[str, str], head: Any) -> list[Flowable]:
+    """Art. 20(2): the direct transmission to another controller, or why there is none."""
+    found = p.get("transmission") or {}
+    return [*head("transmission", t["art20_transmission"], 0),
+            Paragraph(escape(str(found.get("text") or "")), S["body"])]
+
+
 def _decisions(p: Mapping[str, Any], lang: str, t: Mapping[str, str],
                head: Any) -> list[Flowable]:
     """The table of decisions per right and category, with norms and reasons."""
@@ -98,12 +115,15 @@ def _decisions(p: Mapping[str, Any], lang: str, t: Mapping[str, str],
 
 
 def _overview(p: Mapping[str, Any], t: Mapping[str, str]) -> list[Flowable]:
-    """Record counts per data category."""
+    """Record counts per data category: the same rows as Art. 15(1)(b) (the service's own
+    records of the subject's requests included), so the two never disagree."""
     sections = p.get("sections") or []
     if not sections:
         return []
     counts = [[s.get("label") or s.get("category"),
                sum(len(x.get("rows") or []) for x in s.get("tables") or [])] for s in sections]
+    if categories := (p.get("register") or {}).get("categories"):
+        counts = [[c.get("label"), c.get("records")] for c in categories]
     return [*heading(t["overview"], "h2"), grid([t["col_category"], t["records_col"]], counts)]
 
 
@@ -139,22 +159,25 @@ def _render(payload: Mapping[str, Any]) -> bytes:
     if payload.get("register"):
         body += [PageBreak(), *article15_story(payload["register"], t, lang, head)]
     body += [PageBreak(), *data_story(payload.get("sections") or [], t, lang, head,
-                                      payload.get("systems"))]
-    if payload.get("own_records"):
+                                      payload.get("systems"), title=t[_kind(payload, "data")])]
+    if payload.get("answer") == "portability":
+        body += _transmission(payload, t, head)
+    elif payload.get("own_records"):
         body += [PageBreak(), *own_records_story(payload["own_records"], t, lang, head)]
     if payload.get("redactions"):
         body += redactions_story(payload["redactions"], t, lang, head)
     story = [*_letter(payload, lang, t), PageBreak(),
              Paragraph(escape(t["toc"]), S["h1"]), Contents(toc), PageBreak(), *body]
 
-    title = " · ".join(x for x in (t["title"], controller) if x)
+    title = " · ".join(x for x in (t[_kind(payload, "title")], controller) if x)
     generated = f"{t['generated']}: {strings.format_date(payload.get('generated_at'), lang)}"
     header = (title, f"{t['reference']}: {reference}")
     canvasmaker = partial(NumberedCanvas, header=header, footer=(generated, t["page"]), toc=toc)
     buffer = io.BytesIO()
     doc = BaseDocTemplate(
         buffer, pagesize=A4, leftMargin=MARGIN_X, rightMargin=MARGIN_X, topMargin=MARGIN_TOP,
-        bottomMargin=MARGIN_BOTTOM, title=f"{t['title']} – {reference}", author=controller,
+        bottomMargin=MARGIN_BOTTOM, title=f"{t[_kind(payload, 'title')]} – {reference}",
+        author=controller,
         lang=lang, invariant=True, initialFontName="DejaVuSans",
     )
     frame = Frame(doc.leftMargin, doc.bottomMargin, doc.width, doc.height, id="body",

@@ -380,7 +380,7 @@ def test_register_is_consistent() -> None:
     assert decision["bureau"] in register["recipients"]
     for transfer in register["transfers"]:
         assert transfer["recipient"] in register["recipients"]
-        assert "Data Privacy Framework" in transfer["safeguard"]
+        assert all("Data Privacy Framework" in transfer["safeguard"][lang] for lang in ("de", "en"))
     assert "Safe Harbor" not in repr(register)
 
 

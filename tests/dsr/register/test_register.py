@@ -16,7 +16,8 @@ def test_demo_register_loads_with_its_names() -> None:
     register = load_register(DEMO)
     assert "accounting_voucher" in register["retention"]
     assert register["supervisory_authority"]["name"].endswith("(BayLDA)")
-    assert any(t["safeguard"].startswith("EU-US Data Privacy Framework") for t in register["transfers"])
+    assert any(t["safeguard"]["en"].startswith("EU-US Data Privacy Framework")
+               for t in register["transfers"])
     assert not any("Safe Harbor" in str(v) for v in register.values())
     assert any(p["name"] == "dsr_handling" for p in register["purposes"])
 
