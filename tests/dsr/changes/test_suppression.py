@@ -186,4 +186,4 @@ def test_the_request_page_reports_it_in_one_line(sqlite_services: Services,
         page = client.get(f"/queue/requests/{request_id}?lang={lang}").get_data(as_text=True)
         line = re.search(r'<p class="notice" id="intake-suppression">([^<]+)</p>', page)
         assert line is not None and words in line.group(1)
-        assert "newsletter" in line.group(1) and ADDRESS not in line.group(1)
+        assert "Newsletter" in line.group(1) and ADDRESS not in line.group(1)
