@@ -23,6 +23,7 @@ class Permission(StrEnum):
     REQUESTS_DECIDE = "requests.decide"
     REQUESTS_APPROVE = "requests.approve"
     REQUESTS_RELEASE = "requests.release"
+    REQUESTS_NOTES = "requests.notes"
     ANSWERS_PREPARE = "answers.prepare"
     ANSWERS_DOWNLOAD = "answers.download"
     ID_COPIES_VIEW = "id_copies.view"
@@ -52,6 +53,8 @@ DESCRIPTIONS: Mapping[Permission, str] = MappingProxyType({
                                 "waive a task; corrections, restriction lifts, contest reviews",
     Permission.REQUESTS_APPROVE: "approve the answer (and the changes) of a request",
     Permission.REQUESTS_RELEASE: "release an approved answer to the data subject",
+    Permission.REQUESTS_NOTES: "read and add a request's internal notes (never sent to the "
+                               "data subject; staff, who see no request contents, do not)",
     Permission.ANSWERS_PREPARE: "review the answer: redactions, cover message, e-mail delivery",
     Permission.ANSWERS_DOWNLOAD: "open the answer and download its report (PDF, JSON)",
     Permission.ID_COPIES_VIEW: "open an ID copy (never one the same user uploaded)",

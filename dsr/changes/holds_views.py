@@ -78,13 +78,21 @@ def _names(rows: list[LegalHold]) -> dict[str, str]:
             for u in db_session().scalars(select(User).where(User.id.in_(ids)))}
 
 
+def _who(actor: str, names: dict[str, str]) -> str:
+    """Who placed or lifted a hold, in words: a user's name, or the data map's rule (an
+    actor ``system:<rule>``), never the actor's code."""
+    if actor in names:
+        return names[actor]
+    return _("hold_by_rule") if actor.startswith("system:") else actor
+
+
 def _view(rows: list[LegalHold]) -> list[dict[str, Any]]:
     names = _names(rows)
     return [{"id": row.id, "system": _label(row.connector), "key": key_text(row.subject_key),
              "kind": row.kind, "reason": row.reason, "reference": row.reference or "",
-             "created_at": row.created_at, "created_by": names.get(row.created_by, row.created_by),
+             "created_at": row.created_at, "created_by": _who(row.created_by, names),
              "lifted_at": row.lifted_at,
-             "lifted_by": names.get(row.lifted_by or "", row.lifted_by or ""),
+             "lifted_by": _who(row.lifted_by or "", names),
              "lift_reason": row.lift_reason,
              "active": row.lifted_at is None} for row in rows]
 
@@ -129,7 +137,7 @@ def place(request_id: int) -> Any:
     """Place a hold on one of the confirmed subject's keys."""
     req = request_or_404(request_id)
     session = db_session()
-    back = redirect(url_for("queue.detail", request_id=request_id, _anchor="holds"))
+    back = redirect(url_for("queue.detail", request_id=request_id, tab="changes", _anchor="holds"))
     keys = holds.subject_keys(req)
     if not keys:
         flash(f"{_('hold_title')}: {_('hold_no_subject')}", "error")
@@ -171,7 +179,7 @@ def lift(hold_id: int) -> Any:
     session = db_session()
     raw = request.form.get("request_id", "")
     req = session.get(Request, int(raw)) if raw.isdigit() else None
-    back = (redirect(url_for("queue.detail", request_id=req.id, _anchor="holds")) if req
+    back = (redirect(url_for("queue.detail", request_id=req.id, tab="changes", _anchor="holds")) if req
             else redirect(url_for("holds.index")))
     try:
         if req is not None:

@@ -63,8 +63,11 @@ def _reason_label(reason: str, register: dict[str, Any], lang: str) -> str:
     rule = register.get("retention", {}).get(reason)
     if rule is not None:
         return f"{_('ch_reason_retention')}: {rule.get('label', {}).get(lang, reason)}"
-    if reason.startswith("hold:"):
-        return _("ch_reason_hold", hold=reason.split(":", 1)[1])
+    if reason.startswith("hold:"):  # hold:<id>:<kind>, the kind in words
+        _hold, number, kind = (reason.split(":", 2) + [""])[:3]
+        if kind and has_message(f"hold_kind_{kind}"):
+            return _("ch_reason_hold_kind", hold=number, kind=_(f"hold_kind_{kind}"))
+        return _("ch_reason_hold", hold=number)
     key = f"ch_reason_{reason}"
     if has_message(key):
         return _(key)
@@ -225,7 +228,8 @@ def confirm(notice_id: int) -> Any:
 def _notice_back(notice: RecipientNotice) -> Any:
     if request.form.get("back") == "notices":
         return redirect(url_for("notices.index"))
-    return redirect(url_for("queue.detail", request_id=notice.request_id, _anchor="notices"))
+    return redirect(url_for("queue.detail", request_id=notice.request_id, tab="changes",
+                            _anchor="notices"))
 
 
 @bp.post("/notices/<int:notice_id>/unconfirm")
@@ -262,7 +266,7 @@ def corrections(request_id: int) -> Any:
         flash(f"{_('ch_corrections')}: {service_error(exc)}", "error")
     else:
         flash(_("ch_corrections_saved"), "ok")
-    return redirect(url_for("queue.detail", request_id=request_id))
+    return redirect(url_for("queue.detail", request_id=request_id, tab="changes"))
 
 
 
@@ -279,7 +283,7 @@ def lift_notice(request_id: int) -> Any:
         lift_on = date.fromisoformat(raw) if raw else None
     except ValueError:
         flash(f"{_('ch_lift_notice')}: {_('ch_lift_bad_date')}", "error")
-        return redirect(url_for("queue.detail", request_id=request_id))
+        return redirect(url_for("queue.detail", request_id=request_id, tab="changes"))
     try:
         restriction_lift.send_lift_notice(_services(), db_session(), req, lift_on=lift_on,
                                           reason=request.form.get("reason", ""), actor=actor())
@@ -288,7 +292,7 @@ def lift_notice(request_id: int) -> Any:
         flash(f"{_('ch_lift_notice')}: {service_error(exc)}", "error")
     else:
         flash(_("ch_lift_notice_sent"), "ok")
-    return redirect(url_for("queue.detail", request_id=request_id))
+    return redirect(url_for("queue.detail", request_id=request_id, tab="changes"))
 
 
 @bp.post("/requests/<int:request_id>/restriction/lift")
@@ -301,7 +305,7 @@ def lift(request_id: int) -> Any:
         flash(f"{_('ch_lift')}: {service_error(exc)}", "error")
     else:
         flash(_("ch_lifted"), "ok")
-    return redirect(url_for("queue.detail", request_id=request_id))
+    return redirect(url_for("queue.detail", request_id=request_id, tab="changes"))
 
 
 @bp.post("/requests/<int:request_id>/restriction/ground")
@@ -320,4 +324,4 @@ def restriction_ground(request_id: int) -> Any:
         flash(f"{_('sup_ground_title')}: {service_error(exc)}", "error")
     else:
         flash(_("sup_ground_saved"), "ok")
-    return redirect(url_for("queue.detail", request_id=request_id))
+    return redirect(url_for("queue.detail", request_id=request_id, tab="changes"))

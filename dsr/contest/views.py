@@ -63,7 +63,7 @@ def contest_review(req: Request) -> dict[str, Any]:
 
 
 def _back(request_id: int) -> Any:
-    return redirect(url_for("queue.detail", request_id=request_id, _anchor="contest"))
+    return redirect(url_for("queue.detail", request_id=request_id, tab="draft", _anchor="contest"))
 
 
 @bp.post("/<int:request_id>/contest-review")

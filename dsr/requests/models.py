@@ -242,3 +242,17 @@ class SavedView(Base):
     name: Mapped[str] = mapped_column(String(60))
     args: Mapped[dict[str, Any]]
     created_at: Mapped[datetime] = mapped_column(default=stamp)
+
+
+class RequestNote(Base):
+    """A coordinator's internal note on a request: shown on the request page, never part of an
+    answer, export or message to the data subject; written only by ``dsr.requests.notes``."""
+
+    __tablename__ = "request_notes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("requests.id", ondelete="CASCADE"),
+                                            index=True)
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=stamp)

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from babel import Locale
 from flask import (
     Blueprint,
     Response,
     abort,
     current_app,
     flash,
+    g,
     redirect,
     render_template,
     request,
@@ -18,13 +20,15 @@ from flask import (
 )
 from flask_login import current_user
 from marshmallow import ValidationError
-from sqlalchemy import select
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from dsr.answers.operations import found_categories, latest_document
 from dsr.audit import AuditEvent
+from dsr.changes.models import RecipientNotice
 from dsr.documents import Document
 from dsr.permissions import Permission
-from dsr.requests import assignment, queue, saved_views
+from dsr.requests import assignment, notes, page, queue, saved_views
 from dsr.requests import operations as actions
 from dsr.requests.contracts import MatchTable
 from dsr.requests.models import STATUS_VALUES, Channel, Request, RequestType
@@ -33,9 +37,9 @@ from dsr.users.models import User
 from dsr.users.views import actor
 from dsr.verification import reminders
 from dsr.web.context import clock, db_session, request_or_404
-from dsr.web.i18n import _, error_text, service_error
+from dsr.web.i18n import _, error_text, has_message, service_error
 from dsr.web.permissions import ByArgument, current_actor, require
-from dsr.web.task_summary import task_summary
+from dsr.web.task_summary import task_details, task_summary
 from workflows import outbox
 from workflows.deadlines import days_left
 from workflows.models import Task, TaskStatus
@@ -43,6 +47,10 @@ from workflows.results import TaskResult
 from workflows.states import TRANSITIONS, State, TransitionError
 
 bp = Blueprint("queue", __name__, url_prefix="/queue")
+
+#: The section of the request page each action comes back to: where its button is.
+_BACK_TO = {"verify": page.Section.IDENTITY, "process": page.Section.SYSTEMS,
+            "approve": page.Section.DRAFT, "release": page.Section.DRAFT}
 
 #: What each action of the queue's action route needs.
 ACTIONS = ByArgument("action", {
@@ -58,7 +66,27 @@ def _services() -> Any:
 
 @bp.app_context_processor
 def _task_helpers() -> dict[str, Any]:
-    return {"task_summary": task_summary, "task_result": TaskResult.of}
+    return {"task_summary": task_summary, "task_details": task_details,
+            "task_result": TaskResult.of}
+
+
+def _code_label(prefix: str, code: str) -> str:
+    """The catalog's text for ``prefix + code``; the code itself where there is none."""
+    return _(prefix + code) if has_message(prefix + code) else code
+
+
+@bp.app_context_processor
+def _label_helpers() -> dict[str, Any]:
+    def system_label(connector: str) -> str:
+        """A system's name as the configuration gives it in the page's language."""
+        label = _services().config.connectors.get(connector, {}).get("label", {})
+        return str(label.get(g.get("lang", "de"), connector)) if label else connector
+    return {"system_label": system_label,
+            # the coordinator's word for a claim (the form's "Ihre Nachricht" is the customer's)
+            "claim_label": lambda kind: _code_label("claim_", kind) if has_message(
+                "claim_" + kind) else _code_label("field_", kind),
+            "mail_label": lambda template: _code_label("mail_kind_", template),
+            "code_label": _code_label}
 
 
 @bp.get("/")
@@ -186,14 +214,44 @@ def _assignment_helpers() -> dict[str, Any]:
 @bp.get("/requests/<int:request_id>")
 @require(Permission.REQUESTS_VIEW)
 def detail(request_id: int) -> Any:
-    return render_detail(request_or_404(request_id))
+    req = request_or_404(request_id)
+    try:
+        tab = page.Section(request.args.get("tab", page.Section.OVERVIEW.value))
+    except ValueError:
+        abort(404, description=_("tab_unknown"))
+    return render_detail(req, tab=tab)
 
 
-def render_detail(req: Request, *, decisions: list[dict[str, str]] | None = None,
+@bp.post("/requests/<int:request_id>/notes")
+@require(Permission.REQUESTS_NOTES)
+def add_note(request_id: int) -> Any:
+    req = request_or_404(request_id)
+    body = request.form.get("body", "")
+    try:
+        notes.add_note(db_session(), req, body, author_id=current_user.id, actor=actor())
+    except notes.NoteError as exc:
+        db_session().rollback()
+        flash(service_error(exc), "error")
+        return render_detail(req, tab=page.Section.OVERVIEW, note_text=body[:notes.MAX_LENGTH],
+                             status=422)
+    flash(_("notes_done"), "ok")
+    return redirect(url_for("queue.detail", request_id=request_id, _anchor="notes"))
+
+
+def render_detail(req: Request, *, tab: page.Section | None = None,
+                  decisions: list[dict[str, str]] | None = None,
                   decisions_error: int | None = None, contest_form: dict[str, Any] | None = None,
-                  status: int = 200) -> Any:
-    """The request's page; after a refused form, with what the coordinator chose and typed
-    (``decisions`` for the approval, ``contest_form`` for the human review) and status 422."""
+                  note_text: str | None = None, status: int = 200) -> Any:
+    """One section (``tab``) of the request's page; after a refused form, with what the
+    coordinator chose and typed (``decisions`` for the approval, ``contest_form`` for the
+    human review, ``note_text`` for a note) and status 422."""
+    if tab is None:
+        tab = page.Section.DRAFT if decisions is not None or contest_form is not None \
+            else page.Section.OVERVIEW
+    contents = current_actor().may(Permission.REQUESTS_VIEW_CONTENTS)
+    shown = page.sections(contents)
+    if tab not in shown:
+        abort(404, description=_("tab_unknown"))
     session = db_session()
     tasks = list(session.scalars(select(Task).where(Task.request_id == req.id).order_by(Task.id)))
     events = list(session.scalars(select(AuditEvent).where(AuditEvent.request_id == req.id)
@@ -210,17 +268,37 @@ def render_detail(req: Request, *, decisions: list[dict[str, str]] | None = None
                 if e.actor.startswith("user:") and e.actor.split(":")[1].isdigit()}
     actor_names = {f"user:{u.id}": u.username for u in session.scalars(
         select(User).where(User.id.in_(user_ids)))} if user_ids else {}
+    notices = change_review_notices(session, req.id)
+    step = page.next_step(State(req.status), released=req.released_at is not None,
+                          failed_tasks=sum(t.status == TaskStatus.FAILED.value for t in tasks),
+                          waiting_notices=notices)
+    may_notes = current_actor().may(Permission.REQUESTS_NOTES)
     return render_template("request.html", req=req, tasks=tasks, events=events, docs=docs,
+                           tab=tab, tabs=shown, step=step,
+                           notes=notes.notes_of(session, req.id) if may_notes else [],
+                           note_max=notes.MAX_LENGTH, note_text=note_text,
+                           correspondence=page.correspondence(session, req.id)
+                           if tab == page.Section.CORRESPONDENCE else [],
+                           edited=page.edited_messages(session, req.id)
+                           if tab == page.Section.CORRESPONDENCE and contents else [],
+                           language_label=Locale.parse(req.language).get_display_name(
+                               g.get("lang", "de")) or req.language,
                            matches=MatchTable.of(req),
                            proposed=proposed, category_labels=labels, actor_names=actor_names,
                            days_left=days_left(req.deadline, today),
                            can=TRANSITIONS[State(req.status)], State=State,
                            # the coordinator's sections: the request's contents and what to do with them
-                           is_coordinator=current_actor().may(Permission.REQUESTS_VIEW_CONTENTS),
+                           is_coordinator=contents,
                            waivable=outbox.WAIVABLE,
                            letters=[d for d in docs if d.kind == "letter"],
                            decisions_error=decisions_error,
                            contest_form=contest_form), status
+
+
+def change_review_notices(session: Session, request_id: int) -> int:
+    """How many recipients' notices of the request still wait for their confirmation."""
+    return int(session.scalar(select(func.count()).select_from(RecipientNotice).where(
+        RecipientNotice.request_id == request_id, RecipientNotice.status == "waiting")) or 0)
 
 
 def _act(request_id: int, action: str) -> Any:
@@ -234,7 +312,7 @@ def _act(request_id: int, action: str) -> Any:
                               settings=services.config.verification,
                               reason=form.get("reason", "")) == "pending":
                 flash(_("v_override_pending"), "ok")
-                return redirect(url_for("queue.detail", request_id=request_id))
+                return _to_section(request_id, page.Section.IDENTITY)
         elif action == "process":
             actions.process(session, req, actor=actor(), connectors=list(services.config.connectors))
         elif action == "approve":
@@ -271,7 +349,14 @@ def _act(request_id: int, action: str) -> Any:
             return _decisions_again(req, None)
     else:
         flash(_(f"done_{action}"), "ok")
-    return redirect(url_for("queue.detail", request_id=request_id))
+    return _to_section(request_id, _BACK_TO.get(action, page.Section.OVERVIEW))
+
+
+def _to_section(request_id: int, section: page.Section) -> Any:
+    """Back to one section of the request's page (the overview is the page without one)."""
+    if section == page.Section.OVERVIEW:
+        return redirect(url_for("queue.detail", request_id=request_id))
+    return redirect(url_for("queue.detail", request_id=request_id, tab=section.value))
 
 
 def _decisions_again(req: Request, row: int | None) -> Any:
@@ -319,7 +404,7 @@ def retry_task(task_id: int) -> Any:
     if task.status == TaskStatus.FAILED.value:
         outbox.retry(db_session(), task)
         flash(_("done_retry"), "ok")
-    return redirect(url_for("queue.detail", request_id=task.request_id))
+    return _to_section(task.request_id, page.Section.SYSTEMS)
 
 
 @bp.post("/tasks/<int:task_id>/waive")
@@ -332,9 +417,9 @@ def waive_task(task_id: int) -> Any:
         actions.waive_task(db_session(), task, request.form.get("reason", ""), actor=actor())
     except outbox.WaiveRefused:
         flash(_("waive_refused"), "error")
-        return redirect(url_for("queue.detail", request_id=task.request_id))
+        return _to_section(task.request_id, page.Section.SYSTEMS)
     flash(_("done_waive"), "ok")
-    return redirect(url_for("queue.detail", request_id=task.request_id))
+    return _to_section(task.request_id, page.Section.SYSTEMS)
 
 
 @bp.get("/requests/<int:request_id>/report.<any(pdf, json):fmt>")

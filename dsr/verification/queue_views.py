@@ -36,7 +36,8 @@ def _id_copies() -> Any:
 
 
 def _back(request_id: int) -> Any:
-    return redirect(url_for("queue.detail", request_id=request_id) + "#verification")
+    return redirect(url_for("queue.detail", request_id=request_id, tab="identity",
+                            _anchor="verification"))
 
 
 @bp.app_template_global()

@@ -1,49 +1,75 @@
-"""A task's result as a short phrase for the request page (the JSON stays in a tooltip)."""
+"""A task's result in words for the request page: a short phrase (``4 Tabellen · 37 Zeilen``)
+and, for the disclosure below it, every figure the job reported with its label. Labels come
+from the catalogs (``task_count_*``, ``task_flag_*``, ``task_why_*``, ``task_key_*``); a value
+the catalogs do not know is shown as it was reported, never a key."""
 
 from __future__ import annotations
 
-from flask import g
+import re
+from typing import Any
 
-from workflows.results import TaskResult
+from dsr.web.i18n import _, has_message
+from workflows.results import WAITING, WAIVED, WHY, TaskResult
 
-# key -> (German, English); "{n}" is the value for counts, flags read yes / no.
-_COUNTS = {
-    "subjects": ("{n} Person(en) gefunden", "{n} subject(s) found"),
-    "proposals": ("{n} Vorschlag/Vorschläge", "{n} proposal(s)"),
-    "tables": ("{n} Tabelle(n)", "{n} table(s)"), "rows": ("{n} Zeile(n)", "{n} row(s)"),
-    "categories": ("{n} Kategorie(n)", "{n} categor(y/ies)"),
-    "changes": ("{n} Änderung(en)", "{n} change(s)"), "steps": ("{n} Schritt(e)", "{n} step(s)"),
-    "deleted": ("{n} gelöscht", "{n} deleted"), "reduced": ("{n} reduziert", "{n} reduced"),
-    "answered": ("{n} beantwortet", "{n} answered"),
-}
-_FLAGS = {
-    "planned": (("geplant", "nicht geplant"), ("planned", "not planned")),
-    "executed": (("ausgeführt", "nicht ausgeführt"), ("executed", "not executed")),
-    "verified": (("nachgeprüft", "nicht nachgeprüft"), ("verified", "not verified")),
-    "sent": (("gesendet", "nicht gesendet"), ("sent", "not sent")),
-}
-_WHY = {
-    "not_needed": ("nicht nötig", "not needed"),
-    "connector_cannot_change": ("System ändert keine Daten", "system changes no data"),
-    "nothing_to_notify": ("niemand zu benachrichtigen", "nobody to notify"),
-    "no_plan": ("kein Plan", "no plan"), "refused": ("abgelehnt", "refused"),
-    "already sent": ("schon gesendet", "already sent"),
-}
+#: The job's counts (``{n}``) and yes/no flags summed up in the phrase.
+COUNTS = ("subjects", "proposals", "tables", "rows", "categories", "changes", "steps",
+          "deleted", "reduced", "answered", "links_expired", "sealed_reduced")
+FLAGS = ("planned", "executed", "verified", "sent", "delivered")
+#: Ids of other records (a letter, a delivery): no figure for the coordinator.
+_IDS = frozenset({"letter", "delivery"})
+
+
+def _slug(code: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "_", code.lower()).strip("_")
+
+
+def why_text(why: str) -> str:
+    """A job's reason (``connector_cannot_change``, ``already sent``) in words."""
+    key = f"task_why_{_slug(why)}"
+    return _(key) if has_message(key) else why
+
+
+def _value_text(key: str, value: Any) -> str:
+    if isinstance(value, bool):
+        return _("task_yes") if value else _("task_no")
+    if isinstance(value, list):
+        return str(len(value))
+    if key == WHY and isinstance(value, str):
+        return why_text(value)
+    if key == "method" and has_message(f"task_method_{value}"):
+        return _(f"task_method_{value}")
+    if key == "skipped" and has_message(f"status_{value}"):
+        return _(f"status_{value}")
+    return str(value)
 
 
 def task_summary(result: TaskResult) -> str:
-    """E.g. ``4 Tabelle(n) · 37 Zeile(n)`` or ``nicht geplant (System ändert keine Daten)``."""
+    """E.g. ``4 Tabelle(n) · 37 Zeile(n)`` or ``nicht geplant (System ändert keine Daten)``;
+    ``erledigt`` for a result without figures (its details list what it holds)."""
     if not result:
         return ""
-    en = g.get("lang", "de") != "de"
     parts = []
     for key, value in result.items():
-        if key in _FLAGS and isinstance(value, bool):
-            parts.append(_FLAGS[key][en][0 if value else 1])
-        elif key in _COUNTS and isinstance(value, int | list) and not isinstance(value, bool):
-            n = len(value) if isinstance(value, list) else value
-            parts.append(_COUNTS[key][en].format(n=n))
+        if key in FLAGS and isinstance(value, bool):
+            parts.append(_(f"task_flag_{key}_{'yes' if value else 'no'}"))
+        elif key in COUNTS and isinstance(value, int | list) and not isinstance(value, bool):
+            parts.append(_(f"task_count_{key}", n=len(value) if isinstance(value, list) else value))
+        elif key == "sent" and isinstance(value, int):
+            parts.append(_("task_count_sent", n=value))
+    if result.waived is not None:
+        parts.append(_("task_waived_because", reason=result.waived))
     why = result.why
     if why is not None:
-        parts.append(f"({_WHY.get(why, (why, why))[en]})")
-    return " · ".join(parts) if parts else ("siehe Details" if not en else "see details")
+        parts.append(f"({why_text(why)})")
+    return " · ".join(parts) if parts else _("task_done_no_figures")
+
+
+def task_details(result: TaskResult) -> list[tuple[str, str]]:
+    """Every figure of the result with its label, for the disclosure under the phrase."""
+    shown = []
+    for key, value in result.items():
+        if key in _IDS or key in (WAITING, WAIVED):
+            continue
+        label = _(f"task_key_{key}") if has_message(f"task_key_{key}") else key.replace("_", " ")
+        shown.append((label, _value_text(key, value)))
+    return shown

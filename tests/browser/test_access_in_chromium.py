@@ -37,17 +37,18 @@ def test_form_to_queue_to_pdf(server: dict[str, Any], browser: Any, tmp_path: Pa
 
     page.click(f"text={reference}")
     detail = page.url
-    wait_for_status(page, detail, "Identitätsprüfung")
+    wait_for_status(page, detail + "?tab=identity", "Identitätsprüfung")
     assert "stimmt überein" in page.locator("#match-table").inner_text()
     shot(page, "04-request-awaiting-verification")
     page.click("#action-verify")
+    page.goto(detail + "?tab=systems")
     page.click("#action-process")
-    wait_for_status(page, detail, "Prüfung")
+    wait_for_status(page, detail + "?tab=draft", "Prüfung")
     shot(page, "05-request-review")
     page.click("#action-approve")
-    wait_for_status(page, detail, "Ausführung")
+    wait_for_status(page, detail + "?tab=draft", "Ausführung")
     page.click("#action-release")
-    wait_for_status(page, detail, "Abgeschlossen")
+    wait_for_status(page, detail + "?tab=draft", "Abgeschlossen")
     shot(page, "06-request-completed")
 
     with page.expect_download() as info:
@@ -108,7 +109,7 @@ def test_rectification_fields_on_the_form_and_the_coordinators_pre_fill(
 
     sign_in(page, server)
     page.click(f"text={reference}")
-    wait_for_status(page, page.url, "Identitätsprüfung")  # matched: the worker thread is done
+    wait_for_status(page, page.url + "?tab=changes", "Identitätsprüfung")  # matched: worker done
     box = page.locator("#corrections-form textarea").input_value()
     assert "customers.last_name = Weiss-Neumann" in box
     assert "addresses.street = Leopoldstraße 200" in box

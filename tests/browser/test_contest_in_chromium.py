@@ -28,7 +28,8 @@ def test_review_and_record_the_outcome(server: dict[str, Any], browser: Any) -> 
     page = browser.new_page(locale="de-DE", viewport={"width": 1200, "height": 900})
     reference = ask(page, server, "contest_decision")
     sign_in(page, server)
-    detail = to_review(page, reference)
+    detail = to_review(page, reference) + "?tab=draft"
+    page.goto(detail)
 
     section = page.locator("#contest-section")
     assert "SCHUFA Holding AG" in section.inner_text()

@@ -17,7 +17,8 @@ def test_place_and_lift_a_hold(server: dict[str, Any], browser: Any) -> None:
     page = browser.new_page(locale="de-DE")
     reference = ask(page, server, "erasure")
     sign_in(page, server)
-    detail = to_review(page, reference)
+    detail = to_review(page, reference) + "?tab=changes"
+    page.goto(detail)
 
     page.select_option("#hold-kind", "collection")
     page.fill("#hold-reason", "Forderung an Inkasso übergeben")

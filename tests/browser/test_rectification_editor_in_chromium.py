@@ -8,18 +8,16 @@ docs/screenshots/rectification_editor.png."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.support.browser import shot, sign_in, to_review
+from tests.support.browser import screenshot_folder, shot, sign_in, to_review
 
 pytestmark = pytest.mark.browser
 
 DEMO_CUSTOMERS = 120
 """The demo at the size the other tests use: Jürgen Weiß has a billing and a delivery address."""
-DOCS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 
 
 def test_the_coordinator_picks_the_billing_address_only(server: dict[str, Any],
@@ -56,10 +54,11 @@ def test_the_coordinator_picks_the_billing_address_only(server: dict[str, Any],
                         'input[type=checkbox]').first.is_checked()
     assert not page.locator('#editor-addresses tr[data-column="addresses.street"] '
                             'input[type=checkbox]').nth(1).is_checked()
-    DOCS.mkdir(parents=True, exist_ok=True)
+    folder = screenshot_folder()
+    folder.mkdir(parents=True, exist_ok=True)
     # The address book (billing and delivery apart) and the first invoices (recorded beside).
     page.set_viewport_size({"width": 1200, "height": 1250})
     page.evaluate("document.querySelector('#editor-addresses').previousElementSibling"
                   ".scrollIntoView()")
-    page.screenshot(path=str(DOCS / "rectification_editor.png"), full_page=False)
+    page.screenshot(path=str(folder / "rectification_editor.png"), full_page=False)
     page.close()

@@ -36,7 +36,7 @@ def test_dpo_redacts_a_suggested_name_and_a_selection(server: dict[str, Any],
     reference = ask(page, server, "access")
     sign_in(page, server)
     detail = to_review(page, reference)
-    page.goto(detail)
+    page.goto(detail + "?tab=draft")
     page.click("#redaction-viewer")
     page.wait_for_selector("#suggestions")
     viewer = page.url

@@ -104,6 +104,7 @@ def test_customer_status_page_and_coordinator_view(server: dict[str, Any], brows
     page.click("button[type=submit]")
     page.wait_for_url("**/queue/")
     page.click(f"text={doubtful}")
+    page.goto(page.url + "?tab=identity")
     page.wait_for_selector("#verification-panel")
     deadline = time.monotonic() + 20
     while "Code an hinterlegte Adresse" not in page.locator("#verification-history").inner_text():

@@ -255,6 +255,16 @@ def _post(client: Any, path: str, data: dict[str, Any], page_path: str) -> Any:
     return response
 
 
+#: The request page's sections, each rendered on its own (``?tab=``), in the page's order.
+REQUEST_TABS = ("overview", "identity", "systems", "draft", "changes", "correspondence", "audit")
+
+
+def request_page(client: Any, detail: str, *, unordered_tables: bool = False) -> str:
+    """Every section of a request's page, one after the other, as the reader sees them."""
+    return "\n".join(page_text(_get(client, f"{detail}?tab={tab}").get_data(as_text=True),
+                                unordered_tables=unordered_tables) for tab in REQUEST_TABS)
+
+
 def _get(client: Any, path: str) -> Any:
     response = client.get(path)
     assert response.status_code == 200, (path, response.status_code)
@@ -331,7 +341,7 @@ def capture_access(app: Any, services: Services, make_user: Any, lang: str,
     _post(coordinator, f"{detail}/process", {}, detail)
     run_pending(services)
     found["queue_page"] = page_text(_get(coordinator, "/queue/").get_data(as_text=True))
-    found["request_page_review"] = page_text(_get(coordinator, detail).get_data(as_text=True))
+    found["request_page_review"] = request_page(coordinator, detail)
     _post(coordinator, f"{detail}/approve", {}, detail)
     run_pending(services)
     found["report_pdf"] = pdf_text(_get(coordinator, f"{detail}/report.pdf").data)
@@ -340,7 +350,7 @@ def capture_access(app: Any, services: Services, make_user: Any, lang: str,
     run_pending(services)
     _keep(found, outbox, {"answer": "mail_answer", "answer_email": "mail_answer",
                           "portal_code": "mail_portal_code"})
-    found["request_page_completed"] = page_text(_get(coordinator, detail).get_data(as_text=True))
+    found["request_page_completed"] = request_page(coordinator, detail)
     return found
 
 
@@ -366,16 +376,14 @@ def capture_erasure(app: Any, services: Services, make_user: Any, lang: str,
     for action in ("verify", "process"):
         _post(coordinator, f"{detail}/{action}", {}, detail)
         run_pending(services)
-    found["request_page_review"] = page_text(_get(coordinator, detail).get_data(as_text=True),
-                                             unordered_tables=True)
+    found["request_page_review"] = request_page(coordinator, detail, unordered_tables=True)
     _post(coordinator, f"{detail}/approve", {}, detail)
     run_pending(services)
     _post(coordinator, f"{detail}/release", {}, detail)
     run_pending(services)
     _keep(found, outbox, {"confirm_erasure": "mail_erasure_confirmation",
                           "art19_notice": "mail_art19_notice"}, unordered=True)
-    found["request_page_completed"] = page_text(_get(coordinator, detail).get_data(as_text=True),
-                                                unordered_tables=True)
+    found["request_page_completed"] = request_page(coordinator, detail, unordered_tables=True)
     return found
 
 

@@ -57,12 +57,14 @@ def sign_in(page: Any, server: dict[str, Any]) -> None:
 
 
 def to_review(page: Any, reference: str) -> str:
-    """From the queue: open the request, verify it, process it and wait for review; returns
-    the request page's URL."""
+    """From the queue: open the request, verify it (identity tab), process it (systems tab)
+    and wait for review; returns the request page's URL (its overview, without a tab)."""
     page.click(f"text={reference}")
     detail = str(page.url)
     wait_for_status(page, detail, "Identitätsprüfung")
+    page.goto(detail + "?tab=identity")
     page.click("#action-verify")
+    page.goto(detail + "?tab=systems")
     page.click("#action-process")
     wait_for_status(page, detail, "Prüfung")
     return detail

@@ -27,7 +27,7 @@ def test_redact_edit_the_message_and_send_it(app: Any, make_user: Any,
                                              demo_services: Services) -> None:
     request_id = _request_in_review(demo_services, JUERGEN[1])
     coordinator = _client(app, make_user, "coordinator")
-    detail = coordinator.get(f"/queue/requests/{request_id}").get_data(as_text=True)
+    detail = coordinator.get(f"/queue/requests/{request_id}?tab=draft").get_data(as_text=True)
     assert f"/queue/requests/{request_id}/answer" in detail
     step = f"/queue/requests/{request_id}/answer"
     page = coordinator.get(step).get_data(as_text=True)

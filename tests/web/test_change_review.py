@@ -56,7 +56,7 @@ def test_review_shows_what_will_be_deleted_and_blocked_until_when(
                         connectors=list(demo_services.config.connectors))
     run_pending(demo_services)
     coordinator = _client(app, make_user, "coordinator")
-    page = coordinator.get(f"/queue/requests/{request_id}").get_data(as_text=True)
+    page = coordinator.get(f"/queue/requests/{request_id}?tab=changes").get_data(as_text=True)
     assert 'id="plan-shop"' in page and 'id="plan-newsletter"' in page
     plan = page[page.index('id="plan-shop"'):page.index('id="plan-newsletter"')]
     assert "Rechnungen" in plan and "sperren" in plan and "-12-31" in plan and "§147" in plan
@@ -64,7 +64,7 @@ def test_review_shows_what_will_be_deleted_and_blocked_until_when(
     assert "löschen" in plan and "anonymisieren" in plan
     assert "juergen" not in plan.lower()  # counts and field names, no values
     staff = _client(app, make_user, "staff")
-    assert 'id="plan-shop"' not in staff.get(f"/queue/requests/{request_id}").get_data(
+    assert 'id="plan-shop"' not in staff.get(f"/queue/requests/{request_id}?tab=changes").get_data(
         as_text=True)
 
 
@@ -75,7 +75,7 @@ def test_staff_record_a_recipients_confirmation(
         session.add(RecipientNotice(request_id=request_id, connector="recipients",
                                     recipient="schufa", channel="email", status="waiting"))
     staff = _client(app, make_user, "staff")
-    page = staff.get(f"/queue/requests/{request_id}").get_data(as_text=True)
+    page = staff.get(f"/queue/requests/{request_id}?tab=changes").get_data(as_text=True)
     assert "SCHUFA Holding AG" in page and "wartet auf Bestätigung" in page
     with demo_services.db.session() as session:
         notice_id = session.scalar(select(RecipientNotice.id))

@@ -133,12 +133,15 @@ def test_verification_history_and_task_results_read_as_words(
                                   result="wrong")
         verification_steps.record(session, req, "email_code", "ok", "customer", result="ok")
     coordinator = _client(app, make_user, "coordinator")
-    page = coordinator.get(f"/queue/requests/{request_id}").get_data(as_text=True)
+    page = coordinator.get(f"/queue/requests/{request_id}?tab=identity").get_data(as_text=True)
     history = page[page.index('id="verification-history"'):].split("</table>", 1)[0]
     assert "Code eingegeben" in history and "falsch" in history and "richtig" in history
     assert ">wrong<" not in history and ">ok<" not in history
+    page = coordinator.get(f"/queue/requests/{request_id}?tab=systems").get_data(as_text=True)
     tasks = page[page.index('id="tasks"'):].split("</table>", 1)[0]
-    assert 'class="hint task-result" title="{&amp;#34;' in tasks or 'title="{&#34;' in tasks
     assert "Person(en) gefunden" in tasks
-    shown = re.findall(r'class="hint task-result" title="[^"]*">([^<]*)<', tasks)
+    assert "&#34;" not in tasks and "siehe Details" not in tasks  # no JSON, no dead end
+    shown = re.findall(r'<summary class="hint">([^<]*)</summary>', tasks)
     assert shown and not any("{" in text for text in shown)
+    figures = re.findall(r"<dt>([^<]*)</dt><dd>([^<]*)</dd>", tasks)
+    assert ("Gefundene Personen", "1") in figures

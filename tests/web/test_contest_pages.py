@@ -62,7 +62,7 @@ def test_submit_to_review_to_outcome_to_release(app: Any, make_user: Any,
             Task.request_id == request_id, Task.kind == "collect"))}
     assert collected["shop"]["rows"] > 0 and collected["newsletter"]["why"] == "not_needed"
 
-    page = coordinator.get(path).get_data(as_text=True)
+    page = coordinator.get(f"{path}?tab=draft").get_data(as_text=True)
     assert 'id="status">Prüfung<' in page and 'id="contest-section"' in page
     assert "SCHUFA Holding AG" in page and "Rechnung" in page  # bureau, payment asked for
     assert "eingeschränkt: ohne Ratenkauf und Lastschrift" in page  # the result, in words
@@ -97,7 +97,8 @@ def test_submit_to_review_to_outcome_to_release(app: Any, make_user: Any,
     options = re.search(r'id="contest-options">([^<]+)<', page).group(1)
     assert outcome == "geändert" and options == "Rechnung, PayPal"
     assert 'id="contest-message-form"' in page and "Wir ändern die Entscheidung." in page
-    assert "Ergebnis der menschlichen Überprüfung erfasst" in page  # the audit trail
+    assert "Ergebnis der menschlichen Überprüfung erfasst" in coordinator.get(
+        f"{path}?tab=audit").get_data(as_text=True)  # the audit trail
 
     page = _post(coordinator, path, "contest-review",
                  **{**form, "outcome": "upheld", "reasons": "Score aktuell, keine neuen Angaben."})
@@ -106,7 +107,7 @@ def test_submit_to_review_to_outcome_to_release(app: Any, make_user: Any,
 
     _post(coordinator, path, "approve")
     run_pending(demo_services)
-    page = coordinator.get(path).get_data(as_text=True)
+    page = coordinator.get(f"{path}?tab=draft").get_data(as_text=True)
     assert 'id="contest-form"' not in page and "nicht mehr geändert" in page
     late = _post(coordinator, path, "contest-review", **form)
     assert "vor der Freigabe" in late
@@ -124,7 +125,7 @@ def test_submit_to_review_to_outcome_to_release(app: Any, make_user: Any,
     for wanted in ("Wir halten an der Entscheidung fest.", "Score aktuell, keine neuen Angaben.",
                    "Kreditmanagement", "Art. 77", "Art. 79", reference):
         assert wanted in text, wanted
-    page = coordinator.get(path).get_data(as_text=True)
+    page = coordinator.get(f"{path}?tab=audit").get_data(as_text=True)
     assert "Ergebnis der Überprüfung mitgeteilt" in page
 
 
@@ -147,6 +148,7 @@ def test_staff_and_admins_get_403(app: Any, make_user: Any, demo_services: Servi
                 "csrf_token": token, "check": "credit_check:1", "outcome": "upheld",
                 "reasons": "x", "reviewer_role": "management", "subject": "s",
                 "body": "b" * 30}).status_code == 403
-    staff_page = clients["staff"].get(path).get_data(as_text=True)
+    staff_page = "".join(clients["staff"].get(f"{path}?tab={tab}").get_data(as_text=True)
+                         for tab in ("overview", "identity", "systems", "changes"))
     assert 'id="status">Prüfung<' in staff_page and 'id="contest-section"' not in staff_page
     assert _reviews(demo_services) == 0

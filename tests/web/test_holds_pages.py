@@ -45,7 +45,7 @@ def test_staff_and_admins_get_403(app: Any, make_user: Any, demo_services: Servi
             "reason": "IK-1"}).status_code == 403
         assert client.post("/queue/holds/1/lift", data={"csrf_token": token}).status_code == 403
     staff = clients["staff"]
-    page = staff.get(f"/queue/requests/{request_id}").get_data(as_text=True)
+    page = staff.get(f"/queue/requests/{request_id}?tab=changes").get_data(as_text=True)
     assert 'id="holds-section"' not in page and "/queue/holds" not in staff.get(
         "/queue/").get_data(as_text=True)
     assert _count(demo_services) == 0
@@ -58,7 +58,7 @@ def test_a_coordinator_places_and_lifts_a_hold_on_the_request_page(
         key = session.get(Request, request_id).subject_keys["shop"]["keys"][0]
     coordinator = _client(app, make_user, "coordinator")
     path = f"/queue/requests/{request_id}"
-    page = coordinator.get(path).get_data(as_text=True)
+    page = coordinator.get(f"{path}?tab=changes").get_data(as_text=True)
     assert 'id="holds-section"' in page and "Keine Sperren für diese Person." in page
     assert 'id="hold-replan"' not in page
     assert f'<option value="shop:0">Shop-Datenbank · {key[0]}</option>' in page
@@ -130,7 +130,7 @@ def test_a_coordinator_places_and_lifts_a_hold_on_the_request_page(
 
     coordinator.post(f"{path}/process", data={"csrf_token": _csrf(coordinator, path)})
     run_pending(demo_services)  # planned again: the note is gone
-    assert 'id="hold-replan"' not in coordinator.get(path).get_data(as_text=True)
+    assert 'id="hold-replan"' not in coordinator.get(f"{path}?tab=changes").get_data(as_text=True)
 
 
 def test_no_holds_before_the_subject_is_confirmed(

@@ -55,7 +55,7 @@ def test_art_21_1_each_purpose_is_decided_in_review_and_grounds_are_required(
         app: Any, make_user: Any, demo_services: Services, demo_shop: dict[str, Any]) -> None:
     request_id = _objection_in_review(demo_services, demo_shop["summary"].sample_customer_email)
     coordinator = _client(app, make_user, "coordinator")
-    page = coordinator.get(f"/queue/requests/{request_id}").get_data(as_text=True)
+    page = coordinator.get(f"/queue/requests/{request_id}?tab=draft").get_data(as_text=True)
     assert 'id="objection-purposes"' in page
     assert 'id="purpose-market_research"' in page and 'id="purpose-credit_transfer"' in page
     fields = _decision_fields(page)

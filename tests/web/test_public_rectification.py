@@ -169,7 +169,8 @@ def test_only_coordinators_see_the_requested_values(app: Any, demo_services: Any
         client = app.test_client()
         client.post("/login", data={"csrf_token": _csrf(client.get("/login").get_data(
             as_text=True)), "username": role, "password": PASSWORD})
-        pages[role] = client.get(f"/queue/requests/{request_id}").get_data(as_text=True)
+        pages[role] = client.get(f"/queue/requests/{request_id}?tab=changes").get_data(
+            as_text=True)
     assert "Leopoldstraße 200" not in pages["staff"]
     assert "Leopoldstraße 200" in pages["coordinator"]
     assert '"fields"' not in pages["coordinator"]  # shown as a table, not as the stored JSON

@@ -86,7 +86,7 @@ def test_signed_out_users_are_sent_to_the_login(app: Any, review_id: int) -> Non
 def test_coordinator_decides_per_category_and_a_refusal_needs_a_reason(
         app: Any, make_user: Any, review_id: int, demo_services: Services) -> None:
     coordinator = _client(app, make_user, "coordinator")
-    page = coordinator.get(f"/queue/requests/{review_id}").get_data(as_text=True)
+    page = coordinator.get(f"/queue/requests/{review_id}?tab=draft").get_data(as_text=True)
     categories = re.findall(r'name="d_category" value="([^"]+)"', page)
     assert "orders" in categories and "invoices" in categories
     token = _csrf(coordinator, f"/queue/requests/{review_id}")

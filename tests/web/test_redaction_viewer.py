@@ -59,7 +59,7 @@ def test_viewer_suggests_accepts_dismisses_and_redacts_a_selection(
     services, app = letters
     request_id = _request_in_review(services, EMAIL)
     coordinator = _client(app, make_user, "coordinator")
-    detail = coordinator.get(f"/queue/requests/{request_id}").get_data(as_text=True)
+    detail = coordinator.get(f"/queue/requests/{request_id}?tab=draft").get_data(as_text=True)
     viewer = f"/queue/requests/{request_id}/redaction"
     assert f'href="{viewer}"' in detail
     page = coordinator.get(viewer).get_data(as_text=True)

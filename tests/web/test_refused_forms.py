@@ -46,7 +46,7 @@ def test_refused_approval_keeps_every_choice_and_text(app: Any, make_user: Any, 
     coordinator = _client(app, make_user, "coordinator")
     path = f"/queue/requests/{review_id}"
     coordinator.get(f"{path}?lang={lang}")  # the staff user's choice, kept in a cookie
-    page = coordinator.get(path).get_data(as_text=True)
+    page = coordinator.get(f"{path}?tab=draft").get_data(as_text=True)
     form = _approve_form(page, _csrf(coordinator, path))
     assert len(form["d_category"]) >= 3
     form["d_outcome"][0] = "partly_granted"
@@ -81,7 +81,7 @@ def test_refused_decision_row_from_the_schema_is_named_in_german(
         app: Any, make_user: Any, review_id: int) -> None:
     coordinator = _client(app, make_user, "coordinator")
     path = f"/queue/requests/{review_id}"
-    page = coordinator.get(path).get_data(as_text=True)
+    page = coordinator.get(f"{path}?tab=draft").get_data(as_text=True)
     form = _approve_form(page, _csrf(coordinator, path))
     form["d_norm"][1] = "x"  # too short
     form["d_reason"][0] = "bleibt stehen"
@@ -107,7 +107,7 @@ def test_refused_contest_review_keeps_outcome_reasons_and_role(
     for action in ("verify", "process"):
         coordinator.post(f"{path}/{action}", data={"csrf_token": _csrf(coordinator, path)})
         run_pending(demo_services)
-    page = coordinator.get(path).get_data(as_text=True)
+    page = coordinator.get(f"{path}?tab=draft").get_data(as_text=True)
     checks = re.findall(r'name="check" value="(credit_check:\d+)"', page)
     assert len(checks) >= 2
     reasons = ("Die Auskunftei hat den Score nach Begleichung der Forderung neu berechnet; "

@@ -173,7 +173,7 @@ def test_a_rectification_is_confirmed_with_what_was_corrected_and_what_was_not(
                       client.get("/login").get_data(as_text=True)).group(1)
     client.post("/login", data={"csrf_token": token, "username": "koordinator",
                                 "password": "correct horse battery"})
-    page = client.get(f"/queue/requests/{request_id}").get_data(as_text=True)
+    page = client.get(f"/queue/requests/{request_id}?tab=changes").get_data(as_text=True)
     shop_plan = page[page.index('id="plan-shop"'):]
     shop_plan = shop_plan[:shop_plan.index("</table>")]
     assert "die berichtigten Felder enthalten die neuen Werte" in shop_plan

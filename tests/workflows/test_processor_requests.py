@@ -230,7 +230,7 @@ def test_a_coordinator_waives_a_processor_that_does_not_answer(
         return re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
 
     coordinator, staff = login("coordinator"), login("staff")
-    page = coordinator.get(f"/queue/requests/{request_id}").get_data(as_text=True)
+    page = coordinator.get(f"/queue/requests/{request_id}?tab=systems").get_data(as_text=True)
     assert "wartet auf das externe System" in page and "Entfallen lassen" in page
     path = f"/queue/tasks/{waiting.id}/waive"
     assert staff.post(path, data={"csrf_token": csrf(staff), "reason": "x"}).status_code == 403

@@ -100,7 +100,8 @@ def test_a_keyed_in_letter_request_is_answered_by_a_stored_letter(
     assert (tmp_path / "answer-1.png").stat().st_size > 0
 
     # Staff print it from the request page; the print is audited.
-    page = staff.get(f"/queue/requests/{request_id}?lang=en").get_data(as_text=True)
+    page = staff.get(f"/queue/requests/{request_id}?tab=correspondence&lang=en").get_data(
+        as_text=True)
     link = f"/staff/requests/{request_id}/letters/{letter_id}.pdf"
     assert link in page and "Print letter" in page
     printed = staff.get(link)
