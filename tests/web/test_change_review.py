@@ -95,7 +95,7 @@ def test_coordinator_enters_corrections_and_bad_lines_are_refused(
                           demo_shop["summary"].sample_customer_email)
     coordinator = _client(app, make_user, "coordinator")
     path = f"/queue/requests/{request_id}"
-    assert 'id="corrections-form"' in coordinator.get(path).get_data(as_text=True)
+    assert 'id="corrections-form"' in coordinator.get(f"{path}?tab=changes").get_data(as_text=True)
     bad = coordinator.post(f"{path}/corrections", follow_redirects=True, data={
         "csrf_token": _csrf(coordinator, path), "corrections": "customers.shoe_size = 44"})
     assert "ist kein Feld der Datenlandkarte" in bad.get_data(as_text=True)
@@ -109,7 +109,8 @@ def test_coordinator_enters_corrections_and_bad_lines_are_refused(
         event = session.scalars(select(AuditEvent).where(
             AuditEvent.action == "corrections_recorded")).one()
         assert "Weiss" not in json.dumps(event.details)
-    assert "customers.last_name = Weiss" in coordinator.get(path).get_data(as_text=True)
+    assert "customers.last_name = Weiss" in coordinator.get(
+        f"{path}?tab=changes").get_data(as_text=True)
 
 
 def test_the_requesters_corrections_pre_fill_the_coordinators_lines_through_the_data_map(
@@ -132,7 +133,7 @@ def test_the_requesters_corrections_pre_fill_the_coordinators_lines_through_the_
         request_id = req.id
     coordinator = _client(app, make_user, "coordinator")
     path = f"/queue/requests/{request_id}"
-    page = unescape(coordinator.get(path).get_data(as_text=True))
+    page = unescape(coordinator.get(f"{path}?tab=changes").get_data(as_text=True))
     shown = page[page.index('id="requested-corrections"'):page.index('id="corrections-form"')]
     assert "Leopoldstraße 200" in shown and "addresses.street" in shown and "Adressbuch" in shown
     assert "customers.birth_date" in shown and "Seit der Heirat" in shown
@@ -154,7 +155,7 @@ def test_the_requesters_corrections_pre_fill_the_coordinators_lines_through_the_
             "customers.last_name": "Weiss-Neumann", "addresses.last_name": "Weiss-Neumann",
             "addresses.street": "Leopoldstraße 20",
             "invoices.billing_street": "Leopoldstraße 20", "customers.birth_date": "1985-07-04"}
-    page = unescape(coordinator.get(path).get_data(as_text=True))
+    page = unescape(coordinator.get(f"{path}?tab=changes").get_data(as_text=True))
     assert "addresses.street = Leopoldstraße 20\n" in page  # the saved lines win
     assert 'id="corrections-prefilled"' not in page
 
@@ -181,7 +182,7 @@ def test_a_coordinator_lifts_a_restriction_only_after_the_notice(
         row.status = "executed"
     coordinator = _client(app, make_user, "coordinator")
     path = f"/queue/requests/{request_id}"
-    page = coordinator.get(path).get_data(as_text=True)
+    page = coordinator.get(f"{path}?tab=changes").get_data(as_text=True)
     assert 'id="restriction-lift"' in page and "/restriction/lift" not in page
     refused = coordinator.post(f"{path}/restriction/lift", data={"csrf_token": _csrf(
         coordinator, path)}, follow_redirects=True).get_data(as_text=True)
@@ -205,7 +206,7 @@ def test_a_coordinator_lifts_a_restriction_only_after_the_notice(
     coordinator.post(f"{path}/restriction/notice", data={
         "csrf_token": _csrf(coordinator, path), "lift_on": "",
         "reason": "Die Richtigkeit ist geklärt."})
-    page = coordinator.get(path).get_data(as_text=True)
+    page = coordinator.get(f"{path}?tab=changes").get_data(as_text=True)
     assert "/restriction/lift" in page
     shown = page[page.index('id="lift-on"'):]
     assert earliest.strftime("%d.%m.%Y") in shown[:300] and "abgelehnt" in shown[:300]

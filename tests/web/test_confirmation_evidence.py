@@ -67,7 +67,7 @@ def test_a_confirmation_records_the_day_received_and_the_reference_and_can_be_un
             AuditEvent.action == "recipient_confirmed")).one()
         assert event.details["received_on"] == received.isoformat()
         assert "118734" not in str(event.details)
-    page = staff.get(path).get_data(as_text=True)
+    page = staff.get(f"{path}?tab=changes").get_data(as_text=True)
     notices = page[page.index('id="notices"'):].split("</table>", 1)[0]
     assert f"Eingegangen am {received.strftime('%d.%m.%Y')}" in notices
     assert "SCHUFA-Ticket 2026-118734" in notices
@@ -79,11 +79,12 @@ def test_a_confirmation_records_the_day_received_and_the_reference_and_can_be_un
         row = session.get(RecipientNotice, notice_id)
         assert row.status == "waiting" and row.confirmation_note is None
         assert row.confirmed_at is None and row.confirmation_received_on is None
-    page = staff.get(path).get_data(as_text=True)
-    assert "Bestätigung des Empfängers zurückgenommen" in page  # the audit trail
+    audit = staff.get(f"{path}?tab=audit").get_data(as_text=True)
+    assert "Bestätigung des Empfängers zurückgenommen" in audit  # the audit trail
+    page = staff.get(f"{path}?tab=changes").get_data(as_text=True)
     assert f'id="confirm-notice-{notice_id}"' in page
 
-    english = staff.get(f"{path}?lang=en").get_data(as_text=True)
+    english = staff.get(f"{path}?tab=audit&lang=en").get_data(as_text=True)
     assert "Recipient&#39;s confirmation taken back" in english or \
         "Recipient's confirmation taken back" in html.unescape(english)
 

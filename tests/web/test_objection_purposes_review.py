@@ -59,9 +59,11 @@ def test_art_21_1_each_purpose_is_decided_in_review_and_grounds_are_required(
     assert 'id="objection-purposes"' in page
     assert 'id="purpose-market_research"' in page and 'id="purpose-credit_transfer"' in page
     fields = _decision_fields(page)
-    assert fields["d_category"][-2:] == ["market_research", "credit_transfer"]
+    purposes = [c for c in fields["d_category"] if c in ("market_research", "credit_transfer")]
+    assert purposes == ["market_research", "credit_transfer"]
+    credit = fields["d_category"].index("credit_transfer")
     assert len({len(values) for values in fields.values()}) == 1  # whole rows only
-    fields["d_outcome"][-1] = "refused"  # credit-bureau transfers kept, but no grounds given
+    fields["d_outcome"][credit] = "refused"  # credit-bureau transfers kept, but no grounds given
     token = _csrf(coordinator, f"/queue/requests/{request_id}")
     response = coordinator.post(f"/queue/requests/{request_id}/approve",
                                 data={"csrf_token": token, **fields})
@@ -69,7 +71,7 @@ def test_art_21_1_each_purpose_is_decided_in_review_and_grounds_are_required(
     with demo_services.db.session() as session:
         assert session.get(Request, request_id).status == State.REVIEW
     grounds = "Offene Forderung aus Rechnung 2026-0042, Meldung nach §31 BDSG"
-    fields["d_reason"][-1] = grounds
+    fields["d_reason"][credit] = grounds
     coordinator.post(f"/queue/requests/{request_id}/approve", data={"csrf_token": token, **fields})
     with demo_services.db.session() as session:
         assert session.get(Request, request_id).status == State.EXECUTING

@@ -263,7 +263,8 @@ def test_the_request_page_assigns_and_unassigns(app: Any, make_user: Any,
     after = coordinator.post(f"{detail}/assign", data={"csrf_token": _csrf(coordinator, detail),
                                                        "assignee": deputy},
                              follow_redirects=True).get_data(as_text=True)
-    assert '<span id="assignee-name">deputy</span>' in after and "Zugewiesen" in after
+    assert '<span id="assignee-name">deputy</span>' in after, after[after.find('assignee-block'):][:600]
+    assert "Zugewiesen" in coordinator.get(f"{detail}?tab=audit").get_data(as_text=True)
     coordinator.post(f"{detail}/assign", data={"csrf_token": _csrf(coordinator, detail),
                                                "assignee": ""})
     with demo_services.db.session() as session:

@@ -55,7 +55,7 @@ def test_the_coordinator_picks_rows_and_fields_and_only_those_are_stored(
         app: Any, make_user: Any, demo_services: Services, demo_shop: dict[str, Any]) -> None:
     request_id = _rectification(demo_services, demo_shop["summary"].sample_customer_email)
     coordinator = _client(app, make_user, "coordinator")
-    detail = coordinator.get(f"/queue/requests/{request_id}").get_data(as_text=True)
+    detail = coordinator.get(f"/queue/requests/{request_id}?tab=changes").get_data(as_text=True)
     path = f"/queue/requests/{request_id}/rectification"
     assert f'href="{path}"' in detail and 'id="rectification-editor-link"' in detail
     response = coordinator.get(path)

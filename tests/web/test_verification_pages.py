@@ -249,7 +249,7 @@ def test_id_copy_roles_watermark_and_deletion(app: Any, make_user: Any,
     assert shown.status_code == 200 and shown.mimetype == "image/jpeg"
     assert shown.headers["Cache-Control"] == "no-store"
     assert shown.data.startswith(b"\xff\xd8\xff")
-    text = coordinator.get(page).get_data(as_text=True)
+    text = coordinator.get(f"{page}?tab=identity").get_data(as_text=True)
     assert 'id="verification-panel"' in text and "Brief/Fax/Telefon" in text
     assert 'id="verification-history"' in text and "Ausweiskopie" in text
     coordinator.post(f"{page}/verification/id_accept", data={"csrf_token": _csrf(coordinator, page),
