@@ -89,6 +89,7 @@ def _register_blueprints(app: Flask) -> None:
     from dsr.recipients.callback_views import bp as callbacks_bp
     from dsr.recipients.views import bp as notices_bp
     from dsr.register.views import bp as register_bp
+    from dsr.requests import confirm_views  # noqa: F401 - its routes are on queue_bp
     from dsr.requests.public_views import bp as public_bp
     from dsr.requests.statistics_views import bp as statistics_bp
     from dsr.requests.views import bp as queue_bp

@@ -175,6 +175,11 @@ class DeliverySchema(_Strict):
                                         load_default=dict)
 
 
+#: The request types ``[workflow] four_eyes`` may name.
+FOUR_EYES_TYPES = ("access", "portability", "rectification", "restriction", "erasure",
+                   "objection", "consent_withdrawal", "contest_decision")
+
+
 class WorkflowSchema(_Strict):
     """How requests move (``[workflow]``): the Art. 18(3) notice period before a lift."""
 
@@ -184,6 +189,14 @@ class WorkflowSchema(_Strict):
     # once (0: never).
     recipient_reminder_days = fields.Integer(load_default=14,
                                              validate=validate.Range(min=0, max=365))
+    # Request types whose irreversible step needs a second, different coordinator (four-eyes):
+    # the approval that executes the plan, and for access/portability the release of the answer.
+    four_eyes = fields.List(fields.String(validate=validate.OneOf(FOUR_EYES_TYPES)),
+                            load_default=list)
+    # A shop with a single active coordinator: an identity-policy override of an erasing or
+    # disclosing request takes effect this long after a notice to the address on file.
+    single_coordinator_wait_hours = fields.Integer(load_default=72,
+                                                   validate=validate.Range(min=1, max=720))
 
 
 class WebSchema(_Strict):

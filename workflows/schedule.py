@@ -62,6 +62,9 @@ SCHEDULE: tuple[Periodic, ...] = (
     # Blocked fields whose retention period ended (or whose legal hold was lifted) are erased.
     Periodic("retention_run", "dsr.changes.retention.run_retention", cron="45 3 * * *"),
     # The audit chain's head hash goes to the coordinators, outside the database.
+    # A policy override in a shop with one coordinator takes effect after its waiting period.
+    Periodic("apply_waited_overrides", "dsr.requests.periodic.apply_waited_overrides",
+             every=900),
     Periodic("audit_digest", "dsr.requests.periodic.audit_digest", cron="0 6 * * *", queue="mail"),
     # Processors that answer through OpenGDPR: erasure requests still waiting are asked again.
     Periodic("poll_processors", "dsr.changes.jobs.poll_processors", every=900),

@@ -17,6 +17,7 @@ from werkzeug.exceptions import NotFound
 from dsr.answers.operations import PayloadSchema, found_categories, latest_document
 from dsr.extensions import submissions_limit
 from dsr.permissions import Permission
+from dsr.requests import approvals, safe_actions
 from dsr.requests import operations as actions
 from dsr.requests.contracts import MatchTable
 from dsr.requests.models import Channel, CorrectionSource, Decision, Request
@@ -129,7 +130,8 @@ def verify(body: dict[str, Any], request_id: str) -> dict[str, Any]:
     """Record the identity check as passed"""
     req = _load(request_id)
     actions.verify(db_session(), req, actor=api_actor(), method=body["method"],
-                   settings=_services().config.verification, reason=body.get("reason", ""))
+                   settings=_services().config.verification, reason=body.get("reason", ""),
+                   wait_hours=_services().config.workflow["single_coordinator_wait_hours"])
     return represent(req)
 
 
@@ -146,36 +148,60 @@ def process(request_id: str) -> dict[str, Any]:
     return represent(req)
 
 
+def _confirm(req: Request, step: safe_actions.Step, **inputs: Any) -> Any:
+    """Carry out ``step`` as the summary page would after its confirmation, four-eyes
+    included: a request type in ``[workflow] four_eyes`` answers 202 to the first
+    coordinator (the step waits) and is carried out by a second, different one."""
+    session = db_session()
+    safe_actions.check_possible(session, req, step, **inputs)
+    digest = safe_actions.summarize(session, req, step, **inputs).digest()
+    outcome = safe_actions.confirm(session, req, step, digest=digest, actor=api_actor(),
+                                   user_id=api_user().id,
+                                   four_eyes=list(_services().config.workflow["four_eyes"]),
+                                   **inputs)
+    if outcome == approvals.Outcome.PENDING:
+        return represent(req), 202
+    return represent(req)
+
+
 @blp.post("/requests/<request_id>/approve")
 @require(Permission.REQUESTS_APPROVE)
 @blp.arguments(ApproveSchema, required=False)
 @blp.response(200, RequestViewSchema)
+@blp.alt_response(202, schema=RequestViewSchema,
+                  description="Recorded as the first of two confirmations (four-eyes); a "
+                              "second, different coordinator's call carries it out")
 @blp.alt_response(404, response="NOT_FOUND")
 @blp.alt_response(409, response="CONFLICT")
-def approve(body: dict[str, Any], request_id: str) -> dict[str, Any]:
+def approve(body: dict[str, Any], request_id: str) -> Any:
     """Approve the plan with decisions per right and category
 
-    Without `decisions`, every requested right is granted for every category found.
+    Without `decisions`, every requested right is granted for every category found. For a
+    request type under four-eyes (`[workflow] four_eyes`) the first coordinator's call is
+    recorded (202) and a second, different coordinator's call carries the plan out; the same
+    coordinator twice is refused (409).
     """
     req = _load(request_id)
     session = db_session()
     decisions = ([actions.DecisionInput(**item) for item in body["decisions"]]
                  if body["decisions"] is not None
                  else actions.default_decisions(req, found_categories(session, req.id)))
-    actions.approve(session, req, actor=api_actor(), user_id=api_user().id, decisions=decisions)
-    return represent(req)
+    return _confirm(req, safe_actions.Step.EXECUTE, decisions=decisions)
 
 
 @blp.post("/requests/<request_id>/release")
 @require(Permission.REQUESTS_RELEASE)
 @blp.response(200, RequestViewSchema)
+@blp.alt_response(202, schema=RequestViewSchema,
+                  description="Recorded as the first of two confirmations (four-eyes)")
 @blp.alt_response(404, response="NOT_FOUND")
 @blp.alt_response(409, response="CONFLICT")
-def release(request_id: str) -> dict[str, Any]:
-    """Release the answer; the request completes once every execute task is done"""
-    req = _load(request_id)
-    actions.release(db_session(), req, actor=api_actor())
-    return represent(req)
+def release(request_id: str) -> Any:
+    """Release the answer; the request completes once every execute task is done
+
+    For access and portability under four-eyes, a second, different coordinator's call sends it.
+    """
+    return _confirm(_load(request_id), safe_actions.Step.RELEASE)
 
 
 @blp.post("/requests/<request_id>/reject")
@@ -184,11 +210,9 @@ def release(request_id: str) -> dict[str, Any]:
 @blp.response(200, RequestViewSchema)
 @blp.alt_response(404, response="NOT_FOUND")
 @blp.alt_response(409, response="CONFLICT")
-def reject(body: dict[str, Any], request_id: str) -> dict[str, Any]:
+def reject(body: dict[str, Any], request_id: str) -> Any:
     """Refuse the whole request with its legal norm and reason"""
-    req = _load(request_id)
-    actions.reject(db_session(), req, actor=api_actor(), user_id=api_user().id, **body)
-    return represent(req)
+    return _confirm(_load(request_id), safe_actions.Step.REJECT, **body)
 
 
 @blp.post("/requests/<request_id>/withdraw")

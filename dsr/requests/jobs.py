@@ -19,6 +19,7 @@ from connectors.capabilities import AnswersLater, FindsOnItsOwn, capable, subjec
 from dsr.answers import operations as reports
 from dsr.answers import postal, redaction
 from dsr.changes import overdue
+from dsr.clock import BERLIN
 from dsr.contest import operations as contest
 from dsr.correspondence import notices
 from dsr.correspondence.models import OutgoingMail
@@ -26,6 +27,7 @@ from dsr.requests.contracts import MatchTable, StoredSubject, SubjectKeys
 from dsr.requests.intake import status_code
 from dsr.requests.models import Decision, Request
 from dsr.requests.subjects import identity_of, load_request, match_summary, subject_in
+from dsr.security import overrides
 from workflows import outbox
 from workflows.models import Task
 from workflows.results import NOT_NEEDED
@@ -173,3 +175,17 @@ def notify_extension(services: Services, session: Session, task: Task) -> dict[s
         return {"letter": postal.store_letter(services, session, request, "extension").id}
     return notices.send_once(services, session, request, "extension", to)
 
+
+
+@job("notify_override")
+def notify_override(services: Services, session: Session, task: Task) -> dict[str, Any]:
+    """Tell the address on file that the identity check was overridden and when that takes
+    effect, so that the subject can object before anything is erased or disclosed."""
+    request = load_request(session, task)
+    record = overrides.pending(session, request.id)
+    when = overrides.effective_at(session, record) if record is not None else None
+    to = SubjectKeys.of(request).first("email")
+    if when is None or not to:
+        return {"sent": False}
+    return notices.send_once(services, session, request, "override_waiting", to,
+                             effective=when.astimezone(BERLIN))

@@ -256,3 +256,32 @@ class RequestNote(Base):
     author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     body: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=stamp)
+
+
+class ApprovalRequest(Base):
+    """A coordinator's confirmation of an irreversible step (``step``: execute, release,
+    reject) that waits for a second, different coordinator (four-eyes, ``[workflow]
+    four_eyes``). ``digest`` is the summary the first one confirmed; the second must confirm
+    the same summary. ``payload`` holds what the step needs (the decisions, or norm and reason
+    of a rejection) — no personal data."""
+
+    __tablename__ = "approval_requests"
+    __table_args__ = (
+        CheckConstraint("step IN ('execute', 'release', 'reject')", name="step"),
+        CheckConstraint("confirmed_by IS NULL OR confirmed_by <> requested_by",
+                        name="second_person"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("requests.id", ondelete="CASCADE"),
+                                            index=True)
+    step: Mapped[str] = mapped_column(String(10))
+    digest: Mapped[str] = mapped_column(String(64))
+    payload: Mapped[dict[str, Any]]
+    requested_by: Mapped[str] = mapped_column(String(80))
+    requested_at: Mapped[datetime]
+    confirmed_by: Mapped[str | None] = mapped_column(String(80))
+    confirmed_at: Mapped[datetime | None]
+    #: Set when the first coordinator withdrew it or the plan changed before a second confirmed.
+    closed_at: Mapped[datetime | None]
+    closed_why: Mapped[str | None] = mapped_column(String(20))

@@ -8,6 +8,7 @@ edge (web request, API call, CLI) commits.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import func, select, update
@@ -18,13 +19,15 @@ from dsr.audit import append_event
 from dsr.changes.operations import current_plans
 from dsr.clock import clock_of
 from dsr.errors import ServiceError
+from dsr.permissions import Permission, roles_with
 from dsr.requests.contracts import SubjectKeys
 from dsr.requests.models import Decision, Outcome, Request
 from dsr.security import overrides
+from dsr.users.models import User
 from workflows import outbox
 from workflows.deadlines import Calendar, DeadlineError, extended_due_date
 from workflows.models import Task, TaskStatus
-from workflows.states import OPEN_STATES, State, transition
+from workflows.states import OPEN_STATES, TRANSITIONS, State, transition
 
 #: Request types that disclose data and so need the access phase.
 DISCLOSING = {"access", "portability"}
@@ -48,6 +51,9 @@ class ActionError(ServiceError):
     """The action cannot be taken on this request now; the message says why."""
 
 
+NO_ADDRESS_FOR_WAIT = ("Kein zweiter Koordinator und keine E-Mail-Adresse im System, an die die "
+                       "Wartefrist angekündigt werden kann. / No second coordinator and no e-mail "
+                       "address on file to announce the waiting period to.")
 HOLD_CHANGED = ("Eine rechtliche Sperre des Betroffenen wurde nach der Planung gesetzt oder "
                 "aufgehoben: bitte den Plan neu erstellen, dann freigeben. / A legal hold of the "
                 "subject was placed or lifted after planning: make the plan again, then approve.")
@@ -64,13 +70,16 @@ class DecisionInput:
 
 def verify(session: Session, request: Request, *, actor: str, method: str,
            subject_keys: SubjectKeys | None = None,
-           settings: dict[str, Any] | None = None, reason: str = "") -> str:
+           settings: dict[str, Any] | None = None, reason: str = "",
+           wait_hours: int = 72) -> str:
     """Record the coordinator's decision that the identity check passed (method e.g.
     ``manual``, ``id_document``). With the ``[verification]`` settings, the audit event also
     records the level the policy asked for and whether a passed method met it, so a decision
     that overrides the policy's flags is visible as such. Such an override needs a ``reason``
     and, for an erasing or disclosing request, a second coordinator (dsr.security.overrides):
-    returns ``"pending"`` while it waits for them, else ``"verified"``."""
+    returns ``"pending"`` while it waits for them, else ``"verified"``. A shop with a single
+    active coordinator waits ``wait_hours`` after a notice to the address on file instead
+    (``"waiting"``; :func:`apply_waited_overrides` verifies once the period has run out)."""
     if method not in VERIFY_METHODS:
         raise ActionError("method: one of {methods}", msgid="err_verify_method",
                           methods=", ".join(VERIFY_METHODS))
@@ -84,17 +93,61 @@ def verify(session: Session, request: Request, *, actor: str, method: str,
         details.update(level=found.level.name.lower(), policy_met=found.automatic,
                        flags=list(found.flags))
         if overrides.is_override(found.automatic, found.flags, method):
+            single = active_coordinators(session) == 1
+            if single and overrides.needs_second_person(list(request.types)) \
+                    and overrides.pending(session, request.id) is None \
+                    and SubjectKeys.of(request).first("email") is None:
+                raise ActionError(NO_ADDRESS_FOR_WAIT, msgid="err_override_no_address")
             try:
                 outcome, record = overrides.guard(
                     session, request_id=request.id, types=list(request.types), method=method,
-                    actor=actor, reason=reason, now=clock_of(session).now())
+                    actor=actor, reason=reason, now=clock_of(session).now(),
+                    single_coordinator=single, wait=timedelta(hours=wait_hours))
             except overrides.OverrideRefused as exc:
                 raise ActionError(str(exc)) from None
+            if outcome == overrides.Outcome.WAITING:
+                outbox.add_task(session, kind="notify_override", request_id=request.id,
+                                queue=outbox.QUEUE_MAIL)
+                return "waiting"
             if outcome == overrides.Outcome.PENDING:
                 return "pending"
             details["override"] = record.id
     transition(session, request, State.VERIFIED, actor=actor, details=details)
     return "verified"
+
+
+def active_coordinators(session: Session) -> int:
+    """How many active users may approve requests (a second pair of eyes exists if > 1)."""
+    roles = [role.value for role in roles_with(Permission.REQUESTS_APPROVE)]
+    return int(session.scalar(select(func.count(User.id)).where(
+        User.role.in_(roles), User.active.is_(True))) or 0)
+
+
+def cancel_override(session: Session, request: Request, *, actor: str) -> None:
+    """Stop the request's pending or waiting policy override (it stays unverified)."""
+    record = overrides.pending(session, request.id)
+    if record is None:
+        raise ActionError("there is no pending override to cancel", msgid="err_no_override")
+    overrides.cancel(session, record, actor=actor, now=clock_of(session).now())
+
+
+def apply_waited_overrides(session: Session) -> int:
+    """Verify the requests whose override waited out its period (one coordinator's shop);
+    an override of a request that moved on meanwhile (withdrawn, rejected) is cancelled.
+    Returns how many requests were verified."""
+    now = clock_of(session).now()
+    verified = 0
+    for record in overrides.due(session, now):
+        request = session.get(Request, record.request_id)
+        if request is None or State.VERIFIED not in TRANSITIONS[State(request.status)]:
+            overrides.cancel(session, record, actor="system", now=now, why="request_closed")
+            continue
+        overrides.take_effect(session, record, now)
+        transition(session, request, State.VERIFIED, actor="system",
+                   details={"method": record.method, "policy_met": False,
+                            "override": record.id, "waited": True})
+        verified += 1
+    return verified
 
 
 def extend(session: Session, request: Request, *, actor: str, months: int, reason: str,
@@ -144,7 +197,27 @@ def _round(session: Session, request: Request, kind: str) -> int:
 
 def approve(session: Session, request: Request, *, actor: str, user_id: int | None,
             decisions: list[DecisionInput]) -> None:
-    """Record the decisions per right and category and start executing the approved plan."""
+    """Record the decisions per right and category and start executing the approved plan
+    (shown and confirmed first: dsr.requests.safe_actions)."""
+    check_decisions(session, request, decisions)
+    transition(session, request, State.EXECUTING, actor=actor,
+               details={"decisions": len(decisions)})
+    for item in decisions:
+        session.add(Decision(request_id=request.id, right=item.right, category=item.category,
+                             outcome=item.outcome, norm=item.norm, reason=item.reason,
+                             decided_by_id=user_id))
+    session.flush()
+    for plan in current_plans(session, request.id):
+        outbox.add_task(session, kind="execute", request_id=request.id, connector=plan.connector,
+                        phase=PHASE_EXECUTE, round_=plan.round)
+    outbox.add_task(session, kind="finalise", request_id=request.id, queue=outbox.QUEUE_REPORTS,
+                    phase=PHASE_FINALISE, round_=_round(session, request, "finalise"))
+
+
+def check_decisions(session: Session, request: Request, decisions: list[DecisionInput]) -> None:
+    """Refuse decisions that cannot be approved (none, an unknown outcome, a refusal without
+    reason, a hold changed since planning, a contested decision not reviewed): checked before
+    the summary is shown and again when it is confirmed."""
     if not decisions:
         raise ActionError("decisions: at least one decision is needed to approve",
                           msgid="err_approve_needs_decision")
@@ -164,18 +237,6 @@ def approve(session: Session, request: Request, *, actor: str, user_id: int | No
     if contest.needs_review(session, request,
                             {d.right for d in decisions if d.outcome == Outcome.REFUSED}):
         raise ActionError(contest.REVIEW_MISSING, msgid="err_review_missing")
-    transition(session, request, State.EXECUTING, actor=actor,
-               details={"decisions": len(decisions)})
-    for item in decisions:
-        session.add(Decision(request_id=request.id, right=item.right, category=item.category,
-                             outcome=item.outcome, norm=item.norm, reason=item.reason,
-                             decided_by_id=user_id))
-    session.flush()
-    for plan in current_plans(session, request.id):
-        outbox.add_task(session, kind="execute", request_id=request.id, connector=plan.connector,
-                        phase=PHASE_EXECUTE, round_=plan.round)
-    outbox.add_task(session, kind="finalise", request_id=request.id, queue=outbox.QUEUE_REPORTS,
-                    phase=PHASE_FINALISE, round_=_round(session, request, "finalise"))
 
 
 def release(session: Session, request: Request, *, actor: str) -> None:

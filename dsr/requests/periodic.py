@@ -13,6 +13,7 @@ from dsr.changes.models import ChangePlan
 from dsr.correspondence import notices
 from dsr.documents import Document
 from dsr.permissions import Permission, roles_with
+from dsr.requests import operations
 from dsr.requests.models import IdentityClaim, Representation, Request, RequestCorrection
 from dsr.users.models import User
 from workflows.deadlines import days_left
@@ -125,3 +126,10 @@ def audit_digest(services: Services) -> dict[str, Any]:
             notices.send(services, session, template="audit_digest", language=user.language,
                          to=user.email, seq=seq, head_hash=digest)
     return {"seq": seq, "sent": len(recipients)}
+
+
+def apply_waited_overrides(services: Services) -> dict[str, int]:
+    """Let identity-policy overrides of a single coordinator's shop take effect once their
+    waiting period (after the notice to the address on file) has run out on the clock."""
+    with services.db.session() as session:
+        return {"verified": operations.apply_waited_overrides(session)}

@@ -32,7 +32,7 @@ from dsr.requests import assignment, notes, page, queue, saved_views
 from dsr.requests import operations as actions
 from dsr.requests.contracts import MatchTable
 from dsr.requests.models import STATUS_VALUES, Channel, Request, RequestType
-from dsr.requests.schemas import DecisionSchema, ExtendSchema, RejectSchema, first_error
+from dsr.requests.schemas import DecisionSchema, ExtendSchema, first_error
 from dsr.users.models import User
 from dsr.users.views import actor
 from dsr.verification import reminders
@@ -308,22 +308,16 @@ def _act(request_id: int, action: str) -> Any:
     form = request.form
     try:
         if action == "verify":
-            if actions.verify(session, req, actor=actor(), method=form.get("method", "manual"),
-                              settings=services.config.verification,
-                              reason=form.get("reason", "")) == "pending":
-                flash(_("v_override_pending"), "ok")
+            outcome = actions.verify(
+                session, req, actor=actor(), method=form.get("method", "manual"),
+                settings=services.config.verification, reason=form.get("reason", ""),
+                wait_hours=services.config.workflow["single_coordinator_wait_hours"])
+            if outcome in ("pending", "waiting"):
+                flash(_("v_override_pending") if outcome == "pending"
+                      else _("safe_override_waiting"), "ok")
                 return _to_section(request_id, page.Section.IDENTITY)
         elif action == "process":
             actions.process(session, req, actor=actor(), connectors=list(services.config.connectors))
-        elif action == "approve":
-            actions.approve(session, req, actor=actor(), user_id=current_user.id,
-                            decisions=_decisions_from_form(req))
-        elif action == "release":
-            actions.release(session, req, actor=actor())
-        elif action == "reject":
-            data = RejectSchema().load({"norm": form.get("norm", ""),
-                                        "reason": form.get("reason", "")})
-            actions.reject(session, req, actor=actor(), user_id=current_user.id, **data)
         elif action == "extend":
             data = ExtendSchema().load({"months": form.get("months", ""),
                                         "reason": form.get("reason", "")})
@@ -334,19 +328,11 @@ def _act(request_id: int, action: str) -> Any:
             abort(404)
     except ValidationError as exc:
         field, message = first_error(exc.normalized_messages())
-        row = None
-        if action == "approve" and field.isdigit():  # one decision row of many
-            row = int(field)
-            field, message = first_error(exc.messages[row])  # type: ignore[arg-type]
         flash(f"{_('field_' + field)}: {error_text(message)}", "error")
         session.rollback()
-        if action == "approve":
-            return _decisions_again(req, row)
     except (TransitionError, actions.ActionError) as exc:
         flash(service_error(exc), "error")
         session.rollback()
-        if action == "approve" and isinstance(exc, actions.ActionError):
-            return _decisions_again(req, None)
     else:
         flash(_(f"done_{action}"), "ok")
     return _to_section(request_id, _BACK_TO.get(action, page.Section.OVERVIEW))
@@ -389,7 +375,8 @@ def _decisions_from_form(req: Request) -> list[actions.DecisionInput]:
     return [actions.DecisionInput(**item) for item in loaded]
 
 
-@bp.post("/requests/<int:request_id>/<any(verify, process, approve, release, reject, extend, withdraw):action>")
+# approve, release and reject are confirmed on a summary page first (confirm_views).
+@bp.post("/requests/<int:request_id>/<any(verify, process, extend, withdraw):action>")
 @require(ACTIONS)
 def act(request_id: int, action: str) -> Any:
     return _act(request_id, action)

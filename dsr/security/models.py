@@ -58,6 +58,24 @@ class PolicyOverride(Base):
     confirmed_at: Mapped[datetime | None]
 
 
+class OverrideState(Base):
+    """What became of a policy override besides its confirmation: in a shop with a single
+    active coordinator it takes effect at ``effective_at`` (after the waiting period and a
+    notice to the address on file); ``cancelled_at`` stops it (the subject objected, or the
+    coordinator thought better of it). The override's id is kept without a foreign key: its
+    table comes from another migration branch."""
+
+    __tablename__ = "override_states"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    override_id: Mapped[int] = mapped_column(unique=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("requests.id", ondelete="CASCADE"),
+                                            index=True)
+    effective_at: Mapped[datetime | None] = mapped_column(index=True)
+    cancelled_at: Mapped[datetime | None]
+    cancelled_by: Mapped[str | None] = mapped_column(String(80))
+
+
 class CodeAttempts(Base):
     """Wrong tries at one verification code from one source (a keyed hash of the address the
     tries came from): a stranger who knows a request's reference locks only their own tries,

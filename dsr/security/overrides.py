@@ -6,20 +6,22 @@ decided on, an ID copy or a power of attorney) must give a reason, which is kept
 (access, portability, erasure), the override is only *pending* until a second, different
 coordinator confirms it; only then does the request move to verified.
 
-(The workspace issue's general four-eyes mechanism and the waiting period for a shop with a
-single coordinator belong elsewhere; this is the server-side hook the verification uses.)
+A shop with a single active coordinator cannot have a second one confirm: there the override
+*waits* — a notice goes to the address on file, and the override takes effect only after
+``[workflow] single_coordinator_wait_hours`` (on the service clock, :func:`due`), unless it is
+cancelled before (the coordinator, or the subject's objection recorded by them).
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from dsr.audit import append_event
-from dsr.security.models import PolicyOverride
+from dsr.security.models import OverrideState, PolicyOverride
 
 #: Decisions that rest on evidence the coordinator looked at (not an override).
 EVIDENCE_METHODS = frozenset({"id_document", "power_of_attorney"})
@@ -35,6 +37,7 @@ class OverrideRefused(ValueError):
 class Outcome(StrEnum):
     GO = "go"            # verify now
     PENDING = "pending"  # recorded; waits for a second coordinator
+    WAITING = "waiting"  # recorded; takes effect after the waiting period (one coordinator)
 
 
 #: Flags that are a channel, not a doubt (a letter is checked by reading it).
@@ -54,24 +57,75 @@ def needs_second_person(types: list[str]) -> bool:
 
 
 def pending(session: Session, request_id: int) -> PolicyOverride | None:
-    """The override of this request waiting for a second coordinator, if any."""
-    return session.scalars(select(PolicyOverride).where(
-        PolicyOverride.request_id == request_id, PolicyOverride.confirmed_by.is_(None))
-        .order_by(PolicyOverride.id.desc())).first()
+    """The override of this request waiting for a second coordinator (or its waiting
+    period), if any; a cancelled one is not."""
+    return session.scalars(select(PolicyOverride).outerjoin(
+        OverrideState, OverrideState.override_id == PolicyOverride.id).where(
+        PolicyOverride.request_id == request_id, PolicyOverride.confirmed_by.is_(None),
+        OverrideState.cancelled_at.is_(None)).order_by(PolicyOverride.id.desc())).first()
+
+
+def effective_at(session: Session, record: PolicyOverride) -> datetime | None:
+    """When a waiting override takes effect (None: it waits for a second coordinator)."""
+    state = _state(session, record)
+    return state.effective_at if state is not None else None
+
+
+def _state(session: Session, record: PolicyOverride) -> OverrideState | None:
+    return session.scalars(select(OverrideState).where(
+        OverrideState.override_id == record.id)).first()
+
+
+def due(session: Session, now: datetime) -> list[PolicyOverride]:
+    """Waiting overrides whose period has run out (and that nobody cancelled)."""
+    return list(session.scalars(select(PolicyOverride).join(
+        OverrideState, OverrideState.override_id == PolicyOverride.id).where(
+        OverrideState.effective_at.is_not(None), OverrideState.effective_at <= now,
+        OverrideState.cancelled_at.is_(None), PolicyOverride.confirmed_by.is_(None))
+        .order_by(PolicyOverride.id)))
+
+
+def cancel(session: Session, record: PolicyOverride, *, actor: str, now: datetime,
+           why: str = "cancelled") -> None:
+    """Stop a pending or waiting override (the request stays unverified); audited."""
+    state = _state(session, record)
+    if record.confirmed_by is not None or (state is not None and state.cancelled_at):
+        raise OverrideRefused("this override is no longer pending")
+    if state is None:
+        state = OverrideState(override_id=record.id, request_id=record.request_id)
+        session.add(state)
+    state.cancelled_at, state.cancelled_by = now, actor
+    session.flush()
+    append_event(session, actor=actor, action="policy_override_cancelled",
+                 request_id=record.request_id, details={"override": record.id, "why": why})
+
+
+def take_effect(session: Session, record: PolicyOverride, now: datetime) -> None:
+    """The waiting period of ``record`` has run out: it counts as confirmed (by the period)."""
+    record.confirmed_by, record.confirmed_at = "system:waiting_period", now
+    session.flush()
+    append_event(session, actor="system", action="policy_override_effective",
+                 request_id=record.request_id, details={"override": record.id})
 
 
 def guard(session: Session, *, request_id: int, types: list[str], method: str, actor: str,
-          reason: str, now: datetime) -> tuple[Outcome, PolicyOverride]:
+          reason: str, now: datetime, single_coordinator: bool = False,
+          wait: timedelta = timedelta(hours=72)) -> tuple[Outcome, PolicyOverride]:
     """Record an override by ``actor`` (flushes) and say whether the request may be verified.
 
     The first coordinator's override of an erasing or disclosing request stays pending; a
     second, different coordinator's call confirms it (their reason may be empty: they confirm
-    the first one's). The same coordinator cannot confirm their own override.
+    the first one's). The same coordinator cannot confirm their own override. With a
+    ``single_coordinator`` the override waits for ``wait`` instead (``WAITING``: the caller
+    sends the notice).
     """
     reason = reason.strip()[:MAX_REASON]
     waiting = pending(session, request_id) if needs_second_person(types) else None
     if waiting is not None:
         if waiting.requested_by == actor:
+            if effective_at(session, waiting) is not None:
+                raise OverrideRefused("this override takes effect after its waiting period "
+                                      "(a notice went to the address on file)")
             raise OverrideRefused("a second, different coordinator must confirm this override")
         waiting.confirmed_by, waiting.confirmed_at = actor, now
         append_event(session, actor=actor, action="policy_override_confirmed",
@@ -88,7 +142,14 @@ def guard(session: Session, *, request_id: int, types: list[str], method: str, a
     if not second:
         record.confirmed_by, record.confirmed_at = actor, now
     session.flush()
-    append_event(session, actor=actor, action="policy_override_requested" if second
-                 else "policy_override", request_id=request_id,
+    if second and single_coordinator:
+        session.add(OverrideState(override_id=record.id, request_id=request_id,
+                                  effective_at=now + wait))
+        session.flush()
+    outcome = (Outcome.GO if not second else
+               Outcome.WAITING if single_coordinator else Outcome.PENDING)
+    action = {Outcome.GO: "policy_override", Outcome.PENDING: "policy_override_requested",
+              Outcome.WAITING: "policy_override_waiting"}[outcome]
+    append_event(session, actor=actor, action=action, request_id=request_id,
                  details={"override": record.id, "method": method})
-    return (Outcome.PENDING if second else Outcome.GO), record
+    return outcome, record

@@ -46,8 +46,10 @@ def test_form_to_queue_to_pdf(server: dict[str, Any], browser: Any, tmp_path: Pa
     wait_for_status(page, detail + "?tab=draft", "Prüfung")
     shot(page, "05-request-review")
     page.click("#action-approve")
+    page.click("#confirm-step")  # the summary page asks once more
     wait_for_status(page, detail + "?tab=draft", "Ausführung")
     page.click("#action-release")
+    page.click("#confirm-step")
     wait_for_status(page, detail + "?tab=draft", "Abgeschlossen")
     shot(page, "06-request-completed")
 

@@ -53,8 +53,10 @@ def test_review_and_record_the_outcome(server: dict[str, Any], browser: Any) -> 
     _section_shot(page, "contest-02-outcome-recorded")
 
     page.click("#action-approve")
+    page.click("#confirm-step")  # the summary page asks once more
     wait_for_status(page, detail, "Ausführung")
     page.click("#action-release")
+    page.click("#confirm-step")
     wait_for_status(page, detail, "Abgeschlossen")
     assert "versandt" in page.locator("#contest-section").inner_text()
     _section_shot(page, "contest-03-sent")

@@ -16,6 +16,8 @@ def test_example_config_loads_and_documents_every_section(tmp_path: Path) -> Non
     assert config.tasks["backend"] == "thread"
     assert config.connectors["shop"]["kind"] == "shop_sql"
     assert config.workflow["restriction_lift_notice_days"] == 14
+    assert config.workflow["four_eyes"] == []
+    assert config.workflow["single_coordinator_wait_hours"] == 72
     assert config.database_url == f"sqlite:///{tmp_path / 'service.sqlite'}"
 
 
@@ -50,6 +52,11 @@ def test_environment_overrides_secrets_and_urls(tmp_path: Path) -> None:
     ("colour = 'blue'\n", "colour: unknown key"),
     ("[workflow]\nrestriction_lift_notice_days = -1\n",
      "workflow.restriction_lift_notice_days: Must be greater than or equal to 0"),
+    ("[workflow]\nfour_eyes = ['erasure', 'deletion']\n",
+     "workflow.four_eyes.1: Must be one of: access, portability"),
+    ("[workflow]\nfour_eyes = 'erasure'\n", "workflow.four_eyes: Not a valid list."),
+    ("[workflow]\nsingle_coordinator_wait_hours = 0\n",
+     "workflow.single_coordinator_wait_hours: Must be greater than or equal to 1"),
 ])
 def test_mistakes_name_the_key(tmp_path: Path, toml: str, message: str) -> None:
     path = tmp_path / "config.toml"

@@ -89,3 +89,74 @@ def test_the_api_refuses_the_one_click_override(app: Any, demo_services: Service
     assert client.post(url, headers=tokens[0], json={"method": "manual"}).status_code == 409
     second = client.post(url, headers=tokens[1], json={"method": "manual"})
     assert second.status_code == 200 and second.get_json()["status"] == "verified"
+
+
+def _mismatched(services: Services, email: str, types: list[str]) -> int:
+    """A request from an address on file under a name the shop does not hold: the policy
+    flags the mismatch, and the address on file can be told."""
+    with services.db.session() as session:
+        request_id = submit(session, Submission(types=types, name="Zacharias Unbekannt",
+                                                email=email, channel=Channel.EMAIL.value,
+                                                received_at=CLOCK.now()),
+                            calendar=services.calendar, connectors=["shop"]).id
+    run_pending(services)
+    return request_id
+
+
+def test_a_single_coordinator_waits_out_the_period_after_a_notice(
+        demo_services: Services, demo_shop: dict[str, Any], make_user: Any) -> None:
+    from datetime import timedelta
+
+    from dsr.requests.periodic import apply_waited_overrides
+
+    make_user("einzige", "coordinator")
+    email = demo_shop["summary"].sample_customer_email
+    request_id = _mismatched(demo_services, email, ["erasure"])
+    assert _status(demo_services, request_id) == "awaiting_verification"
+    with pytest.raises(actions.ActionError, match="reason"):
+        _verify(demo_services, request_id, "user:1")
+    assert _verify(demo_services, request_id, "user:1", "Anruf, Kundennummer genannt") \
+        == "waiting"
+    run_pending(demo_services)
+    notice = [p.read_text() for p in demo_services.config.mail_out_dir.glob("*.eml")
+              if "ohne vollst" in p.read_text() or "Identit" in p.read_text()]
+    assert notice and email in notice[-1]
+    with pytest.raises(actions.ActionError, match="waiting period"):
+        _verify(demo_services, request_id, "user:1", "schneller bitte")
+    CLOCK.advance(timedelta(hours=71))
+    assert apply_waited_overrides(demo_services) == {"verified": 0}
+    assert _status(demo_services, request_id) == "awaiting_verification"
+    CLOCK.advance(timedelta(hours=2))
+    assert apply_waited_overrides(demo_services) == {"verified": 1}
+    assert _status(demo_services, request_id) == "verified"
+    with demo_services.db.session() as session:
+        actions_seen = [e.action for e in session.scalars(select(AuditEvent).where(
+            AuditEvent.request_id == request_id).order_by(AuditEvent.seq))]
+    assert actions_seen.index("policy_override_waiting") < actions_seen.index(
+        "policy_override_effective")
+
+
+def test_a_cancelled_waiting_override_never_takes_effect(
+        demo_services: Services, demo_shop: dict[str, Any], make_user: Any) -> None:
+    from datetime import timedelta
+
+    from dsr.requests.periodic import apply_waited_overrides
+
+    make_user("einzige", "coordinator")
+    request_id = _mismatched(demo_services, demo_shop["summary"].sample_customer_email,
+                             ["access"])
+    assert _verify(demo_services, request_id, "user:1", "Anruf") == "waiting"
+    with demo_services.db.session() as session:
+        actions.cancel_override(session, session.get(Request, request_id), actor="user:1")
+    CLOCK.advance(timedelta(hours=80))
+    assert apply_waited_overrides(demo_services) == {"verified": 0}
+    assert _status(demo_services, request_id) == "awaiting_verification"
+
+
+def test_a_single_coordinator_without_an_address_on_file_cannot_override(
+        demo_services: Services, make_user: Any) -> None:
+    make_user("einzige", "coordinator")
+    request_id = _request(demo_services, ["erasure"])  # matches nobody: no address on file
+    with pytest.raises(actions.ActionError, match="address on file"):
+        _verify(demo_services, request_id, "user:1", "Anruf")
+    assert _status(demo_services, request_id) == "awaiting_verification"

@@ -17,6 +17,7 @@ from dsr.context import Services
 from dsr.requests.models import Request
 from dsr.users.operations import create_user
 from tests.support.clock import CLOCK
+from tests.support.safe_steps import confirmed
 from workflows.runner import run_pending
 
 PASSWORD = "correct horse battery"
@@ -87,10 +88,12 @@ def walk_access_request(services: Services, email: str, name: str) -> tuple[byte
     run_pending(services)
     page = coordinator.get(detail).get_data(as_text=True)
     assert 'id="status">Prüfung<' in page or 'id="status">Review<' in page
-    assert _post(coordinator, f"{detail}/approve", page=page).status_code == 302
+    assert confirmed(coordinator, f"{detail}/approve",
+                     {"csrf_token": _csrf(page)}).status_code == 302
     run_pending(services)
     page = coordinator.get(detail).get_data(as_text=True)
-    assert _post(coordinator, f"{detail}/release", page=page).status_code == 302
+    assert confirmed(coordinator, f"{detail}/release",
+                     {"csrf_token": _csrf(page)}).status_code == 302
     run_pending(services)  # the answer goes to the portal (link + code); then it completes
     with services.db.session() as session:
         assert session.get(Request, request_id).status == "completed"

@@ -18,6 +18,7 @@ from dsr.contest.models import DecisionReview
 from dsr.context import Services
 from dsr.requests import operations as actions
 from dsr.requests.models import Request
+from tests.support.safe_steps import confirmed
 from tests.web.test_change_review import _client, _csrf
 from workflows.models import Task
 from workflows.runner import run_pending
@@ -105,13 +106,13 @@ def test_submit_to_review_to_outcome_to_release(app: Any, make_user: Any,
     assert re.search(r'id="contest-outcome">([^<]+)<', page).group(1) == "bestätigt"
     assert _reviews(demo_services) == 1
 
-    _post(coordinator, path, "approve")
+    confirmed(coordinator, f"{path}/approve", {"csrf_token": _csrf(coordinator, path)})
     run_pending(demo_services)
     page = coordinator.get(f"{path}?tab=draft").get_data(as_text=True)
     assert 'id="contest-form"' not in page and "nicht mehr geändert" in page
     late = _post(coordinator, path, "contest-review", **form)
     assert "vor der Freigabe" in late
-    _post(coordinator, path, "release")
+    confirmed(coordinator, f"{path}/release", {"csrf_token": _csrf(coordinator, path)})
     run_pending(demo_services)
     run_pending(demo_services)  # a second look changes nothing
     with demo_services.db.session() as session:

@@ -14,6 +14,7 @@ from dsr.requests import operations as actions
 from dsr.requests.intake import Submission, submit
 from dsr.requests.models import Channel, Decision, Request
 from tests.support.clock import CLOCK
+from tests.support.safe_steps import confirmed
 from tests.web.test_queue import _client, _csrf
 from workflows.runner import run_pending
 from workflows.states import State
@@ -72,7 +73,8 @@ def test_art_21_1_each_purpose_is_decided_in_review_and_grounds_are_required(
         assert session.get(Request, request_id).status == State.REVIEW
     grounds = "Offene Forderung aus Rechnung 2026-0042, Meldung nach §31 BDSG"
     fields["d_reason"][credit] = grounds
-    coordinator.post(f"/queue/requests/{request_id}/approve", data={"csrf_token": token, **fields})
+    confirmed(coordinator, f"/queue/requests/{request_id}/approve",
+              data={"csrf_token": token, **fields})
     with demo_services.db.session() as session:
         assert session.get(Request, request_id).status == State.EXECUTING
         decided = {d.category: d for d in session.scalars(select(Decision).where(

@@ -15,6 +15,7 @@ from dsr.requests import operations as actions
 from dsr.requests.intake import Submission, submit
 from dsr.requests.models import Channel, Decision, Request
 from tests.support.clock import CLOCK
+from tests.support.safe_steps import confirmed
 from workflows.deadlines import due_date
 from workflows.runner import run_pending
 from workflows.states import State
@@ -100,7 +101,7 @@ def test_coordinator_decides_per_category_and_a_refusal_needs_a_reason(
     with demo_services.db.session() as session:
         assert session.get(Request, review_id).status == State.REVIEW
     form["d_reason"][0] = "Art. 15 Abs. 4: Rechte Dritter"
-    coordinator.post(f"/queue/requests/{review_id}/approve", data=form)
+    confirmed(coordinator, f"/queue/requests/{review_id}/approve", data=form)
     with demo_services.db.session() as session:
         assert session.get(Request, review_id).status == State.EXECUTING
         decisions = session.scalars(select(Decision).where(Decision.request_id == review_id)).all()
@@ -118,7 +119,7 @@ def test_rejection_needs_norm_and_reason_and_writes_to_the_requester(
     assert response.status_code == 200
     with demo_services.db.session() as session:
         assert session.get(Request, review_id).status == State.REVIEW
-    coordinator.post(f"/queue/requests/{review_id}/reject", data={
+    confirmed(coordinator, f"/queue/requests/{review_id}/reject", data={
         "csrf_token": token, "norm": "Art. 12 Abs. 5 DSGVO", "reason": "offenkundig unbegründet"})
     run_pending(demo_services)
     with demo_services.db.session() as session:

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from dsr.contest.models import DecisionReview
 from dsr.context import Services
 from dsr.requests.models import Decision, Request
+from tests.support.safe_steps import confirmed
 from tests.web.test_contest_pages import _submit
 from tests.web.test_queue import _client, _csrf, _request_in_review
 from workflows.states import State
@@ -72,7 +73,7 @@ def test_refused_approval_keeps_every_choice_and_text(app: Any, make_user: Any, 
             Decision.request_id == review_id)).all()
 
     form["d_reason"][2] = "Geschäftsgeheimnis des Auskunfteivertrags"
-    assert coordinator.post(f"{path}/approve", data=form).status_code == 302
+    assert confirmed(coordinator, f"{path}/approve", data=form).status_code == 302
     with demo_services.db.session() as session:
         assert session.get(Request, review_id).status == State.EXECUTING
 
