@@ -46,7 +46,9 @@ def safe_step(request_id: int, action: str) -> Any:
     req = request_or_404(request_id)
     step = STEPS[action]
     session = db_session()
-    back = redirect(url_for("queue.detail", request_id=request_id))
+    # back to the tab of the step's button: the draft (approve, release), the overview (reject)
+    back = redirect(url_for("queue.detail", request_id=request_id,
+                            **({} if step == safe_actions.Step.REJECT else {"tab": "draft"})))
     try:
         inputs = _inputs(req, step)
         digest = request.form.get("digest", "")

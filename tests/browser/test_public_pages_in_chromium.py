@@ -98,13 +98,18 @@ def test_status_pages_and_portal_are_accessible(server: dict[str, Any], browser:
     staff.click(f"text={reference}")
     detail = staff.url
     wait_for_status(staff, detail, "Identitätsprüfung")
+    staff.goto(detail + "?tab=identity")
     staff.click("#action-verify")
+    staff.goto(detail + "?tab=systems")
     staff.click("#action-process")
-    wait_for_status(staff, detail, "Prüfung")
+    draft = detail + "?tab=draft"
+    wait_for_status(staff, draft, "Prüfung")
     staff.click("#action-approve")
-    wait_for_status(staff, detail, "Ausführung")
+    staff.click("#confirm-step")  # the summary page asks once more
+    wait_for_status(staff, draft, "Ausführung")
     staff.click("#action-release")
-    wait_for_status(staff, detail, "Abgeschlossen")
+    staff.click("#confirm-step")
+    wait_for_status(staff, draft, "Abgeschlossen")
     desk.close()
 
     page.goto(f"{url}/status/request?lang={lang}")

@@ -31,8 +31,9 @@ def test_the_coordinator_picks_the_billing_address_only(server: dict[str, Any],
     page.click("button[type=submit]")
     reference = str(page.locator("#reference").inner_text())
     sign_in(page, server)
-    to_review(page, reference)
+    detail = to_review(page, reference)
 
+    page.goto(detail + "?tab=changes")
     page.click("#rectification-editor-link a")
     page.wait_for_url("**/rectification")
     editor = page.locator("#editor-addresses")

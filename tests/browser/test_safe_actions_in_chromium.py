@@ -17,10 +17,16 @@ from typing import Any
 
 import pytest
 
-from tests.support.browser import CHROMIUM, ask, shot, to_review, wait_for_status
+from tests.support.browser import (
+    CHROMIUM,
+    ask,
+    screenshot_folder,
+    shot,
+    to_review,
+    wait_for_status,
+)
 
 pytestmark = pytest.mark.browser
-DOCS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 SECOND = ("koordinatorin-zwei", "Zweite-Koordinatorin-Vier-Augen-7")
 
 
@@ -75,8 +81,9 @@ def _sign_in(page: Any, server: dict[str, Any], username: str, password: str) ->
 
 
 def _keep(page: Any, name: str) -> None:
-    DOCS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(DOCS / f"{name}.png"), full_page=True)
+    folder = screenshot_folder()
+    folder.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(folder / f"{name}.png"), full_page=True)
 
 
 def test_an_erasure_is_summarised_confirmed_and_needs_a_second_coordinator(
@@ -85,6 +92,8 @@ def test_an_erasure_is_summarised_confirmed_and_needs_a_second_coordinator(
     reference = ask(first, server, "erasure")
     _sign_in(first, server, "koordinator", server["password"])
     detail = to_review(first, reference)
+    draft = detail + "?tab=draft"
+    first.goto(draft)
     assert first.locator("#action-approve").inner_text() == "Änderungen ausführen…"
 
     first.click("#action-approve")
@@ -108,12 +117,12 @@ def test_an_erasure_is_summarised_confirmed_and_needs_a_second_coordinator(
     assert "koordinator" in second.locator("#four-eyes").inner_text()
     _keep(second, "safe-summary-erasure-second.de")
     second.click("#confirm-step")
-    wait_for_status(second, detail, "Ausführung")
+    wait_for_status(second, draft, "Ausführung")
 
     second.click("#action-release")
     assert "Antwort versenden" in second.locator("h1").inner_text()
     assert server["email"] in second.locator("#safe-to-subject").inner_text()
     _keep(second, "safe-summary-release.de")
     second.click("#confirm-step")
-    wait_for_status(second, detail, "Abgeschlossen")
+    wait_for_status(second, draft, "Abgeschlossen")
     shot(second, "safe-completed")

@@ -29,6 +29,7 @@ from dsr.context import Services
 from dsr.correspondence.models import OutgoingMail
 from dsr.documents import Document
 from dsr.requests.models import Request
+from tests.support.safe_steps import summary_digest
 from workflows.runner import run_pending
 
 PASSWORD = "correct horse battery"
@@ -255,6 +256,15 @@ def _post(client: Any, path: str, data: dict[str, Any], page_path: str) -> Any:
     return response
 
 
+def _confirmed(client: Any, path: str, data: dict[str, Any], page_path: str) -> Any:
+    """An irreversible step as the coordinator takes it: its summary page, then the confirmation
+    of that summary's digest."""
+    shown = _post(client, path, data, page_path)
+    assert shown.status_code == 200, (path, "no summary page")
+    return _post(client, path, {**data, "digest": summary_digest(shown.get_data(as_text=True))},
+                 page_path)
+
+
 #: The request page's sections, each rendered on its own (``?tab=``), in the page's order.
 REQUEST_TABS = ("overview", "identity", "systems", "draft", "changes", "correspondence", "audit")
 
@@ -342,11 +352,11 @@ def capture_access(app: Any, services: Services, make_user: Any, lang: str,
     run_pending(services)
     found["queue_page"] = page_text(_get(coordinator, "/queue/").get_data(as_text=True))
     found["request_page_review"] = request_page(coordinator, detail)
-    _post(coordinator, f"{detail}/approve", {}, detail)
+    _confirmed(coordinator, f"{detail}/approve", {}, detail)
     run_pending(services)
     found["report_pdf"] = pdf_text(_get(coordinator, f"{detail}/report.pdf").data)
     found["report_json"] = json_text(_get(coordinator, f"{detail}/report.json").data)
-    _post(coordinator, f"{detail}/release", {}, detail)
+    _confirmed(coordinator, f"{detail}/release", {}, detail)
     run_pending(services)
     _keep(found, outbox, {"answer": "mail_answer", "answer_email": "mail_answer",
                           "portal_code": "mail_portal_code"})
@@ -377,9 +387,9 @@ def capture_erasure(app: Any, services: Services, make_user: Any, lang: str,
         _post(coordinator, f"{detail}/{action}", {}, detail)
         run_pending(services)
     found["request_page_review"] = request_page(coordinator, detail, unordered_tables=True)
-    _post(coordinator, f"{detail}/approve", {}, detail)
+    _confirmed(coordinator, f"{detail}/approve", {}, detail)
     run_pending(services)
-    _post(coordinator, f"{detail}/release", {}, detail)
+    _confirmed(coordinator, f"{detail}/release", {}, detail)
     run_pending(services)
     _keep(found, outbox, {"confirm_erasure": "mail_erasure_confirmation",
                           "art19_notice": "mail_art19_notice"}, unordered=True)
@@ -417,7 +427,7 @@ def capture_letters(app: Any, services: Services, make_user: Any, lang: str) -> 
     detail = f"/queue/requests/{request_id}"
     norm = "Art. 12 Abs. 5 DSGVO" if lang == "de" else "Art. 12(5) GDPR"
     reason = "offenkundig unbegründet" if lang == "de" else "manifestly unfounded"
-    _post(coordinator, f"{detail}/reject", {"norm": norm, "reason": reason}, detail)
+    _confirmed(coordinator, f"{detail}/reject", {"norm": norm, "reason": reason}, detail)
     run_pending(services)
     letters = _letters(services, request_id)
     found["letter_refusal"] = pdf_text(letters["refusal"])

@@ -23,6 +23,7 @@ from dsr.requests.intake import Submission, submit
 from dsr.requests.models import Channel, Request
 from dsr.requests.page import Section, next_step
 from tests.support.clock import CLOCK
+from tests.support.safe_steps import confirmed
 from tests.web.test_queue import _client, _csrf, _request_in_review
 from workflows.runner import run_pending
 from workflows.states import State
@@ -86,8 +87,8 @@ def test_actions_come_back_to_the_section_of_their_button(
         app: Any, make_user: Any, review_id: int) -> None:
     coordinator = _client(app, make_user, "coordinator")
     token = _csrf(coordinator, f"/queue/requests/{review_id}")
-    approved = coordinator.post(f"/queue/requests/{review_id}/approve",
-                                data={"csrf_token": token})
+    approved = confirmed(coordinator, f"/queue/requests/{review_id}/approve",
+                         data={"csrf_token": token})
     assert approved.status_code == 302 and approved.location.endswith("?tab=draft")
 
 
@@ -160,8 +161,8 @@ def test_notes_are_in_no_answer_export_or_mail(app: Any, make_user: Any,
         actions.process(session, req, actor="user:0", connectors=["shop"])
     run_pending(demo_services)
     for action in ("approve", "release"):
-        assert coordinator.post(f"/queue/requests/{request_id}/{action}",
-                                data={"csrf_token": token}).status_code == 302
+        assert confirmed(coordinator, f"/queue/requests/{request_id}/{action}",
+                         data={"csrf_token": token}).status_code == 302
         run_pending(demo_services)
     with demo_services.db.session() as session:
         assert session.get(Request, request_id).status == State.COMPLETED

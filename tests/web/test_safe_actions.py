@@ -41,7 +41,7 @@ def test_approving_an_erasure_shows_the_summary_and_does_nothing_before_the_conf
     request_id = _in_review(demo_services, ["erasure"], demo_shop["summary"].sample_customer_email)
     client = _coordinator(app, make_user, "koord-a")
     path = f"/queue/requests/{request_id}"
-    page = client.get(path).get_data(as_text=True)
+    page = client.get(f"{path}?tab=draft").get_data(as_text=True)
     assert "Änderungen ausführen…" in page and "Freigeben<" not in page
     assert "nichts geschieht, bevor Sie dort bestätigen" in page
     token = _csrf(client, path)
@@ -137,10 +137,10 @@ def test_sending_the_answer_names_the_address_and_asks_once_more(
     path = f"/queue/requests/{request_id}"
     token = _csrf(client, path)
     shown = client.post(f"{path}/approve", data={"csrf_token": token}).get_data(as_text=True)
-    assert "Entscheidungen festhalten" in client.get(path).get_data(as_text=True)
+    assert "Entscheidungen festhalten" in client.get(f"{path}?tab=draft").get_data(as_text=True)
     client.post(f"{path}/approve", data={"csrf_token": token, "digest": summary_digest(shown)})
     run_pending(demo_services)
-    page = client.get(path).get_data(as_text=True)
+    page = client.get(f"{path}?tab=draft").get_data(as_text=True)
     assert "Antwort versenden…" in page and "Antwort herausgeben" not in page
     summary = client.post(f"{path}/release", data={"csrf_token": token}).get_data(as_text=True)
     assert f'id="safe-address">{email}<' in summary and "Portal" in summary
