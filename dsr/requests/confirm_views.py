@@ -47,8 +47,8 @@ def safe_step(request_id: int, action: str) -> Any:
     step = STEPS[action]
     session = db_session()
     # back to the tab of the step's button: the draft (approve, release), the overview (reject)
-    back = redirect(url_for("queue.detail", request_id=request_id,
-                            **({} if step == safe_actions.Step.REJECT else {"tab": "draft"})))
+    tab = None if step == safe_actions.Step.REJECT else "draft"
+    back = redirect(url_for("queue.detail", request_id=request_id, tab=tab))
     try:
         inputs = _inputs(req, step)
         digest = request.form.get("digest", "")
