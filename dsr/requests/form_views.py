@@ -12,12 +12,16 @@ from dsr.requests import postcodes
 from dsr.web.i18n import _
 
 #: The form's fields in the order the page shows them (the summary keeps that order).
-ORDER = ("types", "corrections", "correct", "correction_note", "name", "email",
+ORDER = ("types", "corrections", "correct", "correction_note", "consents", "restriction_ground",
+         "name", "email",
          "customer_number", "postal_address", "message", "acting_as", "new_email", "deliver_to")
 #: Fields with a message of their own; the others say "too long: n at most" or "check this".
 OWN = {"types": "error_types", "name": "error_name", "email": "error_email",
        "new_email": "error_email", "message": "error_message",
-       "correction_note": "error_correction_note"}
+       "correction_note": "error_correction_note", "consents": "sup_error_consents",
+       "restriction_ground": "sup_error_ground"}
+#: Fields whose summary link names another element than the field itself.
+TARGETS = {"consents": "consents-fieldset"}
 
 
 @dataclass(frozen=True)
@@ -60,5 +64,5 @@ def problems(errors: Mapping[str, Any], too_long: Mapping[str, str], values: Map
         else:
             long = _too_long(name, errors, too_long) if name not in OWN or name == "name" else None
             text = long or _(OWN.get(name, "error_field"))
-            found.append(Problem(name, text))
+            found.append(Problem(TARGETS.get(name, name), text))
     return found

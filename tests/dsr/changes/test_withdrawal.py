@@ -168,7 +168,10 @@ def test_the_form_offers_the_consents_and_the_grounds(app: Any, services: Servic
     bad = client.post("/?lang=en", data={
         "csrf_token": _csrf(client, "/"), "types": ["consent_withdrawal"], "name": "Jürgen Weiß",
         "email": ADDRESS, "consents": ["lottery"]})
-    assert bad.status_code == 422 and "choose consents from the list" in bad.get_data(as_text=True)
+    page = bad.get_data(as_text=True)
+    assert bad.status_code == 422 and "choose consents from the list" in page
+    summary = re.search(r'<div class="error-summary".*?</div>', page, re.S)
+    assert summary and 'href="#consents-fieldset"' in summary.group(0)  # listed at the top too
 
 
 @pytest.mark.parametrize("shop", ["sqlite"], indirect=True)
