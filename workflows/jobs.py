@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.orm import Session
 
-from workflows.models import Task
+from workflows.models import Task, TaskKind
 
 if TYPE_CHECKING:
     from dsr.context import Services
@@ -33,7 +33,7 @@ class NotReady(Exception):  # noqa: N818 - a state, not an error
         self.seconds = seconds
 
 
-def job(kind: str) -> Callable[[Job], Job]:
+def job(kind: TaskKind) -> Callable[[Job], Job]:
     def register(fn: Job) -> Job:
         JOBS[kind] = fn
         return fn

@@ -21,6 +21,29 @@ class TaskStatus(StrEnum):
     WAIVED = "waived"
 
 
+class TaskKind(StrEnum):
+    """Every kind of task: one job each (``workflows.jobs.job``), one label each
+    (``task_<kind>`` in the catalogs); stored as its string in ``tasks.kind``."""
+
+    ACKNOWLEDGE = "acknowledge"
+    DISCOVER = "discover"
+    COLLECT = "collect"
+    COMPILE = "compile"
+    FINALISE = "finalise"
+    VERIFY_IDENTITY = "verify_identity"
+    SEND_NO_DATA = "send_no_data"
+    PLAN = "plan"
+    EXECUTE = "execute"
+    SUPPRESS = "suppress"
+    STOP_ADVERTISING = "stop_advertising"
+    CONFIRM_CHANGES = "confirm_changes"
+    DELIVER = "deliver"
+    NOTIFY_REFUSAL = "notify_refusal"
+    NOTIFY_EXTENSION = "notify_extension"
+    NOTIFY_OVERRIDE = "notify_override"
+    NOTIFY_CONTEST = "notify_contest"
+
+
 class Task(Base):
     """One unit of work. The row is committed first, then run (thread or rq worker)."""
 

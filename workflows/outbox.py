@@ -14,7 +14,7 @@ from sqlalchemy import Integer, and_, bindparam, exists, or_, select, update
 from sqlalchemy.orm import Session, aliased, sessionmaker
 
 from dsr.clock import clock_of
-from workflows.models import Task, TaskAttempt, TaskStatus
+from workflows.models import Task, TaskAttempt, TaskKind, TaskStatus
 from workflows.results import TaskResult
 
 QUEUE_CONNECTORS = "connectors"
@@ -26,7 +26,7 @@ _NEW = "dsr_new_task_ids"
 FINISHED = (TaskStatus.DONE.value, TaskStatus.WAIVED.value)
 
 
-def add_task(session: Session, *, kind: str, request_id: int | None, connector: str = "",
+def add_task(session: Session, *, kind: TaskKind, request_id: int | None, connector: str = "",
              queue: str = QUEUE_CONNECTORS, phase: int = 0, round_: int = 0,
              max_attempts: int = 5) -> Task:
     """Add a task unless the same (request, kind, connector, round) exists; flushes.
@@ -46,7 +46,7 @@ def add_task(session: Session, *, kind: str, request_id: int | None, connector: 
 
 
 def add_first_tasks(session: Session, request_id: int,
-                    tasks: Iterable[tuple[str, str, str]]) -> list[Task]:
+                    tasks: Iterable[tuple[TaskKind, str, str]]) -> list[Task]:
     """The first tasks of a request created in this transaction, ``(kind, connector, queue)``
     each, added in one flush.
 
@@ -206,7 +206,7 @@ def make_due(session: Session, task: Task) -> None:
     session.info.setdefault(_NEW, []).append(task.id)
 
 
-WAIVABLE = ("discover", "collect", "plan", "execute")
+WAIVABLE = (TaskKind.DISCOVER, TaskKind.COLLECT, TaskKind.PLAN, TaskKind.EXECUTE)
 """Task kinds a coordinator may waive: one system's part of a request (a processor that never
 answers, a system gone), never the request's own steps (compile, finalise, notices)."""
 

@@ -12,13 +12,13 @@ from dsr.answers import delivery, portability, postal
 from dsr.changes import confirmations
 from dsr.requests.models import Request
 from workflows.jobs import job
-from workflows.models import Task
+from workflows.models import Task, TaskKind
 
 if TYPE_CHECKING:
     from dsr.context import Services
 
 
-@job("deliver")
+@job(TaskKind.DELIVER)
 def deliver(services: Services, session: Session, task: Task) -> dict[str, Any]:
     """Hand the released answer to the subject: portal link and one-time code to the address
     on file (or plain e-mail where the subject expressly asked for it); sealed first. A postal
@@ -36,7 +36,7 @@ def deliver(services: Services, session: Session, task: Task) -> dict[str, Any]:
     return {**result, "transmission": portability.transmit(services, session, request)}
 
 
-@job("confirm_changes")
+@job(TaskKind.CONFIRM_CHANGES)
 def confirm_changes(services: Services, session: Session, task: Task) -> dict[str, Any]:
     """After every execute task has finished: confirm each change type carried out (what was
     done, kept and why and until when, recipients told) by e-mail to the address on file, or

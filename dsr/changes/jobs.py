@@ -40,7 +40,7 @@ from dsr.recipients import opengdpr
 from dsr.requests.models import Decision, Request
 from dsr.requests.subjects import load_request, subject_for, subject_in
 from workflows.jobs import job
-from workflows.models import Task
+from workflows.models import Task, TaskKind
 
 if TYPE_CHECKING:
     from dsr.context import Services
@@ -52,7 +52,7 @@ def _round(task: Task) -> int:
     return int(task.dedupe_key.rsplit(":", 1)[1])
 
 
-@job("plan")
+@job(TaskKind.PLAN)
 def plan_changes(services: Services, session: Session, task: Task) -> dict[str, Any]:
     """Work out what one system will change for the request and store it; nothing is touched.
 
@@ -113,7 +113,7 @@ def changes_types(request: Request) -> set[str]:
     return set(request.types) & set(CHANGE_TYPES)
 
 
-@job("execute")
+@job(TaskKind.EXECUTE)
 def execute_changes(services: Services, session: Session, task: Task) -> dict[str, Any]:
     """Carry out the approved plan of one system and store its receipt (once)."""
     request = load_request(session, task)
@@ -264,7 +264,7 @@ def remind_recipients(services: Services) -> int:
     return reminded
 
 
-@job("suppress")
+@job(TaskKind.SUPPRESS)
 def suppress_on_intake(services: Services, session: Session, task: Task) -> dict[str, Any]:
     """On intake of an objection or a withdrawal: the address given onto the suppression list
     and the plans that end advertising sends to it (before verification; see
@@ -274,7 +274,7 @@ def suppress_on_intake(services: Services, session: Session, task: Task) -> dict
     return {"stopping": len(senders)}
 
 
-@job("stop_advertising")
+@job(TaskKind.STOP_ADVERTISING)
 def stop_advertising(services: Services, session: Session, task: Task) -> dict[str, Any]:
     """End one system's advertising sends to the address given, as planned on intake."""
     request = load_request(session, task)

@@ -27,6 +27,7 @@ from dsr.changes import operations as changes
 from dsr.changes.models import ChangePlan, PlanStatus
 from dsr.requests.models import Request, RequestType
 from workflows import outbox
+from workflows.models import TaskKind
 
 if TYPE_CHECKING:
     from dsr.context import Services
@@ -107,7 +108,7 @@ def suppress_on_intake(services: Services, session: Session, request: Request) -
                            round_=INTAKE_ROUND, plan=plan)
         if plan.changes:
             senders.append(name)
-            outbox.add_task(session, kind="stop_advertising", request_id=request.id,
+            outbox.add_task(session, kind=TaskKind.STOP_ADVERTISING, request_id=request.id,
                             connector=name, queue=outbox.QUEUE_CONNECTORS)
     append_event(session, actor="system", action=SUPPRESSED, request_id=request.id,
                  details={"type": why, "entries": added, "channels": list(channels),

@@ -77,14 +77,7 @@ def _reason_label(reason: str, register: dict[str, Any], lang: str) -> str:
 @bp.app_context_processor
 def _review_helpers() -> dict[str, Any]:
     return {"change_review": change_review, "intake_suppression": _intake_suppression,
-            "withdrawn_consent_labels": _withdrawn_consent_labels,
-            "system_label": _system_label}
-
-
-def _system_label(name: str) -> str:
-    """A connector's label in the page's language (its configured name when it has none)."""
-    label = _services().config.connectors.get(name, {}).get("label", {})
-    return str(label.get(g.get("lang", "de"), name)) if isinstance(label, dict) else name
+            "withdrawn_consent_labels": _withdrawn_consent_labels}
 
 
 def _withdrawn_consent_labels(req: Request) -> list[str]:

@@ -10,13 +10,13 @@ from sqlalchemy.orm import Session
 from dsr.contest import operations as contest
 from dsr.requests.subjects import load_request
 from workflows.jobs import job
-from workflows.models import Task
+from workflows.models import Task, TaskKind
 
 if TYPE_CHECKING:
     from dsr.context import Services
 
 
-@job("notify_contest")
+@job(TaskKind.NOTIFY_CONTEST)
 def notify_contest(services: Services, session: Session, task: Task) -> dict[str, Any]:
     """Send the review's outcome (upheld or changed, reasons, the payment options offered, the
     reviewer's role, the remedies) by e-mail to the address on file, or as a letter for a

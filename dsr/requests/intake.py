@@ -29,6 +29,7 @@ from dsr.requests.models import (
 )
 from workflows import outbox
 from workflows.deadlines import Calendar, due_date
+from workflows.models import TaskKind
 
 _ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"
 CLAIM_KINDS = ("name", "email", "customer_number", "postal_address", "message")
@@ -132,9 +133,9 @@ def submit(session: Session, submission: Submission, *, calendar: Calendar,
     # before approval"); its task comes first.
     stops = bool({RequestType.OBJECTION, RequestType.CONSENT_WITHDRAWAL} & set(types))
     outbox.add_first_tasks(session, request.id, [
-        *((("suppress", "", outbox.QUEUE_CONNECTORS),) if stops else ()),
-        ("acknowledge", "", outbox.QUEUE_MAIL),
-        *(("discover", name, outbox.QUEUE_CONNECTORS) for name in connectors)])
+        *(((TaskKind.SUPPRESS, "", outbox.QUEUE_CONNECTORS),) if stops else ()),
+        (TaskKind.ACKNOWLEDGE, "", outbox.QUEUE_MAIL),
+        *((TaskKind.DISCOVER, name, outbox.QUEUE_CONNECTORS) for name in connectors)])
     # Last: appending to the audit chain locks its head row until the commit, and every
     # other submission waits for that lock; nothing else of the submission runs under it.
     append_event(session, actor=actor, action="received", request_id=request.id,

@@ -29,7 +29,7 @@ from dsr.requests.models import Decision, Request
 from dsr.requests.subjects import identity_of, load_request, match_summary, subject_in
 from dsr.security import overrides
 from workflows import outbox
-from workflows.models import Task
+from workflows.models import Task, TaskKind
 from workflows.results import NOT_NEEDED
 from workflows.states import State, transition
 
@@ -38,7 +38,7 @@ if TYPE_CHECKING:
 from workflows.jobs import SYSTEM, NotReady, job
 
 
-@job("acknowledge")
+@job(TaskKind.ACKNOWLEDGE)
 def acknowledge(services: Services, session: Session, task: Task) -> dict[str, Any]:
     """The acknowledgement with reference, deadline and status code; a few per address an hour."""
     request = load_request(session, task)
@@ -60,7 +60,7 @@ def acknowledge(services: Services, session: Session, task: Task) -> dict[str, A
 
 
 
-@job("discover")
+@job(TaskKind.DISCOVER)
 def discover(services: Services, session: Session, task: Task) -> dict[str, Any]:
     """Match the request's claims against one system; the coordinator sees the match table.
 
@@ -90,7 +90,7 @@ def discover(services: Services, session: Session, task: Task) -> dict[str, Any]
     if request.status == State.RECEIVED:
         transition(session, request, State.AWAITING_VERIFICATION, actor=SYSTEM)
     # Once every system is matched: the policy, and the code to the address on file only.
-    outbox.add_task(session, kind="verify_identity", request_id=request.id,
+    outbox.add_task(session, kind=TaskKind.VERIFY_IDENTITY, request_id=request.id,
                     queue=outbox.QUEUE_MAIL, phase=1)
     return {"subjects": summary.subjects, "proposals": summary.proposals,
             "conflict": summary.conflict}
@@ -98,7 +98,7 @@ def discover(services: Services, session: Session, task: Task) -> dict[str, Any]
 
 
 
-@job("collect")
+@job(TaskKind.COLLECT)
 def collect(services: Services, session: Session, task: Task) -> dict[str, Any]:
     """Read the subject's data from one system and store it encrypted for the draft answer."""
     request = load_request(session, task)
@@ -135,7 +135,7 @@ def _compile(services: Services, session: Session, request: Request) -> dict[str
             "rows": sum(len(t["rows"]) for s in payload["sections"] for t in s["tables"])}
 
 
-@job("compile")
+@job(TaskKind.COMPILE)
 def compile_draft(services: Services, session: Session, task: Task) -> dict[str, Any]:
     """Build the draft answer from everything collected and hand the request to review."""
     request = load_request(session, task)
@@ -145,13 +145,13 @@ def compile_draft(services: Services, session: Session, task: Task) -> dict[str,
     return result
 
 
-@job("finalise")
+@job(TaskKind.FINALISE)
 def finalise(services: Services, session: Session, task: Task) -> dict[str, Any]:
     """Render the approved answer with its decisions (completion follows once released)."""
     return _compile(services, session, load_request(session, task))
 
 
-@job("notify_refusal")
+@job(TaskKind.NOTIFY_REFUSAL)
 def notify_refusal(services: Services, session: Session, task: Task) -> dict[str, Any]:
     """Tell the requester that and why the request is refused, with their remedies."""
     request = load_request(session, task)
@@ -166,7 +166,7 @@ def notify_refusal(services: Services, session: Session, task: Task) -> dict[str
                              authority=authority)
 
 
-@job("notify_extension")
+@job(TaskKind.NOTIFY_EXTENSION)
 def notify_extension(services: Services, session: Session, task: Task) -> dict[str, Any]:
     """Tell the requester, within the first month, that and why the deadline is extended."""
     request = load_request(session, task)
@@ -177,7 +177,7 @@ def notify_extension(services: Services, session: Session, task: Task) -> dict[s
 
 
 
-@job("notify_override")
+@job(TaskKind.NOTIFY_OVERRIDE)
 def notify_override(services: Services, session: Session, task: Task) -> dict[str, Any]:
     """Tell the address on file that the identity check was overridden and when that takes
     effect, so that the subject can object before anything is erased or disclosed."""

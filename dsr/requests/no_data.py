@@ -19,6 +19,7 @@ from dsr.requests.models import Decision, Outcome, Request
 from dsr.requests.operations import NORMS
 from dsr.verification.steps import VerificationError, record
 from workflows import outbox
+from workflows.models import TaskKind
 from workflows.states import State, transition
 
 REASON = "Keine Daten gefunden / no data found"
@@ -77,4 +78,4 @@ def answer_no_data(session: Session, request: Request, *, actor: str) -> None:
     record(session, request, "no_data_found", "ok", actor)
     append_event(session, actor=actor, action="released", request_id=request.id,
                  details={"answer": "no_data_found"})
-    outbox.add_task(session, kind="send_no_data", request_id=request.id, queue=outbox.QUEUE_MAIL)
+    outbox.add_task(session, kind=TaskKind.SEND_NO_DATA, request_id=request.id, queue=outbox.QUEUE_MAIL)

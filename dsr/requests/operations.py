@@ -26,7 +26,7 @@ from dsr.security import overrides
 from dsr.users.models import User
 from workflows import outbox
 from workflows.deadlines import Calendar, DeadlineError, extended_due_date
-from workflows.models import Task, TaskStatus
+from workflows.models import Task, TaskKind, TaskStatus
 from workflows.states import OPEN_STATES, TRANSITIONS, State, transition
 
 #: Request types that disclose data and so need the access phase.
@@ -106,7 +106,7 @@ def verify(session: Session, request: Request, *, actor: str, method: str,
             except overrides.OverrideRefused as exc:
                 raise ActionError(str(exc)) from None
             if outcome == overrides.Outcome.WAITING:
-                outbox.add_task(session, kind="notify_override", request_id=request.id,
+                outbox.add_task(session, kind=TaskKind.NOTIFY_OVERRIDE, request_id=request.id,
                                 queue=outbox.QUEUE_MAIL)
                 return "waiting"
             if outcome == overrides.Outcome.PENDING:
@@ -167,7 +167,7 @@ def extend(session: Session, request: Request, *, actor: str, months: int, reaso
     request.extension_reason = reason.strip()
     append_event(session, actor=actor, action="extended", request_id=request.id,
                  details={"months": months, "due": new_due.isoformat()})
-    outbox.add_task(session, kind="notify_extension", request_id=request.id,
+    outbox.add_task(session, kind=TaskKind.NOTIFY_EXTENSION, request_id=request.id,
                     queue=outbox.QUEUE_MAIL)
 
 
@@ -177,15 +177,15 @@ def process(session: Session, request: Request, *, actor: str, connectors: list[
     round_ = _round(session, request, "compile")
     if DISCLOSING & set(request.types) or "contest_decision" in request.types:
         for name in connectors:
-            outbox.add_task(session, kind="collect", request_id=request.id, connector=name,
+            outbox.add_task(session, kind=TaskKind.COLLECT, request_id=request.id, connector=name,
                             phase=PHASE_COLLECT, round_=round_)
     if set(CHANGE_TYPES) & set(request.types):
         # Plans are stored before any system is touched; a connector that cannot change
         # data finishes its plan task at once with nothing planned.
         for name in connectors:
-            outbox.add_task(session, kind="plan", request_id=request.id, connector=name,
+            outbox.add_task(session, kind=TaskKind.PLAN, request_id=request.id, connector=name,
                             phase=PHASE_COLLECT, round_=round_)
-    outbox.add_task(session, kind="compile", request_id=request.id, queue=outbox.QUEUE_REPORTS,
+    outbox.add_task(session, kind=TaskKind.COMPILE, request_id=request.id, queue=outbox.QUEUE_REPORTS,
                     phase=PHASE_COMPILE, round_=round_)
 
 
@@ -208,9 +208,9 @@ def approve(session: Session, request: Request, *, actor: str, user_id: int | No
                              decided_by_id=user_id))
     session.flush()
     for plan in current_plans(session, request.id):
-        outbox.add_task(session, kind="execute", request_id=request.id, connector=plan.connector,
+        outbox.add_task(session, kind=TaskKind.EXECUTE, request_id=request.id, connector=plan.connector,
                         phase=PHASE_EXECUTE, round_=plan.round)
-    outbox.add_task(session, kind="finalise", request_id=request.id, queue=outbox.QUEUE_REPORTS,
+    outbox.add_task(session, kind=TaskKind.FINALISE, request_id=request.id, queue=outbox.QUEUE_REPORTS,
                     phase=PHASE_FINALISE, round_=_round(session, request, "finalise"))
 
 
@@ -248,13 +248,13 @@ def release(session: Session, request: Request, *, actor: str) -> None:
         request.released_at = clock_of(session).now()
         append_event(session, actor=actor, action="released", request_id=request.id)
         if DISCLOSING & set(request.types):  # the answer goes out through delivery (portal)
-            outbox.add_task(session, kind="deliver", request_id=request.id,
+            outbox.add_task(session, kind=TaskKind.DELIVER, request_id=request.id,
                             queue=outbox.QUEUE_MAIL, phase=PHASE_FINALISE + 1)
         if set(CHANGE_TYPES) & set(request.types):  # confirmations once executed
-            outbox.add_task(session, kind="confirm_changes", request_id=request.id,
+            outbox.add_task(session, kind=TaskKind.CONFIRM_CHANGES, request_id=request.id,
                             queue=outbox.QUEUE_MAIL, phase=PHASE_FINALISE + 1)
         if "contest_decision" in request.types:  # the review's outcome in writing
-            outbox.add_task(session, kind="notify_contest", request_id=request.id,
+            outbox.add_task(session, kind=TaskKind.NOTIFY_CONTEST, request_id=request.id,
                             queue=outbox.QUEUE_MAIL, phase=PHASE_FINALISE + 1)
         session.flush()
     complete_if_done(session, request, actor=actor)
@@ -292,7 +292,7 @@ def reject(session: Session, request: Request, *, actor: str, user_id: int | Non
                              outcome=Outcome.REFUSED.value, norm=norm.strip(),
                              reason=reason.strip(), decided_by_id=user_id))
     _cancel_open_tasks(session, request)
-    outbox.add_task(session, kind="notify_refusal", request_id=request.id,
+    outbox.add_task(session, kind=TaskKind.NOTIFY_REFUSAL, request_id=request.id,
                     queue=outbox.QUEUE_MAIL)
 
 

@@ -23,7 +23,7 @@ from dsr.verification import codes, id_copies, steps
 from dsr.verification.models import VerificationStep
 from workflows.deadlines import days_left
 from workflows.jobs import SYSTEM, job
-from workflows.models import Task
+from workflows.models import Task, TaskKind
 from workflows.states import State
 
 if TYPE_CHECKING:
@@ -37,7 +37,7 @@ def _sent_by(session: Session, task: Task) -> bool:
                                        VerificationStep.kind == "code_sent")))
 
 
-@job("verify_identity")
+@job(TaskKind.VERIFY_IDENTITY)
 def verify_identity(services: Services, session: Session, task: Task) -> dict[str, Any]:
     """After matching (or when the customer asks for a new code): apply the policy, and send a
     one-time code to the e-mail address on file, never to one only the request names."""
@@ -72,7 +72,7 @@ def verify_identity(services: Services, session: Session, task: Task) -> dict[st
     return {"sent": True}
 
 
-@job("send_no_data")
+@job(TaskKind.SEND_NO_DATA)
 def send_no_data(services: Services, session: Session, task: Task) -> dict[str, Any]:
     """The negative answer to the address searched, listing identifiers and systems checked:
     a DIN 5008 letter for a postal request (or one that gives no e-mail address)."""

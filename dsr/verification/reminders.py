@@ -14,7 +14,7 @@ from dsr.audit import append_event
 from dsr.requests.models import Request
 from dsr.verification import codes
 from workflows import outbox
-from workflows.models import Task, TaskStatus
+from workflows.models import Task, TaskKind, TaskStatus
 from workflows.states import WAITING_ON_SUBJECT
 
 
@@ -43,7 +43,7 @@ def remind_customers(session: Session, request_ids: list[int], *, actor: str) ->
         if request.status not in waiting or _code_on_its_way(session, request.id):
             skipped += 1
             continue
-        outbox.add_task(session, kind="verify_identity", request_id=request.id,
+        outbox.add_task(session, kind=TaskKind.VERIFY_IDENTITY, request_id=request.id,
                         queue=outbox.QUEUE_MAIL, round_=codes.issued_count(session, request.id))
         append_event(session, actor=actor, action="customer_reminded", request_id=request.id)
         reminded += 1

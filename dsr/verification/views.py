@@ -30,6 +30,7 @@ from dsr.web.context import clock, db_session
 from dsr.web.i18n import _
 from workflows import outbox
 from workflows.deadlines import days_left
+from workflows.models import TaskKind
 from workflows.states import State, TransitionError, allowed
 
 
@@ -139,7 +140,7 @@ def new_code() -> Any:
         return _gone()
     if req.status == State.AWAITING_VERIFICATION:
         db = db_session()
-        outbox.add_task(db, kind="verify_identity", request_id=req.id, queue=outbox.QUEUE_MAIL,
+        outbox.add_task(db, kind=TaskKind.VERIFY_IDENTITY, request_id=req.id, queue=outbox.QUEUE_MAIL,
                         round_=codes.issued_count(db, req.id))
     flash(_("v_new_code_sent"), "ok")  # the same words whether or not an address is on file
     return _back()

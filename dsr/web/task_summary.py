@@ -13,7 +13,7 @@ from workflows.results import WAITING, WAIVED, WHY, TaskResult
 
 #: The job's counts (``{n}``) and yes/no flags summed up in the phrase.
 COUNTS = ("subjects", "proposals", "tables", "rows", "categories", "changes", "steps",
-          "deleted", "reduced", "answered", "links_expired", "sealed_reduced")
+          "deleted", "reduced", "answered", "links_expired", "sealed_reduced", "stopping", "ended")
 FLAGS = ("planned", "executed", "verified", "sent", "delivered")
 #: Ids of other records (a letter, a delivery): no figure for the coordinator.
 _IDS = frozenset({"letter", "delivery"})

@@ -32,7 +32,7 @@ PUBLIC = {
     "verify.view", "verify.code", "verify.id_copy", "verify.new_code", "verify.withdraw",
     "verify.by_link", "portal.show", "portal.enter_code", "portal.resend_code",
     "portal.download", "auth.login", "auth.logout", "callbacks.opengdpr_status",
-    "api.submit", "api-docs.openapi_json",
+    "api.submit", "api-docs.openapi_json", "public.privacy",
     "auth.login_code", "auth.login_enrol", "account.second_factor_page", "account.reset_password",
     "oidc.start", "oidc.callback",
 }

@@ -68,6 +68,7 @@ def context(template: str, kind: str, outcome: str, language: str) -> dict[str, 
                               "action": {"erasure": "erasure", "rectification": "rectification"}.get(
                                   kind, "restriction")},
         "audit_digest": {"seq": 42, "head_hash": "ab" * 32},
+        "override_waiting": {"effective": datetime(2026, 12, 5, 14, 30)},
         "deadline_digest": {"items": [("DSR-1", -2, "review"), ("DSR-2", 0, "review"),
                                       ("DSR-3", 2, "processing")]},
     }
