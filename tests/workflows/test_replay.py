@@ -218,6 +218,7 @@ def test_a_rectification_is_carried_out_and_set_again_after_a_restore(
     assert account["last_name"] == "Weiss-Neumann"
     assert account["birth_date"] == date(1985, 7, 4)
     assert done["addresses"] and all(a["street"] == "Leopoldstraße 200" for a in done["addresses"])
+    assert all(a["last_name"] == "Weiss-Neumann" for a in done["addresses"])  # the names too
     assert account["first_name"] == backup["customers"][0]["first_name"]  # nothing else
     with services.db.session() as session:
         assert session.get(Request, request_id).status == "completed"
@@ -226,7 +227,7 @@ def test_a_rectification_is_carried_out_and_set_again_after_a_restore(
             ErasureJournalEntry.sealed_value.is_not(None))))
     assert sorted((e.target, tuple(e.fields)) for e in sealed) == sorted(
         [("customers", ("birth_date",)), ("customers", ("last_name",))]
-        + [("addresses", ("street",))] * len(done["addresses"]))
+        + [("addresses", ("street",)), ("addresses", ("last_name",))] * len(done["addresses"]))
     assert not any("Weiss" in e.sealed_value or "1985" in e.sealed_value for e in sealed)
 
     # Past the accountability period the request keeps no value in clear; the journal keeps
@@ -242,7 +243,7 @@ def test_a_rectification_is_carried_out_and_set_again_after_a_restore(
     restore(shop["url"], backup)
     assert rows_of(shop["url"], customer) == backup
     first = replay(services)
-    assert first["touched"] == 2 + len(done["addresses"])
+    assert first["touched"] == 2 + 2 * len(done["addresses"])  # street and name per address
     assert rows_of(shop["url"], customer) == done
     assert replay(services)["touched"] == 0
     assert clear_text(services, *needles) == set()  # the replay's plans hold no values either
