@@ -57,7 +57,10 @@ def compare(scenario: str, lang: str, found: Renderings, update: bool) -> None:
                 fromfile=f"golden/{path.name}", tofile=f"now/{path.name}")))
     known = {p.name for p in GOLDEN.glob(f"{scenario}.*.{lang}.txt")}
     gone = known - {f"{scenario}.{name}.{lang}.txt" for name in found}
-    if gone and not update:
+    if gone and update:  # an update leaves no golden file of a rendering that is gone
+        for name in gone:
+            (GOLDEN / name).unlink()
+    elif gone:
         problems.append(f"no longer rendered: {sorted(gone)}")
     if problems:
         pytest.fail("\n".join(problems), pytrace=False)
