@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 
 from sqlalchemy.engine import Engine
 
+from connectors.datamap_check import rectifiable_field
+from connectors.datamap_schema import RECTIFIABLE_FIELDS
 from connectors.introspect.classify import Guess, classify, words
 from connectors.introspect.drafts import (
     Lookup,
@@ -147,6 +149,15 @@ def _hop(hop: Hop) -> dict[str, object]:
     return found
 
 
+#: Categories of the customer's own records (account, address book): a correction changes them.
+_OWN_RECORDS = frozenset({"master_data", "addresses", "contact"})
+
+
+def links(table: Table, paths: list[Path]) -> set[str]:
+    """The columns that link a table's rows to the subject: its key and each path's first hop."""
+    return set(table.key).union(*(path[0].columns for path in paths if path))
+
+
 def _category(name: str, prefix: str) -> str:
     named = words(base(name, prefix))
     return next((category for hints, category in CATEGORY_WORDS if named & hints), "master_data")
@@ -231,6 +242,8 @@ class _Writer:
                 entry["unit"] = "money"
                 entry["currency"] = "EUR"
             reasons = self._drafts(name, column, guess, entry)
+            if paths or name == self.subject:
+                reasons += self._rectify_as(column_name, entry, links(table, paths), category)
             if guess.unsure:
                 reasons.append(f"{guess.why} (confidence {guess.confidence:.1f}): "
                                + ("personal?" if guess.personal else "not personal?"))
@@ -263,6 +276,26 @@ class _Writer:
             reasons.append(f"names who received the row's data (a {kind.replace('_', ' ')}): "
                            "confirm, and name each in the register's recipients")
         return reasons
+
+    @staticmethod
+    def _rectify_as(column: str, entry: dict[str, object], link_columns: set[str],
+                    category: str) -> list[str]:
+        """The form's field a column of the subject's rows holds, as ``rectify_as`` (so that a
+        rectification changes it and ``check`` does not ask), with the reason to review it."""
+        if entry.get("erasure") == "keep" or entry.get("disclose") is False \
+                or column in link_columns:
+            return []
+        held = rectifiable_field(column, str(entry.get("category", category)))
+        if held is None:
+            return []
+        if held in RECTIFIABLE_FIELDS:
+            entry["rectify_as"] = held
+            if category in _OWN_RECORDS:
+                return []
+            return [f"a customer's correction of {held} changes this column: set rectify_as "
+                    "= false if the row records what was sent (an order, an invoice)"]
+        return [f"holds a {held} a customer may correct: name the field with rectify_as "
+                f"({', '.join(RECTIFIABLE_FIELDS)}) or set it false"]
 
     def recipients(self, notes: list[str]) -> None:
         for note in notes:

@@ -71,6 +71,25 @@ def test_propose_drafts_a_map_that_passes_the_check_and_holds_no_value(
     assert "subject table" in output
 
 
+def test_the_draft_names_the_fields_a_customer_may_correct(
+        shop: tuple[str, str], tmp_path: Path) -> None:
+    """``rectify_as`` is drafted for every column holding a form field it can name, so that
+    ``check`` asks about none of them (a name or a contact it cannot name stays a TODO)."""
+    system, url = shop
+    text, register, _ = run_propose(url, tmp_path)
+    rules = parse_register(register)["retention"]
+    datamap = parse_datamap(text, retention_rules=rules)
+    engine = sa.create_engine(url)
+    try:
+        asked = [str(f) for f in check_against_database(datamap, engine, "shop")
+                 if "rectify_as" in str(f) and "(name)" not in str(f)
+                 and "(contact)" not in str(f)]
+    finally:
+        engine.dispose()
+    assert asked == []
+    assert 'rectify_as = "last_name"' in text
+
+
 def test_unedited_proposal_answers_with_the_seeded_values(
         shop: tuple[str, str], tmp_path: Path) -> None:
     system, url = shop
