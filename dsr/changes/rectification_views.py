@@ -91,35 +91,34 @@ def _page(req: Request, rows: list[rectification.EditorRow], status: int = 200,
                            saved=bool(changes.row_corrections_of(db_session(), req))), status
 
 
-@bp.get("/requests/<int:request_id>/rectification")
-@require(Permission.REQUESTS_DECIDE)
-def editor(request_id: int) -> Any:
-    """The rows and fields of the subject that a rectification can change."""
+def _editable(request_id: int) -> tuple[Request, list[rectification.EditorRow], Any]:
+    """The request and its rows, or (third) the page that says why they cannot be edited."""
     req = db_session().get(Request, request_id)
     if req is None:
         abort(404)
     if "rectification" not in req.types:
-        return _page(req, [], 409, _("err_not_rectification"))
+        return req, [], _page(req, [], 409, _("err_not_rectification"))
     try:
-        rows = _rows(req)
+        return req, _rows(req), None
     except ConnectorError:
-        return _page(req, [], 503, _("rect_editor_unreadable"))
-    return _page(req, rows)
+        return req, [], _page(req, [], 503, _("rect_editor_unreadable"))
+
+
+@bp.get("/requests/<int:request_id>/rectification")
+@require(Permission.REQUESTS_DECIDE)
+def editor(request_id: int) -> Any:
+    """The rows and fields of the subject that a rectification can change."""
+    req, rows, refused = _editable(request_id)
+    return refused if refused is not None else _page(req, rows)
 
 
 @bp.post("/requests/<int:request_id>/rectification")
 @require(Permission.REQUESTS_DECIDE)
 def save(request_id: int) -> Any:
     """Store the picked rows and fields with their new values; a bad pick is a message."""
-    req = db_session().get(Request, request_id)
-    if req is None:
-        abort(404)
-    if "rectification" not in req.types:
-        return _page(req, [], 409, _("err_not_rectification"))
-    try:
-        rows = _rows(req)
-    except ConnectorError:
-        return _page(req, [], 503, _("rect_editor_unreadable"))
+    req, rows, refused = _editable(request_id)
+    if refused is not None:
+        return refused
     try:
         picks = rectification.picks_from(request.form, request.form.getlist("pick"), rows)
         changes.record_row_corrections(db_session(), req, picks, actor=actor())
