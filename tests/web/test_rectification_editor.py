@@ -117,3 +117,19 @@ def test_a_forged_or_empty_pick_is_refused_with_a_message(
         assert not changes.row_corrections_of(session, req)
     staff = _client(app, make_user, "staff")
     assert staff.get(path).status_code == 403
+
+
+def test_the_editor_refuses_a_request_without_rectification_and_an_unknown_one(
+        app: Any, make_user: Any, demo_services: Services, demo_shop: dict[str, Any]) -> None:
+    with demo_services.db.session() as session:
+        req = submit(session, Submission(
+            types=["access"], name="Jürgen Weiß", email=demo_shop["summary"].sample_customer_email,
+            channel=Channel.FORM.value, received_at=CLOCK.now()), calendar=demo_services.calendar,
+            connectors=list(demo_services.config.connectors))
+        request_id = req.id
+    coordinator = _client(app, make_user, "coordinator")
+    path = f"/queue/requests/{request_id}/rectification"
+    assert coordinator.get(path).status_code == 409
+    refused = coordinator.post(path, data={"csrf_token": _csrf(coordinator, path.rsplit("/", 1)[0])})
+    assert refused.status_code == 409
+    assert coordinator.get("/queue/requests/999999/rectification").status_code == 404
