@@ -309,7 +309,7 @@ def compile_answer(services: Services, session: Session, request: Request) -> di
                             register_version=register.label,
                             own_records=own_records(session, request), redactions=legend,
                             register_as_of=report_facts.register_as_of(
-                                register, services.config.register_path),
+                                register, services.clock.today()),
                             systems=report_facts.systems(services, session, request.id,
                                                          request.language),
                             overdue=overdue_of(session, services.documents, request.id),

@@ -4,8 +4,7 @@ it quotes is."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-from pathlib import Path
+from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
@@ -37,13 +36,10 @@ def systems(services: Services, session: Session, request_id: int, lang: str) ->
     return {"searched": searched, "not_searched": waived}
 
 
-def register_as_of(register: InForce, path: Path) -> dict[str, Any]:
+def register_as_of(register: InForce, today: date) -> dict[str, Any]:
     """The register version an answer quotes, as a reader names it: its number and the date it
-    was saved; the TOML file (no version saved yet) by the date it was last changed."""
+    was saved; the TOML file (no version saved yet) as it stands on the day the answer is
+    made (the service clock's day: a file's own date says when it was copied, not changed)."""
     if register.number is not None:
         return {"number": register.number, "date": (register.created_at or "")[:10] or None}
-    try:
-        changed = datetime.fromtimestamp(path.stat().st_mtime, UTC).date().isoformat()
-    except OSError:
-        changed = None
-    return {"number": None, "date": changed}
+    return {"number": None, "date": today.isoformat()}
