@@ -18,8 +18,8 @@ from dsr.errors import ServiceError
 from dsr.mail.models import ClassificationCorrection, InboundMessage, TriageEntry
 from dsr.rendering import correspondence_languages
 from dsr.requests.models import IdentityClaim, Request, RequestType
-from workflows.models import Task, TaskStatus
-from workflows.states import OPEN_STATES, State, transition
+from dsr.requests.operations import merge_into
+from workflows.states import OPEN_STATES
 
 TYPE_VALUES = [t.value for t in RequestType]
 
@@ -124,11 +124,7 @@ def merge(session: Session, absorbed: Request, into: Request, *, actor: str,
     if into.status not in {s.value for s in OPEN_STATES}:
         raise TriageError("the request to keep is {status}", msgid="err_merge_closed",
                           status=into.status)
-    absorbed.merged_into_id = into.id
-    transition(session, absorbed, State.MERGED, actor=actor, details={"into": into.id})
-    for task in session.scalars(select(Task).where(Task.request_id == absorbed.id,
-                                                   Task.status == TaskStatus.PENDING.value)):
-        task.status, task.last_error = TaskStatus.WAIVED.value, "request merged"
+    merge_into(session, absorbed, into, actor=actor)
     for entry in session.scalars(select(TriageEntry).where(
             TriageEntry.request_id.in_([absorbed.id, into.id]),
             TriageEntry.reason == "merge_offer", TriageEntry.status == "open")):

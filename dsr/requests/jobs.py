@@ -31,7 +31,7 @@ from dsr.security import overrides
 from workflows import outbox
 from workflows.models import Task, TaskKind
 from workflows.results import NOT_NEEDED
-from workflows.states import State, transition
+from workflows.states import State, Step, transition
 
 if TYPE_CHECKING:
     from dsr.context import Services
@@ -88,10 +88,9 @@ def discover(services: Services, session: Session, task: Task) -> dict[str, Any]
         subjects = subjects.without(task.connector)
     subjects.store_on(request)
     if request.status == State.RECEIVED:
-        transition(session, request, State.AWAITING_VERIFICATION, actor=SYSTEM)
-    # Once every system is matched: the policy, and the code to the address on file only.
-    outbox.add_task(session, kind=TaskKind.VERIFY_IDENTITY, request_id=request.id,
-                    queue=outbox.QUEUE_MAIL, phase=1)
+        # Once every system is matched: the policy, and the code to the address on file only.
+        transition(session, request, Step.DISCOVERED, actor=SYSTEM).start(
+            session, TaskKind.VERIFY_IDENTITY, queue=outbox.QUEUE_MAIL, phase=1)
     return {"subjects": summary.subjects, "proposals": summary.proposals,
             "conflict": summary.conflict}
 
@@ -141,7 +140,7 @@ def compile_draft(services: Services, session: Session, task: Task) -> dict[str,
     request = load_request(session, task)
     result = _compile(services, session, request)
     if request.status == State.PROCESSING:
-        transition(session, request, State.REVIEW, actor=SYSTEM)
+        transition(session, request, Step.DRAFTED, actor=SYSTEM)
     return result
 
 

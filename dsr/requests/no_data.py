@@ -20,7 +20,7 @@ from dsr.requests.operations import NORMS
 from dsr.verification.steps import VerificationError, record
 from workflows import outbox
 from workflows.models import TaskKind
-from workflows.states import State, transition
+from workflows.states import Facts, State, Step, transition
 
 REASON = "Keine Daten gefunden / no data found"
 #: Identifier kinds the answer lists (with the values the requester gave).
@@ -64,13 +64,14 @@ def answer_no_data(session: Session, request: Request, *, actor: str) -> None:
     """Answer "no data found": decisions recorded, the answer released, the letter queued."""
     if request.status != State.AWAITING_VERIFICATION:
         raise VerificationError(f"no data found: the request is {request.status}")
-    if not (nothing_found(request) or address_unmatched(request)):
+    nothing = nothing_found(request) or address_unmatched(request)
+    if not nothing:
         raise VerificationError("no data found: a system holds a possible match")
-    details = {"method": "not_required", "reason": "no_data_found"}
-    transition(session, request, State.VERIFIED, actor=actor, details=details)
-    transition(session, request, State.PROCESSING, actor=actor, details=details)
-    transition(session, request, State.REVIEW, actor=actor, details=details)
-    transition(session, request, State.EXECUTING, actor=actor, details={"decisions": len(request.types)})
+    # One step of its own: nothing was verified, processed or reviewed, and the audit chain
+    # says so (awaiting_verification -> executing, step no_data_found).
+    move = transition(session, request, Step.NO_DATA_FOUND, actor=actor,
+                      facts=Facts(nothing_to_disclose=nothing),
+                      details={"method": "not_required", "decisions": len(request.types)})
     for right in request.types:
         session.add(Decision(request_id=request.id, right=right, category="*",
                              outcome=Outcome.GRANTED.value, norm=NORMS[right], reason=REASON))
@@ -78,4 +79,4 @@ def answer_no_data(session: Session, request: Request, *, actor: str) -> None:
     record(session, request, "no_data_found", "ok", actor)
     append_event(session, actor=actor, action="released", request_id=request.id,
                  details={"answer": "no_data_found"})
-    outbox.add_task(session, kind=TaskKind.SEND_NO_DATA, request_id=request.id, queue=outbox.QUEUE_MAIL)
+    move.start(session, TaskKind.SEND_NO_DATA, queue=outbox.QUEUE_MAIL)

@@ -27,7 +27,7 @@ from dsr.users.models import User
 from workflows import outbox
 from workflows.deadlines import Calendar, DeadlineError, extended_due_date
 from workflows.models import Task, TaskKind, TaskStatus
-from workflows.states import OPEN_STATES, TRANSITIONS, State, transition
+from workflows.states import OPEN_STATES, Facts, State, Step, edge, transition
 
 #: Request types that disclose data and so need the access phase.
 DISCLOSING = {"access", "portability"}
@@ -112,7 +112,8 @@ def verify(session: Session, request: Request, *, actor: str, method: str,
             if outcome == overrides.Outcome.PENDING:
                 return "pending"
             details["override"] = record.id
-    transition(session, request, State.VERIFIED, actor=actor, details=details)
+    transition(session, request, Step.VERIFY, actor=actor, facts=Facts(method=method),
+               details=details)
     return "verified"
 
 
@@ -139,11 +140,11 @@ def apply_waited_overrides(session: Session) -> int:
     verified = 0
     for record in overrides.due(session, now):
         request = session.get(Request, record.request_id)
-        if request is None or State.VERIFIED not in TRANSITIONS[State(request.status)]:
+        if request is None or edge(request.status, Step.VERIFY) is None:
             overrides.cancel(session, record, actor="system", now=now, why="request_closed")
             continue
         overrides.take_effect(session, record, now)
-        transition(session, request, State.VERIFIED, actor="system",
+        transition(session, request, Step.VERIFY, actor="system", facts=Facts(method=record.method),
                    details={"method": record.method, "policy_met": False,
                             "override": record.id, "waited": True})
         verified += 1
@@ -173,20 +174,19 @@ def extend(session: Session, request: Request, *, actor: str, months: int, reaso
 
 def process(session: Session, request: Request, *, actor: str, connectors: list[str]) -> None:
     """Start finding the subject's data in every system; the draft follows as tasks finish."""
-    transition(session, request, State.PROCESSING, actor=actor)
+    move = transition(session, request, Step.PROCESS, actor=actor)
     round_ = _round(session, request, "compile")
     if DISCLOSING & set(request.types) or "contest_decision" in request.types:
         for name in connectors:
-            outbox.add_task(session, kind=TaskKind.COLLECT, request_id=request.id, connector=name,
-                            phase=PHASE_COLLECT, round_=round_)
+            move.start(session, TaskKind.COLLECT, connector=name, phase=PHASE_COLLECT,
+                       round_=round_)
     if set(CHANGE_TYPES) & set(request.types):
         # Plans are stored before any system is touched; a connector that cannot change
         # data finishes its plan task at once with nothing planned.
         for name in connectors:
-            outbox.add_task(session, kind=TaskKind.PLAN, request_id=request.id, connector=name,
-                            phase=PHASE_COLLECT, round_=round_)
-    outbox.add_task(session, kind=TaskKind.COMPILE, request_id=request.id, queue=outbox.QUEUE_REPORTS,
-                    phase=PHASE_COMPILE, round_=round_)
+            move.start(session, TaskKind.PLAN, connector=name, phase=PHASE_COLLECT, round_=round_)
+    move.start(session, TaskKind.COMPILE, queue=outbox.QUEUE_REPORTS, phase=PHASE_COMPILE,
+               round_=round_)
 
 
 def _round(session: Session, request: Request, kind: str) -> int:
@@ -200,18 +200,18 @@ def approve(session: Session, request: Request, *, actor: str, user_id: int | No
     """Record the decisions per right and category and start executing the approved plan
     (shown and confirmed first: dsr.requests.safe_actions)."""
     check_decisions(session, request, decisions)
-    transition(session, request, State.EXECUTING, actor=actor,
-               details={"decisions": len(decisions)})
+    move = transition(session, request, Step.APPROVE, actor=actor,
+                      facts=Facts(decisions=len(decisions)), details={"decisions": len(decisions)})
     for item in decisions:
         session.add(Decision(request_id=request.id, right=item.right, category=item.category,
                              outcome=item.outcome, norm=item.norm, reason=item.reason,
                              decided_by_id=user_id))
     session.flush()
     for plan in current_plans(session, request.id):
-        outbox.add_task(session, kind=TaskKind.EXECUTE, request_id=request.id, connector=plan.connector,
-                        phase=PHASE_EXECUTE, round_=plan.round)
-    outbox.add_task(session, kind=TaskKind.FINALISE, request_id=request.id, queue=outbox.QUEUE_REPORTS,
-                    phase=PHASE_FINALISE, round_=_round(session, request, "finalise"))
+        move.start(session, TaskKind.EXECUTE, connector=plan.connector, phase=PHASE_EXECUTE,
+                   round_=plan.round)
+    move.start(session, TaskKind.FINALISE, queue=outbox.QUEUE_REPORTS, phase=PHASE_FINALISE,
+               round_=_round(session, request, "finalise"))
 
 
 def check_decisions(session: Session, request: Request, decisions: list[DecisionInput]) -> None:
@@ -276,7 +276,7 @@ def complete_if_done(session: Session, request: Request, *, actor: str) -> bool:
         Task.request_id == request.id, Task.status.not_in(outbox.FINISHED)).limit(1))
     if unfinished is not None:
         return False
-    transition(session, request, State.COMPLETED, actor=actor)
+    transition(session, request, Step.COMPLETE, actor=actor)
     return True
 
 
@@ -286,27 +286,35 @@ def reject(session: Session, request: Request, *, actor: str, user_id: int | Non
     if not norm.strip() or not reason.strip():
         raise ActionError("norm and reason are both needed to reject a request",
                           msgid="err_reject_needs_norm_reason")
-    transition(session, request, State.REJECTED, actor=actor, reason=norm.strip())
+    move = transition(session, request, Step.REJECT, actor=actor, facts=Facts(norm=norm),
+                      reason=norm.strip())
     for right in request.types:
         session.add(Decision(request_id=request.id, right=right, category="*",
                              outcome=Outcome.REFUSED.value, norm=norm.strip(),
                              reason=reason.strip(), decided_by_id=user_id))
     _cancel_open_tasks(session, request)
-    outbox.add_task(session, kind=TaskKind.NOTIFY_REFUSAL, request_id=request.id,
-                    queue=outbox.QUEUE_MAIL)
+    move.start(session, TaskKind.NOTIFY_REFUSAL, queue=outbox.QUEUE_MAIL)
 
 
 def withdraw(session: Session, request: Request, *, actor: str) -> None:
     """The subject withdraws the request; open tasks are waived."""
-    transition(session, request, State.WITHDRAWN, actor=actor)
+    transition(session, request, Step.WITHDRAW, actor=actor)
     _cancel_open_tasks(session, request)
 
 
-def _cancel_open_tasks(session: Session, request: Request) -> None:
+def merge_into(session: Session, absorbed: Request, into: Request, *, actor: str) -> None:
+    """The same request arrived twice: ``absorbed`` ends as ``merged`` into ``into`` (the
+    request that is kept); its open tasks are waived."""
+    absorbed.merged_into_id = into.id
+    transition(session, absorbed, Step.MERGE, actor=actor, details={"into": into.id})
+    _cancel_open_tasks(session, absorbed, why="request merged")
+
+
+def _cancel_open_tasks(session: Session, request: Request, why: str = "request closed") -> None:
     for task in session.scalars(select(Task).where(Task.request_id == request.id,
                                                    Task.status == TaskStatus.PENDING.value)):
         task.status = TaskStatus.WAIVED.value
-        task.last_error = "request closed"
+        task.last_error = why
     session.flush()
 
 

@@ -22,7 +22,7 @@ from dsr.requests.models import Request
 from dsr.verification import codes
 from dsr.verification.models import VerificationStep
 from dsr.verification.policy import AUTOMATIC_METHODS, Assessment, assess, facts_for
-from workflows.states import State, transition
+from workflows.states import Facts, State, Step, transition
 
 CUSTOMER = "customer"
 #: What staff may record as enclosed with a postal request (a coordinator decides on it).
@@ -73,7 +73,7 @@ def verify_if_satisfied(session: Session, request: Request, settings: dict[str, 
     found = assessment(session, request, settings)
     if not found.automatic:
         return False
-    transition(session, request, State.VERIFIED, actor=CUSTOMER,
+    transition(session, request, Step.VERIFY, actor=CUSTOMER, facts=Facts(method=found.satisfied_by or ""),
                details={"method": found.satisfied_by, "level": found.level.name.lower()})
     return True
 

@@ -57,3 +57,16 @@ def test_views_leave_the_audit_trail_to_the_operations() -> None:
     writers = [name for name, path in product_modules().items()
                if layer(name) == WEB and "append_event(" in path.read_text(encoding="utf-8")]
     assert writers == []
+
+
+def test_only_the_lifecycle_operations_take_a_step() -> None:
+    """``transition()`` is called by the requests domain's operations and jobs, and by the
+    identity check when the customer's own code passes the policy (it runs inside
+    ``dsr.verification.steps``, which ``dsr.requests.operations`` itself uses)."""
+    from tests.architecture.imports import product_modules
+
+    modules = product_modules()
+    callers = sorted({e.importer for e in graph() if e.imported == "workflows.states"
+                      and "transition(" in modules[e.importer].read_text(encoding="utf-8")})
+    assert callers == ["dsr.requests.jobs", "dsr.requests.no_data", "dsr.requests.operations",
+                       "dsr.verification.steps"]

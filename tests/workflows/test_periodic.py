@@ -18,8 +18,9 @@ from dsr.requests.intake import Submission, submit
 from dsr.requests.models import Channel, IdentityClaim, Representation, Request, RequestCorrection
 from dsr.users.operations import create_user
 from tests.support.clock import CLOCK
+from tests.support.lifecycle import walk_to
 from workflows.schedule import SCHEDULE
-from workflows.states import State, transition
+from workflows.states import Facts, State, Step, transition
 
 
 def _request(services: Services, received_days_ago: int = 0, **extra: Any) -> int:
@@ -29,7 +30,7 @@ def _request(services: Services, received_days_ago: int = 0, **extra: Any) -> in
                                          received_at=CLOCK.now() - timedelta(days=received_days_ago),
                                          **extra),
                      calendar=services.calendar, connectors=[])
-        transition(session, req, State.AWAITING_VERIFICATION, actor="system")
+        walk_to(session, req, State.AWAITING_VERIFICATION)
         return req.id
 
 
@@ -66,7 +67,7 @@ def test_working_copies_of_closed_requests_are_deleted(services: Services) -> No
         doc_id = doc.id
     assert periodic.expire_working_copies(services) == {"deleted": 0}  # still open
     with services.db.session() as session:
-        transition(session, session.get(Request, request_id), State.WITHDRAWN, actor="customer")
+        transition(session, session.get(Request, request_id), Step.WITHDRAW, actor="customer")
     assert periodic.expire_working_copies(services) == {"deleted": 1}
     with services.db.session() as session:
         assert session.get(Document, doc_id).deleted_at is not None
@@ -77,7 +78,8 @@ def test_closed_requests_are_reduced_after_the_accountability_period(services: S
     request_id = _request(services, acting_as="lawyer", deliver_to="Kanzlei, Postfach 1",
                           requested_corrections=RequestedCorrections({"city": "Ulm"}, "umgezogen"))
     with services.db.session() as session:
-        transition(session, session.get(Request, request_id), State.REJECTED, actor="user:1")
+        transition(session, session.get(Request, request_id), Step.REJECT, actor="user:1",
+                   facts=Facts(norm="Art. 12(5)"))
     assert periodic.reduce_closed_requests(services) == {"reduced": 0}
     with services.db.session() as session:
         session.execute(update(Request).values(updated_at=CLOCK.now() - timedelta(days=4 * 365)))

@@ -27,9 +27,10 @@ from dsr.requests import operations as actions
 from dsr.requests.intake import Submission, submit
 from dsr.requests.models import Channel, Request
 from tests.support.clock import CLOCK
+from tests.support.lifecycle import walk_to
 from workflows.models import Task
 from workflows.runner import run_pending
-from workflows.states import State, transition
+from workflows.states import State
 
 EMAIL = "dieter.poeschl@example.com"
 COLUMNS = ["id", "customer_id", "order_id", "bureau", "bureau_reference", "checked_at",
@@ -64,9 +65,7 @@ def _in_review(services: Services, *, channel: str = Channel.FORM.value, languag
             postal_address="Frauentorgraben 9\n90443 Nürnberg" if postal else ""),
             calendar=services.calendar, connectors=[])
         req.subject_keys = {"shop": {"keys": [[6]], "identifiers": {"email": [EMAIL]}}}
-        for state in (State.AWAITING_VERIFICATION, State.VERIFIED, State.PROCESSING,
-                      State.REVIEW):
-            transition(session, req, state, actor="system")
+        walk_to(session, req, State.REVIEW)
         services.documents.put(session, request_id=req.id, kind="access_data",
                                filename="shop.json", content_type="application/json",
                                data=json.dumps(_collected()).encode())
