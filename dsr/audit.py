@@ -12,6 +12,7 @@ import hashlib
 import json
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import ForeignKey, String, select, update
@@ -21,6 +22,115 @@ from dsr.clock import clock_of
 from dsr.db import Base
 
 GENESIS = "0" * 64
+
+
+class AuditAction(StrEnum):
+    """Every action the product writes to the audit chain.
+
+    Stored, and hashed into the chain, as its string: a value never changes once events carry
+    it, or the chain no longer verifies. Each has its label ``event_<value>`` in the catalogs
+    (the request page's audit trail; a ``TRANSITION`` shows its two states there)."""
+
+    # The request's course
+    RECEIVED = "received"
+    TRANSITION = "transition"
+    ASSIGNED = "assigned"
+    UNASSIGNED = "unassigned"
+    NOTE_ADDED = "note_added"
+    EXTENDED = "extended"
+    ESCALATED = "escalated"
+    TASK_WAIVED = "task_waived"
+    RELEASED = "released"
+    REDUCED = "reduced"
+    DOCUMENT_DELETED = "document_deleted"
+
+    # Identity verification and its evidence
+    CUSTOMER_REMINDED = "customer_reminded"
+    POWER_OF_ATTORNEY = "power_of_attorney"
+    ANSWER_RECIPIENT = "answer_recipient"
+    ADVERTISING_STOPPED = "advertising_stopped"
+    ID_COPY_DECIDED = "id_copy_decided"
+    ID_COPY_VIEWED = "id_copy_viewed"
+    IDENTITY_EVIDENCE_ENCLOSED = "identity_evidence_enclosed"
+    POLICY_OVERRIDE = "policy_override"
+    POLICY_OVERRIDE_REQUESTED = "policy_override_requested"
+    POLICY_OVERRIDE_WAITING = "policy_override_waiting"
+    POLICY_OVERRIDE_CONFIRMED = "policy_override_confirmed"
+    POLICY_OVERRIDE_CANCELLED = "policy_override_cancelled"
+    POLICY_OVERRIDE_EFFECTIVE = "policy_override_effective"
+
+    # Inbound mail and its triage
+    MAIL_REPLY = "mail_reply"
+    MAIL_REMINDER = "mail_reminder"
+    MAIL_ATTACHED = "mail_attached"
+    TYPES_CONFIRMED = "types_confirmed"
+    TYPES_CORRECTED = "types_corrected"
+    INBOUND_REDUCED = "inbound_reduced"
+
+    # Four-eyes approval of a plan
+    APPROVAL_REQUESTED = "approval_requested"
+    APPROVAL_CONFIRMED = "approval_confirmed"
+    APPROVAL_SUPERSEDED = "approval_superseded"
+    APPROVAL_WITHDRAWN = "approval_withdrawn"
+
+    # The answer: redaction, sealing, delivery
+    REDACTED = "redacted"
+    REDACTION_REMOVED = "redaction_removed"
+    REDACTION_SUGGESTION_ACCEPTED = "redaction_suggestion_accepted"
+    REDACTION_SUGGESTION_DISMISSED = "redaction_suggestion_dismissed"
+    MESSAGE_EDITED = "message_edited"
+    ANSWER_SEALED = "answer_sealed"
+    EMAIL_DELIVERY_REQUESTED = "email_delivery_requested"
+    ANSWER_DELIVERED = "answer_delivered"
+    ANSWER_DOWNLOADED = "answer_downloaded"
+    PORTAL_EXPIRED = "portal_expired"
+    SEALED_ANSWER_REDUCED = "sealed_answer_reduced"
+    LETTER_STORED = "letter_stored"
+    LETTER_PRINTED = "letter_printed"
+    PORTABILITY_TRANSMITTED = "portability_transmitted"
+
+    # Changes to the subject's data and the recipients told of them
+    CORRECTIONS_RECORDED = "corrections_recorded"
+    CORRECTION_ROWS_RECORDED = "correction_rows_recorded"
+    RECIPIENT_CONFIRMED = "recipient_confirmed"
+    RECIPIENT_CONFIRMATION_UNDONE = "recipient_confirmation_undone"
+    RECIPIENT_REMINDED = "recipient_reminded"
+    RECIPIENT_STATUS = "recipient_status"
+    RESTRICTION_GROUND_SET = "restriction_ground_set"
+    RESTRICTION_LIFT_PLANNED = "restriction_lift_planned"
+    RESTRICTION_LIFT_NOTICE_SENT = "restriction_lift_notice_sent"
+    RESTRICTION_LIFTED = "restriction_lifted"
+    LEGAL_HOLD_ADDED = "legal_hold_added"
+    LEGAL_HOLD_LIFTED = "legal_hold_lifted"
+    SUPPRESSED_ON_INTAKE = "suppressed_on_intake"
+    ADVERTISING_STOPPED_ON_INTAKE = "advertising_stopped_on_intake"
+    OVERDUE_ERASED = "overdue_erased"
+    JOURNAL_REPLAYED = "journal_replayed"
+
+    # Contesting an automated decision
+    CONTEST_REVIEWED = "contest_reviewed"
+    CONTEST_OUTCOME_SENT = "contest_outcome_sent"
+
+    # Staff accounts and sign-in (no request)
+    USER_CREATED = "user_created"
+    USER_ROLE_CHANGED = "user_role_changed"
+    COORDINATOR_CONFIRMED = "coordinator_confirmed"
+    COORDINATOR_DECLINED = "coordinator_declined"
+    USER_DEACTIVATED = "user_deactivated"
+    USER_REACTIVATED = "user_reactivated"
+    PASSWORD_RESET_ISSUED = "password_reset_issued"
+    PASSWORD_RESET_USED = "password_reset_used"
+    PASSWORD_CHANGED = "password_changed"
+    SECOND_FACTOR_ENROLLED = "second_factor_enrolled"
+    SECOND_FACTOR_REMOVED = "second_factor_removed"
+    SIGNED_IN = "signed_in"
+    SIGN_IN_FAILED = "sign_in_failed"
+
+    # The register and the connected systems (no request)
+    REGISTER_SEEDED = "register_seeded"
+    REGISTER_CHANGED = "register_changed"
+    CONNECTOR_DRY_RUN = "connector_dry_run"
+    DATAMAP_COVERAGE = "datamap_coverage"
 
 
 def canonical_json(value: Any) -> str:
@@ -66,8 +176,8 @@ def _next_seq(session: Session) -> tuple[int, str]:
     return seq, prev
 
 
-def append_event(session: Session, *, actor: str, action: str, request_id: int | None = None,
-                 from_state: str | None = None, to_state: str | None = None,
+def append_event(session: Session, *, actor: str, action: AuditAction,
+                 request_id: int | None = None, from_state: str | None = None, to_state: str | None = None,
                  details: dict[str, Any] | None = None) -> AuditEvent:
     """Append one event to the chain inside the caller's transaction (flushes, never commits)."""
     seq, prev = _next_seq(session)

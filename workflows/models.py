@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from enum import StrEnum
+from enum import IntEnum, StrEnum
 from typing import Any
 
 from sqlalchemy import CheckConstraint, ForeignKey, String, Text
@@ -44,6 +44,29 @@ class TaskKind(StrEnum):
     NOTIFY_CONTEST = "notify_contest"
 
 
+class Phase(IntEnum):
+    """The phases of a request's tasks, in order: a task is claimable once every task of the
+    same request in an earlier phase is done or waived (``workflows.outbox.claimable``).
+    Stored as its number in ``tasks.phase``, so a number never changes: queued tasks would
+    run in another order."""
+
+    #: The first: the search for the subject in every system (with the acknowledgement and
+    #: the stop on intake), and every later task that waits for nothing (a notice, a new code).
+    DISCOVER = 0
+    #: Once every system is searched: the identity check; after verification, collecting the
+    #: subject's data and planning the changes in every system.
+    COLLECT = 1
+    #: The draft answer, from everything collected.
+    COMPILE = 2
+    #: The approved plans carried out.
+    EXECUTE = 3
+    #: The approved answer rendered with its decisions, once every change is made.
+    FINALISE = 4
+    #: After release, once the answer is final: the answer delivered, the changes confirmed,
+    #: the review's outcome sent.
+    DELIVER = 5
+
+
 class Task(Base):
     """One unit of work. The row is committed first, then run (thread or rq worker)."""
 
@@ -61,8 +84,8 @@ class Task(Base):
     connector: Mapped[str] = mapped_column(String(60), default="")
     queue: Mapped[str] = mapped_column(String(20), default="connectors")
     #: A request's tasks run phase by phase: a task is claimable once every task of the same
-    #: request in an earlier phase is done or waived.
-    phase: Mapped[int] = mapped_column(default=0)
+    #: request in an earlier phase is done or waived (a :class:`Phase`, stored as its number).
+    phase: Mapped[int] = mapped_column(default=Phase.DISCOVER)
     status: Mapped[str] = mapped_column(String(10), default=TaskStatus.PENDING, index=True)
     attempts: Mapped[int] = mapped_column(default=0)
     max_attempts: Mapped[int] = mapped_column(default=5)

@@ -14,7 +14,7 @@ from sqlalchemy import Integer, and_, bindparam, exists, or_, select, update
 from sqlalchemy.orm import Session, aliased, sessionmaker
 
 from dsr.clock import clock_of
-from workflows.models import Task, TaskAttempt, TaskKind, TaskStatus
+from workflows.models import Phase, Task, TaskAttempt, TaskKind, TaskStatus
 from workflows.results import TaskResult
 
 QUEUE_CONNECTORS = "connectors"
@@ -27,7 +27,7 @@ FINISHED = (TaskStatus.DONE.value, TaskStatus.WAIVED.value)
 
 
 def add_task(session: Session, *, kind: TaskKind, request_id: int | None, connector: str = "",
-             queue: str = QUEUE_CONNECTORS, phase: int = 0, round_: int = 0,
+             queue: str = QUEUE_CONNECTORS, phase: Phase = Phase.DISCOVER, round_: int = 0,
              max_attempts: int = 5) -> Task:
     """Add a task unless the same (request, kind, connector, round) exists; flushes.
 
@@ -56,8 +56,8 @@ def add_first_tasks(session: Session, request_id: int,
     again later stays a no-op."""
     now = clock_of(session).now()
     added = [Task(dedupe_key=f"{request_id}:{kind}:{connector}:0", request_id=request_id,
-                  kind=kind, connector=connector, queue=queue, phase=0, max_attempts=5,
-                  status=TaskStatus.PENDING.value, run_after=now)
+                  kind=kind, connector=connector, queue=queue, phase=Phase.DISCOVER,
+                  max_attempts=5, status=TaskStatus.PENDING.value, run_after=now)
              for kind, connector, queue in dict.fromkeys(tasks)]
     session.add_all(added)
     session.flush()

@@ -19,10 +19,10 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from dsr.audit import append_event
+from dsr.audit import AuditAction, append_event
 from dsr.errors import ServiceError
 from workflows import outbox
-from workflows.models import Task, TaskKind
+from workflows.models import Phase, Task, TaskKind
 
 if TYPE_CHECKING:
     from dsr.requests.models import Request
@@ -171,7 +171,8 @@ class Move:
     request_id: int
 
     def start(self, session: Session, kind: TaskKind, *, connector: str = "",
-              queue: str = outbox.QUEUE_CONNECTORS, phase: int = 0, round_: int = 0) -> Task:
+              queue: str = outbox.QUEUE_CONNECTORS, phase: Phase = Phase.DISCOVER,
+              round_: int = 0) -> Task:
         if kind not in self.edge.starts:
             raise ValueError(f"step {self.edge.step} does not start {kind} tasks")
         return outbox.add_task(session, kind=kind, request_id=self.request_id,
@@ -200,6 +201,6 @@ def transition(session: Session, request: Request, step: Step, *, actor: str,
     payload = {"step": step.value, **(details or {})}
     if reason:
         payload["reason"] = reason
-    append_event(session, actor=actor, action="transition", request_id=request.id,
+    append_event(session, actor=actor, action=AuditAction.TRANSITION, request_id=request.id,
                  from_state=current.value, to_state=found.target.value, details=payload)
     return Move(found, request.id)

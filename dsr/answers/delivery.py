@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 from dsr.answers import rebuild
 from dsr.answers.models import Delivery, DownloadEvent, SealedAnswer
 from dsr.answers.operations import latest_document
-from dsr.audit import append_event
+from dsr.audit import AuditAction, append_event
 from dsr.clock import clock_of
 from dsr.correspondence import notices
 from dsr.crypto import keyed_hash
@@ -97,7 +97,7 @@ def seal(services: Services, session: Session, request: Request, files: list[Doc
                           keep_until=now + timedelta(days=round(365.25 * years)))
     session.add(sealed)
     session.flush()
-    append_event(session, actor="system", action="answer_sealed", request_id=request.id,
+    append_event(session, actor="system", action=AuditAction.ANSWER_SEALED, request_id=request.id,
                  details={"sealed": sealed.id, "sha256": sealed.sha256, "method": method})
     return sealed
 
@@ -112,8 +112,8 @@ def record_email_request(session: Session, request: Request, *, actor: str, note
                         email_request_note=note.strip()[:1000])
     session.add(delivery)
     session.flush()
-    append_event(session, actor=actor, action="email_delivery_requested", request_id=request.id,
-                 details={"delivery": delivery.id})
+    append_event(session, actor=actor, action=AuditAction.EMAIL_DELIVERY_REQUESTED,
+                 request_id=request.id, details={"delivery": delivery.id})
     return delivery
 
 
@@ -149,8 +149,8 @@ def _send_by_email(services: Services, session: Session, request: Request, deliv
                                          attachments)
     delivery.sent_at = now
     delivery.recipient_hash = notices.recipient_hash(services, to)
-    append_event(session, actor="system", action="answer_delivered", request_id=request.id,
-                 details={"delivery": delivery.id, "method": "email"})
+    append_event(session, actor="system", action=AuditAction.ANSWER_DELIVERED,
+                 request_id=request.id, details={"delivery": delivery.id, "method": "email"})
 
 
 def open_portal(services: Services, session: Session, request: Request, files: list[Document],
@@ -170,7 +170,8 @@ def open_portal(services: Services, session: Session, request: Request, files: l
                                filename=doc.filename, content_type=doc.content_type,
                                data=services.documents.read(doc))
     seal(services, session, request, files, method="portal", now=now)
-    append_event(session, actor="system", action="answer_delivered", request_id=request.id,
+    append_event(session, actor="system", action=AuditAction.ANSWER_DELIVERED,
+                 request_id=request.id,
                  details={"delivery": delivery.id, "method": "portal",
                           "expires": delivery.expires_at.isoformat() if delivery.expires_at else None})
     notices.send(services, session, template="answer", language=request.language, to=to,
@@ -271,7 +272,7 @@ def download(services: Services, session: Session, delivery: Delivery, document_
     if new_visit:
         delivery.downloads += 1
     _log(session, delivery, "downloaded", doc.id)
-    append_event(session, actor="subject", action="answer_downloaded",
+    append_event(session, actor="subject", action=AuditAction.ANSWER_DOWNLOADED,
                  request_id=delivery.request_id,
                  details={"delivery": delivery.id, "document": doc.id, "n": delivery.downloads,
                           "new_visit": new_visit})
@@ -289,7 +290,7 @@ def expire(services: Services, session: Session, now: datetime | None = None) ->
         for doc in files(session, delivery):
             services.documents.delete(doc)
         delivery.files_deleted_at = now
-        append_event(session, actor="system", action="portal_expired",
+        append_event(session, actor="system", action=AuditAction.PORTAL_EXPIRED,
                      request_id=delivery.request_id, details={"delivery": delivery.id})
     session.flush()
     return len(due)
@@ -305,7 +306,7 @@ def reduce_sealed(services: Services, session: Session, now: datetime | None = N
         if doc is not None and doc.deleted_at is None:
             services.documents.delete(doc)
         sealed.reduced_at = now
-        append_event(session, actor="system", action="sealed_answer_reduced",
+        append_event(session, actor="system", action=AuditAction.SEALED_ANSWER_REDUCED,
                      request_id=sealed.request_id,
                      details={"sealed": sealed.id, "sha256": sealed.sha256})
     session.flush()

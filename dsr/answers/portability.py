@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from dsr.audit import AuditEvent, append_event
+from dsr.audit import AuditAction, AuditEvent, append_event
 from dsr.catalogs import gettext
 from dsr.documents import Document
 from dsr.requests.models import Request
@@ -30,8 +30,6 @@ if TYPE_CHECKING:
 
 TRANSMIT_CLAIM = "transmit_to"
 """The claim naming the controller the subject wants the copy transmitted to."""
-TRANSMITTED = "portability_transmitted"
-"""The audit action of a transmission the receiver accepted."""
 TIMEOUT_SECONDS = 30
 
 
@@ -95,8 +93,9 @@ def transmit(services: Services, session: Session, request: Request) -> dict[str
     receiver = receiver_for(request, receivers(services.config.delivery))
     if receiver is None:
         return {"transmitted": False, "why": "no receiver with an interface named"}
-    done = session.scalars(select(AuditEvent.id).where(AuditEvent.request_id == request.id,
-                                                       AuditEvent.action == TRANSMITTED)).first()
+    done = session.scalars(select(AuditEvent.id).where(
+        AuditEvent.request_id == request.id,
+        AuditEvent.action == AuditAction.PORTABILITY_TRANSMITTED)).first()
     if done is not None:
         return {"transmitted": False, "why": "already transmitted"}
     doc = session.scalars(select(Document).where(
@@ -111,6 +110,7 @@ def transmit(services: Services, session: Session, request: Request) -> dict[str
                                   headers=headers, method="POST")
     with urllib.request.urlopen(call, timeout=TIMEOUT_SECONDS) as response:  # noqa: S310
         status = int(response.status)
-    append_event(session, actor="system", action=TRANSMITTED, request_id=request.id,
+    append_event(session, actor="system", action=AuditAction.PORTABILITY_TRANSMITTED,
+                 request_id=request.id,
                  details={"receiver": receiver.name, "status": status, "sha256": doc.sha256})
     return {"transmitted": True, "receiver": receiver.name, "status": status}

@@ -21,7 +21,7 @@ from dsr.answers.letters import render_letter
 from dsr.answers.letters.compose import request_letter
 from dsr.answers.models import Delivery
 from dsr.answers.operations import latest_document
-from dsr.audit import append_event
+from dsr.audit import AuditAction, append_event
 from dsr.documents import Document
 from dsr.requests.models import Request
 from dsr.verification.policy import POSTAL_CHANNELS
@@ -61,7 +61,7 @@ def store_letter(services: Services, session: Session, request: Request, templat
     doc = services.documents.put(session, request_id=request.id, kind=KIND,
                                  filename=f"{request.reference}-{template}.pdf",
                                  content_type="application/pdf", data=pdf)
-    append_event(session, actor="system", action="letter_stored", request_id=request.id,
+    append_event(session, actor="system", action=AuditAction.LETTER_STORED, request_id=request.id,
                  details={"template": template, "document": doc.id, "sha256": doc.sha256})
     return doc
 
@@ -84,7 +84,8 @@ def deliver_letter(services: Services, session: Session, request: Request,
     delivery = Delivery(request_id=request.id, method="letter", created_at=now, sent_at=now)
     session.add(delivery)
     session.flush()
-    append_event(session, actor="system", action="answer_delivered", request_id=request.id,
+    append_event(session, actor="system", action=AuditAction.ANSWER_DELIVERED,
+                 request_id=request.id,
                  details={"delivery": delivery.id, "method": "letter", "letter": letter.id})
     return {"delivered": True, "method": "letter", "letter": letter.id}
 
@@ -100,5 +101,5 @@ def record_printed(session: Session, request_id: int, *, actor: str, template: s
                    document: int | None = None) -> None:
     """Audit that staff printed a letter of the request (its template or stored document)."""
     details: dict[str, object] = {"template": template} if template else {"document": document}
-    append_event(session, actor=actor, action="letter_printed", request_id=request_id,
+    append_event(session, actor=actor, action=AuditAction.LETTER_PRINTED, request_id=request_id,
                  details=details)

@@ -24,7 +24,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from dsr.answers.models import REDACTION_REASONS, Redaction
-from dsr.audit import append_event
+from dsr.audit import AuditAction, append_event
 from dsr.clock import clock_of
 from dsr.crypto import Cipher
 from dsr.errors import ServiceError
@@ -36,7 +36,7 @@ if TYPE_CHECKING:
 BAR = "████"
 MIN_TERM, MAX_TERM = 2, 500
 #: Audit actions that change what the answer blacks out.
-CHANGES = ("redacted", "redaction_removed")
+CHANGES = (AuditAction.REDACTED, AuditAction.REDACTION_REMOVED)
 RELEASED = ("Die Antwort ist bereits herausgegeben; neue Schwärzungen sind nicht mehr möglich. "
             "Für eine Korrektur ist eine neue Antwort nötig. / The answer has been released; "
             "it can no longer be redacted. A correction needs a new answer.")
@@ -112,7 +112,7 @@ def add(session: Session, cipher: Cipher, request: Request, collected: list[dict
                      term_encrypted=cipher.encrypt(term.encode("utf-8")).decode("ascii"))
     session.add(item)
     session.flush()
-    append_event(session, actor=actor, action="redacted", request_id=request.id,
+    append_event(session, actor=actor, action=AuditAction.REDACTED, request_id=request.id,
                  details={"redaction": item.id, "table": table, "column": column,
                           "reason": reason, "occurrences": count})
     return item
@@ -128,7 +128,7 @@ def remove(session: Session, request: Request, redaction_id: int, *, actor: str)
         raise RedactionError("the answer has been released; its redactions stay",
                              msgid="err_redactions_stay")
     session.delete(item)
-    append_event(session, actor=actor, action="redaction_removed", request_id=request.id,
+    append_event(session, actor=actor, action=AuditAction.REDACTION_REMOVED, request_id=request.id,
                  details={"redaction": redaction_id})
     session.flush()
 

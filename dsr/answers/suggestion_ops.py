@@ -25,13 +25,17 @@ from dsr.answers.viewer import (
     segment,
     suggest,
 )
-from dsr.audit import append_event
+from dsr.audit import AuditAction, append_event
 from dsr.clock import clock_of
 from dsr.crypto import keyed_hash
 from dsr.requests.models import Request
 
 if TYPE_CHECKING:
     from dsr.context import Services
+
+#: The audit action of each decision on a suggestion (``SUGGESTION_DECISIONS``).
+DECIDED = {"accepted": AuditAction.REDACTION_SUGGESTION_ACCEPTED,
+           "dismissed": AuditAction.REDACTION_SUGGESTION_DISMISSED}
 
 
 @dataclass
@@ -130,8 +134,7 @@ def _record(session: Session, request: Request, s: Suggestion, decision: str, *,
     row.redaction_id, row.decided_by_id = redaction_id, user_id
     row.decided_at = clock_of(session).now()
     session.flush()
-    append_event(session, actor=actor, action=f"redaction_suggestion_{decision}",
-                 request_id=request.id,
+    append_event(session, actor=actor, action=DECIDED[decision], request_id=request.id,
                  details={"decision": row.id, "kind": s.kind.value, "table": s.ref.table,
                           "column": s.ref.column, "redaction": redaction_id,
                           "elsewhere": s.elsewhere})

@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from dsr.audit import append_event
+from dsr.audit import AuditAction, append_event
 from dsr.changes.models import ChangePlan, HoldKind, LegalHold, PlanStatus
 from dsr.clock import clock_of
 from dsr.errors import ServiceError
@@ -71,7 +71,7 @@ def place_hold(session: Session, *, connectors: Collection[str], connector: str,
                     reference=reference or None, created_by=actor)
     session.add(row)
     session.flush()
-    append_event(session, actor=actor, action="legal_hold_added", request_id=request_id,
+    append_event(session, actor=actor, action=AuditAction.LEGAL_HOLD_ADDED, request_id=request_id,
                  details={"hold": row.id, "kind": kind, "connector": connector})
     return row
 
@@ -99,7 +99,7 @@ def lift_hold(session: Session, hold_id: int, *, actor: str,
                             max=REASON_MAX)
     row.lifted_at, row.lifted_by, row.lift_reason = clock_of(session).now(), actor, reason or None
     session.flush()
-    append_event(session, actor=actor, action="legal_hold_lifted", request_id=request_id,
+    append_event(session, actor=actor, action=AuditAction.LEGAL_HOLD_LIFTED, request_id=request_id,
                  details={"hold": row.id, "kind": row.kind, "connector": row.connector,
                           "reason_given": bool(reason)})
     return row

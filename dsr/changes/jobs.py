@@ -29,7 +29,7 @@ from connectors.capabilities import (
     subject_holder,
 )
 from connectors.changes import NOTIFIED_TYPES, ClaimSource, KnowsRecipients, Plan
-from dsr.audit import append_event
+from dsr.audit import AuditAction, append_event
 from dsr.changes import art19, suppression
 from dsr.changes import holds as hold_service
 from dsr.changes import operations as changes
@@ -258,7 +258,7 @@ def remind_recipients(services: Services) -> int:
             notice = session.get(RecipientNotice, notice_id)
             assert notice is not None
             notice.reminded_at = services.clock.now()
-            append_event(session, actor="system", action="recipient_reminded",
+            append_event(session, actor="system", action=AuditAction.RECIPIENT_REMINDED,
                          request_id=request_id, details={"recipient": recipient})
         reminded += 1
     return reminded

@@ -23,7 +23,7 @@ from sqlalchemy import select
 from connectors.capabilities import DataMapped, Executes, KeepsSuppressionList
 from connectors.changes import Plan, PlannedChange
 from connectors.shop_sql_execute import NOW
-from dsr.audit import append_event
+from dsr.audit import AuditAction, append_event
 from dsr.changes import operations as changes
 from dsr.changes.models import ChangePlan, ChangeReceipt, ErasureJournalEntry, PlanStatus
 
@@ -101,7 +101,7 @@ def replay(services: Services, *, actor: str = "cli") -> dict[str, int]:
         done["changes"] += len(plan.changes)
         done["touched"] += sum(_touched(step) for step in receipt.to_json()["steps"])
     with services.db.session() as session:
-        append_event(session, actor=actor, action="journal_replayed", details=dict(done))
+        append_event(session, actor=actor, action=AuditAction.JOURNAL_REPLAYED, details=dict(done))
     return done
 
 

@@ -30,7 +30,7 @@ from connectors.changes import (
     RowCorrection,
 )
 from connectors.shop_sql_execute import NOW
-from dsr.audit import append_event
+from dsr.audit import AuditAction, append_event
 from dsr.changes.models import (
     ChangePlan,
     ChangeReceipt,
@@ -350,7 +350,7 @@ def confirm_notice(session: Session, notice: RecipientNotice, *, actor: str,
                                max=CONFIRMATION_NOTE_MAX)
     notice.status, notice.confirmed_at, notice.confirmed_by = "confirmed", clock_of(session).now(), actor
     notice.confirmation_received_on, notice.confirmation_note = received_on, note or None
-    append_event(session, actor=actor, action="recipient_confirmed",
+    append_event(session, actor=actor, action=AuditAction.RECIPIENT_CONFIRMED,
                  request_id=notice.request_id,
                  details={"recipient": notice.recipient, "notice": notice.id,
                           "received_on": received_on.isoformat() if received_on else None,
@@ -364,7 +364,7 @@ def undo_confirmation(session: Session, notice: RecipientNotice, *, actor: str) 
         raise ChangeInputError("the notice is not confirmed", msgid="err_notice_not_confirmed")
     notice.status, notice.confirmed_at, notice.confirmed_by = "waiting", None, None
     notice.confirmation_received_on = notice.confirmation_note = None
-    append_event(session, actor=actor, action="recipient_confirmation_undone",
+    append_event(session, actor=actor, action=AuditAction.RECIPIENT_CONFIRMATION_UNDONE,
                  request_id=notice.request_id,
                  details={"recipient": notice.recipient, "notice": notice.id})
     session.flush()
@@ -409,8 +409,8 @@ def record_corrections(session: Session, request: Request, corrections: dict[str
     for picked in session.scalars(select(CorrectionRows).where(  # typed lines: every row
             CorrectionRows.request_id == request.id)):
         session.delete(picked)
-    append_event(session, actor=actor, action="corrections_recorded", request_id=request.id,
-                 details={"fields": sorted(corrections)})
+    append_event(session, actor=actor, action=AuditAction.CORRECTIONS_RECORDED,
+                 request_id=request.id, details={"fields": sorted(corrections)})
     session.flush()
 
 
@@ -431,8 +431,8 @@ def record_row_corrections(session: Session, request: Request,
     counts: dict[str, int] = {}
     for pick in picks:
         counts[pick.column] = counts.get(pick.column, 0) + 1
-    append_event(session, actor=actor, action="correction_rows_recorded", request_id=request.id,
-                 details={"rows": counts})
+    append_event(session, actor=actor, action=AuditAction.CORRECTION_ROWS_RECORDED,
+                 request_id=request.id, details={"rows": counts})
     session.flush()
 
 

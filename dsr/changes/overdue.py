@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from connectors.base import Subject
 from connectors.capabilities import Executes, FindsOverdue, subject_holder
 from connectors.changes import ChangeRequest, Plan
-from dsr.audit import append_event
+from dsr.audit import AuditAction, append_event
 from dsr.changes import operations as changes
 from dsr.changes.models import ChangePlan
 from dsr.documents import Document, DocumentStore
@@ -134,7 +134,7 @@ def erase_released(services: Services) -> dict[str, int]:
             changes.record_receipt(services, session, stored, plan, receipt)
             for doc in session.scalars(select(Document).where(Document.id.in_(doc_ids))):
                 services.documents.delete(doc)
-            append_event(session, actor="system", action="overdue_erased",
+            append_event(session, actor="system", action=AuditAction.OVERDUE_ERASED,
                          request_id=request_id,
                          details={"connector": plan.system, "plan": plan_id,
                                   "changes": len(plan.changes)})

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from connectors.capabilities import Executes, Plans
 from connectors.changes import Plan, subject_from_json
-from dsr.audit import AuditEvent, append_event
+from dsr.audit import AuditAction, AuditEvent, append_event
 from dsr.changes import operations as changes
 from dsr.changes.models import ChangePlan, ChangeReceipt, PlanStatus
 from dsr.changes.operations import ChangeInputError
@@ -59,7 +59,8 @@ def lift_date(session: Session, request: Request) -> date | None:
         return request.restriction_lift_on
     details = session.scalar(select(AuditEvent.details).where(
         AuditEvent.request_id == request.id,
-        AuditEvent.action == "restriction_lift_notice_sent").order_by(AuditEvent.seq).limit(1))
+        AuditEvent.action == AuditAction.RESTRICTION_LIFT_NOTICE_SENT)
+        .order_by(AuditEvent.seq).limit(1))
     try:
         return date.fromisoformat(str((details or {})["lift_on"]))
     except (KeyError, ValueError):
@@ -109,7 +110,7 @@ def send_lift_notice(services: Services, session: Session, request: Request, *,
                              authority=services.register.get("supervisory_authority", {}))
     if sent["sent"]:
         request.restriction_lift_on = lift_on
-        append_event(session, actor=actor, action="restriction_lift_notice_sent",
+        append_event(session, actor=actor, action=AuditAction.RESTRICTION_LIFT_NOTICE_SENT,
                      request_id=request.id, details={"lift_on": lift_on.isoformat()})
     session.flush()
     return {**sent, "lift_on": lift_date(session, request)}
@@ -156,7 +157,7 @@ def lift_restriction(services: Services, request_id: int, *, actor: str,
             row = session.get(ChangePlan, plan_id)
             assert row is not None
             changes.record_receipt(services, session, row, plan, receipt)
-            append_event(session, actor=actor, action="restriction_lifted",
+            append_event(session, actor=actor, action=AuditAction.RESTRICTION_LIFTED,
                          request_id=request_id,
                          details={"connector": name, "verified": receipt.verified})
         lifted.append(name)
@@ -180,6 +181,6 @@ def _stored_lift(services: Services, session: Session, request: Request, restric
         ChangePlan.request_id == request.id, ChangePlan.connector == name)) or 0) + 1
     row = changes.store_plan(session, request_id=request.id, connector=name, round_=round_,
                              plan=plan)
-    append_event(session, actor="system", action="restriction_lift_planned",
+    append_event(session, actor="system", action=AuditAction.RESTRICTION_LIFT_PLANNED,
                  request_id=request.id, details={"connector": name, "plan": row.id})
     return name, row.id

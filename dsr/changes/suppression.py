@@ -22,7 +22,7 @@ from connectors.capabilities import Executes, KeepsSuppressionList, StopsAdverti
 from connectors.changes import Plan
 from connectors.matching import parse_postal_address
 from connectors.newsletter import CHANNELS
-from dsr.audit import AuditEvent, append_event
+from dsr.audit import AuditAction, AuditEvent, append_event
 from dsr.changes import operations as changes
 from dsr.changes.models import ChangePlan, PlanStatus
 from dsr.requests.models import Request, RequestType
@@ -34,8 +34,6 @@ if TYPE_CHECKING:
 
 NORMS = {"objection": "Art. 21 Abs. 3 DSGVO / GDPR (sofort bei Eingang)",
          "consent_withdrawal": "Art. 7 Abs. 3 DSGVO / GDPR (sofort bei Eingang)"}
-SUPPRESSED = "suppressed_on_intake"
-STOPPED = "advertising_stopped_on_intake"
 #: The suppression channel a withdrawal of each consent ends (a withdrawal naming only other
 #: consents, such as web analytics, waits for verification like every other change).
 WITHDRAWN_CHANNELS = (("newsletter", "newsletter"), ("postal_advertising", "postal"))
@@ -110,7 +108,8 @@ def suppress_on_intake(services: Services, session: Session, request: Request) -
             senders.append(name)
             outbox.add_task(session, kind=TaskKind.STOP_ADVERTISING, request_id=request.id,
                             connector=name, queue=outbox.QUEUE_CONNECTORS)
-    append_event(session, actor="system", action=SUPPRESSED, request_id=request.id,
+    append_event(session, actor="system", action=AuditAction.SUPPRESSED_ON_INTAKE,
+                 request_id=request.id,
                  details={"type": why, "entries": added, "channels": list(channels),
                           "systems": senders})
     return senders
@@ -134,22 +133,24 @@ def stop_advertising(services: Services, session: Session, request: Request,
         plan, changes.DbStepLog(services, row.id, row.steps_done or {}))
     receipt = changes.record_receipt(services, session, row, plan, done)
     ended = sum(int(step.get("touched") or 0) for step in receipt.body["steps"])
-    append_event(session, actor="system", action=STOPPED, request_id=request.id,
+    append_event(session, actor="system", action=AuditAction.ADVERTISING_STOPPED_ON_INTAKE,
+                 request_id=request.id,
                  details={"connector": connector, "plan": row.id, "ended": ended})
     return ended
 
 
 def intake_suppression(session: Session, request_id: int) -> IntakeSuppression | None:
     """What was stopped on intake for the request (None when nothing was)."""
+    suppressed, stopped = AuditAction.SUPPRESSED_ON_INTAKE, AuditAction.ADVERTISING_STOPPED_ON_INTAKE
     events = list(session.scalars(select(AuditEvent).where(
         AuditEvent.request_id == request_id,
-        AuditEvent.action.in_([SUPPRESSED, STOPPED])).order_by(AuditEvent.seq)))
-    first = next((e for e in events if e.action == SUPPRESSED), None)
+        AuditEvent.action.in_([suppressed, stopped])).order_by(AuditEvent.seq)))
+    first = next((e for e in events if e.action == suppressed), None)
     if first is None:
         return None
     return IntakeSuppression(
-        entries=sum(int(e.details.get("entries") or 0) for e in events if e.action == SUPPRESSED),
+        entries=sum(int(e.details.get("entries") or 0) for e in events if e.action == suppressed),
         channels=tuple(first.details.get("channels") or ()),
         stopped=tuple((str(e.details.get("connector")), int(e.details.get("ended") or 0))
-                      for e in events if e.action == STOPPED))
+                      for e in events if e.action == stopped))
 

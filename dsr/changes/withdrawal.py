@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from connectors.capabilities import NamesConsents, capable
-from dsr.audit import append_event
+from dsr.audit import AuditAction, append_event
 from dsr.errors import ServiceError
 from dsr.requests.models import Request, RequestType
 
@@ -61,6 +61,6 @@ def set_restriction_ground(session: Session, request: Request, ground: str, *,
                                      msgid="err_restriction_ground")
     before = request.restriction_ground
     request.restriction_ground = ground
-    append_event(session, actor=actor, action="restriction_ground_set", request_id=request.id,
-                 details={"ground": ground, "before": before})
+    append_event(session, actor=actor, action=AuditAction.RESTRICTION_GROUND_SET,
+                 request_id=request.id, details={"ground": ground, "before": before})
     session.flush()

@@ -25,7 +25,7 @@ def test_connector(ctx: Context, name: str, email: str | None,
     from connectors.base import ConnectorError
     from connectors.http_api import HttpApiConnector
     from connectors.http_api.dry_run import dry_run
-    from dsr.audit import append_event
+    from dsr.audit import AuditAction, append_event
 
     if not (email or customer_number):
         raise click.ClickException("give --email or --customer-number")
@@ -41,6 +41,7 @@ def test_connector(ctx: Context, name: str, email: str | None,
     except ConnectorError as exc:
         raise click.ClickException(str(exc)) from None
     with ctx.services.db.session() as session:
-        append_event(session, actor="cli", action="connector_dry_run", details=found.details())
+        append_event(session, actor="cli", action=AuditAction.CONNECTOR_DRY_RUN,
+                     details=found.details())
     for line in found.lines():
         click.echo(line)

@@ -128,7 +128,7 @@ def datamap_coverage(ctx: Context, email: str | None, customer_number: str | Non
     from connectors.base import Identity
     from connectors.capabilities import DataMapped
     from connectors.introspect.coverage import coverage, format_report
-    from dsr.audit import append_event
+    from dsr.audit import AuditAction, append_event
 
     if not email and not customer_number:
         raise click.UsageError("give --email or --customer-number")
@@ -150,7 +150,7 @@ def datamap_coverage(ctx: Context, email: str | None, customer_number: str | Non
     # how many places; the identifiers themselves are not written to the chain).
     migrate_or_fail(services)
     with services.db.session() as session:
-        append_event(session, actor=f"cli:{getpass.getuser()}", action="datamap_coverage",
+        append_event(session, actor=f"cli:{getpass.getuser()}", action=AuditAction.DATAMAP_COVERAGE,
                      details={"connector": name, "subjects": report.subjects,
                               "unreached_places": len(report.unreached)})
 

@@ -25,7 +25,7 @@ from dsr.answers.article15 import number
 from dsr.answers.delivery import DeliveryError, address_on_file
 from dsr.answers.letters.compose import CHANNEL, render_template_letter
 from dsr.answers.operations import collected_data
-from dsr.audit import append_event
+from dsr.audit import AuditAction, append_event
 from dsr.catalogs import gettext
 from dsr.contest.models import REVIEW_OUTCOMES, DecisionReview
 from dsr.correspondence import drafts as correspondence
@@ -216,7 +216,7 @@ def record_review(services: Services, session: Session, request: Request, *, che
         MessageDraft.request_id == request.id, MessageDraft.template == TEMPLATE,
         MessageDraft.sent_at.is_(None))).rowcount  # type: ignore[attr-defined]
     content = json.dumps([check_key, outcome, reasons, chosen, reviewer_role], ensure_ascii=False)
-    append_event(session, actor=actor, action="contest_reviewed", request_id=request.id,
+    append_event(session, actor=actor, action=AuditAction.CONTEST_REVIEWED, request_id=request.id,
                  details={"review": review.id, "decision": decision["name"], "edited": edited,
                           "draft_dropped": bool(dropped),
                           "sha256": hashlib.sha256(content.encode()).hexdigest()})
@@ -286,7 +286,7 @@ def send_outcome(services: Services, session: Session, request: Request) -> dict
         had = postal.stored_letter(session, request.id, template)
         doc = postal.store_letter(services, session, request, template, **context)
         if had is None:
-            append_event(session, actor="system", action="contest_outcome_sent",
+            append_event(session, actor="system", action=AuditAction.CONTEST_OUTCOME_SENT,
                          request_id=request.id, details={"method": "letter", "document": doc.id,
                                                          "template": template})
         return {"sent": had is None, "method": "letter", "letter": doc.id}
@@ -297,7 +297,7 @@ def send_outcome(services: Services, session: Session, request: Request) -> dict
     if sent["sent"]:
         mail_id = session.scalar(select(OutgoingMail.id).where(
             OutgoingMail.request_id == request.id, OutgoingMail.template == template))
-        append_event(session, actor="system", action="contest_outcome_sent",
+        append_event(session, actor="system", action=AuditAction.CONTEST_OUTCOME_SENT,
                      request_id=request.id, details={"method": "email", "mail": mail_id,
                                                      "template": template})
     return {**sent, "method": "email"}

@@ -19,7 +19,7 @@ from markupsafe import Markup, escape
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from dsr.audit import append_event
+from dsr.audit import AuditAction, append_event
 from dsr.clock import clock_of
 from dsr.correspondence.models import MessageDraft
 from dsr.rendering import render_mail, template_env
@@ -148,7 +148,7 @@ def save_draft(session: Session, request: Request, template: str, *, subject: st
     draft.subject, draft.body = subject, body
     draft.edited_by_id, draft.edited_at = user_id, clock_of(session).now()
     session.flush()
-    append_event(session, actor=actor, action="message_edited", request_id=request.id,
+    append_event(session, actor=actor, action=AuditAction.MESSAGE_EDITED, request_id=request.id,
                  details={"template": template,
                           "sha256": hashlib.sha256(f"{subject}\n{body}".encode()).hexdigest()})
     return draft

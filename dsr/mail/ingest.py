@@ -24,7 +24,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from dsr.audit import append_event
+from dsr.audit import AuditAction, append_event
 from dsr.correspondence.models import OutgoingMail
 from dsr.mail.authentication import channel_authenticated
 from dsr.mail.models import InboundMessage, TriageEntry
@@ -42,6 +42,8 @@ log = logging.getLogger(__name__)
 ACTOR = "mail"
 #: Requests recognised with less confidence than this wait in triage for a coordinator to confirm.
 CONFIRM_BELOW = 0.6
+#: The audit action of mail matched to an open request, by what it was recognised as.
+MATCHED = {"reply": AuditAction.MAIL_REPLY, "reminder": AuditAction.MAIL_REMINDER}
 _CUSTOMER_NUMBER = re.compile(r"\b(K-\d{6})\b|Kunden-?(?:nummer|nr\.?)\s*:?\s*([A-Z0-9-]{4,20})",
                               re.IGNORECASE)
 
@@ -192,8 +194,8 @@ def _follow_up(session: Session, inbound: InboundMessage, request: Request | Non
 
     if rec.action == "triage":
         session.add(TriageEntry(inbound_id=inbound.id, reason=rec.reason or "unclear"))
-    elif request is not None and rec.action in ("reply", "reminder"):
-        append_event(session, actor=ACTOR, action=f"mail_{rec.action}", request_id=request.id,
+    elif request is not None and rec.action in MATCHED:
+        append_event(session, actor=ACTOR, action=MATCHED[rec.action], request_id=request.id,
                      details={"inbound": inbound.id, "id_copies": sum(
                          a["kind"] == "id_copy" for a in inbound.attachments)})
     elif request is not None:

@@ -29,7 +29,7 @@ def reduce_inbound(services: Services) -> dict[str, int]:
 
     from sqlalchemy import or_, select
 
-    from dsr.audit import append_event
+    from dsr.audit import AuditAction, append_event
     from dsr.documents import Document
     from dsr.mail.models import InboundMessage
     from dsr.requests.models import Request
@@ -49,7 +49,7 @@ def reduce_inbound(services: Services) -> dict[str, int]:
             row.from_address, row.from_name, row.subject, row.words = "", "", "", []
             row.attachments = [{k: v for k, v in a.items() if k != "filename"}
                                for a in row.attachments]
-            append_event(session, actor="system", action="inbound_reduced",
+            append_event(session, actor="system", action=AuditAction.INBOUND_REDUCED,
                          request_id=row.request_id, details={"inbound": row.id})
             reduced += 1
     return {"reduced": reduced}

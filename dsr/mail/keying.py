@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from marshmallow import Schema, ValidationError, fields, validate, validates, validates_schema
 from sqlalchemy.orm import Session
 
-from dsr.audit import append_event
+from dsr.audit import AuditAction, append_event
 from dsr.mail.models import TriageEntry
 from dsr.mail.triage import merge_candidates
 from dsr.rendering import correspondence_languages
@@ -129,7 +129,7 @@ def key_in(services: Services, session: Session, data: dict[str, Any], *, user_i
                         settings=services.config.verification, actor=actor, uploaded_by_id=user_id)
         evidence = "id_copy"
     if evidence != "none":
-        append_event(session, actor=actor, action="identity_evidence_enclosed",
+        append_event(session, actor=actor, action=AuditAction.IDENTITY_EVIDENCE_ENCLOSED,
                      request_id=request.id, details={"kind": evidence})
         session.add(TriageEntry(request_id=request.id, reason=f"evidence_{evidence}"))
     if merge_candidates(session, request):

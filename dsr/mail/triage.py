@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from dsr.audit import append_event
+from dsr.audit import AuditAction, append_event
 from dsr.clock import clock_of
 from dsr.errors import ServiceError
 from dsr.mail.models import ClassificationCorrection, InboundMessage, TriageEntry
@@ -93,7 +93,8 @@ def confirm_types(session: Session, request: Request, *, types: list[str], langu
             corrected_types=types, predicted_language=request.language,
             corrected_language=language, corrected_by_id=user_id))
         request.types, request.language = types, language
-    append_event(session, actor=actor, action="types_corrected" if corrected else "types_confirmed",
+    append_event(session, actor=actor,
+                 action=AuditAction.TYPES_CORRECTED if corrected else AuditAction.TYPES_CONFIRMED,
                  request_id=request.id, details={"types": types, "language": language})
     for entry in session.scalars(select(TriageEntry).where(
             TriageEntry.request_id == request.id, TriageEntry.reason == "confirm_type",
@@ -110,7 +111,7 @@ def attach(session: Session, entry: TriageEntry, request: Request, *, user_id: i
     if inbound is None:
         raise TriageError("only a received message can be attached", msgid="err_triage_attach")
     inbound.request_id = request.id
-    append_event(session, actor=actor, action="mail_attached", request_id=request.id,
+    append_event(session, actor=actor, action=AuditAction.MAIL_ATTACHED, request_id=request.id,
                  details={"inbound": inbound.id})
     close(session, entry, "attached", user_id)
 

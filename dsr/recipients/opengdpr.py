@@ -18,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from connectors.recipient_api import split_request_id
-from dsr.audit import append_event
+from dsr.audit import AuditAction, append_event
 from dsr.changes.models import RecipientNotice
 from dsr.changes.operations import ChangeInputError, confirm_notice
 from dsr.requests.models import Request
@@ -44,7 +44,7 @@ def record_callback(session: Session, content: Mapping[str, Any], *, connector: 
         raise ChangeInputError(f"no question of {connector} with request id {external!r}")
     if status == "completed":
         outbox.make_due(session, task)
-    append_event(session, actor=f"opengdpr:{connector}", action="recipient_status",
+    append_event(session, actor=f"opengdpr:{connector}", action=AuditAction.RECIPIENT_STATUS,
                  request_id=task.request_id, details={"connector": connector, "type": kind,
                                                       "status": status})
     session.flush()
@@ -61,7 +61,7 @@ def apply_status(session: Session, notice: RecipientNotice, status: str, connect
     if status == "completed":
         confirm_notice(session, notice, actor=actor)
     elif changed:
-        append_event(session, actor=actor, action="recipient_status",
+        append_event(session, actor=actor, action=AuditAction.RECIPIENT_STATUS,
                      request_id=notice.request_id,
                      details={"recipient": notice.recipient, "status": status})
     session.flush()

@@ -16,7 +16,7 @@ from sqlalchemy.exc import OperationalError, ProgrammingError
 from sqlalchemy.orm import Session, sessionmaker
 
 from dsr.answers.models import RegisterVersion
-from dsr.audit import append_event
+from dsr.audit import AuditAction, append_event
 from dsr.register.schema import RegisterError, parse_register
 
 if TYPE_CHECKING:
@@ -118,7 +118,7 @@ def save_version(session: Session, text: str, *, path: Path, actor: str,
     if number == 0:
         session.add(RegisterVersion(number=1, toml=current.toml, sha256=current.sha256,
                                     note="seeded from the TOML file"))
-        append_event(session, actor=actor, action="register_seeded",
+        append_event(session, actor=actor, action=AuditAction.REGISTER_SEEDED,
                      details={"version": 1, "sha256": current.sha256})
         number = 1
     version = RegisterVersion(number=number + 1, toml=text, sha256=_digest(text),
@@ -126,7 +126,7 @@ def save_version(session: Session, text: str, *, path: Path, actor: str,
     session.add(version)
     session.flush()
     session.info[_SAVED] = True
-    append_event(session, actor=actor, action="register_changed",
+    append_event(session, actor=actor, action=AuditAction.REGISTER_CHANGED,
                  details={"version": version.number, "sha256": version.sha256})
     return version
 

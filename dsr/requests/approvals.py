@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from dsr.audit import append_event
+from dsr.audit import AuditAction, append_event
 from dsr.clock import clock_of
 from dsr.errors import ServiceError
 from dsr.requests.models import ApprovalRequest, Request
@@ -67,16 +67,16 @@ def second_person(session: Session, request: Request, step: str, *, digest: str,
     open_one = waiting(session, request.id, step)
     if open_one is not None and open_one.digest != digest:
         open_one.closed_at, open_one.closed_why = now, "changed"
-        append_event(session, actor=actor, action="approval_superseded", request_id=request.id,
-                     details={"approval": open_one.id, "step": step})
+        append_event(session, actor=actor, action=AuditAction.APPROVAL_SUPERSEDED,
+                     request_id=request.id, details={"approval": open_one.id, "step": step})
         open_one = None
     if open_one is None:
         record = ApprovalRequest(request_id=request.id, step=step, digest=digest,
                                  payload=payload, requested_by=actor, requested_at=now)
         session.add(record)
         session.flush()
-        append_event(session, actor=actor, action="approval_requested", request_id=request.id,
-                     details={"approval": record.id, "step": step})
+        append_event(session, actor=actor, action=AuditAction.APPROVAL_REQUESTED,
+                     request_id=request.id, details={"approval": record.id, "step": step})
         return Outcome.PENDING
     if open_one.requested_by == actor:
         raise SecondPersonNeeded(
@@ -85,7 +85,7 @@ def second_person(session: Session, request: Request, step: str, *, digest: str,
             msgid="err_four_eyes_same_person")
     open_one.confirmed_by, open_one.confirmed_at = actor, now
     session.flush()
-    append_event(session, actor=actor, action="approval_confirmed", request_id=request.id,
+    append_event(session, actor=actor, action=AuditAction.APPROVAL_CONFIRMED, request_id=request.id,
                  details={"approval": open_one.id, "step": step})
     return Outcome.GO
 
@@ -98,5 +98,5 @@ def withdraw(session: Session, approval: ApprovalRequest, *, actor: str) -> None
                            msgid="err_approval_closed")
     approval.closed_at, approval.closed_why = clock_of(session).now(), "withdrawn"
     session.flush()
-    append_event(session, actor=actor, action="approval_withdrawn",
+    append_event(session, actor=actor, action=AuditAction.APPROVAL_WITHDRAWN,
                  request_id=approval.request_id, details={"approval": approval.id})

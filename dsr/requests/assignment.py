@@ -6,7 +6,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from dsr.audit import append_event
+from dsr.audit import AuditAction, append_event
 from dsr.errors import ServiceError
 from dsr.permissions import Permission, roles_with
 from dsr.requests.models import Request
@@ -61,6 +61,7 @@ def _set(session: Session, request: Request, user_id: int | None, actor: str) ->
     if previous == user_id:
         return False
     request.assignee_id = user_id
-    append_event(session, actor=actor, action="assigned" if user_id is not None else "unassigned",
+    append_event(session, actor=actor,
+                 action=AuditAction.ASSIGNED if user_id is not None else AuditAction.UNASSIGNED,
                  request_id=request.id, details={"assignee": user_id, "previous": previous})
     return True

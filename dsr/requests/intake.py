@@ -14,7 +14,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from dsr.audit import append_event
+from dsr.audit import AuditAction, append_event
 from dsr.crypto import keyed_hash
 from dsr.rendering import correspondence_languages
 from dsr.requests.contracts import RequestedCorrections
@@ -138,6 +138,6 @@ def submit(session: Session, submission: Submission, *, calendar: Calendar,
         *((TaskKind.DISCOVER, name, outbox.QUEUE_CONNECTORS) for name in connectors)])
     # Last: appending to the audit chain locks its head row until the commit, and every
     # other submission waits for that lock; nothing else of the submission runs under it.
-    append_event(session, actor=actor, action="received", request_id=request.id,
+    append_event(session, actor=actor, action=AuditAction.RECEIVED, request_id=request.id,
                  to_state="received", details={"channel": request.channel, "types": types})
     return request

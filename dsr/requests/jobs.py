@@ -29,7 +29,7 @@ from dsr.requests.models import Decision, Request
 from dsr.requests.subjects import identity_of, load_request, match_summary, subject_in
 from dsr.security import overrides
 from workflows import outbox
-from workflows.models import Task, TaskKind
+from workflows.models import Phase, Task, TaskKind
 from workflows.results import NOT_NEEDED
 from workflows.states import State, Step, transition
 
@@ -90,7 +90,7 @@ def discover(services: Services, session: Session, task: Task) -> dict[str, Any]
     if request.status == State.RECEIVED:
         # Once every system is matched: the policy, and the code to the address on file only.
         transition(session, request, Step.DISCOVERED, actor=SYSTEM).start(
-            session, TaskKind.VERIFY_IDENTITY, queue=outbox.QUEUE_MAIL, phase=1)
+            session, TaskKind.VERIFY_IDENTITY, queue=outbox.QUEUE_MAIL, phase=Phase.COLLECT)
     return {"subjects": summary.subjects, "proposals": summary.proposals,
             "conflict": summary.conflict}
 

@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from dsr.audit import append_event
+from dsr.audit import AuditAction, append_event
 from dsr.clock import clock_of
 from dsr.requests.contracts import MatchTable
 from dsr.requests.models import Decision, Outcome, Request
@@ -77,6 +77,6 @@ def answer_no_data(session: Session, request: Request, *, actor: str) -> None:
                              outcome=Outcome.GRANTED.value, norm=NORMS[right], reason=REASON))
     request.released_at = clock_of(session).now()
     record(session, request, "no_data_found", "ok", actor)
-    append_event(session, actor=actor, action="released", request_id=request.id,
+    append_event(session, actor=actor, action=AuditAction.RELEASED, request_id=request.id,
                  details={"answer": "no_data_found"})
     move.start(session, TaskKind.SEND_NO_DATA, queue=outbox.QUEUE_MAIL)

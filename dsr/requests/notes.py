@@ -11,7 +11,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from dsr.audit import append_event
+from dsr.audit import AuditAction, append_event
 from dsr.errors import ServiceError
 from dsr.requests.models import Request, RequestNote
 from dsr.users.models import User
@@ -48,7 +48,7 @@ def add_note(session: Session, request: Request, body: str, *, author_id: int,
     note = RequestNote(request_id=request.id, author_id=author_id, body=text)
     session.add(note)
     session.flush()
-    append_event(session, actor=actor, action="note_added", request_id=request.id,
+    append_event(session, actor=actor, action=AuditAction.NOTE_ADDED, request_id=request.id,
                  details={"note": note.id})
     return note
 

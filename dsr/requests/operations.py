@@ -15,7 +15,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from connectors.changes import CHANGE_TYPES
-from dsr.audit import append_event
+from dsr.audit import AuditAction, append_event
 from dsr.changes.operations import current_plans
 from dsr.clock import clock_of
 from dsr.errors import ServiceError
@@ -26,7 +26,7 @@ from dsr.security import overrides
 from dsr.users.models import User
 from workflows import outbox
 from workflows.deadlines import Calendar, DeadlineError, extended_due_date
-from workflows.models import Task, TaskKind, TaskStatus
+from workflows.models import Phase, Task, TaskKind, TaskStatus
 from workflows.states import OPEN_STATES, Facts, State, Step, edge, transition
 
 #: Request types that disclose data and so need the access phase.
@@ -41,10 +41,8 @@ NORMS = {
     "consent_withdrawal": "Art. 7(3) DSGVO / GDPR",
     "contest_decision": "Art. 22(3) DSGVO / GDPR",
 }
-#: Phases of a request's tasks (see outbox: a phase starts when the earlier ones are done).
 #: How an identity check can pass; the method goes into the audit chain, so no free text.
 VERIFY_METHODS = ("manual", "email_code", "signed_in", "id_document", "power_of_attorney")
-PHASE_DISCOVER, PHASE_COLLECT, PHASE_COMPILE, PHASE_EXECUTE, PHASE_FINALISE = 0, 1, 2, 3, 4
 
 
 class ActionError(ServiceError):
@@ -166,7 +164,7 @@ def extend(session: Session, request: Request, *, actor: str, months: int, reaso
         raise ActionError(str(exc)) from None
     request.extended_due_on = new_due
     request.extension_reason = reason.strip()
-    append_event(session, actor=actor, action="extended", request_id=request.id,
+    append_event(session, actor=actor, action=AuditAction.EXTENDED, request_id=request.id,
                  details={"months": months, "due": new_due.isoformat()})
     outbox.add_task(session, kind=TaskKind.NOTIFY_EXTENSION, request_id=request.id,
                     queue=outbox.QUEUE_MAIL)
@@ -178,14 +176,14 @@ def process(session: Session, request: Request, *, actor: str, connectors: list[
     round_ = _round(session, request, "compile")
     if DISCLOSING & set(request.types) or "contest_decision" in request.types:
         for name in connectors:
-            move.start(session, TaskKind.COLLECT, connector=name, phase=PHASE_COLLECT,
+            move.start(session, TaskKind.COLLECT, connector=name, phase=Phase.COLLECT,
                        round_=round_)
     if set(CHANGE_TYPES) & set(request.types):
         # Plans are stored before any system is touched; a connector that cannot change
         # data finishes its plan task at once with nothing planned.
         for name in connectors:
-            move.start(session, TaskKind.PLAN, connector=name, phase=PHASE_COLLECT, round_=round_)
-    move.start(session, TaskKind.COMPILE, queue=outbox.QUEUE_REPORTS, phase=PHASE_COMPILE,
+            move.start(session, TaskKind.PLAN, connector=name, phase=Phase.COLLECT, round_=round_)
+    move.start(session, TaskKind.COMPILE, queue=outbox.QUEUE_REPORTS, phase=Phase.COMPILE,
                round_=round_)
 
 
@@ -208,9 +206,9 @@ def approve(session: Session, request: Request, *, actor: str, user_id: int | No
                              decided_by_id=user_id))
     session.flush()
     for plan in current_plans(session, request.id):
-        move.start(session, TaskKind.EXECUTE, connector=plan.connector, phase=PHASE_EXECUTE,
+        move.start(session, TaskKind.EXECUTE, connector=plan.connector, phase=Phase.EXECUTE,
                    round_=plan.round)
-    move.start(session, TaskKind.FINALISE, queue=outbox.QUEUE_REPORTS, phase=PHASE_FINALISE,
+    move.start(session, TaskKind.FINALISE, queue=outbox.QUEUE_REPORTS, phase=Phase.FINALISE,
                round_=_round(session, request, "finalise"))
 
 
@@ -246,16 +244,16 @@ def release(session: Session, request: Request, *, actor: str) -> None:
                           msgid="err_release_state", status=request.status)
     if request.released_at is None:
         request.released_at = clock_of(session).now()
-        append_event(session, actor=actor, action="released", request_id=request.id)
+        append_event(session, actor=actor, action=AuditAction.RELEASED, request_id=request.id)
         if DISCLOSING & set(request.types):  # the answer goes out through delivery (portal)
             outbox.add_task(session, kind=TaskKind.DELIVER, request_id=request.id,
-                            queue=outbox.QUEUE_MAIL, phase=PHASE_FINALISE + 1)
+                            queue=outbox.QUEUE_MAIL, phase=Phase.DELIVER)
         if set(CHANGE_TYPES) & set(request.types):  # confirmations once executed
             outbox.add_task(session, kind=TaskKind.CONFIRM_CHANGES, request_id=request.id,
-                            queue=outbox.QUEUE_MAIL, phase=PHASE_FINALISE + 1)
+                            queue=outbox.QUEUE_MAIL, phase=Phase.DELIVER)
         if "contest_decision" in request.types:  # the review's outcome in writing
             outbox.add_task(session, kind=TaskKind.NOTIFY_CONTEST, request_id=request.id,
-                            queue=outbox.QUEUE_MAIL, phase=PHASE_FINALISE + 1)
+                            queue=outbox.QUEUE_MAIL, phase=Phase.DELIVER)
         session.flush()
     complete_if_done(session, request, actor=actor)
 
@@ -329,7 +327,7 @@ def waive_task(session: Session, task: Task, reason: str, *, actor: str) -> None
     """Waive one system's unfinished task with the coordinator's reason (raises
     ``outbox.WaiveRefused``), audit it, and complete the request if nothing else is left."""
     outbox.waive(session, task, reason)
-    append_event(session, actor=actor, action="task_waived", request_id=task.request_id,
+    append_event(session, actor=actor, action=AuditAction.TASK_WAIVED, request_id=task.request_id,
                  details={"task": task.id, "kind": task.kind, "connector": task.connector})
     request = session.get(Request, task.request_id) if task.request_id else None
     if request is not None:

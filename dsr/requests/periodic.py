@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import delete, select
 
-from dsr.audit import AuditEvent, append_event, head
+from dsr.audit import AuditAction, AuditEvent, append_event, head
 from dsr.changes.models import ChangePlan
 from dsr.correspondence import notices
 from dsr.documents import Document
@@ -45,9 +45,9 @@ def deadline_reminders(services: Services) -> dict[str, int]:
         for req, left in due:
             if left < 0 and req.status in WAITING_ON_SUBJECT and not session.scalar(
                     select(AuditEvent.id).where(AuditEvent.request_id == req.id,
-                                                AuditEvent.action == "escalated")):
-                append_event(session, actor="system", action="escalated", request_id=req.id,
-                             details={"days_overdue": -left})
+                                                AuditEvent.action == AuditAction.ESCALATED)):
+                append_event(session, actor="system", action=AuditAction.ESCALATED,
+                             request_id=req.id, details={"days_overdue": -left})
                 escalated += 1
         if soon:
             for user in _coordinators(session):
@@ -65,7 +65,7 @@ def expire_working_copies(services: Services) -> dict[str, int]:
                                       Request.status.in_([s.value for s in TERMINAL_STATES]))).all()
         for doc in docs:
             services.documents.delete(doc)
-            append_event(session, actor="system", action="document_deleted",
+            append_event(session, actor="system", action=AuditAction.DOCUMENT_DELETED,
                          request_id=doc.request_id, details={"kind": doc.kind, "document": doc.id})
     return {"deleted": len(docs)}
 
@@ -99,7 +99,7 @@ def reduce_closed_requests(services: Services) -> dict[str, int]:
             req.match_table = None
             req.subject_keys = None
             session.expire(req, ["claims", "corrections", "representation"])
-            append_event(session, actor="system", action="reduced", request_id=req.id,
+            append_event(session, actor="system", action=AuditAction.REDUCED, request_id=req.id,
                          details={"documents": len(docs)})
             reduced += 1
     return {"reduced": reduced}

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from dsr.audit import append_event
+from dsr.audit import AuditAction, append_event
 from dsr.security.passwords import check_password
 from dsr.security.sessions import revoke_all
 from dsr.users.models import User
@@ -21,7 +21,7 @@ def change_password(session: Session, user: User, new_password: str, now: dateti
     check_password(new_password, user_inputs=(user.username, user.email))
     user.password_hash = hash_password(new_password)
     ended = revoke_all(session, user.id, now, "password")
-    append_event(session, actor=actor, action="password_changed",
+    append_event(session, actor=actor, action=AuditAction.PASSWORD_CHANGED,
                  details={"user_id": user.id, "sessions_ended": ended})
     session.flush()
     return ended

@@ -20,7 +20,7 @@ from enum import StrEnum
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from dsr.audit import append_event
+from dsr.audit import AuditAction, append_event
 from dsr.security.models import OverrideState, PolicyOverride
 
 #: Decisions that rest on evidence the coordinator looked at (not an override).
@@ -96,7 +96,7 @@ def cancel(session: Session, record: PolicyOverride, *, actor: str, now: datetim
         session.add(state)
     state.cancelled_at, state.cancelled_by = now, actor
     session.flush()
-    append_event(session, actor=actor, action="policy_override_cancelled",
+    append_event(session, actor=actor, action=AuditAction.POLICY_OVERRIDE_CANCELLED,
                  request_id=record.request_id, details={"override": record.id, "why": why})
 
 
@@ -104,7 +104,7 @@ def take_effect(session: Session, record: PolicyOverride, now: datetime) -> None
     """The waiting period of ``record`` has run out: it counts as confirmed (by the period)."""
     record.confirmed_by, record.confirmed_at = "system:waiting_period", now
     session.flush()
-    append_event(session, actor="system", action="policy_override_effective",
+    append_event(session, actor="system", action=AuditAction.POLICY_OVERRIDE_EFFECTIVE,
                  request_id=record.request_id, details={"override": record.id})
 
 
@@ -128,7 +128,7 @@ def guard(session: Session, *, request_id: int, types: list[str], method: str, a
                                       "(a notice went to the address on file)")
             raise OverrideRefused("a second, different coordinator must confirm this override")
         waiting.confirmed_by, waiting.confirmed_at = actor, now
-        append_event(session, actor=actor, action="policy_override_confirmed",
+        append_event(session, actor=actor, action=AuditAction.POLICY_OVERRIDE_CONFIRMED,
                      request_id=request_id, details={"override": waiting.id})
         session.flush()
         return Outcome.GO, waiting
@@ -148,8 +148,9 @@ def guard(session: Session, *, request_id: int, types: list[str], method: str, a
         session.flush()
     outcome = (Outcome.GO if not second else
                Outcome.WAITING if single_coordinator else Outcome.PENDING)
-    action = {Outcome.GO: "policy_override", Outcome.PENDING: "policy_override_requested",
-              Outcome.WAITING: "policy_override_waiting"}[outcome]
+    action = {Outcome.GO: AuditAction.POLICY_OVERRIDE,
+              Outcome.PENDING: AuditAction.POLICY_OVERRIDE_REQUESTED,
+              Outcome.WAITING: AuditAction.POLICY_OVERRIDE_WAITING}[outcome]
     append_event(session, actor=actor, action=action, request_id=request_id,
                  details={"override": record.id, "method": method})
     return outcome, record

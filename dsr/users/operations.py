@@ -16,7 +16,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from dsr.audit import append_event
+from dsr.audit import AuditAction, append_event
 from dsr.clock import clock_of
 from dsr.security.passwords import PasswordRejected, check_password
 from dsr.security.sessions import revoke_all
@@ -75,7 +75,7 @@ def create_user(session: Session, username: str, password: str, role: str,
         _mark_pending(session, user, role, granted_by)
     session.add(user)
     session.flush()
-    append_event(session, actor=actor_of(granted_by), action="user_created",
+    append_event(session, actor=actor_of(granted_by), action=AuditAction.USER_CREATED,
                  details={"user_id": user.id, "role": user.role,
                           "pending_role": user.pending_role})
     return user
@@ -105,7 +105,7 @@ def change_role(session: Session, user: User, role: str, *, by: int) -> None:
         user.role = role
         _clear_pending(user)
     session.flush()
-    append_event(session, actor=actor_of(by), action="user_role_changed",
+    append_event(session, actor=actor_of(by), action=AuditAction.USER_ROLE_CHANGED,
                  details={"user_id": user.id, "from": before, "to": user.role,
                           "pending_role": user.pending_role})
 
@@ -128,7 +128,7 @@ def confirm_role(session: Session, user: User, confirmer: User) -> None:
     granted_by, user.role = user.pending_role_by, user.pending_role
     _clear_pending(user)
     session.flush()
-    append_event(session, actor=actor_of(confirmer.id), action="coordinator_confirmed",
+    append_event(session, actor=actor_of(confirmer.id), action=AuditAction.COORDINATOR_CONFIRMED,
                  details={"user_id": user.id, "role": user.role, "granted_by": granted_by})
 
 
@@ -142,7 +142,7 @@ def decline_role(session: Session, user: User, decliner: User) -> None:
     declined, granted_by = user.pending_role, user.pending_role_by
     _clear_pending(user)
     session.flush()
-    append_event(session, actor=actor_of(decliner.id), action="coordinator_declined",
+    append_event(session, actor=actor_of(decliner.id), action=AuditAction.COORDINATOR_DECLINED,
                  details={"user_id": user.id, "role": declined, "granted_by": granted_by})
 
 
@@ -157,7 +157,7 @@ def deactivate(session: Session, user: User, *, by: int) -> int:
     user.active, user.deactivated_at = False, now
     ended = revoke_all(session, user.id, now, "deactivated")
     session.flush()
-    append_event(session, actor=actor_of(by), action="user_deactivated",
+    append_event(session, actor=actor_of(by), action=AuditAction.USER_DEACTIVATED,
                  details={"user_id": user.id, "sessions_ended": ended})
     return ended
 
@@ -169,7 +169,7 @@ def reactivate(session: Session, user: User, *, by: int) -> None:
         raise UserError("the user is active", "users_error_active")
     user.active, user.deactivated_at = True, None
     session.flush()
-    append_event(session, actor=actor_of(by), action="user_reactivated",
+    append_event(session, actor=actor_of(by), action=AuditAction.USER_REACTIVATED,
                  details={"user_id": user.id})
 
 
@@ -211,7 +211,7 @@ def issue_reset(session: Session, user: User, *, by: int, hours: int) -> str:
                           issued_at=now, expires_at=now + timedelta(hours=hours))
     session.add(reset)
     session.flush()
-    append_event(session, actor=actor_of(by), action="password_reset_issued",
+    append_event(session, actor=actor_of(by), action=AuditAction.PASSWORD_RESET_ISSUED,
                  details={"user_id": user.id, "reset_id": reset.id,
                           "expires_at": reset.expires_at.isoformat()})
     return token
@@ -252,7 +252,7 @@ def use_reset(session: Session, token: str, new_password: str) -> User:
         _mark_pending(session, user, str(user.role), reset.issued_by)
         user.role = None
     session.flush()
-    append_event(session, actor=actor_of(user.id), action="password_reset_used",
+    append_event(session, actor=actor_of(user.id), action=AuditAction.PASSWORD_RESET_USED,
                  details={"user_id": user.id, "reset_id": reset.id, "sessions_ended": ended,
                           "role_needs_confirmation": reconfirm})
     return user
@@ -303,13 +303,13 @@ def revoke_token(session: Session, token_id: int) -> None:
 
 def record_sign_in(session: Session, user: User, method: str = "password") -> None:
     """Audit a successful sign-in (the user's id, nothing typed); flushes."""
-    append_event(session, actor=f"user:{user.id}", action="signed_in",
+    append_event(session, actor=f"user:{user.id}", action=AuditAction.SIGNED_IN,
                  details={"method": method} if method != "password" else None)
 
 
 def record_failed_sign_in(session: Session, user_id: int | None, *, throttled: bool,
                           known_device: bool) -> None:
     """Audit a failed sign-in: the account's id when the name exists, never the typed name."""
-    append_event(session, actor="anonymous", action="sign_in_failed",
+    append_event(session, actor="anonymous", action=AuditAction.SIGN_IN_FAILED,
                  details={"user_id": user_id, "throttled": throttled,
                           "known_device": known_device})

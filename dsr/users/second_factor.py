@@ -17,7 +17,7 @@ import pyotp
 import segno
 from sqlalchemy.orm import Session
 
-from dsr.audit import append_event
+from dsr.audit import AuditAction, append_event
 from dsr.clock import clock_of
 from dsr.crypto import Cipher
 from dsr.users.models import User
@@ -105,7 +105,7 @@ def confirm_enrolment(session: Session, cipher: Cipher, user: User, code: str) -
         return False
     user.totp_enrolled_at = now
     session.flush()
-    append_event(session, actor=actor_of(user.id), action="second_factor_enrolled",
+    append_event(session, actor=actor_of(user.id), action=AuditAction.SECOND_FACTOR_ENROLLED,
                  details={"user_id": user.id, "kind": "totp"})
     return True
 
@@ -128,7 +128,7 @@ def remove_second_factor(session: Session, user: User, *, by: int) -> None:
     user.totp_secret = user.totp_enrolled_at = user.totp_last_step = None
     session.flush()
     if was_enrolled:
-        append_event(session, actor=actor_of(by), action="second_factor_removed",
+        append_event(session, actor=actor_of(by), action=AuditAction.SECOND_FACTOR_REMOVED,
                      details={"user_id": user.id, "kind": "totp"})
 
 

@@ -24,7 +24,7 @@ from pypdf.generic import DictionaryObject, IndirectObject
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from dsr.audit import append_event
+from dsr.audit import AuditAction, append_event
 from dsr.documents import Document, DocumentStore
 from dsr.permissions import Actor, Permission
 from dsr.requests import operations as actions
@@ -230,7 +230,7 @@ def decide(session: Session, documents: DocumentStore, request: Request, *, acto
             raise VerificationError(exc.text, msgid=exc.msgid, **exc.params) from None
     record(session, request, "id_copy_decision", "ok" if accepted else "refused", actor,
            **({"name_check": name_check} if accepted else {}))
-    append_event(session, actor=actor, action="id_copy_decided", request_id=request.id,
+    append_event(session, actor=actor, action=AuditAction.ID_COPY_DECIDED, request_id=request.id,
                  details={"accepted": accepted, "copies": len(copies)})
     if accepted and request.status == "awaiting_verification":
         actions.verify(session, request, actor=actor, method="id_document", settings=settings)
@@ -238,8 +238,8 @@ def decide(session: Session, documents: DocumentStore, request: Request, *, acto
         return 0
     for doc in copies:
         documents.delete(doc)
-        append_event(session, actor=actor, action="document_deleted", request_id=request.id,
-                     details={"kind": doc.kind, "document": doc.id})
+        append_event(session, actor=actor, action=AuditAction.DOCUMENT_DELETED,
+                     request_id=request.id, details={"kind": doc.kind, "document": doc.id})
     session.flush()
     return len(copies)
 
@@ -249,6 +249,6 @@ def view(documents: DocumentStore, session: Session, request: Request, doc: Docu
     """The ID copy as a coordinator sees it (watermarked with the reference); every view is
     audited. The caller has checked :func:`may_view`."""
     data = shown(documents.read(doc), doc.content_type, request.reference)
-    append_event(session, actor=actor, action="id_copy_viewed", request_id=request.id,
+    append_event(session, actor=actor, action=AuditAction.ID_COPY_VIEWED, request_id=request.id,
                  details={"document": doc.id})
     return data

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from dsr.answers import postal
 from dsr.answers.article15 import request_retention
-from dsr.audit import append_event
+from dsr.audit import AuditAction, append_event
 from dsr.correspondence import notices
 from dsr.documents import Document
 from dsr.requests import no_data
@@ -118,7 +118,7 @@ def expire_id_copies(services: Services) -> dict[str, int]:
                     Document.request_id == request_id, Document.kind == id_copies.KIND,
                     Document.deleted_at.is_(None))):
                 services.documents.delete(doc)
-                append_event(session, actor=SYSTEM, action="document_deleted",
+                append_event(session, actor=SYSTEM, action=AuditAction.DOCUMENT_DELETED,
                              request_id=request_id, details={"kind": doc.kind, "document": doc.id})
                 deleted += 1
     return {"deleted": deleted}

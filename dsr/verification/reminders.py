@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from dsr.audit import append_event
+from dsr.audit import AuditAction, append_event
 from dsr.requests.models import Request
 from dsr.verification import codes
 from workflows import outbox
@@ -45,6 +45,7 @@ def remind_customers(session: Session, request_ids: list[int], *, actor: str) ->
             continue
         outbox.add_task(session, kind=TaskKind.VERIFY_IDENTITY, request_id=request.id,
                         queue=outbox.QUEUE_MAIL, round_=codes.issued_count(session, request.id))
-        append_event(session, actor=actor, action="customer_reminded", request_id=request.id)
+        append_event(session, actor=actor, action=AuditAction.CUSTOMER_REMINDED,
+                     request_id=request.id)
         reminded += 1
     return Reminded(reminded=reminded, skipped=skipped)

@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from dsr.audit import append_event
+from dsr.audit import AuditAction, append_event
 from dsr.clock import clock_of
 from dsr.crypto import keyed_hash
 from dsr.errors import ServiceError
@@ -141,7 +141,7 @@ def check_power_of_attorney(session: Session, request: Request, *, actor: str,
             raise VerificationError(exc.text, msgid=exc.msgid, **exc.params) from None
     record(session, request, "power_of_attorney", "ok" if valid else "refused", actor,
            **({"name_check": name_check} if valid else {}))
-    append_event(session, actor=actor, action="power_of_attorney", request_id=request.id,
+    append_event(session, actor=actor, action=AuditAction.POWER_OF_ATTORNEY, request_id=request.id,
                  details={"valid": valid})
 
 
@@ -165,7 +165,7 @@ def answer_to_representative(session: Session, request: Request, *, actor: str,
                                 msgid="err_v_office_how")
     record(session, request, "answer_recipient", "ok", actor, to="representative_office",
            office_email=office, verified_how=how[:300])
-    append_event(session, actor=actor, action="answer_recipient", request_id=request.id,
+    append_event(session, actor=actor, action=AuditAction.ANSWER_RECIPIENT, request_id=request.id,
                  details={"to": "representative_office"})
 
 
@@ -193,8 +193,8 @@ def stop_advertising_for_heir(session: Session, request: Request, *, actor: str)
     if "objection" not in request.types:
         request.types = [*request.types, "objection"]
     record(session, request, "advertising_stopped", "ok", actor)
-    append_event(session, actor=actor, action="advertising_stopped", request_id=request.id,
-                 details={"why": "heir"})
+    append_event(session, actor=actor, action=AuditAction.ADVERTISING_STOPPED,
+                 request_id=request.id, details={"why": "heir"})
     return True
 
 

@@ -1,11 +1,13 @@
 """The audit chain: appended events verify; edits, deletions, reorderings and a truncated tail
-made directly in SQL are found."""
+made directly in SQL are found. Every action is a member of one enum, stored and hashed as its
+string, with a label in German and English for the request page's audit trail."""
 
 from __future__ import annotations
 
 from sqlalchemy import text
 
-from dsr.audit import append_event, head, verify_chain
+from dsr.audit import AuditAction, append_event, canonical_json, head, verify_chain
+from dsr.catalogs import builtin
 from dsr.context import Services
 from tests.support.clock import CLOCK
 
@@ -13,7 +15,8 @@ from tests.support.clock import CLOCK
 def _append(services: Services, n: int) -> None:
     with services.db.session() as session:
         for i in range(n):
-            append_event(session, actor="system", action="test", details={"i": i})
+            append_event(session, actor="system", action=AuditAction.CONNECTOR_DRY_RUN,
+                         details={"i": i})
 
 
 def _verify(services: Services, published: str | None = None):  # type: ignore[no-untyped-def]
@@ -84,3 +87,30 @@ def test_events_carry_no_personal_data(services: Services) -> None:
     dump = repr(rows)
     for secret in ("Erika", "Mustermann", "erika@example.org", "Hauptstr"):
         assert secret not in dump
+
+
+def test_an_action_is_stored_and_hashed_as_its_string(services: Services) -> None:
+    # events written while the actions were plain strings must still verify
+    assert canonical_json({"action": AuditAction.SIGNED_IN}) == canonical_json(
+        {"action": "signed_in"})
+    with services.db.session() as session:
+        append_event(session, actor="user:1", action=AuditAction.SIGNED_IN)
+        assert verify_chain(session).ok
+    with services.db.engine.connect() as conn:
+        assert conn.execute(text("SELECT action FROM audit_events")).scalar_one() == "signed_in"
+
+
+def test_every_action_is_named_as_its_stored_string() -> None:
+    assert [a.name for a in AuditAction if a.value != a.name.lower()] == []
+
+
+def test_every_action_has_a_label_in_both_languages() -> None:
+    missing = [f"{lang}:event_{action.value}" for lang in ("de", "en") for action in AuditAction
+               if f"event_{action.value}" not in builtin().entries(lang)]
+    assert missing == []
+
+
+def test_no_german_label_merely_repeats_the_english() -> None:
+    de, en = builtin().entries("de"), builtin().entries("en")
+    assert [a.value for a in AuditAction
+            if de.get(f"event_{a.value}") == en.get(f"event_{a.value}")] == []

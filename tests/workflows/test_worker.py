@@ -13,7 +13,7 @@ from dsr.context import Services
 from tests.support.clock import CLOCK
 from workflows import outbox
 from workflows.jobs import JOBS
-from workflows.models import Task, TaskAttempt
+from workflows.models import Phase, Task, TaskAttempt
 from workflows.runner import run_pending, run_task
 
 
@@ -109,8 +109,8 @@ def test_later_phase_waits_for_earlier_phase(services: Services) -> None:
                                              channel=Channel.FORM.value, received_at=CLOCK.now()),
                          calendar=services.calendar, connectors=[])
             session.get(Task, outbox.add_task(session, kind="test_b", request_id=req.id,
-                                              phase=2).id)
-            outbox.add_task(session, kind="test_a", request_id=req.id, phase=1)
+                                              phase=Phase.COMPILE).id)
+            outbox.add_task(session, kind="test_a", request_id=req.id, phase=Phase.COLLECT)
             for task in session.scalars(select(Task).where(Task.kind == "acknowledge")):
                 task.status = "waived"
         run_pending(services)

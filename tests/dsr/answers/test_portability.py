@@ -19,7 +19,7 @@ from sqlalchemy import select
 
 from dsr.answers import operations as reports
 from dsr.answers import portability
-from dsr.audit import AuditEvent
+from dsr.audit import AuditAction, AuditEvent
 from dsr.context import Services
 from dsr.requests.models import Request
 from tests.dsr.answers.test_operations import released
@@ -99,7 +99,7 @@ def test_the_copy_is_transmitted_to_a_controller_with_an_interface(
         req = session.get(Request, request_id)
         events = session.scalars(select(AuditEvent).where(
             AuditEvent.request_id == request_id,
-            AuditEvent.action == portability.TRANSMITTED)).all()
+            AuditEvent.action == AuditAction.PORTABILITY_TRANSMITTED)).all()
         assert [e.details["receiver"] for e in events] == ["other_shop"]
         assert events[0].details["status"] == 202
         again = portability.transmit(demo_services, session, req)
