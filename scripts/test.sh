@@ -52,7 +52,9 @@ started=$SECONDS
 echo "mypy (strictness in pyproject.toml [tool.mypy]):"
 "$VENV/bin/mypy"
 set +e
-"$VENV/bin/python" -m pytest "$@"
+# One worker per core; a file's tests stay together on one worker (their fixtures and the
+# shared Redis database of the queueing tests). DSR_TEST_WORKERS=0 runs in this process.
+"$VENV/bin/python" -m pytest -n "${DSR_TEST_WORKERS:-auto}" --dist loadfile "$@"
 status=$?
 set -e
 echo "test suite: $((SECONDS - started)) s (ruff, mypy, import check and pytest)"

@@ -234,7 +234,7 @@ def test_a_move_the_workflow_does_not_allow_is_409(app: Any, demo_services: Serv
     auth = bearer(tokens["coordinator"])
     assert status_of(demo_services, request_id) == "awaiting_verification"
     assert_error(client.post(f"{API}/requests/{request_id}/approve", headers=auth), 409,
-                 "Cannot approve", "awaiting_verification -> executing")
+                 "Cannot approve", "approve is not possible when awaiting_verification")
     assert_error(client.post(f"{API}/requests/{request_id}/release", headers=auth), 409,
                  "Cannot release", "not executing")
     assert_error(client.post(f"{API}/requests/{request_id}/process", headers=auth), 409)
@@ -253,7 +253,7 @@ def test_reject_and_withdraw(app: Any, demo_services: Services, review_id: int,
     withdrawn = client.post(f"{API}/requests/{other}/withdraw", headers=auth)
     assert withdrawn.status_code == 200 and withdrawn.get_json()["status"] == "withdrawn"
     assert_error(client.post(f"{API}/requests/{other}/withdraw", headers=auth), 409,
-                 "withdrawn -> withdrawn")
+                 "withdraw is not possible when withdrawn")
 
 
 def test_unknown_ids_paths_and_missing_reports_are_json_errors(app: Any, demo_services: Services,
