@@ -32,8 +32,8 @@ from workflows.models import TaskKind
 if TYPE_CHECKING:
     from dsr.context import Services
 
-NORMS = {"objection": "Art. 21 Abs. 3 DSGVO / GDPR (sofort bei Eingang)",
-         "consent_withdrawal": "Art. 7 Abs. 3 DSGVO / GDPR (sofort bei Eingang)"}
+NORMS = {"objection": "Art. 21 Abs. 3 DSGVO (sofort bei Eingang)",
+         "consent_withdrawal": "Art. 7 Abs. 3 DSGVO (sofort bei Eingang)"}
 SUPPRESSED = "suppressed_on_intake"
 STOPPED = "advertising_stopped_on_intake"
 #: The suppression channel a withdrawal of each consent ends (a withdrawal naming only other
