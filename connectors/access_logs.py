@@ -50,7 +50,7 @@ from connectors.changes import (
 _LINE = re.compile(r"^(\S+) \S+ \S+ \[(\d{2})/(\w{3})/(\d{4}):(\d{2}):(\d{2}):(\d{2}) ([+-]\d{4})\]")
 _MONTHS = {m: i for i, m in enumerate(("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug",
                                        "Sep", "Oct", "Nov", "Dec"), start=1)}
-NORM = "Art. 17 Abs. 1 DSGVO / GDPR"
+NORM = "Art. 17 Abs. 1 DSGVO"
 LABEL = {"de": "Server-Logdateien", "en": "Server log files"}
 
 

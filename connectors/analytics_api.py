@@ -45,8 +45,8 @@ from connectors.changes import (
 )
 
 LABEL = {"de": "Webanalyse", "en": "Web analytics"}
-NORMS = {"erasure": "Art. 17 Abs. 1 DSGVO / GDPR",
-         "consent_withdrawal": "Art. 7 Abs. 3, Art. 17 Abs. 1 lit. b DSGVO / GDPR"}
+NORMS = {"erasure": "Art. 17 Abs. 1 DSGVO",
+         "consent_withdrawal": "Art. 7 Abs. 3, Art. 17 Abs. 1 lit. b DSGVO"}
 
 
 class AnalyticsSettingsSchema(Schema):

@@ -37,13 +37,18 @@ NOTIFIED_TYPES = ("rectification", "restriction", "erasure")
 
 @dataclass(frozen=True)
 class RetentionRule:
-    """A retention rule of the register: ``years`` from the end of the year, or ``days``."""
+    """A retention rule of the register: ``years`` from the end of the year, or ``days``.
+
+    ``blocks`` is False for a storage limit (the register's ``storage_limit``): the period is
+    the longest the data may be kept, so an erasure request erases it at once and only the
+    retention run's overdue check uses the period; a duty to keep blocks it until then."""
 
     name: str
     norm: str
     years: int | None = None
     days: int | None = None
     starts: str = "end_of_year"
+    blocks: bool = True
 
     def until(self, start: date) -> date:
         """The last day of the period for a document dated ``start``."""
@@ -58,9 +63,14 @@ class RetentionRule:
 
     @classmethod
     def from_register(cls, name: str, raw: Mapping[str, Any]) -> RetentionRule:
-        """The rule as the register's ``[retention.<name>]`` section gives it."""
-        return cls(name, str(raw.get("norm", "")), raw.get("years"), raw.get("days"),
-                   str(raw.get("starts", "end_of_year")))
+        """The rule as the register's ``[retention.<name>]`` section gives it; a norm given
+        per language is carried as its German citation (the answers quote the register's text
+        in their language by the rule's name)."""
+        norm = raw.get("norm", "")
+        if isinstance(norm, Mapping):
+            norm = norm.get("de") or next(iter(norm.values()), "")
+        return cls(name, str(norm), raw.get("years"), raw.get("days"),
+                   str(raw.get("starts", "end_of_year")), not raw.get("storage_limit", False))
 
 
 @dataclass(frozen=True)
@@ -69,7 +79,7 @@ class LegalHold:
 
     id: int
     kind: str
-    norm: str = "Art. 17 Abs. 3 lit. e DSGVO / GDPR"
+    norm: str = "Art. 17 Abs. 3 lit. e DSGVO"
 
 
 @runtime_checkable

@@ -34,9 +34,9 @@ from connectors.sql_paths import column, read_transaction, subject_rows
 
 CHANNELS = ("newsletter", "existing_customer_email", "postal")
 """Advertising channels kept apart: §7(2) Nr. 2 UWG, §7(3) UWG, post."""
-NORMS = {"objection": "Art. 21 Abs. 2, 3 DSGVO / GDPR",
-         "consent_withdrawal": "Art. 7 Abs. 3 DSGVO / GDPR",
-         "erasure": "Art. 17 Abs. 1 DSGVO / GDPR"}
+NORMS = {"objection": "Art. 21 Abs. 2, 3 DSGVO",
+         "consent_withdrawal": "Art. 7 Abs. 3 DSGVO",
+         "erasure": "Art. 17 Abs. 1 DSGVO"}
 
 
 class NewsletterSettingsSchema(ShopSqlSettingsSchema):

@@ -63,7 +63,7 @@ from connectors.opengdpr import (  # noqa: F401 - the client is part of this kin
     verify_callback,
 )
 
-ERASURE_NORM = "Art. 17 Abs. 1, Art. 28 Abs. 3 lit. e DSGVO / GDPR"
+ERASURE_NORM = "Art. 17 Abs. 1, Art. 28 Abs. 3 lit. e DSGVO"
 IDENTITY_TYPES = {"email": "email", "customer_number": "controller_customer_id"}
 """Which identifiers of the subject go to the processor, under which OpenGDPR identity type."""
 

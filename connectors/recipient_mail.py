@@ -44,7 +44,7 @@ from connectors.changes import (
     subject_json,
 )
 
-ART19_NORM = "Art. 19 DSGVO / GDPR"
+ART19_NORM = "Art. 19 DSGVO"
 TYPE_WORDS = {
     "rectification": ("Berichtigung (Art. 16 DSGVO)", "rectification (Art. 16 GDPR)"),
     "restriction": ("Einschränkung der Verarbeitung (Art. 18 DSGVO)",

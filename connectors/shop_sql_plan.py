@@ -32,9 +32,9 @@ from connectors.datamap_conditions import Condition, condition_sql
 from connectors.datamap_model import ColumnMap, DataMap, TableMap
 from connectors.sql_paths import column, matches_value, subject_rows
 
-ERASURE_NORM = "Art. 17 Abs. 1 DSGVO / GDPR"
-RESTRICTION_NORM = "Art. 18 DSGVO / GDPR"
-RECTIFICATION_NORM = "Art. 16 DSGVO / GDPR"
+ERASURE_NORM = "Art. 17 Abs. 1 DSGVO"
+RESTRICTION_NORM = "Art. 18 DSGVO"
+RECTIFICATION_NORM = "Art. 16 DSGVO"
 OVERDUE_REASON = "retention_expired"
 """The reason of a change to a field whose retention period has ended (``overdue``)."""
 DOCUMENT_NORM = "§146 Abs. 4 AO, §239 Abs. 3 HGB"
@@ -209,8 +209,10 @@ class SqlPlanner:
         """The subject's own fields whose retention rule has ended, each with the map's
         erasure action and the day its period ended (``retained_until``); reads only.
 
-        A field without a rule is not overdue; a row with ``delete`` columns goes whole only
-        when every erasable field of it is overdue, else its overdue fields are emptied.
+        A field without a rule is not overdue; a storage limit (``storage_limit`` in the
+        register: credit checks reused for 90 days at most) counts like a duty to keep. A row
+        with ``delete`` columns goes whole only when every erasable field of it is overdue,
+        else its overdue fields are emptied.
         """
         if not subject.keys:
             return []
@@ -280,7 +282,7 @@ class SqlPlanner:
                 else:
                     value = wanted[name]
                 mapped = table.column(name)
-                rule = _rule(table, mapped, row, request)
+                rule = _duty(table, mapped, row, request)
                 if rule is not None and document is not None:
                     changes.append(PlannedChange(
                         table.name, key, (name,), "block", "rectification_recorded_beside",
@@ -321,7 +323,7 @@ class SqlPlanner:
                 codes = values[width + len(held):]
                 fields = []
                 for mapped, value in zip(held, stored, strict=True):
-                    rule = _rule(table, mapped, own, request) if own else None
+                    rule = _duty(table, mapped, own, request) if own else None
                     beside = (rule.until(own.document) if rule is not None and own is not None
                               and own.document is not None else None)
                     fields.append(RectifiableValue(
@@ -374,6 +376,15 @@ def _rule(table: TableMap, mapped: ColumnMap, row: _Row,
     return None
 
 
+def _duty(table: TableMap, mapped: ColumnMap, row: _Row,
+          request: ChangeRequest) -> RetentionRule | None:
+    """The rule that obliges us to keep the field of ``row`` (blocked on erasure, corrected
+    only beside a document): :func:`_rule`, unless that is a storage limit, which only says
+    how long the field may be kept at most."""
+    rule = _rule(table, mapped, row, request)
+    return rule if rule is not None and rule.blocks else None
+
+
 def _row_changes(table: TableMap, row: _Row,
                  erasable: Sequence[ColumnMap], request: ChangeRequest, *, deletes_row: bool,
                  nullable: Mapping[str, bool | None], reason: str = "erasure") -> list[PlannedChange]:
@@ -383,7 +394,7 @@ def _row_changes(table: TableMap, row: _Row,
     free: list[ColumnMap] = []
     for mapped in erasable:
         hold = request.holds[0] if request.holds else None
-        rule = _rule(table, mapped, row, request)
+        rule = _duty(table, mapped, row, request)
         if hold is not None:
             blocked.setdefault((None, f"hold:{hold.id}:{hold.kind}", hold.norm), []).append(
                 mapped.name)

@@ -14,6 +14,8 @@ from dsr.changes.api import blp as holds_blp
 from dsr.config import Config, load_config
 from dsr.context import Services
 from dsr.extensions import csrf, limiter, login_manager
+from dsr.norms import cite
+from dsr.register.schema import in_language
 from dsr.rendering import TEMPLATE_ROOT
 from dsr.requests.api import blp
 from dsr.requests.schemas import LoadContext
@@ -77,6 +79,8 @@ def create_app(config: Config | None = None, services: Services | None = None,
     i18n.init_app(app, config.languages, list(config.translation_dirs))
     app.jinja_env.globals.update(fmt_date=i18n.fmt_date, fmt_day=i18n.fmt_day,
                                   fmt_number=i18n.fmt_number)
+    # A norm in the page's language, a register text given per language (``TextOrLabel``).
+    app.jinja_env.filters.update(cite=cite, tl=in_language)
     return app
 
 

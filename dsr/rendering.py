@@ -8,6 +8,9 @@ from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
+from dsr.norms import cite
+from dsr.register.schema import in_language
+
 TEMPLATE_ROOT = Path(str(files("templates")))
 
 
@@ -19,6 +22,8 @@ def template_env() -> Environment:
                       lstrip_blocks=True, keep_trailing_newline=True)
     env.filters["de_date"] = lambda d: d.strftime("%d.%m.%Y")
     env.filters["en_date"] = lambda d: d.strftime("%d %B %Y")
+    env.filters["cite"] = cite  # a stored norm as the letter's language cites it
+    env.filters["tl"] = in_language  # a register text given per language (TextOrLabel)
     return env
 
 

@@ -61,11 +61,11 @@ from connectors.http_api.definition import load_definition
 from connectors.http_api.paging import body_of, records
 from connectors.http_api.paths import find_one, placeholders, render, strings
 
-NORMS = {"erasure": "Art. 17 Abs. 1, Art. 28 Abs. 3 lit. e DSGVO / GDPR",
-         "objection": "Art. 21 Abs. 2, 3 DSGVO / GDPR",
-         "consent_withdrawal": "Art. 7 Abs. 3 DSGVO / GDPR",
-         "rectification": "Art. 16, Art. 28 Abs. 3 lit. e DSGVO / GDPR",
-         "restriction": "Art. 18 DSGVO / GDPR"}
+NORMS = {"erasure": "Art. 17 Abs. 1, Art. 28 Abs. 3 lit. e DSGVO",
+         "objection": "Art. 21 Abs. 2, 3 DSGVO",
+         "consent_withdrawal": "Art. 7 Abs. 3 DSGVO",
+         "rectification": "Art. 16, Art. 28 Abs. 3 lit. e DSGVO",
+         "restriction": "Art. 18 DSGVO"}
 OPERATIONS: dict[str, tuple[tuple[str, ...], Action]] = {
     "unsubscribe": (("objection", "consent_withdrawal"), "set"),
     "rectify": (("rectification",), "set"),

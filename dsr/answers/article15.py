@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from dsr.catalogs import gettext
+from dsr.norms import norm_in
 from dsr.register.schema import in_language
 
 Table = dict[str, Any]
@@ -72,7 +73,7 @@ def actual_recipients(register: dict[str, Any], collected: list[dict[str, Any]],
         if occasions:
             seen = ({"count": len(dates), "first": min(dates), "last": max(dates)}
                     if dates else None)
-            found.append({"name": recipient["name"], "kind": recipient["kind"],
+            found.append({"name": in_language(recipient["name"], lang), "kind": recipient["kind"],
                           "role": _label(recipient["role"], lang), "country": recipient["country"],
                           "occasion": ", ".join(occasions), "seen": seen})
     return found
@@ -100,7 +101,7 @@ def automated_decisions(register: dict[str, Any], collected: list[dict[str, Any]
                        key=lambda r: str(r.get(ev["date"]) or ""))
         if not taken:
             continue
-        bureau = register["recipients"][item["bureau"]]["name"]
+        bureau = in_language(register["recipients"][item["bureau"]]["name"], lang)
         result.append({
             "label": _label(item["label"], lang), "bureau": bureau,
             "logic": _label(item["logic"], lang),
@@ -130,10 +131,13 @@ def register_section(register: dict[str, Any], sections: list[dict[str, Any]],
     recipients = actual_recipients(register, collected, lang)
     actual_names = {r["name"] for r in recipients}
     named = dict.fromkeys(r for p in purposes for r in p.get("recipients", []))
+
+    def name_of(key: str) -> str:
+        return in_language(register["recipients"][key]["name"], lang)
+
     groups = [register["recipients"][r] for r in named
-              if not register["recipients"][r].get("evidence")
-              and register["recipients"][r]["name"] not in actual_names]
-    involved = actual_names | {g["name"] for g in groups}
+              if not register["recipients"][r].get("evidence") and name_of(r) not in actual_names]
+    involved = actual_names | {in_language(g["name"], lang) for g in groups}
     rules = dict.fromkeys(r for p in purposes for r in p.get("retention", []))
     automated = automated_decisions(register, collected, lang)
 
@@ -142,7 +146,8 @@ def register_section(register: dict[str, Any], sections: list[dict[str, Any]],
 
     return {
         "version": version,
-        "purposes": [{"label": _label(p["label"], lang), "legal_basis": p["legal_basis"],
+        "purposes": [{"label": _label(p["label"], lang),
+                      "legal_basis": norm_in(p["legal_basis"], lang),
                       "categories": [_label(labels[c]["label"], lang) for c in p["categories"]
                                      if c in counts and c in labels]} for p in purposes],
         "categories": [{"label": _label(labels.get(c, {}).get("label"), lang, c), "records": n,
@@ -150,11 +155,12 @@ def register_section(register: dict[str, Any], sections: list[dict[str, Any]],
                                      if c in p["categories"]]}
                        for c, n in counts.items()],
         "recipients": recipients,
-        "recipient_groups": [{"name": g["name"], "kind": g["kind"], "role": _label(g["role"], lang),
+        "recipient_groups": [{"name": in_language(g["name"], lang), "kind": g["kind"],
+                              "role": _label(g["role"], lang),
                               "country": g["country"]} for g in groups],
         "retention": [{"label": _label(register["retention"][r]["label"], lang),
                        "period": period(register["retention"][r]),
-                       "norm": register["retention"][r]["norm"]}
+                       "norm": norm_in(register["retention"][r]["norm"], lang)}
                       for r in rules if r in register.get("retention", {})],
         "deletion": [{"purpose": _label(p["label"], lang), "text": _label(p.get("deletion"), lang)}
                      for p in purposes if p.get("deletion")],
@@ -163,10 +169,9 @@ def register_section(register: dict[str, Any], sections: list[dict[str, Any]],
         "external": [{"score": d["score"], "source": item["bureau"], "date": d["date"]}
                      for item in automated for d in item["decisions"]],
         "automated": automated,
-        "transfers": [{"recipient": register["recipients"][t["recipient"]]["name"],
+        "transfers": [{"recipient": name_of(t["recipient"]),
                        "country": t["country"], "safeguard": in_language(t["safeguard"], lang)}
-                      for t in register.get("transfers", [])
-                      if register["recipients"][t["recipient"]]["name"] in involved],
+                      for t in register.get("transfers", []) if name_of(t["recipient"]) in involved],
         "rights": [gettext(lang, f"a15_right_{code}") for code in RIGHT_CODES],
         "complaint": register.get("supervisory_authority", {}),
     }
@@ -178,8 +183,8 @@ def request_retention(register: dict[str, Any], lang: str) -> str:
     rules = dict.fromkeys(r for p in register.get("purposes", []) if "dsr" in p["categories"]
                           for r in p.get("retention", []))
     known = register.get("retention", {})
-    return "; ".join(f"{_period(known[r], lang)} ({known[r]['norm']})" for r in rules
-                     if r in known)
+    return "; ".join(f"{_period(known[r], lang)} ({norm_in(known[r]['norm'], lang)})"
+                     for r in rules if r in known)
 
 
 def _period(rule: dict[str, Any], lang: str) -> str:

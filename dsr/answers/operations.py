@@ -23,6 +23,7 @@ from dsr.answers.past_period import past_period
 from dsr.changes.models import ChangePlan, RetainedRecord, SuppressionEntry
 from dsr.changes.overdue import OverdueGroup, overdue_of
 from dsr.documents import Document, DocumentStore
+from dsr.norms import cite, rule_norm
 from dsr.register import store as register_store
 from dsr.requests.contracts import SubjectKeys
 from dsr.requests.models import Decision, IdentityClaim, Request
@@ -203,7 +204,7 @@ def build_payload(request: Request, collected: list[dict[str, Any]], register: d
                     "postal": request.channel in POSTAL_CHANNELS},
         "decisions": [{"right": d.right, "category": d.category,
                        "category_label": label_of(d.category) if d.category != "*" else "—",
-                       "outcome": d.outcome, "norm": d.norm, "reason": d.reason}
+                       "outcome": d.outcome, "norm": cite(d.norm, lang), "reason": d.reason}
                       for d in decisions],
         "sections": sections,
         "register": register_section(
@@ -234,9 +235,11 @@ def _note_past_period(sections: list[dict[str, Any]], past: list[dict[str, Any]]
                 table["note"] = " ".join(filter(None, [table.get("note"), *notes]))
 
 
-def own_records(session: Session, request: Request) -> dict[str, Any]:
+def own_records(session: Session, request: Request,
+                register: dict[str, Any] | None = None) -> dict[str, Any]:
     """The service's own records about the subject: every request made under one of the
-    subject's e-mail addresses or customer numbers (on file or claimed), this one included."""
+    subject's e-mail addresses or customer numbers (on file or claimed), this one included
+    (a blocked record's norm as ``register`` words its rule in the answer's language)."""
     identifiers: dict[str, set[str]] = {"email": set(), "customer_number": set()}
     for claim in request.claims:
         if claim.kind in identifiers:
@@ -254,7 +257,7 @@ def own_records(session: Session, request: Request) -> dict[str, Any]:
         "types": list(r.types), "status": r.status, "current": r.id == request.id,
         "closed_at": r.updated_at.isoformat()
         if r.status in ("completed", "rejected", "withdrawn", "merged") else None,
-    } for r in rows], "tables": _kept_records(session, ids, request.language)}
+    } for r in rows], "tables": _kept_records(session, ids, request.language, register or {})}
 
 
 OWN_TABLES = {
@@ -271,7 +274,8 @@ OWN_TABLES = {
 }
 
 
-def _kept_records(session: Session, request_ids: set[int], lang: str) -> list[dict[str, Any]]:
+def _kept_records(session: Session, request_ids: set[int], lang: str,
+                  register: dict[str, Any]) -> list[dict[str, Any]]:
     """What the service itself keeps about the subject besides the requests: suppression
     entries and blocked (retained) fields recorded by earlier requests."""
     suppressed = session.scalars(select(SuppressionEntry).where(
@@ -283,7 +287,7 @@ def _kept_records(session: Session, request_ids: set[int], lang: str) -> list[di
     rows = {
         "suppression": [[e.kind, e.channel, f"{e.hash[:12]}…", e.created_at.isoformat()]
                         for e in suppressed],
-        "blocked": [[r.target, ", ".join(sorted(r.then)), r.norm,
+        "blocked": [[r.target, ", ".join(sorted(r.then)), rule_norm(register, r.rule, r.norm, lang),
                      r.retained_until.isoformat() if r.retained_until else None]
                     for r in blocked],
     }
@@ -307,7 +311,8 @@ def compile_answer(services: Services, session: Session, request: Request) -> di
     register = register_store.in_force(session, services.config.register_path)
     payload = build_payload(request, collected, register.data, decisions, services.clock.now(),
                             register_version=register.label,
-                            own_records=own_records(session, request), redactions=legend,
+                            own_records=own_records(session, request, register.data),
+                            redactions=legend,
                             register_as_of=report_facts.register_as_of(
                                 register, services.clock.today()),
                             systems=report_facts.systems(services, session, request.id,

@@ -12,6 +12,7 @@ from typing import Any
 from dsr.answers.report.strings import format_date
 from dsr.catalogs import gettext
 from dsr.changes.overdue import OverdueGroup
+from dsr.norms import rule_norm
 
 KEYS_SHOWN = 20
 """Entry keys named in the note; the rest are counted."""
@@ -46,12 +47,13 @@ def past_period(groups: list[OverdueGroup], collected: list[dict[str, Any]],
         rule_label = rule.get("label", {}).get(lang, group.rule)
         fields = [columns.get(name, name) for name in group.fields]
         ended = format_date(group.ended.isoformat(), lang)
+        norm = rule_norm(register, group.rule, group.norm, lang)
         lead = gettext(lang, "law_overdue_lead", keys=_keys(group.keys, lang), rule=rule_label,
-                       norm=group.norm, ended=ended)
+                       norm=norm, ended=ended)
         then = gettext(lang, f"law_overdue_{group.action}", fields=", ".join(fields))
         out.append({"system": group.connector, "table": group.target, "label": label,
                     "rows": len(group.keys), "keys": [list(k) for k in group.keys],
                     "fields": fields, "action": group.action, "rule": rule_label,
-                    "norm": group.norm, "ended": group.ended.isoformat(),
+                    "norm": norm, "ended": group.ended.isoformat(),
                     "text": f"{lead} {then}"})
     return out

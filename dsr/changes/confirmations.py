@@ -21,6 +21,8 @@ from dsr.changes import art19, withdrawal
 from dsr.changes import operations as changes
 from dsr.changes.models import ChangePlan, PlanStatus, RecipientNotice, RetainedRecord
 from dsr.correspondence import notices
+from dsr.norms import rule_norm
+from dsr.register.schema import in_language
 from dsr.requests.models import Decision, Request
 
 if TYPE_CHECKING:
@@ -50,7 +52,7 @@ OBJECTION_PURPOSES = {
 }
 """The Art. 21(1) purposes the form's objection names beside advertising: each is weighed by
 the coordinator (a decision of right ``objection`` with the purpose as its category)."""
-PURPOSE_NORM = "Art. 21 Abs. 1 DSGVO / GDPR"
+PURPOSE_NORM = "Art. 21 Abs. 1 DSGVO"
 """The norm of a decision on an Art. 21(1) purpose (review proposes it)."""
 RECORDED = {"de": "Datum eingetragen", "en": "date recorded"}
 """A ``set`` that is no rectification (the end of a subscription, a withdrawal's date)."""
@@ -156,7 +158,8 @@ def outcome(services: Services, session: Session, request: Request) -> dict[str,
             RetainedRecord.plan_id.in_([p.id for p in plans])).order_by(RetainedRecord.id)):
         label, fields = _labels(services, record.connector, record.target, sorted(record.then),
                                 language)
-        why = record.norm if record.hold_id is None else f"{record.norm}; {HOLD[language]}"
+        norm = rule_norm(services.register, record.rule, record.norm, language)
+        why = norm if record.hold_id is None else f"{norm}; {HOLD[language]}"
         until = record.retained_until
         entry = grouped.setdefault((label, why, until is None),
                                    {"label": label, "fields": [], "why": why,
@@ -170,7 +173,7 @@ def outcome(services: Services, session: Session, request: Request) -> dict[str,
              "why": e["why"], "until": e["until"], "first": e["first"]}
             for e in sorted(grouped.values(), key=lambda e: (e["label"], e["until"] or date.max))]
     recipients: Mapping[str, Any] = services.register.get("recipients", {})
-    told = sorted({str(recipients.get(n.recipient, {}).get("name", n.recipient))
+    told = sorted({in_language(recipients.get(n.recipient, {}).get("name", n.recipient), language)
                    for n in session.scalars(select(RecipientNotice).where(
                        RecipientNotice.request_id == request.id))})
     kept_fields: dict[str, set[str]] = {}
@@ -216,7 +219,7 @@ def not_told(services: Services, session: Session, request: Request,
     bodies = [row.body for row in changes.newest_plans(session, request.id)]
     found = []
     for notice in art19.withheld_of(bodies):
-        name = str(recipients.get(notice.target, {}).get("name", notice.target))
+        name = in_language(recipients.get(notice.target, {}).get("name", notice.target), language)
         day = "%d.%m.%Y" if language == "de" else "%d %B %Y"
         why = NOT_TOLD[language][notice.reason].format(
             last=notice.last_disclosed.strftime(day) if notice.last_disclosed else "—",

@@ -30,10 +30,10 @@ from dsr.changes.models import ChangePlan, ChangeReceipt, ErasureJournalEntry, P
 if TYPE_CHECKING:
     from dsr.context import Services
 
-REPLAY_NORM = "Art. 17 DSGVO / GDPR (Wiederherstellung aus Sicherung: Löschung wiederholt)"
-RECTIFICATION_REPLAY_NORM = ("Art. 16 DSGVO / GDPR (Wiederherstellung aus Sicherung: "
+REPLAY_NORM = "Art. 17 DSGVO (Wiederherstellung aus Sicherung: Löschung wiederholt)"
+RECTIFICATION_REPLAY_NORM = ("Art. 16 DSGVO (Wiederherstellung aus Sicherung: "
                              "Berichtigung wiederholt)")
-SUPPRESSION_NORM = "Art. 21 Abs. 3 DSGVO / GDPR (Sperrliste nach Wiederherstellung)"
+SUPPRESSION_NORM = "Art. 21 Abs. 3 DSGVO (Sperrliste nach Wiederherstellung)"
 
 
 def journal_plans(services: Services) -> list[Plan]:

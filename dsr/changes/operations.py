@@ -45,6 +45,7 @@ from dsr.changes.models import LegalHold as LegalHoldRow
 from dsr.clock import clock_of
 from dsr.crypto import Cipher, keyed_hash
 from dsr.errors import ServiceError
+from dsr.norms import german
 from dsr.requests.models import CorrectionSource, Request, RequestCorrection
 from workflows.deadlines import BERLIN
 
@@ -86,7 +87,8 @@ def change_request(services: Services, session: Session, request: Request, conne
                          rules=retention_rules(services.register),
                          holds=active_holds(session, connector, keys),
                          corrections=corrections_of(request),
-                         recipient_names={key: str(raw.get("name", key)) for key, raw in
+                         # the notices to recipients are written in German
+                         recipient_names={key: german(raw.get("name", key)) for key, raw in
                                           services.register.get("recipients", {}).items()},
                          recipient_values=recipient_values(services.register),
                          correction_labels=correction_labels(services.connectors,

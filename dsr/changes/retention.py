@@ -32,7 +32,7 @@ from dsr.changes.models import ChangePlan, LegalHold, RetainedRecord
 if TYPE_CHECKING:
     from dsr.context import Services
 
-EXPIRY_NORM = "Art. 17 Abs. 1 lit. a DSGVO / GDPR (Aufbewahrungsfrist abgelaufen)"
+EXPIRY_NORM = "Art. 17 Abs. 1 lit. a DSGVO (Aufbewahrungsfrist abgelaufen)"
 
 
 def run_retention(services: Services, today: date | None = None) -> dict[str, int]:

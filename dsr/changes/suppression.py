@@ -32,8 +32,8 @@ from workflows.models import TaskKind
 if TYPE_CHECKING:
     from dsr.context import Services
 
-NORMS = {"objection": "Art. 21 Abs. 3 DSGVO / GDPR (sofort bei Eingang)",
-         "consent_withdrawal": "Art. 7 Abs. 3 DSGVO / GDPR (sofort bei Eingang)"}
+NORMS = {"objection": "Art. 21 Abs. 3 DSGVO (sofort bei Eingang)",
+         "consent_withdrawal": "Art. 7 Abs. 3 DSGVO (sofort bei Eingang)"}
 #: The suppression channel a withdrawal of each consent ends (a withdrawal naming only other
 #: consents, such as web analytics, waits for verification like every other change).
 WITHDRAWN_CHANNELS = (("newsletter", "newsletter"), ("postal_advertising", "postal"))

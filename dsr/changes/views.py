@@ -25,6 +25,7 @@ from dsr.changes import (
 )
 from dsr.changes import operations as changes
 from dsr.changes.models import ChangeReceipt, RecipientNotice
+from dsr.norms import rule_norm
 from dsr.permissions import Permission
 from dsr.requests.models import Request
 from dsr.users.models import User
@@ -120,7 +121,9 @@ def change_review(request_id: int) -> dict[str, Any]:
             "status": plan.status,
             "rows": [{**row, "target_label": _target_label(connector, row["target"], lang),
                       "field_labels": _field_labels(connector, row["target"], row["fields"], lang),
-                      "reason_label": _reason_label(str(row["reason"]), services.register, lang)}
+                      "reason_label": _reason_label(str(row["reason"]), services.register, lang),
+                      "norm": rule_norm(services.register, str(row["reason"]),
+                                        str(row.get("norm", "")), lang)}
                      for row in plan.summary],
             "receipt": receipt, "checked": checked(plan.summary)})
     notices = list(session.scalars(select(RecipientNotice).where(
@@ -162,7 +165,8 @@ def _overdue(request_id: int, lang: str) -> list[dict[str, Any]]:
                       "field_labels": _field_labels(connector, group.target,
                                                     list(group.fields), lang),
                       "rule": rule.get("label", {}).get(lang, group.rule),
-                      "norm": group.norm, "ended": group.ended})
+                      "norm": rule_norm(services.register, group.rule, group.norm, lang),
+                      "ended": group.ended})
     return found
 
 

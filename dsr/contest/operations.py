@@ -32,6 +32,7 @@ from dsr.correspondence import drafts as correspondence
 from dsr.correspondence import notices
 from dsr.correspondence.models import MessageDraft, OutgoingMail
 from dsr.errors import ServiceError
+from dsr.register.schema import in_language
 from dsr.rendering import correspondence_languages
 from dsr.requests.models import Decision, Request
 from workflows.deadlines import BERLIN
@@ -78,7 +79,8 @@ def decisions_taken(register: dict[str, Any], collected: list[dict[str, Any]],
         option_labels = {code: _label(label, lang, code)
                          for code, label in item.get("option_labels", {}).items()}
         bands = {b["decision"]: b for b in item.get("bands", [])}
-        bureau = register.get("recipients", {}).get(item["bureau"], {}).get("name", item["bureau"])
+        bureau = in_language(register.get("recipients", {}).get(item["bureau"], {}).get(
+            "name", item["bureau"]), lang)
         checks = []
         for spec in (t for f in collected for t in f["tables"]
                      if t["table"] == ev["table"] and not t.get("recipient_only")):

@@ -50,6 +50,17 @@ def _label(data: Mapping[str, Any], prefix: str) -> dict[str, str]:
     return {"de": data[f"{prefix}_de"].strip(), "en": data[f"{prefix}_en"].strip()}
 
 
+def _text_or_label(data: Mapping[str, Any], prefix: str) -> str | dict[str, str]:
+    """A ``TextOrLabel`` field from its German and English inputs: one text when both read
+    the same (a name, a citation without words), else the two."""
+    label = _label(data, prefix)
+    return label["de"] if label["de"] == label["en"] else label
+
+
+TEXT_OR_LABEL = ("name", "norm", "legal_basis")
+"""Register fields that are a text or a ``{de, en}`` table: edited as two inputs each."""
+
+
 class _EntryForm(Schema):
     class Meta:
         unknown = EXCLUDE  # the form also carries csrf_token, note and the button
@@ -76,17 +87,24 @@ class RetentionForm(_EntryForm):
     unit = fields.String(required=True, validate=validate.OneOf(["years", "days"]))
     starts = fields.String(required=True,
                            validate=validate.OneOf(["end_of_year", "creation", "event"]))
-    norm = _text()
+    norm_de = _text()
+    norm_en = _text()
+    storage_limit = fields.Boolean(load_default=False)
 
     @post_load
     def entry(self, data: dict[str, Any], **_: Any) -> dict[str, Any]:
-        return {"label": _label(data, "label"), data["unit"]: data["period"],
-                "starts": data["starts"], "norm": data["norm"].strip(),
-                "owner": data["owner"].strip()}
+        entry: dict[str, Any] = {
+            "label": _label(data, "label"), data["unit"]: data["period"],
+            "starts": data["starts"], "norm": _text_or_label(data, "norm"),
+            "owner": data["owner"].strip()}
+        if data["storage_limit"]:
+            entry["storage_limit"] = True
+        return entry
 
 
 class RecipientForm(_EntryForm):
-    name = _text()
+    name_de = _text()
+    name_en = _text()
     kind = fields.String(required=True, validate=validate.OneOf(["processor", "controller"]))
     role_de = _text()
     role_en = _text()
@@ -94,14 +112,16 @@ class RecipientForm(_EntryForm):
 
     @post_load
     def entry(self, data: dict[str, Any], **_: Any) -> dict[str, Any]:
-        return {"name": data["name"].strip(), "kind": data["kind"], "role": _label(data, "role"),
+        return {"name": _text_or_label(data, "name"), "kind": data["kind"],
+                "role": _label(data, "role"),
                 "country": data["country"], "owner": data["owner"].strip()}
 
 
 class PurposeForm(_EntryForm):
     label_de = _text()
     label_en = _text()
-    legal_basis = _text()
+    legal_basis_de = _text()
+    legal_basis_en = _text()
     categories = fields.List(fields.String(validate=IDENTIFIER), required=True,
                              validate=validate.Length(min=1))
     recipients = fields.List(fields.String(validate=IDENTIFIER), load_default=list)
@@ -115,7 +135,7 @@ class PurposeForm(_EntryForm):
     def entry(self, data: dict[str, Any], **_: Any) -> dict[str, Any]:
         entry: dict[str, Any] = {
             "name": data["key"], "label": _label(data, "label"),
-            "legal_basis": data["legal_basis"].strip(), "categories": data["categories"],
+            "legal_basis": _text_or_label(data, "legal_basis"), "categories": data["categories"],
             "recipients": data["recipients"], "retention": data["retention"],
             "source": _label(data, "source"), "owner": data["owner"].strip()}
         if data.get("deletion_de", "").strip() or data.get("deletion_en", "").strip():
@@ -146,8 +166,13 @@ def form_values(section: Section, key: str, entry: Mapping[str, Any]) -> dict[st
     for name in ("label", "role", "source", "deletion"):
         for lang in ("de", "en"):
             values[f"{name}_{lang}"] = (entry.get(name) or {}).get(lang, "")
-    for name in ("provided", "name", "kind", "country", "norm", "starts", "legal_basis"):
+    for name in TEXT_OR_LABEL:  # one text for both fills both inputs
+        value = entry.get(name) or ""
+        for lang in ("de", "en"):
+            values[f"{name}_{lang}"] = value if isinstance(value, str) else value.get(lang, "")
+    for name in ("provided", "kind", "country", "starts"):
         values[name] = entry.get(name, "")
+    values["storage_limit"] = bool(entry.get("storage_limit"))
     values["unit"] = "days" if "days" in entry else "years"
     values["period"] = entry.get("days", entry.get("years", ""))
     for name in LISTS:
@@ -197,7 +222,7 @@ def with_entry(register: Mapping[str, Any], section: Section, form: Mapping[str,
         if original is None and key in table:
             raise EntryError({"key": ["this name is taken"]})
         kept = {k: v for k, v in table.get(key, {}).items()
-                if k not in ("years", "days", "deletion")}
+                if k not in ("years", "days", "deletion", "storage_limit")}
         table[key] = {**kept, **entry}
     return data
 

@@ -97,7 +97,12 @@ class Retention(_Strict):
     days = fields.Integer(validate=validate.Range(min=1, max=3650))
     starts = fields.String(required=True,
                            validate=validate.OneOf(["end_of_year", "creation", "event"]))
-    norm = fields.String(required=True)
+    #: The norm, in each language of the answers (or one citation, rendered per language).
+    norm = TextOrLabel(required=True)
+    #: A storage limit, not a duty to keep: the period is the longest the data may be kept.
+    #: The retention run erases it when the period ends; an erasure request erases it at
+    #: once (it is never blocked for this rule). Not given: a duty to keep (blocked until).
+    storage_limit = fields.Boolean()
     owner = _owner()
 
     @validates_schema
@@ -118,7 +123,8 @@ class Evidence(_Strict):
 
 
 class Recipient(_Strict):
-    name = fields.String(required=True)
+    #: The name as the answers give it, in each language (or one name for both).
+    name = TextOrLabel(required=True)
     kind = fields.String(required=True, validate=validate.OneOf(["processor", "controller"]))
     role = fields.Nested(Label, required=True)
     country = fields.String(required=True, validate=validate.Length(equal=2))
@@ -139,7 +145,8 @@ class Recipient(_Strict):
 class Purpose(_Strict):
     name = fields.String(required=True)
     label = fields.Nested(Label, required=True)
-    legal_basis = fields.String(required=True)
+    #: The legal basis in each language of the answers (or one citation, rendered per language).
+    legal_basis = TextOrLabel(required=True)
     categories = fields.List(fields.String(), required=True)
     recipients = fields.List(fields.String(), load_default=list)
     retention = fields.List(fields.String(), load_default=list)

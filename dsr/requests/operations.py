@@ -31,15 +31,18 @@ from workflows.states import OPEN_STATES, Facts, State, Step, edge, transition
 
 #: Request types that disclose data and so need the access phase.
 DISCLOSING = {"access", "portability"}
+#: The norm each right's decision is proposed with. A decision stores its norm as the German
+#: citation (what a coordinator types, too); answers, letters and pages cite it in their
+#: language (dsr.norms.cite: "Art. 7 Abs. 3 DSGVO" / "Art. 7(3) GDPR").
 NORMS = {
-    "access": "Art. 15 DSGVO / GDPR",
-    "portability": "Art. 20 DSGVO / GDPR",
-    "rectification": "Art. 16 DSGVO / GDPR",
-    "restriction": "Art. 18 DSGVO / GDPR",
-    "erasure": "Art. 17 DSGVO / GDPR",
-    "objection": "Art. 21 DSGVO / GDPR",
-    "consent_withdrawal": "Art. 7(3) DSGVO / GDPR",
-    "contest_decision": "Art. 22(3) DSGVO / GDPR",
+    "access": "Art. 15 DSGVO",
+    "portability": "Art. 20 DSGVO",
+    "rectification": "Art. 16 DSGVO",
+    "restriction": "Art. 18 DSGVO",
+    "erasure": "Art. 17 DSGVO",
+    "objection": "Art. 21 DSGVO",
+    "consent_withdrawal": "Art. 7 Abs. 3 DSGVO",
+    "contest_decision": "Art. 22 Abs. 3 DSGVO",
 }
 #: How an identity check can pass; the method goes into the audit chain, so no free text.
 VERIFY_METHODS = ("manual", "email_code", "signed_in", "id_document", "power_of_attorney")

@@ -8,6 +8,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from dsr.norms import norm_in
+from dsr.register.schema import in_language
+
 #: The register's purpose that describes the handling of requests (the DSR process's entry).
 PURPOSE = "dsr_handling"
 #: Used when the register's entry names no legal basis of its own.
@@ -61,13 +64,13 @@ def notice(register: Mapping[str, Any], language: str) -> PrivacyNotice:
         dpo_contact=tuple([*dpo.get("address", ()), *([dpo["email"]] if dpo.get("email")
                                                        else [])]),
         purpose=str((purpose.get("label") or {}).get(lang, "")),
-        legal_basis=str(purpose.get("legal_basis") or LEGAL_BASIS),
+        legal_basis=norm_in(purpose.get("legal_basis") or LEGAL_BASIS, lang),
         recipients=tuple(
-            f"{recipients[r]['name']} ({recipients[r]['role'][lang]})"
+            f"{in_language(recipients[r]['name'], lang)} ({recipients[r]['role'][lang]})"
             for r in purpose.get("recipients", ()) if r in recipients),
         retention=tuple(
             Retention(str(rules[r]["label"][lang]), rules[r].get("years"), rules[r].get("days"),
-                      str(rules[r]["starts"]), str(rules[r]["norm"]))
+                      str(rules[r]["starts"]), norm_in(rules[r]["norm"], lang))
             for r in purpose.get("retention", ()) if r in rules),
         deletion=str((purpose.get("deletion") or {}).get(lang, "")),
         authority=str(authority.get("name", "")),

@@ -31,13 +31,17 @@ def test_edit_a_recipient_in_its_form_and_see_the_diff(app: Any, make_user: Any,
     assert "style=" not in overview and "<script" not in overview
     form = coordinator.get("/queue/register/recipients/dhl").get_data(as_text=True)
     assert 'value="DHL Paket GmbH"' in form and "Rolle (englisch)" in form
+    # the name is a text per language: one name for both fills both inputs
+    assert 'name="name_de"' in form and 'name="name_en"' in form
+    assert "Name des Empfängers (englisch)" in form
     token = _csrf(coordinator, "/queue/register/recipients/dhl")
     fields = _fields(form)
     kind = re.search(r'<option value="(\w+)" selected>', form).group(1)
     assert kind == demo_services.register["recipients"]["dhl"]["kind"]
     saved = coordinator.post("/queue/register/recipients/dhl", data={
         **fields, "csrf_token": token, "key": "dhl", "kind": kind,
-        "name": "DHL Paket GmbH (Bonn)", "owner": "Logistik, M. Sommer", "note": ""},
+        "name_de": "DHL Paket GmbH (Bonn)", "name_en": "DHL Paket GmbH (Bonn)",
+        "owner": "Logistik, M. Sommer", "note": ""},
         follow_redirects=True)
     page = saved.get_data(as_text=True)
     assert saved.status_code == 200 and "Änderungen zwischen Versionen" in page
@@ -53,6 +57,28 @@ def test_edit_a_recipient_in_its_form_and_see_the_diff(app: Any, make_user: Any,
     assert "version 2: 2 lines added, 1 removed" in summary
     export = coordinator.get("/queue/register/register.toml").get_data(as_text=True)
     assert 'owner = "Logistik, M. Sommer"' in export
+
+
+def test_a_recipients_name_per_language_is_saved_from_its_two_inputs(
+        app: Any, make_user: Any, demo_services: Services) -> None:
+    coordinator = _client(app, make_user, "coordinator")
+    form = coordinator.get("/queue/register/recipients/authorities?lang=en").get_data(as_text=True)
+    fields = _fields(form)
+    assert fields["name_de"] == "Strafverfolgungs- und Finanzbehörden (nur im Einzelfall)"
+    assert fields["name_en"] == "Law enforcement and tax authorities (in individual cases only)"
+    assert "Recipient&#39;s name (English)" in form or "Recipient's name (English)" in form
+    token = _csrf(coordinator, "/queue/register/recipients/authorities")
+    kind = re.search(r'<option value="(\w+)" selected>', form).group(1)
+    saved = coordinator.post("/queue/register/recipients/authorities", data={
+        **fields, "csrf_token": token, "key": "authorities", "kind": kind, "owner": "Recht",
+        "name_en": "Law enforcement and tax authorities (case by case)", "note": ""})
+    assert saved.status_code == 302
+    assert demo_services.register["recipients"]["authorities"]["name"] == {
+        "de": "Strafverfolgungs- und Finanzbehörden (nur im Einzelfall)",
+        "en": "Law enforcement and tax authorities (case by case)"}
+    overview = coordinator.get("/queue/register/?lang=en").get_data(as_text=True)
+    assert "Law enforcement and tax authorities (case by case)" in overview
+    assert "{&#39;de&#39;" not in overview
 
 
 def test_a_new_category_with_mistakes_marks_the_fields_and_keeps_the_input(

@@ -60,7 +60,7 @@ def test_an_open_collection_case_holds_the_erasure(services: Services,
     assert shop_plan.changes
     assert {c.action for c in shop_plan.changes} == {"block"}
     assert {c.reason for c in shop_plan.changes} <= hold_reasons
-    assert {c.norm for c in shop_plan.changes} == {"Art. 17 Abs. 3 lit. e DSGVO / GDPR"}
+    assert {c.norm for c in shop_plan.changes} == {"Art. 17 Abs. 3 lit. e DSGVO"}
     with services.db.session() as session:
         recipients = changes.current_plan(session, request_id, "recipients")
         assert recipients is None or not Plan.from_json(recipients.body).changes

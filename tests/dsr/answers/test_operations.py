@@ -85,6 +85,30 @@ def test_the_released_answer_counts_alike_and_is_not_in_progress(
             "en": "Answered with this document"}[language] in own
 
 
+@pytest.mark.parametrize(("language", "foreign", "cited"), [
+    ("de", ("GDPR", "(1)(", "fictitious"), "Art. 15 DSGVO"),
+    ("en", ("DSGVO", "Abs.", " lit. ", "fiktiv", "Behörden"), "Art. 15 GDPR")])
+def test_the_answer_cites_norms_and_names_recipients_in_its_own_language(
+        demo_services: Services, demo_shop: dict[str, Any], language: str,
+        foreign: tuple[str, ...], cited: str) -> None:
+    """Decisions, legal bases, retention norms, the notes on records past their period and the
+    recipients' names: German in the German answer, English in the English one (issue 14,
+    "Art. 15 per subject"), never "Art. 15 DSGVO / GDPR" in both."""
+    request_id = released(demo_services, language)
+    answer = payload(demo_services, request_id)
+    register = answer["register"]
+    texts = [d["norm"] for d in answer["decisions"]]
+    assert texts and set(texts) == {cited}
+    texts += [p["legal_basis"] for p in register["purposes"]]
+    texts += [r["norm"] for r in register["retention"]]
+    texts += [r["name"] for r in register["recipients"] + register["recipient_groups"]]
+    texts += [p["text"] for p in answer["overdue"]]
+    for text in texts:
+        assert not [w for w in foreign if w in text], text
+    pages = " ".join(pdf_pages(demo_services, request_id))
+    assert "DSGVO / GDPR" not in pages and cited in pages
+
+
 def test_the_portal_mail_says_how_to_get_the_answer_again(
         demo_services: Services, demo_shop: dict[str, Any]) -> None:
     request_id = released(demo_services, "en")

@@ -22,7 +22,8 @@ DEMO = Path(__file__).resolve().parents[3] / "dsr" / "demo" / "register.toml"
 def _retention(**changes: Any) -> dict[str, Any]:
     form = {"key": "support_tickets", "owner": "Kundenservice (Leitung)",
             "label_de": "Support-Tickets", "label_en": "Support tickets", "period": "2",
-            "unit": "years", "starts": "end_of_year", "norm": "Art. 6(1)(f) DSGVO"}
+            "unit": "years", "starts": "end_of_year", "norm_de": "Art. 6 Abs. 1 lit. f DSGVO",
+            "norm_en": "Art. 6(1)(f) GDPR"}
     return {**form, **changes}
 
 
@@ -38,12 +39,56 @@ def test_a_new_retention_rule_and_its_owner() -> None:
                              original=None)
     rule = data["retention"]["support_tickets"]
     assert rule == {"label": {"de": "Support-Tickets", "en": "Support tickets"}, "years": 2,
-                    "starts": "end_of_year", "norm": "Art. 6(1)(f) DSGVO",
+                    "starts": "end_of_year",
+                    "norm": {"de": "Art. 6 Abs. 1 lit. f DSGVO", "en": "Art. 6(1)(f) GDPR"},
                     "owner": "Kundenservice (Leitung)"}
     switched = editor.with_entry(data, editor.Section.RETENTION,
                                  _retention(unit="days", period="90"), original="support_tickets")
     assert "years" not in switched["retention"]["support_tickets"]
     assert switched["retention"]["support_tickets"]["days"] == 90
+
+
+def test_a_norm_name_or_legal_basis_is_edited_in_german_and_english() -> None:
+    """The register's ``TextOrLabel`` fields (a retention rule's norm, a recipient's name, a
+    purpose's legal basis) have a German and an English input; one text for both (an older
+    register's string) fills both and is saved as one text while they agree."""
+    data = load_register(DEMO)
+    assert isinstance(data["recipients"]["dhl"]["name"], str)
+    dhl = editor.form_values(editor.Section.RECIPIENTS, "dhl", data["recipients"]["dhl"])
+    assert dhl["name_de"] == dhl["name_en"] == "DHL Paket GmbH" and "name" not in dhl
+    same = editor.with_entry(data, editor.Section.RECIPIENTS, {**dhl, "owner": "Logistik"},
+                             original="dhl")
+    assert same["recipients"]["dhl"]["name"] == "DHL Paket GmbH"
+    authorities = editor.form_values(editor.Section.RECIPIENTS, "authorities",
+                                     data["recipients"]["authorities"])
+    assert authorities["name_de"].startswith("Strafverfolgungs- und Finanzbehörden")
+    assert authorities["name_en"].startswith("Law enforcement and tax authorities")
+    purpose = data["purposes"][0]
+    values = {**editor.form_values(editor.Section.PURPOSES, purpose["name"], purpose),
+              "owner": "Vertrieb", "legal_basis_en": "Art. 6(1)(b) GDPR (contract)"}
+    assert values["legal_basis_de"] == "Art. 6 Abs. 1 lit. b DSGVO"
+    changed = editor.with_entry(data, editor.Section.PURPOSES, values, original=purpose["name"])
+    assert changed["purposes"][0]["legal_basis"] == {
+        "de": "Art. 6 Abs. 1 lit. b DSGVO", "en": "Art. 6(1)(b) GDPR (contract)"}
+    assert parse_register(editor.canonical(changed))["purposes"][0] == changed["purposes"][0]
+    with pytest.raises(editor.EntryError) as info:
+        editor.with_entry(data, editor.Section.RETENTION, _retention(norm_en=""), original=None)
+    assert "norm_en" in info.value.errors
+
+
+def test_a_storage_limit_is_a_checkbox_of_the_retention_form() -> None:
+    data = load_register(DEMO)
+    rule = data["retention"]["credit_check"]
+    assert rule["storage_limit"] is True and rule["days"] == 90
+    values = editor.form_values(editor.Section.RETENTION, "credit_check", rule)
+    assert values["storage_limit"] is True and values["period"] == 90
+    limited = editor.with_entry(data, editor.Section.RETENTION,
+                                _retention(storage_limit="on"), original=None)
+    assert limited["retention"]["support_tickets"]["storage_limit"] is True
+    unticked = {**values, "owner": "Bonität", "period": "90"}
+    unticked.pop("storage_limit")
+    duty = editor.with_entry(data, editor.Section.RETENTION, unticked, original="credit_check")
+    assert "storage_limit" not in duty["retention"]["credit_check"]
 
 
 @pytest.mark.parametrize(("changes", "field"), [

@@ -56,3 +56,42 @@ def test_recipient_endpoints_must_name_the_registers_recipients() -> None:
         ("connectors.bureau.subject_from", "'crm' is not a configured connector"),
         ("connectors.bureau.recipient",
          "'dhl' is a separate controller in the register; OpenGDPR is for processors")]
+
+
+def test_legal_bases_norms_and_recipient_names_are_given_per_language() -> None:
+    register = load_register(DEMO)
+    contract = next(p for p in register["purposes"] if p["name"] == "contract")
+    assert contract["legal_basis"] == {"de": "Art. 6 Abs. 1 lit. b DSGVO",
+                                       "en": "Art. 6(1)(b) GDPR"}
+    assert register["retention"]["consent_proof"]["norm"]["en"].startswith("Art. 7(1)")
+    assert register["recipients"]["authorities"]["name"]["en"].startswith("Law enforcement")
+    for purpose in register["purposes"]:
+        assert "DSGVO" not in purpose["legal_basis"]["en"], purpose["name"]
+    for name, rule in register["retention"].items():
+        assert "Abs." not in rule["norm"]["en"] and "DSGVO" not in rule["norm"]["en"], name
+
+
+def test_a_saved_version_with_one_text_per_field_still_loads() -> None:
+    """Versions saved before legal bases, norms and names had a text per language hold plain
+    strings there: they stay valid (TextOrLabel takes one text for both)."""
+    from dsr.register.editor import canonical
+    from dsr.register.schema import parse_register
+
+    register = load_register(DEMO)
+    older = {**register,
+             "purposes": [{**p, "legal_basis": p["legal_basis"]["de"]
+                           if isinstance(p["legal_basis"], dict) else p["legal_basis"]}
+                          for p in register["purposes"]],
+             "retention": {k: {key: v for key, v in {
+                 **r, "norm": r["norm"]["de"] if isinstance(r["norm"], dict) else r["norm"]}.items()
+                 if key != "storage_limit"} for k, r in register["retention"].items()},
+             "recipients": {k: {**r, "name": r["name"]["de"] if isinstance(r["name"], dict)
+                                else r["name"]} for k, r in register["recipients"].items()}}
+    loaded = parse_register(canonical(older))
+    assert loaded["purposes"][0]["legal_basis"] == "Art. 6 Abs. 1 lit. b DSGVO"
+    assert loaded["recipients"]["authorities"]["name"].startswith("Strafverfolgungs")
+    assert "storage_limit" not in loaded["retention"]["credit_check"]
+    with pytest.raises(RegisterError, match="legal_basis"):
+        parse_register(canonical({**older, "purposes": [
+            {**older["purposes"][0], "legal_basis": {"de": "Art. 6 Abs. 1 lit. b DSGVO"}},
+            *older["purposes"][1:]]}))
