@@ -14,8 +14,7 @@ from dsr.changes.api import blp as holds_blp
 from dsr.config import Config, load_config
 from dsr.context import Services
 from dsr.extensions import csrf, limiter, login_manager
-from dsr.norms import cite
-from dsr.register.schema import in_language
+from dsr.norms import cite, in_language
 from dsr.rendering import TEMPLATE_ROOT
 from dsr.requests.api import blp
 from dsr.requests.schemas import LoadContext

@@ -17,7 +17,14 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from dsr.register.schema import in_language
+
+def in_language(value: str | dict[str, str], language: str) -> str:
+    """A text given as one string or per language (the register's ``TextOrLabel``) in
+    ``language``: the German text where that language is missing."""
+    if isinstance(value, str):
+        return value
+    return value.get(language) or value.get("de") or next(iter(value.values()), "")
+
 
 _BOTH = re.compile(r"\s*/\s*GDPR\b")
 """The English half of an older bilingual norm ("Art. 15 DSGVO")."""

@@ -8,8 +8,7 @@ from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-from dsr.norms import cite
-from dsr.register.schema import in_language
+from dsr.norms import cite, in_language
 
 TEMPLATE_ROOT = Path(str(files("templates")))
 

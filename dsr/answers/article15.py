@@ -14,8 +14,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from dsr.catalogs import gettext
-from dsr.norms import norm_in
-from dsr.register.schema import in_language
+from dsr.norms import in_language, norm_in
 
 Table = dict[str, Any]
 

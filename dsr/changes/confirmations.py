@@ -21,8 +21,7 @@ from dsr.changes import art19, withdrawal
 from dsr.changes import operations as changes
 from dsr.changes.models import ChangePlan, PlanStatus, RecipientNotice, RetainedRecord
 from dsr.correspondence import notices
-from dsr.norms import rule_norm
-from dsr.register.schema import in_language
+from dsr.norms import in_language, rule_norm
 from dsr.requests.models import Decision, Request
 
 if TYPE_CHECKING:

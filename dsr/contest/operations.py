@@ -32,7 +32,7 @@ from dsr.correspondence import drafts as correspondence
 from dsr.correspondence import notices
 from dsr.correspondence.models import MessageDraft, OutgoingMail
 from dsr.errors import ServiceError
-from dsr.register.schema import in_language
+from dsr.norms import in_language
 from dsr.rendering import correspondence_languages
 from dsr.requests.models import Decision, Request
 from workflows.deadlines import BERLIN

@@ -43,13 +43,6 @@ class TextOrLabel(fields.Field):
         raise ValidationError("give a text or a table with 'de' and 'en'")
 
 
-def in_language(value: str | dict[str, str], language: str) -> str:
-    """A :class:`TextOrLabel` value in ``language`` (the German text where one is missing)."""
-    if isinstance(value, str):
-        return value
-    return value.get(language) or value.get("de") or next(iter(value.values()), "")
-
-
 class DataProtectionOfficer(_Strict):
     """The DPO's contact (Art. 37(7), 13(1)(b) GDPR): named in answers and letters when given."""
 

@@ -8,8 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from dsr.norms import norm_in
-from dsr.register.schema import in_language
+from dsr.norms import in_language, norm_in
 
 #: The register's purpose that describes the handling of requests (the DSR process's entry).
 PURPOSE = "dsr_handling"
