@@ -50,6 +50,21 @@ def test_each_purpose_reads_as_decided() -> None:
             "2026-0042.") in " ".join(text.split())
 
 
+@pytest.mark.parametrize("language", ["de", "en"])
+def test_each_purpose_is_a_line_of_its_own_before_what_was_done(language: str) -> None:
+    """The lines as the mail has them (not whitespace joined): a lead-in, one list item per
+    purpose, a blank line, then "what we have done"."""
+    text = render("confirm_objection", language, objection_purposes=PURPOSES,
+                  **context("confirm_objection", "objection", "granted", language)).text
+    lines = text.splitlines()
+    first = next(i for i, line in enumerate(lines) if line.startswith("- Marktforschung: "))
+    assert lines[first - 1].endswith(":") and lines[first - 2] == ""
+    assert lines[first + 1].startswith("- Übermittlung an Auskunfteien: ")
+    assert lines[first + 1].endswith("Offene Forderung aus Rechnung 2026-0042.")
+    done = "Erledigt haben wir:" if language == "de" else "What we have done:"
+    assert lines[first + 2:first + 4] == ["", done]
+
+
 def test_the_confirmation_carries_the_coordinators_decision_per_purpose(
         services: Any, smtp: Any) -> None:
     """Through the workflow on the service database: the coordinator stops market research and
