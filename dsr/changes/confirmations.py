@@ -120,8 +120,9 @@ def outcome(services: Services, session: Session, request: Request) -> dict[str,
     """What the confirmations state, in the request's language: ``done`` (one line per area
     and action, fields by their labels), ``corrected`` and ``not_corrected`` (rectification:
     the fields changed, and those recorded beside a kept document instead), ``kept`` (one
-    line per area and reason: the fields, why, and until when at the latest) and
-    ``recipients_told`` (names)."""
+    line per area and reason: the fields, why, and until when at the latest),
+    ``recipients_told`` (names) and ``erased`` (whether anything was erased: an erasure whose
+    data is all kept says so, not that it erased what it lists as done)."""
     language = request.language if request.language in DONE else "de"
     plans = list(session.scalars(select(ChangePlan).where(
         ChangePlan.request_id == request.id, ChangePlan.status == PlanStatus.EXECUTED.value)))
@@ -132,6 +133,7 @@ def outcome(services: Services, session: Session, request: Request) -> dict[str,
     corrected: dict[str, list[str]] = {}
     not_corrected: dict[str, list[str]] = {}
     rows: dict[tuple[str, str, tuple[str, ...]], int] = {}
+    erased = False  # whether anything was erased at all (a suppression entry erases nothing)
     for plan in plans:
         for row in plan.summary:
             label, fields = _labels(services, plan.connector, row["target"], row["fields"],
@@ -147,6 +149,7 @@ def outcome(services: Services, session: Session, request: Request) -> dict[str,
                 continue
             if row["action"] == "set" and not rectifying:
                 action = RECORDED[language]
+            erased = erased or row["action"] in ERASING
             line = (label, action, tuple(fields))
             _merge(done.setdefault(line, []), fields)
             if row["action"] in COUNTED:
@@ -193,6 +196,7 @@ def outcome(services: Services, session: Session, request: Request) -> dict[str,
                               for label, fields in not_corrected.items()],
             "kept": kept, "recipients_told": told,
             "erasure_partial": "erasure" in request.types and bool(kept or reasons),
+            "erased": erased,
             "erasure_reasons": list(dict.fromkeys(reasons)),
             "authority": services.register.get("supervisory_authority", {}),
             "objection_purposes": objection_purposes(session, request, language)}
