@@ -35,10 +35,10 @@ DONE = {"de": {"delete": "gelöscht", "null": "Angaben gelöscht", "anonymise": 
         "en": {"delete": "deleted", "null": "details erased", "anonymise": "anonymised",
                "set": "corrected", "flag": "flagged (processing restricted)",
                "suppress": "suppression entry (a keyed hash only)"}}
-HOLD = {"de": "gesetzliche Aufbewahrung ausgesetzt, solange ein Anspruch oder eine Prüfung "
-              "es erfordert (Art. 17 Abs. 3 lit. e DSGVO); danach löschen wir sie",
-        "en": "kept while a claim or an audit requires it (Art. 17(3)(e) GDPR); then we "
-              "delete it"}
+HOLD = {"de": "Löschung ausgesetzt, solange ein Anspruch oder eine Prüfung es erfordert; "
+              "danach löschen wir sie",
+        "en": "erasure suspended while a claim or an audit requires it; then we delete it"}
+"""What a held record's line says after the hold's norm (the norm is named once, before)."""
 
 
 ORDER = ("erasure", "restriction", "rectification", "objection", "consent_withdrawal")

@@ -122,3 +122,17 @@ def test_an_erasure_that_erased_nothing_does_not_say_it_erased(language: str) ->
     assert "Gelöscht haben wir die" not in erased.text  # it never claims the done list erased
     assert ("Was wir gelöscht haben, steht unter „Erledigt haben wir“" in erased.text
             or 'what we have erased is listed under "What we have done"' in erased.text)
+
+
+@pytest.mark.parametrize("language", ["de", "en"])
+def test_a_held_record_says_its_erasure_waits_and_leaves_the_norm_to_the_hold(
+        language: str) -> None:
+    """The line of a held record is "<the hold's norm>; <this text>": the text says that the
+    erasure is suspended (not the retention) and names no norm a second time."""
+    from connectors.changes import LegalHold
+    from dsr.changes.confirmations import HOLD
+
+    why = f"{LegalHold(1, 'open_claim').norm}; {HOLD[language]}"  # as outcome() builds it
+    assert why.count("Art. 17") == 1
+    assert ("Löschung ausgesetzt" in why if language == "de" else "erasure suspended" in why)
+    assert "Aufbewahrung ausgesetzt" not in why and "kept while" not in why
