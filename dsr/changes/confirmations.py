@@ -21,6 +21,7 @@ from dsr.changes import art19, withdrawal
 from dsr.changes import operations as changes
 from dsr.changes.models import ChangePlan, PlanStatus, RecipientNotice, RetainedRecord
 from dsr.correspondence import notices
+from dsr.rendering import english_date
 from dsr.requests.models import Decision, Request
 
 if TYPE_CHECKING:
@@ -221,10 +222,13 @@ def not_told(services: Services, session: Session, request: Request,
     found = []
     for notice in art19.withheld_of(bodies):
         name = str(recipients.get(notice.target, {}).get("name", notice.target))
-        day = "%d.%m.%Y" if language == "de" else "%d %B %Y"
+        def day(value: date | None) -> str:
+            if value is None:
+                return "—"
+            return value.strftime("%d.%m.%Y") if language == "de" else english_date(value)
+
         why = NOT_TOLD[language][notice.reason].format(
-            last=notice.last_disclosed.strftime(day) if notice.last_disclosed else "—",
-            until=notice.processed_until.strftime(day) if notice.processed_until else "—")
+            last=day(notice.last_disclosed), until=day(notice.processed_until))
         line = f"{name}: {why}"
         if line not in found:
             found.append(line)
