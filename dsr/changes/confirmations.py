@@ -50,7 +50,9 @@ OBJECTION_PURPOSES = {
     "credit_transfer": {"de": "Übermittlung an Auskunfteien", "en": "Transfers to credit bureaus"},
 }
 """The Art. 21(1) purposes the form's objection names beside advertising: each is weighed by
-the coordinator (a decision of right ``objection`` with the purpose as its category)."""
+the coordinator (a decision of right ``objection`` with the purpose as its category). Unlike
+advertising (the newsletter and the suppression list), no connector carries them out: the
+decision is recorded and stated, and review preselects none."""
 PURPOSE_NORM = "Art. 21 Abs. 1 DSGVO / GDPR"
 """The norm of a decision on an Art. 21(1) purpose (review proposes it)."""
 RECORDED = {"de": "Datum eingetragen", "en": "date recorded"}
@@ -237,18 +239,20 @@ def not_told(services: Services, session: Session, request: Request,
 
 def objection_purposes(session: Session, request: Request, language: str) -> list[dict[str, Any]]:
     """The coordinator's decision per Art. 21(1) purpose (market research, credit-bureau
-    transfers): stopped, or not stopped with the compelling grounds weighed; a purpose
-    nobody decided on is not mentioned (nothing claims it stopped)."""
+    transfers): granted, or not granted with the compelling grounds weighed; a purpose
+    nobody decided on is not mentioned. No system step carries these purposes out (the
+    decision is read only here), so a granted one is stated as recorded, with the data no
+    longer used for the purpose — never as a change made in a system."""
     found = session.scalars(select(Decision).where(
         Decision.request_id == request.id, Decision.right == "objection",
         Decision.category.in_(list(OBJECTION_PURPOSES))).order_by(Decision.id))
     return [{"label": OBJECTION_PURPOSES[d.category][language],
-             "stopped": d.outcome == "granted", "grounds": d.reason} for d in found]
+             "granted": d.outcome == "granted", "grounds": d.reason} for d in found]
 
 
 def confirmed_types(session: Session, request: Request) -> list[str]:
     """The request's change types to confirm: not refused by the coordinator (an objection
-    purpose weighed and not stopped is stated in the confirmation, not a refused objection)."""
+    purpose weighed and not granted is stated in the confirmation, not a refused objection)."""
     refused = {d.right for d in session.scalars(select(Decision).where(
         Decision.request_id == request.id, Decision.outcome == "refused",
         Decision.category.not_in(list(OBJECTION_PURPOSES))))}

@@ -109,8 +109,8 @@ def test_each_list_item_of_a_letter_is_a_line_of_its_own(language: str) -> None:
     told = ("Nicht informiert haben wir diese Empfänger (Art. 19 DSGVO):" if language == "de"
             else "We have not told these recipients (Art. 19 GDPR):")
     assert "\n".join([told, *(f"- {line}" for line in NOT_TOLD)]) in paragraphs
-    purposes = [{"label": "Marktforschung", "stopped": True, "grounds": ""},
-                {"label": "Übermittlung an Auskunfteien", "stopped": False,
+    purposes = [{"label": "Marktforschung", "granted": True, "grounds": ""},
+                {"label": "Übermittlung an Auskunfteien", "granted": False,
                  "grounds": "Offene Forderung"}]
     objection = _confirmation_letter("confirm_objection", "objection", language,
                                      objection_purposes=purposes)
