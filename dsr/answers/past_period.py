@@ -50,9 +50,8 @@ def past_period(groups: list[OverdueGroup], collected: list[dict[str, Any]],
         lead = ngettext(lang, "law_overdue_lead", "law_overdue_lead_plural", n,
                         keys=_keys(group.keys, lang), rule=rule_label, norm=group.norm,
                         ended=ended)
-        then = (ngettext(lang, "law_overdue_delete", "law_overdue_delete_plural", n)
-                if group.action == "delete"
-                else gettext(lang, f"law_overdue_{group.action}", fields=", ".join(fields)))
+        then = ngettext(lang, f"law_overdue_{group.action}",
+                        f"law_overdue_{group.action}_plural", n, fields=", ".join(fields))
         out.append({"system": group.connector, "table": group.target, "label": label,
                     "rows": len(group.keys), "keys": [list(k) for k in group.keys],
                     "fields": fields, "action": group.action, "rule": rule_label,

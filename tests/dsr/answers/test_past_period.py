@@ -36,3 +36,8 @@ def test_one_entry_is_named_in_the_singular_several_in_the_plural(
     assert all(part in several for part in many), several
     assert ("Wir geben ihn Ihnen" in single and "Wir geben sie Ihnen" in several
             if language == "de" else "It is disclosed" in single and "They are" in several)
+    one_field, many_fields = (("bei diesem Eintrag: email", "bei diesen Einträgen: email")
+                              if language == "de"
+                              else ("these details of it: email", "these details of them: email"))
+    assert one_field in _note(((7,),), "null", language)
+    assert many_fields in _note(((7,), (8,)), "null", language)
