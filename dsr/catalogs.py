@@ -106,9 +106,14 @@ class Catalogs:
     def entries(self, language: str) -> dict[str, str]:
         """``language``'s own entries (message id -> text, without the English fallback)."""
         if language not in self._entries:
-            self._entries[language] = {
-                m.id: str(m.string) for m in _read(self._files(language))
-                if m.id and isinstance(m.id, str)}
+            found: dict[str, str] = {}
+            for m in _read(self._files(language)):
+                if m.id and isinstance(m.id, str):
+                    found[m.id] = str(m.string)
+                elif m.id:  # a plural entry: its singular id and form, its plural id and form
+                    forms = [str(form) for form in m.string or ("", "")]
+                    found[str(m.id[0])], found[str(m.id[1])] = forms[0], forms[-1]
+            self._entries[language] = found
         return dict(self._entries[language])
 
     def has_message(self, msgid: str) -> bool:
@@ -141,6 +146,12 @@ def builtin() -> Catalogs:
 def gettext(language: str, msgid: str, **values: object) -> str:
     """``msgid`` in ``language`` from the shipped catalogs."""
     return builtin().gettext(language, msgid, **values)
+
+
+def ngettext(language: str, singular: str, plural: str, n: int, **values: object) -> str:
+    """The singular or plural text for ``n`` in ``language`` from the shipped catalogs, its
+    ``{n}`` and ``{fields}`` filled (``1 Eintrag``, ``2 Einträge``)."""
+    return builtin().ngettext(language, singular, plural, n, **values)
 
 
 def extract_python_ids(fileobj: IO[bytes], keywords: Any, comment_tags: Collection[str],

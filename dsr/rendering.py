@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime
 from functools import lru_cache
 from importlib.resources import files
 from pathlib import Path
+from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
@@ -20,10 +22,21 @@ def template_env() -> Environment:
                       autoescape=select_autoescape(["html"]), trim_blocks=True,
                       lstrip_blocks=True, keep_trailing_newline=True)
     env.filters["de_date"] = lambda d: d.strftime("%d.%m.%Y")
-    env.filters["en_date"] = lambda d: d.strftime("%d %B %Y")
+    env.filters["en_date"] = english_date
+    env.filters["en_datetime"] = lambda d: english_date(d, time=True)
     env.filters["cite"] = cite  # a stored norm as the letter's language cites it
     env.filters["tl"] = in_language  # a register text given per language (TextOrLabel)
     return env
+
+
+def english_date(value: Any, time: bool = False) -> str:
+    """A date as English letters write it: ``2 December 2026`` (no leading zero), with
+    ``, 14:30`` after it when ``time``. A stand-in that only knows ``strftime`` (the marker
+    of a preview, filled in when the message is sent) gives its own text."""
+    if not isinstance(value, date):
+        return str(value.strftime("%d %B %Y"))
+    text = f"{value.day} {value:%B %Y}"
+    return f"{text}, {value:%H:%M}" if time and isinstance(value, datetime) else text
 
 
 def render_mail(name: str, language: str, **context: object) -> tuple[str, str]:

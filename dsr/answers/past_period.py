@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from dsr.answers.report.strings import format_date
-from dsr.catalogs import gettext
+from dsr.catalogs import gettext, ngettext
 from dsr.changes.overdue import OverdueGroup
 from dsr.norms import rule_norm
 
@@ -48,9 +48,11 @@ def past_period(groups: list[OverdueGroup], collected: list[dict[str, Any]],
         fields = [columns.get(name, name) for name in group.fields]
         ended = format_date(group.ended.isoformat(), lang)
         norm = rule_norm(register, group.rule, group.norm, lang)
-        lead = gettext(lang, "law_overdue_lead", keys=_keys(group.keys, lang), rule=rule_label,
-                       norm=norm, ended=ended)
-        then = gettext(lang, f"law_overdue_{group.action}", fields=", ".join(fields))
+        n = len(group.keys)
+        lead = ngettext(lang, "law_overdue_lead", "law_overdue_lead_plural", n,
+                        keys=_keys(group.keys, lang), rule=rule_label, norm=norm, ended=ended)
+        then = ngettext(lang, f"law_overdue_{group.action}",
+                        f"law_overdue_{group.action}_plural", n, fields=", ".join(fields))
         out.append({"system": group.connector, "table": group.target, "label": label,
                     "rows": len(group.keys), "keys": [list(k) for k in group.keys],
                     "fields": fields, "action": group.action, "rule": rule_label,

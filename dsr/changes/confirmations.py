@@ -22,6 +22,7 @@ from dsr.changes import operations as changes
 from dsr.changes.models import ChangePlan, PlanStatus, RecipientNotice, RetainedRecord
 from dsr.correspondence import notices
 from dsr.norms import in_language, rule_norm
+from dsr.rendering import english_date
 from dsr.requests.models import Decision, Request
 
 if TYPE_CHECKING:
@@ -36,10 +37,10 @@ DONE = {"de": {"delete": "gelöscht", "null": "Angaben gelöscht", "anonymise": 
         "en": {"delete": "deleted", "null": "details erased", "anonymise": "anonymised",
                "set": "corrected", "flag": "flagged (processing restricted)",
                "suppress": "suppression entry (a keyed hash only)"}}
-HOLD = {"de": "gesetzliche Aufbewahrung ausgesetzt, solange ein Anspruch oder eine Prüfung "
-              "es erfordert (Art. 17 Abs. 3 lit. e DSGVO); danach löschen wir sie",
-        "en": "kept while a claim or an audit requires it (Art. 17(3)(e) GDPR); then we "
-              "delete it"}
+HOLD = {"de": "Löschung ausgesetzt, solange ein Anspruch oder eine Prüfung es erfordert; "
+              "danach löschen wir sie",
+        "en": "erasure suspended while a claim or an audit requires it; then we delete it"}
+"""What a held record's line says after the hold's norm (the norm is named once, before)."""
 
 
 ORDER = ("erasure", "restriction", "rectification", "objection", "consent_withdrawal")
@@ -50,7 +51,9 @@ OBJECTION_PURPOSES = {
     "credit_transfer": {"de": "Übermittlung an Auskunfteien", "en": "Transfers to credit bureaus"},
 }
 """The Art. 21(1) purposes the form's objection names beside advertising: each is weighed by
-the coordinator (a decision of right ``objection`` with the purpose as its category)."""
+the coordinator (a decision of right ``objection`` with the purpose as its category). Unlike
+advertising (the newsletter and the suppression list), no connector carries them out: the
+decision is recorded and stated, and review preselects none."""
 PURPOSE_NORM = "Art. 21 Abs. 1 DSGVO"
 """The norm of a decision on an Art. 21(1) purpose (review proposes it)."""
 RECORDED = {"de": "Datum eingetragen", "en": "date recorded"}
@@ -121,8 +124,9 @@ def outcome(services: Services, session: Session, request: Request) -> dict[str,
     """What the confirmations state, in the request's language: ``done`` (one line per area
     and action, fields by their labels), ``corrected`` and ``not_corrected`` (rectification:
     the fields changed, and those recorded beside a kept document instead), ``kept`` (one
-    line per area and reason: the fields, why, and until when at the latest) and
-    ``recipients_told`` (names)."""
+    line per area and reason: the fields, why, and until when at the latest),
+    ``recipients_told`` (names) and ``erased`` (whether anything was erased: an erasure whose
+    data is all kept says so, not that it erased what it lists as done)."""
     language = request.language if request.language in DONE else "de"
     plans = list(session.scalars(select(ChangePlan).where(
         ChangePlan.request_id == request.id, ChangePlan.status == PlanStatus.EXECUTED.value)))
@@ -133,6 +137,7 @@ def outcome(services: Services, session: Session, request: Request) -> dict[str,
     corrected: dict[str, list[str]] = {}
     not_corrected: dict[str, list[str]] = {}
     rows: dict[tuple[str, str, tuple[str, ...]], int] = {}
+    erased = False  # whether anything was erased at all (a suppression entry erases nothing)
     for plan in plans:
         for row in plan.summary:
             label, fields = _labels(services, plan.connector, row["target"], row["fields"],
@@ -148,6 +153,7 @@ def outcome(services: Services, session: Session, request: Request) -> dict[str,
                 continue
             if row["action"] == "set" and not rectifying:
                 action = RECORDED[language]
+            erased = erased or row["action"] in ERASING
             line = (label, action, tuple(fields))
             _merge(done.setdefault(line, []), fields)
             if row["action"] in COUNTED:
@@ -195,6 +201,7 @@ def outcome(services: Services, session: Session, request: Request) -> dict[str,
                               for label, fields in not_corrected.items()],
             "kept": kept, "recipients_told": told,
             "erasure_partial": "erasure" in request.types and bool(kept or reasons),
+            "erased": erased,
             "erasure_reasons": list(dict.fromkeys(reasons)),
             "authority": services.register.get("supervisory_authority", {}),
             "objection_purposes": objection_purposes(session, request, language)}
@@ -219,10 +226,13 @@ def not_told(services: Services, session: Session, request: Request,
     found = []
     for notice in art19.withheld_of(bodies):
         name = in_language(recipients.get(notice.target, {}).get("name", notice.target), language)
-        day = "%d.%m.%Y" if language == "de" else "%d %B %Y"
+        def day(value: date | None) -> str:
+            if value is None:
+                return "—"
+            return value.strftime("%d.%m.%Y") if language == "de" else english_date(value)
+
         why = NOT_TOLD[language][notice.reason].format(
-            last=notice.last_disclosed.strftime(day) if notice.last_disclosed else "—",
-            until=notice.processed_until.strftime(day) if notice.processed_until else "—")
+            last=day(notice.last_disclosed), until=day(notice.processed_until))
         line = f"{name}: {why}"
         if line not in found:
             found.append(line)
@@ -231,18 +241,20 @@ def not_told(services: Services, session: Session, request: Request,
 
 def objection_purposes(session: Session, request: Request, language: str) -> list[dict[str, Any]]:
     """The coordinator's decision per Art. 21(1) purpose (market research, credit-bureau
-    transfers): stopped, or not stopped with the compelling grounds weighed; a purpose
-    nobody decided on is not mentioned (nothing claims it stopped)."""
+    transfers): granted, or not granted with the compelling grounds weighed; a purpose
+    nobody decided on is not mentioned. No system step carries these purposes out (the
+    decision is read only here), so a granted one is stated as recorded, with the data no
+    longer used for the purpose — never as a change made in a system."""
     found = session.scalars(select(Decision).where(
         Decision.request_id == request.id, Decision.right == "objection",
         Decision.category.in_(list(OBJECTION_PURPOSES))).order_by(Decision.id))
     return [{"label": OBJECTION_PURPOSES[d.category][language],
-             "stopped": d.outcome == "granted", "grounds": d.reason} for d in found]
+             "granted": d.outcome == "granted", "grounds": d.reason} for d in found]
 
 
 def confirmed_types(session: Session, request: Request) -> list[str]:
     """The request's change types to confirm: not refused by the coordinator (an objection
-    purpose weighed and not stopped is stated in the confirmation, not a refused objection)."""
+    purpose weighed and not granted is stated in the confirmation, not a refused objection)."""
     refused = {d.right for d in session.scalars(select(Decision).where(
         Decision.request_id == request.id, Decision.outcome == "refused",
         Decision.category.not_in(list(OBJECTION_PURPOSES))))}

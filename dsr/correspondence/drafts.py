@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from dsr.audit import AuditAction, append_event
 from dsr.clock import clock_of
 from dsr.correspondence.models import MessageDraft
-from dsr.rendering import render_mail, template_env
+from dsr.rendering import english_date, render_mail, template_env
 from dsr.requests.models import Request
 
 if TYPE_CHECKING:
@@ -107,7 +107,7 @@ def _fill(text: str, template: str, language: str, context: dict[str, Any]) -> s
     for key, mark in MARKERS.get(template, {}).items():
         value = context.get(key)
         if isinstance(value, date):  # a datetime is a date too
-            value = value.strftime("%d.%m.%Y" if language == "de" else "%d %B %Y")
+            value = value.strftime("%d.%m.%Y") if language == "de" else english_date(value)
         text = text.replace(mark, str(value))
     return text
 

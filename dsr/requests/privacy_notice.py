@@ -65,7 +65,7 @@ def notice(register: Mapping[str, Any], language: str) -> PrivacyNotice:
         purpose=str((purpose.get("label") or {}).get(lang, "")),
         legal_basis=norm_in(purpose.get("legal_basis") or LEGAL_BASIS, lang),
         recipients=tuple(
-            f"{in_language(recipients[r]['name'], lang)} ({recipients[r]['role'][lang]})"
+            f"{in_language(recipients[r]['name'], lang)} – {recipients[r]['role'][lang]}"  # a role's own (…)
             for r in purpose.get("recipients", ()) if r in recipients),
         retention=tuple(
             Retention(str(rules[r]["label"][lang]), rules[r].get("years"), rules[r].get("days"),

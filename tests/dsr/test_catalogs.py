@@ -78,6 +78,33 @@ def test_placeholders_agree_between_german_and_english() -> None:
     assert differ == []
 
 
+def test_a_count_has_a_singular_and_a_plural_in_both_languages() -> None:
+    """"1 Datensatz", "1 row": each plural entry of the shipped catalogs has both forms in
+    German and English, the singular differing from the plural; the counts the customer and
+    the coordinator read use them."""
+    from babel.messages.pofile import read_po
+
+    from dsr.catalogs import catalog_files, ngettext
+
+    def plurals(language: str) -> dict[str, tuple[str, ...]]:
+        found: dict[str, tuple[str, ...]] = {}
+        for path in catalog_files(ROOT / "dsr" / "translations", language):
+            with path.open("rb") as source:
+                found.update({str(m.id[0]): tuple(m.string) for m in read_po(source)
+                              if isinstance(m.id, tuple)})
+        return found
+
+    de, en = plurals("de"), plurals("en")
+    assert set(de) == set(en) and {"safe_rows", "law_overdue_lead", "law_overdue_delete"} <= set(de)
+    for forms in (*de.values(), *en.values()):
+        assert len(forms) == 2 and all(forms) and forms[0] != forms[1], forms
+    assert ngettext("de", "safe_rows", "safe_rows_plural", 1) == "1 Datensatz"
+    assert ngettext("de", "safe_rows", "safe_rows_plural", 2) == "2 Datensätze"
+    assert ngettext("en", "safe_rows", "safe_rows_plural", 1) == "1 row"
+    entries = builtin().entries("de")  # both ids are the catalog's, so extraction checks them
+    assert entries["safe_rows"] == "{n} Datensatz" and entries["safe_rows_plural"] == "{n} Datensätze"
+
+
 def test_a_missing_entry_falls_back_to_english_then_to_the_id(tmp_path: Path) -> None:
     po = tmp_path / "fr" / "LC_MESSAGES" / "messages.po"
     po.parent.mkdir(parents=True)

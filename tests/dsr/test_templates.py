@@ -4,6 +4,7 @@ remedy; confirmations say what was kept, why and until when."""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime
 from itertools import product
 from typing import Any
@@ -164,3 +165,52 @@ def test_one_confirmation_has_a_paragraph_for_each_right_carried_out(language: s
                        **context("confirm_rectification", "rectification", "granted", language),
                        corrected=["Kundenkonto: Nachname"], not_corrected=[]).text
     assert nothing not in rectified and "- Kundenkonto: Nachname" in rectified
+
+
+def _early_in_the_month(value: Any) -> Any:
+    """``value`` moved to the 2nd of its month (dates inside lists of dicts too)."""
+    if isinstance(value, date):
+        return value.replace(day=2)
+    if isinstance(value, list):
+        return [_early_in_the_month(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _early_in_the_month(v) for k, v in value.items()}
+    return value
+
+
+@pytest.mark.parametrize("template", TEMPLATES)
+def test_english_dates_read_2_december_2026(template: str) -> None:
+    """English mails write "2 December 2026", never "02 December 2026"."""
+    leading_zero = re.compile(r"\b0\d (January|February|March|April|May|June|July|August|"
+                              r"September|October|November|December) \d{4}")
+    for kind, outcome in product(RequestType, OUTCOMES):
+        ctx = {key: _early_in_the_month(value)
+               for key, value in context(template, kind.value, outcome, "en").items()}
+        req = ctx["req"]
+        req.received_at = ctx["received_local"] = datetime(2026, 12, 2, 9, 5, tzinfo=UTC)
+        req.due_on, req.extended_due_on = date(2027, 1, 4), date(2027, 3, 1)
+        ctx["kept"] = _early_in_the_month(ctx.get("kept", []))
+        text = render(template, "en", **ctx).text
+        assert not leading_zero.search(text), (template, kind.value, leading_zero.search(text))
+        if "December 2026" in text:
+            assert "2 December 2026" in text, (template, kind.value)
+
+
+def test_no_english_template_writes_a_day_with_a_leading_zero() -> None:
+    """The letters too (and any template added later): English dates go through ``en_date``."""
+    found = [str(path.relative_to(TEMPLATE_ROOT)) for kind in ("mail", "letters")
+             for path in (TEMPLATE_ROOT / kind / "en").glob("*.txt")
+             if "%d %B" in path.read_text(encoding="utf-8")]
+    assert found == []
+
+
+def test_a_previews_date_marker_survives_the_english_date() -> None:
+    from dsr.correspondence.drafts import _fill, preview_context
+    from dsr.rendering import english_date
+
+    assert english_date(datetime(2026, 12, 2, 14, 30), time=True) == "2 December 2026, 14:30"
+    ctx = {**context("answer", "access", "granted", "en"), **preview_context("answer")}
+    preview = render("answer", "en", **ctx).text
+    assert "[EXPIRES]" in preview  # filled in when the message is sent, as English writes it
+    sent = _fill(preview, "answer", "en", {"link": "https://x", "expires": date(2026, 3, 6)})
+    assert "6 March 2026" in sent and "06 March" not in sent

@@ -80,6 +80,15 @@ def test_a_confirmation_records_the_day_received_and_the_reference_and_can_be_un
     assert "Bestätigung des Empfängers zurückgenommen" in audit  # the audit trail
     page = staff.get(f"{path}?tab=changes").get_data(as_text=True)
     assert f'id="confirm-notice-{notice_id}"' in page
+    for lang, label in (("de", "Vermerk / Aktenzeichen des Empfängers (freiwillig) – z. B. "
+                                "Ticketnummer; keine personenbezogenen Daten"),
+                        ("en", "Note / the recipient's reference (optional) – e.g. their "
+                               "ticket number; no personal data")):
+        shown = staff.get(f"{path}?tab=changes&lang={lang}").get_data(as_text=True)
+        found = re.search(rf'<label for="note-{notice_id}">(.*?)</label>', shown, re.S)
+        assert found is not None
+        text = " ".join(html.unescape(re.sub(r"<[^>]+>", " ", found.group(1))).split())
+        assert text == label  # one pair of parentheses, never "((freiwillig); …)"
 
     english = staff.get(f"{path}?tab=audit&lang=en").get_data(as_text=True)
     assert "Recipient&#39;s confirmation taken back" in english or \

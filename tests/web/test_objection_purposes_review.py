@@ -1,6 +1,7 @@
 """Review decides an objection per purpose (Art. 21 GDPR; issue 14, point 1): advertising ends
-without weighing; market research and credit-bureau transfers each get a decision — stopped,
-or not stopped with the compelling grounds — recorded with the approval."""
+without weighing; market research and credit-bureau transfers each get a decision — granted,
+or not granted with the compelling grounds — recorded with the approval. No system carries
+these two out, so nothing is preselected and the page says so."""
 
 from __future__ import annotations
 
@@ -62,10 +63,23 @@ def test_art_21_1_each_purpose_is_decided_in_review_and_grounds_are_required(
     fields = _decision_fields(page)
     purposes = [c for c in fields["d_category"] if c in ("market_research", "credit_transfer")]
     assert purposes == ["market_research", "credit_transfer"]
+    research = fields["d_category"].index("market_research")
     credit = fields["d_category"].index("credit_transfer")
     assert len({len(values) for values in fields.values()}) == 1  # whole rows only
-    fields["d_outcome"][credit] = "refused"  # credit-bureau transfers kept, but no grounds given
+    # nothing carries these purposes out: no decision is preselected, and the page says so
+    assert fields["d_outcome"][research] == fields["d_outcome"][credit] == ""
+    purposes = page[page.index('id="objection-purposes"'):].split("</table>", 1)[0]
+    assert purposes.count("kein System setzt das um") == 2
+    assert "stattgegeben – nur vermerkt" in purposes
+    english = coordinator.get(f"/queue/requests/{request_id}?tab=draft&lang=en").get_data(
+        as_text=True)
+    assert english.count("no system carries this out") == 2
     token = _csrf(coordinator, f"/queue/requests/{request_id}")
+    undecided = coordinator.post(f"/queue/requests/{request_id}/approve",
+                                 data={"csrf_token": token, **fields})
+    assert undecided.status_code == 422  # a purpose left undecided is not approved
+    fields["d_outcome"][research] = "granted"
+    fields["d_outcome"][credit] = "refused"  # credit-bureau transfers kept, but no grounds given
     response = coordinator.post(f"/queue/requests/{request_id}/approve",
                                 data={"csrf_token": token, **fields})
     assert response.status_code == 422

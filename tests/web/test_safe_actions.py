@@ -7,6 +7,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import pytest
+
 from dsr.context import Services
 from dsr.requests.models import Request
 from dsr.users.operations import create_token
@@ -60,6 +62,27 @@ def test_approving_an_erasure_shows_the_summary_and_does_nothing_before_the_conf
                                                 "digest": summary_digest(text)})
     assert done.status_code == 302
     assert _status(demo_services, request_id) == "executing"
+
+
+def test_the_rows_per_system_are_counted_in_the_singular_and_the_plural(
+        app: Any, make_user: Any, demo_services: Services, demo_shop: dict[str, Any],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """"1 Datensatz", never "1 Datensätze" (plural forms of the catalogs, both languages)."""
+    from dsr.requests.safe_actions import Summary
+
+    request_id = _in_review(demo_services, ["erasure"], demo_shop["summary"].sample_customer_email)
+    client = _coordinator(app, make_user, "koord-rows")
+    path = f"/queue/requests/{request_id}"
+    token = _csrf(client, path)
+    for n, german, english in ((1, "1 Datensatz", "1 row"), (3, "3 Datensätze", "3 rows")):
+        monkeypatch.setattr(Summary, "rows_of", lambda self, connector, n=n: n)
+        for lang, expected in (("de", german), ("en", english)):
+            text = client.post(f"{path}/approve?lang={lang}",
+                               data={"csrf_token": token}).get_data(as_text=True)
+            rows = re.search(r'id="safe-rows">(.*?)</p>', text, re.S)
+            assert rows is not None
+            assert rows.group(1).count(f": {expected}") >= 2, rows.group(1)  # shop, newsletter
+            assert "1 Datensätze" not in text and "1 rows" not in text
 
 
 def test_a_stale_summary_is_refused_and_the_new_one_shown(

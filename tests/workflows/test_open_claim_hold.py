@@ -69,6 +69,29 @@ def test_an_open_collection_case_holds_the_erasure(services: Services,
     assert services.connectors["shop"].discover(Identity(email=ADDRESS)).found  # untouched
     told = [m for m in smtp[0].messages if str(m["To"]).startswith("datenschutz@")]
     assert told == []  # no "delete or settle" to the bureau, no erasure notice to the agency
+    confirmation = _confirmation(smtp[0])
+    # the customer reads that nothing was erased (only a suppression entry was made) ...
+    assert "Gelöscht haben wir noch keine Ihrer Daten." in confirmation
+    assert "Gelöscht haben wir die" not in confirmation
+    assert "teilweise statt" not in confirmation
+    # ... and, of each record held, that its erasure (not its retention) is suspended, with
+    # the hold's norm named once
+    held = [line for line in confirmation.splitlines() if line.startswith("- ")
+            and "Anspruch" in line]
+    assert held
+    for line in held:
+        assert line.count("Art. 17 Abs. 3 lit. e") == 1, line
+        assert "Löschung ausgesetzt, solange ein Anspruch oder eine Prüfung es erfordert" in line
+        assert "Aufbewahrung ausgesetzt" not in line
+
+
+def _confirmation(sink: Sink) -> str:
+    """The erasure's confirmation to the customer: subject line, then the text."""
+    mine = [m for m in sink.messages if str(m["To"]) == ADDRESS
+            and "Löschantrag" in str(m["Subject"])]
+    assert len(mine) == 1, [str(m["Subject"]) for m in sink.messages]
+    assert "Ihr Löschantrag: vorerst keine Löschung" in str(mine[0]["Subject"])
+    return str(mine[0].get_body(("plain",)).get_content())
 
 
 def test_a_second_plan_does_not_hold_twice(services: Services) -> None:

@@ -64,8 +64,18 @@ def render_template_letter(template: str, language: str, **context: Any) -> tupl
     """The subject and the paragraphs of a letter template."""
     text = template_env().get_template(f"letters/{language}/{template}.txt").render(**context)
     subject, _, body = text.partition("\n")
-    paragraphs = [" ".join(p.split()) for p in body.split("\n\n") if p.strip()]
+    paragraphs = [_paragraph(p) for p in body.split("\n\n") if p.strip()]
     return subject.removeprefix("Subject:").strip(), paragraphs
+
+
+def _paragraph(chunk: str) -> str:
+    """One paragraph of a letter: its lines run on as one text, except that each list item
+    (a line starting with ``- ``) starts a line of its own (the PDF breaks the line there)."""
+    text = ""
+    for line in (" ".join(raw.split()) for raw in chunk.splitlines()):
+        if line:
+            text = line if not text else text + ("\n" if line.startswith("- ") else " ") + line
+    return text
 
 
 def request_letter(request: Request, template: str, *, register: Mapping[str, Any],

@@ -79,3 +79,51 @@ def test_a_name_on_the_first_address_line_prints_once() -> None:
     # another person on the first line (c/o, a company) stays
     assert address_lines("Jürgen Weiß", "c/o Anna Weiß\nLindenstraße 14\n80331 München") == \
         ["Jürgen Weiß", "c/o Anna Weiß", "Lindenstraße 14", "80331 München"]
+
+
+def _confirmation_letter(template: str, kind: str, language: str,
+                         **more: object) -> list[str]:
+    from tests.dsr.test_templates import context
+
+    _subject, paragraphs = render_template_letter(
+        template, language, name="Jürgen Weiß", channel_label="per Brief",
+        **{**context(template, kind, "granted", language), **more})
+    return paragraphs
+
+
+NOT_TOLD = ["DHL Paket GmbH: hat keine der berichtigten Angaben von uns erhalten",
+            "Hermes Germany GmbH: verarbeitet die Daten nicht mehr (letzte Übermittlung am "
+            "03.04.2025, Verarbeitung bis 30.09.2025)"]
+
+
+@pytest.mark.parametrize("language", ["de", "en"])
+def test_each_list_item_of_a_letter_is_a_line_of_its_own(language: str) -> None:
+    """A letter runs a paragraph's lines on, but never a list: each corrected field, each
+    recipient not told (Art. 19) and each purpose of an objection starts a line (the PDF breaks
+    the line there), after the line that leads into them."""
+    paragraphs = _confirmation_letter(
+        "confirm_rectification", "rectification", language,
+        corrected=["Kundenkonto: Nachname", "Adressbuch: Straße"], recipients_not_told=NOT_TOLD)
+    lead = "Berichtigt haben wir:" if language == "de" else "What we have corrected:"
+    assert f"{lead}\n- Kundenkonto: Nachname\n- Adressbuch: Straße" in paragraphs
+    told = ("Nicht informiert haben wir diese Empfänger (Art. 19 DSGVO):" if language == "de"
+            else "We have not told these recipients (Art. 19 GDPR):")
+    assert "\n".join([told, *(f"- {line}" for line in NOT_TOLD)]) in paragraphs
+    purposes = [{"label": "Marktforschung", "granted": True, "grounds": ""},
+                {"label": "Übermittlung an Auskunfteien", "granted": False,
+                 "grounds": "Offene Forderung"}]
+    objection = _confirmation_letter("confirm_objection", "objection", language,
+                                     objection_purposes=purposes)
+    [listed] = [p for p in objection if "- Marktforschung" in p]
+    lines = listed.splitlines()
+    assert [line.split(":")[0] for line in lines[1:]] == [
+        "- Marktforschung", "- Übermittlung an Auskunfteien"]
+    assert lines[-1].endswith("Offene Forderung")  # what follows is a paragraph of its own
+
+
+def test_a_letters_list_prints_line_by_line() -> None:
+    paragraphs = _confirmation_letter("confirm_rectification", "rectification", "de",
+                                      corrected=["Kundenkonto: Nachname"])
+    pdf = render_letter(_letter(body=paragraphs))
+    text = PdfReader(io.BytesIO(pdf)).pages[0].extract_text()
+    assert "Berichtigt haben wir:\n- Kundenkonto: Nachname" in text

@@ -98,3 +98,41 @@ def test_the_english_partial_erasure_reads_partly_granted() -> None:
     assert body.index("is partly granted") < body.index("What we have done")
     assert "“Invoices are kept for ten years (§147 AO).”" in body
     assert "Art. 77 GDPR" in body and "Art. 79 GDPR" in body
+
+
+@pytest.mark.parametrize("language", ["de", "en"])
+def test_an_erasure_that_erased_nothing_does_not_say_it_erased(language: str) -> None:
+    """Everything kept (an open claim holds it), only a suppression entry made: neither the
+    subject nor the opening claims an erasure; what was kept and the remedies follow."""
+    ctx = {**context("confirm_erasure", "erasure", "partly_granted", language),
+           "done": ["Newsletter: Sperrvermerk (nur ein verschlüsselter Prüfwert)"],
+           "erasure_partial": True, "erased": False, "authority": AUTHORITY}
+    rendered = render("confirm_erasure", language, **ctx)
+    body = " ".join(rendered.text.split())
+    if language == "de":
+        assert rendered.subject.endswith("Ihr Löschantrag: vorerst keine Löschung")
+        assert "können wir vorerst nicht nachkommen: Gelöscht haben wir noch keine" in body
+        assert "Gelöscht haben wir die" not in body and "teilweise" not in body
+    else:
+        assert rendered.subject.endswith("your erasure request: nothing erased for now")
+        assert "we have not erased any of your data yet" in body
+        assert "we have erased" not in body and "partly" not in body
+    assert "Rechnungsdaten" in body and "Art. 77" in body  # kept, and the remedies
+    erased = render("confirm_erasure", language, **{**ctx, "erased": True})
+    assert "Gelöscht haben wir die" not in erased.text  # it never claims the done list erased
+    assert ("Was wir gelöscht haben, steht unter „Erledigt haben wir“" in erased.text
+            or 'what we have erased is listed under "What we have done"' in erased.text)
+
+
+@pytest.mark.parametrize("language", ["de", "en"])
+def test_a_held_record_says_its_erasure_waits_and_leaves_the_norm_to_the_hold(
+        language: str) -> None:
+    """The line of a held record is "<the hold's norm>; <this text>": the text says that the
+    erasure is suspended (not the retention) and names no norm a second time."""
+    from connectors.changes import LegalHold
+    from dsr.changes.confirmations import HOLD
+
+    why = f"{LegalHold(1, 'open_claim').norm}; {HOLD[language]}"  # as outcome() builds it
+    assert why.count("Art. 17") == 1
+    assert ("Löschung ausgesetzt" in why if language == "de" else "erasure suspended" in why)
+    assert "Aufbewahrung ausgesetzt" not in why and "kept while" not in why

@@ -54,3 +54,15 @@ def test_a_dpo_in_the_register_is_named(demo_services: Services) -> None:
     found = notice(register, "en")
     assert found.dpo == "Dr. Datenschutz" and found.dpo_contact == ("dsb@example.org",)
     assert notice(demo_services.register, "de").dpo is None  # the seed names none
+
+
+def test_a_recipient_whose_role_has_parentheses_reads_without_nested_ones(
+        demo_services: Services) -> None:
+    """"Hetzner Online GmbH – Rechenzentrum und Hosting (Shop, …)", not "(… (Shop, …))"."""
+    for lang in ("de", "en"):
+        found = notice(demo_services.register, lang).recipients
+        hosting = [r for r in found if r.startswith("Hetzner Online GmbH")]
+        assert hosting, found
+        role = demo_services.register["recipients"]["hosting"]["role"][lang]
+        assert hosting == [f"Hetzner Online GmbH – {role}"]
+        assert not any("((" in r or "))" in r for r in found)
