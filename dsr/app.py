@@ -20,7 +20,7 @@ from dsr.requests.api import blp
 from dsr.requests.schemas import LoadContext
 from dsr.users.api import SCHEME, SECURITY_SCHEME
 from dsr.users.models import User
-from dsr.web import i18n, input_guard, pow_gate
+from dsr.web import i18n, input_guard, logs, pow_gate
 from dsr.web import security as security_web
 from dsr.web.api import DESCRIPTION, URL_PREFIX, DsrApi
 from dsr.web.context import clock, db_session
@@ -36,6 +36,9 @@ def create_app(config: Config | None = None, services: Services | None = None,
     ``flask_config`` sets Flask keys before the extensions are bound (tests use it).
     """
     config = config or (services.config if services else load_config(overrides=overrides))
+    # Under gunicorn nothing configures logging: without this the limiter's fallback to
+    # in-process counters during a Redis outage would be logged nowhere.
+    logs.log_warnings_to_stderr()
     services = services or Services(config)
     app = Flask("dsr", template_folder=str(TEMPLATE_ROOT / "web"),
                 static_folder=str(TEMPLATE_ROOT / "web" / "static"), static_url_path="/static")

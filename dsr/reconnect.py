@@ -9,6 +9,7 @@ stop asked for by a signal, or a burst that found the queues empty, ends the loo
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import signal
 import time
@@ -73,10 +74,42 @@ class _Stop:
         raise SystemExit(0)
 
 
+def shutdown_requested(rq_worker: Any) -> bool:
+    """True when a SIGTERM/SIGINT asked ``rq_worker`` to stop, idle or busy.
+
+    rq sets its ``_stop_requested`` only for a signal that comes during a job; an idle worker
+    ends its loop with ``StopRequested`` and keeps no flag (its ``shutdown_requested_date``
+    is read from Redis, which may be the very thing that is gone). dsr's worker classes
+    record every warm shutdown request in ``shutdown_requested``
+    (``workflows.queueing.ServicesWorker``)."""
+    return bool(getattr(rq_worker, "shutdown_requested", False)
+                or getattr(rq_worker, "_stop_requested", False))
+
+
+def end_subscription(rq_worker: Any) -> None:
+    """End ``rq_worker``'s pubsub thread after a Redis failure. rq's teardown failed before it
+    got there (its ``register_death`` needs Redis), and the thread would live on, reconnect
+    and log, one more after each outage. ``unsubscribe`` tells Redis when it answers; when it
+    does not, the thread is stopped here (it ends within its 2 s retry pause)."""
+    try:
+        rq_worker.unsubscribe()
+        return
+    except RedisError:
+        pass
+    thread = getattr(rq_worker, "pubsub_thread", None)
+    if thread is not None:
+        thread.stop()
+    pubsub = getattr(rq_worker, "pubsub", None)
+    if pubsub is not None:
+        with contextlib.suppress(RedisError, OSError):
+            pubsub.close()
+
+
 def run_worker(connection: Redis, make_worker: Callable[[], Any], *, burst: bool,
                on_reconnect: Callable[[], object], backoff: Backoff | None = None) -> None:
-    """Run rq workers from ``make_worker`` until one stops on request (or a burst ends);
-    after a Redis outage wait for Redis, call ``on_reconnect`` (the outbox sweep) and go on."""
+    """Run rq workers from ``make_worker`` until one stops on request (a signal, idle or
+    during a job, whether or not Redis answers) or a burst ends; after a Redis outage wait
+    for Redis, call ``on_reconnect`` (the outbox sweep) and go on."""
     backoff = backoff or Backoff()
     stop = _Stop()
     while True:
@@ -85,7 +118,11 @@ def run_worker(connection: Redis, make_worker: Callable[[], Any], *, burst: bool
             rq_worker.work(with_scheduler=True, burst=burst)
         except RedisError as exc:  # raised by rq's teardown once Redis is gone
             log.warning("worker %s: Redis failed (%s)", rq_worker.name, type(exc).__name__)
-        if rq_worker._stop_requested or (burst and reachable(connection)):
+            end_subscription(rq_worker)
+        if shutdown_requested(rq_worker):
+            log.info("worker %s: stopped on request", rq_worker.name)
+            return
+        if burst and reachable(connection):
             return
         stop.install()
         log.warning("worker %s stopped on a Redis failure; reconnecting", rq_worker.name)

@@ -14,6 +14,8 @@ command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 command -v pdftoppm >/dev/null 2>&1 || missing+=(poppler-utils)
 [ -x /usr/sbin/dovecot ] || missing+=(dovecot-imapd)
 { ldconfig -p 2>/dev/null | grep -q 'libmagic\.so\.1'; } || missing+=(libmagic1)
+# `docker compose config` checks the compose file of docs/deploy.md (no image is pulled).
+{ command -v docker-compose || docker compose version; } >/dev/null 2>&1 || missing+=(docker-compose)
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     echo "installing system packages: ${missing[*]}"

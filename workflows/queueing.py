@@ -27,6 +27,7 @@ from rq.job import Job, JobStatus
 from sqlalchemy import select
 
 from connectors.capabilities import DataMapped, capable
+from dsr.reconnect import MAX_WAIT_SECONDS
 from workflows.models import Task
 from workflows.outbox import QUEUES
 from workflows.retry import RetryClock
@@ -71,11 +72,24 @@ def current() -> WorkerServices:
 
 class ServicesWorker:
     """Mixed into rq's worker classes: the worker owns its :class:`WorkerServices` and binds
-    them while it performs a job (in the forked work horse, or in the worker itself)."""
+    them while it performs a job (in the forked work horse, or in the worker itself).
+
+    It also records a warm shutdown request (SIGTERM/SIGINT) whether it came during a job or
+    while idle (rq keeps a flag only for the former), so that ``dsr.reconnect`` stops instead
+    of starting a new worker; and it waits for an unreachable Redis at most as long as the
+    documented back-off (rq's own dequeue loop would wait up to 60 s)."""
+
+    max_connection_wait_time = MAX_WAIT_SECONDS
 
     def __init__(self, *args: Any, holder: WorkerServices, **kwargs: Any) -> None:
         self.holder = holder
+        #: A SIGTERM/SIGINT asked this worker to stop (see :func:`dsr.reconnect.run_worker`).
+        self.shutdown_requested = False
         super().__init__(*args, **kwargs)
+
+    def handle_warm_shutdown_request(self) -> None:
+        self.shutdown_requested = True
+        super().handle_warm_shutdown_request()  # type: ignore[misc]
 
     def perform_job(self, job: Job, queue: Queue, *args: Any, **kwargs: Any) -> bool:
         with running_with(self.holder):

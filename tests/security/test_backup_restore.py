@@ -12,6 +12,7 @@ import sqlite3
 import subprocess
 import uuid
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -91,7 +92,11 @@ def test_restore_of_database_and_files_then_journal_replay(
     shop_file = Path(shop["url"].removeprefix("sqlite:///"))
     old_shop = tmp_path / "shop-before-erasure.sqlite"
     shutil.copy(shop_file, old_shop)  # the shop's own, older backup
-    started = CLOCK.now().replace(tzinfo=None, microsecond=0)
+    # The erasure and the replay write their moments by the service clock, which is not the
+    # tests' CLOCK here (set at START before a set-up of any length): read it, not CLOCK,
+    # and let the tests' clock run ahead to show that it does not matter.
+    CLOCK.advance(timedelta(seconds=30))
+    started = services.clock.now().replace(tzinfo=None, microsecond=0)
     request_id = in_review(services, shop["summary"].sample_customer_email, NAME, ["erasure"])
     approve_and_release(services, request_id)
     erased = dump(shop["url"], started)
@@ -119,7 +124,7 @@ def test_restore_of_database_and_files_then_journal_replay(
     data_dir = tmp_path / "restored-data"
     shutil.copytree(backup_dir / "documents", data_dir / "documents")
     config = dataclasses.replace(services.config, database_url=new_url, data_dir=data_dir)
-    restored = Services(config)
+    restored = Services(config, clock=services.clock)
     try:
         with restored.db.session() as session:
             result = verify_chain(session)

@@ -4,6 +4,7 @@ status page still work (the limiter falls back to in-process counters)."""
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -97,3 +98,54 @@ def test_the_limit_still_holds_while_redis_is_down(redis_services: Services,
     throwaway_redis.stop()
     codes = [_api(client, number).status_code for number in range(12)]
     assert codes[:10] == [201] * 10 and 429 in codes[10:]
+
+
+@pytest.fixture
+def unconfigured_logging(monkeypatch: pytest.MonkeyPatch) -> Iterator[pytest.MonkeyPatch]:
+    """Logging as under gunicorn while the app is built (no handler on the root logger; the
+    test's capture handlers are put back at once); dsr's stderr handlers are removed after."""
+    from dsr.extensions import limiter
+    from dsr.web.logs import LOGGERS, StderrWarnings
+
+    # The limiter is module-global: forget that an earlier test's Redis was found dead.
+    monkeypatch.setattr(limiter, "_storage_dead", False)
+    yield monkeypatch
+    for name in LOGGERS:
+        for handler in list(logging.getLogger(name).handlers):
+            if isinstance(handler, StderrWarnings):
+                logging.getLogger(name).removeHandler(handler)
+
+
+def test_the_fallback_is_logged_to_stderr_when_nothing_configured_logging(
+        redis_services: Services, throwaway_redis: Any, unconfigured_logging: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    with unconfigured_logging.context() as patch:
+        patch.setattr(logging.getLogger(), "handlers", [])
+        app = create_app(services=redis_services,
+                         flask_config={"TESTING": True, "RATELIMIT_ENABLED": True})
+    client = app.test_client()
+    assert _api(client, 0).status_code == 201
+    throwaway_redis.stop()
+    assert _api(client, 1).status_code == 201
+    assert _form(client, 2).status_code == 302
+    logged = capsys.readouterr().err
+    assert "WARNING flask-limiter: Rate limit storage unreachable - falling back to in-memory " \
+           "storage" in logged
+    for personal in ("juergen", "Jürgen", "erika", "Erika", "127.0.0.1"):
+        assert personal not in logged, personal
+
+
+def test_a_logged_traceback_names_the_error_not_its_message() -> None:
+    """A database error's message may quote a request's values: the stderr log keeps the
+    traceback's frames and the exception's type only."""
+    from dsr.web.logs import StderrWarnings
+
+    address = "erika@example.org"
+    try:
+        raise ValueError(f"duplicate key value (email)=({address})")
+    except ValueError as exc:
+        record = logging.LogRecord("dsr.app", logging.ERROR, __file__, 1, "unhandled error",
+                                   None, (type(exc), exc, exc.__traceback__))
+    text = StderrWarnings().format(record)
+    assert "unhandled error" in text and "ValueError" in text and "test_faults_intake" in text
+    assert "erika" not in text

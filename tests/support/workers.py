@@ -47,18 +47,35 @@ url = "{shop_url}"
 
 
 class Processes:
-    """`dsr <command>` processes, each the leader of its own process group."""
+    """`dsr <command>` processes, each the leader of its own process group; what each writes
+    (its log) goes to a file of its own in ``logs`` (or nowhere without one)."""
 
-    def __init__(self, env: dict[str, str]) -> None:
+    def __init__(self, env: dict[str, str], logs: Path | None = None) -> None:
         self.env = env
+        self.logs = logs
         self.procs: list[subprocess.Popen[bytes]] = []
+        self._log_files: dict[int, Path] = {}
 
     def start(self, command: str = "worker", *options: str) -> subprocess.Popen[bytes]:
-        proc = subprocess.Popen([sys.executable, "-m", "dsr.cli", command, *options], cwd=ROOT,
-                                env=self.env, start_new_session=True,
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        if self.logs is None:
+            proc = subprocess.Popen([sys.executable, "-m", "dsr.cli", command, *options],
+                                    cwd=ROOT, env=self.env, start_new_session=True,
+                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        else:
+            self.logs.mkdir(parents=True, exist_ok=True)
+            path = self.logs / f"{command}-{len(self.procs)}.log"
+            with path.open("wb") as out:
+                proc = subprocess.Popen([sys.executable, "-m", "dsr.cli", command, *options],
+                                        cwd=ROOT, env=self.env, start_new_session=True,
+                                        stdout=out, stderr=subprocess.STDOUT)
+            self._log_files[proc.pid] = path
         self.procs.append(proc)
         return proc
+
+    def log(self, proc: subprocess.Popen[bytes]) -> str:
+        """What ``proc`` has written so far (stdout and stderr)."""
+        path = self._log_files.get(proc.pid)
+        return path.read_text(encoding="utf-8", errors="replace") if path else ""
 
     def stop_all(self, *, gently: bool) -> None:
         """Stop every process and what is left of its group (a work horse outliving its
@@ -105,7 +122,7 @@ def worker_rig(tmp_path: Path, *, database_url: str, redis_url: str, shop_url: s
     os.environ["DSR_TEST_MARKERS"] = str(markers)  # the jobs run in this process too
     services = Services(load_config(config, env={}))
     procs = Processes({**os.environ, "PYTHONPATH": str(ROOT), "DSR_TEST_MARKERS": str(markers),
-                       "DSR_CONFIG": str(config), **(env or {})})
+                       "DSR_CONFIG": str(config), **(env or {})}, logs=tmp_path / "logs")
     try:
         yield WorkerRig(services, procs, markers, config)
     finally:
