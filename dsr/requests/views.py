@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 
 from dsr.answers.operations import found_categories, latest_document
 from dsr.audit import AuditEvent
+from dsr.changes.confirmations import OBJECTION_PURPOSES
 from dsr.changes.models import RecipientNotice
 from dsr.documents import Document
 from dsr.permissions import Permission
@@ -263,7 +264,7 @@ def render_detail(req: Request, *, tab: page.Section | None = None,
     proposed: list[Any] = decisions if decisions is not None else (
         actions.default_decisions(req, found_categories(session, req.id))
         if req.status == State.REVIEW else [])
-    labels = _services().register.get("categories", {})
+    labels = decision_categories()
     user_ids = {int(e.actor.split(":")[1]) for e in events
                 if e.actor.startswith("user:") and e.actor.split(":")[1].isdigit()}
     actor_names = {f"user:{u.id}": u.username for u in session.scalars(
@@ -293,6 +294,15 @@ def render_detail(req: Request, *, tab: page.Section | None = None,
                            letters=[d for d in docs if d.kind == "letter"],
                            decisions_error=decisions_error,
                            contest_form=contest_form), status
+
+
+def decision_categories() -> dict[str, Any]:
+    """The categories a decision may name, each with its label per language: the register's
+    categories and the Art. 21(1) purposes an objection is decided on."""
+    categories: dict[str, Any] = dict(_services().register.get("categories", {}))
+    for code, label in OBJECTION_PURPOSES.items():
+        categories.setdefault(code, {"label": label})
+    return categories
 
 
 def change_review_notices(session: Session, request_id: int) -> int:

@@ -233,3 +233,35 @@ def test_every_next_step_and_task_result_has_words(app: Any, lang: str) -> None:
         summary, details = task_summary(odd), task_details(odd)
         assert "no_address_on_file" not in summary and "email" not in repr(details)
         assert task_summary(TaskResult({"letter": 7})) not in ("siehe Details", "see details")
+
+
+@pytest.mark.parametrize("lang", ["de", "en"])
+def test_the_pages_name_the_steps_by_their_buttons(
+        app: Any, make_user: Any, demo_services: Services, demo_shop: dict[str, Any],
+        lang: str) -> None:
+    """Carrying out the plan and sending the answer are two steps with two buttons: the hints,
+    the next step and the messages after each say so, in the buttons' own words."""
+    from tests.dsr.requests.test_safe_actions import _in_review
+    execute, send = {"de": ("„Änderungen ausführen…“", "„Antwort versenden…“"),
+                     "en": ("“Carry out the changes…”", "“Send the answer…”")}[lang]
+    request_id = _in_review(demo_services, ["erasure"], demo_shop["summary"].sample_customer_email)
+    coordinator = _client(app, make_user, "coordinator")
+    changes = _tab(coordinator, request_id, "changes", lang)
+    hint = changes[changes.index('id="changes-approve-hint">'):].split("<a ", 1)[0]
+    assert execute in hint and send in hint
+    overview = _tab(coordinator, request_id, "overview", lang)
+    next_text = overview[overview.index('id="next-step-text">'):].split("</p>", 1)[0]
+    assert execute in next_text
+    for old in ("freigeb", "herausgeb", "approve", "release"):
+        assert old not in (hint + next_text).lower().replace("changes-approve-hint", "")
+    path = f"/queue/requests/{request_id}"
+    token = _csrf(coordinator, path)
+    done = confirmed(coordinator, f"{path}/approve?lang={lang}", data={"csrf_token": token},
+                     follow_redirects=True).get_data(as_text=True)
+    assert send in done and "Freigegeben." not in done and "Approved." not in done
+    run_pending(demo_services)
+    overview = _tab(coordinator, request_id, "overview", lang)
+    assert send in overview[overview.index('id="next-step-text"'):].split("</p>", 1)[0]
+    sent = confirmed(coordinator, f"{path}/release?lang={lang}", data={"csrf_token": token},
+                     follow_redirects=True).get_data(as_text=True)
+    assert {"de": "Antwort versendet.", "en": "Answer sent."}[lang] in sent
