@@ -269,6 +269,8 @@ def render_detail(req: Request, *, tab: page.Section | None = None,
                 if e.actor.startswith("user:") and e.actor.split(":")[1].isdigit()}
     actor_names = {f"user:{u.id}": u.username for u in session.scalars(
         select(User).where(User.id.in_(user_ids)))} if user_ids else {}
+    actor_names.update({e.actor: system_actor(e.actor) for e in events
+                        if e.actor.startswith("system:")})
     notices = change_review_notices(session, req.id)
     step = page.next_step(State(req.status), released=req.released_at is not None,
                           failed_tasks=sum(t.status == TaskStatus.FAILED.value for t in tasks),
@@ -294,6 +296,13 @@ def render_detail(req: Request, *, tab: page.Section | None = None,
                            letters=[d for d in docs if d.kind == "letter"],
                            decisions_error=decisions_error,
                            contest_form=contest_form), status
+
+
+def system_actor(who: str) -> str:
+    """The label of an automatic actor (``system:<rule>``): the rule's own label, else the
+    system's; never the code."""
+    msgid = "actor_system_" + who.partition(":")[2]
+    return _(msgid) if has_message(msgid) else _("actor_system")
 
 
 def decision_categories() -> dict[str, Any]:

@@ -265,3 +265,17 @@ def test_the_pages_name_the_steps_by_their_buttons(
     sent = confirmed(coordinator, f"{path}/release?lang={lang}", data={"csrf_token": token},
                      follow_redirects=True).get_data(as_text=True)
     assert {"de": "Antwort versendet.", "en": "Answer sent."}[lang] in sent
+
+
+@pytest.mark.parametrize(("lang", "label"), [("de", "System (Regel für rechtliche Sperren)"),
+                                             ("en", "System (legal-hold rule)")])
+def test_the_audit_names_an_automatic_actor_in_words(
+        app: Any, make_user: Any, demo_services: Services, lang: str, label: str) -> None:
+    from tests.web.test_holds_pages import DIETER
+    from tests.web.test_holds_pages import _in_review as erasure_in_review
+    request_id = erasure_in_review(demo_services, DIETER)  # planning places a derived hold
+    coordinator = _client(app, make_user, "coordinator")
+    audit = _tab(coordinator, request_id, "audit", lang)
+    table = audit[audit.index('id="audit"'):].split("</table>", 1)[0]
+    assert f"<td>{label}</td>" in table
+    assert "system:" not in table
