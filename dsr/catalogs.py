@@ -106,9 +106,14 @@ class Catalogs:
     def entries(self, language: str) -> dict[str, str]:
         """``language``'s own entries (message id -> text, without the English fallback)."""
         if language not in self._entries:
-            self._entries[language] = {
-                m.id: str(m.string) for m in _read(self._files(language))
-                if m.id and isinstance(m.id, str)}
+            found: dict[str, str] = {}
+            for m in _read(self._files(language)):
+                if m.id and isinstance(m.id, str):
+                    found[m.id] = str(m.string)
+                elif m.id:  # a plural entry: the singular id its first form, the plural its last
+                    forms = [str(form) for form in m.string]
+                    found[str(m.id[0])], found[str(m.id[1])] = forms[0], forms[-1]
+            self._entries[language] = found
         return dict(self._entries[language])
 
     def has_message(self, msgid: str) -> bool:

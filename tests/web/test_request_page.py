@@ -279,3 +279,19 @@ def test_the_audit_names_an_automatic_actor_in_words(
     table = audit[audit.index('id="audit"'):].split("</table>", 1)[0]
     assert f"<td>{label}</td>" in table
     assert "system:" not in table
+
+
+@pytest.mark.parametrize(("lang", "day", "found"), [("de", "31.12.2029", "1 Person gefunden"),
+                                                    ("en", "31 Dec 2029", "1 subject found")])
+def test_the_plan_dates_and_counts_read_in_the_pages_language(
+        app: Any, make_user: Any, demo_services: Services, demo_shop: dict[str, Any],
+        lang: str, day: str, found: str) -> None:
+    from tests.dsr.requests.test_safe_actions import _in_review
+    request_id = _in_review(demo_services, ["erasure"], demo_shop["summary"].sample_customer_email)
+    coordinator = _client(app, make_user, "coordinator")
+    changes = _tab(coordinator, request_id, "changes", lang)
+    plans = changes[changes.index('id="plan-'):]
+    assert day in plans and not re.search(r"\b20\d\d-\d\d-\d\d\b", plans)
+    systems = _tab(coordinator, request_id, "systems", lang)
+    assert found in systems
+    assert not re.search(r"\w\((en|n|s|e)\)|Vorschlag/Vorschläge|categor\(y", systems)
