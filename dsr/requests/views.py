@@ -98,7 +98,7 @@ def index() -> Any:
         query = queue.parse_args(request.args, user_id)
     except ValidationError as exc:
         field, message = first_error(exc.normalized_messages())
-        flash(f"{_('queue_bad_filter')} ({field}): {error_text(message)}", "error")
+        flash(_bad_filter(field, message), "error")
         query = queue.QueueQuery()
     contents = current_actor().may(Permission.REQUESTS_VIEW_CONTENTS)
     today = clock().today()
@@ -111,6 +111,27 @@ def index() -> Any:
         args=_queue_args(), views=list(queue.View), sorts=list(queue.Sort),
         waitings=list(queue.Waiting), statuses=STATUS_VALUES, types=list(RequestType),
         channels=list(Channel))
+
+
+#: The queue's arguments by the label of their control on the page.
+FILTER_LABELS = {"q": "queue_search", "view": "queue_saved_views", "status": "status",
+                 "type": "request_types", "channel": "channel", "overdue": "queue_filter_overdue",
+                 "actionable": "queue_filter_actionable", "due_within": "queue_filter_due_within",
+                 "assignee": "queue_col_assignee", "waiting": "queue_filter_waiting",
+                 "sort": "queue_sort", "order": "queue_order", "after": "queue_field_page",
+                 "limit": "queue_field_limit"}
+
+
+def _bad_filter(field: str, message: str) -> str:
+    """A filter the queue could not read, in the page's language: the control's label and what
+    is wrong with it — a value that is no choice is named, not the list of the codes."""
+    label = _(FILTER_LABELS[field]) if field in FILTER_LABELS else field
+    if message.startswith("Must be one of:") or message.startswith("String does not match"):
+        given = request.args.get(field, "")
+        detail = _("queue_bad_value", value=given[:40] + ("…" if len(given) > 40 else ""))
+    else:
+        detail = error_text(message)
+    return f"{_('queue_bad_filter')} – {label}: {detail}"
 
 
 def _queue_args() -> dict[str, str]:
