@@ -111,7 +111,7 @@ class Catalogs:
                 if m.id and isinstance(m.id, str):
                     found[m.id] = str(m.string)
                 elif m.id:  # a plural entry: the singular id its first form, the plural its last
-                    forms = [str(form) for form in m.string]
+                    forms = [str(form) for form in (m.string or ())]
                     found[str(m.id[0])], found[str(m.id[1])] = forms[0], forms[-1]
             self._entries[language] = found
         return dict(self._entries[language])
