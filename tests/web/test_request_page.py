@@ -249,6 +249,7 @@ def test_the_pages_name_the_steps_by_their_buttons(
     changes = _tab(coordinator, request_id, "changes", lang)
     hint = changes[changes.index('id="changes-approve-hint">'):].split("<a ", 1)[0]
     assert execute in hint and send in hint
+    assert "Vor der Freigabe" not in changes and "before approval" not in changes  # the plan's hint
     overview = _tab(coordinator, request_id, "overview", lang)
     next_text = overview[overview.index('id="next-step-text">'):].split("</p>", 1)[0]
     assert execute in next_text
