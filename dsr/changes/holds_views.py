@@ -26,6 +26,7 @@ from sqlalchemy import select
 
 from dsr.changes import holds
 from dsr.changes.models import LegalHold
+from dsr.changes.views import _target_label
 from dsr.permissions import Permission
 from dsr.requests.models import Request
 from dsr.requests.schemas import first_error
@@ -86,10 +87,24 @@ def _who(actor: str, names: dict[str, str]) -> str:
     return _("hold_by_rule") if actor.startswith("system:") else actor
 
 
+def _derived(row: LegalHold) -> dict[str, str]:
+    """Reason, reference and rule of a hold as the page shows them. A hold the data map's
+    ``hold_when`` placed stores its rule (``table: condition``) as its reference and a reason
+    in both languages: the page names the claim in the reader's language and keeps the rule
+    as a detail."""
+    if row.created_by != holds.DERIVED_BY:
+        return {"reason": row.reason, "reference": row.reference or "", "rule": ""}
+    table = (row.reference or "").partition(":")[0].strip()
+    what = _target_label(_services().connectors.get(row.connector), table, g.get("lang", "de"))
+    return {"reason": _("hold_reason_derived"),
+            "reference": _("hold_reference_derived", what=what) if table else "",
+            "rule": row.reference or ""}
+
+
 def _view(rows: list[LegalHold]) -> list[dict[str, Any]]:
     names = _names(rows)
     return [{"id": row.id, "system": _label(row.connector), "key": key_text(row.subject_key),
-             "kind": row.kind, "reason": row.reason, "reference": row.reference or "",
+             "kind": row.kind, **_derived(row),
              "created_at": row.created_at, "created_by": _who(row.created_by, names),
              "lifted_at": row.lifted_at,
              "lifted_by": _who(row.lifted_by or "", names),

@@ -39,7 +39,8 @@ class KeyingSchema(Schema):
     channel = fields.String(required=True, validate=validate.OneOf(CHANNELS))
     date_stamp = fields.Date(required=True)
     types = fields.List(fields.String(validate=validate.OneOf([t.value for t in RequestType])),
-                        required=True, validate=validate.Length(min=1))
+                        required=True, validate=validate.Length(min=1, error="key_types_none"),
+                        error_messages={"required": "key_types_none"})
     language = fields.String(load_default="de",
                               validate=validate.OneOf(correspondence_languages()))
     name = fields.String(required=True, validate=validate.Length(min=2, max=200))

@@ -32,7 +32,6 @@ from dsr.mail.models import InboundMessage, TriageEntry
 from dsr.permissions import Permission
 from dsr.requests.intake import status_code
 from dsr.requests.models import Request, RequestType
-from dsr.requests.schemas import first_error
 from dsr.users.views import actor
 from dsr.web.context import clock, db_session, request_or_404
 from dsr.web.i18n import _, error_text, service_error
@@ -71,18 +70,45 @@ def new() -> Any:
             created = keying.key_in(_services(), db_session(), data, user_id=current_user.id,
                                     scan=_upload("scan"), id_copy=_upload("id_copy"))
         except ValidationError as exc:
-            field, message = first_error(exc.normalized_messages())
-            flash(f"{_('field_' + field)}: {error_text(message)}", "error")
+            problems = _problems(exc.normalized_messages())
         except keying.KeyingError as exc:
             db_session().rollback()
-            flash(f"{_('field_' + exc.field)}: {_(exc.msgid)}", "error")
+            problems = {exc.field: _(exc.msgid)}
         else:
             flash(_("keyed_done"), "ok")
             return redirect(url_for("staff.keyed", request_id=created.id))
-        return render_template("staff_new.html", values=values, types=list(RequestType),
-                               channels=keying.CHANNELS, evidence=keying.EVIDENCE), 422
-    return render_template("staff_new.html", values=values, types=list(RequestType),
-                           channels=keying.CHANNELS, evidence=keying.EVIDENCE)
+        return _keying_page(values, problems), 422
+    return _keying_page(values, {})
+
+
+#: The keying form's fields in page order, each with the id its mistake is marked on (the
+#: type checkboxes: their first box).
+FORM_ORDER = ("channel", "date_stamp", "types", "language", "name", "postal_address", "email",
+              "customer_number", "message", "scan", "evidence", "id_copy")
+FIELD_IDS = {"types": "type-access"}
+FIELD_LABELS = {"message": "field_note"}  # the label the form shows beside the field
+
+
+def _problems(messages: dict[str, Any]) -> dict[str, str]:
+    """Every field's mistake, in the page's language (first message of each, form order)."""
+    found: dict[str, str] = {}
+    for name in sorted(messages, key=lambda n: FORM_ORDER.index(n) if n in FORM_ORDER else 99):
+        message = messages[name]
+        while isinstance(message, dict | list) and message:
+            message = next(iter(message.values())) if isinstance(message, dict) else message[0]
+        found[name] = error_text(str(message))
+    return found
+
+
+def _keying_page(values: dict[str, Any], problems: dict[str, str]) -> str:
+    """The keying form with what was typed; its mistakes listed above it (each a link to its
+    field) and marked at each field (the shared ``_field_errors.html``)."""
+    return render_template(
+        "staff_new.html", values=values, types=list(RequestType), channels=keying.CHANNELS,
+        evidence=keying.EVIDENCE,
+        problems=[(FIELD_IDS.get(name, name), _(FIELD_LABELS.get(name, "field_" + name)), text)
+                  for name, text in problems.items()],
+        field_errors={FIELD_IDS.get(name, name): text for name, text in problems.items()})
 
 
 @bp.get("/requests/<int:request_id>")

@@ -24,6 +24,7 @@ from marshmallow import EXCLUDE, Schema, ValidationError, fields, post_load, val
 from sqlalchemy.orm import Session
 
 from dsr.answers.models import RegisterVersion
+from dsr.catalogs import gettext
 from dsr.register import store
 from dsr.register.schema import RegisterError, parse_register
 
@@ -37,9 +38,11 @@ class Section(StrEnum):
     RETENTION = "retention"
 
 
-IDENTIFIER = validate.Regexp(r"^[a-z][a-z0-9_]{0,59}$")
-TEXT = validate.Length(min=1, max=500)
-OWNER = validate.Length(min=1, max=120)
+# Each check's message is a message id of the catalogs (the pages translate it, as they do
+# marshmallow's own messages: dsr.web.i18n.error_text).
+IDENTIFIER = validate.Regexp(r"^[a-z][a-z0-9_]{0,59}$", error="register_err_identifier")
+TEXT = validate.Length(min=1, max=500, error="register_err_text")
+OWNER = validate.Length(min=1, max=120, error="register_err_owner")
 
 
 def _text(required: bool = True) -> fields.String:
@@ -108,7 +111,8 @@ class RecipientForm(_EntryForm):
     kind = fields.String(required=True, validate=validate.OneOf(["processor", "controller"]))
     role_de = _text()
     role_en = _text()
-    country = fields.String(required=True, validate=validate.Regexp(r"^[A-Z]{2}$"))
+    country = fields.String(required=True, validate=validate.Regexp(r"^[A-Z]{2}$",
+                                                                    error="register_err_country"))
 
     @post_load
     def entry(self, data: dict[str, Any], **_: Any) -> dict[str, Any]:
@@ -123,7 +127,7 @@ class PurposeForm(_EntryForm):
     legal_basis_de = _text()
     legal_basis_en = _text()
     categories = fields.List(fields.String(validate=IDENTIFIER), required=True,
-                             validate=validate.Length(min=1))
+                             validate=validate.Length(min=1, error="register_err_categories"))
     recipients = fields.List(fields.String(validate=IDENTIFIER), load_default=list)
     retention = fields.List(fields.String(validate=IDENTIFIER), load_default=list)
     source_de = _text()
@@ -140,8 +144,7 @@ class PurposeForm(_EntryForm):
             "source": _label(data, "source"), "owner": data["owner"].strip()}
         if data.get("deletion_de", "").strip() or data.get("deletion_en", "").strip():
             if not (data.get("deletion_de", "").strip() and data.get("deletion_en", "").strip()):
-                raise ValidationError("give the deletion note in German and English",
-                                      "deletion_de")
+                raise ValidationError("register_err_deletion_both", "deletion_de")
             entry["deletion"] = _label(data, "deletion")
         return entry
 
@@ -153,11 +156,21 @@ LISTS = ("categories", "recipients", "retention")
 
 
 class EntryError(RegisterError):
-    """The form has mistakes: ``errors`` maps each field to its messages."""
+    """The form has mistakes: ``errors`` maps each field to its messages (message ids of the
+    catalogs, or marshmallow's own English messages; the text of the error is in English)."""
 
     def __init__(self, errors: dict[str, list[str]]) -> None:
-        super().__init__("; ".join(f"{k}: {' '.join(v)}" for k, v in errors.items()))
+        super().__init__("; ".join(f"{k}: {' '.join(gettext('en', m) for m in v)}"
+                                   for k, v in errors.items()))
         self.errors = errors
+
+
+def _keep_order(before: list[str], chosen: list[str]) -> list[str]:
+    """The chosen names in the entry's own order: those it had stay where they were, new ones
+    follow in the form's order (the form lists every name in the register's order, so a save
+    would otherwise reorder them and show a change nobody made)."""
+    kept = [name for name in before if name in chosen]
+    return kept + [name for name in chosen if name not in kept]
 
 
 def form_values(section: Section, key: str, entry: Mapping[str, Any]) -> dict[str, Any]:
@@ -206,21 +219,22 @@ def with_entry(register: Mapping[str, Any], section: Section, form: Mapping[str,
     key = str(raw["key"])
     data = copy.deepcopy(dict(register))
     if original is not None and key != original:
-        raise EntryError({"key": ["the name of an existing entry cannot change (the data map "
-                                  "and the answers refer to it)"]})
+        raise EntryError({"key": ["register_err_key_fixed"]})
     if section is Section.PURPOSES:
         purposes = data["purposes"]
         at = next((i for i, p in enumerate(purposes) if p["name"] == key), None)
         if original is None and at is not None:
-            raise EntryError({"key": ["this name is taken"]})
+            raise EntryError({"key": ["register_err_key_taken"]})
         if at is None:
             purposes.append(entry)
         else:
+            for name in LISTS:
+                entry[name] = _keep_order(list(purposes[at].get(name, [])), entry[name])
             purposes[at] = {**purposes[at], **entry}
     else:
         table = data[section.value]
         if original is None and key in table:
-            raise EntryError({"key": ["this name is taken"]})
+            raise EntryError({"key": ["register_err_key_taken"]})
         kept = {k: v for k, v in table.get(key, {}).items()
                 if k not in ("years", "days", "deletion", "storage_limit")}
         table[key] = {**kept, **entry}

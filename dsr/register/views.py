@@ -27,7 +27,7 @@ from dsr.register import store as register_store
 from dsr.register.schema import RegisterError
 from dsr.users.views import actor
 from dsr.web.context import db_session
-from dsr.web.i18n import _
+from dsr.web.i18n import _, error_text
 from dsr.web.permissions import require
 
 bp = Blueprint("register", __name__, url_prefix="/queue/register")
@@ -156,8 +156,9 @@ def _save_entry(section: editor.Section, original: str | None) -> Any:
                                     actor=actor(), user_id=current_user.id, note=note)
     except editor.EntryError as exc:
         db_session().rollback()
-        flash(_("register_form_errors"), "error")
-        return _entry_page(section, original, form, errors=exc.errors, note=note, status=422)
+        # the page's summary says it once (no flash beside it), each field its own message
+        errors = {name: [error_text(m) for m in messages] for name, messages in exc.errors.items()}
+        return _entry_page(section, original, form, errors=errors, note=note, status=422)
     except RegisterError as exc:
         db_session().rollback()
         flash(str(exc), "error")

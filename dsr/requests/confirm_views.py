@@ -11,6 +11,7 @@ from flask import abort, current_app, flash, g, redirect, render_template, reque
 from flask_login import current_user
 from marshmallow import ValidationError
 
+from connectors.changes import CHANGE_TYPES
 from dsr.changes.views import _field_labels, _target_label
 from dsr.errors import ServiceError
 from dsr.permissions import Permission
@@ -18,7 +19,13 @@ from dsr.requests import approvals, safe_actions
 from dsr.requests import operations as actions
 from dsr.requests.models import ApprovalRequest, Request
 from dsr.requests.schemas import RejectSchema, first_error
-from dsr.requests.views import ACTIONS, _decisions_again, _decisions_from_form, bp
+from dsr.requests.views import (
+    ACTIONS,
+    _decisions_again,
+    _decisions_from_form,
+    bp,
+    decision_categories,
+)
 from dsr.security import overrides
 from dsr.users.models import User
 from dsr.users.views import actor
@@ -83,7 +90,8 @@ def safe_step(request_id: int, action: str) -> Any:
     if outcome == approvals.Outcome.PENDING:
         flash(_("safe_pending_second"), "ok")
     else:
-        flash(_(f"done_{action}"), "ok")
+        done = "decide" if _wording(req, step) == "decide" else action
+        flash(_(f"done_{done}"), "ok")
     return back
 
 
@@ -106,11 +114,22 @@ def _summary_page(req: Request, step: safe_actions.Step, inputs: dict[str, Any],
     open_one = approval or (approvals.waiting(session, req.id, step.value) if required else None)
     return render_template(
         "confirm_step.html", req=req, summary=summary, step=step.value,
+        wording=_wording(req, step),
         action={v: k for k, v in STEPS.items()}[step], four_eyes=required, approval=open_one,
         mine=open_one is not None and open_one.requested_by == actor(),
         first_by=_user_name(open_one.requested_by) if open_one is not None else "",
         same_summary=open_one is not None and open_one.digest == summary.digest(),
-        labels=_labels(summary), categories=_services().register.get("categories", {})), status
+        labels=_labels(summary), categories=decision_categories()), status
+
+
+def _wording(req: Request, step: safe_actions.Step) -> str:
+    """Which texts the summary page uses: a request that changes no data (access,
+    portability) only records its decisions on "execute" — nothing is deleted, no recipient
+    is told — and says so (``decide``)."""
+    if step == safe_actions.Step.EXECUTE and not set(req.types) & set(CHANGE_TYPES):
+        return "decide"
+    return step.value
+
 
 
 def _user_name(who: str) -> str:

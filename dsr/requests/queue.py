@@ -137,7 +137,7 @@ class QueueArgsSchema(Schema):
             try:
                 decode_cursor(data["after"], Sort(data.get("sort", Sort.DEADLINE.value)))
             except ValueError:
-                raise ValidationError("not a page of this queue", "after") from None
+                raise ValidationError("queue_bad_page", "after") from None
 
 
 def parse_args(args: Mapping[str, str], user_id: int) -> QueueQuery:

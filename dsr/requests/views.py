@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 
 from dsr.answers.operations import found_categories, latest_document
 from dsr.audit import AuditEvent
+from dsr.changes.confirmations import OBJECTION_PURPOSES
 from dsr.changes.models import RecipientNotice
 from dsr.documents import Document
 from dsr.permissions import Permission
@@ -97,7 +98,7 @@ def index() -> Any:
         query = queue.parse_args(request.args, user_id)
     except ValidationError as exc:
         field, message = first_error(exc.normalized_messages())
-        flash(f"{_('queue_bad_filter')} ({field}): {error_text(message)}", "error")
+        flash(_bad_filter(field, message), "error")
         query = queue.QueueQuery()
     contents = current_actor().may(Permission.REQUESTS_VIEW_CONTENTS)
     today = clock().today()
@@ -110,6 +111,27 @@ def index() -> Any:
         args=_queue_args(), views=list(queue.View), sorts=list(queue.Sort),
         waitings=list(queue.Waiting), statuses=STATUS_VALUES, types=list(RequestType),
         channels=list(Channel))
+
+
+#: The queue's arguments by the label of their control on the page.
+FILTER_LABELS = {"q": "queue_search", "view": "queue_saved_views", "status": "status",
+                 "type": "request_types", "channel": "channel", "overdue": "queue_filter_overdue",
+                 "actionable": "queue_filter_actionable", "due_within": "queue_filter_due_within",
+                 "assignee": "queue_col_assignee", "waiting": "queue_filter_waiting",
+                 "sort": "queue_sort", "order": "queue_order", "after": "queue_field_page",
+                 "limit": "queue_field_limit"}
+
+
+def _bad_filter(field: str, message: str) -> str:
+    """A filter the queue could not read, in the page's language: the control's label and what
+    is wrong with it — a value that is no choice is named, not the list of the codes."""
+    label = _(FILTER_LABELS[field]) if field in FILTER_LABELS else field
+    if message.startswith("Must be one of:") or message.startswith("String does not match"):
+        given = request.args.get(field, "")
+        detail = _("queue_bad_value", value=given[:40] + ("…" if len(given) > 40 else ""))
+    else:
+        detail = error_text(message)
+    return f"{_('queue_bad_filter')} – {label}: {detail}"
 
 
 def _queue_args() -> dict[str, str]:
@@ -263,11 +285,13 @@ def render_detail(req: Request, *, tab: page.Section | None = None,
     proposed: list[Any] = decisions if decisions is not None else (
         actions.default_decisions(req, found_categories(session, req.id))
         if req.status == State.REVIEW else [])
-    labels = _services().register.get("categories", {})
+    labels = decision_categories()
     user_ids = {int(e.actor.split(":")[1]) for e in events
                 if e.actor.startswith("user:") and e.actor.split(":")[1].isdigit()}
     actor_names = {f"user:{u.id}": u.username for u in session.scalars(
         select(User).where(User.id.in_(user_ids)))} if user_ids else {}
+    actor_names.update({e.actor: system_actor(e.actor) for e in events
+                        if e.actor.startswith("system:")})
     notices = change_review_notices(session, req.id)
     step = page.next_step(State(req.status), released=req.released_at is not None,
                           failed_tasks=sum(t.status == TaskStatus.FAILED.value for t in tasks),
@@ -293,6 +317,22 @@ def render_detail(req: Request, *, tab: page.Section | None = None,
                            letters=[d for d in docs if d.kind == "letter"],
                            decisions_error=decisions_error,
                            contest_form=contest_form), status
+
+
+def system_actor(who: str) -> str:
+    """The label of an automatic actor (``system:<rule>``): the rule's own label, else the
+    system's; never the code."""
+    msgid = "actor_system_" + who.partition(":")[2]
+    return _(msgid) if has_message(msgid) else _("actor_system")
+
+
+def decision_categories() -> dict[str, Any]:
+    """The categories a decision may name, each with its label per language: the register's
+    categories and the Art. 21(1) purposes an objection is decided on."""
+    categories: dict[str, Any] = dict(_services().register.get("categories", {}))
+    for code, label in OBJECTION_PURPOSES.items():
+        categories.setdefault(code, {"label": label})
+    return categories
 
 
 def change_review_notices(session: Session, request_id: int) -> int:

@@ -92,9 +92,13 @@ def fmt_day(value: datetime | None) -> str:
     return fmt_date(value.astimezone(BERLIN).date() if value is not None else None)
 
 
-def fmt_date(value: date | datetime | None) -> str:
-    if value is None:
+def fmt_date(value: date | datetime | str | None) -> str:
+    """A day or a moment in the page's language (``31.12.2029``, ``31 Dec 2029``); a day in ISO
+    form (``2029-12-31``, as a stored plan carries it) is read as that day."""
+    if value is None or value == "":
         return "—"
+    if isinstance(value, str):
+        value = date.fromisoformat(value)
     lang = g.get("lang", "de")
     if isinstance(value, datetime):
         return format_datetime(value, "dd.MM.yyyy HH:mm" if lang == "de" else "d MMM yyyy HH:mm",

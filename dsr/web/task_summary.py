@@ -8,12 +8,16 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from dsr.web.i18n import _, has_message
+from dsr.web.i18n import _, has_message, ngettext
 from workflows.results import WAITING, WAIVED, WHY, TaskResult
 
 #: The job's counts (``{n}``) and yes/no flags summed up in the phrase.
 COUNTS = ("subjects", "proposals", "tables", "rows", "categories", "changes", "steps",
           "deleted", "reduced", "answered", "links_expired", "sealed_reduced", "stopping", "ended")
+#: Counts whose phrase has a singular and a plural form in the catalogs (``task_count_<key>``
+#: and ``task_count_<key>_plural``); the others ("{n} gelöscht") read the same for any n.
+PLURAL_COUNTS = frozenset({"subjects", "proposals", "tables", "rows", "categories", "changes",
+                           "steps", "links_expired", "sealed_reduced"})
 FLAGS = ("planned", "executed", "verified", "sent", "delivered")
 #: Ids of other records (a letter, a delivery): no figure for the coordinator.
 _IDS = frozenset({"letter", "delivery"})
@@ -44,7 +48,7 @@ def _value_text(key: str, value: Any) -> str:
 
 
 def task_summary(result: TaskResult) -> str:
-    """E.g. ``4 Tabelle(n) · 37 Zeile(n)`` or ``nicht geplant (System ändert keine Daten)``;
+    """E.g. ``4 Tabellen · 37 Zeilen`` or ``nicht geplant (System ändert keine Daten)``;
     ``erledigt`` for a result without figures (its details list what it holds)."""
     if not result:
         return ""
@@ -53,7 +57,9 @@ def task_summary(result: TaskResult) -> str:
         if key in FLAGS and isinstance(value, bool):
             parts.append(_(f"task_flag_{key}_{'yes' if value else 'no'}"))
         elif key in COUNTS and isinstance(value, int | list) and not isinstance(value, bool):
-            parts.append(_(f"task_count_{key}", n=len(value) if isinstance(value, list) else value))
+            n = len(value) if isinstance(value, list) else value
+            parts.append(ngettext(f"task_count_{key}", f"task_count_{key}_plural", n)
+                         if key in PLURAL_COUNTS else _(f"task_count_{key}", n=n))
         elif key == "sent" and isinstance(value, int):
             parts.append(_("task_count_sent", n=value))
     if result.waived is not None:

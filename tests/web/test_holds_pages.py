@@ -5,6 +5,7 @@ plan predates the hold says it must be planned again. Runs on SQLite and Postgre
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from sqlalchemy import func, select
@@ -156,3 +157,28 @@ def test_no_holds_before_the_subject_is_confirmed(
     assert _count(demo_services) == 0
     assert coordinator.post("/queue/holds/4242/lift", data={
         "csrf_token": _csrf(coordinator, path)}).status_code == 404
+
+
+DIETER = "dieter.poeschl@example.com"  # the demo's customer with an open collection case
+
+
+def test_a_derived_hold_is_named_in_the_readers_language_with_its_rule_as_a_detail(
+        app: Any, make_user: Any, demo_services: Services) -> None:
+    request_id = _in_review(demo_services, DIETER)
+    coordinator = _client(app, make_user, "coordinator")
+    for lang, reason, reference, other in (
+            ("de", "Offene Forderung laut Datenbestand", "Offener Vorgang in „", "open claim"),
+            ("en", "Open claim in the records", "Open case in “", "Offene Forderung")):
+        for path in (f"/queue/requests/{request_id}?tab=changes&lang={lang}",
+                     f"/queue/holds?lang={lang}"):
+            page = coordinator.get(path).get_data(as_text=True)
+            table = page[page.index('id="holds-table"') if 'id="holds-table"' in page
+                         else page.index("<table"):].split("</table>", 1)[0]
+            row = table[table.index("<tbody>"):]
+            assert reason in row and reference in row and other not in row, path
+            cells = re.findall(r"<td>(.*?)</td>", row, re.S)
+            reference_cell = next(c for c in cells if reference in c)
+            # the rule only as a detail after the label, not as the file number itself
+            assert reference_cell.index(reference) < reference_cell.index(
+                "collection_cases: status = &#39;open&#39;")
+            assert 'class="mono hold-rule"' in reference_cell

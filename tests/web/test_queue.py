@@ -297,3 +297,24 @@ def test_a_coordinator_saves_a_filter_and_opens_it_again(app: Any, make_user: An
     assert "Ansicht gelöscht." in coordinator.post(
         f"/queue/views/{view_id}/delete", data={"csrf_token": token},
         follow_redirects=True).get_data(as_text=True)
+
+
+@pytest.mark.parametrize(("lang", "wanted"), [
+    ("de", ["Status: „lost“ gibt es hier nicht.",
+            "Fällig in höchstens … Tagen: Bitte eine ganze Zahl.",
+            "Seite: Diese Seite gehört nicht zu dieser Liste"]),
+    ("en", ["Status: there is no “lost” here.",
+            "Due within … days: Not a valid integer.",
+            "Page: this page does not belong to this list"]),
+])
+def test_a_wrong_filter_is_named_by_its_label_in_the_pages_language(
+        app: Any, make_user: Any, lang: str, wanted: list[str]) -> None:
+    import html
+    coordinator = _client(app, make_user, "coordinator")
+    for bad, text in zip(("status=lost", "due_within=soon", "after=%21%21"), wanted, strict=True):
+        page = html.unescape(coordinator.get(f"/queue/?{bad}&lang={lang}").get_data(as_text=True))
+        flash = page[page.index('class="flash error"'):].split("</", 1)[0]
+        assert text in flash, flash
+        for raw in ("awaiting_verification", "open, all", "not a page of this queue", "(status)",
+                    "(after)", "(due_within)"):
+            assert raw not in flash

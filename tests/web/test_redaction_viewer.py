@@ -78,6 +78,7 @@ def test_viewer_suggests_accepts_dismisses_and_redacts_a_selection(
         f"{viewer}/suggestions/{_suggestion(accepted, '0941 5678901')}/dismiss",
         data={"csrf_token": token}, follow_redirects=True).get_data(as_text=True)
     assert "Vorschlag verworfen" in dismissed and 'id="viewer-dismissed"' in dismissed
+    assert "1 Vorschlag verworfen (im Prüfprotokoll" in dismissed  # singular for one
     assert '<span class="mono term">0941 5678901</span>' not in dismissed
 
     ref, text = _field(dismissed, "Lindenweg 4")

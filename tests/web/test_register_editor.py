@@ -126,3 +126,49 @@ def test_unknown_pages_and_staff(app: Any, make_user: Any) -> None:
     assert coordinator.get("/queue/register/diff?from=1&to=9").status_code in (302, 404)
     staff = _client(app, make_user, "staff")
     assert staff.get("/queue/register/recipients/new").status_code == 403
+
+
+def _checked(page: str, name: str) -> list[str]:
+    """The ticked boxes of a list, in the page's order (as a browser submits them)."""
+    return re.findall(rf'<input type="checkbox" name="{name}" value="(\w+)" checked>', page)
+
+
+def test_a_mistake_is_said_once_in_the_pages_language_and_marks_its_field(
+        app: Any, make_user: Any, demo_services: Services) -> None:
+    coordinator = _client(app, make_user, "coordinator")
+    token = _csrf(coordinator, "/queue/register/retention/new")
+    for lang, period, text in (("de", "Bitte eine ganze Zahl.", "Bitte ausfüllen"),
+                               ("en", "Not a valid integer.", "Please fill this in")):
+        response = coordinator.post(f"/queue/register/retention/new?lang={lang}", data={
+            "csrf_token": token, "key": "chat_logs", "label_de": "Chatprotokolle",
+            "label_en": "", "period": "zehn", "unit": "years", "starts": "creation",
+            "norm": "§ 257 HGB", "owner": "Kundenservice"})
+        page = html.unescape(response.get_data(as_text=True))
+        assert response.status_code == 422
+        assert f'<p class="field-error" id="error-period">{period}</p>' in page
+        assert f'id="error-label_en">{text}' in page
+        assert 'aria-invalid="true" aria-describedby="error-period"' in page
+        summary = page[page.index('id="error-summary"'):].split("</div>", 1)[0]
+        assert period in summary and text in summary
+        assert page.count('class="flash error"') == 1  # the summary, no second flash
+        for english in ("Ungültig", "Length must be", "Not a valid integer") if lang == "de" \
+                else ("Length must be",):
+            assert english not in page
+
+
+def test_saving_a_purpose_keeps_the_order_of_its_lists(
+        app: Any, make_user: Any, demo_services: Services) -> None:
+    coordinator = _client(app, make_user, "coordinator")
+    before = next(p for p in demo_services.register["purposes"] if p["name"] == "accounting")
+    page = coordinator.get("/queue/register/purposes/accounting").get_data(as_text=True)
+    lists = {name: _checked(page, name) for name in ("categories", "recipients", "retention")}
+    assert lists["recipients"] != before["recipients"]  # the form lists the register's order
+    saved = coordinator.post("/queue/register/purposes/accounting", data={
+        **_fields(page), **lists, "csrf_token": _csrf(coordinator, "/queue/register/"),
+        "key": "accounting", "owner": "Buchhaltung, K. Adler"}, follow_redirects=True)
+    diff = saved.get_data(as_text=True)
+    assert saved.status_code == 200 and "+owner = &#34;Buchhaltung, K. Adler&#34;" in diff
+    assert "recipients" not in diff and "retention = " not in diff
+    after = next(p for p in demo_services.register["purposes"] if p["name"] == "accounting")
+    assert after["recipients"] == before["recipients"]
+    assert after["retention"] == before["retention"]

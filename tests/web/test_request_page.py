@@ -233,3 +233,66 @@ def test_every_next_step_and_task_result_has_words(app: Any, lang: str) -> None:
         summary, details = task_summary(odd), task_details(odd)
         assert "no_address_on_file" not in summary and "email" not in repr(details)
         assert task_summary(TaskResult({"letter": 7})) not in ("siehe Details", "see details")
+
+
+@pytest.mark.parametrize("lang", ["de", "en"])
+def test_the_pages_name_the_steps_by_their_buttons(
+        app: Any, make_user: Any, demo_services: Services, demo_shop: dict[str, Any],
+        lang: str) -> None:
+    """Carrying out the plan and sending the answer are two steps with two buttons: the hints,
+    the next step and the messages after each say so, in the buttons' own words."""
+    from tests.dsr.requests.test_safe_actions import _in_review
+    execute, send = {"de": ("„Änderungen ausführen…“", "„Antwort versenden…“"),
+                     "en": ("“Carry out the changes…”", "“Send the answer…”")}[lang]
+    request_id = _in_review(demo_services, ["erasure"], demo_shop["summary"].sample_customer_email)
+    coordinator = _client(app, make_user, "coordinator")
+    changes = _tab(coordinator, request_id, "changes", lang)
+    hint = changes[changes.index('id="changes-approve-hint">'):].split("<a ", 1)[0]
+    assert execute in hint and send in hint
+    assert "Vor der Freigabe" not in changes and "before approval" not in changes  # the plan's hint
+    overview = _tab(coordinator, request_id, "overview", lang)
+    next_text = overview[overview.index('id="next-step-text">'):].split("</p>", 1)[0]
+    assert execute in next_text
+    for old in ("freigeb", "herausgeb", "approve", "release"):
+        assert old not in (hint + next_text).lower().replace("changes-approve-hint", "")
+    path = f"/queue/requests/{request_id}"
+    token = _csrf(coordinator, path)
+    done = confirmed(coordinator, f"{path}/approve?lang={lang}", data={"csrf_token": token},
+                     follow_redirects=True).get_data(as_text=True)
+    assert send in done and "Freigegeben." not in done and "Approved." not in done
+    run_pending(demo_services)
+    overview = _tab(coordinator, request_id, "overview", lang)
+    assert send in overview[overview.index('id="next-step-text"'):].split("</p>", 1)[0]
+    sent = confirmed(coordinator, f"{path}/release?lang={lang}", data={"csrf_token": token},
+                     follow_redirects=True).get_data(as_text=True)
+    assert {"de": "Antwort versendet.", "en": "Answer sent."}[lang] in sent
+
+
+@pytest.mark.parametrize(("lang", "label"), [("de", "System (Regel für rechtliche Sperren)"),
+                                             ("en", "System (legal-hold rule)")])
+def test_the_audit_names_an_automatic_actor_in_words(
+        app: Any, make_user: Any, demo_services: Services, lang: str, label: str) -> None:
+    from tests.web.test_holds_pages import DIETER
+    from tests.web.test_holds_pages import _in_review as erasure_in_review
+    request_id = erasure_in_review(demo_services, DIETER)  # planning places a derived hold
+    coordinator = _client(app, make_user, "coordinator")
+    audit = _tab(coordinator, request_id, "audit", lang)
+    table = audit[audit.index('id="audit"'):].split("</table>", 1)[0]
+    assert f"<td>{label}</td>" in table
+    assert "system:" not in table
+
+
+@pytest.mark.parametrize(("lang", "day", "found"), [("de", "31.12.2029", "1 Person gefunden"),
+                                                    ("en", "31 Dec 2029", "1 subject found")])
+def test_the_plan_dates_and_counts_read_in_the_pages_language(
+        app: Any, make_user: Any, demo_services: Services, demo_shop: dict[str, Any],
+        lang: str, day: str, found: str) -> None:
+    from tests.dsr.requests.test_safe_actions import _in_review
+    request_id = _in_review(demo_services, ["erasure"], demo_shop["summary"].sample_customer_email)
+    coordinator = _client(app, make_user, "coordinator")
+    changes = _tab(coordinator, request_id, "changes", lang)
+    plans = changes[changes.index('id="plan-'):]
+    assert day in plans and not re.search(r"\b20\d\d-\d\d-\d\d\b", plans)
+    systems = _tab(coordinator, request_id, "systems", lang)
+    assert found in systems
+    assert not re.search(r"\w\((en|n|s|e)\)|Vorschlag/Vorschläge|categor\(y", systems)

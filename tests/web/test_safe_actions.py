@@ -173,3 +173,51 @@ def test_sending_the_answer_names_the_address_and_asks_once_more(
     client.post(f"{path}/release", data={"csrf_token": token, "digest": summary_digest(summary)})
     with demo_services.db.session() as session:
         assert session.get(Request, request_id).released_at is not None
+
+
+def test_the_summary_names_the_objection_purposes_by_their_labels(
+        app: Any, make_user: Any, demo_services: Services, demo_shop: dict[str, Any]) -> None:
+    from tests.web.test_objection_purposes_review import _decision_fields, _objection_in_review
+    request_id = _objection_in_review(demo_services, demo_shop["summary"].sample_customer_email)
+    client = _coordinator(app, make_user, "koord-a")
+    path = f"/queue/requests/{request_id}"
+    fields = _decision_fields(client.get(f"{path}?tab=draft").get_data(as_text=True))
+    # Review preselects no purpose's outcome: the coordinator decides each.
+    fields["d_outcome"] = [o or "granted" for o in fields["d_outcome"]]
+    token = _csrf(client, path)
+    for lang, labels in (("de", ("Marktforschung", "Übermittlung an Auskunfteien")),
+                         ("en", ("Market research", "Transfers to credit bureaus"))):
+        text = client.post(f"{path}/approve?lang={lang}",
+                           data={"csrf_token": token, **fields}).get_data(as_text=True)
+        table = text[text.index('id="safe-decisions"'):text.index("</table>",
+                                                                   text.index('id="safe-decisions"'))]
+        assert all(f"<td>{label}</td>" in table for label in labels)
+        assert "market_research" not in table.replace('value="market_research"', "")
+        assert "credit_transfer" not in table.replace('value="credit_transfer"', "")
+
+
+@pytest.mark.parametrize(("lang", "title", "button", "done"), [
+    ("de", "Entscheidungen festhalten – Zusammenfassung", "Entscheidungen jetzt festhalten",
+     "Die Entscheidungen sind festgehalten."),
+    ("en", "Record the decisions – summary", "Record the decisions now",
+     "The decisions are recorded."),
+])
+def test_an_access_request_only_records_its_decisions_and_says_so(
+        app: Any, make_user: Any, demo_services: Services, demo_shop: dict[str, Any],
+        lang: str, title: str, button: str, done: str) -> None:
+    request_id = _in_review(demo_services, ["access"], demo_shop["summary"].sample_customer_email)
+    client = _coordinator(app, make_user, "koord-a")
+    path = f"/queue/requests/{request_id}"
+    token = _csrf(client, path)
+    text = client.post(f"{path}/approve?lang={lang}",
+                       data={"csrf_token": token}).get_data(as_text=True)
+    assert f"· {title}</h1>" in text and f">{button}</button>" in text
+    assert 'id="safe-decide-only"' in text and 'id="safe-changes"' not in text
+    for execute_only in ("Änderungen ausführen", "unwiderruflich", "Empfänger werden",
+                         "Carry out the changes", "irreversibly", "recipients are told"):
+        assert execute_only not in text
+    assert 'id="safe-recipients"' not in text and 'id="safe-kept"' not in text
+    after = client.post(f"{path}/approve?lang={lang}", follow_redirects=True,
+                        data={"csrf_token": token, "digest": summary_digest(text)})
+    assert done in after.get_data(as_text=True)
+    assert _status(demo_services, request_id) == "executing"

@@ -4,6 +4,7 @@ confirm or correct types (counted), turn triaged mail into requests and merge du
 
 from __future__ import annotations
 
+import html
 import io
 import re
 import subprocess
@@ -243,3 +244,28 @@ def test_a_reminder_raises_its_request_to_the_top_of_the_queue(
                                 sender="b@example.org", message_id="<rem@example.org>"))
     page = staff.get("/queue/?lang=en").get_data(as_text=True)
     assert re.findall(r'>(DSR-[A-Z0-9]{7})<', page) == [second, first] and "Reminded" in page
+
+
+@pytest.mark.parametrize(("lang", "types_text", "name_text"), [
+    ("de", "Bitte mindestens eine Art der Anfrage ankreuzen.", "Pflichtangabe."),
+    ("en", "Please tick at least one kind of request.", "Missing data for required field."),
+])
+def test_an_empty_keying_form_lists_every_mistake_and_marks_each_field(
+        app: Any, make_user: Any, lang: str, types_text: str, name_text: str) -> None:
+    staff, _ = _client(app, make_user, "staff")
+    empty = staff.post(f"/staff/new?lang={lang}", data={
+        "csrf_token": _csrf(staff, "/staff/new"), "channel": "letter", "date_stamp": ""},
+        content_type="multipart/form-data")
+    assert empty.status_code == 422
+    page = html.unescape(empty.get_data(as_text=True))
+    summary = page[page.index('id="error-summary"'):].split("</div>", 1)[0]
+    for field in ("date_stamp", "type-access", "name"):
+        assert f'href="#{field}"' in summary, field
+        assert f'id="{field}-error"' in page, field
+    assert types_text in summary and f'<p class="error" id="type-access-error">{types_text}</p>' \
+        in page
+    assert f'<p class="error" id="name-error">{name_text}</p>' in page
+    assert 'id="name" name="name" value="" required aria-invalid="true" ' \
+           'aria-describedby="name-error"' in page
+    assert "Zeichen" not in summary and "character" not in summary
+    assert 'class="flash error"' not in page  # one list, not a flash beside it
