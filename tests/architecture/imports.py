@@ -20,7 +20,7 @@ EDGES = ("dsr.app", "dsr.cli", "dsr.tables", "dsr.migrations", "dsr.demo", "dsr.
 """Composition: they build and wire everything below them."""
 CORE_MODULES = ("dsr.clock", "dsr.config", "dsr.db", "dsr.crypto", "dsr.audit",
                 "dsr.documents", "dsr.rendering", "dsr.migrate",
-                "dsr.i18n", "dsr.errors", "dsr.norms")
+                "dsr.i18n", "dsr.errors", "dsr.norms", "dsr.reconnect")
 DOMAINS = ("users", "register", "correspondence", "requests", "verification", "changes",
            "answers", "recipients", "contest", "mail")
 """The domain packages, lowest first: a domain may import the domains before it, never one

@@ -90,7 +90,9 @@ def test_a_register_edit_shows_its_diff(server: dict[str, Any], browser: Any) ->
     page.goto(server["url"] + "/queue/register/?lang=de")
     shot(page, "register-overview-de")
     page.click("#entry-recipients-dhl a")
-    page.fill("#f-name", "DHL Paket GmbH (Bonn)")
+    # The name in both languages alike: the register keeps one string.
+    page.fill("#f-name_de", "DHL Paket GmbH (Bonn)")
+    page.fill("#f-name_en", "DHL Paket GmbH (Bonn)")
     page.fill("#f-owner", "Logistik, Martina Sommer")
     shot(page, "register-editor-de")
     page.click("#entry-save")
