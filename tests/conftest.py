@@ -127,6 +127,12 @@ SERVICE_DATABASES = ["sqlite", pytest.param("postgresql", marks=pytest.mark.post
 """The service databases every test on ``service_db_url`` runs on."""
 
 
+def _tables(conn: Any) -> list[str]:
+    """The service schema's tables (Alembic's own left out), sorted."""
+    return sorted(conn.scalars(text("SELECT tablename FROM pg_tables WHERE schemaname = 'public' "
+                                    "AND tablename <> 'alembic_version'")))
+
+
 class PostgresClones:
     """Clones of the migrated PostgreSQL template, reused from test to test.
 
@@ -143,9 +149,7 @@ class PostgresClones:
         self.made: list[str] = []
         engine = create_engine(template_url)
         with engine.connect() as conn:
-            self.tables = sorted(conn.scalars(text(
-                "SELECT tablename FROM pg_tables WHERE schemaname = 'public' "
-                "AND tablename <> 'alembic_version'")))
+            self.tables = _tables(conn)
             self.sequences = sorted(conn.scalars(text(
                 "SELECT sequence_name FROM information_schema.sequences "
                 "WHERE sequence_schema = 'public'")))
@@ -169,9 +173,7 @@ class PostgresClones:
         try:
             with engine.begin() as conn:
                 same = (conn.scalar(text("SELECT version_num FROM alembic_version")) == self.revision
-                        and sorted(conn.scalars(text(
-                            "SELECT tablename FROM pg_tables WHERE schemaname = 'public' "
-                            "AND tablename <> 'alembic_version'"))) == self.tables)
+                        and _tables(conn) == self.tables)
                 if same:
                     conn.execute(text("SET LOCAL session_replication_role = replica"))
                     for table in self.tables:

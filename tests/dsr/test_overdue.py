@@ -49,10 +49,11 @@ def services(tmp_path: Path, service_db_url: str, shop: dict[str, Any]) -> Itera
     built.close()
 
 
-def in_review(services: Services, types: list[str]) -> int:
+def in_review(services: Services, types: list[str], language: str = "de") -> int:
     with services.db.session() as session:
         req = submit(session, Submission(types=types, name="Jürgen Weiß", email=ADDRESS,
-                                         channel=Channel.FORM.value, received_at=CLOCK.now()),
+                                         channel=Channel.FORM.value, received_at=CLOCK.now(),
+                                         language=language),
                      calendar=services.calendar, connectors=list(services.config.connectors))
         request_id = req.id
     run_pending(services)
@@ -239,18 +240,7 @@ def test_art_5_1_e_credit_checks_and_tracking_numbers_past_the_registers_limits_
 
 def test_art_15_the_english_answer_names_the_storage_limit_in_english(
         services: Services, shop: dict[str, Any]) -> None:
-    with services.db.session() as session:
-        req = submit(session, Submission(types=["access"], name="Jürgen Weiß", email=ADDRESS,
-                                         channel=Channel.FORM.value, received_at=CLOCK.now(),
-                                         language="en"),
-                     calendar=services.calendar, connectors=list(services.config.connectors))
-        request_id = req.id
-    run_pending(services)
-    with services.db.session() as session:
-        req = session.get(Request, request_id)
-        actions.verify(session, req, actor="user:1", method="manual")
-        actions.process(session, req, actor="user:1", connectors=list(services.config.connectors))
-    run_pending(services)
+    request_id = in_review(services, ["access"], language="en")
     notes = {p["table"]: p for p in draft(services, request_id)["overdue"]}
     credit = notes["credit_checks"]
     assert credit["rule"].startswith("Credit checks") and "at most 90 days" in credit["rule"]
