@@ -135,7 +135,7 @@ class Workers:
 
     def __init__(self, config: Path, count: int, fork: bool) -> None:
         env = {**os.environ, "PYTHONPATH": str(ROOT), "DSR_CONFIG": str(config)}
-        command = [sys.executable, "-m", "dsr.cli", "worker", *([] if fork else ["--no-fork"])]
+        command = [sys.executable, "-m", "dsr.cli", "worker", "--fork" if fork else "--no-fork"]
         self.procs = [subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True,
                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
                       for _ in range(count)]

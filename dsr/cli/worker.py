@@ -40,9 +40,9 @@ def _require_migrated(services: Services) -> None:
 def preload(services: Services) -> None:
     """Load in the worker, before its first job, what the jobs use: the connectors (their data
     maps and engines), the register, the cipher and document store, the reportlab fonts, the
-    mail and letter templates and the catalogs. A forked work horse inherits all of it (shared
-    copy-on-write) instead of building it again for every job; a worker that does not fork
-    pays it once instead of on its first job."""
+    mail and letter templates and the catalogs. The worker (which by default runs its jobs
+    itself) pays it once instead of on its first job; with ``--fork`` each work horse inherits
+    it (shared copy-on-write) instead of building it again for every job."""
     from dsr.answers.letters import din5008
     from dsr.answers.report import layout
     from dsr.catalogs import builtin
@@ -67,9 +67,10 @@ def preload(services: Services) -> None:
 @click.option("--queues", default=",".join(QUEUES), show_default=True,
               help="Comma-separated queues to work on, in priority order.")
 @click.option("--burst", is_flag=True, help="Stop when the queues are empty.")
-@click.option("--fork/--no-fork", default=True, show_default=True,
-              help="Run each job in a forked work horse (isolated; the default) or in the "
-                   "worker process itself (faster; see docs/deploy.md for the trade-off).")
+@click.option("--fork/--no-fork", default=False, show_default=True,
+              help="Run each job in the worker process itself (the default: warm pools and "
+                   "caches) or in a work horse forked per job (isolated; see docs/deploy.md "
+                   "for the trade-off).")
 @pass_ctx
 def worker(ctx: Context, queues: str, burst: bool, fork: bool) -> None:
     """Run an rq worker for the task outbox (start as many as you like, on any machine)."""

@@ -191,7 +191,7 @@ def test_killing_a_workers_group_ends_its_horse_and_the_task_runs_after_its_leas
     rig, _ = setup
     services, procs, markers = rig.services, rig.procs, rig.markers
     clock = Clock()
-    worker = procs.start("worker")
+    worker = procs.start("worker", "--fork")  # a work horse per job
     task_id = add(services, "test_hang")
     wait_until(lambda: (markers / f"{task_id}.start.1").exists(), 60, "the task to start")
     horse = int((markers / f"{task_id}.start.1").read_text().split()[0])
@@ -205,7 +205,7 @@ def test_killing_a_workers_group_ends_its_horse_and_the_task_runs_after_its_leas
     assert status(services, task_id) == "running"
     clock.advance(timedelta_seconds(LEASE_SECONDS + 1))
     assert sweep_outbox(services, now=clock.now()) == 1  # released and enqueued again
-    procs.start("worker")
+    procs.start("worker", "--fork")
     wait_until(lambda: status(services, task_id) == "done", 60, "the task to run again")
     assert outcomes(services, task_id) == ["abandoned", "ok"]
     assert not (markers / f"{task_id}.done.1").exists()  # the first run never finished
@@ -218,7 +218,7 @@ def test_a_task_whose_horse_was_killed_is_not_left_to_rqs_late_retry(
     rig, redis = setup
     services, procs, markers = rig.services, rig.procs, rig.markers
     clock = Clock()
-    worker = procs.start("worker")
+    worker = procs.start("worker", "--fork")  # a work horse per job
     task_id = add(services, "test_hang")
     wait_until(lambda: (markers / f"{task_id}.start.1").exists(), 60, "the task to start")
     os.kill(int((markers / f"{task_id}.start.1").read_text().split()[0]), signal.SIGKILL)

@@ -67,7 +67,7 @@ def statuses(services: Services) -> dict[int, str]:
 
 def test_sigkilled_worker_loses_no_task_and_runs_none_twice(rq_setup: WorkerRig) -> None:
     services, workers, markers = rq_setup.services, rq_setup.procs, rq_setup.markers
-    first, second = workers.start(), workers.start()
+    first, second = workers.start("worker", "--fork"), workers.start("worker", "--fork")
     with services.db.session() as session:
         ids = [outbox.add_task(session, kind="test_slow", request_id=None, connector=f"c{i}").id
                for i in range(6)]
@@ -85,7 +85,7 @@ def test_sigkilled_worker_loses_no_task_and_runs_none_twice(rq_setup: WorkerRig)
     first.wait(timeout=10)
     # The killed task is held by its lease (4 s); the restarted worker sweeps the outbox.
     time.sleep(4.5)
-    workers.start()
+    workers.start("worker", "--fork")
     wait_until(lambda: all(s == "done" for s in statuses(services).values()), 60,
                "every task to finish")
     assert sorted(statuses(services)) == sorted(ids)
@@ -100,10 +100,10 @@ def test_sigkilled_worker_loses_no_task_and_runs_none_twice(rq_setup: WorkerRig)
 
 def test_a_no_fork_worker_killed_mid_task_is_recovered_by_the_next_one(
         rq_setup: WorkerRig) -> None:
-    """`--no-fork` runs the job in the worker itself: killing the worker kills the task; the
-    restarted worker picks it up after its lease and it finishes exactly once."""
+    """By default (`--no-fork`) the job runs in the worker itself: killing the worker kills the
+    task; the restarted worker picks it up after its lease and it finishes exactly once."""
     services, workers, markers = rq_setup.services, rq_setup.procs, rq_setup.markers
-    first = workers.start("worker", "--no-fork")
+    first = workers.start()
     with services.db.session() as session:
         task_id = outbox.add_task(session, kind="test_slow", request_id=None).id
     wait_until(lambda: bool(list(markers.glob(f"{task_id}.start.*"))), 30, "the task to start")
@@ -113,7 +113,7 @@ def test_a_no_fork_worker_killed_mid_task_is_recovered_by_the_next_one(
     first.wait(timeout=10)
     assert statuses(services)[task_id] == "running"  # held by its lease (4 s)
     time.sleep(4.5)
-    workers.start("worker", "--no-fork")  # sweeps the outbox when it starts
+    workers.start()  # sweeps the outbox when it starts
     wait_until(lambda: statuses(services)[task_id] == "done", 60, "the task to finish")
     assert len(list(markers.glob(f"{task_id}.done.*"))) == 1
     with services.db.session() as session:
@@ -135,7 +135,7 @@ def test_task_committed_while_redis_is_down_runs_when_it_returns(rq_setup: Worke
     wait_until(lambda: statuses(services)[task_id] == "done", 30, "the task to run")
 
 
-@pytest.mark.parametrize("options", [(), ("--no-fork",)], ids=["fork", "no-fork"])
+@pytest.mark.parametrize("options", [("--fork",), ()], ids=["fork", "no-fork"])
 def test_access_path_with_two_workers(rq_setup: WorkerRig, demo_shop: dict[str, Any],
                                       options: tuple[str, ...]) -> None:
     """The foundation's path, every task run by `dsr worker` processes through Redis (each
