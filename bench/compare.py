@@ -1,6 +1,7 @@
 """Benchmark: dsr beside the leading open-source engine (ethyca-fides), measured in one run.
 
-    python -m bench.compare [--pairs 23] [--customers 100000] [--fides-venv DIR]
+    python -m bench.compare [--pairs 23] [--customers 100000] [--scales 10000,1000000]
+                            [--fides-venv DIR]
 
 1. The competitor goes into a virtual environment of its own (``--fides-venv``, created with
    ``pip install ethyca-fides==2.78.2`` when it has no ``fides`` yet) — never into dsr's.
@@ -22,7 +23,11 @@
    time for dsr, the uvicorn process's (``/proc/<pid>/stat``) for the competitor; the
    database server's CPU is in neither.
 6. Sequential access throughput (whole requests one after another: dsr from submission through
-   discovery and verification to the answer) and the idle resident memory of each web server.
+   discovery and verification to the answer), the idle resident memory of each web server and
+   of each worker (``dsr worker`` on rq; the competitor's ``fides worker``, its Celery worker
+   with its pool processes, in its non-eager set-up), whole process trees.
+7. Access at other shop sizes (``--scales``, default 10,000 and 1,000,000 customers): a shop
+   of that size of its own, dsr's median over ``--pairs`` customers spread over it.
 
 Prints the table of the issue with the ratios, the load average and the machine; ``--json-out``
 keeps the figures for ``bench/RESULTS.md``. Everything it started is stopped by pid.
@@ -61,6 +66,17 @@ REDIS_DB = 7
 DATAMAP = HERE / "fides" / "shop_datamap.toml"
 ORDERS_PER = 10
 CLIENT_ID, CLIENT_SECRET = "benchroot", "benchroot-secret-for-this-run"
+SCALES = "10000,1000000"
+
+
+def parse_scales(text: str) -> tuple[int, ...]:
+    try:
+        sizes = tuple(int(part) for part in text.replace("_", "").split(",") if part.strip())
+    except ValueError:
+        raise click.BadParameter(f"not a comma-separated list of sizes: {text!r}") from None
+    if any(n < 100 for n in sizes):
+        raise click.BadParameter("each size must be at least 100 customers")
+    return sizes
 
 FIDES_TOML = """\
 [database]
@@ -276,22 +292,30 @@ def _stop(process: subprocess.Popen[bytes] | None) -> None:
 # --- the shop and dsr ---------------------------------------------------------------------------
 
 
-def load_shop(schema: Path, customers: int, reload: bool) -> float | None:
-    """The shared schema with ``customers`` customers; seconds it took, None when kept."""
-    create_database(SHOP_URL)
-    engine = sa.create_engine(SHOP_URL)
+def shop_url(customers: int, main_size: int) -> str:
+    """The shop of the main comparison, or one of its own for another size."""
+    return SHOP_URL if customers == main_size else f"{SHOP_URL}_{customers}"
+
+
+def load_shop(schema: Path, customers: int, reload: bool, url: str = SHOP_URL) -> float | None:
+    """The shared schema with ``customers`` customers; seconds it took, None when kept. A shop
+    whose customers an earlier run erased (no name left) is loaded again."""
+    create_database(url)
+    engine = sa.create_engine(url)
     try:
         with engine.connect() as conn:
             present = conn.scalar(sa.text("SELECT to_regclass('customers') IS NOT NULL"))
             count = conn.scalar(sa.text("SELECT count(*) FROM customers")) if present else 0
+            erased = bool(present and conn.scalar(sa.text(
+                "SELECT EXISTS (SELECT 1 FROM customers WHERE name IS NULL)")))
     finally:
         engine.dispose()
-    if count == customers and not reload:
+    if count == customers and not reload and not erased:
         return None
-    url = sa.engine.make_url(SHOP_URL)
+    parts = sa.engine.make_url(url)
     started = time.perf_counter()
-    subprocess.run(["psql", "-q", "-h", url.host or "127.0.0.1", "-U", url.username or "postgres",
-                    "-d", url.database or "", "-v", "ON_ERROR_STOP=1",
+    subprocess.run(["psql", "-q", "-h", parts.host or "127.0.0.1", "-U", parts.username or "postgres",
+                    "-d", parts.database or "", "-v", "ON_ERROR_STOP=1",
                     "-v", f"n_customers={customers}", "-v", f"orders_per={ORDERS_PER}",
                     "-f", str(schema)], check=True, env={**os.environ,
                                                          "PGOPTIONS": "-c client_min_messages=warning"})
@@ -303,6 +327,8 @@ class Dsr:
     """dsr in this process, on the comparison shop."""
 
     data_dir: Path
+    shop_url: str = SHOP_URL
+    service_url: str = SERVICE_URL
     services: Any = None
     connectors: list[str] = field(default_factory=lambda: ["shop"])
 
@@ -312,11 +338,12 @@ class Dsr:
         from dsr.context import Services
         from dsr.migrate import upgrade
 
-        create_database(SERVICE_URL, fresh=True)
+        create_database(self.service_url, fresh=True)
         config = load_config(path=None, env={}, overrides={
             "service": {"data_dir": str(self.data_dir), "secret_key": SECRET,
-                        "database_url": SERVICE_URL},
-            "connectors": {"shop": {"kind": "shop_sql", "url": SHOP_URL, "datamap": str(DATAMAP),
+                        "database_url": self.service_url},
+            "connectors": {"shop": {"kind": "shop_sql", "url": self.shop_url,
+                                    "datamap": str(DATAMAP),
                                     "label": {"de": "Shop-Datenbank", "en": "Shop database"}}},
             "tasks": {"backoff_seconds": 0, "backend": "thread"}})
         self.services = Services(config)
@@ -360,6 +387,10 @@ class Dsr:
         if status != state:
             raise click.ClickException(f"dsr's request {request_id} is {status}, not {state}")
 
+    def stop(self) -> None:
+        if self.services is not None:
+            self.services.close()
+
     def access(self, request_id: int) -> None:
         """Verified → answer ready (review)."""
         from dsr.requests import operations as actions
@@ -397,13 +428,35 @@ class Dsr:
         self._until(request_id, State.COMPLETED)
 
 
+def _tree_rss_mb(pid: int) -> float:
+    """VmRSS of a process and all its descendants, in MB."""
+    from bench.proc import children
+
+    total, todo = 0.0, [pid]
+    while todo:
+        current = todo.pop()
+        try:
+            total += _rss_mb(current)
+            todo += children(current)
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+    return total
+
+
+def _dsr_config(config_dir: Path, *, redis_db: int | None = None) -> Path:
+    config = config_dir / ("worker.toml" if redis_db is not None else "serve.toml")
+    text = (f'[service]\ndatabase_url = "{SERVICE_URL}"\ndata_dir = "{config_dir / "serve-data"}"\n'
+            f'secret_key = "{SECRET}"\n\n[connectors.shop]\nkind = "shop_sql"\nurl = "{SHOP_URL}"\n'
+            f'datamap = "{DATAMAP}"\n')
+    if redis_db is not None:
+        text += f'\n[tasks]\nbackend = "rq"\nredis_url = "redis://127.0.0.1:6379/{redis_db}"\n'
+    config.write_text(text)
+    return config
+
+
 def _dsr_idle_rss(config_dir: Path, port: int) -> float:
     """``dsr serve`` on the same databases, after start-up and one page load: VmRSS in MB."""
-    config = config_dir / "serve.toml"
-    config.write_text(
-        f'[service]\ndatabase_url = "{SERVICE_URL}"\ndata_dir = "{config_dir / "serve-data"}"\n'
-        f'secret_key = "{SECRET}"\n\n[connectors.shop]\nkind = "shop_sql"\nurl = "{SHOP_URL}"\n'
-        f'datamap = "{DATAMAP}"\n')
+    config = _dsr_config(config_dir)
     serve = subprocess.Popen([str(Path(sys.executable).with_name("dsr")), "serve", "--port",
                               str(port)], env={**os.environ, "DSR_CONFIG": str(config)},
                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -415,12 +468,85 @@ def _dsr_idle_rss(config_dir: Path, port: int) -> float:
         _stop(serve)
 
 
+def _dsr_worker_idle_rss(config_dir: Path) -> float:
+    """``dsr worker`` (rq on Redis) on the same databases, once it has registered with rq and
+    waits for jobs: VmRSS of its process tree in MB."""
+    import redis
+    from rq import Worker
+
+    connection = redis.Redis(host="127.0.0.1", port=6379, db=REDIS_DB + 1)
+    connection.flushdb()
+    config = _dsr_config(config_dir, redis_db=REDIS_DB + 1)
+    worker = subprocess.Popen([str(Path(sys.executable).with_name("dsr")), "worker"],
+                              env={**os.environ, "DSR_CONFIG": str(config)},
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 120
+        while not Worker.all(connection=connection):
+            if worker.poll() is not None or time.monotonic() > deadline:
+                raise click.ClickException("`dsr worker` did not register with rq")
+            time.sleep(0.2)
+        time.sleep(2)
+        return _tree_rss_mb(worker.pid)
+    finally:
+        _stop(worker)
+        connection.flushdb()
+
+
+def _fides_worker_idle_rss(python: Path, root: Path) -> float:
+    """The competitor's worker (``fides worker``: Celery with its pool processes), as its
+    non-eager set-up runs it, once Celery says it is ready: VmRSS of its process tree in MB."""
+    log = root / "fides-worker.log"
+    env = {**os.environ, "FIDES__CONFIG_PATH": str(root / "fides.toml"),
+           "FIDES__CELERY__TASK_ALWAYS_EAGER": "false", "FIDES__LOGGING__LEVEL": "INFO"}
+    worker = subprocess.Popen([str(python.with_name("fides")), "worker"], cwd=root, env=env,
+                              stdout=log.open("wb"), stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 300
+        while b"ready." not in log.read_bytes():
+            if worker.poll() is not None or time.monotonic() > deadline:
+                raise click.ClickException("the competitor's worker did not start: "
+                                           + log.read_text(errors="replace")[-500:])
+            time.sleep(0.5)
+        time.sleep(2)
+        return _tree_rss_mb(worker.pid)
+    finally:
+        _stop(worker)
+
+
+def scale_run(schema: Path, sizes: list[int], reload: bool, data_dir: Path, main_size: int,
+              pairs: int) -> dict[int, dict[str, Any]]:
+    """dsr's access (verified → answer ready) on shops of other sizes, each of its own: the
+    median over ``pairs`` customers spread over the shop, after one warm-up."""
+    found: dict[int, dict[str, Any]] = {}
+    for size in sizes:
+        url = shop_url(size, main_size)
+        click.echo(f"scale: a shop of {size:,} customers ...")
+        loaded = load_shop(schema, size, reload, url)
+        dsr = Dsr(data_dir / f"scale-{size}", shop_url=url,
+                  service_url=SERVICE_URL + "_scale")
+        try:
+            dsr.start()
+            dsr.access(dsr.verified(f"customer{size}@example.com", ["access"]))  # warm-up
+            step = max(1, size // (pairs + 1))
+            timings = []
+            for k in range(pairs):
+                request_id = dsr.verified(f"customer{1 + k * step}@example.com", ["access"])
+                started = time.perf_counter()
+                dsr.access(request_id)
+                timings.append(time.perf_counter() - started)
+        finally:
+            dsr.stop()
+        found[size] = {"access": timings, "loaded_s": loaded}
+    return found
+
+
 def _median_ms(values: list[float]) -> float:
     return statistics.median(values) * 1000
 
 
 def run(pairs: int, customers: int, venv: Path, schema: Path, reload: bool, port: int,
-        throughput_requests: int) -> dict[str, Any]:
+        throughput_requests: int, scales: tuple[int, ...] = ()) -> dict[str, Any]:
     python = ensure_fides(venv)
     loaded = load_shop(schema, customers, reload)
     create_database(f"postgresql+psycopg://postgres@127.0.0.1:5432/{FIDES_DB}")
@@ -499,9 +625,15 @@ def run(pairs: int, customers: int, venv: Path, schema: Path, reload: bool, port
                            erased_check=_erased(pairs, step))
         finally:
             _stop(fides_server)
-            if dsr.services is not None:
-                dsr.services.db.engine.dispose()
+            dsr.stop()
         figures["dsr_idle_rss_mb"] = _dsr_idle_rss(root, port + 1)
+        figures["dsr_worker_rss_mb"] = _dsr_worker_idle_rss(root)
+        figures["fides_worker_rss_mb"] = _fides_worker_idle_rss(python, root)
+        sizes = sorted({*scales, customers})
+        scale = scale_run(schema, [n for n in sizes if n != customers], reload, root, customers,
+                          pairs)
+        scale[customers] = {"access": figures["access"]["dsr"], "loaded_s": loaded}
+        figures["scale"] = {n: scale[n] for n in sizes}
     redis.Redis(host="127.0.0.1", port=6379, db=REDIS_DB).flushdb()
     figures["load_end"] = load_average()
     figures["machine"] = describe(SERVICE_URL)
@@ -541,11 +673,26 @@ def table(figures: dict[str, Any]) -> list[tuple[str, str, str, str]]:
          f"{statistics.median(e['dsr_cpu']) / max(1e-9, statistics.median(e['fides_cpu'])):.2f}"),
         ("sequential access throughput (whole requests)", f"{t['dsr']:.1f} req/s",
          f"{t['fides']:.1f} req/s", f"{t['dsr'] / t['fides']:.1f}×"),
-        ("idle web server RSS", f"{figures['dsr_idle_rss_mb']:.0f} MB",
-         f"{figures['fides_idle_rss_mb']:.0f} MB",
-         f"{figures['dsr_idle_rss_mb'] / figures['fides_idle_rss_mb']:.2f}"),
+        ("idle web server / worker RSS (process trees)",
+         f"{figures['dsr_idle_rss_mb']:.0f} / {figures['dsr_worker_rss_mb']:.0f} MB",
+         f"{figures['fides_idle_rss_mb']:.0f} / {figures['fides_worker_rss_mb']:.0f} MB",
+         f"{figures['dsr_idle_rss_mb'] / figures['fides_idle_rss_mb']:.2f} / "
+         f"{figures['dsr_worker_rss_mb'] / figures['fides_worker_rss_mb']:.2f}"),
     ]
+    scale = figures.get("scale") or {}
+    if scale:
+        sizes = sorted(scale, key=int)
+        medians = [statistics.median(scale[n]["access"]) for n in sizes]
+        spread = max(medians) / min(medians)
+        rows.append((f"dsr's access at {' / '.join(_size(int(n)) for n in sizes)} customers "
+                     "(median)", " / ".join(f"{m * 1000:.0f}" for m in medians) + " ms", "",
+                     f"largest / smallest {spread:.2f}"))
     return rows
+
+
+def _size(n: int) -> str:
+    return f"{n // 1_000_000}M" if n % 1_000_000 == 0 else (
+        f"{n // 1000}k" if n % 1000 == 0 else f"{n:,}")
 
 
 def print_figures(figures: dict[str, Any]) -> None:
@@ -557,6 +704,10 @@ def print_figures(figures: dict[str, Any]) -> None:
     for row in table(figures):
         print("| " + " | ".join(row) + " |")
     print(f"erased customers left without name: {figures['erased_check']}")
+    for size, found in (figures.get("scale") or {}).items():
+        loaded = found["loaded_s"]
+        print(f"shop of {int(size):,} customers: "
+              + ("kept from an earlier run" if loaded is None else f"loaded in {loaded:.0f} s"))
     print(f"load average at start / end: {figures['load_start']} / {figures['load_end']}")
     print("machine: " + "; ".join(f"{k} {v}" for k, v in figures["machine"].items()))
 
@@ -572,13 +723,17 @@ def print_figures(figures: dict[str, Any]) -> None:
 @click.option("--reload", is_flag=True, help="Load the shop again even if it has the size.")
 @click.option("--port", default=8941, show_default=True, type=int)
 @click.option("--throughput-requests", default=10, show_default=True, type=click.IntRange(1, 500))
+@click.option("--scales", default=SCALES, show_default=True,
+              help="Other shop sizes (customers, comma-separated) at which dsr's access is "
+                   "timed; each gets a shop of its own. Empty: none.")
 @click.option("--json-out", type=click.Path(dir_okay=False, path_type=Path))
 def main(pairs: int, customers: int, venv: Path, schema: Path, reload: bool, port: int,
-         throughput_requests: int, json_out: Path | None) -> None:
+         throughput_requests: int, scales: str, json_out: Path | None) -> None:
     """dsr and the competitor, interleaved on the same shop."""
     if shutil.which("psql") is None:
         raise click.ClickException("psql is needed to load the shop schema")
-    figures = run(pairs, customers, venv, schema, reload, port, throughput_requests)
+    figures = run(pairs, customers, venv, schema, reload, port, throughput_requests,
+                  parse_scales(scales))
     print_figures(figures)
     if json_out is not None:
         json_out.write_text(json.dumps(figures, indent=2, default=str))

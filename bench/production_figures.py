@@ -1,6 +1,6 @@
 """The figures of the production path beside their targets, written into ``bench/RESULTS.md``.
 
-    python -m bench.production_figures [--competitor] [--fides-venv DIR]
+    python -m bench.production_figures [--competitor] [--fides-venv DIR] [--scales 10000,1000000]
 
 Runs, one after another in this run: the answer PDF against a bare reportlab document
 (``bench.pdf_vs_reportlab``), the Maildir ingest (``bench.mail_ingest``), the public API's
@@ -119,10 +119,26 @@ def _competitor_rows(f: dict[str, Any] | None) -> list[str]:
         "",
         *rows,
         "",
-        f"Load average at start / end: {f['load_start']} / {f['load_end']}. Not measured here: "
-        "the worker's RSS and access at 10k / 1M customers.",
+        f"Load average at start / end: {f['load_start']} / {f['load_end']}. "
+        + _scale_note(f),
         "",
     ]
+
+
+def _scale_note(f: dict[str, Any]) -> str:
+    scale = f.get("scale") or {}
+    if not scale:
+        return "Access at other shop sizes was not measured in this run (`--scales ''`)."
+    parts = []
+    for size, found in sorted(scale.items(), key=lambda item: int(item[0])):
+        loaded = found["loaded_s"]
+        parts.append(f"{int(size):,} customers ({int(size) * compare.ORDERS_PER:,} orders; "
+                     + ("kept from an earlier run" if loaded is None else
+                        f"loaded in this run in {loaded:.0f} s") + ")")
+    return ("The sizes row is dsr alone (the competitor's access at other sizes is not timed): "
+            "each size a shop of its own, " + ", ".join(parts) + ". RSS is VmRSS of each "
+            "process tree: the competitor's worker is its Celery worker with its pool processes, "
+            "started as its non-eager set-up runs it; `dsr worker` runs its jobs in-process.")
 
 
 def section(pdf: dict[str, Any], mail: dict[str, Any], intake: dict[str, Any],
@@ -139,6 +155,24 @@ def section(pdf: dict[str, Any], mail: dict[str, Any], intake: dict[str, Any],
         END,
     ]
     return "\n".join(lines) + "\n"
+
+
+def run_into(path: Path, *, competitor: bool, fides_venv: Path, pairs: int, messages: int,
+             duration: int, scales: tuple[int, ...]) -> None:
+    """Measure every figure of this section and write it into ``path`` (``bench.run_all``)."""
+    click.echo(f"load average: {load_average()}")
+    pdf = pdf_vs_reportlab.measure()
+    pdf_vs_reportlab.print_figures(pdf)
+    mail = mail_ingest.measure(messages)
+    mail_ingest.print_figures(mail)
+    intake = intake_load.run(duration, 16, 2, 3, 4, 8937, 1000, 30)
+    intake_load.print_result(intake)
+    figures = None
+    if competitor:
+        figures = compare.run(pairs, 100_000, fides_venv, compare.SCHEMA, False, 8941, 10, scales)
+        compare.print_figures(figures)
+    write(section(pdf, mail, intake, figures, describe(compare.SERVICE_URL)), path)
+    click.echo(f"written: {path}")
 
 
 def write(text: str, path: Path = RESULTS) -> None:
@@ -160,21 +194,13 @@ def write(text: str, path: Path = RESULTS) -> None:
 @click.option("--pairs", default=23, show_default=True, type=click.IntRange(1, 500))
 @click.option("--messages", default=5000, show_default=True, type=click.IntRange(10, 200_000))
 @click.option("--duration", default=20, show_default=True, type=click.IntRange(3, 300))
-def main(competitor: bool, fides_venv: Path, pairs: int, messages: int, duration: int) -> None:
+@click.option("--scales", default=compare.SCALES, show_default=True,
+              help="With --competitor: other shop sizes at which dsr's access is timed.")
+def main(competitor: bool, fides_venv: Path, pairs: int, messages: int, duration: int,
+         scales: str) -> None:
     """Measure the production path's figures and write them into bench/RESULTS.md."""
-    click.echo(f"load average: {load_average()}")
-    pdf = pdf_vs_reportlab.measure()
-    pdf_vs_reportlab.print_figures(pdf)
-    mail = mail_ingest.measure(messages)
-    mail_ingest.print_figures(mail)
-    intake = intake_load.run(duration, 16, 2, 3, 4, 8937, 1000, 30)
-    intake_load.print_result(intake)
-    figures = None
-    if competitor:
-        figures = compare.run(pairs, 100_000, fides_venv, compare.SCHEMA, False, 8941, 10)
-        compare.print_figures(figures)
-    write(section(pdf, mail, intake, figures, describe(compare.SERVICE_URL)))
-    click.echo(f"written: {RESULTS}")
+    run_into(RESULTS, competitor=competitor, fides_venv=fides_venv, pairs=pairs,
+             messages=messages, duration=duration, scales=compare.parse_scales(scales))
 
 
 if __name__ == "__main__":

@@ -180,22 +180,31 @@ def markdown(results: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def write_section(table: str) -> None:
-    """Replace (or add) this benchmark's section of RESULTS.md, with the run's time and load."""
+def write_section(table: str, path: Path = RESULTS) -> None:
+    """Replace (or add) this benchmark's section of the results file, with the run's time and
+    load."""
     load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
     stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     section = (f"{SECTION}\n\nRun {stamp} by `python -m bench.queue_100k --write-results` "
                f"(load average before the run: {load}; the machine is shared). Each figure is "
                "one call of the queue page's query (`dsr.requests.queue.fetch_page`: rows, "
                "count, names, assignees, reminders) in a fresh transaction.\n\n" + table + "\n")
-    text = RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else ""
+    text = path.read_text(encoding="utf-8") if path.exists() else ""
     start = text.find(SECTION)
     if start == -1:
         text = text.rstrip("\n") + "\n\n" + section
     else:
         end = text.find("\n## ", start + len(SECTION))
         text = text[:start] + section + (text[end + 1:] if end != -1 else "")
-    RESULTS.write_text(text, encoding="utf-8")
+    path.write_text(text, encoding="utf-8")
+
+
+def drop(url: str) -> None:
+    admin = sa.create_engine(make_url(url).set(database=ADMIN_DATABASE),
+                             isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)'))
+    admin.dispose()
 
 
 @click.command()
@@ -216,12 +225,7 @@ def main(url: str, count: int, runs: int, seed: int, keep: bool, write_results: 
             write_section(table)
     finally:
         if not keep:
-            admin = sa.create_engine(make_url(url).set(database=ADMIN_DATABASE),
-                                     isolation_level="AUTOCOMMIT")
-            with admin.connect() as conn:
-                conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{make_url(url).database}" '
-                                     "WITH (FORCE)"))
-            admin.dispose()
+            drop(url)
 
 
 if __name__ == "__main__":

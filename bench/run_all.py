@@ -2,12 +2,18 @@
 
     python -m bench.run_all                # build the shop if needed, measure, write the file
     python -m bench.run_all --rebuild      # drop the shop first, so the build is timed too
+    python -m bench.run_all --no-competitor --no-production   # the in-process figures only
+
+One run writes the whole file: the in-process figures against the hand-written baseline, the
+rq path, the queue with 100,000 requests, and the production path's figures with the
+competitor (ethyca-fides, installed into a virtual environment of its own) measured beside dsr.
 
 Benchmarks print figures; none asserts a timing.
 """
 
 from __future__ import annotations
 
+import tempfile
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -16,7 +22,15 @@ from typing import Any
 import click
 from sqlalchemy.engine import make_url
 
-from bench import access_request, erasure_request, memory, rq_path
+from bench import (
+    access_request,
+    compare,
+    erasure_request,
+    memory,
+    production_figures,
+    queue_100k,
+    rq_path,
+)
 from bench.build_shop import BuildReport, build_record, build_shop
 from bench.common import (
     COMPETITOR,
@@ -119,8 +133,11 @@ def markdown(access: dict[str, Any], erasure: dict[str, Any], mem: dict[str, Any
         "do not edit by hand (see `bench/README.md` for what is measured and why).",
         "",
         headline(access, erasure, mem),
-        "Competitor figures are the published ones from the issue's brief, not measured here "
-        "(different machine); the baseline was measured in the same run, on the same subjects.",
+        "The baseline was measured in the same run, on the same subjects. The competitor column "
+        "of this table holds the competitor's published figures (another machine, another shop); "
+        "the competitor measured in this run, on the same shop and customers as dsr, is in the "
+        "section \"dsr beside the competitor\" below (when the run was not told "
+        "`--no-competitor`).",
         "",
         "## Machine",
         "",
@@ -156,8 +173,21 @@ def markdown(access: dict[str, Any], erasure: dict[str, Any], mem: dict[str, Any
               help="Seconds to wait for the machine to go quiet (1-minute load < 0.5) before "
                    "measuring; 0 measures at once.")
 @click.option("--output", default=str(RESULTS), show_default=True, type=click.Path())
+@click.option("--production/--no-production", default=True, show_default=True,
+              help="Also measure the queue with 100,000 requests and the production path "
+                   "(answer PDF, mail ingest, intake under load on gunicorn).")
+@click.option("--competitor/--no-competitor", default=True, show_default=True,
+              help="With --production: measure the competitor beside dsr (bench.compare).")
+@click.option("--fides-venv", type=click.Path(file_okay=False, path_type=Path),
+              default=Path(tempfile.gettempdir()) / "dsr-bench-fides-venv", show_default=True,
+              help="The competitor's own virtual environment (created when missing).")
+@click.option("--pairs", default=23, show_default=True, type=click.IntRange(1, 500),
+              help="Competitor comparison: access and erasure pairs.")
+@click.option("--scales", default=compare.SCALES, show_default=True,
+              help="Competitor comparison: other shop sizes at which dsr's access is timed.")
 def main(customers: int, subjects: int, erasures: int, rebuild: bool, shop_url: str,
-         service_url: str, repeats: int, wait_idle: int, output: str) -> None:
+         service_url: str, repeats: int, wait_idle: int, output: str, production: bool,
+         competitor: bool, fides_venv: Path, pairs: int, scales: str) -> None:
     """Build the shop, measure the access request, the erasure and the memory, write the
     results file."""
     if not wait_for_idle(wait_idle):
@@ -182,6 +212,16 @@ def main(customers: int, subjects: int, erasures: int, rebuild: bool, shop_url: 
                     (load_start, load_average()), started, settings)
     Path(output).write_text(text, encoding="utf-8")
     rq_path.run_into(shop_url, customers, Path(output), REDIS_URL)  # its own section
+    if production:
+        click.echo("queue with 100,000 requests ...")
+        queue_table = queue_100k.markdown(queue_100k.run(
+            queue_100k.QUEUE_URL, queue_100k.REQUESTS, 20, queue_100k.SEED))
+        click.echo(queue_table)
+        queue_100k.write_section(queue_table, Path(output))
+        queue_100k.drop(queue_100k.QUEUE_URL)
+        production_figures.run_into(Path(output), competitor=competitor, fides_venv=fides_venv,
+                                    pairs=pairs, messages=5000, duration=20,
+                                    scales=compare.parse_scales(scales))
     click.echo(f"wrote {output}")
 
 
