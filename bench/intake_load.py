@@ -16,6 +16,10 @@ What runs (each a process of its own, all on 127.0.0.1, all stopped by pid at th
   requests (no client reaches its limit), ``--connections`` connections, for
   ``--duration`` seconds.
 
+The CPU time each part spent while wrk ran (gunicorn's processes, the worker, the PostgreSQL
+and Redis servers, wrk itself; from ``/proc``) is divided by the requests served: the sum per
+request bounds what the machine's cores can serve, whatever the latency.
+
 Then a short check of the limiter itself (one address sending 12 requests: the 11th and 12th
 must be 429) and a count of what was stored. Prints requests per second, the latency
 percentiles, the status codes, and the load average beside them.
@@ -148,6 +152,51 @@ def _post(url: str, body: dict[str, Any], address: str) -> int:
         return int(exc.code)
 
 
+def _cpu_seconds(pid: int) -> float:
+    """utime + stime of one process, in seconds (0 when it is gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (FileNotFoundError, ProcessLookupError):
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _descendants(pid: int) -> list[int]:
+    from bench.proc import children
+
+    found, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        found.append(current)
+        try:
+            todo += children(current)
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+    return found
+
+
+def _named(*names: str) -> list[int]:
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if (entry / "comm").read_text().strip() in names:
+                    pids.append(int(entry.name))
+            except (FileNotFoundError, ProcessLookupError, PermissionError):
+                continue
+    return pids
+
+
+def _cpu_by_part(web: int, worker: int) -> dict[str, float]:
+    """CPU seconds so far of each part of the set-up (the servers' processes counted by name:
+    the machine's other databases' sessions would count too, so run it on a quiet machine)."""
+    return {"gunicorn": sum(map(_cpu_seconds, _descendants(web))),
+            "dsr worker": sum(map(_cpu_seconds, _descendants(worker))),
+            "PostgreSQL": sum(map(_cpu_seconds, _named("postgres"))),
+            "Redis": sum(map(_cpu_seconds, _named("redis-server"))),
+            "wrk": sum(map(_cpu_seconds, _named("wrk")))}
+
+
 def _stop(process: subprocess.Popen[bytes] | None) -> None:
     if process is None or process.poll() is not None:
         return
@@ -225,11 +274,22 @@ def run(duration: int, connections: int, threads: int, gunicorn_workers: int,
             script = root / "post.lua"
             script.write_text(LUA)
             load_start = load_average()
-            done = subprocess.run(
+            cpu_before = _cpu_by_part(web.pid, worker.pid)
+            wrk = subprocess.Popen(
                 ["wrk", "-t", str(threads), "-c", str(connections), "-d", f"{duration}s",
                  "--timeout", "5s", "--latency", "-s", str(script), base],
-                capture_output=True, text=True, timeout=duration + 60, check=True)
+                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            wrk_cpu = 0.0
+            while wrk.poll() is None:  # wrk's own CPU, read while it lives
+                wrk_cpu = max(wrk_cpu, _cpu_seconds(wrk.pid))
+                time.sleep(0.2)
+            stdout, stderr = wrk.communicate(timeout=duration + 60)
+            cpu_after = _cpu_by_part(web.pid, worker.pid)
+            cpu_after["wrk"] = cpu_before["wrk"] + wrk_cpu
             load_end = load_average()
+            if wrk.returncode != 0:
+                raise click.ClickException(f"wrk failed ({wrk.returncode}): {stderr}")
+            done = subprocess.CompletedProcess(wrk.args, 0, stdout, stderr)
             found = re.search(r"^RESULT (\{.*\})$", done.stdout, re.MULTILINE)
             if found is None:
                 raise click.ClickException(f"wrk printed no result:\n{done.stdout}{done.stderr}")
@@ -242,6 +302,9 @@ def run(duration: int, connections: int, threads: int, gunicorn_workers: int,
         finally:
             _stop(web)
             _stop(worker)
+        result["cpu_ms_per_request"] = {
+            part: (cpu_after[part] - cpu_before[part]) * 1000 / max(1, result["requests"])
+            for part in cpu_before}
         result.update(load_start=load_start, load_end=load_end, limiter_check=limited,
                       stored=_counts(SERVICE_URL), gunicorn=f"{gunicorn_workers}x{gunicorn_threads}",
                       connections=connections, wrk_threads=threads, duration=duration)
@@ -259,6 +322,12 @@ def print_result(result: dict[str, Any]) -> None:
           f"p99 {result['p99_ms']:.1f} ms (target < 100 ms), max {result['max_ms']:.1f} ms")
     print(f"status codes: {statuses}; socket errors {result['errors']}, timeouts "
           f"{result['timeouts']}")
+    cpu = result.get("cpu_ms_per_request") or {}
+    if cpu:
+        total = sum(cpu.values())
+        print("CPU per request: " + ", ".join(f"{k} {v:.1f} ms" for k, v in cpu.items())
+              + f"; {total:.1f} ms in all, so {os.cpu_count()} cores serve at most "
+              f"{(os.cpu_count() or 1) * 1000 / total:.0f} req/s")
     print(f"limiter check, one address 12 times: {result['limiter_check']}")
     print(f"stored: {result['stored']}")
     print(f"load average at start / end: {result['load_start']} / {result['load_end']}")

@@ -13,6 +13,7 @@ between the markers below, which this script alone rewrites; the rest of the fil
 
 from __future__ import annotations
 
+import os
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -96,11 +97,25 @@ def _intake_rows(f: dict[str, Any]) -> list[str]:
         f"| status codes | {', '.join(f'{k}: {v}' for k, v in sorted(f['statuses'].items()))} | |",
         f"| limiter, one address 12 times | {' '.join(str(c) for c in f['limiter_check'])} | "
         "10 × 201, then 429 |",
+        *_cpu_rows(f),
         "",
         f"Load average at start / end: {f['load_start']} / {f['load_end']}. Target "
         f"{'met' if rps >= 200 and f['p99_ms'] < 100 else 'not met'}.",
         "",
     ]
+
+
+def _cpu_rows(f: dict[str, Any]) -> list[str]:
+    """CPU per request by part, and the throughput the machine's cores allow at that cost."""
+    cpu = f.get("cpu_ms_per_request") or {}
+    if not cpu:
+        return []
+    total = sum(cpu.values())
+    cores = os.cpu_count() or 1
+    return [f"| CPU per request: {', '.join(f'{k} {v:.1f} ms' for k, v in cpu.items())} | "
+            f"{total:.1f} ms | ≤ {cores * 1000 / 200:.0f} ms for 200 req/s on {cores} cores |",
+            f"| the most {cores} cores can serve at that CPU cost | {cores * 1000 / total:.0f} "
+            "req/s | |"]
 
 
 def _competitor_rows(f: dict[str, Any] | None) -> list[str]:
