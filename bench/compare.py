@@ -24,8 +24,9 @@
    database server's CPU is in neither.
 6. Sequential access throughput (whole requests one after another: dsr from submission through
    discovery and verification to the answer), the idle resident memory of each web server and
-   of each worker (``dsr worker`` on rq; the competitor's ``fides worker``, its Celery worker
-   with its pool processes, in its non-eager set-up), whole process trees.
+   of each worker (``dsr worker`` on rq with rq's scheduler process; the competitor's
+   ``fides worker``, its Celery worker with its pool processes, in its non-eager set-up), as the
+   proportional set size of the whole process tree (shared pages counted once).
 7. Access at other shop sizes (``--scales``, default 10,000 and 1,000,000 customers): a shop
    of that size of its own, dsr's median over ``--pairs`` customers spread over it.
 
@@ -428,15 +429,24 @@ class Dsr:
         self._until(request_id, State.COMPLETED)
 
 
-def _tree_rss_mb(pid: int) -> float:
-    """VmRSS of a process and all its descendants, in MB."""
+def _pss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+        if line.startswith("Pss:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def _tree_pss_mb(pid: int) -> float:
+    """The proportional set size of a process and all its descendants, in MB: a page shared
+    by several of them (a forked child's copy-on-write pages: rq's scheduler process, Celery's
+    pool) counts once, split between them, where adding their RSS would count it again."""
     from bench.proc import children
 
     total, todo = 0.0, [pid]
     while todo:
         current = todo.pop()
         try:
-            total += _rss_mb(current)
+            total += _pss_mb(current)
             todo += children(current)
         except (FileNotFoundError, ProcessLookupError):
             continue
@@ -470,7 +480,7 @@ def _dsr_idle_rss(config_dir: Path, port: int) -> float:
 
 def _dsr_worker_idle_rss(config_dir: Path) -> float:
     """``dsr worker`` (rq on Redis) on the same databases, once it has registered with rq and
-    waits for jobs: VmRSS of its process tree in MB."""
+    waits for jobs: the PSS of its process tree (the worker and rq's scheduler process) in MB."""
     import redis
     from rq import Worker
 
@@ -487,7 +497,7 @@ def _dsr_worker_idle_rss(config_dir: Path) -> float:
                 raise click.ClickException("`dsr worker` did not register with rq")
             time.sleep(0.2)
         time.sleep(2)
-        return _tree_rss_mb(worker.pid)
+        return _tree_pss_mb(worker.pid)
     finally:
         _stop(worker)
         connection.flushdb()
@@ -495,7 +505,7 @@ def _dsr_worker_idle_rss(config_dir: Path) -> float:
 
 def _fides_worker_idle_rss(python: Path, root: Path) -> float:
     """The competitor's worker (``fides worker``: Celery with its pool processes), as its
-    non-eager set-up runs it, once Celery says it is ready: VmRSS of its process tree in MB."""
+    non-eager set-up runs it, once Celery says it is ready: the PSS of its process tree in MB."""
     log = root / "fides-worker.log"
     env = {**os.environ, "FIDES__CONFIG_PATH": str(root / "fides.toml"),
            "FIDES__CELERY__TASK_ALWAYS_EAGER": "false", "FIDES__LOGGING__LEVEL": "INFO"}
@@ -509,7 +519,7 @@ def _fides_worker_idle_rss(python: Path, root: Path) -> float:
                                            + log.read_text(errors="replace")[-500:])
             time.sleep(0.5)
         time.sleep(2)
-        return _tree_rss_mb(worker.pid)
+        return _tree_pss_mb(worker.pid)
     finally:
         _stop(worker)
 
@@ -673,7 +683,7 @@ def table(figures: dict[str, Any]) -> list[tuple[str, str, str, str]]:
          f"{statistics.median(e['dsr_cpu']) / max(1e-9, statistics.median(e['fides_cpu'])):.2f}"),
         ("sequential access throughput (whole requests)", f"{t['dsr']:.1f} req/s",
          f"{t['fides']:.1f} req/s", f"{t['dsr'] / t['fides']:.1f}×"),
-        ("idle web server / worker RSS (process trees)",
+        ("idle web server RSS / worker PSS (whole process tree)",
          f"{figures['dsr_idle_rss_mb']:.0f} / {figures['dsr_worker_rss_mb']:.0f} MB",
          f"{figures['fides_idle_rss_mb']:.0f} / {figures['fides_worker_rss_mb']:.0f} MB",
          f"{figures['dsr_idle_rss_mb'] / figures['fides_idle_rss_mb']:.2f} / "

@@ -151,9 +151,11 @@ def _scale_note(f: dict[str, Any]) -> str:
                      + ("kept from an earlier run" if loaded is None else
                         f"loaded in this run in {loaded:.0f} s") + ")")
     return ("The sizes row is dsr alone (the competitor's access at other sizes is not timed): "
-            "each size a shop of its own, " + ", ".join(parts) + ". RSS is VmRSS of each "
-            "process tree: the competitor's worker is its Celery worker with its pool processes, "
-            "started as its non-eager set-up runs it; `dsr worker` runs its jobs in-process.")
+            "each size a shop of its own, " + ", ".join(parts) + ". The web servers' figure is "
+            "VmRSS (one process each); the workers' is the proportional set size of the whole "
+            "process tree, shared pages counted once: the competitor's worker is its Celery worker "
+            "with its pool processes, started as its non-eager set-up runs it; `dsr worker` runs "
+            "its jobs in-process, beside rq's scheduler process.")
 
 
 def section(pdf: dict[str, Any], mail: dict[str, Any], intake: dict[str, Any],
