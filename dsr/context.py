@@ -50,7 +50,8 @@ class Services:
         self.db = database or Database(config.database_url, self.clock)
         #: Told the ids of tasks committed to the outbox (worker thread or rq); may be replaced.
         self.dispatch: Callable[[list[int]], None] = lambda ids: None
-        outbox.install_dispatch_hook(self.db.sessionmaker, lambda ids: self.dispatch(ids))
+        outbox.install_dispatch_hook(self.db.sessionmaker, lambda ids: self.dispatch(ids),
+                                     self._dispatch_new)
         from dsr.register import store as register_store
 
         register_store.install_saved_hook(self.db.sessionmaker, self._forget_register)
@@ -58,6 +59,15 @@ class Services:
             from workflows.queueing import RqDispatcher, connect
 
             self.dispatch = RqDispatcher(self, connect(config.tasks["redis_url"]))
+
+    def _dispatch_new(self, tasks: list[outbox.NewTask]) -> None:
+        """The tasks a commit inserted: to a dispatcher that takes them as they are (rq), else
+        by their ids (whichever dispatcher is in place now: tests and the worker thread swap
+        it)."""
+        if isinstance(self.dispatch, outbox.DispatchesNew):
+            self.dispatch.new_tasks(tasks)
+        else:
+            self.dispatch([task.task_id for task in tasks])
 
     @cached_property
     def cipher(self) -> Cipher:

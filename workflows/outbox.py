@@ -7,8 +7,10 @@ the commit which task ids are new, so a worker never looks for a row that is not
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
+from typing import Protocol, runtime_checkable
 
 from sqlalchemy import Integer, and_, bindparam, exists, or_, select, update
 from sqlalchemy.orm import Session, aliased, sessionmaker
@@ -23,7 +25,32 @@ QUEUE_MAIL = "mail"
 QUEUES = (QUEUE_CONNECTORS, QUEUE_REPORTS, QUEUE_MAIL)
 
 _NEW = "dsr_new_task_ids"
+_INSERTED = "dsr_inserted_tasks"
 FINISHED = (TaskStatus.DONE.value, TaskStatus.WAIVED.value)
+
+
+@dataclass(frozen=True)
+class NewTask:
+    """A task row the committed transaction inserted, with what its dispatch needs: nothing is
+    read back after the commit, and no job of it can exist yet (its id is new)."""
+
+    task_id: int
+    queue: str
+    max_attempts: int
+
+
+@runtime_checkable
+class DispatchesNew(Protocol):
+    """A dispatcher that takes the tasks a commit inserted as they are (rq: one round trip)."""
+
+    def new_tasks(self, tasks: list[NewTask]) -> None: ...
+
+
+def _inserted(session: Session, tasks: Iterable[Task]) -> None:
+    for task in tasks:
+        session.info.setdefault(_NEW, []).append(task.id)
+        session.info.setdefault(_INSERTED, []).append(
+            NewTask(task.id, task.queue, task.max_attempts))
 
 
 def add_task(session: Session, *, kind: TaskKind, request_id: int | None, connector: str = "",
@@ -41,7 +68,7 @@ def add_task(session: Session, *, kind: TaskKind, request_id: int | None, connec
                     status=TaskStatus.PENDING.value, run_after=clock_of(session).now())
         session.add(task)
         session.flush()
-        session.info.setdefault(_NEW, []).append(task.id)
+        _inserted(session, [task])
     return task
 
 
@@ -61,24 +88,36 @@ def add_first_tasks(session: Session, request_id: int,
              for kind, connector, queue in dict.fromkeys(tasks)]
     session.add_all(added)
     session.flush()
-    session.info.setdefault(_NEW, []).extend(task.id for task in added)
+    _inserted(session, added)
     return added
 
 
 def install_dispatch_hook(factory: sessionmaker[Session],
-                          dispatch: Callable[[list[int]], None]) -> None:
-    """After each commit of a session from ``factory``, hand its new task ids to ``dispatch``."""
+                          dispatch: Callable[[list[int]], None],
+                          dispatch_new: Callable[[list[NewTask]], None] | None = None) -> None:
+    """After each commit of a session from ``factory``, hand the task ids it made due to
+    ``dispatch``; with ``dispatch_new``, the rows it inserted go there instead, as they are."""
     from sqlalchemy import event
 
     @event.listens_for(factory, "after_commit")
     def _after_commit(session: Session) -> None:
         ids = session.info.pop(_NEW, None)
-        if ids:
+        inserted: list[NewTask] = session.info.pop(_INSERTED, None) or []
+        if not ids:
+            return
+        if dispatch_new is None or not inserted:
             dispatch(list(ids))
+            return
+        fresh = {task.task_id for task in inserted}
+        dispatch_new(list({task.task_id: task for task in inserted}.values()))
+        rest = [task_id for task_id in dict.fromkeys(ids) if task_id not in fresh]
+        if rest:
+            dispatch(rest)
 
     @event.listens_for(factory, "after_rollback")
     def _after_rollback(session: Session) -> None:
         session.info.pop(_NEW, None)
+        session.info.pop(_INSERTED, None)
 
 
 def claimable(now_expr: object):  # type: ignore[no-untyped-def]

@@ -29,10 +29,12 @@ from sqlalchemy import select
 from connectors.capabilities import DataMapped, capable
 from dsr.reconnect import MAX_WAIT_SECONDS
 from workflows.models import Task
-from workflows.outbox import QUEUES
+from workflows.outbox import QUEUES, NewTask
 from workflows.retry import RetryClock
 
 if TYPE_CHECKING:
+    from rq.queue import EnqueueData
+
     from dsr.context import Services
 
 log = logging.getLogger(__name__)
@@ -144,6 +146,27 @@ class RqDispatcher:
         except RedisError as exc:
             log.warning("Redis unavailable (%s): %d task(s) stay in the outbox",
                         type(exc).__name__, len(rows))
+
+    def new_tasks(self, tasks: list[NewTask]) -> None:
+        """Enqueue the tasks a commit inserted, all in one round trip to Redis: their ids are
+        new, so no job of them can be waiting and nothing is read first (neither the rows nor
+        the jobs). Redis errors leave them in the outbox, as :meth:`__call__` does."""
+        by_queue: dict[str, list[EnqueueData]] = {}
+        for task in tasks:
+            name = task.queue if task.queue in self.queues else "connectors"
+            by_queue.setdefault(name, []).append(Queue.prepare_data(
+                run_task_job, (task.task_id,), job_id=job_id(task.task_id),
+                retry=self.retry_policy(0, task.max_attempts),
+                timeout=self.services.config.tasks["lease_seconds"], result_ttl=3600,
+                failure_ttl=7 * 86400))
+        try:
+            with self.connection.pipeline() as pipe:
+                for name, datas in by_queue.items():
+                    self.queues[name].enqueue_many(datas, pipeline=pipe)
+                pipe.execute()
+        except RedisError as exc:
+            log.warning("Redis unavailable (%s): %d task(s) stay in the outbox",
+                        type(exc).__name__, len(tasks))
 
     def enqueue(self, task_id: int, queue: str, attempts: int = 0, max_attempts: int = 5) -> None:
         """Enqueue one task unless its job is already waiting (deterministic job id);

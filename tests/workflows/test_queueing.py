@@ -183,3 +183,73 @@ def test_access_path_with_two_workers(rq_setup: WorkerRig, demo_shop: dict[str, 
     assert len(subjects) == len(set(subjects)), subjects
     for wanted in ("eingegangen", "Antwort liegt bereit", "Zugangscode"):
         assert sum(wanted in s for s in subjects) == 1, subjects
+
+
+# --- the dispatch after a commit ----------------------------------------------------------------
+
+
+def _queued(redis_url: str) -> dict[str, list[str]]:
+    from rq import Queue
+
+    from workflows.queueing import connect
+
+    connection = connect(redis_url)
+    return {name: Queue(name, connection=connection).job_ids for name in outbox.QUEUES}
+
+
+def test_tasks_a_commit_inserts_are_enqueued_without_reading_anything_back(
+        services: Services, redis_url: str) -> None:
+    from rq.job import Job
+    from sqlalchemy import event
+
+    from workflows.queueing import RqDispatcher, connect, job_id
+
+    services.config.tasks.update(lease_seconds=120)
+    services.dispatch = RqDispatcher(services, connect(redis_url))
+    after_flush: list[str] = []
+
+    def record(conn: Any, cursor: Any, statement: str, *rest: Any) -> None:
+        after_flush.append(statement)
+
+    with services.db.session() as session:
+        first = outbox.add_task(session, kind="test_slow", request_id=None, connector="a")
+        second = outbox.add_task(session, kind="test_slow", request_id=None, connector="b",
+                                 max_attempts=2)
+        mailed = outbox.add_task(session, kind="test_slow", request_id=None, connector="m",
+                                 queue=outbox.QUEUE_MAIL)
+        ids = (first.id, second.id, mailed.id)
+        event.listen(services.db.engine, "before_cursor_execute", record)
+    event.remove(services.db.engine, "before_cursor_execute", record)
+    assert after_flush == []  # the commit, then Redis: no row read back
+    queued = _queued(redis_url)
+    assert queued[outbox.QUEUE_CONNECTORS] == [job_id(ids[0]), job_id(ids[1])]
+    assert queued[outbox.QUEUE_MAIL] == [job_id(ids[2])]
+    job = Job.fetch(job_id(ids[1]), connection=connect(redis_url))
+    assert list(job.args) == [ids[1]] and job.timeout == 120
+    assert job.retries_left == 1  # max_attempts 2: one retry left for rq to wake
+
+
+def test_a_commit_that_inserts_one_task_and_makes_another_due_enqueues_both(
+        services: Services, redis_url: str) -> None:
+    from workflows.queueing import RqDispatcher, connect, job_id
+
+    with services.db.session() as session:
+        old = outbox.add_task(session, kind="test_slow", request_id=None, connector="old")
+        old.status = "failed"
+        old_id = old.id
+    services.dispatch = RqDispatcher(services, connect(redis_url))
+    with services.db.session() as session:
+        outbox.retry(session, session.get(Task, old_id))
+        new_id = outbox.add_task(session, kind="test_slow", request_id=None, connector="new").id
+    assert sorted(_queued(redis_url)[outbox.QUEUE_CONNECTORS]) == sorted(
+        [job_id(old_id), job_id(new_id)])
+
+
+def test_tasks_inserted_while_redis_is_down_stay_in_the_outbox(services: Services) -> None:
+    from workflows.queueing import RqDispatcher, connect
+
+    services.dispatch = RqDispatcher(services, connect("redis://127.0.0.1:1/0"))  # nothing there
+    with services.db.session() as session:
+        task_id = outbox.add_task(session, kind="test_slow", request_id=None,
+                                  queue=outbox.QUEUE_MAIL).id
+    assert statuses(services)[task_id] == "pending"  # committed, not lost, waits for a sweep
