@@ -200,10 +200,9 @@ def _waiting_on_recipient() -> ColumnElement[bool]:
                           .where(RecipientNotice.status == "waiting"))
 
 
-def conditions(query: QueueQuery, *, today: date, contents: bool,
-               broad: bool = False) -> list[ColumnElement[bool]]:
-    """The WHERE clauses of a query (without the page's cursor); ``broad``: the search's name
-    part matches many names (:func:`dsr.requests.search.is_broad`)."""
+def conditions(query: QueueQuery, *, today: date) -> list[ColumnElement[bool]]:
+    """The WHERE clauses of a query's filters (the search asks the database first:
+    :func:`dsr.requests.search.search_condition`; the page's cursor is the page's)."""
     open_values = list(OPEN_STATUS_VALUES)  # as the partial index names them
     found: list[ColumnElement[bool]] = []
     if query.status == OPEN or query.overdue or query.due_within is not None or query.actionable:
@@ -229,8 +228,6 @@ def conditions(query: QueueQuery, *, today: date, contents: bool,
         found.append(_waiting_on_recipient())
     if query.actionable:
         found.append(not_(or_(waiting_on_customer, _waiting_on_recipient())))
-    if query.search:
-        found.append(search.search_condition(query.search, contents=contents, broad=broad))
     return found
 
 
@@ -265,8 +262,9 @@ def fetch_page(session: Session, query: QueueQuery, *, today: date, contents: bo
     that match (of a search's, up to :data:`SEARCH_COUNT_CAP`), and the cursor of the next page
     when more exist. In the deadline order the requests whose requester sent a reminder come
     first, on the first page (beside the limit), and are left out of the pages after."""
-    broad = bool(query.search) and search.is_broad(session, query.search, contents=contents)
-    where = conditions(query, today=today, contents=contents, broad=broad)
+    where = conditions(query, today=today)
+    if query.search:
+        where.append(search.search_condition(session, query.search, contents=contents))
     pinned: list[Request] = []
     paged = where
     if query.sort is Sort.DEADLINE and not query.descending:

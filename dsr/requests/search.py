@@ -5,16 +5,17 @@ claims: an e-mail address or a customer number exactly, a name by a part of it, 
 case-blind (on the indexes of migration 0035). Only such a reader searches the claims, so
 that a search cannot tell anyone else what a request says.
 
-How the part of a name is asked for depends on how many names it matches, which the
+How the part of a name is asked for depends on how many requests it matches, which the
 database cannot tell beforehand (its guess for a trigram match is a fixed share of the
-names). :func:`is_broad` counts the matching names, up to :data:`BROAD_SEARCH`:
+names). So the matching ids are read first, no more than :data:`BROAD_SEARCH` + 1 of them
+(the reference's, the customer number's and those of the names found on the trigram index):
 
-- a few: the matching requests are one set of ids (a UNION of the reference, the customer
-  number and the names found on the trigram index), and the database joins the few found;
-- more (a word every name has): that set would be read, deduplicated and joined in full
-  before the page's first row, about half a second for 100,000 names. Instead each request,
-  in the page's order, is asked whether one of its names matches, and the page's LIMIT stops
-  the walk after its rows; matches are dense there, so the walk is short.
+- at most that many: the page and its count ask for those ids, on the primary key, and the
+  names are read once (a name part of one or two letters has no trigram and reads them all);
+- more (a word every name has): the whole set would be read, deduplicated and joined before
+  the page's first row, about half a second for 100,000 names. Instead each request, in the
+  page's order, is asked whether one of its names matches, and the page's LIMIT stops the
+  walk after its rows; matches are dense there, so the walk is short.
 
 Both ways select the same requests.
 """
@@ -23,13 +24,13 @@ from __future__ import annotations
 
 import re
 
-from sqlalchemy import ColumnElement, func, or_, select, union_all
+from sqlalchemy import ColumnElement, bindparam, func, or_, select, union_all
 from sqlalchemy.orm import Session
-from sqlalchemy.sql import Select
+from sqlalchemy.sql import CompoundSelect, Select
 
 from dsr.requests.models import IdentityClaim, Request
 
-#: Above this many matching names a name search walks the page's order (see the module).
+#: Above this many matching requests a name search walks the page's order (see the module).
 BROAD_SEARCH = 5_000
 _REFERENCE = re.compile(r"^DSR-[A-Z0-9]{1,7}$", re.IGNORECASE)
 
@@ -49,19 +50,21 @@ def _name_part(text: str) -> ColumnElement[bool]:
     return _folded().like(pattern, escape="\\")
 
 
-def searches_names(text: str, *, contents: bool) -> bool:
-    """Whether ``text`` is matched against the names (not an address or a reference)."""
+def _matches(text: str) -> CompoundSelect:
+    """The ids a name search matches: the reference's, the customer number's, the names'."""
     wanted = text.strip()
-    return contents and bool(wanted) and "@" not in wanted and not _REFERENCE.match(wanted)
+    return union_all(select(Request.id).where(Request.reference == wanted.upper()),
+                     _claim("customer_number", _folded() == wanted.lower()),
+                     _claim("name", _name_part(wanted)))
 
 
-def is_broad(session: Session, text: str, *, contents: bool) -> bool:
-    """Whether ``text`` searches the names and more than :data:`BROAD_SEARCH` of them match
-    (counted no further: the trigram index hands them out in any order)."""
-    if not searches_names(text, contents=contents):
-        return False
-    names = _claim("name", _name_part(text)).limit(BROAD_SEARCH + 1).subquery()
-    return int(session.scalar(select(func.count()).select_from(names)) or 0) > BROAD_SEARCH
+def candidates(session: Session, text: str) -> list[int] | None:
+    """The ids of the requests a name search ``text`` matches (sorted, each once), or None
+    when more than :data:`BROAD_SEARCH` match (counted no further: the trigram index hands
+    the names out in no particular order)."""
+    found = _matches(text).subquery()
+    ids = list(session.scalars(select(found.c.id).limit(BROAD_SEARCH + 1)))
+    return sorted(set(ids)) if len(ids) <= BROAD_SEARCH else None
 
 
 def _has_name_part(text: str) -> ColumnElement[bool]:
@@ -75,21 +78,20 @@ def _has_name_part(text: str) -> ColumnElement[bool]:
     return first.is_not(None)
 
 
-def search_condition(text: str, *, contents: bool, broad: bool = False) -> ColumnElement[bool]:
+def search_condition(session: Session, text: str, *, contents: bool) -> ColumnElement[bool]:
     """What a search matches: a reference; with ``contents``, an e-mail address (exactly), a
-    customer number (exactly) or a part of a name. ``broad`` (see :func:`is_broad`) asks for
-    the names row by row instead of as one set; the requests matched are the same."""
+    customer number (exactly) or a part of a name. A name search first reads the ids it
+    matches (:func:`candidates`); for more than a few it asks the names row by row."""
     wanted = text.strip()
     by_reference = Request.reference == wanted.upper()
     if not contents:
         return by_reference
-    folded = wanted.lower()
     if "@" in wanted:
-        return Request.id.in_(_claim("email", _folded() == folded))
+        return Request.id.in_(_claim("email", _folded() == wanted.lower()))
     if _REFERENCE.match(wanted):
         return by_reference
-    by_number = _claim("customer_number", _folded() == folded)
-    if broad:
-        return or_(by_reference, Request.id.in_(by_number), _has_name_part(wanted))
-    return Request.id.in_(union_all(select(Request.id).where(by_reference), by_number,
-                                    _claim("name", _name_part(wanted))))
+    ids = candidates(session, wanted)
+    if ids is not None:  # written into the statement: thousands of parameters cost more
+        return Request.id.in_(bindparam("candidates", ids, expanding=True, literal_execute=True))
+    return or_(by_reference, Request.id.in_(_claim("customer_number", _folded() == wanted.lower())),
+               _has_name_part(wanted))

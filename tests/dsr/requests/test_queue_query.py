@@ -229,7 +229,7 @@ def test_a_name_search_finds_the_same_requests_in_the_same_order_either_way(
         monkeypatch.setattr(search, "BROAD_SEARCH", 2)
     with services.db.session() as session:
         made = _weber(session)
-        assert search.is_broad(session, "Weber", contents=True) is broad
+        assert (search.candidates(session, "Weber") is None) is broad
         position = {ref: n for n, (ref, _, _) in enumerate(made)}  # the id's order
         keys = {Sort.DEADLINE: lambda m: (m[1], position[m[0]]),
                 # newest first: fewest days since receipt, equal receipts by the id descending
