@@ -210,8 +210,10 @@ def write_section(table: str) -> None:
     if start == -1:
         text = text.rstrip("\n") + "\n\n" + section
     else:
-        end = text.find("\n## ", start + len(SECTION))
-        text = text[:start] + section + (text[end + 1:] if end != -1 else "")
+        # the section ends at the next heading or at another benchmark's marker before it
+        ends = [i for i in (text.find("\n## ", start + len(SECTION)),
+                            text.find("\n<!-- ", start + len(SECTION))) if i != -1]
+        text = text[:start] + section + (text[min(ends) + 1:] if ends else "")
     RESULTS.write_text(text, encoding="utf-8")
 
 

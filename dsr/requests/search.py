@@ -10,8 +10,9 @@ database cannot tell beforehand (its guess for a trigram match is a fixed share 
 names). So the matching ids are read first, no more than :data:`BROAD_SEARCH` + 1 of them
 (the reference's, the customer number's and those of the names found on the trigram index):
 
-- at most that many: the page and its count ask for those ids, on the primary key, and the
-  names are read once (a name part of one or two letters has no trigram and reads them all);
+- :data:`BROAD_SEARCH` or fewer: the page and its count ask for those ids, on the primary
+  key, and the names are read once (a name part of one or two letters has no trigram and
+  reads them all);
 - more (a word every name has): the whole set would be read, deduplicated and joined before
   the page's first row, about half a second for 100,000 names. Instead each request, in the
   page's order, is asked whether one of its names matches, and the page's LIMIT stops the
