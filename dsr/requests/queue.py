@@ -2,10 +2,9 @@
 at a time (keyset paging: the page after the last row shown, never an OFFSET), the fixed saved
 views, and the counts per deadline bucket.
 
-The search matches a reference, an e-mail address or a customer number exactly (case-blind,
-on the index of migration 0035) and a name by a part of it. Only a reader who may see a
-request's contents searches its claims; anyone else searches by reference alone, so that a
-search cannot tell them what a request says.
+What a search matches is :mod:`dsr.requests.search`'s. A search's matches are counted up to
+:data:`SEARCH_COUNT_CAP`; beyond, the page says "more than" that many (an exact count of a word
+every name has would read every match for one number).
 """
 
 from __future__ import annotations
@@ -13,7 +12,6 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
@@ -32,13 +30,13 @@ from sqlalchemy import (
     or_,
     select,
     tuple_,
-    union_all,
 )
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import Select
 
 from dsr.changes.models import RecipientNotice
 from dsr.mail.models import InboundMessage
+from dsr.requests import search
 from dsr.requests.models import (
     OPEN_STATUS_VALUES,
     STATUS_VALUES,
@@ -55,7 +53,8 @@ MAX_PAGE_SIZE = 200
 SOON_DAYS, WEEK_DAYS = 3, 7
 #: The status filter's two values beside a single status.
 OPEN, ALL = "open", "all"
-_REFERENCE = re.compile(r"^DSR-[A-Z0-9]{1,7}$", re.IGNORECASE)
+#: A search counts its matches up to this many; the page says "more than" beyond.
+SEARCH_COUNT_CAP = 1_000
 
 
 class Sort(StrEnum):
@@ -201,37 +200,9 @@ def _waiting_on_recipient() -> ColumnElement[bool]:
                           .where(RecipientNotice.status == "waiting"))
 
 
-def _claim(kind: str, condition: ColumnElement[bool]) -> Select[int]:
-    return select(IdentityClaim.request_id).where(IdentityClaim.kind == kind, condition)
-
-
-def _folded() -> ColumnElement[str]:
-    return func.lower(IdentityClaim.value)
-
-
-def search_condition(text: str, *, contents: bool) -> ColumnElement[bool]:
-    """What a search matches: a reference; with ``contents``, an e-mail address (exactly), a
-    customer number (exactly) or a part of a name, all case-blind. The candidates are one
-    set of ids (a UNION, not an OR of subqueries), so the database joins the few requests
-    found instead of testing every request against each subquery."""
-    wanted = text.strip()
-    by_reference = Request.reference == wanted.upper()
-    if not contents:
-        return by_reference
-    folded = wanted.lower()
-    if "@" in wanted:
-        return Request.id.in_(_claim("email", _folded() == folded))
-    if _REFERENCE.match(wanted):
-        return by_reference
-    pattern = "%" + folded.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-    return Request.id.in_(union_all(
-        select(Request.id).where(by_reference),
-        _claim("customer_number", _folded() == folded),
-        _claim("name", _folded().like(pattern, escape="\\"))))
-
-
-def conditions(query: QueueQuery, *, today: date, contents: bool) -> list[ColumnElement[bool]]:
-    """The WHERE clauses of a query (without the page's cursor)."""
+def conditions(query: QueueQuery, *, today: date) -> list[ColumnElement[bool]]:
+    """The WHERE clauses of a query's filters (the search asks the database first:
+    :func:`dsr.requests.search.search_condition`; the page's cursor is the page's)."""
     open_values = list(OPEN_STATUS_VALUES)  # as the partial index names them
     found: list[ColumnElement[bool]] = []
     if query.status == OPEN or query.overdue or query.due_within is not None or query.actionable:
@@ -257,8 +228,6 @@ def conditions(query: QueueQuery, *, today: date, contents: bool) -> list[Column
         found.append(_waiting_on_recipient())
     if query.actionable:
         found.append(not_(or_(waiting_on_customer, _waiting_on_recipient())))
-    if query.search:
-        found.append(search_condition(query.search, contents=contents))
     return found
 
 
@@ -275,9 +244,12 @@ class QueueRow:
 @dataclass(frozen=True)
 class QueuePage:
     rows: list[QueueRow]
+    #: How many match; with ``capped``, more than this many do.
     total: int
     #: The cursor of the next page; None when this is the last.
     next_cursor: str | None
+    #: A search that matches more than :data:`SEARCH_COUNT_CAP`, counted no further.
+    capped: bool = False
 
 
 def _reminded() -> Select[int | None]:
@@ -287,10 +259,12 @@ def _reminded() -> Select[int | None]:
 
 def fetch_page(session: Session, query: QueueQuery, *, today: date, contents: bool) -> QueuePage:
     """One page of the queue: at most ``query.limit`` rows after the cursor, the number of all
-    that match, and the cursor of the next page when more exist. In the deadline order the
-    requests whose requester sent a reminder come first, on the first page (beside the
-    limit), and are left out of the pages after."""
-    where = conditions(query, today=today, contents=contents)
+    that match (of a search's, up to :data:`SEARCH_COUNT_CAP`), and the cursor of the next page
+    when more exist. In the deadline order the requests whose requester sent a reminder come
+    first, on the first page (beside the limit), and are left out of the pages after."""
+    where = conditions(query, today=today)
+    if query.search:
+        where.append(search.search_condition(session, query.search, contents=contents))
     pinned: list[Request] = []
     paged = where
     if query.sort is Sort.DEADLINE and not query.descending:
@@ -308,7 +282,7 @@ def fetch_page(session: Session, query: QueueQuery, *, today: date, contents: bo
     found = [(row[0], row[1]) for row in session.execute(stmt)]
     more = len(found) > query.limit
     found = found[:query.limit]
-    total = int(session.scalar(select(func.count(Request.id)).where(*where)) or 0)
+    total, capped = _count(session, where, cap=SEARCH_COUNT_CAP if query.search else None)
     requests = pinned + [req for req, _ in found]
     ids = [req.id for req in requests]
     names = _names(session, ids) if contents and ids else {}
@@ -318,7 +292,18 @@ def fetch_page(session: Session, query: QueueQuery, *, today: date, contents: bo
     rows = [QueueRow(req, names.get(req.id), assignees.get(req.assignee_id or 0),
                      req.id in reminded) for req in requests]
     cursor = encode_cursor(query.sort, found[-1][1], found[-1][0].id) if more else None
-    return QueuePage(rows=rows, total=total, next_cursor=cursor)
+    return QueuePage(rows=rows, total=total, next_cursor=cursor, capped=capped)
+
+
+def _count(session: Session, where: list[ColumnElement[bool]], *,
+           cap: int | None) -> tuple[int, bool]:
+    """How many requests match ``where``, and whether more than ``cap`` do (then ``cap``):
+    a capped count stops reading after the first ``cap + 1``."""
+    if cap is None:
+        return int(session.scalar(select(func.count(Request.id)).where(*where)) or 0), False
+    first = select(Request.id).where(*where).limit(cap + 1).subquery()
+    found = int(session.scalar(select(func.count()).select_from(first)) or 0)
+    return min(found, cap), found > cap
 
 
 def _names(session: Session, ids: list[int]) -> dict[int, str]:

@@ -190,6 +190,24 @@ def test_a_coordinator_searches_by_email_and_sees_the_requesters_name(
     assert "1 of 1 requests" in english and "Bert Brecht" in english
 
 
+def test_a_search_beyond_the_count_says_more_than_in_both_languages(
+        app: Any, make_user: Any, demo_services: Services, monkeypatch: pytest.MonkeyPatch) -> None:
+    from dsr.requests import queue
+
+    monkeypatch.setattr(queue, "SEARCH_COUNT_CAP", 2)
+    for i in range(3):
+        _submitted(demo_services, f"k{i}@example.org", f"Kunde {i} Beispiel", days_ago=i)
+    coordinator = _client(app, make_user, "coordinator")
+    german = coordinator.get("/queue/?q=beispiel&limit=1").get_data(as_text=True)
+    assert "1 von mehr als 2 Anfragen" in german and 'id="next-page"' in german
+    english = coordinator.get("/queue/?q=beispiel&limit=1&lang=en").get_data(as_text=True)
+    assert "1 of more than 2 requests" in english
+    exact = coordinator.get("/queue/?q=kunde 1&lang=en").get_data(as_text=True)
+    assert "1 of 1 requests" in exact and "of more than" not in exact
+    unsearched = coordinator.get("/queue/?limit=1").get_data(as_text=True)
+    assert "1 of 3 requests" in unsearched  # the queue without a search is counted in full
+
+
 def test_staff_see_no_names_and_cannot_search_the_claims(app: Any, make_user: Any,
                                                          demo_services: Services) -> None:
     request_id = _submitted(demo_services, "anna@example.org", "Anna Schmidt")

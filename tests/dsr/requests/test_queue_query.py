@@ -3,6 +3,7 @@ orders and keyset paging, read from the arguments of the page."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, timedelta
 from typing import Any
 
@@ -12,7 +13,7 @@ from sqlalchemy import select
 
 from dsr.changes.models import RecipientNotice
 from dsr.context import Services
-from dsr.requests import queue
+from dsr.requests import queue, search
 from dsr.requests.models import IdentityClaim, Request
 from dsr.requests.queue import QueueQuery, Sort, View, Waiting
 from dsr.users.operations import create_user
@@ -196,3 +197,74 @@ def test_a_requesters_reminder_puts_the_request_first_and_only_once(filled: Any)
     assert _refs(rest) == ["DSR-AAAAAA2"] and rest.next_cursor is None  # not shown again
     assert _refs(_page(session, sort=Sort.RECEIVED)) == [
         "DSR-AAAAAA1", "DSR-AAAAAA2", "DSR-AAAAAA3"]  # equal receipts: by id
+
+
+def _weber(session: Any) -> list[tuple[str, int, int]]:
+    """Requests a search for "weber" finds (by a part of the name, or a customer number that
+    is the word itself) and two it does not; returns the found ones' (reference, days to the
+    deadline, days since receipt), in the order they were made (the id's)."""
+    found = []
+    for i, (due_in, days_ago) in enumerate([(3, 1), (-1, 4), (3, 2), (0, 0), (5, 3), (-1, 1)]):
+        reference = f"DSR-W{(i * 5) % 7:06d}"
+        _request(session, reference, due_in=due_in, name=f"Maria Weber {i}",
+                 received_days_ago=days_ago, status="completed" if i == 2 else "verified")
+        found.append((reference, due_in, days_ago))
+    _request(session, "DSR-W000010", due_in=1, name="Otto Brandt", customer_number="WEBER",
+             received_days_ago=5)
+    found.append(("DSR-W000010", 1, 5))
+    _request(session, "DSR-W000011", due_in=2, name="Olga Neumann", customer_number="K-7")
+    _request(session, "DSR-W000012", due_in=2, name="Weiß", email="weber@example.org")
+    return found
+
+
+@pytest.mark.parametrize("broad", [False, True], ids=["as-one-set", "row-by-row"])
+@pytest.mark.parametrize(("sort", "descending"), [
+    (Sort.DEADLINE, False), (Sort.RECEIVED, True), (Sort.REFERENCE, False)])
+def test_a_name_search_finds_the_same_requests_in_the_same_order_either_way(
+        services: Services, monkeypatch: pytest.MonkeyPatch, broad: bool, sort: Sort,
+        descending: bool) -> None:
+    """Many matching names make the search ask each request in the page's order instead of
+    collecting every match first; the rows, their order and the pages stay the same."""
+    if broad:
+        monkeypatch.setattr(search, "BROAD_SEARCH", 2)
+    with services.db.session() as session:
+        made = _weber(session)
+        assert (search.candidates(session, "Weber") is None) is broad
+        position = {ref: n for n, (ref, _, _) in enumerate(made)}  # the id's order
+        keys = {Sort.DEADLINE: lambda m: (m[1], position[m[0]]),
+                # newest first: fewest days since receipt, equal receipts by the id descending
+                Sort.RECEIVED: lambda m: (m[2], -position[m[0]]),
+                Sort.REFERENCE: lambda m: (m[0], 0)}
+        expected = [m[0] for m in sorted(made, key=keys[sort])]
+        seen: list[str] = []
+        query = QueueQuery(search=" WEBER ", status="all", sort=sort, descending=descending,
+                           limit=3)
+        while True:
+            page = queue.fetch_page(session, query, today=TODAY, contents=True)
+            assert (page.total, page.capped) == (7, False)
+            seen += _refs(page)
+            if page.next_cursor is None:
+                break
+            query = replace(query, after=page.next_cursor)
+        assert seen == expected
+        open_only = _page(session, search="weber", channel="form")
+        assert _refs(open_only) == [r for r in _refs(_page(session, search="weber", limit=100))
+                                    if r != "DSR-W000003"] and len(open_only.rows) == 6
+        assert _page(session, search="weber", contents=False).rows == []
+
+
+@pytest.mark.parametrize("broad", [False, True], ids=["as-one-set", "row-by-row"])
+def test_a_search_is_counted_up_to_the_cap_and_then_said_to_be_more(
+        services: Services, monkeypatch: pytest.MonkeyPatch, broad: bool) -> None:
+    monkeypatch.setattr(queue, "SEARCH_COUNT_CAP", 6)
+    if broad:
+        monkeypatch.setattr(search, "BROAD_SEARCH", 2)
+    with services.db.session() as session:
+        _weber(session)
+        more = _page(session, search="weber", status="all", limit=2)
+        assert (more.total, more.capped, len(more.rows)) == (6, True, 2)
+        assert more.next_cursor is not None
+        exactly = _page(session, search="maria weber", status="all")
+        assert (exactly.total, exactly.capped, len(exactly.rows)) == (6, False, 6)
+        unsearched = _page(session, status="all", limit=2)  # the queue itself: counted in full
+        assert (unsearched.total, unsearched.capped) == (9, False)
