@@ -145,11 +145,15 @@ class Subject:
 
     @classmethod
     def from_matches(cls, matches: Iterable[Match]) -> Subject:
-        """The subject made of the matches a coordinator confirmed (one person, several keys)."""
+        """The subject made of the matches a coordinator confirmed (one person, several keys).
+
+        A match without a key (a newsletter subscriber without a shop account, known by the
+        address alone) adds its identifiers only."""
         keys: list[SubjectKey] = []
         identifiers: dict[str, list[str]] = {}
         for match in matches:
-            keys.append(match.key)
+            if match.key:
+                keys.append(match.key)
             for kind, values in match.on_file.items():
                 known = identifiers.setdefault(kind, [])
                 known.extend(value for value in values if value not in known)

@@ -3,7 +3,9 @@ suppression list's keyed hashes.
 
 The tables (subscriptions with the double-opt-in record, consents) are mapped in the data map
 like the shop's and belong to this connector; they link to the shop's subject table, so the
-subject is the shop's (``subject_from``). Objection (Art. 21(2), (3)) and consent withdrawal
+subject is the shop's (``subject_from``). A subscriber without a shop account is found by the
+claimed e-mail address all the same (``discover_own``): the subscription rows without a
+customer belong to every subject with that address on file. Objection (Art. 21(2), (3)) and consent withdrawal
 (Art. 7(3)) end every subscription and marketing consent at once — the newsletter under
 §7(2) Nr. 2 UWG, mail to existing customers under §7(3) UWG and postal advertising are
 separate channels, each suppressed — and add an HMAC (secret key from config) of each
@@ -23,13 +25,30 @@ from typing import Any, ClassVar
 import sqlalchemy as sa
 from marshmallow import fields, validate
 
-from connectors.base import ConnectorConfigError, Subject, json_safe, load_settings, register
-from connectors.capabilities import KeepsSuppressionList, NamesConsents, StopsAdvertising
+from connectors.base import (
+    ConnectorConfigError,
+    Discovery,
+    Identity,
+    Subject,
+    json_safe,
+    load_settings,
+    register,
+)
+from connectors.capabilities import (
+    FindsOnItsOwn,
+    KeepsSuppressionList,
+    NamesConsents,
+    StopsAdvertising,
+)
 from connectors.changes import ChangeRequest, Plan, PlannedChange
+from connectors.datamap_model import TableMap
 from connectors.examples import example_datamap
 from connectors.matching import normalise, street_key
-from connectors.shop_sql import ShopSqlConnector, ShopSqlSettingsSchema
+from connectors.newsletter_guests import discover_subscribers, guest_rows
+from connectors.shop_sql import AccessRead, ShopSqlConnector, ShopSqlSettingsSchema
 from connectors.shop_sql_execute import NOW
+from connectors.shop_sql_plan import SqlPlanner
+from connectors.shop_sql_values import shown_column
 from connectors.sql_paths import column, read_transaction, subject_rows
 
 CHANNELS = ("newsletter", "existing_customer_email", "postal")
@@ -57,7 +76,7 @@ class NewsletterSettingsSchema(ShopSqlSettingsSchema):
 
 @register("newsletter")
 class NewsletterConnector(ShopSqlConnector, KeepsSuppressionList, StopsAdvertising,
-                          NamesConsents):
+                          NamesConsents, FindsOnItsOwn):
     """Subscriptions and consents in an SQL database, with the suppression list's hashes."""
 
     kind: ClassVar[str]
@@ -95,6 +114,57 @@ class NewsletterConnector(ShopSqlConnector, KeepsSuppressionList, StopsAdvertisi
         addresses = source.postal_addresses(subject) if subject.keys else []
         return Subject(subject.keys, {**subject.identifiers,
                                       "postal_address": tuple(f"{s}\n{p}" for s, p in addresses)})
+
+    def discover_own(self, identity: Identity) -> Discovery:
+        """The subjects the subscriptions of the claimed e-mail address point at (the
+        customer of a linked row, else the subscriber without an account); reads only."""
+        table = self.datamap.tables[self.options["subscriptions"]]
+        with read_transaction(self.engine) as connection:
+            return discover_subscribers(connection, self.datamap, table,
+                                        self._reflector.tables(),
+                                        self.options["subscription_email"], identity, self.name)
+
+    def _guests(self, table: TableMap, subject: Subject) -> sa.ColumnElement[bool] | None:
+        """The subscription rows without a customer that carry the subject's address."""
+        if table.name != self.options["subscriptions"]:
+            return None
+        return guest_rows(self.datamap, table, self._reflector.tables(),
+                          self.options["subscription_email"],
+                          subject.identifiers.get("email", ()))
+
+    def _subject_rows(self, table: TableMap,
+                      subject: Subject) -> tuple[sa.FromClause, sa.ColumnElement[bool]] | None:
+        """The FROM and WHERE of the subject's rows of ``table``: linked to its keys, or a
+        subscription without a customer under its address; None when there are none."""
+        tables = self._reflector.tables()
+        guests = self._guests(table, subject)
+        if guests is None:
+            return subject_rows(table, tables, self.datamap.subject.key, subject.keys) \
+                if subject.keys else None
+        if not subject.keys:
+            return tables[table.name], guests
+        _, own = subject_rows(table, tables, self.datamap.subject.key, subject.keys,
+                              as_filter=True)
+        return tables[table.name], sa.or_(own, guests)
+
+    def _reads(self, subject: Subject, *, everything: bool = False) -> list[AccessRead]:
+        """The shop_sql reads, the subscriptions' including those without a customer."""
+        reads = super()._reads(subject, everything=everything)
+        found: list[AccessRead] = []
+        for table, names, recipient_only, query, params in reads:
+            rows = None if recipient_only or self._guests(table, subject) is None \
+                else self._subject_rows(table, subject)
+            if rows is not None:
+                tables = self._reflector.tables()
+                source = tables[table.name]
+                selected = [column(source, name) if everything else
+                            shown_column(table.column(name), source, table.key, tables)
+                            for name in names]
+                query = (sa.select(*selected).select_from(rows[0]).where(rows[1])
+                         .order_by(*(column(source, name) for name in table.key)))
+                params = {}
+            found.append((table, names, recipient_only, query, params))
+        return found
 
     def suppression_hashes(self, email: str | None = None, street: str | None = None,
                            postcode: str | None = None) -> list[tuple[str, str]]:
@@ -136,14 +206,21 @@ class NewsletterConnector(ShopSqlConnector, KeepsSuppressionList, StopsAdvertisi
         base = super().plan(subject, request)
         stops: list[PlannedChange] = []
         suppress: list[PlannedChange] = []
+        guests: list[PlannedChange] = []
         why = next((t for t in ("objection", "consent_withdrawal", "erasure")
                     if request.wants(t)), None)
         named = request.consents if why == "consent_withdrawal" else ()
-        if why and subject.keys:
+        if why and (subject.keys or subject.identifiers.get("email")):
             stops, emails = self._stops(subject, why, request.wants("erasure"), named)
             if request.wants("objection") or not named or "newsletter" in named:
                 suppress = self._suppressions(subject, emails, why, request)
-        return Plan(self.name, (*stops, *base.changes, *suppress), base.subject)
+        table = self.datamap.tables[self.options["subscriptions"]]
+        where = self._guests(table, subject)
+        if request.wants("erasure") and where is not None:
+            planner = SqlPlanner(self.datamap, self.tables, self._reflector.tables())
+            with read_transaction(self.engine) as connection:
+                guests = planner.erase_where(connection, table, where, request)
+        return Plan(self.name, (*stops, *base.changes, *guests, *suppress), base.subject)
 
     def consent_kinds(self) -> dict[str, dict[str, str]]:
         """The consents a customer can withdraw one by one: the data map's labelled kinds of
@@ -175,8 +252,10 @@ class NewsletterConnector(ShopSqlConnector, KeepsSuppressionList, StopsAdvertisi
                     continue
                 table = self.datamap.tables[name]
                 source = tables[name]
-                joined, found = subject_rows(table, tables, self.datamap.subject.key,
-                                             subject.keys)
+                rows = self._subject_rows(table, subject)
+                if rows is None:
+                    continue
+                joined, found = rows
                 where = [found, column(source, end).is_(None)]
                 if extra is not None:
                     where.append(column(source, o["consent_kind"]).in_(extra))

@@ -98,7 +98,7 @@ class ShopSqlSettingsSchema(Schema):
 
 SUBJECT_KEYS = "subject_keys"
 """The bound parameter holding the subject's keys in a prepared read."""
-_Read = tuple[TableMap, tuple[str, ...], bool, "sa.Select[Any] | None", dict[str, Any]]
+AccessRead = tuple[TableMap, tuple[str, ...], bool, "sa.Select[Any] | None", dict[str, Any]]
 """One statement of an access: table, column names, recipient rows only, query, parameters."""
 
 
@@ -284,12 +284,12 @@ class ShopSqlConnector(Plans, Executes, RechecksSteps, FindsOverdue, DerivesSubj
             result = self._result(reads, self._fetch(connection, reads))
             return readable(connection, self._reflector.tables(), self.tables, result)
 
-    def _reads(self, subject: Subject, *, everything: bool = False) -> list[_Read]:
+    def _reads(self, subject: Subject, *, everything: bool = False) -> list[AccessRead]:
         """The statements of :meth:`access` (None where a table has nothing to look for);
         ``everything`` reads the columns the answer leaves out too (for the receipt)."""
         wanted = bool(subject.keys) or any(subject.identifiers.values())
         tables = self._reflector.tables() if wanted else {}
-        reads: list[_Read] = []
+        reads: list[AccessRead] = []
         for table in self.tables:
             if table.link or table.name == self.datamap.subject.table:
                 shown = table.columns if everything else table.exported()
@@ -303,11 +303,11 @@ class ShopSqlConnector(Plans, Executes, RechecksSteps, FindsOverdue, DerivesSubj
         return reads
 
     @staticmethod
-    def _fetch(connection: sa.Connection, reads: list[_Read]) -> list[list[sa.Row[Any]]]:
+    def _fetch(connection: sa.Connection, reads: list[AccessRead]) -> list[list[sa.Row[Any]]]:
         return [list(connection.execute(query, params)) if query is not None else []
                 for _, _, _, query, params in reads]
 
-    def _result(self, reads: list[_Read], rows: list[list[sa.Row[Any]]], *,
+    def _result(self, reads: list[AccessRead], rows: list[list[sa.Row[Any]]], *,
                 raw: bool = False) -> AccessResult:
         return AccessResult(
             tuple(

@@ -193,13 +193,27 @@ class SqlPlanner:
                    request: ChangeRequest) -> list[PlannedChange]:
         if not subject.keys:
             return []
+        return self._erase_rows(table, self._own_rows(connection, table, subject.keys),
+                                request)
+
+    def erase_where(self, connection: Connection, table: TableMap,
+                    where: sa.ColumnElement[bool], request: ChangeRequest) -> list[PlannedChange]:
+        """The erasure of the rows of ``table`` that ``where`` selects, as of the subject's
+        own rows (rows that are the subject's without a link to it: a newsletter subscriber
+        without a shop account); reads only."""
+        source = self.reflected[table.name]
+        rows = self._rows(connection, table, sa.select().select_from(source).where(where))
+        return self._erase_rows(table, rows, request)
+
+    def _erase_rows(self, table: TableMap, rows: list[_Row],
+                    request: ChangeRequest) -> list[PlannedChange]:
         erasable = [c for c in table.columns if c.erasure != "keep"]
         if not erasable:
             return []
         deletes_row = any(c.erasure == "delete" for c in erasable)
         nullable = {c.name: self.reflected[table.name].c[c.name].nullable for c in erasable}
         changes = []
-        for row in self._own_rows(connection, table, subject.keys):
+        for row in rows:
             changes += _row_changes(table, row, erasable, request,
                                     deletes_row=deletes_row, nullable=nullable)
         return changes

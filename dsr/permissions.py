@@ -56,7 +56,7 @@ DESCRIPTIONS: Mapping[Permission, str] = MappingProxyType({
     Permission.REQUESTS_NOTES: "read and add a request's internal notes (never sent to the "
                                "data subject; staff, who see no request contents, do not)",
     Permission.ANSWERS_PREPARE: "review the answer: redactions, cover message, e-mail delivery",
-    Permission.ANSWERS_DOWNLOAD: "open the answer and download its report (PDF, JSON)",
+    Permission.ANSWERS_DOWNLOAD: "open the answer and download its files (PDF, JSON, HTML, export)",
     Permission.ID_COPIES_VIEW: "open an ID copy (never one the same user uploaded)",
     Permission.ID_COPIES_UPLOAD: "upload a scanned ID copy (which the uploader cannot open again)",
     Permission.HOLDS_MANAGE: "list, place and lift legal holds (queue and API)",

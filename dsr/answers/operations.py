@@ -12,7 +12,6 @@ from dataclasses import asdict
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from marshmallow import Schema, fields
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
@@ -20,6 +19,7 @@ from connectors.base import AccessResult, RecordColumn, TableRecords
 from dsr.answers import export, portability, redaction, report_facts
 from dsr.answers.article15 import register_section
 from dsr.answers.past_period import past_period
+from dsr.answers.payload_schema import PayloadSchema
 from dsr.changes.models import ChangePlan, RetainedRecord, SuppressionEntry
 from dsr.changes.overdue import OverdueGroup, overdue_of
 from dsr.documents import Document, DocumentStore
@@ -77,62 +77,6 @@ def _column_out(column: dict[str, Any], lang: str) -> dict[str, Any]:
     if column.get("currency"):
         out["currency"] = column["currency"]
     return out
-
-
-class ColumnSchema(Schema):
-    name = fields.String()
-    label = fields.String()
-    # Not "values": a dict's method of that name would be dumped when the key is missing.
-    value_labels = fields.Dict(keys=fields.String(), values=fields.String())
-    unit = fields.String()
-    currency = fields.String()
-
-
-class TableSchema(Schema):
-    system = fields.String()
-    system_label = fields.String()
-    table = fields.String()
-    label = fields.String()
-    columns = fields.List(fields.Nested(ColumnSchema))
-    rows = fields.List(fields.List(fields.Raw(allow_none=True)))
-    note = fields.String(allow_none=True)
-
-
-class SectionSchema(Schema):
-    category = fields.String()
-    label = fields.String()
-    provided = fields.Boolean()
-    tables = fields.List(fields.Nested(TableSchema))
-
-
-class DecisionOutSchema(Schema):
-    right = fields.String()
-    category = fields.String()
-    category_label = fields.String()
-    outcome = fields.String()
-    norm = fields.String()
-    reason = fields.String()
-
-
-class PayloadSchema(Schema):
-    """The access answer as data: what the PDF, the JSON export and the API all show."""
-
-    reference = fields.String()
-    language = fields.String()
-    generated_at = fields.String()
-    controller = fields.Dict()
-    subject = fields.Dict()
-    request = fields.Dict()
-    decisions = fields.List(fields.Nested(DecisionOutSchema))
-    sections = fields.List(fields.Nested(SectionSchema))
-    register = fields.Dict(allow_none=True)
-    own_records = fields.Dict()
-    redactions = fields.List(fields.Dict())
-    systems = fields.Dict()
-    overdue = fields.List(fields.Dict())
-    #: "access" (Art. 15) or "portability" (Art. 20: provided data only, and Art. 20(2)).
-    answer = fields.String()
-    transmission = fields.Dict(allow_none=True)
 
 
 RECIPIENT_NOTE = {

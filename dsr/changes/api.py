@@ -128,7 +128,9 @@ def list_holds(request_id: int) -> dict[str, Any]:
 @blp.alt_response(422, response="UNPROCESSABLE_ENTITY")
 def place(body: dict[str, Any], request_id: int) -> dict[str, Any]:
     """Place a hold on the request's subject: erasure is suspended until it is lifted"""
-    req, keys = _subject(request_id)
+    req, _ = _subject(request_id)
+    services = current_app.extensions["dsr"]
+    keys = holds.hold_targets(req, services.connectors)
     connector = body["connector"] or (next(iter(keys)) if len(keys) == 1 else None)
     if connector is None:
         raise holds.HoldError(f"connector: the subject was found in {', '.join(sorted(keys))}; "
@@ -139,7 +141,6 @@ def place(body: dict[str, Any], request_id: int) -> dict[str, Any]:
     if list(key) not in keys[connector]:
         raise holds.HoldError(f"key: not one of the subject's keys in {connector!r}")
     session = db_session()
-    services = current_app.extensions["dsr"]
     row = holds.place_hold(session, connectors=services.config.connectors, connector=connector,
                            subject_key=key, kind=body["kind"], reason=body["reason"],
                            reference=body["reference"], actor=api_actor(), request_id=req.id)

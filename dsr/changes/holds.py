@@ -19,6 +19,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from connectors.base import Connector
+from connectors.capabilities import subject_holder
 from dsr.audit import AuditAction, append_event
 from dsr.changes.models import ChangePlan, HoldKind, LegalHold, PlanStatus
 from dsr.clock import clock_of
@@ -121,6 +123,21 @@ def subject_keys(request: Request) -> dict[str, list[list[Any]]]:
     found = {name: [list(key) for key in stored.keys]
              for name, stored in SubjectKeys.of(request).items()}
     return {name: keys for name, keys in found.items() if keys}
+
+
+def holding_systems(connectors: Mapping[str, Connector]) -> set[str]:
+    """The connectors that hold their subject themselves: a hold is placed on a key there,
+    where the plans look it up; one that derives its subject from another (the newsletter
+    tables, a hosted service) is held through that one."""
+    return {name for name, connector in connectors.items()
+            if subject_holder(connector) == name}
+
+
+def hold_targets(request: Request,
+                 connectors: Mapping[str, Connector]) -> dict[str, list[list[Any]]]:
+    """The confirmed subject's keys a hold can be placed on, per holding connector."""
+    holding = holding_systems(connectors)
+    return {name: keys for name, keys in subject_keys(request).items() if name in holding}
 
 
 def holds_for_subject(session: Session, keys: Mapping[str, Sequence[Sequence[Any]]], *,

@@ -122,8 +122,9 @@ def hold_review(req: Request) -> dict[str, Any]:
     whether the request's plan must be made again."""
     session = db_session()
     keys = holds.subject_keys(req)
+    offered = holds.hold_targets(req, _services().connectors)
     targets = [{"value": f"{name}:{index}", "label": f"{_label(name)} · {key_text(key)}"}
-               for name, found in keys.items() for index, key in enumerate(found)]
+               for name, found in offered.items() for index, key in enumerate(found)]
     return {"confirmed": bool(keys), "targets": targets, "kinds": holds.KINDS,
             "holds": _view(holds.holds_for_subject(session, keys)),
             "replan": holds.needs_replan(session, req)}
@@ -153,7 +154,7 @@ def place(request_id: int) -> Any:
     req = request_or_404(request_id)
     session = db_session()
     back = redirect(url_for("queue.detail", request_id=request_id, tab="changes", _anchor="holds"))
-    keys = holds.subject_keys(req)
+    keys = holds.hold_targets(req, _services().connectors)
     if not keys:
         flash(f"{_('hold_title')}: {_('hold_no_subject')}", "error")
         return back

@@ -43,8 +43,8 @@ def _id() -> Column[int]:
     return Column("id", Integer, primary_key=True, autoincrement=True)
 
 
-def _customer_fk() -> Column[int]:
-    return Column("customer_id", ForeignKey("customers.id"), nullable=False, index=True)
+def _customer_fk(nullable: bool = False) -> Column[int]:
+    return Column("customer_id", ForeignKey("customers.id"), nullable=nullable, index=True)
 
 
 def _order_fk(nullable: bool = False) -> Column[int]:
@@ -238,7 +238,8 @@ reviews = Table(
 )
 
 newsletter_subscriptions = Table(
-    "newsletter_subscriptions", metadata, _id(), _customer_fk(),
+    # A subscriber without a shop account (the footer form) has no customer.
+    "newsletter_subscriptions", metadata, _id(), _customer_fk(nullable=True),
     Column("email", String(254), nullable=False),
     Column("channel", String(20), nullable=False),  # checkout | account | footer_form
     Column("policy_version", String(20), nullable=False),

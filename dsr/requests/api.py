@@ -14,7 +14,8 @@ from flask import Response, current_app
 from sqlalchemy import select
 from werkzeug.exceptions import NotFound
 
-from dsr.answers.operations import PayloadSchema, found_categories, latest_document
+from dsr.answers.operations import found_categories, latest_document
+from dsr.answers.payload_schema import PayloadSchema
 from dsr.extensions import submissions_limit
 from dsr.permissions import Permission
 from dsr.requests import approvals, safe_actions
@@ -37,7 +38,8 @@ if TYPE_CHECKING:
 
 blp = ApiBlueprint("api", __name__, url_prefix=URL_PREFIX,
                    description="Data-subject requests: submit, follow, decide, download.")
-REPORTS = {"pdf": "report_pdf", "json": "report_json", "zip": "report_zip"}
+REPORTS = {"pdf": "report_pdf", "json": "report_json", "html": "report_html",
+           "zip": "report_zip"}
 BINARY = {"type": "string", "format": "binary"}
 
 
@@ -255,6 +257,18 @@ def report_pdf(request_id: str) -> Response:
 def report_json(request_id: str) -> Response:
     """Download the newest access report as JSON"""
     return _report(request_id, "json")
+
+
+@blp.get("/requests/<request_id>/report.html")
+@require(Permission.ANSWERS_DOWNLOAD)
+@blp.alt_response(200, success=True, content_type="text/html", schema={"type": "string"},
+                  description="The newest access report as an accessible web page (headings, "
+                              "tables with their headers, the language marked), as the portal "
+                              "hands it out")
+@blp.alt_response(404, response="NOT_FOUND")
+def report_html(request_id: str) -> Response:
+    """Download the newest access report as accessible HTML"""
+    return _report(request_id, "html")
 
 
 @blp.get("/requests/<request_id>/export.zip")

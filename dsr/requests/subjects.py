@@ -64,7 +64,8 @@ def subject_in(services: Services, request: Request, name: str) -> Subject:
                                          subject_for(request, source))
         if not subject.keys and capable(services.connectors[name], FindsOnItsOwn) is not None:
             # nobody in the shop: the subject this system found by the claims itself, if any
+            # (keys, or an address alone: a subscriber without a shop account)
             own = subject_for(request, name)
-            return own if own.keys else subject
+            return own if own.keys or any(own.identifiers.values()) else subject
         return subject
     return subject_for(request, name)

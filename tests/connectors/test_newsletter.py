@@ -162,3 +162,103 @@ def test_an_objection_ends_the_subscriptions_every_path_finds(shared_signup: Any
             {"i": signup}).scalar()
     engine.dispose()
     assert end is not None
+
+
+GUEST = "nora.newsletter@example.org"  # subscribed in the footer form, no shop account
+
+
+@pytest.fixture(params=BACKENDS)
+def guest_shop(request: pytest.FixtureRequest, tmp_path: Path,
+               demo_shop: dict[str, Any]) -> Iterator[tuple[str, int]]:
+    """A shop on each database with a running subscription of an address no customer has
+    (stored as typed, in capitals), and that row's id."""
+    for shop in fresh_shop(request, request.param, tmp_path, demo_shop):
+        engine = sa.create_engine(shop["url"])
+        with engine.begin() as connection:
+            top = connection.execute(sa.text(
+                "SELECT max(id) FROM newsletter_subscriptions")).scalar()
+            connection.execute(sa.text(
+                "INSERT INTO newsletter_subscriptions (id, customer_id, email, channel, "
+                "policy_version, subscribed_at, confirmed_at) VALUES (:id, NULL, :e, "
+                "'footer_form', 'v1', :at, :at)"),
+                {"id": top + 1, "e": " Nora.Newsletter@Example.ORG",
+                 "at": CLOCK.now().replace(tzinfo=None)})
+        engine.dispose()
+        yield shop["url"], top + 1
+
+
+@pytest.fixture
+def guest_pair(guest_shop: tuple[str, int]) -> Iterator[tuple[ShopSqlConnector,
+                                                              NewsletterConnector]]:
+    url, _ = guest_shop
+    shop = build_connector("shop", {"kind": "shop_sql", "url": url, "datamap": MAP})
+    newsletter = build_connector("newsletter", {"kind": "newsletter", "url": url,
+                                                "datamap": MAP, "subject_from": "shop",
+                                                "suppression_key": KEY})
+    assert isinstance(shop, ShopSqlConnector) and isinstance(newsletter, NewsletterConnector)
+    yield shop, newsletter
+    shop.close()
+    newsletter.close()
+
+
+def test_a_subscriber_without_an_account_is_found_by_the_address_and_read(
+        guest_pair: Any, guest_shop: tuple[str, int]) -> None:
+    shop, newsletter = guest_pair
+    _, row = guest_shop
+    claim = Identity(email=GUEST, name="Nora Newsletter")
+    assert not shop.discover(claim).found  # the shop knows nobody of that address
+    found = newsletter.discover_own(claim)
+    [match] = found.matches
+    assert match.key == () and found.searched == ("email",)
+    assert match.checks == {"email": "match", "name": "not_on_file"}
+    assert match.on_file == {"email": (" Nora.Newsletter@Example.ORG",)}
+    assert not newsletter.discover_own(Identity(email="nobody@example.org")).found
+    who = Subject.from_matches(found.matches)
+    assert who.keys == ()
+    tables = {t.table: t for t in newsletter.access(who).tables}
+    subscriptions = tables["newsletter_subscriptions"]
+    ids = [r[[c.name for c in subscriptions.columns].index("id")] for r in subscriptions.rows]
+    assert ids == [row] and not tables["consents"].rows
+
+
+def test_a_customers_subscription_is_found_as_the_customer(guest_pair: Any) -> None:
+    shop, newsletter = guest_pair
+    own = newsletter.discover_own(Identity(email="juergen.weiss@example.org"))
+    assert [m.key for m in own.matches] == [m.key for m in shop.discover(
+        Identity(email="juergen.weiss@example.org")).matches]
+
+
+def test_an_objection_of_a_subscriber_without_an_account_ends_it_and_suppresses(
+        guest_pair: Any, guest_shop: tuple[str, int]) -> None:
+    _, newsletter = guest_pair
+    url, row = guest_shop
+    who = Subject.from_matches(newsletter.discover_own(Identity(email=GUEST)).matches)
+    plan = newsletter.plan(who, ChangeRequest("DSR-G", ("objection",), CLOCK.today(),
+                                              demo_rules()))
+    assert [(c.target, c.key, c.action) for c in plan.changes
+            if c.action != "suppress"] == [("newsletter_subscriptions", (row,), "set")]
+    digests = {c.value["hash"] for c in plan.changes if c.action == "suppress"}
+    assert digests == {newsletter.suppression_hashes(email=GUEST)[0][1]}
+    assert newsletter.execute(plan, MemoryStepLog(at=CLOCK.now())).verified
+    engine = sa.create_engine(url)
+    with engine.connect() as connection:
+        end = connection.execute(sa.text(
+            "SELECT unsubscribed_at FROM newsletter_subscriptions WHERE id = :i"),
+            {"i": row}).scalar()
+    engine.dispose()
+    assert end is not None
+
+
+def test_an_erasure_of_a_subscriber_without_an_account_blocks_the_proof(
+        guest_pair: Any, guest_shop: tuple[str, int]) -> None:
+    _, newsletter = guest_pair
+    _, row = guest_shop
+    who = Subject.from_matches(newsletter.discover_own(Identity(email=GUEST)).matches)
+    plan = newsletter.plan(who, ChangeRequest("DSR-G", ("erasure",), CLOCK.today(),
+                                              demo_rules()))
+    mine = [c for c in plan.changes if c.target == "newsletter_subscriptions"]
+    assert {c.key for c in mine} == {(row,)}
+    blocked = [c for c in mine if c.action == "block"]
+    assert blocked and {"email", "confirmed_at"} <= {f for c in blocked for f in c.fields}
+    assert all(c.retained_until is not None and c.retained_until > CLOCK.today()
+               for c in blocked)  # kept for the limitation period, then erased

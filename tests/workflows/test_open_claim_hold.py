@@ -3,7 +3,7 @@ collection case asks for erasure; planning places a legal hold derived from the 
 ``hold_when`` (no coordinator has to remember), every field of his is blocked with the hold's
 norm, and after approval nothing of his is erased and neither the credit bureau nor the
 collection agency (nor any other recipient) is told of an erasure. Runs on SQLite and
-PostgreSQL service databases."""
+PostgreSQL service databases, the shop on SQLite, PostgreSQL and MariaDB."""
 
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ from dsr.changes import operations as changes
 from dsr.changes.models import LegalHold
 from dsr.context import Services
 from dsr.requests.models import Request
-from tests.support.shops import fresh_shop
+from tests.support.shops import BACKENDS, fresh_shop
 from tests.workflows import test_jobs_changes as base
 from tests.workflows.test_jobs_changes import Sink, approve_and_release, in_review
 
@@ -32,10 +32,11 @@ services = base.services  # the fixture, shared
 smtp = base.smtp  # the fixture, shared
 
 
-@pytest.fixture
+@pytest.fixture(params=BACKENDS)
 def shop(request: pytest.FixtureRequest, tmp_path: Path,
          demo_shop: dict[str, Any]) -> Iterator[dict[str, Any]]:
-    yield from fresh_shop(request, "sqlite", tmp_path, demo_shop)
+    """The demo shop on SQLite, PostgreSQL and MariaDB (the hold comes from its rows)."""
+    yield from fresh_shop(request, request.param, tmp_path, demo_shop)
 
 
 def _plan(services: Services, request_id: int, connector: str) -> Plan:
@@ -113,14 +114,14 @@ def test_a_second_plan_does_not_hold_twice(services: Services) -> None:
 def test_an_unpaid_invoice_holds_the_erasure(services: Services, shop: dict[str, Any]) -> None:
     engine = sa.create_engine(shop["url"])
     with engine.connect() as connection:
-        email, name = connection.execute(sa.text(
-            "SELECT c.email, c.first_name || ' ' || c.last_name FROM customers c "
+        email, first, last = connection.execute(sa.text(
+            "SELECT c.email, c.first_name, c.last_name FROM customers c "
             "JOIN orders o ON o.customer_id = c.id JOIN invoices i ON i.order_id = o.id "
             "WHERE i.status IN ('open', 'overdue') AND NOT EXISTS (SELECT 1 FROM "
             "collection_cases k WHERE k.customer_id = c.id AND k.status = 'open') "
             "ORDER BY c.id")).first()
     engine.dispose()
-    request_id = in_review(services, email, name, ["erasure"])
+    request_id = in_review(services, email, f"{first} {last}", ["erasure"])
     with services.db.session() as session:
         placed = session.scalars(select(LegalHold)).all()
         assert [h.reference for h in placed] == ["invoices: status in ('open', 'overdue')"]

@@ -127,6 +127,19 @@ def test_the_holds_of_a_subject_are_found_by_its_keys_in_each_system(
             holds.hold_of_subject(session, mine + 1, keys)  # key [7]: not this subject's
 
 
+def test_a_hold_is_offered_only_where_the_plans_look_it_up(services: Services) -> None:
+    """The newsletter found the subject too (its own search), but it derives its subject from
+    the shop, whose holds its plans follow: a hold there would stop nothing."""
+    found_twice = {"shop": {"keys": [[6]], "identifiers": {}},
+                   "newsletter": {"keys": [[6]], "identifiers": {}}}
+    reviewed = request_in(services, State.REVIEW, ["erasure"], keys=found_twice)
+    with services.db.session() as session:
+        req = session.get(Request, reviewed)
+        assert holds.subject_keys(req) == {"shop": [[6]], "newsletter": [[6]]}
+        assert holds.hold_targets(req, services.connectors) == {"shop": [[6]]}
+        assert holds.holding_systems(services.connectors) == {"shop"}
+
+
 def test_a_hold_placed_after_the_plan_makes_an_erasure_in_review_plan_again(
         services: Services) -> None:
     erasure = request_in(services, State.REVIEW, ["erasure"])

@@ -124,6 +124,25 @@ def test_an_objection_stops_the_newsletter_at_once_before_verification(
     assert "juergen" not in json.dumps(events).lower()  # no address in the audit trail
 
 
+def test_a_consent_withdrawal_suppresses_on_intake(services: Services,
+                                                  shop: dict[str, Any]) -> None:
+    before = shop_state(shop["url"], ADDRESS)
+    request_id = received(services, ["consent_withdrawal"],
+                          postal_address="Beispielweg 3\n80331 München")
+    after = shop_state(shop["url"], ADDRESS)
+    assert before["running"] >= 1 and after["running"] == 0
+    assert after["consents"] == before["consents"]  # ending consents waits for approval
+    digests = {kind: d for kind, d in services.connectors["newsletter"].suppression_hashes(
+        email=ADDRESS, street="Beispielweg 3", postcode="80331")}
+    with services.db.session() as session:
+        assert session.get(Request, request_id).status == State.AWAITING_VERIFICATION
+        entries = {(e.kind, e.channel, e.hash) for e in session.scalars(
+            select(SuppressionEntry).where(SuppressionEntry.request_id == request_id))}
+    # a withdrawal suppresses the newsletter only, by e-mail and by postal address
+    assert entries == {("email", "newsletter", digests["email"]),
+                       ("postal", "newsletter", digests["postal"])}
+
+
 @pytest.mark.parametrize("channel", [Channel.API.value, Channel.EMAIL.value,
                                      Channel.LETTER.value])
 def test_every_channel_suppresses_on_intake(sqlite_services: Services,
@@ -138,31 +157,30 @@ def test_every_channel_suppresses_on_intake(sqlite_services: Services,
     assert kinds == {("email", "newsletter"), ("postal", "newsletter")}
 
 
-def test_a_third_party_only_stops_advertising(sqlite_services: Services,
-                                              sqlite_shop: dict[str, Any]) -> None:
+def test_a_third_party_only_stops_advertising(services: Services,
+                                              shop: dict[str, Any]) -> None:
     """Someone who is not the subject objects for the subject's address: the newsletter stops,
     nothing else happens to the subject's data and the requester learns nothing."""
-    before = shop_state(sqlite_shop["url"], ADDRESS)
-    request_id = received(sqlite_services, ["objection", "erasure"], name="Eve Mallory")
-    after = shop_state(sqlite_shop["url"], ADDRESS)
+    before = shop_state(shop["url"], ADDRESS)
+    request_id = received(services, ["objection", "erasure"], name="Eve Mallory")
+    after = shop_state(shop["url"], ADDRESS)
     assert after == {"running": 0, "consents": before["consents"]}
-    engine = sa.create_engine(sqlite_shop["url"])
+    engine = sa.create_engine(shop["url"])
     with engine.connect() as connection:
         assert connection.execute(sa.text("SELECT COUNT(*) FROM customers WHERE lower(email) = "
                                           ":e"), {"e": ADDRESS}).scalar() == 1  # not erased
     engine.dispose()
-    with sqlite_services.db.session() as session:
+    with services.db.session() as session:
         plans = list(session.scalars(select(ChangePlan).where(
             ChangePlan.request_id == request_id)))
     assert [p.round for p in plans] == [-1]  # no plan for the erasure before approval
 
 
-def test_access_alone_suppresses_nothing(sqlite_services: Services,
-                                         sqlite_shop: dict[str, Any]) -> None:
-    before = shop_state(sqlite_shop["url"], ADDRESS)
-    request_id = received(sqlite_services, ["access"])
-    assert shop_state(sqlite_shop["url"], ADDRESS) == before
-    with sqlite_services.db.session() as session:
+def test_access_alone_suppresses_nothing(services: Services, shop: dict[str, Any]) -> None:
+    before = shop_state(shop["url"], ADDRESS)
+    request_id = received(services, ["access"])
+    assert shop_state(shop["url"], ADDRESS) == before
+    with services.db.session() as session:
         assert session.scalars(select(SuppressionEntry).where(
             SuppressionEntry.request_id == request_id)).first() is None
 

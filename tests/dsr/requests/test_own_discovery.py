@@ -104,3 +104,74 @@ def test_an_objection_stops_the_hosted_mailing_of_a_subscriber_at_once(
             AuditEvent.request_id == request_id,
             AuditEvent.action == "advertising_stopped_on_intake"))]
     assert stopped and stopped[0]["connector"] == "brevo" and stopped[0]["ended"] == 1
+
+
+GUEST = "nora.gast@example.org"  # in the shop's newsletter table, without a customer
+
+
+@pytest.fixture
+def guest_services(demo_services: Services) -> Services:
+    """The demo services, their shop holding one subscriber who has no shop account."""
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(demo_services.config.connectors["shop"]["url"])
+    with engine.begin() as connection:
+        top = connection.execute(sa.text("SELECT max(id) FROM newsletter_subscriptions")).scalar()
+        connection.execute(sa.text(
+            "INSERT INTO newsletter_subscriptions (id, customer_id, email, channel, "
+            "policy_version, subscribed_at, confirmed_at) VALUES (:id, NULL, :e, "
+            "'footer_form', 'v1', :at, :at)"),
+            {"id": top + 1, "e": GUEST, "at": CLOCK.now().replace(tzinfo=None)})
+    engine.dispose()
+    return demo_services
+
+
+def processed(services: Services, types: list[str]) -> int:
+    """A request of the guest's, matched, verified and processed as far as review."""
+    with services.db.session() as session:
+        req = submit(session, Submission(types=types, name="Nora Gast", email=GUEST,
+                                         channel=Channel.FORM.value, received_at=CLOCK.now()),
+                     calendar=services.calendar, connectors=list(services.config.connectors))
+        request_id = int(req.id)
+    run_pending(services)
+    with services.db.session() as session:
+        req = session.get(Request, request_id)
+        table = dict(MatchTable.of(req).items())
+        assert table["shop"].subjects == 0  # no shop account
+        assert table["newsletter"].subjects == 1
+        assert table["newsletter"].claims["email"] == "match"
+        assert not nothing_found(req)  # "no data found" would be false
+        actions.verify(session, req, actor="user:1", method="manual")
+        actions.process(session, req, actor="user:1",
+                        connectors=list(services.config.connectors))
+    run_pending(services)
+    return request_id
+
+
+def test_a_subscriber_without_a_shop_account_is_answered_with_the_subscription(
+        guest_services: Services) -> None:
+    request_id = processed(guest_services, ["access"])
+    with guest_services.db.session() as session:
+        assert session.get(Request, request_id).status == State.REVIEW
+        doc = answers.latest_document(session, request_id, "report_json")
+        assert doc is not None
+        payload = json.loads(guest_services.documents.read(doc))
+    tables = {(t["system"], t["table"]): t for s in payload["sections"] for t in s["tables"]}
+    subscription = tables[("newsletter", "newsletter_subscriptions")]
+    assert len(subscription["rows"]) == 1 and GUEST in json.dumps(subscription["rows"])
+
+
+def test_an_erasure_of_a_subscriber_without_a_shop_account_plans_the_subscription(
+        guest_services: Services) -> None:
+    from connectors.changes import Plan
+    from dsr.changes import operations as changes
+
+    request_id = processed(guest_services, ["erasure"])
+    with guest_services.db.session() as session:
+        stored = changes.current_plan(session, request_id, "newsletter")
+        assert stored is not None
+        plan = Plan.from_json(stored.body)
+    mine = {(c.target, c.action) for c in plan.changes}
+    assert ("newsletter_subscriptions", "set") in mine  # the subscription ends
+    assert ("newsletter_subscriptions", "block") in mine  # the double opt-in proof is kept
+    assert any(c.action == "suppress" for c in plan.changes)
