@@ -63,6 +63,14 @@ def test_each_tab_renders_only_its_section_without_inline_script_or_style(
         assert 'id="status"' in page  # the status heads every tab
 
 
+@pytest.mark.parametrize(("lang", "cited"), [("de", "Art. 12 Abs. 5 DSGVO"),
+                                             ("en", "Art. 12(5) GDPR")])
+def test_the_rejections_norm_is_suggested_as_the_reader_cites_it(
+        app: Any, make_user: Any, review_id: int, lang: str, cited: str) -> None:
+    overview = _tab(_client(app, make_user, "coordinator"), review_id, "overview", lang)
+    assert f'name="norm" placeholder="{cited}"' in overview
+
+
 def test_the_page_without_a_tab_is_the_overview_and_an_unknown_tab_is_a_404(
         app: Any, make_user: Any, review_id: int) -> None:
     coordinator = _client(app, make_user, "coordinator")
