@@ -15,9 +15,10 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from dsr.answers.models import REDACTION_REASONS
 from dsr.answers.suggestions import Found, Kind, Known, find, occurrences
 
-MARK = re.compile(r"████ \[\d+\]")
+MARK = re.compile(r"████ \[(\d+)\]")
 #: A string at least this long with a space in it counts as free text outside correspondence.
 FREE_TEXT_MIN = 40
 #: Register categories whose values are the requester's own (never suggested).
@@ -204,6 +205,30 @@ def suggest(docs: list[ViewDocument], known: Known, ident: Callable[[FieldRef, K
                 result.append(Suggestion(ident(item.ref, kind, text), item.ref, kind, text,
                                          start, end, elsewhere=True))
     return result
+
+
+def runs(text: str) -> list[Segment]:
+    """A text as plain and ``redacted`` runs, for a page that shows it without suggestions
+    (facts of a record, a row of the answer step): each mark is shown as a bar, never as
+    the mark's characters alone."""
+    at, result = 0, []
+    for m in MARK.finditer(text):
+        if m.start() > at:
+            result.append(Segment(text[at:m.start()], "plain"))
+        result.append(Segment(m.group(0), "redacted"))
+        at = m.end()
+    if at < len(text) or not result:
+        result.append(Segment(text[at:], "plain"))
+    return result
+
+
+def mark_reason(mark: str) -> tuple[str, str | None]:
+    """A mark's number and the reason it stands for (``"1"``, ``"third_party"``); the reason
+    is None for a number no reason has."""
+    m = MARK.fullmatch(mark)
+    number = m.group(1) if m else ""
+    index = int(number) - 1 if number else -1
+    return number, REDACTION_REASONS[index] if 0 <= index < len(REDACTION_REASONS) else None
 
 
 def segment(docs: list[ViewDocument], suggestions: list[Suggestion]) -> None:

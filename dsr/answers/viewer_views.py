@@ -11,7 +11,7 @@ from flask_login import current_user
 
 from dsr.answers import rebuild, redaction, suggestion_ops
 from dsr.answers.models import REDACTION_REASONS
-from dsr.answers.viewer import FieldRef, places
+from dsr.answers.viewer import FieldRef, mark_reason, places, runs
 from dsr.permissions import Permission
 from dsr.users.views import actor
 from dsr.web.context import db_session, request_or_404
@@ -19,6 +19,12 @@ from dsr.web.i18n import _, service_error
 from dsr.web.permissions import require
 
 bp = Blueprint("redaction_viewer", __name__, url_prefix="/queue/requests")
+
+
+@bp.app_context_processor
+def _redaction_helpers() -> dict[str, Any]:
+    """What ``_redaction.html`` needs on every page that shows a redacted text."""
+    return {"redaction_runs": runs, "mark_reason": mark_reason}
 
 
 def _services() -> Any:

@@ -142,9 +142,11 @@ def review_of(session: Session, request_id: int) -> DecisionReview | None:
         DecisionReview.request_id == request_id)).first()
 
 
-REVIEW_MISSING = ("Freigabe erst nach der menschlichen Überprüfung: bitte zuerst deren Ergebnis "
-                  "erfassen (Art. 22 Abs. 3 DSGVO) oder das Recht ablehnen / approval needs the "
-                  "human review first: record its outcome (Art. 22(3) GDPR) or refuse the right")
+REVIEW_MISSING = ("„Entscheidungen festhalten…“ bzw. „Änderungen ausführen…“ erst nach der "
+                  "menschlichen Überprüfung: bitte zuerst deren Ergebnis erfassen (Art. 22 Abs. 3 "
+                  "DSGVO) oder das Recht ablehnen. / “Record the decisions…” or “Carry out the "
+                  "changes…” only after the human review: record its outcome first (Art. 22(3) "
+                  "GDPR) or refuse the right.")
 
 
 def needs_review(session: Session, request: Request, refused: set[str]) -> bool:
@@ -167,8 +169,10 @@ def record_review(services: Services, session: Session, request: Request, *, che
         raise ReviewError("Diese Anfrage ficht keine Entscheidung an. / This request contests no "
                           "decision.", msgid="err_contest_none")
     if request.status not in EDITABLE_STATES:
-        raise ReviewError("Das Ergebnis kann nur in der Prüfung vor der Freigabe erfasst werden. / "
-                          "The outcome can only be recorded in review, before approval.",
+        raise ReviewError("Das Ergebnis kann nur in der Prüfung erfasst werden, vor „Entscheidungen "
+                          "festhalten…“ bzw. „Änderungen ausführen…“. / The outcome can only be "
+                          "recorded in review, before “Record the decisions…” or “Carry out the "
+                          "changes…”.",
                           msgid="err_contest_not_review")
     reasons = reasons.replace("\r\n", "\n").strip()
     if not reasons or len(reasons) > MAX_REASONS:

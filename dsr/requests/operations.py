@@ -56,8 +56,9 @@ NO_ADDRESS_FOR_WAIT = ("Kein zweiter Koordinator und keine E-Mail-Adresse im Sys
                        "Wartefrist angekündigt werden kann. / No second coordinator and no e-mail "
                        "address on file to announce the waiting period to.")
 HOLD_CHANGED = ("Eine rechtliche Sperre des Betroffenen wurde nach der Planung gesetzt oder "
-                "aufgehoben: bitte den Plan neu erstellen, dann freigeben. / A legal hold of the "
-                "subject was placed or lifted after planning: make the plan again, then approve.")
+                "aufgehoben: bitte den Plan neu erstellen, dann „Änderungen ausführen…“. / A legal "
+                "hold of the subject was placed or lifted after planning: make the plan again, "
+                "then “Carry out the changes…”.")
 
 
 @dataclass(frozen=True)

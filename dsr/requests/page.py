@@ -4,6 +4,7 @@ the page's handler is ``dsr.requests.views.detail``."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -11,6 +12,7 @@ from enum import StrEnum
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from connectors.changes import CHANGE_TYPES
 from dsr.correspondence.models import MessageDraft, OutgoingMail
 from dsr.mail.models import InboundMessage
 from workflows.states import State
@@ -39,21 +41,35 @@ def sections(contents: bool) -> tuple[Section, ...]:
     return tuple(Section) if contents else WITHOUT_CONTENTS
 
 
+#: The buttons a next step names, by their message ids: the page's buttons read the same ids,
+#: so the text and the button it names cannot drift apart.
+VERIFY, PROCESS = "action_verify", "action_process"
+EXECUTE, DECIDE, RELEASE = "safe_button_execute", "safe_button_decide", "safe_button_release"
+RETRY, WAIVE, CONFIRM_NOTICE = "retry", "waive", "ch_confirm_save"
+
+
+def approve_button(types: Iterable[str]) -> str:
+    """The first irreversible step's button: "carry out the changes" for a request that
+    changes data, "record the decisions" for one that only answers (access, portability)."""
+    return EXECUTE if set(types) & set(CHANGE_TYPES) else DECIDE
+
+
 @dataclass(frozen=True)
 class NextStep:
     """What a coordinator must do next: ``key`` names the text in the catalogs, ``section``
-    the part of the page where it is done (None: nothing is left to do)."""
+    the part of the page where it is done (None: nothing is left to do), ``buttons`` the
+    message ids of the buttons the text names, filled in as ``{button}`` and ``{button2}``."""
 
     key: str
     section: Section | None
+    buttons: tuple[str, ...] = ()
 
 
 _BY_STATUS = {
     State.RECEIVED: NextStep("next_received", Section.IDENTITY),
-    State.AWAITING_VERIFICATION: NextStep("next_verify", Section.IDENTITY),
-    State.VERIFIED: NextStep("next_process", Section.SYSTEMS),
+    State.AWAITING_VERIFICATION: NextStep("next_verify", Section.IDENTITY, (VERIFY,)),
+    State.VERIFIED: NextStep("next_process", Section.SYSTEMS, (PROCESS,)),
     State.PROCESSING: NextStep("next_processing", Section.SYSTEMS),
-    State.REVIEW: NextStep("next_review", Section.DRAFT),
     State.COMPLETED: NextStep("next_completed", None),
     State.REJECTED: NextStep("next_closed", None),
     State.WITHDRAWN: NextStep("next_closed", None),
@@ -62,18 +78,23 @@ _BY_STATUS = {
 
 
 def next_step(status: State, *, released: bool, failed_tasks: int,
-              waiting_notices: int) -> NextStep:
+              waiting_notices: int, changes: bool) -> NextStep:
     """The coordinator's next step on a request in ``status``: a failed task first (nothing
-    moves on until it is retried or waived), then what the status asks for."""
+    moves on until it is retried or waived), then what the status asks for; ``changes``: the
+    request changes data (its approve button reads "carry out the changes")."""
+    approve = EXECUTE if changes else DECIDE
     if failed_tasks and status not in (State.COMPLETED, State.REJECTED, State.WITHDRAWN,
                                        State.MERGED):
-        return NextStep("next_failed_task", Section.SYSTEMS)
+        return NextStep("next_failed_task", Section.SYSTEMS, (RETRY, WAIVE))
+    if status == State.REVIEW:
+        return NextStep("next_review", Section.DRAFT, (approve, RELEASE))
     if status == State.EXECUTING:
         if not released:
-            return NextStep("next_release", Section.DRAFT)
+            return NextStep("next_release", Section.DRAFT, (RELEASE,))
         if waiting_notices:
-            return NextStep("next_notices", Section.CHANGES)
-        return NextStep("next_executing", Section.SYSTEMS)
+            return NextStep("next_notices", Section.CHANGES, (CONFIRM_NOTICE,))
+        return NextStep("next_executing" if changes else "next_delivering", Section.SYSTEMS,
+                        (approve, RELEASE))
     return _BY_STATUS[status]
 
 

@@ -293,12 +293,13 @@ def render_detail(req: Request, *, tab: page.Section | None = None,
     actor_names.update({e.actor: system_actor(e.actor) for e in events
                         if e.actor.startswith("system:")})
     notices = change_review_notices(session, req.id)
+    approve_button = page.approve_button(req.types)
     step = page.next_step(State(req.status), released=req.released_at is not None,
                           failed_tasks=sum(t.status == TaskStatus.FAILED.value for t in tasks),
-                          waiting_notices=notices)
+                          waiting_notices=notices, changes=approve_button == page.EXECUTE)
     may_notes = current_actor().may(Permission.REQUESTS_NOTES)
     return render_template("request.html", req=req, tasks=tasks, events=events, docs=docs,
-                           tab=tab, tabs=shown, step=step,
+                           tab=tab, tabs=shown, step=step, approve_button=approve_button,
                            notes=notes.notes_of(session, req.id) if may_notes else [],
                            note_max=notes.MAX_LENGTH, note_text=note_text,
                            correspondence=page.correspondence(session, req.id)

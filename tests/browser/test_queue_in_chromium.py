@@ -62,3 +62,40 @@ def test_search_filter_and_assign_to_herself(server: dict[str, Any], browser: An
     assert "1 of 1 requests" in page.locator("#queue-count").inner_text()
     assert page.locator("label[for=q]").inner_text() == "Search"
     shot(page, "queue-03-overdue-english")
+
+
+# the right edges the browser measures: the table's, its scroll container's, the last header
+# cell's, and how far the container could scroll sideways (a hidden column scrolls)
+_EDGES = """() => {
+  const table = document.querySelector('#queue-table');
+  const box = table.parentElement;
+  const heads = table.querySelectorAll('thead th');
+  return {table: table.getBoundingClientRect().right, box: box.getBoundingClientRect().right,
+          last: heads[heads.length - 1].getBoundingClientRect().right,
+          viewport: document.documentElement.clientWidth,
+          scroll: box.scrollWidth, client: box.clientWidth};
+}"""
+
+
+@pytest.mark.parametrize("width", [1280, 1400])
+def test_no_column_is_cut_off_in_german(server: dict[str, Any], browser: Any, width: int) -> None:
+    context = browser.new_context(locale="de-DE", viewport={"width": width, "height": 900})
+    page = context.new_page()
+    reference = ask(page, server, "access")
+    _make_overdue(server, reference)  # the badge, the waiting hint and the red days all shown
+    ask(page, server, "erasure")  # and a second row beside it
+    sign_in(page, server)
+    page.check(f"tr[data-reference='{reference}'] .row-check")
+    page.select_option("#bulk-assignee", "me")
+    page.click("#bulk-assign")
+    for lang in ("de", "en"):
+        page.goto(server["url"] + f"/queue/?status=all&lang={lang}")
+        assert page.locator("#queue-table tbody tr").count() > 1
+        edges = page.evaluate(_EDGES)
+        assert edges["scroll"] <= edges["client"], (lang, edges)  # nothing to scroll to
+        assert edges["table"] <= edges["box"] <= edges["viewport"], (lang, edges)
+        assert edges["last"] <= edges["box"], (lang, edges)
+        assert page.locator(f"tr[data-reference='{reference}'] .assignee").is_visible()
+        if width == 1280:
+            shot(page, f"queue.{lang}")
+    context.close()

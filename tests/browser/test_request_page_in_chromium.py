@@ -1,8 +1,8 @@
 """The coordinator's request page in a real headless Chromium against a real `dsr serve`: a
 demo customer's request in review, opened from the queue; the coordinator switches through
 the tabs (plain links, the page runs no script of its own), adds an internal note and finds
-it in the overview and its event in the audit trail. Screenshots of every tab (German) in
-test-artifacts/."""
+it in the overview and its event in the audit trail. Screenshots of every tab in German and
+English in test-artifacts/ (docs/screenshots/ with DSR_DOC_SCREENSHOTS=1)."""
 
 from __future__ import annotations
 
@@ -57,7 +57,13 @@ def test_switch_tabs_and_add_a_note(server: dict[str, Any], browser: Any) -> Non
     page.click("#tab-audit")
     assert "Interne Notiz hinzugefügt" in page.locator("#audit").inner_text()
 
-    for tab in TABS:
-        page.goto(f"{detail}?tab={tab}&lang=de")
-        shot(page, f"request_{tab}")
+    for lang in ("de", "en"):
+        for tab in TABS:
+            page.goto(f"{detail}?tab={tab}&lang={lang}")
+            assert page.locator("html").get_attribute("lang") == lang
+            shot(page, f"request_{tab}.{lang}")
+    assert page.locator("nav.tabs a.current").inner_text() == "Audit trail"
+    page.goto(f"{detail}?lang=en")
+    assert page.locator("#next-step strong").inner_text() == "Next step"
+    assert "Record the decisions…" in page.locator("#next-step-text").inner_text()
     context.close()

@@ -111,7 +111,7 @@ def test_submit_to_review_to_outcome_to_release(app: Any, make_user: Any,
     page = coordinator.get(f"{path}?tab=draft").get_data(as_text=True)
     assert 'id="contest-form"' not in page and "nicht mehr geändert" in page
     late = _post(coordinator, path, "contest-review", **form)
-    assert "vor der Freigabe" in late
+    assert "vor „Entscheidungen festhalten…“ bzw. „Änderungen ausführen…“" in late
     confirmed(coordinator, f"{path}/release", {"csrf_token": _csrf(coordinator, path)})
     run_pending(demo_services)
     run_pending(demo_services)  # a second look changes nothing

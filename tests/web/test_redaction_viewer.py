@@ -73,7 +73,9 @@ def test_viewer_suggests_accepts_dismisses_and_redacts_a_selection(
                                 data={"csrf_token": token, "reason": "third_party"},
                                 follow_redirects=True).get_data(as_text=True)
     assert "Vorschlag übernommen" in accepted and "Sabine Krüger" not in accepted
-    assert "Frau <span class=\"redacted\">████ [1]</span>" in accepted
+    assert ('Frau <span class="redacted" role="img" aria-label="[geschwärzt: Daten Dritter]"'
+            in accepted)
+    assert '<span class="redaction-bar" aria-hidden="true">████</span> [1]</span>' in accepted
     dismissed = coordinator.post(
         f"{viewer}/suggestions/{_suggestion(accepted, '0941 5678901')}/dismiss",
         data={"csrf_token": token}, follow_redirects=True).get_data(as_text=True)
@@ -140,7 +142,7 @@ def test_after_release_the_viewer_and_the_answer_step_are_read_only_and_consiste
     page = coordinator.get(viewer).get_data(as_text=True)
     assert 'id="viewer-released"' in page and "<form" not in page.split("<main")[1].split(
         "</main>")[0].replace('action="/logout"', "")
-    assert page.count('class="redaction-row"') == 3 and "Frau <span class=\"redacted\">" in page
+    assert page.count('class="redaction-row"') == 3 and "Frau <span class=\"redacted\" role=\"img\"" in page
     assert 'id="viewer-empty"' not in page and 'id="viewer-not-kept"' not in page
     assert "redaction.js" not in page and "Sabine Krüger" not in page
     step = coordinator.get(f"/queue/requests/{request_id}/answer").get_data(as_text=True)

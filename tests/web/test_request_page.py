@@ -63,6 +63,14 @@ def test_each_tab_renders_only_its_section_without_inline_script_or_style(
         assert 'id="status"' in page  # the status heads every tab
 
 
+@pytest.mark.parametrize(("lang", "cited"), [("de", "Art. 12 Abs. 5 DSGVO"),
+                                             ("en", "Art. 12(5) GDPR")])
+def test_the_rejections_norm_is_suggested_as_the_reader_cites_it(
+        app: Any, make_user: Any, review_id: int, lang: str, cited: str) -> None:
+    overview = _tab(_client(app, make_user, "coordinator"), review_id, "overview", lang)
+    assert f'name="norm" placeholder="{cited}"' in overview
+
+
 def test_the_page_without_a_tab_is_the_overview_and_an_unknown_tab_is_a_404(
         app: Any, make_user: Any, review_id: int) -> None:
     coordinator = _client(app, make_user, "coordinator")
@@ -220,15 +228,21 @@ def test_a_holds_reason_names_its_kind_in_words(app: Any, lang: str, expected: s
 def test_every_next_step_and_task_result_has_words(app: Any, lang: str) -> None:
     from flask import g
 
-    from dsr.web.i18n import has_message
+    from dsr.web.i18n import _, has_message
     from dsr.web.task_summary import task_details, task_summary
     from workflows.results import TaskResult
 
-    keys = {next_step(s, released=r, failed_tasks=f, waiting_notices=w).key
-            for s in State for r in (False, True) for f in (0, 1) for w in (0, 1)}
+    steps = {next_step(s, released=r, failed_tasks=f, waiting_notices=w, changes=c)
+             for s in State for r in (False, True) for f in (0, 1) for w in (0, 1)
+             for c in (False, True)}
+    quoted = re.compile(r"„([^“]+)“" if lang == "de" else r"“([^”]+)”")
     with app.test_request_context(f"/?lang={lang}"):
         g.lang = lang
-        assert [k for k in sorted(keys) if not has_message(k)] == []
+        assert [k for k in sorted({s.key for s in steps}) if not has_message(k)] == []
+        for step in steps:  # each text names its buttons, as they read, and no other
+            labels = [_(b) for b in step.buttons]
+            text = _(step.key, **dict(zip(("button", "button2"), labels, strict=False)))
+            assert quoted.findall(text) == labels, (step, text)
         odd = TaskResult({"sent": False, "why": "no_address_on_file", "method": "email"})
         summary, details = task_summary(odd), task_details(odd)
         assert "no_address_on_file" not in summary and "email" not in repr(details)

@@ -13,9 +13,12 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
+
+from markupsafe import Markup, escape
 
 from dsr.answers.report import strings, values
 from dsr.answers.report.article15 import _when
@@ -32,8 +35,13 @@ STYLE = ("body{font:16px/1.5 'DejaVu Sans',Arial,sans-serif;color:#1f2933;max-wi
          "th{background:#eef2f6}.meta{color:#3e4c59;font-size:.9rem}"
          "dl{display:grid;grid-template-columns:14rem 1fr;gap:.2rem 1rem}dt{font-weight:700}"
          "dd{margin:0;white-space:pre-line}.address{white-space:pre-line}"
-         ".wide{overflow-x:auto}.wide:focus{outline:3px solid #ffbf47}")
+         ".wide{overflow-x:auto}.wide:focus{outline:3px solid #ffbf47}"
+         ".redacted{background:#111;color:#fff;border-radius:2px;padding:0 .15rem;"
+         "white-space:nowrap}.redaction-bar{color:#111}")
 STYLE_HASH = "sha256-" + base64.b64encode(hashlib.sha256(STYLE.encode()).digest()).decode()
+#: A redaction's mark in the copy (:func:`dsr.answers.redaction.mark`), or the bar alone
+#: where the legend's introduction names it.
+MARK = re.compile(r"████(?: \[(\d+)\])?")
 
 
 @dataclass
@@ -239,6 +247,26 @@ def _redactions(p: Mapping[str, Any], lang: str, t: Mapping[str, str]) -> list[S
     return [section]
 
 
+def _bars(p: Mapping[str, Any], lang: str, t: Mapping[str, str]) -> Any:
+    """A function that shows a value with each redaction's mark as a black bar, read out as
+    "[geschwärzt: reason]" (its reason from the legend) instead of four block characters."""
+    reasons = {str(r.get("mark")): strings.redaction_reason_label(lang, r.get("reason"))
+               for r in p.get("redactions") or []}
+
+    def bar(found: re.Match[str]) -> str:
+        number = found.group(1)
+        reason = reasons.get(number or "")
+        label = (t["redaction_spoken"].format(reason=reason) if reason
+                 else t["redaction_spoken_plain"])
+        return (f'<span class="redacted" role="img" aria-label="{escape(label)}">'
+                f'<span class="redaction-bar" aria-hidden="true">████</span>'
+                f'{f" [{number}]" if number else ""}</span>')
+
+    def bars(value: Any) -> Markup:
+        return Markup(MARK.sub(bar, str(escape(value))))
+    return bars
+
+
 def render_access_html(payload: Mapping[str, Any]) -> bytes:
     """The access report described by ``payload`` as one accessible HTML page (UTF-8)."""
     lang = strings.normalise_language(payload.get("language"))
@@ -263,6 +291,7 @@ def render_access_html(payload: Mapping[str, Any]) -> bytes:
                                                            dpo.get("email")] if x)))
     html = template_env().get_template(TEMPLATE).render(
         lang=lang, t=t, style=STYLE, sections=sections, facts=facts,
+        bars=_bars(payload, lang, t),
         reference=payload.get("reference") or "", controller=ctrl.get("name") or "",
         generated=strings.format_date(payload.get("generated_at"), lang),
         addressee="\n".join(str(x) for x in [subject.get("name"), *(subject.get("address") or []),

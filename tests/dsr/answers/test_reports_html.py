@@ -76,3 +76,21 @@ def test_the_style_hash_is_the_styles() -> None:
     digest = base64.b64encode(hashlib.sha256(STYLE.encode()).digest()).decode()
     assert f"sha256-{digest}" == STYLE_HASH
     assert f"<style>{STYLE}</style>" in render_access_html(make_payload("en")).decode()
+
+
+@pytest.mark.parametrize(("language", "spoken"), [("de", "[geschwärzt: Daten Dritter (Art. 15"),
+                                                  ("en", "[redacted: Other people's data")])
+def test_a_redaction_is_a_bar_with_a_spoken_label(language: str, spoken: str) -> None:
+    payload = make_payload(language)
+    payload["sections"][0]["tables"][1]["rows"][0][1] = "Abgabe bei Frau ████ [1], Nr. 4"
+    payload["redactions"] = [{"mark": 1, "reason": "third_party", "count": 1}]
+    html = render_access_html(payload).decode()
+    bars = re.findall(r'<span class="redacted" role="img" aria-label="([^"]*)">'
+                      r'<span class="redaction-bar" aria-hidden="true">████</span> \[1\]</span>',
+                      html)
+    # the mark in the copy and in the legend, each a bar read out with its reason
+    assert len(bars) == 2 and all(b.replace("&#39;", "'").startswith(spoken) for b in bars)
+    assert "Abgabe bei Frau <span" in html
+    # the legend's introduction names the bar: a bar too, read out without a reason
+    assert html.count("████") == html.count('<span class="redaction-bar"') == 3
+    assert ".redacted{background:#111" in STYLE and ".redaction-bar{color:#111}" in STYLE

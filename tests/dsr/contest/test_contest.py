@@ -211,7 +211,7 @@ def test_the_review_can_be_changed_until_approval_then_not(services: Services) -
     assert [e.details["edited"] for e in events] == [False, True]
     assert events[1].details["draft_dropped"] is True
     _approve(services, request_id)
-    with pytest.raises(contest.ReviewError, match="before approval"):
+    with pytest.raises(contest.ReviewError, match="before “Record the decisions…”"):
         _record(services, request_id)
 
 
