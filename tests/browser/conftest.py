@@ -1,10 +1,14 @@
 """Fixtures of the browser tests: `dsr demo` then `dsr serve` in a fresh directory per test
-module, as a person would run them, and Debian's chromium driven by Playwright."""
+module, as a person would run them, and Debian's chromium driven by Playwright.
+
+`dsr demo` runs once per session and shop size; each module gets a copy of what it made (a
+fresh data folder, the same as a run of its own would leave) and a `dsr serve` of its own."""
 
 from __future__ import annotations
 
 import os
 import re
+import shutil
 import socket
 import subprocess
 import sys
@@ -24,24 +28,47 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def _env(data_dir: Path) -> dict[str, str]:
+    env = {**os.environ, "DSR_DATA_DIR": str(data_dir)}
+    env.pop("DSR_CONFIG", None)
+    return env
+
+
+@pytest.fixture(scope="session")
+def demo_runs(tmp_path_factory: pytest.TempPathFactory) -> dict[int, tuple[Path, str]]:
+    """What `dsr demo --customers N` made (its data folder, what it printed), by ``N``; each
+    size is run once, when a module first asks for it."""
+    return {}
+
+
+def _demo(customers: int, runs: dict[int, tuple[Path, str]],
+          tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    if customers not in runs:
+        workdir = tmp_path_factory.mktemp(f"demo-{customers}")
+        demo = subprocess.run([sys.executable, "-m", "dsr.cli", "demo", "--customers",
+                               str(customers)], cwd=workdir, env=_env(workdir / "dsr-data"),
+                              capture_output=True, text=True, timeout=300)
+        assert demo.returncode == 0, demo.stderr
+        runs[customers] = (workdir / "dsr-data", demo.stdout)
+    return runs[customers]
+
+
 @pytest.fixture(scope="module")
-def server(request: pytest.FixtureRequest,
-           tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
-    """`dsr demo` then `dsr serve` in a fresh directory, as a person would run them (a test
-    module may ask for more customers with ``DEMO_CUSTOMERS``)."""
+def server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory,
+           demo_runs: dict[int, tuple[Path, str]]) -> Iterator[dict[str, Any]]:
+    """A copy of what `dsr demo` made, then `dsr serve` on it in a fresh directory, as a person
+    would run them (a test module may ask for another shop size with ``DEMO_CUSTOMERS``)."""
     if not Path(CHROMIUM).exists():
         pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
     pytest.importorskip("playwright")
+    made, printed = _demo(getattr(request.module, "DEMO_CUSTOMERS", 80), demo_runs,
+                          tmp_path_factory)
     workdir = tmp_path_factory.mktemp("served")
-    env = {**os.environ, "DSR_DATA_DIR": str(workdir / "dsr-data")}
-    env.pop("DSR_CONFIG", None)
+    shutil.copytree(made, workdir / "dsr-data")
+    env = _env(workdir / "dsr-data")
     dsr = [sys.executable, "-m", "dsr.cli"]
-    demo = subprocess.run([*dsr, "demo", "--customers",
-                           str(getattr(request.module, "DEMO_CUSTOMERS", 80))], cwd=workdir, env=env,
-                          capture_output=True, text=True, timeout=300)
-    assert demo.returncode == 0, demo.stderr
-    password = re.search(r"koordinator / (\S+)", demo.stdout).group(1)
-    email = re.search(r"customers to try:\n\s+(\S+@\S+)", demo.stdout).group(1)
+    password = re.search(r"koordinator / (\S+)", printed).group(1)
+    email = re.search(r"customers to try:\n\s+(\S+@\S+)", printed).group(1)
     port = _free_port()
     proc = subprocess.Popen([*dsr, "serve", "--port", str(port)], cwd=workdir, env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)

@@ -15,8 +15,15 @@ from workflows.jobs import job
 def hang(services: Any, session: Any, task: Any) -> dict[str, Any]:
     markers = Path(os.environ["DSR_TEST_MARKERS"])
     ident = f"{os.getpid()} {os.getppid()}"
-    (markers / f"{task.id}.start.{task.attempts}").write_text(ident)
+    _mark(markers / f"{task.id}.start.{task.attempts}", ident)
     if task.attempts == 1:
         time.sleep(120)
-    (markers / f"{task.id}.done.{task.attempts}").write_text(ident)
+    _mark(markers / f"{task.id}.done.{task.attempts}", ident)
     return {"attempt": task.attempts}
+
+
+def _mark(path: Path, ident: str) -> None:
+    """Write a marker whole (a test that sees it exist never reads it empty)."""
+    tmp = path.with_name(f"writing-{os.getpid()}")
+    tmp.write_text(ident)
+    os.replace(tmp, path)

@@ -185,6 +185,28 @@ def test_access_path_with_two_workers(rq_setup: WorkerRig, demo_shop: dict[str, 
         assert sum(wanted in s for s in subjects) == 1, subjects
 
 
+def test_a_stopping_worker_ends_its_pubsub_thread_at_once(redis_url: str) -> None:
+    """rq unsubscribes before it stops the worker's pubsub thread, which then waited (up to
+    60 s) for a subscription that never came, and the stop waited for it: every worker took up
+    to a minute to end. dsr's worker classes end the thread with the unsubscribe."""
+    import threading
+
+    from rq import Queue
+
+    from workflows.queueing import InProcessWorker, WorkerServices, connect
+
+    connection = connect(redis_url)
+    worker = InProcessWorker(holder=WorkerServices(services=None),  # type: ignore[arg-type]
+                             queues=[Queue("default", connection=connection)],
+                             connection=connection, name="pubsub-stop-test")
+    worker.subscribe()
+    thread = worker.pubsub_thread
+    stopping = threading.Thread(target=worker.unsubscribe, daemon=True)
+    stopping.start()
+    wait_until(lambda: not thread.is_alive() and not stopping.is_alive(), 10,
+               "the pubsub thread to end with the unsubscribe")
+
+
 # --- the dispatch after a commit ----------------------------------------------------------------
 
 
