@@ -59,7 +59,10 @@ def test_form_and_its_mistakes_are_accessible(server: dict[str, Any], browser: A
     page.click("button[type=submit]")
     summary = page.locator("#error-summary")
     assert summary.is_visible()
-    assert page.evaluate("document.activeElement.id") == "error-summary"  # read first
+    # read first: the page's script moves the focus once it has run (the click returns when
+    # the answer starts to arrive, not when its scripts have run)
+    page.wait_for_function("document.activeElement && document.activeElement.id === 'error-summary'",
+                           timeout=10_000)
     targets = summary.locator("a").evaluate_all("links => links.map(a => a.hash)")
     assert targets == ["#correct_postcode", "#email"]
     assert page.locator("#email").get_attribute("aria-invalid") == "true"
