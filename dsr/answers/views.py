@@ -17,7 +17,7 @@ from dsr.permissions import Permission
 from dsr.requests.models import Request
 from dsr.users.views import actor
 from dsr.web.context import db_session, request_or_404
-from dsr.web.i18n import _, service_error
+from dsr.web.i18n import _, current_language, service_error
 from dsr.web.permissions import require
 
 bp = Blueprint("answers", __name__, url_prefix="/queue/requests")
@@ -39,11 +39,14 @@ def _correspondence(req: Request) -> list[dict[str, Any]]:
         for spec in found["tables"]:
             if spec["category"] != "correspondence" or not spec["rows"]:
                 continue
-            columns = [c["name"] for c in spec["columns"]]
+            lang = current_language()
+            columns = [(c["name"], c["label"].get(lang, c["name"])) for c in spec["columns"]]
             for row in spec["rows"]:
                 items.append({"system": found["connector"], "system_label": labels,
                               "table": spec["table"], "key": str(row[0]),
-                              "fields": list(zip(columns, row, strict=False))})
+                              "table_label": spec["label"].get(lang, spec["table"]),
+                              "fields": [(name, label, value) for (name, label), value
+                                         in zip(columns, row, strict=False)]})
     return items
 
 
@@ -58,8 +61,12 @@ def step(request_id: int) -> Any:
         downloads=_services().config.delivery["max_downloads"],
         **correspondence.preview_context(PREVIEWED))
     deliveries = session.query(Delivery).filter_by(request_id=req.id).all()
+    items = _correspondence(req)
     return render_template(
-        "answer_step.html", req=req, items=_correspondence(req),
+        "answer_step.html", req=req, items=items,
+        table_labels={item["table"]: item["table_label"] for item in items},
+        column_labels={(item["table"], name): label for item in items
+                       for name, label, _value in item["fields"]},
         redactions=redaction.for_request(session, req.id), reasons=REDACTION_REASONS,
         subject=draft.subject if draft else preview.subject,
         body=draft.body if draft else preview.text, draft=draft, deliveries=deliveries)

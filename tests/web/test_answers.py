@@ -44,6 +44,13 @@ def test_redact_edit_the_message_and_send_it(app: Any, make_user: Any,
     assert "Elke Brunner" not in page
     assert ('<span class="redacted" role="img" aria-label="[geschwärzt: Daten Dritter]"'
             in page)  # the mark shown as a bar with its spoken label
+    # the data map's labels in the page's language, never the columns' names
+    assert "<dt>Nachricht</dt>" in page and "<dt>Gesendet am</dt>" in page
+    assert "<dt>body</dt>" not in page and "<dt>sent_at</dt>" not in page
+    assert '<option value="body" selected>Nachricht</option>' in page
+    redactions = page.split('id="redactions"')[1].split("</table>")[0]
+    assert "E-Mails mit dem Kundenservice" in redactions and "· Nachricht" in redactions
+    assert "service_emails" not in redactions
 
     subject = "Ihre Auskunft ist da"
     no_link = coordinator.post(f"/queue/requests/{request_id}/message", data={
