@@ -113,7 +113,7 @@ def test_art_5_1_e_records_past_their_period_are_named_in_review_and_erased_only
     payload = draft(services, request_id)
     named = [p for p in payload["overdue"] if p["table"] == "invoices"]
     assert named and all(p["ended"] < CLOCK.today().isoformat() for p in named)
-    assert "Aufbewahrungsfrist" in named[0]["text"] and "Freigabe" in named[0]["text"]
+    assert "Aufbewahrungsfrist" in named[0]["text"] and "nach dem Versand dieser Auskunft" in named[0]["text"]
     tables = [t for s in payload["sections"] for t in s["tables"] if t["table"] == "invoices"]
     assert tables and named[0]["text"] in (tables[0]["note"] or "")
     # Disclosed in full, and nothing touched before release (not even by a retention run).
