@@ -112,10 +112,21 @@ def _cpu_rows(f: dict[str, Any]) -> list[str]:
         return []
     total = sum(cpu.values())
     cores = os.cpu_count() or 1
-    return [f"| CPU per request: {', '.join(f'{k} {v:.1f} ms' for k, v in cpu.items())} | "
+    rows = [f"| CPU per request: {', '.join(f'{k} {v:.1f} ms' for k, v in cpu.items())} | "
             f"{total:.1f} ms | ≤ {cores * 1000 / 200:.0f} ms for 200 req/s on {cores} cores |",
             f"| the most {cores} cores can serve at that CPU cost | {cores * 1000 / total:.0f} "
             "req/s | |"]
+    stored = f.get("stored") or {}
+    done, tasks = stored.get("tasks done", 0), stored.get("tasks", 0)
+    if done and tasks > done:
+        # The worker fell behind: its CPU above paid for the tasks it finished only.
+        worker = cpu.get("dsr worker", 0.0) * tasks / done
+        rows.append(f"| the worker finished {done:,} of {tasks:,} tasks by the end (the rest "
+                    f"waited in its queue); all of them at its cost per task: about "
+                    f"{worker:.1f} ms per request, {total - cpu.get('dsr worker', 0.0) + worker:.1f} "
+                    f"ms in all, at most {cores * 1000 / (total - cpu.get('dsr worker', 0.0) + worker):.0f} "
+                    "req/s | | |")
+    return rows
 
 
 def _competitor_rows(f: dict[str, Any] | None) -> list[str]:
