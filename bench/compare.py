@@ -56,6 +56,7 @@ import sqlalchemy as sa
 
 from bench.common import SECRET, create_database
 from bench.machine import describe, load_average
+from bench.proc import cpu_seconds
 
 HERE = Path(__file__).resolve().parent
 FIDES_VERSION = "2.78.2"
@@ -254,11 +255,6 @@ class Fides:
             time.sleep(0.01)
 
 
-def _cpu_seconds(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
 def _rss_mb(pid: int) -> float:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
@@ -440,14 +436,12 @@ def _tree_pss_mb(pid: int) -> float:
     """The proportional set size of a process and all its descendants, in MB: a page shared
     by several of them (a forked child's copy-on-write pages: rq's scheduler process, Celery's
     pool) counts once, split between them, where adding their RSS would count it again."""
-    from bench.proc import children
+    from bench.proc import descendants
 
-    total, todo = 0.0, [pid]
-    while todo:
-        current = todo.pop()
+    total = 0.0
+    for current in descendants(pid):
         try:
             total += _pss_mb(current)
-            todo += children(current)
         except (FileNotFoundError, ProcessLookupError):
             continue
     return total
@@ -601,9 +595,9 @@ def run(pairs: int, customers: int, venv: Path, schema: Path, reload: bool, port
                 dsr.access(request_id)
                 access["dsr"].append(time.perf_counter() - wall)
                 access["dsr_cpu"].append(time.process_time() - cpu)
-                cpu = _cpu_seconds(pid)
+                cpu = cpu_seconds(pid)
                 seconds, status = fides.request("dsrbench_access", email)
-                access["fides_cpu"].append(_cpu_seconds(pid) - cpu)
+                access["fides_cpu"].append(cpu_seconds(pid) - cpu)
                 access["fides"].append(seconds)
                 if status != "complete":
                     raise click.ClickException(f"the competitor's access ended {status}")
@@ -614,10 +608,10 @@ def run(pairs: int, customers: int, venv: Path, schema: Path, reload: bool, port
                 dsr.erase(request_id)
                 erasure["dsr"].append(time.perf_counter() - wall)
                 erasure["dsr_cpu"].append(time.process_time() - cpu)
-                cpu = _cpu_seconds(pid)
+                cpu = cpu_seconds(pid)
                 seconds, status = fides.request("dsrbench_erasure",
                                                 f"customer{base + 1}@example.com")
-                erasure["fides_cpu"].append(_cpu_seconds(pid) - cpu)
+                erasure["fides_cpu"].append(cpu_seconds(pid) - cpu)
                 erasure["fides"].append(seconds)
                 if status != "complete":
                     raise click.ClickException(f"the competitor's erasure ended {status}")

@@ -45,6 +45,7 @@ import sqlalchemy as sa
 
 from bench.common import SECRET, create_database
 from bench.machine import load_average
+from bench.proc import cpu_seconds, descendants
 
 SERVICE_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/dsr_bench_intake"
 SHOP_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/dsr_bench_intake_shop"
@@ -152,29 +153,6 @@ def _post(url: str, body: dict[str, Any], address: str) -> int:
         return int(exc.code)
 
 
-def _cpu_seconds(pid: int) -> float:
-    """utime + stime of one process, in seconds (0 when it is gone)."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except (FileNotFoundError, ProcessLookupError):
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def _descendants(pid: int) -> list[int]:
-    from bench.proc import children
-
-    found, todo = [], [pid]
-    while todo:
-        current = todo.pop()
-        found.append(current)
-        try:
-            todo += children(current)
-        except (FileNotFoundError, ProcessLookupError):
-            continue
-    return found
-
-
 def _named(*names: str) -> list[int]:
     pids = []
     for entry in Path("/proc").iterdir():
@@ -190,11 +168,11 @@ def _named(*names: str) -> list[int]:
 def _cpu_by_part(web: int, worker: int) -> dict[str, float]:
     """CPU seconds so far of each part of the set-up (the servers' processes counted by name:
     the machine's other databases' sessions would count too, so run it on a quiet machine)."""
-    return {"gunicorn": sum(map(_cpu_seconds, _descendants(web))),
-            "dsr worker": sum(map(_cpu_seconds, _descendants(worker))),
-            "PostgreSQL": sum(map(_cpu_seconds, _named("postgres"))),
-            "Redis": sum(map(_cpu_seconds, _named("redis-server"))),
-            "wrk": sum(map(_cpu_seconds, _named("wrk")))}
+    return {"gunicorn": sum(map(cpu_seconds, descendants(web))),
+            "dsr worker": sum(map(cpu_seconds, descendants(worker))),
+            "PostgreSQL": sum(map(cpu_seconds, _named("postgres"))),
+            "Redis": sum(map(cpu_seconds, _named("redis-server"))),
+            "wrk": sum(map(cpu_seconds, _named("wrk")))}
 
 
 def _stop(process: subprocess.Popen[bytes] | None) -> None:
@@ -281,7 +259,7 @@ def run(duration: int, connections: int, threads: int, gunicorn_workers: int,
                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
             wrk_cpu = 0.0
             while wrk.poll() is None:  # wrk's own CPU, read while it lives
-                wrk_cpu = max(wrk_cpu, _cpu_seconds(wrk.pid))
+                wrk_cpu = max(wrk_cpu, cpu_seconds(wrk.pid))
                 time.sleep(0.2)
             stdout, stderr = wrk.communicate(timeout=duration + 60)
             cpu_after = _cpu_by_part(web.pid, worker.pid)

@@ -47,10 +47,8 @@ class DispatchesNew(Protocol):
 
 
 def _inserted(session: Session, tasks: Iterable[Task]) -> None:
-    for task in tasks:
-        session.info.setdefault(_NEW, []).append(task.id)
-        session.info.setdefault(_INSERTED, []).append(
-            NewTask(task.id, task.queue, task.max_attempts))
+    session.info.setdefault(_INSERTED, []).extend(
+        NewTask(task.id, task.queue, task.max_attempts) for task in tasks)
 
 
 def add_task(session: Session, *, kind: TaskKind, request_id: int | None, connector: str = "",
@@ -94,22 +92,18 @@ def add_first_tasks(session: Session, request_id: int,
 
 def install_dispatch_hook(factory: sessionmaker[Session],
                           dispatch: Callable[[list[int]], None],
-                          dispatch_new: Callable[[list[NewTask]], None] | None = None) -> None:
-    """After each commit of a session from ``factory``, hand the task ids it made due to
-    ``dispatch``; with ``dispatch_new``, the rows it inserted go there instead, as they are."""
+                          dispatch_new: Callable[[list[NewTask]], None]) -> None:
+    """After each commit of a session from ``factory``, hand the task rows it inserted to
+    ``dispatch_new`` as they are, and the ids of the other tasks it made due to ``dispatch``."""
     from sqlalchemy import event
 
     @event.listens_for(factory, "after_commit")
     def _after_commit(session: Session) -> None:
-        ids = session.info.pop(_NEW, None)
         inserted: list[NewTask] = session.info.pop(_INSERTED, None) or []
-        if not ids:
-            return
-        if dispatch_new is None or not inserted:
-            dispatch(list(ids))
-            return
+        ids: list[int] = session.info.pop(_NEW, None) or []
+        if inserted:
+            dispatch_new(inserted)
         fresh = {task.task_id for task in inserted}
-        dispatch_new(list({task.task_id: task for task in inserted}.values()))
         rest = [task_id for task_id in dict.fromkeys(ids) if task_id not in fresh]
         if rest:
             dispatch(rest)

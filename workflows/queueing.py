@@ -39,6 +39,11 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+RESULT_TTL = 3600
+"""Seconds rq keeps a finished job (the task row is the record that lasts)."""
+FAILURE_TTL = 7 * 86400
+"""Seconds rq keeps a failed job for a look at its traceback."""
+
 
 @dataclass(frozen=True)
 class WorkerServices:
@@ -169,8 +174,8 @@ class RqDispatcher:
             by_queue.setdefault(name, []).append(Queue.prepare_data(
                 run_task_job, (task.task_id,), job_id=job_id(task.task_id),
                 retry=self.retry_policy(0, task.max_attempts),
-                timeout=self.services.config.tasks["lease_seconds"], result_ttl=3600,
-                failure_ttl=7 * 86400))
+                timeout=self.services.config.tasks["lease_seconds"], result_ttl=RESULT_TTL,
+                failure_ttl=FAILURE_TTL))
         try:
             with self.connection.pipeline() as pipe:
                 for name, datas in by_queue.items():
@@ -195,8 +200,8 @@ class RqDispatcher:
             existing.delete()
         self.queues.get(queue, self.queues["connectors"]).enqueue(
             run_task_job, task_id, job_id=job_id(task_id), retry=self.retry_policy(attempts, max_attempts),
-            job_timeout=self.services.config.tasks["lease_seconds"], result_ttl=3600,
-            failure_ttl=7 * 86400)
+            job_timeout=self.services.config.tasks["lease_seconds"], result_ttl=RESULT_TTL,
+            failure_ttl=FAILURE_TTL)
 
 
 class TaskNotDoneYet(Exception):

@@ -5,13 +5,11 @@ of the register and sees the diff. Screenshots in German and English go to test-
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.support.browser import ARTIFACTS, ask, shot, sign_in, to_review
-from tests.support.corpus_mail import add_letters
+from tests.support.browser import ARTIFACTS, letters_in_review, shot, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -23,20 +21,9 @@ def _view(page: Any, name: str) -> None:
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"))
 
 
-def _shop(workdir: Path) -> str:
-    found = next(p for p in workdir.rglob("*.sqlite") if "shop" in p.name)
-    return f"sqlite:///{found}"
-
-
 def test_dpo_redacts_a_suggested_name_and_a_selection(server: dict[str, Any],
                                                      browser: Any) -> None:
-    add_letters(_shop(server["workdir"]), server["email"])
-    context = browser.new_context(locale="de-DE", viewport={"width": 1360, "height": 900})
-    page = context.new_page()
-    reference = ask(page, server, "access")
-    sign_in(page, server)
-    detail = to_review(page, reference)
-    page.goto(detail + "?tab=draft")
+    context, page, detail = letters_in_review(browser, server)
     page.click("#redaction-viewer")
     page.wait_for_selector("#suggestions")
     viewer = page.url

@@ -6,13 +6,11 @@ label read out as "[geschwärzt: …]" / "[redacted: …]"; no block character s
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.support.browser import ask, shot, sign_in, to_review, wait_for_status
-from tests.support.corpus_mail import add_letters
+from tests.support.browser import letters_in_review, shot, wait_for_status
 
 pytestmark = pytest.mark.browser
 
@@ -38,10 +36,6 @@ _BARS = """() => {
 }"""
 
 
-def _shop(workdir: Path) -> str:
-    return f"sqlite:///{next(p for p in workdir.rglob('*.sqlite') if 'shop' in p.name)}"
-
-
 def _assert_black_bars(page: Any, url: str, spoken: str, name: str = "") -> int:
     page.goto(url)
     if name:
@@ -59,13 +53,7 @@ def _assert_black_bars(page: Any, url: str, spoken: str, name: str = "") -> int:
 
 def test_every_redaction_is_a_black_bar_before_and_after_release(server: dict[str, Any],
                                                                  browser: Any) -> None:
-    add_letters(_shop(server["workdir"]), server["email"])
-    context = browser.new_context(locale="de-DE", viewport={"width": 1360, "height": 900})
-    page = context.new_page()
-    reference = ask(page, server, "access")
-    sign_in(page, server)
-    detail = to_review(page, reference)
-    page.goto(detail + "?tab=draft")
+    context, page, detail = letters_in_review(browser, server)
     viewer = str(page.locator("#redaction-viewer").get_attribute("href"))
     step = str(page.locator("#answer-step").get_attribute("href"))
     page.goto(server["url"] + viewer)

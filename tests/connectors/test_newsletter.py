@@ -29,16 +29,21 @@ def shop_url(tmp_path: Path, demo_shop: dict[str, Any]) -> str:
     return f"sqlite:///{tmp_path / 'shop.sqlite'}"
 
 
-@pytest.fixture
-def pair(shop_url: str) -> Iterator[tuple[ShopSqlConnector, NewsletterConnector]]:
-    shop = build_connector("shop", {"kind": "shop_sql", "url": shop_url, "datamap": MAP})
-    newsletter = build_connector("newsletter", {"kind": "newsletter", "url": shop_url,
+def _connectors(url: str) -> Iterator[tuple[ShopSqlConnector, NewsletterConnector]]:
+    """The shop and its newsletter on one database, closed afterwards."""
+    shop = build_connector("shop", {"kind": "shop_sql", "url": url, "datamap": MAP})
+    newsletter = build_connector("newsletter", {"kind": "newsletter", "url": url,
                                                 "datamap": MAP, "subject_from": "shop",
                                                 "suppression_key": KEY})
     assert isinstance(shop, ShopSqlConnector) and isinstance(newsletter, NewsletterConnector)
     yield shop, newsletter
     shop.close()
     newsletter.close()
+
+
+@pytest.fixture
+def pair(shop_url: str) -> Iterator[tuple[ShopSqlConnector, NewsletterConnector]]:
+    yield from _connectors(shop_url)
 
 
 def subject(pair: tuple[ShopSqlConnector, NewsletterConnector], email: str) -> Subject:
@@ -190,15 +195,7 @@ def guest_shop(request: pytest.FixtureRequest, tmp_path: Path,
 @pytest.fixture
 def guest_pair(guest_shop: tuple[str, int]) -> Iterator[tuple[ShopSqlConnector,
                                                               NewsletterConnector]]:
-    url, _ = guest_shop
-    shop = build_connector("shop", {"kind": "shop_sql", "url": url, "datamap": MAP})
-    newsletter = build_connector("newsletter", {"kind": "newsletter", "url": url,
-                                                "datamap": MAP, "subject_from": "shop",
-                                                "suppression_key": KEY})
-    assert isinstance(shop, ShopSqlConnector) and isinstance(newsletter, NewsletterConnector)
-    yield shop, newsletter
-    shop.close()
-    newsletter.close()
+    yield from _connectors(guest_shop[0])
 
 
 def test_a_subscriber_without_an_account_is_found_by_the_address_and_read(

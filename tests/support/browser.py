@@ -68,3 +68,26 @@ def to_review(page: Any, reference: str) -> str:
     page.click("#action-process")
     wait_for_status(page, detail, "Prüfung")
     return detail
+
+
+def shop_url(workdir: Path) -> str:
+    """The demo shop of a browser test's server (its SQLite file under ``workdir``)."""
+    found = next(p for p in workdir.rglob("*.sqlite") if "shop" in p.name)
+    return f"sqlite:///{found}"
+
+
+def letters_in_review(browser: Any, server: dict[str, Any]) -> tuple[Any, Any, str]:
+    """Jürgen's letters naming a third party in the shop, his access request on the form and
+    in review, the page on its draft tab: the browser context, the page and the request
+    page's URL."""
+    from tests.support.corpus_mail import add_letters
+
+    add_letters(shop_url(server["workdir"]), server["email"])
+    context = browser.new_context(locale="de-DE", viewport={"width": 1360, "height": 900})
+    page = context.new_page()
+    reference = ask(page, server, "access")
+    sign_in(page, server)
+    detail = to_review(page, reference)
+    page.goto(detail + "?tab=draft")
+    return context, page, detail
+

@@ -10,8 +10,8 @@ from typing import Any
 
 from dsr.answers import operations as reports
 from dsr.context import Services
-from dsr.requests import operations as actions
 from dsr.requests.models import Request
+from tests.support.lifecycle import approve_defaults_and_release
 from tests.web.test_api import (
     API,
     _new_request,
@@ -21,27 +21,14 @@ from tests.web.test_api import (
     status_of,
     tokens,  # noqa: F401 - the fixture, shared
 )
-from workflows.runner import run_pending
 
 FILES = ("report.pdf", "report.json", "report.html", "export.zip")
-
-
-def released(services: Services, request_id: int) -> None:
-    with services.db.session() as session:
-        req = session.get(Request, request_id)
-        actions.approve(session, req, actor="user:0", user_id=None,
-                        decisions=actions.default_decisions(
-                            req, reports.found_categories(session, request_id)))
-    run_pending(services)
-    with services.db.session() as session:
-        actions.release(session, session.get(Request, request_id), actor="user:0")
-    run_pending(services)
 
 
 def test_the_released_answer_is_served_as_an_accessible_page(
         app: Any, demo_services: Services, review_id: int,  # noqa: F811
         tokens: dict[str, str]) -> None:  # noqa: F811
-    released(demo_services, review_id)
+    approve_defaults_and_release(demo_services, review_id)
     assert status_of(demo_services, review_id) == "completed"
     page = app.test_client().get(f"{API}/requests/{review_id}/report.html",
                                  headers=bearer(tokens["coordinator"]))
@@ -83,7 +70,7 @@ def test_in_review_the_page_is_the_draft_as_the_pdf_and_the_json_are(
 def test_staff_admins_and_anonymous_callers_are_refused(
         app: Any, demo_services: Services, review_id: int,  # noqa: F811
         tokens: dict[str, str]) -> None:  # noqa: F811
-    released(demo_services, review_id)
+    approve_defaults_and_release(demo_services, review_id)
     client = app.test_client()
     path = f"{API}/requests/{review_id}/report.html"
     for role in ("staff", "admin"):

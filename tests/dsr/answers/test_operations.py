@@ -22,6 +22,7 @@ from dsr.requests import operations as actions
 from dsr.requests.intake import Submission, submit
 from dsr.requests.models import Channel, Request
 from tests.support.clock import CLOCK
+from tests.support.lifecycle import approve_defaults_and_release
 from workflows.runner import run_pending
 
 EMAIL = "juergen.weiss@example.org"
@@ -42,15 +43,7 @@ def released(services: Services, language: str, **submission: Any) -> int:
         actions.verify(session, req, actor="user:0", method="manual")
         actions.process(session, req, actor="user:0", connectors=list(services.config.connectors))
     run_pending(services)
-    with services.db.session() as session:
-        req = session.get(Request, request_id)
-        actions.approve(session, req, actor="user:0", user_id=None,
-                        decisions=actions.default_decisions(
-                            req, reports.found_categories(session, request_id)))
-    run_pending(services)
-    with services.db.session() as session:
-        actions.release(session, session.get(Request, request_id), actor="user:0")
-    run_pending(services)
+    approve_defaults_and_release(services, request_id)
     return request_id
 
 

@@ -58,9 +58,11 @@ def services(tmp_path: Path, service_db_url: str, demo_shop: dict[str, Any],
     built.close()
 
 
-def received(services: Services, types: list[str]) -> int:
+def received(services: Services, types: list[str], name: str = "Nora Newsletter",
+             email: str = SUBSCRIBER) -> int:
+    """A request on the form, submitted and discovered (the embedded runner)."""
     with services.db.session() as session:
-        req = submit(session, Submission(types=types, name="Nora Newsletter", email=SUBSCRIBER,
+        req = submit(session, Submission(types=types, name=name, email=email,
                                          channel=Channel.FORM.value, received_at=CLOCK.now()),
                      calendar=services.calendar, connectors=list(services.config.connectors))
         request_id = int(req.id)
@@ -128,12 +130,7 @@ def guest_services(demo_services: Services) -> Services:
 
 def processed(services: Services, types: list[str]) -> int:
     """A request of the guest's, matched, verified and processed as far as review."""
-    with services.db.session() as session:
-        req = submit(session, Submission(types=types, name="Nora Gast", email=GUEST,
-                                         channel=Channel.FORM.value, received_at=CLOCK.now()),
-                     calendar=services.calendar, connectors=list(services.config.connectors))
-        request_id = int(req.id)
-    run_pending(services)
+    request_id = received(services, types, "Nora Gast", GUEST)
     with services.db.session() as session:
         req = session.get(Request, request_id)
         table = dict(MatchTable.of(req).items())
