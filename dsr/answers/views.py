@@ -33,13 +33,13 @@ def _correspondence(req: Request) -> list[dict[str, Any]]:
     services, session = _services(), db_session()
     collected = reports.collected_data(session, services.documents, req.id)
     redacted, _ = redaction.apply(session, services.cipher, req, collected)
+    lang = current_language()
     items = []
     for found in redacted:
         labels = found["system_label"]
         for spec in found["tables"]:
             if spec["category"] != "correspondence" or not spec["rows"]:
                 continue
-            lang = current_language()
             columns = [(c["name"], c["label"].get(lang, c["name"])) for c in spec["columns"]]
             for row in spec["rows"]:
                 items.append({"system": found["connector"], "system_label": labels,
