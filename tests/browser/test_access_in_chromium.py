@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from tests.support.browser import ARTIFACTS, shot, sign_in, wait_for_status
+from tests.support.browser import ARTIFACTS, shot, shows, sign_in, wait_for_status
 
 pytestmark = pytest.mark.browser
 
@@ -32,7 +32,7 @@ def test_form_to_queue_to_pdf(server: dict[str, Any], browser: Any, tmp_path: Pa
     page.fill("#password", server["password"])
     page.click("button[type=submit]")
     page.wait_for_url("**/queue/")
-    assert reference in page.content()
+    shows(page, reference)
     shot(page, "03-queue")
 
     page.click(f"text={reference}")
@@ -74,12 +74,12 @@ def test_english_form_and_errors_without_a_trace(server: dict[str, Any], browser
     page.fill("#name", "A")
     page.fill("#email", "broken")
     page.click("button[type=submit]")
-    assert "Please enter a valid e-mail address." in page.content()
+    shows(page, "Please enter a valid e-mail address.")
     shot(page, "07-form-en-errors")
     response = page.goto(server["url"] + "/queue/requests/999999")
     assert response is not None and "Traceback" not in page.content()
     page.goto(server["url"] + "/does-not-exist")
-    assert "Not found" in page.content() or "Nicht gefunden" in page.content()
+    shows(page, "Not found") or "Nicht gefunden" in page.content()
     page.close()
 
 
@@ -102,7 +102,7 @@ def test_rectification_fields_on_the_form_and_the_coordinators_pre_fill(
     page.fill("#correction_note", "Seit der Heirat heiße ich Weiss-Neumann; ich bin umgezogen.")
     shot(page, "01b-form-rectification-de")
     page.click("button[type=submit]")
-    assert "Diesen Tag gibt es nicht" in page.content()  # 31.02. is no day
+    shows(page, "Diesen Tag gibt es nicht")  # 31.02. is no day
     assert page.locator("#correct_street").input_value() == "Leopoldstraße 200"
     shot(page, "01c-form-rectification-error-de")
     page.fill("#correct_birth_date", "04.07.1985")

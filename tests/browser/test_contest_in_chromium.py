@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from tests.support.browser import ARTIFACTS, ask, shot, sign_in, to_review, wait_for_status
+from tests.support.browser import ARTIFACTS, ask, shot, shows, sign_in, to_review, wait_for_status
 
 pytestmark = pytest.mark.browser
 
@@ -46,7 +46,7 @@ def test_review_and_record_the_outcome(server: dict[str, Any], browser: Any) -> 
         page.check(f"#contest-form input[name=options][value={code}]")
     page.select_option("#contest-role", "credit_management")
     page.click("#contest-submit")
-    assert "Das Ergebnis der Überprüfung ist gespeichert." in page.content()
+    shows(page, "Das Ergebnis der Überprüfung ist gespeichert.")
     assert page.locator("#contest-outcome").inner_text() == "geändert"
     assert page.locator("#contest-options").inner_text() == "Rechnung, Ratenkauf, PayPal"
     assert "Wir ändern die Entscheidung." in page.locator("#contest-message-body").input_value()

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from tests.support.browser import ask, shot, sign_in, to_review, wait_for_status
+from tests.support.browser import ask, shot, shows, sign_in, to_review, wait_for_status
 
 pytestmark = pytest.mark.browser
 
@@ -24,7 +24,7 @@ def test_place_and_lift_a_hold(server: dict[str, Any], browser: Any) -> None:
     page.fill("#hold-reason", "Forderung an Inkasso übergeben")
     page.fill("#hold-reference", "IK-2026-0815")
     page.click("#hold-place")
-    assert "Sperre gesetzt." in page.content()
+    shows(page, "Sperre gesetzt.")
     assert page.locator("#hold-replan").is_visible()  # the plan predates the hold
     row = page.locator("#holds-table tbody tr").first
     assert "Inkasso" in row.inner_text() and "aktiv" in row.inner_text()
@@ -41,7 +41,7 @@ def test_place_and_lift_a_hold(server: dict[str, Any], browser: Any) -> None:
     page.locator("#holds-table summary").first.click()  # the confirmation opens
     page.locator("#holds-table input[name=reason]").first.fill("Forderung beglichen")
     page.locator("#holds-table button.danger").first.click()
-    assert "Sperre aufgehoben." in page.content()
+    shows(page, "Sperre aufgehoben.")
     assert "aufgehoben" in page.locator("#holds-table tbody tr").first.inner_text()
     assert "Grund der Aufhebung: Forderung beglichen" in \
         page.locator("#holds-table tbody tr").first.inner_text()

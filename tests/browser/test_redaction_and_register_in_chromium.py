@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from tests.support.browser import ARTIFACTS, letters_in_review, shot, sign_in
+from tests.support.browser import ARTIFACTS, letters_in_review, shot, shows, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -63,7 +63,7 @@ def test_dpo_redacts_a_suggested_name_and_a_selection(server: dict[str, Any],
     assert "Lindenweg 4," not in page.locator(".doc-text", has_text="Regensburg").first.inner_text()
     assert page.locator(".redaction-row").count() == 2
     page.goto(viewer + "?lang=en")
-    assert "Suggestions: other people's data" in page.content()
+    shows(page, "Suggestions: other people's data")
     page.evaluate("() => [...document.querySelectorAll('.doc')].find(d => d.textContent"
                   ".includes('Nachtrag')).scrollIntoView()")
     _view(page, "redaction-viewer-en")

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from PIL import Image, ImageDraw
 
-from tests.support.browser import shot
+from tests.support.browser import shot, shows
 
 pytestmark = pytest.mark.browser
 
@@ -84,7 +84,7 @@ def test_customer_status_page_and_coordinator_view(server: dict[str, Any], brows
     shot(page, "10-status-page-confirm-identity")
     page.fill("#identity-code", identity)
     page.click("#confirm-code")
-    assert "der Code ist bestätigt" in page.content()
+    shows(page, "der Code ist bestätigt")
     assert page.locator("#public-status").inner_text() == "In Bearbeitung"
     shot(page, "11-status-page-verified")
 
@@ -95,7 +95,7 @@ def test_customer_status_page_and_coordinator_view(server: dict[str, Any], brows
     _open_status(page, url, workdir, other, doubtful)
     page.set_input_files("#id-file", str(_scan(tmp_path / "ausweis.jpg")))
     page.click("#upload-id")
-    assert "die Kopie ist eingegangen" in page.content()
+    shows(page, "die Kopie ist eingegangen")
     assert all(to != other or "Statusabfrage" in body for to, body in _mail_bodies(workdir))
 
     page.goto(url + "/login")

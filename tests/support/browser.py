@@ -8,6 +8,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from playwright.sync_api import expect
+
 CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
 DOCS_SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
@@ -24,6 +26,13 @@ def shot(page: Any, name: str) -> None:
     folder = screenshot_folder()
     folder.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(folder / f"{name}.png"), full_page=True)
+
+
+def shows(page: Any, text: str) -> None:
+    """Assert that the page says ``text``, waiting for a navigation a click started to finish:
+    ``page.content()`` read right after a form's submit can catch the new document before it
+    has been parsed (an empty page)."""
+    expect(page.locator("body")).to_contain_text(text)
 
 
 def wait_for_status(page: Any, url: str, wanted: str, seconds: float = 30) -> None:
