@@ -187,7 +187,9 @@ def markdown(results: dict[str, Any]) -> str:
         lines.append(f"| {label} | {shown} | {m['median']:.1f} ms | {m['p95']:.1f} ms | "
                      f"{m['max']:.1f} ms | {TARGET_MS:.0f} ms ({verdict}) |")
     lines += ["", "A name search first reads the ids it matches (reference, customer number, "
-              f"names on the trigram index), no more than {search.BROAD_SEARCH + 1:,}. Up to "
+              f"names on the trigram index), no more than {search.BROAD_SEARCH + 1:,} in a queue "
+              f"of up to {search.MEASURED_AT:,} requests (more in a larger one: the threshold "
+              "grows with the square root of its size). Up to "
               f"{search.BROAD_SEARCH:,} the page and its count ask for those ids on the primary "
               "key; beyond (a word every name has), each request is asked in the page's order "
               "whether one of its names matches, and the page's LIMIT ends the walk. A search "

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 from marshmallow import ValidationError
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from dsr.changes.models import RecipientNotice
 from dsr.context import Services
@@ -268,3 +268,21 @@ def test_a_search_is_counted_up_to_the_cap_and_then_said_to_be_more(
         assert (exactly.total, exactly.capped, len(exactly.rows)) == (6, False, 6)
         unsearched = _page(session, status="all", limit=2)  # the queue itself: counted in full
         assert (unsearched.total, unsearched.capped) == (9, False)
+
+
+def test_the_threshold_of_a_broad_name_search_grows_with_the_queue(
+        services: Services, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Seven requests match "weber": walked row by row while the threshold is three (a queue
+    smaller than where it was measured), read as one set once it has grown past seven with
+    the queue's size."""
+    monkeypatch.setattr(search, "BROAD_SEARCH", 3)
+    with services.db.session() as session:
+        _weber(session)
+        newest = session.scalar(select(func.max(Request.id)))
+        assert newest is not None and newest >= 9
+        monkeypatch.setattr(search, "MEASURED_AT", 10_000)  # a queue smaller than measured
+        assert search.broad_search(session) == 3
+        assert search.candidates(session, "weber") is None
+        monkeypatch.setattr(search, "MEASURED_AT", 1)  # nine times the size measured at
+        assert search.broad_search(session) == int(3 * newest ** 0.5) >= 9
+        assert len(search.candidates(session, "weber") or []) == 7
