@@ -65,8 +65,8 @@ class FindsOverdue(Protocol):
 
 @runtime_checkable
 class Executes(Protocol):
-    """Carries out an approved plan: the steps ``log`` does not list as done (one transaction
-    per step, marked in ``log`` after its commit); running it again changes nothing twice."""
+    """Carries out an approved plan: the steps ``log`` does not list as done (each marked in
+    ``log`` after the commit that made it); running it again changes nothing twice."""
 
     def execute(self, plan: Plan, log: StepLog | None = None) -> Receipt:
         """Carry out an approved plan and return the receipt; idempotent."""
@@ -80,8 +80,7 @@ class RechecksSteps(Protocol):
     still there): a step that committed changes nothing when it runs again. The service's step
     log then keeps the finished steps and stores them with the receipt, or at once when the
     run fails, instead of committing each in a transaction of its own; a worker killed in
-    between runs the unrecorded steps again, and they change nothing twice. Still one
-    transaction in the system per step."""
+    between runs the unrecorded steps again, and they change nothing twice."""
 
     rechecks_steps: ClassVar[bool]
 

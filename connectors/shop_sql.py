@@ -199,7 +199,8 @@ class ShopSqlConnector(Plans, Executes, RechecksSteps, FindsOverdue, DerivesSubj
         return Plan(self.name, tuple(changes), {"keys": [], "identifiers": {}})
 
     def execute(self, plan: Plan, log: StepLog | None = None) -> Receipt:
-        """Run the plan's open steps (one transaction each), then read the subject again:
+        """Run the plan's open steps (together in one transaction, a large plan in portions of
+        whole steps: ``shop_sql_execute``), then read the subject again:
         the receipt lists what is left, which must be the blocked fields and nothing else."""
         reflected = self._reflector.tables()
         steps = SqlExecutor(self.write_engine, reflected, self.datamap).run(

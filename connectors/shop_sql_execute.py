@@ -1,11 +1,22 @@
-"""Executing a stored plan in a SQL database: set-based statements, one transaction per step.
+"""Executing a stored plan in a SQL database: set-based statements, the open steps together in
+one transaction.
 
 A step is one table. Its changes are grouped by action and fields, and each group becomes one
 ``DELETE`` or ``UPDATE ... WHERE key IN (...)`` per chunk of keys. Every ``UPDATE`` also
 requires that a row still differs from the planned value, so a step that already committed
-changes nothing when it runs again: the state is checked in the statement itself. After the
-steps, :func:`remaining` reads the subject again and lists every value that is neither kept by
-the map, nor blocked by the plan, nor the anonymised value — the receipt's proof.
+changes nothing when it runs again: the state is checked in the statement itself.
+
+The open steps run in one transaction, children before parents, as long as they plan no more
+than :data:`CHANGES_PER_TRANSACTION` changes together: one subject's erasure is all or
+nothing in the shop (no half-erased customer for the shop to see, or to be left with when a
+statement fails), and its row locks last one short transaction. A larger plan (a retention
+run over years of orders) commits in portions of whole steps, so that it never holds the
+shop's rows for long. Each step is marked in the log after the commit of its portion; a run
+that dies in between runs those steps again, and they change nothing twice.
+
+After the steps, :func:`remaining` reads the subject again and lists every value that is
+neither kept by the map, nor blocked by the plan, nor the anonymised value — the receipt's
+proof.
 """
 
 from __future__ import annotations
@@ -30,6 +41,9 @@ ANON_PREFIX = "anon-"
 WRITING = ("delete", "null", "anonymise", "set", "flag")
 """The actions that change rows; the others are recorded by the service."""
 MIN_ANON_LENGTH = 20
+CHANGES_PER_TRANSACTION = 2_000
+"""The most planned changes the steps of one transaction make together (a step larger than
+this is a transaction of its own)."""
 """Shorter text columns get "-" (their keys could not fit); unique ones must be longer."""
 
 
@@ -72,24 +86,39 @@ class SqlExecutor:
         self.datamap = datamap
 
     def run(self, plan: Plan, log: StepLog) -> list[dict[str, Any]]:
-        """Run every step not done yet; one transaction each, marked in ``log`` after commit."""
-        results = []
-        for index, (target, changes) in enumerate(plan.steps()):
+        """Run every step not done yet, in portions of whole steps of one transaction each
+        (see the module); each step is marked in ``log`` after its portion's commit."""
+        steps = plan.steps()
+        results: list[dict[str, Any]] = [{} for _ in steps]
+        portion: list[tuple[int, list[Any]]] = []
+        planned = 0
+        for index, (target, changes) in enumerate(steps):
             actions = sorted({change.action for change in changes})
+            results[index] = {"target": target, "actions": actions, "changes": len(changes),
+                              "touched": None, "done_before": True}
             if log.is_done(index):
-                results.append({"target": target, "actions": actions, "changes": len(changes),
-                                "touched": None, "done_before": True})
                 continue
-            statements = self.statements(target, changes, log.now)
-            touched = 0
-            if statements:
-                with self.engine.begin() as connection:
-                    for statement in statements:
-                        touched += max(connection.execute(statement).rowcount or 0, 0)
-            log.mark_done(index, touched)
-            results.append({"target": target, "actions": actions, "changes": len(changes),
-                            "touched": touched, "done_before": False})
+            if portion and planned + len(changes) > CHANGES_PER_TRANSACTION:
+                self._commit(portion, log, results)
+                portion, planned = [], 0
+            portion.append((index, self.statements(target, changes, log.now)))
+            planned += len(changes)
+        if portion:
+            self._commit(portion, log, results)
         return results
+
+    def _commit(self, portion: list[tuple[int, list[Any]]], log: StepLog,
+                results: list[dict[str, Any]]) -> None:
+        """Run the steps of ``portion`` in one transaction, then mark each in ``log``."""
+        touched = dict.fromkeys((index for index, _ in portion), 0)
+        if any(statements for _, statements in portion):
+            with self.engine.begin() as connection:
+                for index, statements in portion:
+                    for statement in statements:
+                        touched[index] += max(connection.execute(statement).rowcount or 0, 0)
+        for index, _ in portion:
+            log.mark_done(index, touched[index])
+            results[index].update(touched=touched[index], done_before=False)
 
     def statements(self, target: str, changes: Sequence[PlannedChange],
                    now: Callable[[], datetime]) -> list[Any]:

@@ -5,7 +5,7 @@ knows, per executed plan, which rows were deleted, which fields nulled or anonym
 subscriptions and consents ended (keys and field names, no data), and which fields a
 rectification set to which value (the value sealed with the service's keys); the replay runs
 those changes again, plan by plan in their original order, as plans of purpose ``replay``
-(stored before the shop is touched, without the rectified values, one transaction per step).
+(stored before the shop is touched, without the rectified values, executed like any plan).
 Every statement only touches rows that still differ, so a replay on a shop that needs none
 changes nothing. The suppression list (keyed hashes) ends every running newsletter
 subscription of a suppressed address the backup brought back. Only database connectors (those

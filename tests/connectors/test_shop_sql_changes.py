@@ -1,7 +1,8 @@
 """The shop connector plans and executes changes on the demo shop, on SQLite, PostgreSQL and
 MariaDB: field-level retention with blocked-until dates, legal holds, the recipient's fields in
-someone else's order, restriction, rectification; set-based statements, one transaction per
-step; a re-run and a crash between a step's commit and its record change nothing twice."""
+someone else's order, restriction, rectification; set-based statements, one transaction for a
+customer's plan (portions of whole steps for a large one), all or nothing; a re-run and a crash
+between the commit and the steps' record change nothing twice."""
 
 from __future__ import annotations
 
@@ -17,7 +18,9 @@ import sqlalchemy as sa
 from connectors.base import Identity, Subject, build_connector
 from connectors.capabilities import Executes, Plans
 from connectors.changes import ChangeRequest, LegalHold, MemoryStepLog, Plan
+from connectors import shop_sql_execute
 from connectors.shop_sql import ShopSqlConnector
+from connectors.shop_sql_execute import WRITING
 from dsr.config import DEMO_DIR
 from tests.support.clock import CLOCK
 from tests.support.shops import BACKENDS, demo_rules, find_everywhere, fresh_shop
@@ -130,34 +133,96 @@ def test_a_rerun_and_a_crash_after_a_commit_change_nothing_twice(
     assert again.verified and all(step["touched"] == 0 for step in again.steps)
 
 
-def test_erasure_is_set_based_one_transaction_per_step(shop: dict[str, Any]) -> None:
-    # Changes go through their own engine (write credentials); reads through the other.
+def _write_connector(shop: dict[str, Any]) -> ShopSqlConnector:
+    """The shop's connector with a write engine of its own (write credentials)."""
     connector = build_connector("shop", {"kind": "shop_sql", "url": shop["url"],
                                          "write_url": shop["url"],
                                          "datamap": str(DEMO_DIR / "datamap.toml")})
     assert isinstance(connector, ShopSqlConnector)
-    assert connector.write_engine is not connector.engine
-    plan = connector.plan(subject_of(connector, SAMPLE), wants("erasure"))
+    return connector
+
+
+def _writes(engine: Any) -> tuple[list[str], list[int]]:
+    """The first word of every statement ``engine`` sends, and one entry per commit."""
     seen: list[str] = []
     commits: list[int] = []
 
     def statement(conn: Any, cursor: Any, sql: str, *args: Any) -> None:
         seen.append(sql.split(None, 1)[0].upper())
 
-    sa.event.listen(connector.write_engine, "before_cursor_execute", statement)
-    sa.event.listen(connector.write_engine, "commit", lambda conn: commits.append(1))
+    sa.event.listen(engine, "before_cursor_execute", statement)
+    sa.event.listen(engine, "commit", lambda conn: commits.append(1))
+    return seen, commits
+
+
+def test_erasure_is_set_based_and_one_transaction(shop: dict[str, Any]) -> None:
+    # Changes go through their own engine (write credentials); reads through the other.
+    connector = _write_connector(shop)
+    assert connector.write_engine is not connector.engine
+    plan = connector.plan(subject_of(connector, SAMPLE), wants("erasure"))
+    seen, commits = _writes(connector.write_engine)
     executor_steps = [s for s in plan.steps()
                       if any(c.action in ("delete", "null", "anonymise") for c in s[1])]
-    connector.execute(plan, MemoryStepLog(at=CLOCK.now()))
+    assert len(executor_steps) > 3
+    receipt = connector.execute(plan, MemoryStepLog(at=CLOCK.now()))
+    assert receipt.verified
     writes = [s for s in seen if s in ("UPDATE", "DELETE")]
-    # One commit per step that changes something, never one per row.
-    assert len(commits) == len(executor_steps)
+    # One commit for the whole erasure of one customer, never one per row or per table.
+    assert len(commits) == 1
     rows_changed = sum(1 for c in plan.changes if c.action in ("delete", "null", "anonymise"))
     assert len(writes) < rows_changed / 2
     assert len(writes) <= 2 * len(executor_steps)
-    print(f"erasure of the showcase customer: {len(plan.changes)} planned changes, "
-          f"{len(executor_steps)} steps, {len(writes)} UPDATE/DELETE statements, "
-          f"{len(commits)} commits")
+    connector.close()
+
+
+def test_a_large_plan_commits_in_portions_of_whole_steps(
+        shop: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> None:
+    connector = _write_connector(shop)
+    plan = connector.plan(subject_of(connector, SAMPLE), wants("erasure"))
+    steps = plan.steps()
+    largest = max(len(changes) for _, changes in steps)
+    monkeypatch.setattr(shop_sql_execute, "CHANGES_PER_TRANSACTION", largest)
+    portions: list[list[bool]] = []  # whole steps up to the limit; does each write?
+    planned = 0
+    for _, changes in steps:
+        if not portions or planned + len(changes) > largest:
+            portions.append([])
+            planned = 0
+        portions[-1].append(any(c.action in WRITING for c in changes))
+        planned += len(changes)
+    writing = sum(1 for portion in portions if any(portion))
+    assert 1 < writing < sum(map(sum, portions))  # fewer commits than writing steps
+    _, commits = _writes(connector.write_engine)
+    log = MemoryStepLog(at=CLOCK.now())
+    receipt = connector.execute(plan, log)
+    assert receipt.verified and sorted(log.done) == list(range(len(steps)))
+    assert len(commits) == writing
+    connector.close()
+
+
+def test_a_failing_statement_leaves_the_shop_as_it_was(
+        shop: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> None:
+    """All or nothing: a statement that fails in the third step rolls back the two before it,
+    and no step is marked; the next run carries out the whole plan."""
+    connector = _write_connector(shop)
+    plan = connector.plan(subject_of(connector, SAMPLE), wants("erasure"))
+    writing = [target for target, changes in plan.steps()
+               if any(c.action in WRITING for c in changes)]
+    real = shop_sql_execute.SqlExecutor.statements
+
+    def breaks_third(self: Any, target: str, changes: Any, now: Any) -> list[Any]:
+        found = real(self, target, changes, now)
+        return [sa.text("UPDATE no_such_table SET x = 1")] if target == writing[2] else found
+
+    monkeypatch.setattr(shop_sql_execute.SqlExecutor, "statements", breaks_third)
+    before = find_everywhere(shop["url"], [SAMPLE])
+    log = MemoryStepLog(at=CLOCK.now())
+    with pytest.raises(sa.exc.DBAPIError):
+        connector.execute(plan, log)
+    assert not log.done
+    assert find_everywhere(shop["url"], [SAMPLE]) == before
+    monkeypatch.setattr(shop_sql_execute.SqlExecutor, "statements", real)
+    assert connector.execute(plan, log).verified
     connector.close()
 
 
