@@ -64,6 +64,17 @@ class FindsOverdue(Protocol):
 
 
 @runtime_checkable
+class ReadsWithOverdue(Protocol):
+    """Reads the subject's records and finds those past their period in the same read (one
+    look at each of the subject's rows serves both :class:`Reads` and :class:`FindsOverdue`)."""
+
+    def access_and_overdue(self, subject: Subject,
+                           request: ChangeRequest) -> tuple[AccessResult, Plan]:
+        """What :meth:`Reads.access` and :meth:`FindsOverdue.overdue` return, read once."""
+        ...
+
+
+@runtime_checkable
 class Executes(Protocol):
     """Carries out an approved plan: the steps ``log`` does not list as done (each marked in
     ``log`` after the commit that made it); running it again changes nothing twice."""
@@ -234,7 +245,8 @@ class Closes(Protocol):
 
 
 CAPABILITIES: tuple[type, ...] = (
-    Discovers, Reads, Plans, Executes, RechecksSteps, AnswersLater, DerivesSubject, DataMapped,
+    Discovers, Reads, Plans, FindsOverdue, ReadsWithOverdue, Executes, RechecksSteps,
+    AnswersLater, DerivesSubject, DataMapped,
     NamesTargets, KeepsSuppressionList, StopsAdvertising, FindsOnItsOwn, NamesConsents,
     Notifies, ReportsStatus, AcceptsCallbacks, Closes,
 )

@@ -26,6 +26,7 @@ import sqlalchemy as sa
 from marshmallow import fields, validate
 
 from connectors.base import (
+    AccessResult,
     ConnectorConfigError,
     Discovery,
     Identity,
@@ -47,7 +48,7 @@ from connectors.matching import normalise, street_key
 from connectors.newsletter_guests import discover_subscribers, guest_rows
 from connectors.shop_sql import AccessRead, ShopSqlConnector, ShopSqlSettingsSchema
 from connectors.shop_sql_execute import NOW
-from connectors.shop_sql_plan import SqlPlanner
+from connectors.shop_sql_plan import RowFacts, SqlPlanner
 from connectors.shop_sql_values import shown_column
 from connectors.sql_paths import column, read_transaction, subject_rows
 
@@ -147,8 +148,16 @@ class NewsletterConnector(ShopSqlConnector, KeepsSuppressionList, StopsAdvertisi
                               as_filter=True)
         return tables[table.name], sa.or_(own, guests)
 
-    def _reads(self, subject: Subject, *, everything: bool = False) -> list[AccessRead]:
-        """The shop_sql reads, the subscriptions' including those without a customer."""
+    def access_and_overdue(self, subject: Subject,
+                           request: ChangeRequest) -> tuple[AccessResult, Plan]:
+        """Read apart: the subscriptions' read (those without a customer too) selects no
+        retention columns, and the retention check looks at the subject's linked rows only."""
+        return self.access(subject), self.overdue(subject, request)
+
+    def _reads(self, subject: Subject, *, everything: bool = False,
+               facts: Mapping[str, RowFacts] | None = None) -> list[AccessRead]:
+        """The shop_sql reads, the subscriptions' including those without a customer (no
+        ``facts``: :meth:`access_and_overdue` reads apart)."""
         reads = super()._reads(subject, everything=everything)
         found: list[AccessRead] = []
         for table, names, recipient_only, query, params in reads:

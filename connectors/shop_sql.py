@@ -36,6 +36,7 @@ from connectors.capabilities import (
     Executes,
     FindsOverdue,
     Plans,
+    ReadsWithOverdue,
     RechecksSteps,
 )
 from connectors.changes import (
@@ -65,7 +66,7 @@ from connectors.shop_sql_facts import (
     open_claims,
     postal_addresses,
 )
-from connectors.shop_sql_plan import SqlPlanner
+from connectors.shop_sql_plan import RowFacts, SqlPlanner
 from connectors.shop_sql_values import readable, record_column, shown_column, shown_value
 from connectors.sql_paths import (
     Reflector,
@@ -103,8 +104,8 @@ AccessRead = tuple[TableMap, tuple[str, ...], bool, "sa.Select[Any] | None", dic
 
 
 @register("shop_sql")
-class ShopSqlConnector(Plans, Executes, RechecksSteps, FindsOverdue, DerivesSubject, DataMapped,
-                       Closes, KnowsRecipients, RectifiesByRow):
+class ShopSqlConnector(Plans, Executes, RechecksSteps, FindsOverdue, ReadsWithOverdue,
+                       DerivesSubject, DataMapped, Closes, KnowsRecipients, RectifiesByRow):
     """Reads the shop's SQL database (PostgreSQL, MariaDB, SQLite) through its own engine.
 
     ``url`` should carry read-only credentials for discover and access. The tables it reads are
@@ -285,9 +286,40 @@ class ShopSqlConnector(Plans, Executes, RechecksSteps, FindsOverdue, DerivesSubj
             result = self._result(reads, self._fetch(connection, reads))
             return readable(connection, self._reflector.tables(), self.tables, result)
 
-    def _reads(self, subject: Subject, *, everything: bool = False) -> list[AccessRead]:
+    def access_and_overdue(self, subject: Subject,
+                           request: ChangeRequest) -> tuple[AccessResult, Plan]:
+        """:meth:`access` and :meth:`overdue` in one read: the access statements of the tables
+        with retention rules also select what the retention check needs of each row (its key,
+        document date and conditions), so each of the subject's rows is read once, all in one
+        read transaction."""
+        planner = SqlPlanner(self.datamap, self.tables, self._reflector.tables())
+        facts = ({t.name: planner.row_facts(t) for t in planner.overdue_tables()}
+                 if subject.keys else {})
+        reads = self._reads(subject, facts=facts)
+        nothing = Plan(self.name, (), {"keys": [], "identifiers": {}})
+        if not any(query is not None for _, _, _, query, _ in reads):
+            return self._result(reads, [[] for _ in reads]), nothing
+        with read_transaction(self.engine) as connection:
+            fetched = self._fetch(connection, reads)
+            rows: dict[str, list[Any]] = {}
+            shown: list[Sequence[Sequence[Any]]] = []
+            for (table, names, recipient_only, _, _), found in zip(reads, fetched, strict=True):
+                extra = None if recipient_only else facts.get(table.name)
+                if extra is None:
+                    shown.append(found)
+                    continue
+                rows[table.name] = [extra.read(row[len(names):]) for row in found]
+                shown.append([row[:len(names)] for row in found])
+            result = readable(connection, self._reflector.tables(), self.tables,
+                              self._result(reads, shown))
+        changes = planner.overdue_of_rows(rows, request)
+        return result, Plan(self.name, tuple(changes), nothing.subject)
+
+    def _reads(self, subject: Subject, *, everything: bool = False,
+               facts: Mapping[str, RowFacts] | None = None) -> list[AccessRead]:
         """The statements of :meth:`access` (None where a table has nothing to look for);
-        ``everything`` reads the columns the answer leaves out too (for the receipt)."""
+        ``everything`` reads the columns the answer leaves out too (for the receipt);
+        ``facts``: the retention check's columns to select after the shown ones, by table."""
         wanted = bool(subject.keys) or any(subject.identifiers.values())
         tables = self._reflector.tables() if wanted else {}
         reads: list[AccessRead] = []
@@ -296,7 +328,8 @@ class ShopSqlConnector(Plans, Executes, RechecksSteps, FindsOverdue, DerivesSubj
                 shown = table.columns if everything else table.exported()
                 names = tuple(mapped.name for mapped in shown)
                 query, params = self._own_query(tables, table, subject.keys, names,
-                                                raw=everything)
+                                                raw=everything,
+                                                facts=(facts or {}).get(table.name))
                 reads.append((table, names, False, query, params))
             if table.recipient is not None:
                 query = self._recipient_query(tables, table, table.recipient, subject)
@@ -308,7 +341,7 @@ class ShopSqlConnector(Plans, Executes, RechecksSteps, FindsOverdue, DerivesSubj
         return [list(connection.execute(query, params)) if query is not None else []
                 for _, _, _, query, params in reads]
 
-    def _result(self, reads: list[AccessRead], rows: list[list[sa.Row[Any]]], *,
+    def _result(self, reads: list[AccessRead], rows: Sequence[Sequence[Sequence[Any]]], *,
                 raw: bool = False) -> AccessResult:
         return AccessResult(
             tuple(
@@ -319,7 +352,7 @@ class ShopSqlConnector(Plans, Executes, RechecksSteps, FindsOverdue, DerivesSubj
 
     def _own_query(
         self, tables: Mapping[str, sa.Table], table: TableMap, keys: tuple[SubjectKey, ...],
-        names: tuple[str, ...], *, raw: bool = False,
+        names: tuple[str, ...], *, raw: bool = False, facts: RowFacts | None = None,
     ) -> tuple[sa.Select[Any] | None, dict[str, Any]]:
         """The table's rows that link to one of ``keys``, mapped columns only, in key order,
         and the statement's parameters.
@@ -329,21 +362,25 @@ class ShopSqlConnector(Plans, Executes, RechecksSteps, FindsOverdue, DerivesSubj
         """
         if not keys:
             return None, {}
+        extra = facts.columns if facts is not None else ()
         if len(self.datamap.subject.key) != 1:
             return self._own_select(
-                tables, table, names, lambda key_columns: key_in(key_columns, keys), raw), {}
-        built = self._own_reads.get(f"{table.name}:{raw}")
+                tables, table, names, lambda key_columns: key_in(key_columns, keys), raw,
+                extra), {}
+        cached = f"{table.name}:{raw}:{facts is not None}"
+        built = self._own_reads.get(cached)
         if built is None:
             built = self._own_select(tables, table, names, lambda key_columns: key_columns[0].in_(
-                sa.bindparam(SUBJECT_KEYS, expanding=True)), raw)
-            self._own_reads[f"{table.name}:{raw}"] = built
+                sa.bindparam(SUBJECT_KEYS, expanding=True)), raw, extra)
+            self._own_reads[cached] = built
         subject_column = tables[self.datamap.subject.table].c[self.datamap.subject.key[0]]
         return built, {SUBJECT_KEYS: [bound(subject_column, key[0]) for key in keys]}
 
     def _own_select(self, tables: Mapping[str, sa.Table], table: TableMap,
                     names: tuple[str, ...],
                     where: Callable[[list[sa.ColumnElement[Any]]], sa.ColumnElement[bool]],
-                    raw: bool = False) -> sa.Select[Any]:
+                    raw: bool = False,
+                    extra: Sequence[sa.ColumnElement[Any]] = ()) -> sa.Select[Any]:
         source = tables[table.name]
         joined, condition = linked_rows(source, table.paths, table.key, tables,
                                         self.datamap.subject.key, where)
@@ -351,7 +388,7 @@ class ShopSqlConnector(Plans, Executes, RechecksSteps, FindsOverdue, DerivesSubj
                     shown_column(table.column(name), source, table.key, tables)
                     for name in names]
         return (
-            sa.select(*selected)
+            sa.select(*selected, *extra)
             .select_from(joined)
             .where(condition)
             .order_by(*(column(source, name) for name in table.key))
@@ -387,7 +424,7 @@ class ShopSqlConnector(Plans, Executes, RechecksSteps, FindsOverdue, DerivesSubj
         self,
         table: TableMap,
         names: tuple[str, ...],
-        rows: list[sa.Row[Any]],
+        rows: Sequence[Sequence[Any]],
         *,
         recipient_only: bool,
         raw: bool = False,

@@ -95,6 +95,24 @@ class _Row:
     meets: frozenset[str]
 
 
+@dataclass(frozen=True)
+class RowFacts:
+    """The columns of :meth:`SqlPlanner.row_facts`, and how a row's tail of them is read."""
+
+    table: TableMap
+    columns: tuple[sa.ColumnElement[Any], ...]
+    conditions: tuple[str, ...]
+
+    def read(self, values: Sequence[Any]) -> _Row:
+        """The row's facts from the values of :attr:`columns` (the last of a row)."""
+        width = len(self.table.key)
+        dated = self.table.document_date is not None
+        flags = values[width + dated:]
+        holds = {text for text, flag in zip(self.conditions, flags, strict=True) if flag}
+        return _Row(tuple(json_safe(v) for v in values[:width]),
+                    as_date(values[width]) if dated else None, frozenset(holds))
+
+
 def _conditions(table: TableMap) -> dict[str, Condition]:
     """The table's and its columns' retention conditions, by their text."""
     found = [table.retention_when, *(c.retention_when for c in table.columns)]
@@ -143,23 +161,41 @@ class SqlPlanner:
     def _rows(self, connection: Connection, table: TableMap,
               query: sa.Select[Any]) -> list[_Row]:
         """Key, document date and the row conditions that hold, of each row ``query`` finds."""
+        facts = self.row_facts(table)
+        query = query.add_columns(*facts.columns).order_by(*facts.columns[:len(table.key)])
+        return [facts.read(row) for row in connection.execute(query)]
+
+    def row_facts(self, table: TableMap) -> RowFacts:
+        """The columns that tell a row's key, document date and conditions (to add to a query
+        that selects the table's rows, any query: the access read carries them too)."""
         source = self.reflected[table.name]
         selected = [column(source, name) for name in table.key]
-        dated = table.document_date is not None
-        if dated:
+        if table.document_date is not None:
             selected.append(self._document_date(table, source))
         conditions = _conditions(table)
         selected += [sa.case((condition_sql(c, source, table.key, self.reflected), 1), else_=0)
                      for c in conditions.values()]
-        query = query.add_columns(*selected).order_by(*selected[:len(table.key)])
-        width = len(table.key)
-        rows = []
-        for row in connection.execute(query):
-            flags = row[width + dated:]
-            holds = {text for text, flag in zip(conditions, flags, strict=True) if flag}
-            rows.append(_Row(tuple(json_safe(v) for v in row[:width]),
-                             as_date(row[width]) if dated else None, frozenset(holds)))
-        return rows
+        return RowFacts(table, tuple(selected), tuple(conditions))
+
+    def overdue_tables(self) -> list[TableMap]:
+        """The tables :meth:`overdue` reads, children first: the subject's own rows of those
+        with an erasable field under a retention rule."""
+        return [table for table in self._ordered()
+                if (table.link or table.name == self.datamap.subject.table)
+                and any(c.erasure != "keep" for c in table.columns)
+                and (table.retention is not None
+                     or any(c.retention for c in table.columns if c.erasure != "keep"))]
+
+    def overdue_of_rows(self, rows: Mapping[str, list[_Row]],
+                        request: ChangeRequest) -> list[PlannedChange]:
+        """:meth:`overdue` of rows read already (by table name, from :meth:`row_facts`)."""
+        changes: list[PlannedChange] = []
+        for table in self.overdue_tables():
+            erasable = [c for c in table.columns if c.erasure != "keep"]
+            nullable = {c.name: self.reflected[table.name].c[c.name].nullable for c in erasable}
+            for row in rows.get(table.name, ()):
+                changes += _overdue_changes(table, row, erasable, request, nullable)
+        return changes
 
     def _document_date(self, table: TableMap, source: sa.Table) -> Any:
         """The document date column, or the latest date of the rows its link reaches in
@@ -230,16 +266,8 @@ class SqlPlanner:
         """
         if not subject.keys:
             return []
-        changes: list[PlannedChange] = []
-        for table in self._ordered():
-            erasable = [c for c in table.columns if c.erasure != "keep"]
-            if not erasable or (table.retention is None
-                                and not any(c.retention for c in erasable)):
-                continue
-            nullable = {c.name: self.reflected[table.name].c[c.name].nullable for c in erasable}
-            for row in self._own_rows(connection, table, subject.keys):
-                changes += _overdue_changes(table, row, erasable, request, nullable)
-        return changes
+        return self.overdue_of_rows({table.name: self._own_rows(connection, table, subject.keys)
+                                     for table in self.overdue_tables()}, request)
 
     def _erase_received(self, connection: Connection, table: TableMap, subject: Subject,
                         request: ChangeRequest) -> list[PlannedChange]:

@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterator
 from functools import cached_property
 from typing import Any, TypeVar, cast
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from connectors.base import Connector, ConnectorConfigError, build_connector
@@ -24,6 +25,7 @@ from dsr.db import Database
 from dsr.documents import DocumentStore
 from workflows import outbox
 from workflows.deadlines import Calendar
+from workflows.models import Task
 
 JOB_MODULES = ("dsr.requests.jobs", "dsr.verification.jobs", "dsr.changes.jobs",
                "dsr.answers.jobs", "dsr.mail.jobs", "dsr.contest.jobs")
@@ -120,6 +122,19 @@ class Services:
                 called.use_callback(
                     f"{self.config.base_url.rstrip('/')}/callbacks/opengdpr/{name}")
         return built
+
+    def load_task(self, session: Session, task_id: int) -> tuple[Task, object]:
+        """The task and its request in one statement, for the job about to run: the request
+        is returned beside the task for the caller to hold until its transaction ends, so
+        that the job and :meth:`task_finished` find it in the session instead of reading it
+        again (a session keeps unchanged objects only while someone holds them)."""
+        from dsr.requests.models import Request
+
+        row = session.execute(select(Task, Request).outerjoin(
+            Request, Request.id == Task.request_id).where(Task.id == task_id)).first()
+        if row is None:
+            raise LookupError(f"task {task_id} is gone")
+        return row[0], row[1]
 
     def task_finished(self, session: Session, request_id: int) -> list[int]:
         """After a task of request ``request_id`` finished, in its transaction: return the ids

@@ -28,8 +28,10 @@ class DocumentStore:
         return self.root / key[:2] / key
 
     def put(self, session: Session, *, request_id: int | None, kind: str, filename: str,
-            content_type: str, data: bytes, created_by_id: int | None = None) -> Document:
-        """Encrypt and write ``data`` atomically, then record it; flushes."""
+            content_type: str, data: bytes, created_by_id: int | None = None,
+            flush: bool = True) -> Document:
+        """Encrypt and write ``data`` atomically, then record it; flushes unless told not to
+        (several documents stored together go to the database in one insert)."""
         key = secrets.token_hex(16)
         path = self._path(key)
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -41,7 +43,8 @@ class DocumentStore:
                        sha256=hashlib.sha256(data).hexdigest(), storage_key=key,
                        created_by_id=created_by_id)
         session.add(doc)
-        session.flush()
+        if flush:
+            session.flush()
         return doc
 
     def read(self, doc: Document) -> bytes:

@@ -70,6 +70,51 @@ def add_task(session: Session, *, kind: TaskKind, request_id: int | None, connec
     return task
 
 
+@dataclass(frozen=True)
+class TaskSpec:
+    """One task a step starts: what :func:`add_task` takes besides the session and request."""
+
+    kind: TaskKind
+    connector: str = ""
+    queue: str = QUEUE_CONNECTORS
+    phase: Phase = Phase.DISCOVER
+    round_: int = 0
+
+    def key(self, request_id: int | None) -> str:
+        """The de-duplication key (:func:`add_task`'s)."""
+        return f"{request_id}:{self.kind}:{self.connector}:{self.round_}"
+
+
+def tasks_of(session: Session, request_id: int) -> list[Task]:
+    """Every task of the request, oldest first."""
+    return list(session.scalars(select(Task).where(Task.request_id == request_id)
+                                .order_by(Task.id)))
+
+
+def add_tasks(session: Session, request_id: int, specs: Iterable[TaskSpec],
+              known: Iterable[Task] | None = None) -> list[Task]:
+    """:func:`add_task` for several tasks: their keys looked up in one statement (or among
+    ``known``, every task of the request as :func:`tasks_of` read them in this transaction)
+    and the new rows inserted in one flush; returns the tasks in the order of ``specs``."""
+    wanted = {spec.key(request_id): spec for spec in specs}
+    if not wanted:
+        return []
+    existing = known if known is not None else session.scalars(
+        select(Task).where(Task.dedupe_key.in_(list(wanted))))
+    found = {task.dedupe_key: task for task in existing if task.dedupe_key in wanted}
+    now = clock_of(session).now()
+    added = [Task(dedupe_key=key, request_id=request_id, kind=spec.kind,
+                  connector=spec.connector, queue=spec.queue, phase=spec.phase,
+                  max_attempts=5, status=TaskStatus.PENDING.value, run_after=now)
+             for key, spec in wanted.items() if key not in found]
+    if added:
+        session.add_all(added)
+        session.flush()
+        _inserted(session, added)
+    found.update((task.dedupe_key, task) for task in added)
+    return [found[key] for key in wanted]
+
+
 def add_first_tasks(session: Session, request_id: int,
                     tasks: Iterable[tuple[TaskKind, str, str]]) -> list[Task]:
     """The first tasks of a request created in this transaction, ``(kind, connector, queue)``

@@ -150,8 +150,7 @@ def _run_task(services: Services, task_id: int, worker: str | None,
     due_ids: list[int] | None = None
     session = services.db.sessionmaker()
     try:
-        task = session.get(Task, task_id)
-        assert task is not None
+        task, held = services.load_task(session, task_id)  # ``held``: until the commit
         result = JOBS[kind](services, session, task)
     except NotReady as waiting:
         session.rollback()
@@ -183,7 +182,8 @@ def _run_task(services: Services, task_id: int, worker: str | None,
             if handed is not None:
                 next_ids = next_ids[1:]
         elif hand_over and look_further:
-            handed, due_ids = _look_and_claim(session, worker, lease)
+            # run_pending gave the dead workers' tasks back when it started looking
+            handed, due_ids = _look_and_claim(session, worker, lease, release=False)
         session.commit()
     finally:
         session.close()
@@ -193,12 +193,14 @@ def _run_task(services: Services, task_id: int, worker: str | None,
     return _Ran(TaskStatus.DONE.value, next_ids, handed, due_ids)
 
 
-def _look_and_claim(session: Session, worker: str,
-                    lease: timedelta) -> tuple[_Claim | None, list[int]]:
-    """In ``session``: give back the tasks of dead workers, find the tasks due now and claim
-    the first that is still claimable; returns that claim and the other due ids (the claim is
-    committed by the caller, before the task runs)."""
-    outbox.release_expired_leases(session)
+def _look_and_claim(session: Session, worker: str, lease: timedelta, *,
+                    release: bool = True) -> tuple[_Claim | None, list[int]]:
+    """In ``session``: give back the tasks of dead workers (unless ``release`` is false: the
+    caller did a moment ago), find the tasks due now and claim the first that is still
+    claimable; returns that claim and the other due ids (the claim is committed by the
+    caller, before the task runs)."""
+    if release:
+        outbox.release_expired_leases(session)
     ids = outbox.due_task_ids(session)
     for index, task_id in enumerate(ids):
         claimed = _claim(session, task_id, worker, lease, None)
@@ -249,7 +251,8 @@ def run_pending(services: Services, limit: int = 1000) -> int:
     at the outbox would have found them. The look at the outbox claims the first task it
     finds in its own commit, and once nothing more is queued the commit that finishes a task
     looks and claims too, so a look costs no transaction of its own: every task is still
-    claimed (lease, attempt row) in a committed transaction before it runs.
+    claimed (lease, attempt row) in a committed transaction before it runs. The tasks of dead
+    workers are given back at the call's own looks, not at every finishing commit.
     """
     ran = 0
     worker = worker_name()

@@ -8,6 +8,7 @@ JSON Schema and CSV; storing is a separate step.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import asdict
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -21,6 +22,7 @@ from dsr.answers.article15 import register_section
 from dsr.answers.past_period import past_period
 from dsr.answers.payload_schema import PayloadSchema
 from dsr.changes.models import ChangePlan, RetainedRecord, SuppressionEntry
+from dsr.changes.overdue import KIND as OVERDUE_KIND
 from dsr.changes.overdue import OverdueGroup, overdue_of
 from dsr.documents import Document, DocumentStore
 from dsr.norms import cite, rule_norm
@@ -192,10 +194,11 @@ def own_records(session: Session, request: Request,
         found.update(v.strip().casefold() for v in SubjectKeys.of(request).identifiers(kind))
     conditions = [(IdentityClaim.kind == kind) & func.lower(IdentityClaim.value).in_(values)
                   for kind, values in identifiers.items() if values]
-    ids = {request.id}
+    mine = Request.id == request.id
     if conditions:
-        ids |= set(session.scalars(select(IdentityClaim.request_id).where(or_(*conditions))))
-    rows = session.scalars(select(Request).where(Request.id.in_(ids)).order_by(Request.received_at))
+        mine = or_(mine, Request.id.in_(select(IdentityClaim.request_id).where(or_(*conditions))))
+    rows = session.scalars(select(Request).where(mine).order_by(Request.received_at)).all()
+    ids = {r.id for r in rows} | {request.id}
     return {"requests": [{
         "reference": r.reference, "received_at": r.received_at.isoformat(),
         "types": list(r.types), "status": r.status, "current": r.id == request.id,
@@ -249,7 +252,10 @@ def _kept_records(session: Session, request_ids: set[int], lang: str,
 def compile_answer(services: Services, session: Session, request: Request) -> dict[str, Any]:
     """Build the answer from everything collected (redactions applied, the register version in
     force quoted) and store PDF, JSON and the export ZIP; flushes. Returns the payload."""
-    collected = collected_data(session, services.documents, request.id)
+    stored = session.scalars(select(Document).where(
+        Document.request_id == request.id, Document.kind.in_(("access_data", OVERDUE_KIND)),
+        Document.deleted_at.is_(None)).order_by(Document.id)).all()
+    collected = collected_data(session, services.documents, request.id, stored)
     collected, legend = redaction.apply(session, services.cipher, request, collected)
     decisions = list(session.scalars(select(Decision).where(Decision.request_id == request.id)))
     register = register_store.in_force(session, services.config.register_path)
@@ -261,19 +267,21 @@ def compile_answer(services: Services, session: Session, request: Request) -> di
                                 register, services.clock.today()),
                             systems=report_facts.systems(services, session, request.id,
                                                          request.language),
-                            overdue=overdue_of(session, services.documents, request.id),
+                            overdue=overdue_of(session, services.documents, request.id, stored),
                             receivers=portability.receivers(services.config.delivery))
     store_report(session, services.documents, request, payload)
     return payload
 
 
-def collected_data(session: Session, store: DocumentStore, request_id: int) -> list[dict[str, Any]]:
-    """The newest ``access_data`` document of each connector for the request."""
-    docs = session.scalars(select(Document).where(Document.request_id == request_id,
-                                                  Document.kind == "access_data",
-                                                  Document.deleted_at.is_(None))
-                           .order_by(Document.id)).all()
-    newest = {doc.filename: doc for doc in docs}
+def collected_data(session: Session, store: DocumentStore, request_id: int,
+                   stored: Sequence[Document] | None = None) -> list[dict[str, Any]]:
+    """The newest ``access_data`` document of each connector for the request (of ``stored``,
+    the request's documents oldest first, when the caller has read them)."""
+    docs = stored if stored is not None else session.scalars(select(Document).where(
+        Document.request_id == request_id, Document.kind == "access_data",
+        Document.deleted_at.is_(None)).order_by(Document.id)).all()
+    newest = {doc.filename: doc for doc in docs
+              if doc.kind == "access_data" and doc.deleted_at is None}
     return [json.loads(store.read(doc)) for doc in newest.values()]
 
 
@@ -296,19 +304,20 @@ def store_report(session: Session, store: DocumentStore, request: Request,
     pdf = render_access_report(payload)
     stem = report_stem(request)
     pdf_doc = store.put(session, request_id=request.id, kind="report_pdf", filename=f"{stem}.pdf",
-                        content_type="application/pdf", data=pdf)
+                        content_type="application/pdf", data=pdf, flush=False)
     json_doc = store.put(session, request_id=request.id, kind="report_json",
                          filename=f"{stem}.json", content_type="application/json",
-                         data=json.dumps(payload, ensure_ascii=False, indent=2).encode())
+                         data=json.dumps(payload, ensure_ascii=False, indent=2).encode(), flush=False)
     from dsr.answers.report.html import render_access_html
 
     # The same answer as an accessible web page (headings, tables with headers, lang).
     store.put(session, request_id=request.id, kind="report_html", filename=f"{stem}.html",
-              content_type="text/html; charset=utf-8", data=render_access_html(payload))
+              content_type="text/html; charset=utf-8", data=render_access_html(payload), flush=False)
     provided_only = "access" not in request.types
     store.put(session, request_id=request.id, kind="report_zip", filename=f"{stem}.zip",
               content_type="application/zip",
-              data=export.build_export(payload, provided_only=provided_only))
+              data=export.build_export(payload, provided_only=provided_only), flush=False)
+    session.flush()  # the four rows in one insert
     return pdf_doc, json_doc
 
 

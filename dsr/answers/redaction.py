@@ -76,8 +76,14 @@ def _pattern(term: str) -> re.Pattern[str]:
 def lock_request(session: Session, request: Request) -> None:
     """Write the request row (a row lock on PostgreSQL, the write lock on SQLite) and read it
     again: redactions, release and the jobs that build the answer take turns, and whichever
-    comes second sees what the other committed."""
-    session.execute(update(Request).where(Request.id == request.id).values(updated_at=clock_of(session).now()))
+    comes second sees what the other committed: one statement where the database returns
+    updated rows (PostgreSQL, SQLite), an update and a read where it does not."""
+    touch = update(Request).where(Request.id == request.id).values(
+        updated_at=clock_of(session).now())
+    if session.connection().dialect.update_returning:
+        session.scalars(touch.returning(Request).execution_options(populate_existing=True)).all()
+        return
+    session.execute(touch)
     session.refresh(request)
 
 

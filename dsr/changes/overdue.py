@@ -13,6 +13,7 @@ receipt, the erasure journal). A legal hold on the subject keeps them until it i
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any
@@ -51,45 +52,70 @@ class OverdueGroup:
     keys: tuple[tuple[Any, ...], ...]
 
 
+def overdue_request(services: Services, request: Request, name: str,
+                    subject: Subject) -> ChangeRequest | None:
+    """What system ``name`` is asked for the subject's fields past their period; None when
+    it is not asked (not an access request, a subject without keys, a system that cannot
+    tell)."""
+    if (services.capable(name, FindsOverdue) is None or "access" not in request.types
+            or not subject.keys):
+        return None
+    return ChangeRequest(reference=request.reference, types=("overdue",),
+                         today=services.clock.today(),
+                         rules=changes.retention_rules(services.register))
+
+
 def find_overdue(services: Services, session: Session, request: Request, name: str,
                  subject: Subject) -> int:
     """Store the plan that erases the subject's fields past their period in system ``name``
     (only for an access request, only when there are any); touches nothing. Returns the
     number of planned changes."""
+    wanted = overdue_request(services, request, name, subject)
     connector = services.capable(name, FindsOverdue)
-    if connector is None or "access" not in request.types or not subject.keys:
+    if wanted is None or connector is None:
         return 0
-    wanted = ChangeRequest(reference=request.reference, types=("overdue",),
-                           today=services.clock.today(),
-                           rules=changes.retention_rules(services.register))
-    plan = connector.overdue(subject, wanted)
+    return store_overdue(services, session, request, name, connector.overdue(subject, wanted))
+
+
+def store_overdue(services: Services, session: Session, request: Request, name: str,
+                  plan: Plan) -> int:
+    """Store system ``name``'s ``plan`` for the subject's fields past their period (when it
+    plans anything); returns the number of planned changes."""
     if not plan.changes:
         return 0
     holder = subject_holder(services.connectors[name])
     body = {"plan": plan.to_json(), "holder": holder,
             "keys": [list(key) for key in subject_for(request, holder).keys]}
     services.documents.put(session, request_id=request.id, kind=KIND, filename=f"{name}.json",
-                           content_type="application/json", data=json.dumps(body).encode())
+                           content_type="application/json", data=json.dumps(body).encode(),
+                           flush=False)  # with the collected data, in the job's commit
     return len(plan.changes)
 
 
-def _newest(session: Session, request_ids: list[int] | None = None) -> dict[
-        tuple[int, str], list[Document]]:
-    """The stored overdue plans still open, newest last, by request and system."""
-    query = select(Document).where(Document.kind == KIND, Document.deleted_at.is_(None))
-    if request_ids is not None:
-        query = query.where(Document.request_id.in_(request_ids))
+def _newest(session: Session, request_ids: list[int] | None = None,
+            stored: Sequence[Document] | None = None) -> dict[tuple[int, str], list[Document]]:
+    """The stored overdue plans still open, newest last, by request and system (of
+    ``stored``, the request's documents the caller has read already, when given)."""
+    if stored is None:
+        query = select(Document).where(Document.kind == KIND, Document.deleted_at.is_(None))
+        if request_ids is not None:
+            query = query.where(Document.request_id.in_(request_ids))
+        stored = session.scalars(query.order_by(Document.id)).all()
     found: dict[tuple[int, str], list[Document]] = {}
-    for doc in session.scalars(query.order_by(Document.id)):
+    for doc in stored:
+        if doc.kind != KIND or doc.deleted_at is not None:
+            continue
         assert doc.request_id is not None
         found.setdefault((doc.request_id, doc.filename), []).append(doc)
     return found
 
 
-def overdue_of(session: Session, store: DocumentStore, request_id: int) -> list[OverdueGroup]:
-    """What the request's answer shows as past its period, grouped by table, action and rule."""
+def overdue_of(session: Session, store: DocumentStore, request_id: int,
+               stored: Sequence[Document] | None = None) -> list[OverdueGroup]:
+    """What the request's answer shows as past its period, grouped by table, action and rule
+    (``stored``: the request's documents, oldest first, when the caller has read them)."""
     groups: dict[tuple[str, str, str, tuple[str, ...], str], list[Any]] = {}
-    for docs in _newest(session, [request_id]).values():
+    for docs in _newest(session, [request_id], stored).values():
         plan = Plan.from_json(json.loads(store.read(docs[-1]))["plan"])
         for change in plan.changes:
             rule = change.reason.split(":", 1)[1] if ":" in change.reason else change.reason

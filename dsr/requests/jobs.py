@@ -15,7 +15,14 @@ from connectors.base import (
     NotYetAvailable,
     Subject,
 )
-from connectors.capabilities import AnswersLater, FindsOnItsOwn, capable, subject_source
+from connectors.capabilities import (
+    AnswersLater,
+    FindsOnItsOwn,
+    ReadsWithOverdue,
+    capable,
+    subject_source,
+)
+from connectors.changes import ChangeRequest, Plan
 from dsr.answers import operations as reports
 from dsr.answers import postal, redaction
 from dsr.changes import overdue
@@ -106,12 +113,18 @@ def collect(services: Services, session: Session, task: Task) -> dict[str, Any]:
         return {"tables": 0, "rows": 0, "why": NOT_NEEDED}  # a contest reads one table's system
     subject = subject_in(services, request, task.connector)
     wanted = subject.keys or any(subject.identifiers.values())
+    past: ChangeRequest | None = None
+    found_past: Plan | None = None  # read with the data, by a system that can
     try:
         if not wanted:
             result = AccessResult(tables=())
         elif (later := capable(connector, AnswersLater)) is not None:
             result = later.access_for(subject, request.reference, tuple(request.types),
                                       services.clock.now())
+        elif ((both := capable(connector, ReadsWithOverdue)) is not None
+              and (past := overdue.overdue_request(services, request, task.connector,
+                                                   subject)) is not None):
+            result, found_past = both.access_and_overdue(subject, past)
         else:
             result = connector.access(subject)
     except NotYetAvailable as exc:
@@ -120,8 +133,10 @@ def collect(services: Services, session: Session, task: Task) -> dict[str, Any]:
         task.connector, services.config.connectors[task.connector]["label"], result)
     services.documents.put(session, request_id=request.id, kind="access_data",
                            filename=f"{task.connector}.json", content_type="application/json",
-                           data=json.dumps(data, ensure_ascii=False).encode())
-    if wanted:
+                           data=json.dumps(data, ensure_ascii=False).encode(), flush=False)
+    if found_past is not None:
+        overdue.store_overdue(services, session, request, task.connector, found_past)
+    elif wanted:
         overdue.find_overdue(services, session, request, task.connector, subject)
     return {"tables": sum(1 for t in result.tables if t.rows), "rows": result.row_count}
 

@@ -7,6 +7,7 @@ edge (web request, API call, CLI) commits.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -27,6 +28,7 @@ from dsr.users.models import User
 from workflows import outbox
 from workflows.deadlines import Calendar, DeadlineError, extended_due_date
 from workflows.models import Phase, Task, TaskKind, TaskStatus
+from workflows.outbox import TaskSpec
 from workflows.states import OPEN_STATES, Facts, State, Step, edge, transition
 
 #: Request types that disclose data and so need the access phase.
@@ -177,24 +179,26 @@ def extend(session: Session, request: Request, *, actor: str, months: int, reaso
 def process(session: Session, request: Request, *, actor: str, connectors: list[str]) -> None:
     """Start finding the subject's data in every system; the draft follows as tasks finish."""
     move = transition(session, request, Step.PROCESS, actor=actor)
-    round_ = _round(session, request, "compile")
+    known = outbox.tasks_of(session, request.id)
+    round_ = _round(known, TaskKind.COMPILE)
+    tasks: list[TaskSpec] = []
     if DISCLOSING & set(request.types) or "contest_decision" in request.types:
-        for name in connectors:
-            move.start(session, TaskKind.COLLECT, connector=name, phase=Phase.COLLECT,
-                       round_=round_)
+        tasks += [TaskSpec(TaskKind.COLLECT, name, phase=Phase.COLLECT, round_=round_)
+                  for name in connectors]
     if set(CHANGE_TYPES) & set(request.types):
         # Plans are stored before any system is touched; a connector that cannot change
         # data finishes its plan task at once with nothing planned.
-        for name in connectors:
-            move.start(session, TaskKind.PLAN, connector=name, phase=Phase.COLLECT, round_=round_)
-    move.start(session, TaskKind.COMPILE, queue=outbox.QUEUE_REPORTS, phase=Phase.COMPILE,
-               round_=round_)
+        tasks += [TaskSpec(TaskKind.PLAN, name, phase=Phase.COLLECT, round_=round_)
+                  for name in connectors]
+    tasks.append(TaskSpec(TaskKind.COMPILE, queue=outbox.QUEUE_REPORTS, phase=Phase.COMPILE,
+                          round_=round_))
+    move.start_all(session, tasks, known)
 
 
-def _round(session: Session, request: Request, kind: str) -> int:
-    """Processing again after review starts a new round of tasks (their keys differ)."""
-    return int(session.scalar(select(func.count(Task.id)).where(
-        Task.request_id == request.id, Task.kind == kind)) or 0)
+def _round(known: Sequence[Task], kind: TaskKind) -> int:
+    """Processing again after review starts a new round of tasks (their keys differ): the
+    number of ``kind`` tasks among the request's ``known`` ones."""
+    return sum(1 for task in known if task.kind == kind)
 
 
 def approve(session: Session, request: Request, *, actor: str, user_id: int | None,
@@ -209,11 +213,12 @@ def approve(session: Session, request: Request, *, actor: str, user_id: int | No
                              outcome=item.outcome, norm=item.norm, reason=item.reason,
                              decided_by_id=user_id))
     session.flush()
-    for plan in current_plans(session, request.id):
-        move.start(session, TaskKind.EXECUTE, connector=plan.connector, phase=Phase.EXECUTE,
-                   round_=plan.round)
-    move.start(session, TaskKind.FINALISE, queue=outbox.QUEUE_REPORTS, phase=Phase.FINALISE,
-               round_=_round(session, request, "finalise"))
+    known = outbox.tasks_of(session, request.id)
+    move.start_all(session, [
+        *(TaskSpec(TaskKind.EXECUTE, plan.connector, phase=Phase.EXECUTE, round_=plan.round)
+          for plan in current_plans(session, request.id)),
+        TaskSpec(TaskKind.FINALISE, queue=outbox.QUEUE_REPORTS, phase=Phase.FINALISE,
+                 round_=_round(known, TaskKind.FINALISE))], known)
 
 
 def check_decisions(session: Session, request: Request, decisions: list[DecisionInput]) -> None:

@@ -15,10 +15,10 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
+from connectors import shop_sql_execute
 from connectors.base import Identity, Subject, build_connector
 from connectors.capabilities import Executes, Plans
 from connectors.changes import ChangeRequest, LegalHold, MemoryStepLog, Plan
-from connectors import shop_sql_execute
 from connectors.shop_sql import ShopSqlConnector
 from connectors.shop_sql_execute import WRITING
 from dsr.config import DEMO_DIR
@@ -361,3 +361,30 @@ def test_a_rectification_changes_only_the_rows_and_fields_the_coordinator_picked
         ("billing", "Leopoldstraße 200", "Weiss-Neumann"),
         ("delivery", old_delivery, "Weiss-Neumann")]
     assert rows(shop["url"], "SELECT id, billing_street FROM invoices ORDER BY id") == before
+
+
+def test_the_access_read_finds_the_records_past_their_period_in_the_same_read(
+        connector: ShopSqlConnector) -> None:
+    """Read with the data, the records past their period are the same as the retention check's
+    own read finds, and the subject's rows are read once: the access statements, one read
+    transaction."""
+    subject = subject_of(connector, SAMPLE)
+    past = wants("overdue")
+    statements: list[str] = []
+    begins: list[int] = []
+    sa.event.listen(connector.engine, "before_cursor_execute",
+                    lambda conn, cursor, sql, *args: statements.append(sql))
+    sa.event.listen(connector.engine, "begin", lambda conn: begins.append(1))
+    alone = connector.access(subject)
+    reads = len(statements)
+    apart = connector.overdue(subject, past)
+    assert len(statements) > reads  # the check alone reads the rows again
+    statements.clear()
+    begins.clear()
+    result, plan = connector.access_and_overdue(subject, past)
+    assert result == alone
+    assert plan == apart and plan.changes  # his invoices from 2015 and more
+    assert {c.reason.split(":")[0] for c in plan.changes} == {"retention_expired"}
+    assert (len(begins), len(statements)) == (1, reads)
+    assert connector.access_and_overdue(Subject((), {}), past) == (
+        connector.access(Subject((), {})), Plan(connector.name, (), {"keys": [], "identifiers": {}}))

@@ -22,6 +22,7 @@ from dsr.context import Services
 from dsr.documents import Document
 from dsr.requests import operations as actions
 from dsr.requests.models import Request
+from tests.support.clock import CLOCK
 from tests.support.reports import access_report, squash
 from workflows.runner import run_pending
 
@@ -223,3 +224,24 @@ def test_delivery_builds_the_files_again_when_a_redaction_is_newer_than_them(
     _release(demo_services, req.id)
     for name, text in _stored(demo_services, req.id, HANDED_OUT).items():
         assert "Brunner" not in text, name
+
+
+def test_the_lock_reads_what_another_transaction_committed(services: Services) -> None:
+    """The jobs and release take turns on the request's row: whoever locks it second sees
+    the other's committed change (here, a release) on the object it already holds."""
+    with services.db.session() as session:
+        session.add(Request(reference="DSR-LOCK001", status="review", types=["access"],
+                            channel="form", language="de", received_at=CLOCK.now(),
+                            due_on=CLOCK.today()))
+    first = services.db.sessionmaker()
+    try:
+        held = first.scalars(select(Request).where(Request.reference == "DSR-LOCK001")).one()
+        assert held.released_at is None
+        with services.db.session() as other:
+            other.scalars(select(Request).where(
+                Request.reference == "DSR-LOCK001")).one().released_at = CLOCK.now()
+        redaction.lock_request(first, held)
+        assert held.released_at is not None
+        first.rollback()
+    finally:
+        first.close()
