@@ -176,11 +176,31 @@ def _next_seq(session: Session) -> tuple[int, str]:
     return seq, prev
 
 
+#: ``session.info`` key: the head this session's innermost transaction wrote last.
+_HEAD = "dsr_audit_head"
+
+
+def _innermost(session: Session) -> object | None:
+    return session.get_nested_transaction() or session.get_transaction()
+
+
 def append_event(session: Session, *, actor: str, action: AuditAction,
                  request_id: int | None = None, from_state: str | None = None, to_state: str | None = None,
                  details: dict[str, Any] | None = None) -> AuditEvent:
-    """Append one event to the chain inside the caller's transaction (flushes, never commits)."""
-    seq, prev = _next_seq(session)
+    """Append one event to the chain inside the caller's transaction (flushes, never commits).
+
+    The first event of a transaction bumps the head (which locks it) and reads the hash before;
+    a further event in the same transaction (not in a savepoint begun or ended since) knows
+    the head it wrote itself, which no other transaction can have changed while the lock is
+    held, and sets seq and hash in one statement."""
+    level = _innermost(session)
+    known = session.info.get(_HEAD)
+    if known is not None and level is not None and known[0] is level:
+        seq, prev = known[1] + 1, known[2]
+        set_seq: int | None = seq
+    else:
+        seq, prev = _next_seq(session)
+        set_seq = None
     created_at = clock_of(session).now()
     details = details or {}
     digest = event_hash(prev, _body(seq, request_id, actor, action, from_state, to_state,
@@ -189,8 +209,10 @@ def append_event(session: Session, *, actor: str, action: AuditAction,
                        from_state=from_state, to_state=to_state, details=details,
                        created_at=created_at, prev_hash=prev, hash=digest)
     session.add(event)
-    session.execute(update(AuditHead).where(AuditHead.id == 1).values(hash=digest))
+    values: dict[str, Any] = {"hash": digest} if set_seq is None else {"seq": set_seq, "hash": digest}
+    session.execute(update(AuditHead).where(AuditHead.id == 1).values(**values))
     session.flush()
+    session.info[_HEAD] = (_innermost(session), seq, digest)
     return event
 
 

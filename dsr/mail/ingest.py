@@ -127,12 +127,23 @@ def _submit(services: Services, session: Session, mail: ParsedMail, rec: Recogni
         calendar=services.calendar, connectors=list(services.config.connectors), actor=ACTOR)
 
 
+def stored_keys(session: Session, keys: list[str]) -> set[str]:
+    """Which of ``keys`` an :class:`InboundMessage` of this transaction's view already has."""
+    wanted = sorted(set(keys))
+    return set(session.scalars(select(InboundMessage.dedupe_key)
+                               .where(InboundMessage.dedupe_key.in_(wanted)))) if wanted else set()
+
+
 def ingest_raw(services: Services, session: Session, raw: bytes, *, received_at: datetime,
-               basis: str, source: str, fax: bool = False) -> InboundMessage | None:
-    """Handle one message in the caller's transaction; ``None`` when it was handled before."""
-    mail = parse_message(raw)
+               basis: str, source: str, fax: bool = False, parsed: ParsedMail | None = None,
+               unseen: bool = False) -> InboundMessage | None:
+    """Handle one message in the caller's transaction; ``None`` when it was handled before.
+
+    ``parsed`` is the message already parsed from ``raw``; ``unseen`` says that the caller
+    looked its key up in this transaction (:func:`stored_keys`) and found none."""
+    mail = parse_message(raw) if parsed is None else parsed
     key = dedupe_key(mail, raw)
-    if session.scalar(select(InboundMessage.id).where(InboundMessage.dedupe_key == key)):
+    if not unseen and stored_keys(session, [key]):
         return None
     settings = services.config.mail_ingest
     fax = fax or mail.from_address in {s.lower() for s in settings["fax_senders"]}
@@ -214,13 +225,14 @@ def fetch_source(services: Services, source: MailSource,
     """Handle every message of one source: commit, then move it out of the inbox.
 
     Up to ``source.batch_size`` messages share one transaction, and only after its commit are
-    they moved. Dedupe stays exact: a message looks for its key in the same transaction,
-    which holds the batch's messages before it. When one message of a batch fails, the batch
-    is rolled back and handled again one message per transaction, so that one fails alone
-    and stays in the inbox while the others are committed. (A savepoint per message would do
-    the same for two more statements per message; on a loaded database every statement's
-    round trip costs about what the commit it saves does.) The batch holds the audit chain's
-    head from its first event to its commit, so a batch is kept to one source fetch's worth."""
+    they moved. Dedupe stays exact: the batch's keys are looked up at once in its
+    transaction, and a key met earlier in the batch counts as handled too. When one message
+    of a batch fails, the batch is rolled back and handled again one message per
+    transaction, so that one fails alone and stays in the inbox while the others are
+    committed. (A savepoint per message would do the same for two more statements per
+    message; on a loaded database every statement's round trip costs about what the commit
+    it saves does.) The batch holds the audit chain's head from its first event to its
+    commit, so a batch is kept to one source fetch's worth."""
     counts = Counter() if counts is None else counts
     batch: list[Fetched] = []
     try:
@@ -246,9 +258,17 @@ def _ingest_batch(services: Services, source: MailSource, batch: list[Fetched],
     outcomes: list[str] = []
     try:
         with services.db.session() as session:
-            for item in batch:
+            mails = [parse_message(item.raw) for item in batch]
+            keys = [dedupe_key(mail, item.raw) for mail, item in zip(mails, batch, strict=True)]
+            seen = stored_keys(session, keys)  # one look-up for the batch
+            for item, mail, key in zip(batch, mails, keys, strict=True):
+                if key in seen:  # stored before, or earlier in this batch (a resend)
+                    outcomes.append("already_handled")
+                    continue
                 inbound = ingest_raw(services, session, item.raw, received_at=item.received_at,
-                                     basis=item.basis, source=source.name, fax=source.fax)
+                                     basis=item.basis, source=source.name, fax=source.fax,
+                                     parsed=mail, unseen=True)
+                seen.add(key)
                 outcomes.append(inbound.action if inbound else "already_handled")
     except Exception as exc:  # noqa: BLE001 - rolled back: the batch's messages are still in the inbox
         if len(batch) > 1:

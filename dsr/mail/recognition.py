@@ -18,10 +18,19 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
+from itertools import islice
 from typing import Any
 
 from dsr.mail.parse import ParsedMail
-from dsr.mail.recognition_rules import CONTEXT, DE_WORDS, EN_WORDS, OTHER_RULES, TYPE_RULES, Rule
+from dsr.mail.recognition_rules import (
+    CONTEXT,
+    DE_WORDS,
+    EN_WORDS,
+    OTHER_RULES,
+    TYPE_RULES,
+    Rule,
+    folded,
+)
 
 REQUEST_THRESHOLD = 3
 #: A further type needs more than a passing mention: an article or an explicit statement.
@@ -57,9 +66,10 @@ class Recognition:
 
 def detect_language(text: str) -> str:
     """German or English by counting common function words; German wins ties (a German shop)."""
-    tokens = [t.lower() for t in _TOKEN.findall(text)]
-    de = sum(t in DE_WORDS for t in tokens) + 2 * sum(ch in "äöüß" for ch in text.lower()[:5000]) // 4
-    en = sum(t in EN_WORDS for t in tokens)
+    tokens = list(map(str.lower, _TOKEN.findall(text)))
+    head = text.lower()[:5000]
+    de = sum(map(DE_WORDS.__contains__, tokens)) + 2 * sum(map(head.count, "äöüß")) // 4
+    en = sum(map(EN_WORDS.__contains__, tokens))
     return "en" if en > de else "de"
 
 
@@ -68,9 +78,12 @@ def _score(rules: Iterable[Rule], subject: str, body: str
     scores: dict[str, int] = {}
     words: dict[str, list[str]] = {}
     first: dict[str, int] = {}
+    texts = ((2, subject, folded(subject), 0), (1, body, folded(body), len(subject) + 1))
     for rule in rules:
-        for weight, text, offset in ((2, subject, 0), (1, body, len(subject) + 1)):
-            hits = list(rule.pattern.finditer(text))[:PER_RULE_CAP]
+        for weight, text, lower, offset in texts:
+            if not rule.may_match(lower):  # none of the words its every match contains
+                continue
+            hits = list(islice(rule.pattern.finditer(text), PER_RULE_CAP))
             if not hits:
                 continue
             scores[rule.target] = scores.get(rule.target, 0) + rule.weight * weight * len(hits)

@@ -13,9 +13,70 @@ confidence low enough that a coordinator confirms it.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from re import _casefix, _parser  # type: ignore[attr-defined]
+from typing import Any
 
 _ART = r"(?:Art(?:ikel|icle|\.)?\s*)"
+
+
+_LITERAL, _SUBPATTERN, _BRANCH = _parser.LITERAL, _parser.SUBPATTERN, _parser.BRANCH
+_REPEATS = (_parser.MAX_REPEAT, _parser.MIN_REPEAT, _parser.POSSESSIVE_REPEAT)
+#: Characters that a case-insensitive pattern matches beyond what ``str.lower`` equates
+#: (``s`` matches ``ſ``, ``i`` matches ``ı``, Greek and Cyrillic variants).
+_EXTRA_FOLDS = re.compile("[" + "".join(
+    re.escape(chr(c)) for c in sorted(_casefix._EXTRA_CASES) if c > 127) + "]")
+
+
+def _needed(items: Any) -> list[frozenset[str]]:
+    """What any match of a parsed pattern contains: a list of sets, each naming (lower-case)
+    literals of which at least one occurs in the matched text. Only what is certain is said:
+    an optional part, a character class or a lookaround adds nothing."""
+    needs: list[frozenset[str]] = []
+    run: list[str] = []
+
+    def close() -> None:
+        if run:
+            needs.append(frozenset({"".join(run).lower()}))
+            run.clear()
+
+    for op, av in items:
+        if op is _LITERAL:
+            run.append(chr(av))
+            continue
+        close()
+        if op is _SUBPATTERN:
+            _, add, delete, sub = av
+            if not add and not delete:  # the same flags inside
+                needs.extend(_needed(sub))
+        elif op in _REPEATS and av[0] >= 1:
+            needs.extend(_needed(av[2]))
+        elif op is _BRANCH:
+            each = [_needed(alt) for alt in av[1]]
+            if all(each):
+                needs.append(frozenset().union(*(max(alt, key=lambda s: min(map(len, s)))
+                                                 for alt in each)))
+    close()
+    return needs
+
+
+def needed_literals(pattern: re.Pattern[str]) -> tuple[frozenset[str], ...]:
+    """For a case-insensitive ``pattern``: sets of lower-case literals, one of each set being in
+    the lower-cased text wherever the pattern can match (a quick test before the scan)."""
+    if pattern.flags & ~(re.IGNORECASE | re.UNICODE):
+        return ()
+    found = _needed(list(_parser.parse(pattern.pattern, pattern.flags)))
+    return tuple(dict.fromkeys(s for s in found if all(s)))
+
+
+def folded(text: str) -> str | None:
+    """``text`` lower-cased for :meth:`Rule.may_match`, or ``None`` when lower-casing does not
+    stand for case-insensitive matching there (a character that folds specially, or one
+    whose lower case is longer): then every rule scans the text."""
+    lower = text.lower()
+    if len(lower) != len(text) or (not text.isascii() and _EXTRA_FOLDS.search(text)):
+        return None
+    return lower
 
 
 @dataclass(frozen=True)
@@ -23,10 +84,29 @@ class Rule:
     target: str
     weight: int
     pattern: re.Pattern[str]
+    #: Derived from the pattern: see :func:`needed_literals`.
+    needs: tuple[frozenset[str], ...] = field(default=(), compare=False)
+
+    def may_match(self, lower: str | None) -> bool:
+        """False only when the pattern cannot match the text ``lower`` was folded from."""
+        if lower is None:
+            return True
+        for words in self.needs:  # loops, not all()/any(): this runs for every rule and text
+            for word in words:
+                if word in lower:
+                    break
+            else:
+                return False
+        return True
+
+
+def _rule(target: str, weight: int, pattern: str) -> Rule:
+    compiled = re.compile(pattern, re.IGNORECASE)
+    return Rule(target, weight, compiled, needed_literals(compiled))
 
 
 def _rules(target: str, *items: tuple[int, str]) -> list[Rule]:
-    return [Rule(target, w, re.compile(p, re.IGNORECASE)) for w, p in items]
+    return [_rule(target, w, p) for w, p in items]
 
 
 TYPE_RULES: list[Rule] = [

@@ -4,9 +4,9 @@ string, with a label in German and English for the request page's audit trail.""
 
 from __future__ import annotations
 
-from sqlalchemy import text
+from sqlalchemy import select, text
 
-from dsr.audit import AuditAction, append_event, canonical_json, head, verify_chain
+from dsr.audit import AuditAction, AuditEvent, append_event, canonical_json, head, verify_chain
 from dsr.catalogs import builtin
 from dsr.context import Services
 from tests.support.clock import CLOCK
@@ -114,3 +114,40 @@ def test_no_german_label_merely_repeats_the_english() -> None:
     de, en = builtin().entries("de"), builtin().entries("en")
     assert [a.value for a in AuditAction
             if de.get(f"event_{a.value}") == en.get(f"event_{a.value}")] == []
+
+
+def test_events_around_savepoints_and_transactions_of_one_session_verify(
+        services: Services) -> None:
+    """Further events of a transaction set the head they know; a savepoint rolled back after
+    an event, one released, and a second transaction of the same session keep the chain whole."""
+    with services.db.session() as session:
+        append_event(session, actor="system", action=AuditAction.CONNECTOR_DRY_RUN,
+                     details={"i": 1})
+        append_event(session, actor="system", action=AuditAction.CONNECTOR_DRY_RUN,
+                     details={"i": 2})
+        savepoint = session.begin_nested()
+        append_event(session, actor="system", action=AuditAction.CONNECTOR_DRY_RUN,
+                     details={"i": "gone"})
+        savepoint.rollback()
+        append_event(session, actor="system", action=AuditAction.CONNECTOR_DRY_RUN,
+                     details={"i": 3})
+        with session.begin_nested():
+            append_event(session, actor="system", action=AuditAction.CONNECTOR_DRY_RUN,
+                         details={"i": 4})
+        append_event(session, actor="system", action=AuditAction.CONNECTOR_DRY_RUN,
+                     details={"i": 5})
+        session.commit()
+        append_event(session, actor="system", action=AuditAction.CONNECTOR_DRY_RUN,
+                     details={"i": 6})
+        session.rollback()
+        append_event(session, actor="system", action=AuditAction.CONNECTOR_DRY_RUN,
+                     details={"i": 7})
+        session.commit()
+    result = _verify(services)
+    assert result.ok, result.problems
+    with services.db.session() as session:
+        rows = session.execute(select(AuditEvent.seq, AuditEvent.details)
+                               .order_by(AuditEvent.seq)).all()
+        assert [seq for seq, _ in rows] == [1, 2, 3, 4, 5, 6]
+        assert head(session) == (6, result.head_hash)
+    assert [details for _, details in rows] == [{"i": i} for i in (1, 2, 3, 4, 5, 7)]

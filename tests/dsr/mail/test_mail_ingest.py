@@ -333,3 +333,43 @@ def test_a_failing_message_of_a_batch_fails_alone(
     with services.db.session() as session:
         assert session.scalar(select(func.count(Request.id))) == 4
         assert verify_chain(session).ok
+
+
+def test_resends_within_and_across_batches_and_a_hostile_message_in_a_batch(
+        services: Services, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Batches of three: a resend inside a batch (the Message-ID in other case), the same bytes
+    without a Message-ID in the next batch, the first message again in the last; a message
+    that cannot even be parsed fails alone and the others of its batch are stored."""
+    eml, _ = _configure(services, tmp_path)
+    services.config.mail_ingest["batch_size"] = 3
+
+    def request(i: int, message_id: str | None) -> Any:
+        return mail(f"Bitte löschen Sie alle meine Daten. ({i})", sender=f"kunde{i}@example.org",
+                    message_id=message_id)
+
+    _eml(eml, "0.eml", request(0, "<x0@example.org>"), RECEIVED)
+    no_id = _eml(eml, "1.eml", request(1, None), RECEIVED)
+    _eml(eml, "2.eml", request(2, "<X0@EXAMPLE.ORG>"), RECEIVED)
+    shutil.copy(no_id, eml / "3.eml")
+    _eml(eml, "4.eml", request(4, "<hostile@example.org>"), RECEIVED)
+    _eml(eml, "5.eml", request(5, "<x5@example.org>"), RECEIVED)
+    _eml(eml, "6.eml", request(6, "<x0@example.org>"), RECEIVED)
+    real = mail_ingest.parse_message
+
+    def hostile(raw: bytes) -> Any:
+        if b"<hostile@example.org>" in raw:
+            raise RecursionError("nested too deep")
+        return real(raw)
+
+    monkeypatch.setattr(mail_ingest, "parse_message", hostile)
+    counts = fetch_all(services)["scans"].counts
+    assert dict(counts) == {"request": 3, "already_handled": 3, "failed": 1}
+    assert [p.name for p in eml.glob("*.eml")] == ["4.eml"]
+    with services.db.session() as session:
+        stored = session.scalars(select(InboundMessage).order_by(InboundMessage.id)).all()
+        assert [m.message_id for m in stored] == ["<x0@example.org>", "", "<x5@example.org>"]
+        assert all(m.document_id for m in stored)  # the raw mail kept, encrypted
+        assert session.scalar(select(func.count(Request.id))) == 3
+        assert verify_chain(session).ok
+    monkeypatch.setattr(mail_ingest, "parse_message", real)
+    assert dict(fetch_all(services)["scans"].counts) == {"request": 1}

@@ -168,3 +168,48 @@ def test_cli_classify_prints_one_json_line_per_file_and_stores_nothing(
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.eml", "b.eml"]  # nothing stored
     missing = CliRunner().invoke(main, ["mail", "classify", str(tmp_path / "nope.eml")])
     assert missing.exit_code == 1 and '"error"' in missing.output
+
+
+_LETTERS = sorted((Path(__file__).resolve().parents[4] / "shared" / "corpus" / "letters")
+                  .rglob("*.txt"))
+#: Texts where lower-casing is not what case-insensitive matching does, or that hit many rules.
+_TRICKY = [
+    ("ERAſURE", "Pleaſe eraſe my data. I objeċt. Dıe Löſchung nach ART. 17 DSGVO!"),
+    ("İ", "İch bitte um Auskunft nach Art. 15 DSGVO, İhre Daten, Kelvin K, µ, σ ς Σ."),
+    ("WIDERRUF", "ICH WIDERRUFE MEINE EINWILLIGUNG UND BITTE UM LÖSCHUNG NACH § 21 DSG-EKD."),
+    ("Re: Mahnung", "Ich hatte ich Ihnen am 3. März eine Anfrage nach Art. 15 gestellt, bisher "
+     "keine Antwort erhalten; die Frist ist verstrichen. Beschwerde nach Art. 77 DSGVO."),
+    ("", "casino BITCOIN you have won! Click here to claim, 100 % free, unsubscribe"),
+]
+
+
+def test_the_quick_word_test_skips_no_rule_that_would_match(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each rule is scanned only where the words every match of it contains occur; the
+    verdicts are those of scanning every rule, for the corpus letters and odd casing alike."""
+    from dsr.mail import recognition_rules
+
+    texts = _TRICKY + [(p.read_text(errors="replace").strip().splitlines()[0][:120],
+                        p.read_text(errors="replace")) for p in _LETTERS if "LICENSE" not in p.name]
+    quick = [classify_text(subject, body).as_dict() for subject, body in texts]
+    monkeypatch.setattr(recognition_rules.Rule, "may_match", lambda self, lower: True)
+    assert quick == [classify_text(subject, body).as_dict() for subject, body in texts]
+    assert any(rec["types"] for rec in quick[:len(_TRICKY)])
+
+
+def test_needed_literals_name_only_what_every_match_contains() -> None:
+    import re
+
+    from dsr.mail.recognition_rules import folded, needed_literals
+
+    def needs(pattern: str) -> list[list[str]]:
+        return [sorted(s) for s in needed_literals(re.compile(pattern, re.IGNORECASE))]
+
+    assert needs(r"\bLösch(?:en|e|t)\b") == [["lösch"], ["e", "en", "t"]]
+    assert needs(r"Art(?:ikel)?\s*15") == [["art"], ["15"]]
+    assert needs(r"(?:bisher|noch) keine Antwort|keine Reaktion") == [[" keine antwort",
+                                                                       "keine reaktion"]]
+    assert needs(r"[a-z]+\s*(?:x)?") == []  # nothing certain: every text is scanned
+    assert needs(r"(?-i:DSAR)") == []
+    assert folded("Löschung ÄÖÜ") == "löschung äöü"
+    assert folded("eraſe") is None and folded("İch") is None
