@@ -14,18 +14,23 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from re import _casefix, _parser  # type: ignore[attr-defined]
 from typing import Any
 
 _ART = r"(?:Art(?:ikel|icle|\.)?\s*)"
 
+# The quick test reads patterns with the re module's own parser, which is not a public API:
+# on a Python whose re lacks it, every rule scans every text (the same verdicts, slower).
+try:
+    from re import _casefix, _parser  # type: ignore[attr-defined]
 
-_LITERAL, _SUBPATTERN, _BRANCH = _parser.LITERAL, _parser.SUBPATTERN, _parser.BRANCH
-_REPEATS = (_parser.MAX_REPEAT, _parser.MIN_REPEAT, _parser.POSSESSIVE_REPEAT)
-#: Characters that a case-insensitive pattern matches beyond what ``str.lower`` equates
-#: (``s`` matches ``ſ``, ``i`` matches ``ı``, Greek and Cyrillic variants).
-_EXTRA_FOLDS = re.compile("[" + "".join(
-    re.escape(chr(c)) for c in sorted(_casefix._EXTRA_CASES) if c > 127) + "]")
+    _LITERAL, _SUBPATTERN, _BRANCH = _parser.LITERAL, _parser.SUBPATTERN, _parser.BRANCH
+    _REPEATS = (_parser.MAX_REPEAT, _parser.MIN_REPEAT, _parser.POSSESSIVE_REPEAT)
+    #: Characters that a case-insensitive pattern matches beyond what ``str.lower``
+    #: equates (``s`` matches ``ſ``, ``i`` matches ``ı``, Greek and Cyrillic variants).
+    _EXTRA_FOLDS: re.Pattern[str] | None = re.compile("[" + "".join(
+        re.escape(chr(c)) for c in sorted(_casefix._EXTRA_CASES) if c > 127) + "]")
+except (ImportError, AttributeError):  # pragma: no cover - a Python without them
+    _parser, _EXTRA_FOLDS = None, None
 
 
 def _needed(items: Any) -> list[frozenset[str]]:
@@ -63,7 +68,7 @@ def _needed(items: Any) -> list[frozenset[str]]:
 def needed_literals(pattern: re.Pattern[str]) -> tuple[frozenset[str], ...]:
     """For a case-insensitive ``pattern``: sets of lower-case literals, one of each set being in
     the lower-cased text wherever the pattern can match (a quick test before the scan)."""
-    if pattern.flags & ~(re.IGNORECASE | re.UNICODE):
+    if _parser is None or pattern.flags & ~(re.IGNORECASE | re.UNICODE):
         return ()
     found = _needed(list(_parser.parse(pattern.pattern, pattern.flags)))
     return tuple(dict.fromkeys(s for s in found if all(s)))
@@ -73,6 +78,8 @@ def folded(text: str) -> str | None:
     """``text`` lower-cased for :meth:`Rule.may_match`, or ``None`` when lower-casing does not
     stand for case-insensitive matching there (a character that folds specially, or one
     whose lower case is longer): then every rule scans the text."""
+    if _EXTRA_FOLDS is None:
+        return None
     lower = text.lower()
     if len(lower) != len(text) or (not text.isascii() and _EXTRA_FOLDS.search(text)):
         return None

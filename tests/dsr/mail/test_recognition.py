@@ -213,3 +213,18 @@ def test_needed_literals_name_only_what_every_match_contains() -> None:
     assert needs(r"(?-i:DSAR)") == []
     assert folded("Löschung ÄÖÜ") == "löschung äöü"
     assert folded("eraſe") is None and folded("İch") is None
+
+
+def test_without_the_re_modules_parser_every_rule_scans_every_text(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The quick test reads patterns with a private part of ``re``; on a Python without it,
+    no rule is skipped and no text is folded, so the verdicts stay those of a full scan."""
+    import re
+
+    from dsr.mail import recognition_rules
+
+    monkeypatch.setattr(recognition_rules, "_parser", None)
+    monkeypatch.setattr(recognition_rules, "_EXTRA_FOLDS", None)
+    assert recognition_rules.needed_literals(re.compile("Löschung", re.IGNORECASE)) == ()
+    assert recognition_rules.folded("Bitte löschen Sie meine Daten") is None
+    assert classify_text("Löschung", "Bitte löschen Sie meine Daten.").types == ["erasure"]
